@@ -1,0 +1,4 @@
+export { createMemoryStore } from './memory/memory-store.ts';
+export { migrateSqlite, sqliteMigrations } from './sqlite/migrations.ts';
+export { openSqliteDatabase, openSqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.ts';
+export type * from './store.ts';

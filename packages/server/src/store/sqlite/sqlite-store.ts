@@ -1,0 +1,690 @@
+import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
+import type {
+  AuditEvent,
+  AuthorizationCodeRecord,
+  AuthorizationRequestRecord,
+  ClientKind,
+  ClientRecord,
+  GrantRecord,
+  RefreshTokenRecord,
+  SessionRecord,
+  SigningKeyRecord,
+  Store,
+  TokenFamilyRecord,
+  UserRecord,
+} from '../store.ts';
+import { migrateSqlite } from './migrations.ts';
+
+export interface SqliteStoreOptions {
+  /** Database file; every process and instance that shares it shares one authorization server state. */
+  path: string;
+}
+
+type Row = Record<string, SQLOutputValue>;
+
+/**
+ * Opens a database file with the settings every Gatehouse connection uses: WAL (readers never wait
+ * for the writer), a busy timeout so concurrent writers from other processes queue instead of
+ * failing, and synchronous=NORMAL (durable at checkpoints; safe against corruption in WAL mode).
+ */
+export function openSqliteDatabase(path: string): DatabaseSync {
+  const db = new DatabaseSync(path);
+  try {
+    // busy_timeout first, so switching to WAL waits for a concurrently opening process.
+    db.exec('PRAGMA busy_timeout = 5000');
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA foreign_keys = ON');
+    db.exec('PRAGMA synchronous = NORMAL');
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/**
+ * The embedded store: one SQLite file, shareable by several processes on one machine. Atomicity
+ * across those processes comes from SQLite's single writer: each contract operation is either one
+ * conditional statement (`UPDATE ... WHERE redeemed_at IS NULL`, `INSERT ... ON CONFLICT`, `DELETE
+ * ... RETURNING`) or a `BEGIN IMMEDIATE` transaction, which takes the write lock before it reads,
+ * so no other connection can change what it read before it writes.
+ */
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  const db = openSqliteDatabase(options.path);
+  try {
+    migrateSqlite(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  // Prepared once per store and reused: these run on every token request.
+  const statements = new Map<string, StatementSync>();
+  const sql = (text: string): StatementSync => {
+    let statement = statements.get(text);
+    if (statement === undefined) {
+      statement = db.prepare(text);
+      statements.set(text, statement);
+    }
+    return statement;
+  };
+
+  /** Runs `body` holding the database write lock from its first read to its commit. */
+  const immediate = <T>(body: () => T): T => {
+    sql('BEGIN IMMEDIATE').run();
+    try {
+      const result = body();
+      sql('COMMIT').run();
+      return result;
+    } catch (error) {
+      if (db.isTransaction) sql('ROLLBACK').run();
+      throw error;
+    }
+  };
+
+  return {
+    kind: 'sqlite',
+
+    clients: {
+      async get(clientId) {
+        const row = sql('SELECT * FROM clients WHERE client_id = ?').get(clientId);
+        return row === undefined ? undefined : clientFromRow(row);
+      },
+      async put(record) {
+        // Every column is written, so fields absent from the new record are cleared (no merge).
+        sql(
+          `INSERT INTO clients (client_id, kind, metadata, secret_digest, secret_expires_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (client_id) DO UPDATE SET
+             kind = excluded.kind, metadata = excluded.metadata, secret_digest = excluded.secret_digest,
+             secret_expires_at = excluded.secret_expires_at, created_at = excluded.created_at,
+             updated_at = excluded.updated_at`,
+        ).run(
+          record.clientId,
+          record.kind,
+          JSON.stringify(record.metadata),
+          record.secretDigest ?? null,
+          record.secretExpiresAt ?? null,
+          record.createdAt,
+          record.updatedAt,
+        );
+      },
+      async delete(clientId) {
+        return changed(sql('DELETE FROM clients WHERE client_id = ?').run(clientId));
+      },
+      async list(options = {}) {
+        return sql(
+          `SELECT * FROM clients WHERE (:after IS NULL OR client_id > :after)
+           ORDER BY client_id LIMIT :limit`,
+        )
+          .all({ after: options.after ?? null, limit: options.limit ?? -1 })
+          .map(clientFromRow);
+      },
+    },
+
+    users: {
+      async create(user) {
+        // No conflict target: a taken id and a taken username both make the insert a no-op.
+        const result = sql(
+          `INSERT INTO users (id, username, password_hash, created_at, disabled_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT DO NOTHING`,
+        ).run(user.id, user.username, user.passwordHash, user.createdAt, user.disabledAt ?? null);
+        return changed(result);
+      },
+      async get(id) {
+        const row = sql('SELECT * FROM users WHERE id = ?').get(id);
+        return row === undefined ? undefined : userFromRow(row);
+      },
+      async findByUsername(username) {
+        const row = sql('SELECT * FROM users WHERE username = ?').get(username);
+        return row === undefined ? undefined : userFromRow(row);
+      },
+      async setPassword(id, passwordHash) {
+        return changed(sql('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, id));
+      },
+      async list() {
+        return sql('SELECT * FROM users ORDER BY username').all().map(userFromRow);
+      },
+      async count() {
+        return int(sql('SELECT count(*) AS count FROM users').get()!, 'count');
+      },
+    },
+
+    signingKeys: {
+      async list() {
+        return sql('SELECT * FROM signing_keys ORDER BY created_at DESC, kid').all().map(signingKeyFromRow);
+      },
+      async add(key) {
+        const result = sql(
+          `INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, created_at, retired_at)
+           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kid) DO NOTHING`,
+        ).run(
+          key.kid,
+          key.alg,
+          JSON.stringify(key.privateJwk),
+          JSON.stringify(key.publicJwk),
+          key.createdAt,
+          key.retiredAt ?? null,
+        );
+        return changed(result);
+      },
+      async retire(kid, at) {
+        sql('UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL').run(at, kid);
+      },
+      async delete(kid) {
+        return changed(sql('DELETE FROM signing_keys WHERE kid = ?').run(kid));
+      },
+    },
+
+    serverSecrets: {
+      async getOrCreate(name, create) {
+        const read = () => sql('SELECT value FROM server_secrets WHERE name = ?').get(name);
+        const existing = read();
+        if (existing !== undefined) return text(existing, 'value');
+        // Whoever inserts first wins; everybody, the losers included, returns what is stored.
+        sql('INSERT INTO server_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(
+          name,
+          create(),
+        );
+        return text(read()!, 'value');
+      },
+    },
+
+    sessions: {
+      async create(session) {
+        sql('INSERT INTO sessions (digest, user_id, auth_time, expires_at) VALUES (?, ?, ?, ?)').run(
+          session.digest,
+          session.userId,
+          session.authTime,
+          session.expiresAt,
+        );
+      },
+      async get(digest, now) {
+        const row = sql('SELECT * FROM sessions WHERE digest = ? AND expires_at > ?').get(digest, now);
+        return row === undefined ? undefined : sessionFromRow(row);
+      },
+      async delete(digest) {
+        sql('DELETE FROM sessions WHERE digest = ?').run(digest);
+      },
+    },
+
+    authorizationRequests: {
+      async create(request) {
+        sql(
+          `INSERT INTO authorization_requests (id, client_id, redirect_uri, redirect_uri_sent, state, scope,
+             resources, code_challenge, code_challenge_method, prompt, max_age, login_hint,
+             browser_binding_digest, csrf_token, created_at, expires_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          request.id,
+          request.clientId,
+          request.redirectUri,
+          request.redirectUriSent ? 1 : 0,
+          request.state ?? null,
+          JSON.stringify(request.scope),
+          JSON.stringify(request.resources),
+          request.codeChallenge,
+          request.codeChallengeMethod,
+          request.prompt ?? null,
+          request.maxAge ?? null,
+          request.loginHint ?? null,
+          request.browserBindingDigest,
+          request.csrfToken,
+          request.createdAt,
+          request.expiresAt,
+        );
+      },
+      async get(id, now) {
+        const row = sql('SELECT * FROM authorization_requests WHERE id = ? AND expires_at > ?').get(id, now);
+        return row === undefined ? undefined : requestFromRow(row);
+      },
+      async consume(id, now) {
+        // One statement: only the connection whose DELETE removed the row gets it back.
+        const row = sql('DELETE FROM authorization_requests WHERE id = ? AND expires_at > ? RETURNING *').get(
+          id,
+          now,
+        );
+        return row === undefined ? undefined : requestFromRow(row);
+      },
+    },
+
+    authorizationCodes: {
+      async create(code) {
+        sql(
+          `INSERT INTO authorization_codes (digest, client_id, user_id, grant_id, redirect_uri, redirect_uri_sent,
+             code_challenge, scope, resources, auth_time, issued_at, expires_at, redeemed_at, family_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          code.digest,
+          code.clientId,
+          code.userId,
+          code.grantId,
+          code.redirectUri,
+          code.redirectUriSent ? 1 : 0,
+          code.codeChallenge,
+          JSON.stringify(code.scope),
+          JSON.stringify(code.resources),
+          code.authTime,
+          code.issuedAt,
+          code.expiresAt,
+          code.redeemedAt ?? null,
+          code.familyId ?? null,
+        );
+      },
+      async redeem(digest, familyId, now) {
+        // The conditional UPDATE is the whole race: exactly one connection sees its row come back.
+        const won = sql(
+          `UPDATE authorization_codes SET redeemed_at = ?, family_id = ?
+           WHERE digest = ? AND redeemed_at IS NULL RETURNING *`,
+        ).get(now, familyId, digest);
+        if (won !== undefined) return { outcome: 'redeemed', code: codeFromRow(won) };
+        // Redemption is final, so this later read sees the winner's values.
+        const row = sql('SELECT * FROM authorization_codes WHERE digest = ?').get(digest);
+        return row === undefined ? { outcome: 'unknown' } : { outcome: 'reused', code: codeFromRow(row) };
+      },
+    },
+
+    grants: {
+      async upsert(upsert) {
+        return immediate(() => {
+          const row = sql(
+            'SELECT * FROM grants WHERE user_id = ? AND client_id = ? AND redirect_uri = ?',
+          ).get(upsert.userId, upsert.clientId, upsert.redirectUri);
+          if (row === undefined) {
+            const grant: GrantRecord = {
+              id: upsert.id,
+              userId: upsert.userId,
+              clientId: upsert.clientId,
+              redirectUri: upsert.redirectUri,
+              scope: [...upsert.scope],
+              resources: [...upsert.resources],
+              createdAt: upsert.now,
+              updatedAt: upsert.now,
+            };
+            sql(
+              `INSERT INTO grants (id, user_id, client_id, redirect_uri, scope, resources, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+            ).run(
+              grant.id,
+              grant.userId,
+              grant.clientId,
+              grant.redirectUri,
+              JSON.stringify(grant.scope),
+              JSON.stringify(grant.resources),
+              grant.createdAt,
+              grant.updatedAt,
+            );
+            return grant;
+          }
+          const { revokedAt, ...existing } = grantFromRow(row);
+          // A live grant widens (step-up); a revoked one is replaced, so nothing revoked comes back.
+          const live = revokedAt === undefined;
+          const grant: GrantRecord = {
+            ...existing,
+            scope: live ? union(existing.scope, upsert.scope) : [...upsert.scope],
+            resources: live ? union(existing.resources, upsert.resources) : [...upsert.resources],
+            updatedAt: upsert.now,
+          };
+          sql(
+            'UPDATE grants SET scope = ?, resources = ?, updated_at = ?, revoked_at = NULL WHERE id = ?',
+          ).run(JSON.stringify(grant.scope), JSON.stringify(grant.resources), grant.updatedAt, grant.id);
+          return grant;
+        });
+      },
+      async get(id) {
+        const row = sql('SELECT * FROM grants WHERE id = ?').get(id);
+        return row === undefined ? undefined : grantFromRow(row);
+      },
+      async find(userId, clientId, redirectUri) {
+        const row = sql('SELECT * FROM grants WHERE user_id = ? AND client_id = ? AND redirect_uri = ?').get(
+          userId,
+          clientId,
+          redirectUri,
+        );
+        return row === undefined ? undefined : grantFromRow(row);
+      },
+      async listByUser(userId) {
+        return sql('SELECT * FROM grants WHERE user_id = ? ORDER BY created_at, id')
+          .all(userId)
+          .map(grantFromRow);
+      },
+      async listByClient(clientId) {
+        return sql('SELECT * FROM grants WHERE client_id = ? ORDER BY created_at, id')
+          .all(clientId)
+          .map(grantFromRow);
+      },
+      async revoke(id, reason, now) {
+        immediate(() => {
+          sql('UPDATE grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id);
+          // Families are revoked even when the grant already was: revoking is never undone.
+          sql(
+            `UPDATE token_families SET revoked_at = ?, revoked_reason = ?
+             WHERE grant_id = ? AND revoked_at IS NULL`,
+          ).run(now, reason, id);
+        });
+      },
+    },
+
+    tokenFamilies: {
+      async create(family) {
+        // Fills in a tombstone (created_at IS NULL) if a revocation came first, keeping it revoked.
+        const result = sql(
+          `INSERT INTO token_families (id, grant_id, client_id, user_id, scope, resources, auth_time, created_at,
+             expires_at, revoked_at, revoked_reason)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET
+             grant_id = excluded.grant_id, client_id = excluded.client_id, user_id = excluded.user_id,
+             scope = excluded.scope, resources = excluded.resources, auth_time = excluded.auth_time,
+             created_at = excluded.created_at, expires_at = excluded.expires_at
+           WHERE token_families.created_at IS NULL`,
+        ).run(
+          family.id,
+          family.grantId,
+          family.clientId,
+          family.userId,
+          JSON.stringify(family.scope),
+          JSON.stringify(family.resources),
+          family.authTime,
+          family.createdAt,
+          family.expiresAt,
+          family.revokedAt ?? null,
+          family.revokedReason ?? null,
+        );
+        if (!changed(result)) throw new Error(`token family ${family.id} already exists`);
+      },
+      async get(id) {
+        const row = sql('SELECT * FROM token_families WHERE id = ? AND created_at IS NOT NULL').get(id);
+        return row === undefined ? undefined : familyFromRow(row);
+      },
+      async revoke(id, reason, now) {
+        // One statement: revokes a live family, or leaves a tombstone for one not created yet.
+        sql(
+          `INSERT INTO token_families (id, revoked_at, revoked_reason) VALUES (?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET revoked_at = excluded.revoked_at, revoked_reason = excluded.revoked_reason
+           WHERE token_families.revoked_at IS NULL`,
+        ).run(id, now, reason);
+      },
+      async revokeByClient(clientId, reason, now) {
+        const result = sql(
+          `UPDATE token_families SET revoked_at = ?, revoked_reason = ?
+           WHERE client_id = ? AND revoked_at IS NULL`,
+        ).run(now, reason, clientId);
+        return Number(result.changes);
+      },
+      async listByClient(clientId) {
+        return sql('SELECT * FROM token_families WHERE client_id = ? ORDER BY created_at, id')
+          .all(clientId)
+          .map(familyFromRow);
+      },
+    },
+
+    refreshTokens: {
+      async create(token) {
+        insertRefreshToken(token);
+      },
+      async get(digest) {
+        const row = sql('SELECT * FROM refresh_tokens WHERE digest = ?').get(digest);
+        return row === undefined ? undefined : refreshTokenFromRow(row);
+      },
+      async rotate(presentedDigest, next, now, graceMs) {
+        return immediate(() => {
+          const row = sql('SELECT * FROM refresh_tokens WHERE digest = ?').get(presentedDigest);
+          if (row === undefined) return { outcome: 'unknown' } as const;
+          const presented = refreshTokenFromRow(row);
+          if (presented.usedAt !== undefined && presented.usedAt < now - graceMs) {
+            return { outcome: 'reused', presented } as const;
+          }
+          insertRefreshToken(next);
+          if (presented.usedAt !== undefined) return { outcome: 'rotated_in_grace', presented } as const;
+          sql('UPDATE refresh_tokens SET used_at = ? WHERE digest = ?').run(now, presentedDigest);
+          return { outcome: 'rotated', presented: { ...presented, usedAt: now } } as const;
+        });
+      },
+    },
+
+    replay: {
+      async remember(key, expiresAt, now) {
+        // Inserts a new key or takes over an expired one; a live entry makes this a no-op.
+        const result = sql(
+          `INSERT INTO replay (key, expires_at) VALUES (:key, :expiresAt)
+           ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE replay.expires_at <= :now`,
+        ).run({ key, expiresAt, now });
+        return changed(result);
+      },
+      async has(key, now) {
+        return sql('SELECT 1 FROM replay WHERE key = ? AND expires_at > ?').get(key, now) !== undefined;
+      },
+    },
+
+    audit: {
+      async append(event) {
+        sql(
+          'INSERT INTO audit_events (at, type, client_id, user_id, reason, detail) VALUES (?, ?, ?, ?, ?, ?)',
+        ).run(
+          event.at,
+          event.type,
+          event.clientId ?? null,
+          event.userId ?? null,
+          event.reason ?? null,
+          event.detail === undefined ? null : JSON.stringify(event.detail),
+        );
+      },
+      async list(options = {}) {
+        const parameters: Record<string, SQLInputValue> = {
+          type: options.type ?? null,
+          clientId: options.clientId ?? null,
+          userId: options.userId ?? null,
+          limit: options.limit ?? -1,
+        };
+        // id breaks ties between events of the same millisecond: later appended, listed first.
+        return sql(
+          `SELECT * FROM audit_events
+           WHERE (:type IS NULL OR type = :type) AND (:clientId IS NULL OR client_id = :clientId)
+             AND (:userId IS NULL OR user_id = :userId)
+           ORDER BY at DESC, id DESC LIMIT :limit`,
+        )
+          .all(parameters)
+          .map(auditEventFromRow);
+      },
+    },
+
+    async purgeExpired(now) {
+      immediate(() => {
+        for (const table of [
+          'sessions',
+          'authorization_requests',
+          'authorization_codes',
+          'refresh_tokens',
+          'replay',
+        ]) {
+          sql(`DELETE FROM ${table} WHERE expires_at <= ?`).run(now);
+        }
+      });
+    },
+
+    async close() {
+      if (db.isOpen) db.close();
+    },
+  };
+
+  function insertRefreshToken(token: RefreshTokenRecord): void {
+    sql(
+      'INSERT INTO refresh_tokens (digest, family_id, issued_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?)',
+    ).run(token.digest, token.familyId, token.issuedAt, token.expiresAt, token.usedAt ?? null);
+  }
+}
+
+function clientFromRow(row: Row): ClientRecord {
+  return {
+    clientId: text(row, 'client_id'),
+    kind: text(row, 'kind') as ClientKind,
+    metadata: json(row, 'metadata'),
+    ...optional('secretDigest', optionalText(row, 'secret_digest')),
+    ...optional('secretExpiresAt', optionalInt(row, 'secret_expires_at')),
+    createdAt: int(row, 'created_at'),
+    updatedAt: int(row, 'updated_at'),
+  };
+}
+
+function userFromRow(row: Row): UserRecord {
+  return {
+    id: text(row, 'id'),
+    username: text(row, 'username'),
+    passwordHash: text(row, 'password_hash'),
+    createdAt: int(row, 'created_at'),
+    ...optional('disabledAt', optionalInt(row, 'disabled_at')),
+  };
+}
+
+function signingKeyFromRow(row: Row): SigningKeyRecord {
+  return {
+    kid: text(row, 'kid'),
+    alg: text(row, 'alg') as SigningKeyRecord['alg'],
+    privateJwk: json(row, 'private_jwk'),
+    publicJwk: json(row, 'public_jwk'),
+    createdAt: int(row, 'created_at'),
+    ...optional('retiredAt', optionalInt(row, 'retired_at')),
+  };
+}
+
+function sessionFromRow(row: Row): SessionRecord {
+  return {
+    digest: text(row, 'digest'),
+    userId: text(row, 'user_id'),
+    authTime: int(row, 'auth_time'),
+    expiresAt: int(row, 'expires_at'),
+  };
+}
+
+function requestFromRow(row: Row): AuthorizationRequestRecord {
+  return {
+    id: text(row, 'id'),
+    clientId: text(row, 'client_id'),
+    redirectUri: text(row, 'redirect_uri'),
+    redirectUriSent: int(row, 'redirect_uri_sent') === 1,
+    ...optional('state', optionalText(row, 'state')),
+    scope: json(row, 'scope'),
+    resources: json(row, 'resources'),
+    codeChallenge: text(row, 'code_challenge'),
+    codeChallengeMethod: text(
+      row,
+      'code_challenge_method',
+    ) as AuthorizationRequestRecord['codeChallengeMethod'],
+    ...optional('prompt', optionalText(row, 'prompt')),
+    ...optional('maxAge', optionalInt(row, 'max_age')),
+    ...optional('loginHint', optionalText(row, 'login_hint')),
+    browserBindingDigest: text(row, 'browser_binding_digest'),
+    csrfToken: text(row, 'csrf_token'),
+    createdAt: int(row, 'created_at'),
+    expiresAt: int(row, 'expires_at'),
+  };
+}
+
+function codeFromRow(row: Row): AuthorizationCodeRecord {
+  return {
+    digest: text(row, 'digest'),
+    clientId: text(row, 'client_id'),
+    userId: text(row, 'user_id'),
+    grantId: text(row, 'grant_id'),
+    redirectUri: text(row, 'redirect_uri'),
+    redirectUriSent: int(row, 'redirect_uri_sent') === 1,
+    codeChallenge: text(row, 'code_challenge'),
+    scope: json(row, 'scope'),
+    resources: json(row, 'resources'),
+    authTime: int(row, 'auth_time'),
+    issuedAt: int(row, 'issued_at'),
+    expiresAt: int(row, 'expires_at'),
+    ...optional('redeemedAt', optionalInt(row, 'redeemed_at')),
+    ...optional('familyId', optionalText(row, 'family_id')),
+  };
+}
+
+function grantFromRow(row: Row): GrantRecord {
+  return {
+    id: text(row, 'id'),
+    userId: text(row, 'user_id'),
+    clientId: text(row, 'client_id'),
+    redirectUri: text(row, 'redirect_uri'),
+    scope: json(row, 'scope'),
+    resources: json(row, 'resources'),
+    createdAt: int(row, 'created_at'),
+    updatedAt: int(row, 'updated_at'),
+    ...optional('revokedAt', optionalInt(row, 'revoked_at')),
+  };
+}
+
+function familyFromRow(row: Row): TokenFamilyRecord {
+  return {
+    id: text(row, 'id'),
+    grantId: text(row, 'grant_id'),
+    clientId: text(row, 'client_id'),
+    userId: text(row, 'user_id'),
+    scope: json(row, 'scope'),
+    resources: json(row, 'resources'),
+    authTime: int(row, 'auth_time'),
+    createdAt: int(row, 'created_at'),
+    expiresAt: int(row, 'expires_at'),
+    ...optional('revokedAt', optionalInt(row, 'revoked_at')),
+    ...optional('revokedReason', optionalText(row, 'revoked_reason')),
+  };
+}
+
+function refreshTokenFromRow(row: Row): RefreshTokenRecord {
+  return {
+    digest: text(row, 'digest'),
+    familyId: text(row, 'family_id'),
+    issuedAt: int(row, 'issued_at'),
+    expiresAt: int(row, 'expires_at'),
+    ...optional('usedAt', optionalInt(row, 'used_at')),
+  };
+}
+
+function auditEventFromRow(row: Row): AuditEvent {
+  const detail = optionalText(row, 'detail');
+  return {
+    at: int(row, 'at'),
+    type: text(row, 'type'),
+    ...optional('clientId', optionalText(row, 'client_id')),
+    ...optional('userId', optionalText(row, 'user_id')),
+    ...optional('reason', optionalText(row, 'reason')),
+    ...optional('detail', detail === undefined ? undefined : (JSON.parse(detail) as Record<string, unknown>)),
+  };
+}
+
+/** `{ [key]: value }`, or `{}` when the column was NULL: optional properties are omitted, never undefined. */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function text(row: Row, column: string): string {
+  const value = row[column];
+  if (typeof value !== 'string') throw new Error(`column ${column} is not text`);
+  return value;
+}
+
+function optionalText(row: Row, column: string): string | undefined {
+  return row[column] === null ? undefined : text(row, column);
+}
+
+function int(row: Row, column: string): number {
+  const value = row[column];
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  throw new Error(`column ${column} is not an integer`);
+}
+
+function optionalInt(row: Row, column: string): number | undefined {
+  return row[column] === null ? undefined : int(row, column);
+}
+
+function json<T>(row: Row, column: string): T {
+  return JSON.parse(text(row, column)) as T;
+}
+
+function changed(result: { changes: number | bigint }): boolean {
+  return Number(result.changes) > 0;
+}
+
+function union(existing: readonly string[], added: readonly string[]): string[] {
+  return [...new Set([...existing, ...added])];
+}

@@ -1,0 +1,57 @@
+/**
+ * The storage seam of Gatehouse: one interface per aggregate, each with its concurrency contract
+ * written on it. Every implementation (memory, SQLite, PostgreSQL) passes the same contract suite
+ * (packages/server/test/store-contract.ts). Times are epoch milliseconds. Secrets are never stored:
+ * tokens, codes, session ids and client secrets are kept as SHA-256 digests (see `digest()` in
+ * ../crypto/digest.ts), so a leaked database holds nothing that can be presented.
+ *
+ * "Atomic" below means: across every instance sharing the store, not just within one process.
+ */
+import type { AuditStore } from './audit-store.ts';
+import type { AuthorizationCodeStore } from './authorization-code-store.ts';
+import type { AuthorizationRequestStore } from './authorization-request-store.ts';
+import type { ClientStore } from './client-store.ts';
+import type { GrantStore } from './grant-store.ts';
+import type { RefreshTokenStore } from './refresh-token-store.ts';
+import type { ReplayStore } from './replay-store.ts';
+import type { ServerSecretStore } from './server-secret-store.ts';
+import type { SessionStore } from './session-store.ts';
+import type { SigningKeyStore } from './signing-key-store.ts';
+import type { TokenFamilyStore } from './token-family-store.ts';
+import type { UserStore } from './user-store.ts';
+
+export interface Store {
+  readonly kind: string;
+  readonly clients: ClientStore;
+  readonly users: UserStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly serverSecrets: ServerSecretStore;
+  readonly sessions: SessionStore;
+  readonly authorizationRequests: AuthorizationRequestStore;
+  readonly authorizationCodes: AuthorizationCodeStore;
+  readonly grants: GrantStore;
+  readonly tokenFamilies: TokenFamilyStore;
+  readonly refreshTokens: RefreshTokenStore;
+  readonly replay: ReplayStore;
+  readonly audit: AuditStore;
+  /** Deletes rows whose expiry is before `now` (codes, requests, sessions, refresh tokens, replay). */
+  purgeExpired(now: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type { AuditEvent, AuditStore } from './audit-store.ts';
+export type {
+  AuthorizationCodeRecord,
+  AuthorizationCodeStore,
+  RedeemResult,
+} from './authorization-code-store.ts';
+export type { AuthorizationRequestRecord, AuthorizationRequestStore } from './authorization-request-store.ts';
+export type { ClientKind, ClientRecord, ClientStore } from './client-store.ts';
+export type { GrantRecord, GrantStore, GrantUpsert } from './grant-store.ts';
+export type { RefreshTokenRecord, RefreshTokenStore, RotateResult } from './refresh-token-store.ts';
+export type { ReplayStore } from './replay-store.ts';
+export type { ServerSecretStore } from './server-secret-store.ts';
+export type { SessionRecord, SessionStore } from './session-store.ts';
+export type { SigningKeyRecord, SigningKeyStore } from './signing-key-store.ts';
+export type { TokenFamilyRecord, TokenFamilyStore } from './token-family-store.ts';
+export type { UserRecord, UserStore } from './user-store.ts';

@@ -1,0 +1,34 @@
+/**
+ * A token family: every access and refresh token descended from one authorization code
+ * redemption. Access tokens carry the family id in their `jti` (see ../tokens/access-token.ts),
+ * so revoking a family reaches its JWT access tokens at introspection, and its refresh tokens.
+ */
+export interface TokenFamilyRecord {
+  id: string;
+  grantId: string;
+  clientId: string;
+  userId: string;
+  scope: string[];
+  resources: string[];
+  authTime: number;
+  createdAt: number;
+  /** Absolute end of the family: no refresh extends it. */
+  expiresAt: number;
+  revokedAt?: number;
+  revokedReason?: string;
+}
+
+/**
+ * Contract:
+ * - `revoke` is idempotent (first revokedAt and reason win) and works even before `create`: it then
+ *   leaves a tombstone, and a later `create` for that id keeps the family revoked. This closes the
+ *   race where a reused code is detected before the winning redemption wrote its family.
+ * - `revokeByClient` revokes every live family of a client and returns how many it revoked.
+ */
+export interface TokenFamilyStore {
+  create(family: TokenFamilyRecord): Promise<void>;
+  get(id: string): Promise<TokenFamilyRecord | undefined>;
+  revoke(id: string, reason: string, now: number): Promise<void>;
+  revokeByClient(clientId: string, reason: string, now: number): Promise<number>;
+  listByClient(clientId: string): Promise<TokenFamilyRecord[]>;
+}

@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { after, describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { migrateSqlite, sqliteMigrations, userVersion } from '../src/store/sqlite/migrations.ts';
+import { openSqliteDatabase, openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import type { RaceInput, RoundResult } from './sqlite-store-race-worker.ts';
+import { describeStoreContract } from './store-contract.ts';
+
+const directory = mkdtempSync(join(tmpdir(), 'gatehouse-sqlite-store-'));
+after(() => rmSync(directory, { recursive: true, force: true }));
+let files = 0;
+const freshPath = () => join(directory, `store-${++files}.db`);
+
+const T = 1_750_000_000_000;
+
+describeStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }));
+
+describe('sqlite migrations', () => {
+  it('a new database is migrated to the newest version', async () => {
+    const path = freshPath();
+    await openSqliteStore({ path }).close();
+    const db = new DatabaseSync(path);
+    assert.equal(userVersion(db), sqliteMigrations.length);
+    db.close();
+  });
+
+  it('re-opening keeps the data and the version; migrating again changes nothing', async () => {
+    const path = freshPath();
+    const first = openSqliteStore({ path });
+    await first.users.create({ id: 'u1', username: 'alice', passwordHash: 'hash', createdAt: T });
+    await first.close();
+
+    const second = openSqliteStore({ path });
+    assert.equal((await second.users.findByUsername('alice'))?.id, 'u1');
+    await second.close();
+
+    const db = openSqliteDatabase(path);
+    assert.equal(migrateSqlite(db), sqliteMigrations.length);
+    assert.equal(userVersion(db), sqliteMigrations.length);
+    db.close();
+  });
+
+  it('refuses a database whose schema is newer than this code', () => {
+    const path = freshPath();
+    const db = new DatabaseSync(path);
+    db.exec(`PRAGMA user_version = ${sqliteMigrations.length + 1}`);
+    db.close();
+    assert.throws(() => openSqliteStore({ path }), /newer than this Gatehouse knows/);
+  });
+
+  it('connections use WAL, a busy timeout, foreign keys and synchronous=NORMAL', () => {
+    const db = openSqliteDatabase(freshPath());
+    const pragma = (name: string) => Object.values(db.prepare(`PRAGMA ${name}`).get() ?? {})[0];
+    assert.equal(pragma('journal_mode'), 'wal');
+    assert.equal(pragma('busy_timeout'), 5000);
+    assert.equal(pragma('foreign_keys'), 1);
+    assert.equal(pragma('synchronous'), 1);
+    db.close();
+  });
+});
+
+describe('sqlite across processes (worker threads, one connection each)', () => {
+  const WORKERS = 4;
+  const ROUNDS = 100;
+
+  function start(input: Omit<RaceInput, 'worker' | 'barrier'>) {
+    const barrier = new SharedArrayBuffer(4);
+    const workers = Array.from(
+      { length: WORKERS },
+      (_, worker) =>
+        new Worker(new URL('./sqlite-store-race-worker.ts', import.meta.url), {
+          workerData: { ...input, worker, barrier } satisfies RaceInput,
+        }),
+    );
+    const messages = workers.map((worker) => once(worker, 'message'));
+    const release = () => {
+      Atomics.store(new Int32Array(barrier), 0, 1);
+      Atomics.notify(new Int32Array(barrier), 0);
+    };
+    return { workers, messages, release };
+  }
+
+  it('concurrent first opens of a new file migrate it once', async () => {
+    const path = freshPath();
+    const { messages, release } = start({ task: 'open', path, rounds: 0, now: T });
+    release();
+    await Promise.all(messages);
+    const db = new DatabaseSync(path);
+    assert.equal(userVersion(db), sqliteMigrations.length);
+    db.close();
+  });
+
+  it(`of ${WORKERS} racing connections, exactly one wins each one-time operation`, async () => {
+    const path = freshPath();
+    const store = openSqliteStore({ path });
+    for (let round = 0; round < ROUNDS; round++) {
+      await store.authorizationCodes.create({
+        digest: `code-${round}`,
+        clientId: 'c1',
+        userId: 'u1',
+        grantId: 'g1',
+        redirectUri: 'http://127.0.0.1/callback',
+        redirectUriSent: false,
+        codeChallenge: 'challenge',
+        scope: ['read'],
+        resources: [],
+        authTime: T,
+        issuedAt: T,
+        expiresAt: T + 60_000,
+      });
+      await store.refreshTokens.create({
+        digest: `token-${round}`,
+        familyId: 'family-0',
+        issuedAt: T,
+        expiresAt: T + 60_000,
+      });
+      await store.authorizationRequests.create({
+        id: `request-${round}`,
+        clientId: 'c1',
+        redirectUri: 'http://127.0.0.1/callback',
+        redirectUriSent: true,
+        scope: ['read'],
+        resources: [],
+        codeChallenge: 'challenge',
+        codeChallengeMethod: 'S256',
+        browserBindingDigest: 'binding',
+        csrfToken: 'csrf',
+        createdAt: T,
+        expiresAt: T + 60_000,
+      });
+    }
+
+    const { workers, messages, release } = start({ task: 'race', path, rounds: ROUNDS, now: T });
+    await Promise.all(messages); // every worker has its own connection open and waits at the barrier
+    const reports = workers.map((worker) => once(worker, 'message'));
+    release();
+    const results = (await Promise.all(reports)).map(
+      ([report]) => (report as { results: RoundResult[] }).results,
+    );
+
+    for (let round = 0; round < ROUNDS; round++) {
+      const of = results.map((byWorker) => byWorker[round]!);
+      const winners = (won: (result: RoundResult) => boolean) => of.filter(won).length;
+      assert.equal(
+        winners((result) => result.redeemed),
+        1,
+        `code ${round} redeemed once`,
+      );
+      assert.equal(
+        winners((result) => result.rotated),
+        1,
+        `refresh token ${round} rotated once`,
+      );
+      assert.equal(
+        winners((result) => result.consumed),
+        1,
+        `request ${round} consumed once`,
+      );
+      assert.equal(
+        winners((result) => result.remembered),
+        1,
+        `jti ${round} remembered once`,
+      );
+      assert.equal(
+        winners((result) => result.userCreated),
+        1,
+        `user-${round} created once`,
+      );
+      assert.equal(
+        new Set(of.map((result) => result.grantId)).size,
+        1,
+        `one grant for installation ${round}`,
+      );
+      assert.equal(new Set(of.map((result) => result.secret)).size, 1, `one value for secret ${round}`);
+
+      const code = await store.authorizationCodes.redeem(`code-${round}`, 'late', T);
+      const winner = of.findIndex((result) => result.redeemed);
+      assert.deepEqual(
+        [code.outcome, code.outcome === 'unknown' ? undefined : code.code.familyId],
+        ['reused', `family-w${winner}-r${round}`],
+      );
+      const grant = await store.grants.find('u1', 'c1', `http://127.0.0.1/${round}`);
+      assert.deepEqual(
+        [...(grant?.scope ?? [])].sort(),
+        Array.from({ length: WORKERS }, (_, worker) => `scope-w${worker}`),
+        `grant ${round} holds every racer's scope`,
+      );
+    }
+    assert.equal(await store.users.count(), ROUNDS);
+    await store.close();
+  });
+});

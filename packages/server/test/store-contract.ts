@@ -1,0 +1,906 @@
+/**
+ * The store contract suite: every Store implementation (memory, SQLite, PostgreSQL) runs exactly
+ * this, so the concurrency contracts written on the interfaces in src/store/*.ts are tested once and
+ * mean the same everywhere. Each test gets a fresh, empty store from `open` and closes it after.
+ *
+ * Times are explicit epoch milliseconds around T; nothing here reads the clock. The "concurrent"
+ * cases fire many calls at one store with Promise.all; real cross-process races are tested per
+ * implementation (see sqlite-store.test.ts).
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type {
+  AuditEvent,
+  AuthorizationCodeRecord,
+  AuthorizationRequestRecord,
+  ClientRecord,
+  GrantUpsert,
+  RefreshTokenRecord,
+  SessionRecord,
+  SigningKeyRecord,
+  Store,
+  TokenFamilyRecord,
+  UserRecord,
+} from '../src/store/store.ts';
+
+const T = 1_750_000_000_000;
+const MINUTE = 60_000;
+const CONCURRENCY = 50;
+
+export function describeStoreContract(name: string, open: () => Promise<Store> | Store): void {
+  describe(`store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe('clients', () => {
+      it('returns nothing for an unknown client', async () => {
+        assert.equal(await store.clients.get('https://nobody.example/client'), undefined);
+      });
+
+      it('put inserts, then wholly replaces the record (no merge of absent fields)', async () => {
+        const first = client('c1', {
+          secretDigest: 'digest-1',
+          secretExpiresAt: T + MINUTE,
+          metadata: { ...client('c1').metadata, client_name: 'First' },
+        });
+        await store.clients.put(first);
+        assert.deepEqual(await store.clients.get('c1'), first);
+
+        const second = client('c1', { kind: 'dcr', updatedAt: T + 1 });
+        await store.clients.put(second);
+        assert.deepEqual(await store.clients.get('c1'), second);
+      });
+
+      it('delete reports whether a record existed', async () => {
+        await store.clients.put(client('c1'));
+        assert.equal(await store.clients.delete('c1'), true);
+        assert.equal(await store.clients.delete('c1'), false);
+        assert.equal(await store.clients.get('c1'), undefined);
+      });
+
+      it('lists ordered by clientId, paged by after and limit', async () => {
+        for (const id of ['c', 'a', 'd', 'b']) await store.clients.put(client(id));
+        const cases: { options?: { limit?: number; after?: string }; ids: string[] }[] = [
+          { ids: ['a', 'b', 'c', 'd'] },
+          { options: { limit: 2 }, ids: ['a', 'b'] },
+          { options: { after: 'b' }, ids: ['c', 'd'] },
+          { options: { after: 'a', limit: 2 }, ids: ['b', 'c'] },
+          { options: { after: 'd' }, ids: [] },
+        ];
+        for (const { options, ids } of cases) {
+          const listed = await store.clients.list(options);
+          assert.deepEqual(
+            listed.map((record) => record.clientId),
+            ids,
+            `list(${JSON.stringify(options)})`,
+          );
+        }
+      });
+
+      it('keeps its own copy: mutating what was put or got changes nothing stored', async () => {
+        const record = client('c1');
+        await store.clients.put(record);
+        record.metadata.redirect_uris.push('https://evil.example/cb');
+        const got = await store.clients.get('c1');
+        got!.metadata.redirect_uris.push('https://evil.example/cb');
+        assert.deepEqual(await store.clients.get('c1'), client('c1'));
+      });
+    });
+
+    describe('users', () => {
+      it('creates a user, found by id and by exact username', async () => {
+        const alice = user('u1', 'alice');
+        assert.equal(await store.users.create(alice), true);
+        assert.deepEqual(await store.users.get('u1'), alice);
+        assert.deepEqual(await store.users.findByUsername('alice'), alice);
+        assert.equal(await store.users.findByUsername('Alice'), undefined);
+        assert.equal(await store.users.get('u2'), undefined);
+      });
+
+      it('round-trips disabledAt', async () => {
+        const disabled = user('u1', 'alice', { disabledAt: T + 1 });
+        await store.users.create(disabled);
+        assert.deepEqual(await store.users.get('u1'), disabled);
+      });
+
+      for (const { clash, taken } of [
+        { clash: 'username', taken: user('u2', 'alice') },
+        { clash: 'id', taken: user('u1', 'bob') },
+      ]) {
+        it(`create returns false and changes nothing when the ${clash} is taken`, async () => {
+          await store.users.create(user('u1', 'alice'));
+          assert.equal(await store.users.create(taken), false);
+          assert.deepEqual(await store.users.get('u1'), user('u1', 'alice'));
+          assert.equal(await store.users.get('u2'), undefined);
+          assert.equal(await store.users.findByUsername('bob'), undefined);
+          assert.equal(await store.users.count(), 1);
+        });
+      }
+
+      it(`of ${CONCURRENCY} concurrent creates of one username, exactly one succeeds`, async () => {
+        const results = await Promise.all(
+          range(CONCURRENCY).map((index) => store.users.create(user(`u${index}`, 'alice'))),
+        );
+        assert.equal(results.filter(Boolean).length, 1);
+        assert.equal(await store.users.count(), 1);
+        const winner = results.indexOf(true);
+        assert.equal((await store.users.findByUsername('alice'))?.id, `u${winner}`);
+      });
+
+      it('setPassword replaces the hash of an existing user only', async () => {
+        await store.users.create(user('u1', 'alice'));
+        assert.equal(await store.users.setPassword('u1', 'new-hash'), true);
+        assert.equal((await store.users.get('u1'))?.passwordHash, 'new-hash');
+        assert.equal(await store.users.setPassword('nobody', 'hash'), false);
+        assert.equal(await store.users.get('nobody'), undefined);
+      });
+
+      it('lists and counts every user', async () => {
+        assert.equal(await store.users.count(), 0);
+        for (const [id, name] of [
+          ['u1', 'carol'],
+          ['u2', 'alice'],
+          ['u3', 'bob'],
+        ] as const) {
+          await store.users.create(user(id, name));
+        }
+        assert.equal(await store.users.count(), 3);
+        const names = (await store.users.list()).map((listed) => listed.username);
+        assert.deepEqual(names.sort(), ['alice', 'bob', 'carol']);
+      });
+    });
+
+    describe('signing keys', () => {
+      it('lists every key newest createdAt first, JWKs intact', async () => {
+        for (const [kid, createdAt] of [
+          ['k2', T + 2],
+          ['k1', T + 1],
+          ['k3', T + 3],
+        ] as const) {
+          assert.equal(await store.signingKeys.add(signingKey(kid, createdAt)), true);
+        }
+        const listed = await store.signingKeys.list();
+        assert.deepEqual(listed, [signingKey('k3', T + 3), signingKey('k2', T + 2), signingKey('k1', T + 1)]);
+      });
+
+      it('add returns false on a duplicate kid and keeps the first key', async () => {
+        await store.signingKeys.add(signingKey('k1', T));
+        assert.equal(await store.signingKeys.add(signingKey('k1', T + 5)), false);
+        assert.deepEqual(await store.signingKeys.list(), [signingKey('k1', T)]);
+      });
+
+      it('retire is idempotent and keeps the first retiredAt', async () => {
+        await store.signingKeys.add(signingKey('k1', T));
+        await store.signingKeys.retire('k1', T + 10);
+        await store.signingKeys.retire('k1', T + 20);
+        await store.signingKeys.retire('unknown', T + 20);
+        assert.deepEqual(await store.signingKeys.list(), [{ ...signingKey('k1', T), retiredAt: T + 10 }]);
+      });
+
+      it('delete reports whether a key existed', async () => {
+        await store.signingKeys.add(signingKey('k1', T));
+        assert.equal(await store.signingKeys.delete('k1'), true);
+        assert.equal(await store.signingKeys.delete('k1'), false);
+        assert.deepEqual(await store.signingKeys.list(), []);
+      });
+    });
+
+    describe('server secrets', () => {
+      it('getOrCreate creates once, then returns the stored value', async () => {
+        assert.equal(await store.serverSecrets.getOrCreate('cookie', () => 'first'), 'first');
+        assert.equal(await store.serverSecrets.getOrCreate('cookie', () => 'second'), 'first');
+        assert.equal(await store.serverSecrets.getOrCreate('csrf', () => 'other'), 'other');
+      });
+
+      it(`of ${CONCURRENCY} concurrent getOrCreate calls, the first value written wins for all`, async () => {
+        const values = await Promise.all(
+          range(CONCURRENCY).map((index) =>
+            store.serverSecrets.getOrCreate('cookie', () => `value-${index}`),
+          ),
+        );
+        assert.equal(new Set(values).size, 1);
+        assert.match(values[0]!, /^value-\d+$/);
+        assert.equal(await store.serverSecrets.getOrCreate('cookie', () => 'late'), values[0]);
+      });
+    });
+
+    describe('sessions', () => {
+      for (const { expiresAt, live } of [
+        { expiresAt: T - 1, live: false },
+        { expiresAt: T, live: false },
+        { expiresAt: T + 1, live: true },
+      ]) {
+        it(`get at T ${live ? 'returns' : 'hides'} a session expiring at T${offset(expiresAt)}`, async () => {
+          const record = session('s1', { expiresAt });
+          await store.sessions.create(record);
+          assert.deepEqual(await store.sessions.get('s1', T), live ? record : undefined);
+          assert.deepEqual(await store.sessions.get('s1', T - 10), record, 'not deleted by being read');
+        });
+      }
+
+      it('delete removes the session', async () => {
+        await store.sessions.create(session('s1'));
+        await store.sessions.delete('s1');
+        await store.sessions.delete('s1');
+        assert.equal(await store.sessions.get('s1', T), undefined);
+      });
+    });
+
+    describe('authorization requests', () => {
+      it('round-trips a record with and without its optional fields', async () => {
+        const full = request('r1', { state: 'xyz', prompt: 'consent', maxAge: 300, loginHint: 'alice' });
+        const bare = request('r2');
+        await store.authorizationRequests.create(full);
+        await store.authorizationRequests.create(bare);
+        assert.deepEqual(await store.authorizationRequests.get('r1', T), full);
+        assert.deepEqual(await store.authorizationRequests.get('r2', T), bare);
+      });
+
+      for (const { expiresAt, live } of [
+        { expiresAt: T - 1, live: false },
+        { expiresAt: T, live: false },
+        { expiresAt: T + 1, live: true },
+      ]) {
+        it(`get and consume at T ${live ? 'return' : 'hide'} a request expiring at T${offset(expiresAt)}`, async () => {
+          const record = request('r1', { expiresAt });
+          await store.authorizationRequests.create(record);
+          assert.deepEqual(await store.authorizationRequests.get('r1', T), live ? record : undefined);
+          assert.deepEqual(await store.authorizationRequests.consume('r1', T), live ? record : undefined);
+        });
+      }
+
+      it('consume returns the record once and removes it', async () => {
+        const record = request('r1');
+        await store.authorizationRequests.create(record);
+        assert.deepEqual(await store.authorizationRequests.consume('r1', T), record);
+        assert.equal(await store.authorizationRequests.consume('r1', T), undefined);
+        assert.equal(await store.authorizationRequests.get('r1', T), undefined);
+        assert.equal(await store.authorizationRequests.consume('unknown', T), undefined);
+      });
+
+      it(`of ${CONCURRENCY} concurrent consumes, exactly one gets the record`, async () => {
+        await store.authorizationRequests.create(request('r1'));
+        const results = await Promise.all(
+          range(CONCURRENCY).map(() => store.authorizationRequests.consume('r1', T)),
+        );
+        assert.equal(results.filter((result) => result !== undefined).length, 1);
+      });
+    });
+
+    describe('authorization codes', () => {
+      it('redeem of an unknown digest is unknown', async () => {
+        assert.deepEqual(await store.authorizationCodes.redeem('nope', 'f1', T), { outcome: 'unknown' });
+      });
+
+      it('the first redeem wins, setting redeemedAt and familyId to its arguments', async () => {
+        await store.authorizationCodes.create(code('d1'));
+        assert.deepEqual(await store.authorizationCodes.redeem('d1', 'f1', T), {
+          outcome: 'redeemed',
+          code: { ...code('d1'), redeemedAt: T, familyId: 'f1' },
+        });
+      });
+
+      it("every later redeem is reused, with the winner's redeemedAt and familyId", async () => {
+        await store.authorizationCodes.create(code('d1'));
+        await store.authorizationCodes.redeem('d1', 'f1', T);
+        for (const [familyId, now] of [
+          ['f2', T + 1],
+          ['f3', T + 10 * MINUTE],
+        ] as const) {
+          assert.deepEqual(await store.authorizationCodes.redeem('d1', familyId, now), {
+            outcome: 'reused',
+            code: { ...code('d1'), redeemedAt: T, familyId: 'f1' },
+          });
+        }
+      });
+
+      it('redeem ignores expiry: an expired code is still burnt by the attempt', async () => {
+        await store.authorizationCodes.create(code('d1', { expiresAt: T - MINUTE }));
+        assert.equal((await store.authorizationCodes.redeem('d1', 'f1', T)).outcome, 'redeemed');
+        assert.equal((await store.authorizationCodes.redeem('d1', 'f2', T)).outcome, 'reused');
+      });
+
+      it(`of ${CONCURRENCY} concurrent redeems, exactly one wins and the rest see its familyId`, async () => {
+        await store.authorizationCodes.create(code('d1'));
+        const results = await Promise.all(
+          range(CONCURRENCY).map((index) => store.authorizationCodes.redeem('d1', `f${index}`, T + index)),
+        );
+        const winners = results.filter((result) => result.outcome === 'redeemed');
+        assert.equal(winners.length, 1);
+        const winner = winners[0]!.code;
+        for (const result of results) {
+          if (result.outcome === 'unknown') assert.fail('a created code is never unknown');
+          assert.equal(result.code.familyId, winner.familyId);
+          assert.equal(result.code.redeemedAt, winner.redeemedAt);
+        }
+      });
+    });
+
+    describe('refresh tokens', () => {
+      const GRACE = 30_000;
+      const rotateCases: {
+        name: string;
+        usedAt?: number;
+        outcome: 'rotated' | 'rotated_in_grace' | 'reused';
+      }[] = [
+        { name: 'an unused token rotates, marked used at now', outcome: 'rotated' },
+        { name: 'a token used just now rotates in grace', usedAt: T, outcome: 'rotated_in_grace' },
+        {
+          name: 'a token used within the grace window rotates in grace',
+          usedAt: T - GRACE / 2,
+          outcome: 'rotated_in_grace',
+        },
+        {
+          name: 'a token used exactly graceMs ago rotates in grace',
+          usedAt: T - GRACE,
+          outcome: 'rotated_in_grace',
+        },
+        { name: 'a token used before the grace window is reused', usedAt: T - GRACE - 1, outcome: 'reused' },
+      ];
+      for (const { name: caseName, usedAt, outcome } of rotateCases) {
+        it(caseName, async () => {
+          const presented = refreshToken('old', usedAt === undefined ? {} : { usedAt });
+          await store.refreshTokens.create(presented);
+          const next = refreshToken('new', { issuedAt: T });
+          const result = await store.refreshTokens.rotate('old', next, T, GRACE);
+
+          const after = { ...presented, usedAt: usedAt ?? T };
+          assert.deepEqual(result, { outcome, presented: after });
+          assert.deepEqual(await store.refreshTokens.get('old'), after, 'the first usedAt is kept');
+          // A reused token stores nothing; every rotation stores the next token (a sibling in grace).
+          assert.deepEqual(await store.refreshTokens.get('new'), outcome === 'reused' ? undefined : next);
+        });
+      }
+
+      it('an unknown token is unknown and stores nothing', async () => {
+        const next = refreshToken('new');
+        assert.deepEqual(await store.refreshTokens.rotate('nope', next, T, GRACE), { outcome: 'unknown' });
+        assert.equal(await store.refreshTokens.get('new'), undefined);
+      });
+
+      it('rotate ignores expiry and family revocation (the caller checks them)', async () => {
+        await store.tokenFamilies.revoke('family-1', 'test', T - MINUTE);
+        await store.refreshTokens.create(refreshToken('old', { expiresAt: T - MINUTE }));
+        assert.equal(
+          (await store.refreshTokens.rotate('old', refreshToken('new'), T, GRACE)).outcome,
+          'rotated',
+        );
+      });
+
+      it(`of ${CONCURRENCY} concurrent first uses, exactly one rotates; each in grace stores its sibling`, async () => {
+        await store.refreshTokens.create(refreshToken('old'));
+        const results = await Promise.all(
+          range(CONCURRENCY).map((index) =>
+            store.refreshTokens.rotate('old', refreshToken(`new-${index}`), T, 0),
+          ),
+        );
+        const outcomes = results.map((result) => result.outcome);
+        assert.equal(outcomes.filter((outcome) => outcome === 'rotated').length, 1);
+        assert.equal(outcomes.filter((outcome) => outcome === 'rotated_in_grace').length, CONCURRENCY - 1);
+        for (const index of range(CONCURRENCY)) {
+          assert.notEqual(await store.refreshTokens.get(`new-${index}`), undefined);
+        }
+      });
+    });
+
+    describe('grants', () => {
+      it('creates a grant for a new installation', async () => {
+        const grant = await store.grants.upsert(grantUpsert('g1'));
+        const expected = {
+          id: 'g1',
+          userId: 'u1',
+          clientId: 'c1',
+          redirectUri: 'http://127.0.0.1/callback',
+          scope: ['read'],
+          resources: ['https://api.example/'],
+          createdAt: T,
+          updatedAt: T,
+        };
+        assert.deepEqual(grant, expected);
+        assert.deepEqual(await store.grants.get('g1'), expected);
+        assert.deepEqual(await store.grants.find('u1', 'c1', 'http://127.0.0.1/callback'), expected);
+      });
+
+      it('a live grant keeps its id and widens to the union (step-up never narrows)', async () => {
+        await store.grants.upsert(grantUpsert('g1', { scope: ['read', 'write'] }));
+        const steps: {
+          scope: string[];
+          resources: string[];
+          expectScope: string[];
+          expectResources: string[];
+        }[] = [
+          {
+            scope: ['admin'],
+            resources: ['https://other.example/'],
+            expectScope: ['admin', 'read', 'write'],
+            expectResources: ['https://api.example/', 'https://other.example/'],
+          },
+          {
+            scope: ['read'],
+            resources: [],
+            expectScope: ['admin', 'read', 'write'],
+            expectResources: ['https://api.example/', 'https://other.example/'],
+          },
+        ];
+        let now = T;
+        for (const { scope, resources, expectScope, expectResources } of steps) {
+          now += MINUTE;
+          const grant = await store.grants.upsert(grantUpsert('g-new', { scope, resources, now }));
+          assert.equal(grant.id, 'g1');
+          assert.deepEqual(sorted(grant.scope), expectScope);
+          assert.deepEqual(sorted(grant.resources), expectResources);
+          assert.equal(grant.createdAt, T);
+          assert.equal(grant.updatedAt, now);
+          assert.deepEqual(await store.grants.get('g1'), grant);
+        }
+        assert.equal(await store.grants.get('g-new'), undefined);
+      });
+
+      it('a revoked grant is replaced in place: same id, revokedAt cleared, exactly the new scope', async () => {
+        await store.grants.upsert(
+          grantUpsert('g1', { scope: ['read', 'write'], resources: ['https://a.example/'] }),
+        );
+        await store.grants.revoke('g1', 'user_revoked', T + 1);
+        const grant = await store.grants.upsert(
+          grantUpsert('g2', { scope: ['read'], resources: ['https://b.example/'], now: T + 2 }),
+        );
+        assert.equal(grant.id, 'g1');
+        assert.equal('revokedAt' in grant, false);
+        assert.deepEqual(grant.scope, ['read']);
+        assert.deepEqual(grant.resources, ['https://b.example/']);
+        assert.equal(grant.updatedAt, T + 2);
+        assert.deepEqual(await store.grants.get('g1'), grant);
+      });
+
+      it('installations are told apart by redirect_uri (and user and client)', async () => {
+        const keys = [
+          { userId: 'u1', clientId: 'c1', redirectUri: 'http://127.0.0.1/a' },
+          { userId: 'u1', clientId: 'c1', redirectUri: 'http://127.0.0.1/b' },
+          { userId: 'u1', clientId: 'c2', redirectUri: 'http://127.0.0.1/a' },
+          { userId: 'u2', clientId: 'c1', redirectUri: 'http://127.0.0.1/a' },
+        ];
+        for (const [index, key] of keys.entries()) await store.grants.upsert(grantUpsert(`g${index}`, key));
+        for (const [index, key] of keys.entries()) {
+          assert.equal((await store.grants.find(key.userId, key.clientId, key.redirectUri))?.id, `g${index}`);
+        }
+        assert.deepEqual(sorted((await store.grants.listByUser('u1')).map((grant) => grant.id)), [
+          'g0',
+          'g1',
+          'g2',
+        ]);
+        assert.deepEqual(sorted((await store.grants.listByClient('c1')).map((grant) => grant.id)), [
+          'g0',
+          'g1',
+          'g3',
+        ]);
+        assert.equal(await store.grants.find('u1', 'c1', 'http://127.0.0.1/c'), undefined);
+        assert.deepEqual(await store.grants.listByUser('nobody'), []);
+      });
+
+      it(`${CONCURRENCY} concurrent upserts of one installation make one grant with every scope`, async () => {
+        const results = await Promise.all(
+          range(CONCURRENCY).map((index) =>
+            store.grants.upsert(grantUpsert(`g${index}`, { scope: [`s${index}`] })),
+          ),
+        );
+        const ids = new Set(results.map((grant) => grant.id));
+        assert.equal(ids.size, 1);
+        const grants = await store.grants.listByUser('u1');
+        assert.equal(grants.length, 1);
+        assert.deepEqual(sorted(grants[0]!.scope), sorted(range(CONCURRENCY).map((index) => `s${index}`)));
+      });
+
+      it('revoke keeps the first revokedAt and revokes every family of the grant, only of that grant', async () => {
+        await store.grants.upsert(grantUpsert('g1'));
+        await store.grants.upsert(grantUpsert('g2', { redirectUri: 'http://127.0.0.1/other' }));
+        await store.tokenFamilies.create(family('f1', { grantId: 'g1' }));
+        await store.tokenFamilies.create(family('f2', { grantId: 'g1' }));
+        await store.tokenFamilies.create(family('f3', { grantId: 'g2' }));
+        await store.tokenFamilies.revoke('f2', 'earlier', T + 1);
+
+        await store.grants.revoke('g1', 'user_revoked', T + 2);
+        await store.grants.revoke('g1', 'again', T + 3);
+
+        assert.equal((await store.grants.get('g1'))?.revokedAt, T + 2);
+        assert.equal((await store.grants.get('g2'))?.revokedAt, undefined);
+        const revoked = async (id: string) => {
+          const found = await store.tokenFamilies.get(id);
+          return found?.revokedAt === undefined ? undefined : [found.revokedAt, found.revokedReason];
+        };
+        assert.deepEqual(await revoked('f1'), [T + 2, 'user_revoked']);
+        assert.deepEqual(await revoked('f2'), [T + 1, 'earlier']);
+        assert.equal(await revoked('f3'), undefined);
+      });
+    });
+
+    describe('token families', () => {
+      it('round-trips a family', async () => {
+        const record = family('f1');
+        await store.tokenFamilies.create(record);
+        assert.deepEqual(await store.tokenFamilies.get('f1'), record);
+        assert.equal(await store.tokenFamilies.get('f2'), undefined);
+      });
+
+      it('revoke is idempotent: the first revokedAt and reason win', async () => {
+        await store.tokenFamilies.create(family('f1'));
+        await store.tokenFamilies.revoke('f1', 'code_reused', T + 1);
+        await store.tokenFamilies.revoke('f1', 'refresh_token_reused', T + 2);
+        assert.deepEqual(await store.tokenFamilies.get('f1'), {
+          ...family('f1'),
+          revokedAt: T + 1,
+          revokedReason: 'code_reused',
+        });
+      });
+
+      it('revoke before create leaves a tombstone: the family is created revoked', async () => {
+        await store.tokenFamilies.revoke('f1', 'code_reused', T + 1);
+        await store.tokenFamilies.revoke('f1', 'later', T + 2);
+        assert.equal(await store.tokenFamilies.get('f1'), undefined, 'a tombstone is not a family');
+        await store.tokenFamilies.create(family('f1'));
+        assert.deepEqual(await store.tokenFamilies.get('f1'), {
+          ...family('f1'),
+          revokedAt: T + 1,
+          revokedReason: 'code_reused',
+        });
+      });
+
+      it('revokeByClient revokes the live families of that client and counts them', async () => {
+        await store.tokenFamilies.create(family('f1', { clientId: 'c1' }));
+        await store.tokenFamilies.create(family('f2', { clientId: 'c1' }));
+        await store.tokenFamilies.create(family('f3', { clientId: 'c1' }));
+        await store.tokenFamilies.create(family('f4', { clientId: 'c2' }));
+        await store.tokenFamilies.revoke('f3', 'earlier', T);
+        await store.tokenFamilies.revoke('tombstone', 'earlier', T);
+
+        assert.equal(await store.tokenFamilies.revokeByClient('c1', 'client_blocked', T + 1), 2);
+        assert.equal(await store.tokenFamilies.revokeByClient('c1', 'client_blocked', T + 2), 0);
+
+        const state = (await store.tokenFamilies.listByClient('c1')).map((found) => [
+          found.id,
+          found.revokedAt,
+          found.revokedReason,
+        ]);
+        assert.deepEqual(
+          state.sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+          [
+            ['f1', T + 1, 'client_blocked'],
+            ['f2', T + 1, 'client_blocked'],
+            ['f3', T, 'earlier'],
+          ],
+        );
+        assert.equal((await store.tokenFamilies.get('f4'))?.revokedAt, undefined);
+      });
+
+      it('listByClient lists only that client', async () => {
+        await store.tokenFamilies.create(family('f1', { clientId: 'c1' }));
+        await store.tokenFamilies.create(family('f2', { clientId: 'c2' }));
+        assert.deepEqual(await store.tokenFamilies.listByClient('c1'), [family('f1', { clientId: 'c1' })]);
+        assert.deepEqual(await store.tokenFamilies.listByClient('c3'), []);
+      });
+    });
+
+    describe('replay', () => {
+      it('remember is true once for a key, then false while the entry lives', async () => {
+        assert.equal(await store.replay.remember('jti-1', T + MINUTE, T), true);
+        assert.equal(await store.replay.remember('jti-1', T + 2 * MINUTE, T + 1), false);
+        assert.equal(await store.replay.remember('jti-2', T + MINUTE, T + 1), true);
+      });
+
+      for (const { now, live } of [
+        { now: T + MINUTE - 1, live: true },
+        { now: T + MINUTE, live: false },
+        { now: T + MINUTE + 1, live: false },
+      ]) {
+        it(`at T${offset(now)} an entry expiring at T+${MINUTE} is ${live ? 'live' : 'expired'}`, async () => {
+          await store.replay.remember('jti-1', T + MINUTE, T);
+          assert.equal(await store.replay.has('jti-1', now), live);
+          // Once expired, the key can be remembered again (and is then live until its new expiry).
+          assert.equal(await store.replay.remember('jti-1', now + MINUTE, now), !live);
+          assert.equal(await store.replay.has('jti-1', now), true);
+        });
+      }
+
+      it('has is false for a key never remembered', async () => {
+        assert.equal(await store.replay.has('unknown', T), false);
+      });
+
+      it(`of ${CONCURRENCY} concurrent remembers of one key, exactly one is true`, async () => {
+        const results = await Promise.all(
+          range(CONCURRENCY).map(() => store.replay.remember('jti-1', T + MINUTE, T)),
+        );
+        assert.equal(results.filter(Boolean).length, 1);
+      });
+    });
+
+    describe('audit', () => {
+      const events: AuditEvent[] = [
+        {
+          at: T + 1,
+          type: 'token.issued',
+          clientId: 'c1',
+          userId: 'u1',
+          detail: { grant_type: 'authorization_code' },
+        },
+        { at: T + 3, type: 'login.failed', userId: 'u2', reason: 'bad_password' },
+        { at: T + 2, type: 'token.issued', clientId: 'c2', userId: 'u2' },
+        {
+          at: T + 3,
+          type: 'code.reused',
+          clientId: 'c1',
+          reason: 'code_reused',
+          detail: { family_id: 'f1', n: 1 },
+        },
+        { at: T + 4, type: 'client.added' },
+      ];
+
+      it('list is newest first (same millisecond: last appended first), fields intact', async () => {
+        for (const event of events) await store.audit.append(event);
+        assert.deepEqual(await store.audit.list(), [events[4], events[3], events[1], events[2], events[0]]);
+      });
+
+      const filters: { options: Parameters<Store['audit']['list']>[0]; expected: number[] }[] = [
+        { options: { type: 'token.issued' }, expected: [2, 0] },
+        { options: { clientId: 'c1' }, expected: [3, 0] },
+        { options: { userId: 'u2' }, expected: [1, 2] },
+        { options: { type: 'token.issued', userId: 'u2' }, expected: [2] },
+        { options: { limit: 2 }, expected: [4, 3] },
+        { options: { clientId: 'c1', limit: 1 }, expected: [3] },
+        { options: { type: 'nothing' }, expected: [] },
+      ];
+      for (const { options, expected } of filters) {
+        it(`list(${JSON.stringify(options)}) filters and limits`, async () => {
+          for (const event of events) await store.audit.append(event);
+          assert.deepEqual(
+            await store.audit.list(options),
+            expected.map((index) => events[index]),
+          );
+        });
+      }
+    });
+
+    describe('purgeExpired', () => {
+      it('deletes expired codes, requests, sessions, refresh tokens and replay entries, keeping live ones', async () => {
+        for (const [suffix, expiresAt] of [
+          ['expired', T - 1],
+          ['live', T + MINUTE],
+        ] as const) {
+          await store.sessions.create(session(`s-${suffix}`, { expiresAt }));
+          await store.authorizationRequests.create(request(`r-${suffix}`, { expiresAt }));
+          await store.authorizationCodes.create(code(`d-${suffix}`, { expiresAt }));
+          await store.refreshTokens.create(refreshToken(`t-${suffix}`, { expiresAt }));
+          await store.replay.remember(`j-${suffix}`, expiresAt, T - MINUTE);
+        }
+
+        await store.purgeExpired(T);
+
+        // Reading "as of" a time before every expiry shows whether the row itself is still there.
+        const before = T - MINUTE;
+        for (const [suffix, kept] of [
+          ['expired', false],
+          ['live', true],
+        ] as const) {
+          const what = `${suffix} rows ${kept ? 'kept' : 'deleted'}`;
+          assert.equal(
+            (await store.sessions.get(`s-${suffix}`, before)) !== undefined,
+            kept,
+            `session: ${what}`,
+          );
+          assert.equal(
+            (await store.authorizationRequests.get(`r-${suffix}`, before)) !== undefined,
+            kept,
+            `request: ${what}`,
+          );
+          assert.equal(
+            (await store.refreshTokens.get(`t-${suffix}`)) !== undefined,
+            kept,
+            `refresh token: ${what}`,
+          );
+          assert.equal(await store.replay.has(`j-${suffix}`, before), kept, `replay: ${what}`);
+          const redeemed = await store.authorizationCodes.redeem(`d-${suffix}`, 'f1', T);
+          assert.equal(redeemed.outcome, kept ? 'redeemed' : 'unknown', `code: ${what}`);
+        }
+      });
+    });
+
+    describe('records are copies', () => {
+      // Mutating a record a caller passed in or got back must never change what is stored.
+      const cases: { what: string; check: (store: Store) => Promise<void> }[] = [
+        {
+          what: 'grant',
+          check: async (s) => {
+            const upsert = grantUpsert('g1');
+            const grant = await s.grants.upsert(upsert);
+            upsert.scope.push('admin');
+            grant.scope.push('admin');
+            (await s.grants.get('g1'))!.scope.push('admin');
+            assert.deepEqual((await s.grants.get('g1'))?.scope, ['read']);
+          },
+        },
+        {
+          what: 'authorization code',
+          check: async (s) => {
+            const created = code('d1');
+            await s.authorizationCodes.create(created);
+            created.scope.push('admin');
+            const result = await s.authorizationCodes.redeem('d1', 'f1', T);
+            if (result.outcome === 'unknown') assert.fail('created code is unknown');
+            result.code.scope.push('admin');
+            result.code.familyId = 'f-evil';
+            const again = await s.authorizationCodes.redeem('d1', 'f2', T);
+            assert.deepEqual(again, {
+              outcome: 'reused',
+              code: { ...code('d1'), redeemedAt: T, familyId: 'f1' },
+            });
+          },
+        },
+        {
+          what: 'token family',
+          check: async (s) => {
+            await s.tokenFamilies.create(family('f1'));
+            const got = await s.tokenFamilies.get('f1');
+            got!.resources.push('https://evil.example/');
+            assert.deepEqual(await s.tokenFamilies.get('f1'), family('f1'));
+          },
+        },
+        {
+          what: 'audit event',
+          check: async (s) => {
+            const event: AuditEvent = { at: T, type: 'token.issued', detail: { family_id: 'f1' } };
+            await s.audit.append(event);
+            event.detail!.family_id = 'changed';
+            (await s.audit.list())[0]!.detail!.family_id = 'changed';
+            assert.deepEqual(await s.audit.list(), [
+              { at: T, type: 'token.issued', detail: { family_id: 'f1' } },
+            ]);
+          },
+        },
+      ];
+      for (const { what, check } of cases) it(`for a ${what}`, () => check(store));
+    });
+
+    describe('create with a key that is taken', () => {
+      // Keys are random digests and ids, so a clash is a bug; overwriting would, e.g., un-redeem a code.
+      const cases: { what: string; create: (store: Store) => Promise<void> }[] = [
+        { what: 'session', create: (s) => s.sessions.create(session('k')) },
+        { what: 'authorization request', create: (s) => s.authorizationRequests.create(request('k')) },
+        { what: 'authorization code', create: (s) => s.authorizationCodes.create(code('k')) },
+        { what: 'refresh token', create: (s) => s.refreshTokens.create(refreshToken('k')) },
+        { what: 'token family', create: (s) => s.tokenFamilies.create(family('k')) },
+      ];
+      for (const { what, create } of cases) {
+        it(`rejects a duplicate ${what}`, async () => {
+          await create(store);
+          await assert.rejects(create(store));
+        });
+      }
+
+      it('keeps a redeemed code redeemed', async () => {
+        await store.authorizationCodes.create(code('d1'));
+        await store.authorizationCodes.redeem('d1', 'f1', T);
+        await assert.rejects(store.authorizationCodes.create(code('d1')));
+        assert.equal((await store.authorizationCodes.redeem('d1', 'f2', T)).outcome, 'reused');
+      });
+    });
+  });
+}
+
+// Fixtures: complete, valid records; `overrides` replaces whole fields.
+
+function client(clientId: string, overrides: Partial<ClientRecord> = {}): ClientRecord {
+  return {
+    clientId,
+    kind: 'static',
+    metadata: {
+      client_id: clientId,
+      redirect_uris: ['http://127.0.0.1/callback'],
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+    },
+    createdAt: T,
+    updatedAt: T,
+    ...overrides,
+  };
+}
+
+function user(id: string, username: string, overrides: Partial<UserRecord> = {}): UserRecord {
+  return { id, username, passwordHash: `scrypt$hash-of-${id}`, createdAt: T, ...overrides };
+}
+
+function signingKey(kid: string, createdAt: number): SigningKeyRecord {
+  const publicJwk = { kty: 'EC', crv: 'P-256', x: `x-${kid}`, y: `y-${kid}`, kid, alg: 'ES256', use: 'sig' };
+  return { kid, alg: 'ES256', privateJwk: { ...publicJwk, d: `d-${kid}` }, publicJwk, createdAt };
+}
+
+function session(digest: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return { digest, userId: 'u1', authTime: T - MINUTE, expiresAt: T + MINUTE, ...overrides };
+}
+
+function request(
+  id: string,
+  overrides: Partial<AuthorizationRequestRecord> = {},
+): AuthorizationRequestRecord {
+  return {
+    id,
+    clientId: 'c1',
+    redirectUri: 'http://127.0.0.1/callback',
+    redirectUriSent: true,
+    scope: ['read', 'write'],
+    resources: ['https://api.example/'],
+    codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    codeChallengeMethod: 'S256',
+    browserBindingDigest: `binding-${id}`,
+    csrfToken: `csrf-${id}`,
+    createdAt: T - MINUTE,
+    expiresAt: T + MINUTE,
+    ...overrides,
+  };
+}
+
+function code(digest: string, overrides: Partial<AuthorizationCodeRecord> = {}): AuthorizationCodeRecord {
+  return {
+    digest,
+    clientId: 'c1',
+    userId: 'u1',
+    grantId: 'g1',
+    redirectUri: 'http://127.0.0.1/callback',
+    redirectUriSent: false,
+    codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    scope: ['read'],
+    resources: ['https://api.example/'],
+    authTime: T - MINUTE,
+    issuedAt: T - 1000,
+    expiresAt: T + MINUTE,
+    ...overrides,
+  };
+}
+
+function grantUpsert(id: string, overrides: Partial<GrantUpsert> = {}): GrantUpsert {
+  return {
+    id,
+    userId: 'u1',
+    clientId: 'c1',
+    redirectUri: 'http://127.0.0.1/callback',
+    scope: ['read'],
+    resources: ['https://api.example/'],
+    now: T,
+    ...overrides,
+  };
+}
+
+function family(id: string, overrides: Partial<TokenFamilyRecord> = {}): TokenFamilyRecord {
+  return {
+    id,
+    grantId: 'g1',
+    clientId: 'c1',
+    userId: 'u1',
+    scope: ['read'],
+    resources: ['https://api.example/'],
+    authTime: T - MINUTE,
+    createdAt: T,
+    expiresAt: T + 30 * 24 * 60 * MINUTE,
+    ...overrides,
+  };
+}
+
+function refreshToken(digest: string, overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
+  return { digest, familyId: 'family-1', issuedAt: T - MINUTE, expiresAt: T + 60 * MINUTE, ...overrides };
+}
+
+function range(count: number): number[] {
+  return Array.from({ length: count }, (_, index) => index);
+}
+
+function sorted(values: readonly string[]): string[] {
+  return [...values].sort();
+}
+
+function offset(time: number): string {
+  const delta = time - T;
+  return delta === 0 ? '' : delta > 0 ? `+${delta}` : `${delta}`;
+}
