@@ -1,0 +1,84 @@
+import { Hono } from 'hono';
+import { chainClientResolvers, storedClientResolver } from './clients/client-resolver.ts';
+import { buildContext, type ServerContext } from './context.ts';
+import { authorizationEndpoint } from './endpoints/authorization-endpoint.ts';
+import { interactionEndpoints } from './endpoints/interaction-endpoint.ts';
+import { introspectionEndpoint } from './endpoints/introspection-endpoint.ts';
+import { jwksEndpoint, metadataEndpoint } from './endpoints/metadata-endpoint.ts';
+import { revocationEndpoint } from './endpoints/revocation-endpoint.ts';
+import { tokenEndpoint } from './endpoints/token-endpoint.ts';
+import { outcomeOf } from './http/request-outcome.ts';
+import { jsonResponse } from './http/responses.ts';
+import { createKeyRing } from './keys/signing-keys.ts';
+import type { AuthorizationServerOptions } from './options.ts';
+
+export interface AuthorizationServer {
+  /** The whole server as one web-standard handler: mount it in Node http, Express, Fastify or Hono. */
+  fetch(request: Request): Promise<Response>;
+  readonly context: ServerContext;
+}
+
+/**
+ * Builds the authorization server. Endpoints are plain `(Request) => Promise<Response>` functions;
+ * Hono only routes between them. Routes live under the issuer's path; the well-known documents are
+ * at the root with the issuer path inserted (RFC 8414 §3.1), and also appended for OpenID-style
+ * discovery (MCP-2 lists both).
+ */
+export function createAuthorizationServer(options: AuthorizationServerOptions): AuthorizationServer {
+  const clock = options.clock ?? Date.now;
+  const keys = createKeyRing(options.store.signingKeys, clock);
+  const ctx = buildContext(options, keys, chainClientResolvers(storedClientResolver(options.store.clients)));
+  const base = ctx.basePath;
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const outcome = outcomeOf(c.req.raw);
+    // One line per request. The path only: queries and bodies carry codes and tokens.
+    ctx.logger.info(
+      {
+        method: c.req.method,
+        path: new URL(c.req.url).pathname,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        ...(outcome === undefined ? {} : { outcome }),
+      },
+      'request',
+    );
+  });
+
+  const metadata = metadataEndpoint(ctx);
+  for (const path of [
+    `/.well-known/oauth-authorization-server${base}`,
+    `/.well-known/openid-configuration${base}`,
+    `${base}/.well-known/openid-configuration`,
+    `${base}/.well-known/oauth-authorization-server`,
+  ]) {
+    app.get(path, metadata);
+  }
+  app.get(`${base}/jwks`, jwksEndpoint(ctx));
+  const authorize = authorizationEndpoint(ctx);
+  app.on(['GET', 'POST'], `${base}/authorize`, (c) => authorize(c.req.raw));
+  const interaction = interactionEndpoints(ctx);
+  app.get(`${base}/interaction/:id`, (c) => interaction.show(c.req.raw, c.req.param('id')));
+  app.post(`${base}/interaction/:id/login`, (c) => interaction.login(c.req.raw, c.req.param('id')));
+  app.post(`${base}/interaction/:id/consent`, (c) => interaction.consent(c.req.raw, c.req.param('id')));
+  const token = tokenEndpoint(ctx);
+  const revoke = revocationEndpoint(ctx);
+  const introspect = introspectionEndpoint(ctx);
+  app.all(`${base}/token`, (c) => token(c.req.raw));
+  app.all(`${base}/revoke`, (c) => revoke(c.req.raw));
+  app.all(`${base}/introspect`, (c) => introspect(c.req.raw));
+
+  app.notFound(() => jsonResponse({ error: 'not_found' }, { status: 404 }));
+  app.onError((error) => {
+    ctx.logger.error({ err: error }, 'unhandled error');
+    return jsonResponse({ error: 'server_error' }, { status: 500 });
+  });
+
+  return {
+    fetch: async (request) => app.fetch(request),
+    context: ctx,
+  };
+}

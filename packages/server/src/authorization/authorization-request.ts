@@ -1,0 +1,192 @@
+import {
+  findRegisteredRedirectUri,
+  OAuthError,
+  type Parameters,
+  parseScope,
+  resolveResources,
+  validateCodeChallenge,
+} from '@gatehouse/core';
+import type { ServerContext } from '../context.ts';
+import type { ClientRecord } from '../store/store.ts';
+import { resolveScope } from './scope-policy.ts';
+
+/**
+ * Validation of an authorization request, RFC 6749 §4.1.1 with OAuth 2.1 and RFC 9700. The order
+ * matters: until the client and its redirect_uri are verified, no error may be redirected (RFC 6749
+ * §4.1.2.1: "MUST NOT automatically redirect the user-agent to the invalid redirection URI").
+ */
+export interface VerifiedRedirect {
+  client: ClientRecord;
+  redirectUri: string;
+  redirectUriSent: boolean;
+  state: string | undefined;
+}
+
+export interface ValidAuthorizationRequest extends VerifiedRedirect {
+  scope: string[];
+  resources: string[];
+  codeChallenge: string;
+  prompt: Set<string>;
+  maxAge: number | undefined;
+  loginHint: string | undefined;
+}
+
+/** Steps 1-2: the client and the redirect_uri. Errors here end on the server's own error page. */
+export async function verifyClientAndRedirect(
+  ctx: ServerContext,
+  parameters: Parameters,
+): Promise<VerifiedRedirect> {
+  const clientId = parameters.get('client_id');
+  if (clientId === undefined) {
+    throw new OAuthError('invalid_request', {
+      reason: 'client_id_missing',
+      description: 'client_id is required',
+    });
+  }
+  const client = await ctx.clients.resolve(clientId);
+  if (client === undefined) {
+    throw new OAuthError('invalid_client', {
+      status: 400,
+      reason: 'client_unknown',
+      description: 'unknown client_id',
+    });
+  }
+  const registered = client.metadata.redirect_uris;
+  const requested = parameters.get('redirect_uri');
+  if (requested === undefined) {
+    // OAuth 2.1 §4.1.1: redirect_uri may be omitted only when exactly one is registered.
+    if (registered.length !== 1) {
+      throw new OAuthError('invalid_request', {
+        reason: 'redirect_uri_missing',
+        description: 'redirect_uri is required for this client',
+      });
+    }
+    return { client, redirectUri: registered[0]!, redirectUriSent: false, state: parameters.get('state') };
+  }
+  // CIMD-REDIR-1, MCP-13: exact string match; CIMD-REDIR-2: any port for http loopback.
+  if (findRegisteredRedirectUri(registered, requested) === undefined) {
+    throw new OAuthError('invalid_request', {
+      reason: 'redirect_uri_mismatch',
+      description: 'redirect_uri is not registered for this client',
+    });
+  }
+  return { client, redirectUri: requested, redirectUriSent: true, state: parameters.get('state') };
+}
+
+const SUPPORTED_PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);
+
+/** Steps 3+: everything else. Errors from here on travel to the verified redirect_uri. */
+export function validateAuthorizationRequest(
+  ctx: ServerContext,
+  verified: VerifiedRedirect,
+  parameters: Parameters,
+  requestedResources: readonly string[],
+): ValidAuthorizationRequest {
+  const redirectable = true;
+  const { client } = verified;
+  const responseType = parameters.get('response_type');
+  if (responseType === undefined) {
+    throw new OAuthError('invalid_request', {
+      reason: 'response_type_missing',
+      description: 'response_type is required',
+      redirectable,
+    });
+  }
+  if (responseType !== 'code') {
+    // OAuth 2.1 removed the implicit grant; `code` is the only response type.
+    throw new OAuthError('unsupported_response_type', {
+      reason: 'response_type_unsupported',
+      description: 'only response_type=code is supported',
+      redirectable,
+    });
+  }
+  if (
+    !client.metadata.response_types.includes('code') ||
+    !client.metadata.grant_types.includes('authorization_code')
+  ) {
+    throw new OAuthError('unauthorized_client', {
+      reason: 'grant_not_registered',
+      description: 'this client is not registered for the authorization code grant',
+      redirectable,
+    });
+  }
+  const responseMode = parameters.get('response_mode');
+  if (responseMode !== undefined && responseMode !== 'query') {
+    throw new OAuthError('invalid_request', {
+      reason: 'response_mode_unsupported',
+      description: 'only response_mode=query is supported',
+      redirectable,
+    });
+  }
+  if (parameters.has('request') || parameters.has('request_uri')) {
+    throw new OAuthError('invalid_request', {
+      reason: 'request_object_unsupported',
+      description: 'request objects and request_uri are not supported here',
+      redirectable,
+    });
+  }
+  // OAuth 2.1 §4.1.1, RFC 9700 §2.1.1: PKCE for every client, S256 only.
+  const codeChallenge = validateCodeChallenge(
+    parameters.get('code_challenge'),
+    parameters.get('code_challenge_method'),
+  );
+
+  // RFC 8707 §2.1, MCP-9: every resource must be one we serve.
+  let resources = resolveResources(requestedResources, ctx.resources.known, redirectable);
+  if (resources.length === 0) {
+    if (ctx.resources.defaultResource !== undefined) resources = [ctx.resources.defaultResource];
+    else if (ctx.resources.known.size > 0) {
+      throw new OAuthError('invalid_target', {
+        reason: 'resource_missing',
+        description: 'name the resource this token is for (RFC 8707 resource parameter)',
+        redirectable,
+      });
+    }
+  }
+  const scope = resolveScope(
+    ctx.resources,
+    client,
+    parseScope(parameters.get('scope'), redirectable),
+    resources,
+    redirectable,
+  );
+
+  const prompt = new Set(parseScope(parameters.get('prompt'), redirectable));
+  for (const value of prompt) {
+    if (!SUPPORTED_PROMPTS.has(value)) {
+      throw new OAuthError('invalid_request', {
+        reason: 'prompt_unsupported',
+        description: `prompt ${value} is not supported`,
+        redirectable,
+      });
+    }
+  }
+  if (prompt.has('none') && prompt.size > 1) {
+    throw new OAuthError('invalid_request', {
+      reason: 'prompt_none_combined',
+      description: 'prompt=none cannot be combined',
+      redirectable,
+    });
+  }
+  const maxAgeText = parameters.get('max_age');
+  let maxAge: number | undefined;
+  if (maxAgeText !== undefined) {
+    if (!/^\d{1,9}$/.test(maxAgeText)) {
+      throw new OAuthError('invalid_request', {
+        reason: 'max_age_malformed',
+        description: 'max_age must be a number of seconds',
+        redirectable,
+      });
+    }
+    maxAge = Number(maxAgeText);
+  }
+  return {
+    ...verified,
+    scope,
+    resources,
+    codeChallenge,
+    prompt,
+    maxAge,
+    loginHint: parameters.get('login_hint'),
+  };
+}

@@ -1,0 +1,86 @@
+import { OAuthError, withResponseParameters } from '@gatehouse/core';
+import type { ServerContext } from '../context.ts';
+import { digest, randomToken } from '../crypto/digest.ts';
+import { errorPage } from '../pages/error-page.ts';
+import type { VerifiedRedirect } from './authorization-request.ts';
+
+/**
+ * Authorization responses, RFC 6749 §4.1.2. Every response that goes back to the client carries
+ * `iss` (RFC 9207 §2, MCP-14), errors included, and uses 303 so a browser never re-sends a POSTed
+ * form (login credentials) to the client (RFC 9700 §4.12).
+ */
+export function redirectTo(location: string, headers: Record<string, string> = {}): Response {
+  return new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store', ...headers } });
+}
+
+export function authorizationErrorRedirect(
+  ctx: ServerContext,
+  redirect: VerifiedRedirect,
+  error: OAuthError,
+): Response {
+  return redirectTo(
+    withResponseParameters(redirect.redirectUri, {
+      error: error.error,
+      error_description: error.description,
+      state: redirect.state,
+      iss: ctx.issuer,
+    }),
+  );
+}
+
+/** An error from the authorization flow: to the client only if it may go there, else our page. */
+export async function authorizationError(
+  ctx: ServerContext,
+  error: unknown,
+  redirect: VerifiedRedirect | undefined,
+): Promise<Response> {
+  if (error instanceof OAuthError) {
+    if (error.redirectable && redirect !== undefined) return authorizationErrorRedirect(ctx, redirect, error);
+    return errorPage(error, ctx.serviceName);
+  }
+  ctx.logger.error({ err: error }, 'authorization flow failed');
+  return errorPage(
+    new OAuthError('server_error', {
+      reason: 'internal',
+      description: 'the server could not complete the request',
+    }),
+    ctx.serviceName,
+  );
+}
+
+export interface CodeIssue {
+  redirect: VerifiedRedirect;
+  userId: string;
+  authTime: number;
+  grantId: string;
+  scope: readonly string[];
+  resources: readonly string[];
+  codeChallenge: string;
+}
+
+/** Mints the one-time code (RFC 6749 §4.1.2: short-lived, single use) and redirects with it. */
+export async function issueCode(ctx: ServerContext, issue: CodeIssue): Promise<Response> {
+  const code = randomToken();
+  const now = ctx.clock();
+  await ctx.store.authorizationCodes.create({
+    digest: digest(code),
+    clientId: issue.redirect.client.clientId,
+    userId: issue.userId,
+    grantId: issue.grantId,
+    redirectUri: issue.redirect.redirectUri,
+    redirectUriSent: issue.redirect.redirectUriSent,
+    codeChallenge: issue.codeChallenge,
+    scope: [...issue.scope],
+    resources: [...issue.resources],
+    authTime: issue.authTime,
+    issuedAt: now,
+    expiresAt: now + ctx.lifetimes.authorizationCodeSeconds * 1000,
+  });
+  return redirectTo(
+    withResponseParameters(issue.redirect.redirectUri, {
+      code,
+      state: issue.redirect.state,
+      iss: ctx.issuer,
+    }),
+  );
+}

@@ -1,0 +1,62 @@
+import type { ServerContext } from '../context.ts';
+import { digest, randomToken } from '../crypto/digest.ts';
+import { cookieHeader, readCookie } from '../http/cookies.ts';
+import type { SessionRecord } from '../store/store.ts';
+
+/**
+ * The browser side of login. Two cookies, both HttpOnly and SameSite=Lax, with the `__Host-`
+ * prefix when the issuer is https (no Domain, Path=/, Secure: a sibling subdomain cannot plant them):
+ * - the session: who is logged in (a random value; the store keeps only its digest);
+ * - the browser binding: ties an authorization request to the browser that started it, so a login
+ *   or consent form cannot be completed from another browser (login CSRF, session swapping).
+ */
+function names(ctx: ServerContext) {
+  const prefix = ctx.secureCookies ? '__Host-' : '';
+  return { session: `${prefix}gatehouse-session`, binding: `${prefix}gatehouse-binding` };
+}
+
+export async function currentSession(
+  ctx: ServerContext,
+  request: Request,
+): Promise<SessionRecord | undefined> {
+  const value = readCookie(request, names(ctx).session);
+  if (value === undefined || value.length > 100) return undefined;
+  return ctx.store.sessions.get(digest(value), ctx.clock());
+}
+
+export async function startSession(
+  ctx: ServerContext,
+  userId: string,
+): Promise<{ session: SessionRecord; setCookie: string }> {
+  const value = randomToken();
+  const now = ctx.clock();
+  const session: SessionRecord = {
+    digest: digest(value),
+    userId,
+    authTime: now,
+    expiresAt: now + ctx.lifetimes.loginSessionSeconds * 1000,
+  };
+  await ctx.store.sessions.create(session);
+  const setCookie = cookieHeader(names(ctx).session, value, {
+    secure: ctx.secureCookies,
+    path: '/',
+    maxAgeSeconds: ctx.lifetimes.loginSessionSeconds,
+  });
+  return { session, setCookie };
+}
+
+/** The browser's binding value: the existing cookie, or a new one to set. */
+export function browserBinding(ctx: ServerContext, request: Request): { digest: string; setCookie?: string } {
+  const existing = readCookie(request, names(ctx).binding);
+  if (existing !== undefined && /^[A-Za-z0-9_-]{43}$/.test(existing)) return { digest: digest(existing) };
+  const value = randomToken();
+  return {
+    digest: digest(value),
+    setCookie: cookieHeader(names(ctx).binding, value, { secure: ctx.secureCookies, path: '/' }),
+  };
+}
+
+export function bindingDigestOf(ctx: ServerContext, request: Request): string | undefined {
+  const value = readCookie(request, names(ctx).binding);
+  return value === undefined ? undefined : digest(value);
+}

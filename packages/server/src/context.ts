@@ -1,0 +1,121 @@
+import { canonicalResource } from '@gatehouse/core';
+import type { Logger } from 'pino';
+import type { ClientResolver } from './clients/client-resolver.ts';
+import type { KeyRing } from './keys/signing-keys.ts';
+import { silentLogger } from './logger.ts';
+import {
+  type AuthorizationServerOptions,
+  defaultLifetimes,
+  type Lifetimes,
+  type ResourceOptions,
+} from './options.ts';
+import type { AuditEvent, Store } from './store/store.ts';
+
+/** What every endpoint shares: resolved options and the dependencies, built once at start-up. */
+export interface ServerContext {
+  issuer: string;
+  /** The issuer's path ('' for an origin issuer); every endpoint lives below it. */
+  basePath: string;
+  endpoints: {
+    authorization: string;
+    token: string;
+    revocation: string;
+    introspection: string;
+    jwks: string;
+  };
+  store: Store;
+  keys: KeyRing;
+  clients: ClientResolver;
+  clock: () => number;
+  lifetimes: Lifetimes;
+  resources: ResourceCatalog;
+  logger: Logger;
+  serviceName: string;
+  secureCookies: boolean;
+  audit(event: Omit<AuditEvent, 'at'>): Promise<void>;
+}
+
+export interface ResourceCatalog {
+  /** canonical form → configured spelling (RFC 8707 matching, see core/resource-indicator.ts). */
+  known: ReadonlyMap<string, string>;
+  byUri: ReadonlyMap<string, ResourceOptions>;
+  defaultResource: string | undefined;
+  /** Every scope any resource offers (RFC 8414 scopes_supported). */
+  allScopes: readonly string[];
+}
+
+export function buildResourceCatalog(
+  resources: readonly ResourceOptions[],
+  defaultResource: string | undefined,
+): ResourceCatalog {
+  const known = new Map<string, string>();
+  const byUri = new Map<string, ResourceOptions>();
+  for (const resource of resources) {
+    const canonical = canonicalResource(resource.uri);
+    if (canonical === undefined)
+      throw new Error(`resource ${resource.uri} is not an absolute http(s) URI without a fragment`);
+    if (known.has(canonical)) throw new Error(`resource ${resource.uri} is configured twice`);
+    known.set(canonical, resource.uri);
+    byUri.set(resource.uri, resource);
+  }
+  let fallback: string | undefined;
+  if (defaultResource !== undefined) {
+    fallback = known.get(canonicalResource(defaultResource) ?? '');
+    if (fallback === undefined)
+      throw new Error(`default resource ${defaultResource} is not a configured resource`);
+  }
+  const allScopes = [...new Set(resources.flatMap((resource) => resource.scopes))];
+  return { known, byUri, defaultResource: fallback, allScopes };
+}
+
+export function checkIssuer(issuer: string): URL {
+  // RFC 8414 §2: https, no query, no fragment. http is allowed for loopback development only (MCP-12).
+  const url = new URL(issuer);
+  if (url.search !== '' || url.hash !== '' || issuer.includes('?') || issuer.includes('#')) {
+    throw new Error('issuer must not have a query or fragment');
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new Error('issuer must be https (http is allowed only for localhost development)');
+  }
+  if (issuer.endsWith('/')) throw new Error('issuer must not end with a slash');
+  return url;
+}
+
+export function buildContext(
+  options: AuthorizationServerOptions,
+  keys: KeyRing,
+  clients: ClientResolver,
+): ServerContext {
+  const url = checkIssuer(options.issuer);
+  const basePath = url.pathname === '/' ? '' : url.pathname;
+  const clock = options.clock ?? Date.now;
+  const logger = options.logger ?? silentLogger;
+  const store = options.store;
+  const at = (path: string) => `${options.issuer}${path}`;
+  return {
+    issuer: options.issuer,
+    basePath,
+    endpoints: {
+      authorization: at('/authorize'),
+      token: at('/token'),
+      revocation: at('/revoke'),
+      introspection: at('/introspect'),
+      jwks: at('/jwks'),
+    },
+    store,
+    keys,
+    clients,
+    clock,
+    lifetimes: { ...defaultLifetimes, ...options.lifetimes },
+    resources: buildResourceCatalog(options.resources ?? [], options.defaultResource),
+    logger,
+    serviceName: options.serviceName ?? 'Gatehouse',
+    secureCookies: url.protocol === 'https:',
+    async audit(event) {
+      const entry = { at: clock(), ...event };
+      logger.info({ audit: entry }, event.type);
+      await store.audit.append(entry);
+    },
+  };
+}

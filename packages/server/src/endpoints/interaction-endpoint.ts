@@ -1,0 +1,269 @@
+import { isLoopbackRedirectUri, OAuthError } from '@gatehouse/core';
+import type { VerifiedRedirect } from '../authorization/authorization-request.ts';
+import {
+  authorizationError,
+  authorizationErrorRedirect,
+  issueCode,
+  redirectTo,
+} from '../authorization/authorization-response.ts';
+import { bindingDigestOf, currentSession, startSession } from '../authorization/browser-session.ts';
+import { installationOf } from '../authorization/installation.ts';
+import type { ServerContext } from '../context.ts';
+import { safeEqual } from '../crypto/digest.ts';
+import { readFormBody } from '../http/form-body.ts';
+import { noteOutcome } from '../http/request-outcome.ts';
+import { consentPage } from '../pages/consent-page.ts';
+import { errorPage } from '../pages/error-page.ts';
+import { loginPage } from '../pages/login-page.ts';
+import type { AuthorizationRequestRecord, SessionRecord } from '../store/store.ts';
+import { decoyPasswordHash, verifyPassword } from '../users/password.ts';
+import { covers } from './authorization-endpoint.ts';
+
+/**
+ * The interaction pages between the authorization request and its response: login, then consent.
+ * Every POST must carry the request's form token and come from the browser that started the
+ * request (the binding cookie), and the request is consumed exactly once when answered.
+ */
+export function interactionEndpoints(ctx: ServerContext) {
+  return {
+    show: (request: Request, id: string) =>
+      guarded(ctx, request, id, (pending) => show(ctx, request, pending)),
+    login: (request: Request, id: string) =>
+      guarded(ctx, request, id, (pending) => login(ctx, request, pending)),
+    consent: (request: Request, id: string) =>
+      guarded(ctx, request, id, (pending) => consent(ctx, request, pending)),
+  };
+}
+
+interface Pending {
+  record: AuthorizationRequestRecord;
+  redirect: VerifiedRedirect;
+}
+
+async function guarded(
+  ctx: ServerContext,
+  request: Request,
+  id: string,
+  step: (pending: Pending) => Promise<Response>,
+): Promise<Response> {
+  let redirect: VerifiedRedirect | undefined;
+  try {
+    const record = await ctx.store.authorizationRequests.get(id, ctx.clock());
+    if (record === undefined) {
+      throw new OAuthError('invalid_request', {
+        reason: 'interaction_unknown',
+        description: 'this sign-in request has expired or was already answered',
+      });
+    }
+    const binding = bindingDigestOf(ctx, request);
+    if (binding === undefined || !safeEqual(binding, record.browserBindingDigest)) {
+      throw new OAuthError('invalid_request', {
+        reason: 'browser_binding_mismatch',
+        description: 'this sign-in request was started in another browser',
+      });
+    }
+    const client = await ctx.clients.resolve(record.clientId);
+    if (client === undefined) {
+      throw new OAuthError('invalid_client', {
+        status: 400,
+        reason: 'client_unknown',
+        description: 'the client no longer exists',
+      });
+    }
+    noteOutcome(request, { clientId: client.clientId });
+    redirect = {
+      client,
+      redirectUri: record.redirectUri,
+      redirectUriSent: record.redirectUriSent,
+      state: record.state,
+    };
+    return await step({ record, redirect });
+  } catch (error) {
+    if (error instanceof OAuthError) noteOutcome(request, { error: error.error, reason: error.reason });
+    return authorizationError(ctx, error, redirect);
+  }
+}
+
+function needsLogin(
+  ctx: ServerContext,
+  record: AuthorizationRequestRecord,
+  session: SessionRecord | undefined,
+): boolean {
+  if (session === undefined) return true;
+  const prompts = record.prompt?.split(' ') ?? [];
+  if (prompts.includes('login') && session.authTime < record.createdAt) return true;
+  return record.maxAge !== undefined && ctx.clock() - session.authTime > record.maxAge * 1000;
+}
+
+async function show(ctx: ServerContext, request: Request, pending: Pending): Promise<Response> {
+  const session = await currentSession(ctx, request);
+  if (needsLogin(ctx, pending.record, session)) return renderLogin(ctx, pending);
+  return consentOrCode(ctx, pending, session!);
+}
+
+function renderLogin(ctx: ServerContext, pending: Pending, failed?: { username: string }): Promise<Response> {
+  const { record, redirect } = pending;
+  const username = failed?.username ?? record.loginHint;
+  return loginPage({
+    action: `${ctx.issuer}/interaction/${record.id}/login`,
+    csrfToken: record.csrfToken,
+    clientLabel: redirect.client.clientId,
+    serviceName: ctx.serviceName,
+    ...(username === undefined ? {} : { username }),
+    ...(failed === undefined ? {} : { failed: true }),
+  });
+}
+
+async function consentOrCode(
+  ctx: ServerContext,
+  pending: Pending,
+  session: SessionRecord,
+): Promise<Response> {
+  const { record, redirect } = pending;
+  const prompts = record.prompt?.split(' ') ?? [];
+  const grant = await ctx.store.grants.find(
+    session.userId,
+    record.clientId,
+    installationOf(redirect.client, record.redirectUri),
+  );
+  if (
+    !prompts.includes('consent') &&
+    grant !== undefined &&
+    grant.revokedAt === undefined &&
+    covers(grant, record)
+  ) {
+    // Already allowed for this installation: answer without asking again.
+    if ((await ctx.store.authorizationRequests.consume(record.id, ctx.clock())) === undefined)
+      return alreadyAnswered(ctx);
+    return issueCode(ctx, codeIssue(pending, session, grant.id));
+  }
+  const user = await ctx.store.users.get(session.userId);
+  const redirectUris = redirect.client.metadata.redirect_uris;
+  return consentPage({
+    action: `${ctx.issuer}/interaction/${record.id}/consent`,
+    csrfToken: record.csrfToken,
+    clientId: redirect.client.clientId,
+    ...(redirect.client.metadata.client_name === undefined
+      ? {}
+      : { clientName: redirect.client.metadata.client_name }),
+    redirectHost: hostOf(record.redirectUri),
+    loopbackOnly: redirectUris.length > 0 && redirectUris.every(isLoopbackRedirectUri),
+    scopes: record.scope,
+    resources: record.resources.map((uri) => {
+      const name = ctx.resources.byUri.get(uri)?.name;
+      return name === undefined ? { uri } : { uri, name };
+    }),
+    username: user?.username ?? session.userId,
+    serviceName: ctx.serviceName,
+  });
+}
+
+async function login(ctx: ServerContext, request: Request, pending: Pending): Promise<Response> {
+  const form = await readFormBody(request);
+  checkCsrf(form.parameters.get('csrf'), pending.record);
+  const username = form.parameters.get('username') ?? '';
+  const password = form.parameters.get('password') ?? '';
+  const user = username === '' ? undefined : await ctx.store.users.findByUsername(username);
+  // Verify against a decoy for unknown users, so response time does not reveal which names exist.
+  const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()));
+  if (user === undefined || !ok || user.disabledAt !== undefined) {
+    noteOutcome(request, { error: 'access_denied', reason: 'login_failed' });
+    await ctx.audit({ type: 'login.failed', clientId: pending.record.clientId, reason: 'bad_credentials' });
+    return renderLogin(ctx, pending, { username });
+  }
+  const { setCookie } = await startSession(ctx, user.id);
+  await ctx.audit({ type: 'login.succeeded', userId: user.id, clientId: pending.record.clientId });
+  return redirectTo(`${ctx.issuer}/interaction/${pending.record.id}`, { 'set-cookie': setCookie });
+}
+
+async function consent(ctx: ServerContext, request: Request, pending: Pending): Promise<Response> {
+  const form = await readFormBody(request);
+  checkCsrf(form.parameters.get('csrf'), pending.record);
+  const session = await currentSession(ctx, request);
+  if (needsLogin(ctx, pending.record, session))
+    return redirectTo(`${ctx.issuer}/interaction/${pending.record.id}`);
+  const decision = form.parameters.get('decision');
+  if (decision !== 'allow' && decision !== 'deny') {
+    throw new OAuthError('invalid_request', {
+      reason: 'decision_missing',
+      description: 'choose Allow or Deny',
+    });
+  }
+  // Answered exactly once, even if the form is submitted twice at the same moment.
+  const record = await ctx.store.authorizationRequests.consume(pending.record.id, ctx.clock());
+  if (record === undefined) return alreadyAnswered(ctx);
+  const { userId } = session!;
+  if (decision === 'deny') {
+    await ctx.audit({ type: 'consent.denied', userId, clientId: record.clientId });
+    return authorizationErrorRedirect(
+      ctx,
+      pending.redirect,
+      new OAuthError('access_denied', {
+        reason: 'user_denied',
+        description: 'the user denied the request',
+        redirectable: true,
+      }),
+    );
+  }
+  const grant = await ctx.store.grants.upsert({
+    id: crypto.randomUUID(),
+    userId,
+    clientId: record.clientId,
+    redirectUri: installationOf(pending.redirect.client, record.redirectUri),
+    scope: record.scope,
+    resources: record.resources,
+    now: ctx.clock(),
+  });
+  await ctx.audit({
+    type: 'consent.granted',
+    userId,
+    clientId: record.clientId,
+    detail: {
+      grant_id: grant.id,
+      scope: record.scope,
+      resources: record.resources,
+      redirect_uri: record.redirectUri,
+    },
+  });
+  return issueCode(ctx, codeIssue({ ...pending, record }, session!, grant.id));
+}
+
+function codeIssue(pending: Pending, session: SessionRecord, grantId: string) {
+  return {
+    redirect: pending.redirect,
+    userId: session.userId,
+    authTime: session.authTime,
+    grantId,
+    scope: pending.record.scope,
+    resources: pending.record.resources,
+    codeChallenge: pending.record.codeChallenge,
+  };
+}
+
+function checkCsrf(presented: string | undefined, record: AuthorizationRequestRecord): void {
+  if (presented === undefined || !safeEqual(presented, record.csrfToken)) {
+    throw new OAuthError('invalid_request', {
+      reason: 'csrf_mismatch',
+      description: 'the form has expired; start again',
+    });
+  }
+}
+
+function alreadyAnswered(ctx: ServerContext): Promise<Response> {
+  return errorPage(
+    new OAuthError('invalid_request', {
+      reason: 'interaction_answered',
+      description: 'this sign-in request was already answered',
+    }),
+    ctx.serviceName,
+  );
+}
+
+function hostOf(uri: string): string {
+  try {
+    const url = new URL(uri);
+    return url.host === '' ? `${url.protocol}` : url.host;
+  } catch {
+    return uri;
+  }
+}

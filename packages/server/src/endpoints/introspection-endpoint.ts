@@ -1,0 +1,92 @@
+import { OAuthError, requireParameter } from '@gatehouse/core';
+import { authenticateClient } from '../clients/client-authentication.ts';
+import type { ServerContext } from '../context.ts';
+import { digest } from '../crypto/digest.ts';
+import { readFormBody } from '../http/form-body.ts';
+import { noteOutcome } from '../http/request-outcome.ts';
+import { jsonResponse, methodNotAllowed } from '../http/responses.ts';
+import { verifyOwnAccessToken } from '../tokens/access-token.ts';
+import { handleOAuthJson } from './token-endpoint.ts';
+
+/**
+ * Token introspection, RFC 7662, for resource servers. §2.1: the endpoint MUST require
+ * authorization; here the caller must be a confidential client (resource servers are registered as
+ * such). A token that is expired, revoked, of a revoked family or simply unknown is
+ * `{"active": false}` and nothing more (§2.2).
+ */
+export function introspectionEndpoint(ctx: ServerContext) {
+  return async (request: Request): Promise<Response> => {
+    if (request.method !== 'POST') return methodNotAllowed('POST');
+    return handleOAuthJson(
+      request,
+      async () => {
+        const form = await readFormBody(request);
+        const { client, method } = await authenticateClient(
+          request,
+          form.parameters,
+          ctx.clients,
+          ctx.clock(),
+        );
+        noteOutcome(request, { clientId: client.clientId });
+        if (method === 'none') {
+          throw new OAuthError('invalid_client', {
+            reason: 'introspection_needs_credentials',
+            description: 'introspection is for authenticated resource servers',
+          });
+        }
+        const token = requireParameter(form.parameters, 'token');
+        const now = ctx.clock();
+        return jsonResponse(
+          (await introspectAccess(ctx, token, now)) ??
+            (await introspectRefresh(ctx, token, now)) ?? { active: false },
+        );
+      },
+      ctx,
+    );
+  };
+}
+
+async function introspectAccess(ctx: ServerContext, token: string, now: number) {
+  const verified = await verifyOwnAccessToken(ctx.keys, ctx.issuer, token, now);
+  if (verified === undefined) return undefined;
+  const family = await ctx.store.tokenFamilies.get(verified.familyId);
+  if (family === undefined || family.revokedAt !== undefined) return { active: false };
+  if (await ctx.store.replay.has(`revoked-access-token:${verified.jti}`, now)) return { active: false };
+  const { payload } = verified;
+  return {
+    active: true,
+    token_type: 'Bearer',
+    scope: payload.scope,
+    client_id: payload.client_id,
+    sub: payload.sub,
+    aud: payload.aud,
+    iss: payload.iss,
+    exp: payload.exp,
+    iat: payload.iat,
+    jti: payload.jti,
+    auth_time: payload.auth_time,
+  };
+}
+
+async function introspectRefresh(ctx: ServerContext, token: string, now: number) {
+  const stored = await ctx.store.refreshTokens.get(digest(token));
+  if (stored === undefined) return undefined;
+  const family = await ctx.store.tokenFamilies.get(stored.familyId);
+  const active =
+    family !== undefined &&
+    family.revokedAt === undefined &&
+    stored.usedAt === undefined &&
+    stored.expiresAt > now &&
+    family.expiresAt > now;
+  if (!active) return { active: false };
+  return {
+    active: true,
+    token_type: 'refresh_token',
+    scope: family.scope.join(' '),
+    client_id: family.clientId,
+    sub: family.userId,
+    iss: ctx.issuer,
+    exp: Math.floor(stored.expiresAt / 1000),
+    iat: Math.floor(stored.issuedAt / 1000),
+  };
+}

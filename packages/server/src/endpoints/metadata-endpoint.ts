@@ -1,0 +1,51 @@
+import { SUPPORTED_CODE_CHALLENGE_METHODS } from '@gatehouse/core';
+import type { ServerContext } from '../context.ts';
+import { SUPPORTED_GRANT_TYPES } from './token-endpoint.ts';
+
+/**
+ * Authorization server metadata, RFC 8414 §2 (MCP-2, MCP-4). `issuer` is exactly the configured
+ * issuer (RFC 8414 §3.3, MCP-3), and `code_challenge_methods_supported` is present because MCP
+ * clients refuse to proceed without it.
+ */
+export function authorizationServerMetadata(ctx: ServerContext): Record<string, unknown> {
+  const clientAuthMethods = ['client_secret_basic', 'client_secret_post', 'none'];
+  return {
+    issuer: ctx.issuer,
+    authorization_endpoint: ctx.endpoints.authorization,
+    token_endpoint: ctx.endpoints.token,
+    jwks_uri: ctx.endpoints.jwks,
+    revocation_endpoint: ctx.endpoints.revocation,
+    introspection_endpoint: ctx.endpoints.introspection,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: SUPPORTED_GRANT_TYPES,
+    code_challenge_methods_supported: [...SUPPORTED_CODE_CHALLENGE_METHODS],
+    token_endpoint_auth_methods_supported: clientAuthMethods,
+    revocation_endpoint_auth_methods_supported: clientAuthMethods,
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    scopes_supported: ctx.resources.allScopes,
+    prompt_values_supported: ['none', 'login', 'consent'],
+    // RFC 9207 §3 (MCP-14): every authorization response carries iss.
+    authorization_response_iss_parameter_supported: true,
+    // RFC 9068 access tokens are ES256 JWTs.
+    access_token_signing_alg_values_supported: ['ES256'],
+  };
+}
+
+/** Public documents: cacheable for a minute and readable cross-origin (browser-based clients). */
+const PUBLIC_JSON = {
+  'content-type': 'application/json',
+  'cache-control': 'public, max-age=60',
+  'access-control-allow-origin': '*',
+};
+
+export function metadataEndpoint(ctx: ServerContext) {
+  const body = JSON.stringify(authorizationServerMetadata(ctx));
+  return async (): Promise<Response> => new Response(body, { headers: PUBLIC_JSON });
+}
+
+/** RFC 7517 JWK Set of the access token signing keys, current and recently retired. */
+export function jwksEndpoint(ctx: ServerContext) {
+  return async (): Promise<Response> =>
+    new Response(JSON.stringify(await ctx.keys.jwks()), { headers: PUBLIC_JSON });
+}

@@ -1,0 +1,92 @@
+import { OAuthError, readRepeatedParameter, requireParameter, verifyCodeVerifier } from '@gatehouse/core';
+import type { ServerContext } from '../context.ts';
+import { digest } from '../crypto/digest.ts';
+import type { ClientRecord, TokenFamilyRecord } from '../store/store.ts';
+import {
+  issuesRefreshTokens,
+  mintRefreshToken,
+  type TokenResponse,
+  tokenResponse,
+} from '../tokens/token-response.ts';
+import type { TokenRequest } from './token-request.ts';
+import { narrowGrant } from './token-request-resources.ts';
+
+/**
+ * grant_type=authorization_code, RFC 6749 §4.1.3 with OAuth 2.1 §4.1.3 and RFC 7636 §4.6.
+ * The code is burnt first (atomically, at most once ever); only then is it checked, so a failed
+ * attempt cannot be retried with another verifier. A second redemption revokes everything the
+ * first produced (RFC 6749 §4.1.2, RFC 9700 §4.2.4).
+ */
+export async function authorizationCodeGrant(
+  ctx: ServerContext,
+  request: TokenRequest,
+): Promise<TokenResponse> {
+  const { parameters, client } = request;
+  const code = requireParameter(parameters, 'code');
+  const now = ctx.clock();
+  const familyId = crypto.randomUUID();
+  const result = await ctx.store.authorizationCodes.redeem(digest(code), familyId, now);
+  const invalid = (reason: string, description: string) =>
+    new OAuthError('invalid_grant', { reason, description });
+
+  if (result.outcome === 'unknown') throw invalid('code_unknown', 'the authorization code is invalid');
+  if (result.outcome === 'reused') {
+    if (result.code.familyId !== undefined)
+      await ctx.store.tokenFamilies.revoke(result.code.familyId, 'code_reused', now);
+    await ctx.audit({
+      type: 'code.reused',
+      clientId: result.code.clientId,
+      userId: result.code.userId,
+      reason: 'code_reused',
+      detail: { family_id: result.code.familyId, presented_by: client.clientId },
+    });
+    throw invalid('code_reused', 'the authorization code was already used');
+  }
+  const record = result.code;
+  // RFC 6749 §4.1.3: the code must have been issued to the authenticated client.
+  if (record.clientId !== client.clientId)
+    throw invalid('code_client_mismatch', 'the authorization code was issued to another client');
+  if (record.expiresAt <= now) throw invalid('code_expired', 'the authorization code has expired');
+  // RFC 6749 §4.1.3: redirect_uri must be identical to the one in the authorization request.
+  const redirectUri = parameters.get('redirect_uri');
+  if (
+    record.redirectUriSent
+      ? redirectUri !== record.redirectUri
+      : redirectUri !== undefined && redirectUri !== record.redirectUri
+  ) {
+    throw invalid('redirect_uri_mismatch', 'redirect_uri does not match the authorization request');
+  }
+  verifyCodeVerifier(parameters.get('code_verifier'), record.codeChallenge);
+
+  const granted = narrowGrant(ctx, parameters, readRepeatedParameter(request.raw, 'resource'), record);
+  const family: TokenFamilyRecord = {
+    id: familyId,
+    grantId: record.grantId,
+    clientId: record.clientId,
+    userId: record.userId,
+    scope: record.scope,
+    resources: record.resources,
+    authTime: record.authTime,
+    createdAt: now,
+    expiresAt: now + ctx.lifetimes.tokenFamilySeconds * 1000,
+  };
+  await ctx.store.tokenFamilies.create(family);
+  const refresh = refreshTokenFor(ctx, client, family);
+  if (refresh !== undefined) await ctx.store.refreshTokens.create(refresh.record);
+  await ctx.audit({
+    type: 'token.issued',
+    clientId: client.clientId,
+    userId: record.userId,
+    detail: {
+      grant_type: 'authorization_code',
+      family_id: familyId,
+      scope: granted.scope,
+      resources: granted.resources,
+    },
+  });
+  return tokenResponse(ctx, family, granted, refresh?.value);
+}
+
+function refreshTokenFor(ctx: ServerContext, client: ClientRecord, family: TokenFamilyRecord) {
+  return issuesRefreshTokens(client) ? mintRefreshToken(ctx, family) : undefined;
+}

@@ -1,0 +1,40 @@
+import { isSubset, OAuthError, type Parameters, parseScope, resolveResources } from '@gatehouse/core';
+import type { ServerContext } from '../context.ts';
+
+/**
+ * Narrowing at the token endpoint. RFC 8707 §2.2: `resource` at the token endpoint picks the
+ * audience among what was granted (anything else is invalid_target); RFC 6749 §6: a refresh may ask
+ * for less scope, never more (invalid_scope).
+ */
+export function narrowGrant(
+  ctx: ServerContext,
+  parameters: Parameters,
+  requestedResources: readonly string[],
+  granted: { scope: readonly string[]; resources: readonly string[] },
+): { scope: string[]; resources: string[] } {
+  let resources = [...granted.resources];
+  if (requestedResources.length > 0) {
+    const wanted = resolveResources(requestedResources, ctx.resources.known, false);
+    if (!isSubset(wanted, granted.resources)) {
+      throw new OAuthError('invalid_target', {
+        reason: 'resource_not_granted',
+        description: 'resource was not part of the authorization grant',
+      });
+    }
+    resources = wanted;
+  }
+  // A token for fewer resources carries only the scopes those resources offer.
+  const offered = new Set(resources.flatMap((uri) => ctx.resources.byUri.get(uri)?.scopes ?? []));
+  let scope = granted.scope.filter((value) => offered.has(value) || resources.length === 0);
+  if (parameters.has('scope')) {
+    const wanted = parseScope(parameters.get('scope'));
+    if (!isSubset(wanted, granted.scope)) {
+      throw new OAuthError('invalid_scope', {
+        reason: 'scope_exceeds_grant',
+        description: 'scope exceeds what was granted',
+      });
+    }
+    scope = wanted;
+  }
+  return { scope, resources };
+}

@@ -1,0 +1,29 @@
+import type { OAuthError } from '@gatehouse/core';
+
+/**
+ * Responses that carry tokens or token-related errors are never cached (RFC 6749 §5.1, §5.2:
+ * `Cache-Control: no-store`; `Pragma: no-cache` for old intermediaries).
+ */
+export const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
+
+export function jsonResponse(
+  body: unknown,
+  init: { status?: number; headers?: Record<string, string> } = {},
+): Response {
+  return new Response(JSON.stringify(body), {
+    status: init.status ?? 200,
+    headers: { 'content-type': 'application/json', ...NO_STORE, ...init.headers },
+  });
+}
+
+/** RFC 6749 §5.2 error response. */
+export function oauthErrorResponse(error: OAuthError): Response {
+  return jsonResponse(error.toJSON(), { status: error.status, headers: error.headers });
+}
+
+export function methodNotAllowed(allow: string): Response {
+  return jsonResponse(
+    { error: 'invalid_request', error_description: `method not allowed; use ${allow}` },
+    { status: 405, headers: { allow } },
+  );
+}

@@ -1,0 +1,18 @@
+export { type AuthorizationServer, createAuthorizationServer } from './authorization-server.ts';
+export {
+  type ClientResolver,
+  chainClientResolvers,
+  storedClientResolver,
+} from './clients/client-resolver.ts';
+export { prepareStaticClient, type StaticClientInput } from './clients/static-client.ts';
+export { digest, randomToken } from './crypto/digest.ts';
+export { ensureSigningKey, generateSigningKey, rotateSigningKey } from './keys/signing-keys.ts';
+export { createLogger, silentLogger } from './logger.ts';
+export {
+  type AuthorizationServerOptions,
+  defaultLifetimes,
+  type Lifetimes,
+  type ResourceOptions,
+} from './options.ts';
+export * from './store/index.ts';
+export { hashPassword, verifyPassword } from './users/password.ts';

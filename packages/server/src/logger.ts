@@ -1,0 +1,31 @@
+import pino, { type Logger } from 'pino';
+
+/**
+ * pino JSON logs. Secrets never reach a log line: request logs name the path, never the query or
+ * body, and the redaction list is a second net for anything that slips into a structured field.
+ */
+export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
+  return pino(
+    {
+      level: options.level ?? 'info',
+      base: { service: 'gatehouse' },
+      redact: {
+        paths: [
+          '*.password',
+          '*.client_secret',
+          '*.code',
+          '*.code_verifier',
+          '*.refresh_token',
+          '*.access_token',
+          '*.token',
+          '*.authorization',
+          '*.cookie',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    options.destination,
+  );
+}
+
+export const silentLogger: Logger = pino({ level: 'silent' });

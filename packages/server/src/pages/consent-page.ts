@@ -1,0 +1,54 @@
+import { html } from 'hono/html';
+import { pageResponse } from './layout.ts';
+
+export interface ConsentPageModel {
+  action: string;
+  csrfToken: string;
+  clientId: string;
+  /** Self-asserted by the client: shown as such, never as the identity. */
+  clientName?: string;
+  redirectHost: string;
+  loopbackOnly: boolean;
+  scopes: readonly string[];
+  resources: readonly { uri: string; name?: string }[];
+  username: string;
+  serviceName: string;
+}
+
+/**
+ * Consent. The identity shown first is what the server verified (the client_id and where the
+ * answer will be sent: the redirect host, MCP-15 / CIMD-UI-3); the client's own name comes second
+ * and is labelled as its claim. Loopback-only clients get a warning: any program on the user's
+ * machine can receive that redirect.
+ */
+export function consentPage(model: ConsentPageModel): Promise<Response> {
+  const body = html`<h1>Allow access?</h1>
+<p>Application <code>${model.clientId}</code>${
+    model.clientName === undefined
+      ? ''
+      : html` <span class="muted">(calls itself “${model.clientName}”, a name it chose)</span>`
+  } wants access to your account <strong>${model.username}</strong>.</p>
+<p>After you answer, you will be sent to <strong>${model.redirectHost}</strong>.</p>
+${
+  model.loopbackOnly
+    ? html`<p class="warn" role="note">This application receives the answer on your own computer (a loopback address).
+Any program running on this computer could be the one asking. Allow only if you just started it yourself.</p>`
+    : ''
+}
+${
+  model.resources.length > 0
+    ? html`<p>It will be able to use:</p><ul>${model.resources.map((resource) => html`<li>${resource.name ?? resource.uri} <span class="muted">${resource.name === undefined ? '' : resource.uri}</span></li>`)}</ul>`
+    : ''
+}
+${
+  model.scopes.length > 0
+    ? html`<p>with these permissions:</p><ul>${model.scopes.map((scope) => html`<li><code>${scope}</code></li>`)}</ul>`
+    : ''
+}
+<form method="post" action="${model.action}">
+<input type="hidden" name="csrf" value="${model.csrfToken}">
+<button type="submit" name="decision" value="allow" class="primary">Allow</button>
+<button type="submit" name="decision" value="deny">Deny</button>
+</form>`;
+  return pageResponse('Allow access', model.serviceName, body);
+}

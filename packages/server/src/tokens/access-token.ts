@@ -1,0 +1,72 @@
+import { decodeProtectedHeader, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { randomToken } from '../crypto/digest.ts';
+import type { KeyRing } from '../keys/signing-keys.ts';
+
+/**
+ * JWT access tokens, RFC 9068. `aud` is the RFC 8707 resource (MCP-9, MCP-10), `typ` is
+ * `at+jwt` so the token cannot be confused with an ID token, and `jti` is `<family>.<random>`:
+ * the family id inside lets introspection and revocation reach a JWT (which is otherwise verified
+ * without calling us) without a store write per token.
+ */
+export interface AccessTokenClaims {
+  issuer: string;
+  subject: string;
+  audience: readonly string[];
+  clientId: string;
+  scope: readonly string[];
+  familyId: string;
+  authTime: number;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+export async function signAccessToken(keys: KeyRing, claims: AccessTokenClaims): Promise<string> {
+  const { kid, key } = await keys.signing();
+  const payload: JWTPayload & Record<string, unknown> = {
+    client_id: claims.clientId,
+    auth_time: Math.floor(claims.authTime / 1000),
+  };
+  if (claims.scope.length > 0) payload.scope = claims.scope.join(' ');
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid })
+    .setIssuer(claims.issuer)
+    .setSubject(claims.subject)
+    .setAudience(claims.audience.length === 1 ? claims.audience[0]! : [...claims.audience])
+    .setIssuedAt(Math.floor(claims.issuedAt / 1000))
+    .setExpirationTime(Math.floor(claims.expiresAt / 1000))
+    .setJti(`${claims.familyId}.${randomToken(12)}`)
+    .sign(key);
+}
+
+export interface VerifiedAccessToken {
+  payload: JWTPayload & { client_id?: unknown; scope?: unknown; auth_time?: unknown };
+  familyId: string;
+  jti: string;
+}
+
+/** Verifies one of our own access tokens (signature, typ, issuer, expiry). Undefined when not valid. */
+export async function verifyOwnAccessToken(
+  keys: KeyRing,
+  issuer: string,
+  token: string,
+  now: number,
+): Promise<VerifiedAccessToken | undefined> {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    if (typeof kid !== 'string') return undefined;
+    const key = await keys.verification(kid);
+    if (key === undefined) return undefined;
+    const { payload } = await jwtVerify(token, key, {
+      issuer,
+      typ: 'at+jwt',
+      algorithms: ['ES256'],
+      currentDate: new Date(now),
+    });
+    const jti = payload.jti;
+    const familyId = typeof jti === 'string' ? jti.split('.')[0] : undefined;
+    if (jti === undefined || familyId === undefined || familyId === '') return undefined;
+    return { payload, familyId, jti };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,145 @@
+import { s256 } from '@gatehouse/core';
+import { authorizeInBrowser } from '../../../../test/support/authorize-in-browser.ts';
+import { UserAgent } from '../../../../test/support/user-agent.ts';
+import { prepareStaticClient } from '../../src/clients/static-client.ts';
+import { type AuthorizationServerOptions, createAuthorizationServer } from '../../src/index.ts';
+import { createMemoryStore } from '../../src/store/memory/memory-store.ts';
+import { hashPassword } from '../../src/users/password.ts';
+
+/**
+ * An authorization server in process (no sockets): memory store, a clock the test moves, one user
+ * and a few clients. Requests go through `server.fetch`, exactly as a mounting application's would.
+ */
+export const ISSUER = 'https://as.example.test';
+export const RESOURCE = 'https://mcp.example.test/mcp';
+export const OTHER_RESOURCE = 'https://api.example.test';
+export const APP_REDIRECT = 'https://app.example.test/callback';
+export const LOOPBACK_REDIRECT = 'http://127.0.0.1/callback';
+export const SECRET = 'a-test-client-secret-that-is-long-enough-0123456789';
+export const PASSWORD = 'correct horse battery staple';
+export const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-more-entropy';
+
+export async function createTestServer(overrides: Partial<AuthorizationServerOptions> = {}) {
+  let now = Date.UTC(2026, 10, 23, 12, 0, 0);
+  const store = createMemoryStore();
+  const server = createAuthorizationServer({
+    issuer: ISSUER,
+    store,
+    clock: () => now,
+    resources: [
+      {
+        uri: RESOURCE,
+        scopes: ['mcp:tools', 'mcp:admin'],
+        defaultScopes: ['mcp:tools'],
+        name: 'Example MCP',
+      },
+      { uri: OTHER_RESOURCE, scopes: ['api:read'] },
+    ],
+    ...overrides,
+  });
+  await store.users.create({
+    id: 'user-alice',
+    username: 'alice',
+    passwordHash: await hashPassword(PASSWORD),
+    createdAt: now,
+  });
+  const add = (metadata: Record<string, unknown>) =>
+    store.clients.put(prepareStaticClient(metadata, now).record);
+  await add({
+    client_id: 'public-app',
+    redirect_uris: [APP_REDIRECT, LOOPBACK_REDIRECT],
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+  });
+  await add({
+    client_id: 'basic-app',
+    client_secret: SECRET,
+    redirect_uris: [APP_REDIRECT],
+    token_endpoint_auth_method: 'client_secret_basic',
+    grant_types: ['authorization_code', 'refresh_token'],
+  });
+  await add({
+    client_id: 'post-app',
+    client_secret: SECRET,
+    redirect_uris: [APP_REDIRECT],
+    token_endpoint_auth_method: 'client_secret_post',
+    grant_types: ['authorization_code', 'refresh_token'],
+  });
+
+  const send = (url: string, init: RequestInit = {}) => server.fetch(new Request(url, init));
+
+  /** Authorization URL with sane defaults; `undefined` in `params` removes a parameter. */
+  function authorizationUrl(params: Record<string, string | undefined> = {}): string {
+    const url = new URL(`${ISSUER}/authorize`);
+    const all: Record<string, string | undefined> = {
+      client_id: 'public-app',
+      redirect_uri: APP_REDIRECT,
+      response_type: 'code',
+      state: 'state-123',
+      resource: RESOURCE,
+      scope: 'mcp:tools',
+      code_challenge: s256(VERIFIER),
+      code_challenge_method: 'S256',
+      ...params,
+    };
+    for (const [name, value] of Object.entries(all))
+      if (value !== undefined) url.searchParams.set(name, value);
+    return url.href;
+  }
+
+  /** Logs in as alice and allows; returns the URL the browser lands on at the client. */
+  async function authorize(params: Record<string, string | undefined> = {}, ua = new UserAgent(send)) {
+    return authorizeInBrowser(ua, authorizationUrl(params), ISSUER, {
+      username: 'alice',
+      password: PASSWORD,
+    });
+  }
+
+  function token(params: Record<string, string>, headers: Record<string, string> = {}) {
+    return send(`${ISSUER}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(params).toString(),
+    });
+  }
+
+  /** A code for public-app, redeemed into tokens. */
+  async function tokensFor(params: Record<string, string | undefined> = {}) {
+    const callback = await authorize(params);
+    const response = await token({
+      grant_type: 'authorization_code',
+      code: callback.searchParams.get('code')!,
+      redirect_uri: params.redirect_uri ?? APP_REDIRECT,
+      client_id: params.client_id ?? 'public-app',
+      code_verifier: VERIFIER,
+    });
+    return (await response.json()) as {
+      access_token: string;
+      refresh_token?: string;
+      scope: string;
+      expires_in: number;
+    };
+  }
+
+  return {
+    server,
+    store,
+    send,
+    authorizationUrl,
+    authorize,
+    token,
+    tokensFor,
+    userAgent: () => new UserAgent(send),
+    advance(ms: number) {
+      now += ms;
+    },
+    now: () => now,
+  };
+}
+
+export function basic(clientId: string, secret: string): Record<string, string> {
+  const encode = (value: string) => encodeURIComponent(value).replaceAll('%20', '+');
+  return {
+    authorization: `Basic ${Buffer.from(`${encode(clientId)}:${encode(secret)}`).toString('base64')}`,
+  };
+}
