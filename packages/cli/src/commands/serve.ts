@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import {
+  type AuthorizationServer,
+  createAuthorizationServer,
+  createLogger,
+  type Lifetimes,
+  type Store,
+} from '@gatehouse/server';
+import type { Logger } from 'pino';
+import { type GatehouseConfig, resolveIssuer } from '../config.ts';
+import { type Listener, listen } from '../http-listener.ts';
+import { openStore } from '../open-store.ts';
+
+export interface RunningGatehouse {
+  issuer: string;
+  port: number;
+  store: Store;
+  server: AuthorizationServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * `gatehouse serve`: opens the store (creating the data directory and the first signing key on
+ * first start), listens, and builds the server once the port, and so the default issuer, is known.
+ */
+export async function startGatehouse(
+  config: GatehouseConfig,
+  options: { logger?: Logger } = {},
+): Promise<RunningGatehouse> {
+  const logger = options.logger ?? createLogger({ level: config.log_level });
+  const store = openStore(config);
+  let server: AuthorizationServer | undefined;
+  let listener: Listener;
+  try {
+    listener = await listen({
+      host: config.host,
+      port: config.port,
+      tls:
+        config.tls === undefined
+          ? undefined
+          : { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
+      fetch: (request) => server!.fetch(request),
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const issuer = resolveIssuer(config, listener.port);
+  server = createAuthorizationServer({
+    issuer,
+    store,
+    logger,
+    serviceName: config.service_name,
+    resources: config.resources.map((resource) => ({
+      uri: resource.uri,
+      scopes: resource.scopes,
+      ...(resource.default_scopes === undefined ? {} : { defaultScopes: resource.default_scopes }),
+      ...(resource.name === undefined ? {} : { name: resource.name }),
+    })),
+    ...(config.default_resource === undefined ? {} : { defaultResource: config.default_resource }),
+    lifetimes: camelCaseKeys(config.lifetimes) as Partial<Lifetimes>,
+  });
+  // First start: make the signing key now, not on the first token request.
+  await server.context.keys.signing();
+  const purge = setInterval(() => {
+    store
+      .purgeExpired(Date.now())
+      .catch((error: unknown) => logger.warn({ err: error }, 'purge of expired rows failed'));
+  }, 60_000);
+  purge.unref();
+  return {
+    issuer,
+    port: listener.port,
+    store,
+    server,
+    async stop() {
+      clearInterval(purge);
+      await listener.close();
+      await store.close();
+    },
+  };
+}
+
+export async function serveCommand(config: GatehouseConfig): Promise<void> {
+  const running = await startGatehouse(config);
+  const users = await running.store.users.count();
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  say('');
+  say(`Gatehouse is running. Issuer: ${running.issuer}`);
+  say(`  metadata:  ${running.issuer}/.well-known/oauth-authorization-server`);
+  say(`  store:     ${config.store}${config.store === 'sqlite' ? ` (${config.data}/gatehouse.sqlite)` : ''}`);
+  if (users === 0) {
+    say('  No users yet. Add one to log in with (in another terminal):');
+    say("    printf '%s' 'a-long-password' | npm run gatehouse -- users add alice --password-stdin");
+  } else {
+    say(
+      `  ${users} user(s) can log in; add more with: npm run gatehouse -- users add <name> --password-stdin`,
+    );
+  }
+  say('  Stop with Ctrl-C.');
+  say('');
+  const shutdown = (signal: string) => {
+    say(`\n${signal}: stopping Gatehouse`);
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** `access_token_seconds` → `accessTokenSeconds`, leaving out unset values. */
+function camelCaseKeys(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(values)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => [key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase()), value]),
+  );
+}

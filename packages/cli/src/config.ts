@@ -1,0 +1,147 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one configuration schema: a JSON file, then `GATEHOUSE_*` environment variables, then
+ * command-line flags, each overriding the one before. Every level is strict: an unknown key,
+ * variable or flag is an error that names it, because a misspelt security setting that is silently
+ * ignored is worse than a server that does not start.
+ */
+const resourceSchema = z.strictObject({
+  uri: z.string().url(),
+  scopes: z.array(z.string().min(1)).default([]),
+  default_scopes: z.array(z.string().min(1)).optional(),
+  name: z.string().optional(),
+});
+
+const lifetimesSchema = z.strictObject({
+  access_token_seconds: z.coerce.number().int().min(30).max(86400).optional(),
+  refresh_token_seconds: z.coerce.number().int().min(60).optional(),
+  token_family_seconds: z.coerce.number().int().min(60).optional(),
+  refresh_grace_seconds: z.coerce.number().int().min(0).max(300).optional(),
+  authorization_code_seconds: z.coerce.number().int().min(10).max(600).optional(),
+  authorization_request_seconds: z.coerce.number().int().min(60).max(3600).optional(),
+  login_session_seconds: z.coerce.number().int().min(60).optional(),
+});
+
+export const configSchema = z.strictObject({
+  /** RFC 8414 issuer. Default: http(s)://localhost:<port> when listening on loopback. */
+  issuer: z.string().url().optional(),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Data directory (SQLite database); created on first start. */
+  data: z.string().min(1).default('.gatehouse'),
+  store: z.enum(['sqlite', 'memory']).default('sqlite'),
+  tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  service_name: z.string().min(1).max(64).default('Gatehouse'),
+  resources: z.array(resourceSchema).default([]),
+  default_resource: z.string().url().optional(),
+  lifetimes: lifetimesSchema.default({}),
+});
+
+export type GatehouseConfig = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface ConfigSources {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Already-parsed flags, with config names (`tls_cert` etc. mapped by the caller). */
+  flags?: Record<string, unknown>;
+}
+
+const ENV_PREFIX = 'GATEHOUSE_';
+
+export function loadConfig(sources: ConfigSources): GatehouseConfig {
+  const env = sources.env ?? {};
+  const merged: Record<string, unknown> = {};
+  const file = sources.file ?? env.GATEHOUSE_CONFIG;
+  if (file !== undefined) deepMerge(merged, readConfigFile(file), file);
+  deepMerge(merged, fromEnvironment(env), 'environment');
+  deepMerge(merged, sources.flags ?? {}, 'flags');
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const path = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') {
+        return `unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => [path, key].filter(Boolean).join('.')).join(', ')}`;
+      }
+      return `${path || '(root)'}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return result.data;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  const full = resolve(path);
+  if (!existsSync(full)) throw new ConfigError(`config file ${full} does not exist`);
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(full, 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new Error('not an object');
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`config file ${full} is not a JSON object: ${(error as Error).message}`);
+  }
+}
+
+/** `GATEHOUSE_LOG_LEVEL` → log_level; `GATEHOUSE_LIFETIMES__ACCESS_TOKEN_SECONDS` → lifetimes.access_token_seconds. */
+export function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || name === 'GATEHOUSE_CONFIG' || value === undefined) continue;
+    const path = name.slice(ENV_PREFIX.length).toLowerCase().split('__');
+    let target = out;
+    for (const key of path.slice(0, -1)) {
+      target[key] ??= {};
+      target = target[key] as Record<string, unknown>;
+    }
+    target[path.at(-1)!] = /^\s*[[{]/.test(value) ? parseJsonValue(name, value) : value;
+  }
+  return out;
+}
+
+function parseJsonValue(name: string, value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new ConfigError(`${name} looks like JSON but does not parse`);
+  }
+}
+
+function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>, origin: string): void {
+  for (const [key, value] of Object.entries(source)) {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+      throw new ConfigError(`${origin}: ${key} is not a valid setting`);
+    }
+    const existing = target[key];
+    if (isPlainObject(value) && isPlainObject(existing)) deepMerge(existing, value, origin);
+    else if (value !== undefined) target[key] = value;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
+}
+
+/** The issuer: configured, or derived for a loopback development server. */
+export function resolveIssuer(config: GatehouseConfig, boundPort: number): string {
+  if (config.issuer !== undefined) return config.issuer.replace(/\/$/, '');
+  if (!isLoopbackHost(config.host)) {
+    throw new ConfigError(
+      'set issuer (--issuer or GATEHOUSE_ISSUER) when listening on a non-loopback address',
+    );
+  }
+  return `${config.tls === undefined ? 'http' : 'https'}://localhost:${boundPort}`;
+}
