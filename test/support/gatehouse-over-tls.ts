@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashPassword, prepareStaticClient } from '@gatehouse/server';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { type RunningGatehouse, startGatehouse } from '../../packages/cli/src/commands/serve.ts';
+import { configSchema } from '../../packages/cli/src/config.ts';
+import { createTestCa } from './test-pki.ts';
+
+/**
+ * The real server, as `gatehouse serve` runs it (SQLite in a fresh data directory, https with a
+ * certificate from a CA made for this run), on a loopback port. Clients reach it through an undici
+ * Agent that trusts that CA and nothing else special.
+ */
+/** A fetch loose enough in its options type to serve oauth4webapi, the MCP SDK and the user agent alike. */
+export type TestFetch = (
+  url: string,
+  init?: {
+    method?: string | undefined;
+    headers?: unknown;
+    body?: unknown;
+    redirect?: unknown;
+    signal?: unknown;
+  },
+) => Promise<Response>;
+
+export interface TestDeployment {
+  gatehouse: RunningGatehouse;
+  issuer: string;
+  dispatcher: Agent;
+  /** fetch that trusts the test CA: hand it to third-party clients as their customFetch. */
+  fetch: TestFetch;
+  addUser(username: string, password: string): Promise<string>;
+  addClient(metadata: Record<string, unknown>): Promise<{ clientId: string; secret?: string }>;
+  close(): Promise<void>;
+}
+
+export async function startTestDeployment(config: Record<string, unknown> = {}): Promise<TestDeployment> {
+  const ca = await createTestCa('Gatehouse e2e test CA');
+  const leaf = await ca.issue(['localhost']);
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
+  writeFileSync(join(dir, 'cert.pem'), leaf.cert);
+  writeFileSync(join(dir, 'key.pem'), leaf.key);
+  const gatehouse = await startGatehouse(
+    configSchema.parse({
+      host: '127.0.0.1',
+      port: 0,
+      data: join(dir, 'data'),
+      tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') },
+      log_level: 'silent',
+      ...config,
+    }),
+  );
+  const dispatcher = new Agent({ connect: { ca: ca.certPem } });
+  const testFetch: TestFetch = async (url, init) =>
+    (await undiciFetch(url, { ...(init as object), dispatcher } as Parameters<
+      typeof undiciFetch
+    >[1])) as unknown as Response;
+  return {
+    gatehouse,
+    issuer: gatehouse.issuer,
+    dispatcher,
+    fetch: testFetch,
+    async addUser(username, password) {
+      const id = randomUUID();
+      await gatehouse.store.users.create({
+        id,
+        username,
+        passwordHash: await hashPassword(password),
+        createdAt: Date.now(),
+      });
+      return id;
+    },
+    async addClient(metadata) {
+      const { record, generatedSecret } = prepareStaticClient(metadata, Date.now());
+      await gatehouse.store.clients.put(record);
+      return generatedSecret === undefined
+        ? { clientId: record.clientId }
+        : { clientId: record.clientId, secret: generatedSecret };
+    },
+    async close() {
+      await gatehouse.stop();
+      await dispatcher.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
