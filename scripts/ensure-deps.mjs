@@ -13,6 +13,9 @@ const fresh =
   statSync(hiddenLock).mtimeMs >= statSync('package-lock.json').mtimeMs;
 
 if (!fresh) {
-  console.error('gatehouse: installing the locked dependencies (npm ci) ...');
-  execSync('npm ci --no-audit --no-fund', { stdio: 'inherit' });
+  console.error('gatehouse: installing the locked dependencies ...');
+  // `npm install`, not `npm ci`: the lockfile records only this platform's optional binaries
+  // (Biome, TypeScript), which `npm ci` of npm 11 rejects as "out of sync". With the lockfile
+  // satisfying package.json, `npm install` installs exactly the locked versions and leaves it as is.
+  execSync('npm install --no-audit --no-fund', { stdio: 'inherit' });
 }
