@@ -78,7 +78,13 @@ describe('access tokens (RFC 9068) and the JWKS', async () => {
     const jwks = (await (await t.send(`${ISSUER}/jwks`)).json()) as { keys: { kid: string }[] };
     assert.equal(jwks.keys.length, 2);
     const tokens = await t.tokensFor();
-    const newest = (await t.store.signingKeys.list())[0]!;
-    assert.equal(decodeProtectedHeader(tokens.access_token).kid, newest.kid);
+    const keys = await t.store.signingKeys.list();
+    const active = keys.filter((key) => key.retiredAt === undefined);
+    assert.equal(active.length, 1, 'exactly one key signs after a rotation');
+    assert.equal(decodeProtectedHeader(tokens.access_token).kid, active[0]!.kid);
+    assert.ok(
+      jwks.keys.some((key) => key.kid === keys.find((k) => k.retiredAt !== undefined)!.kid),
+      'the retired key is still published',
+    );
   });
 });
