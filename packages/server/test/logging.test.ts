@@ -1,0 +1,69 @@
+/**
+ * Logs: one JSON line per request with its outcome, and never a secret (codes, tokens, passwords,
+ * client secrets, cookies) even while a whole flow with failures runs through.
+ */
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { createLogger } from '../src/logger.ts';
+import { APP_REDIRECT, basic, createTestServer, PASSWORD, SECRET, VERIFIER } from './support/test-server.ts';
+
+describe('request logs', () => {
+  it('write one line per request with its outcome and never a secret', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(...chunk.toString().trim().split('\n'));
+        done();
+      },
+    });
+    const t = await createTestServer({ logger: createLogger({ level: 'info', destination }) });
+    const callback = await t.authorize();
+    const code = callback.searchParams.get('code')!;
+    const tokens = await (
+      await t.token({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: APP_REDIRECT,
+        client_id: 'public-app',
+        code_verifier: VERIFIER,
+      })
+    ).json();
+    await t.token({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: APP_REDIRECT,
+      client_id: 'public-app',
+      code_verifier: VERIFIER,
+    });
+    await t.token({ grant_type: 'refresh_token', refresh_token: 'x' }, basic('basic-app', SECRET));
+
+    const requests = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => entry.msg === 'request');
+    assert.ok(requests.length >= 6, `one line per request, got ${requests.length}`);
+    for (const entry of requests) {
+      assert.equal(typeof entry.path, 'string');
+      assert.equal(typeof entry.status, 'number');
+      assert.equal(typeof entry.ms, 'number');
+    }
+    const reuse = requests.find(
+      (entry) => (entry.outcome as { reason?: string } | undefined)?.reason === 'code_reused',
+    );
+    assert.ok(reuse, 'the refused redemption is logged with its reason');
+    assert.equal((reuse.outcome as { clientId: string }).clientId, 'public-app');
+
+    const all = lines.join('\n');
+    const secrets = [
+      code,
+      VERIFIER,
+      PASSWORD,
+      SECRET,
+      tokens.access_token,
+      tokens.refresh_token,
+      'state-123',
+    ];
+    for (const secret of secrets)
+      assert.ok(!all.includes(secret), `a secret leaked into the logs: ${secret.slice(0, 12)}…`);
+  });
+});
