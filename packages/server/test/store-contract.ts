@@ -584,6 +584,68 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
       });
     });
 
+    describe('client documents', () => {
+      const version = (digest: string, fetchedAt: number, clientId = 'https://app.example/cimd') => ({
+        clientId,
+        digest,
+        body: `{"client_id":"${clientId}","v":"${digest}"}`,
+        fetchedAt,
+        headers: { etag: `"${digest}"` },
+      });
+
+      it('appends a new digest and reports what it replaced', async () => {
+        const first = await store.clientDocuments.record(version('d1', T), T);
+        assert.deepEqual(first, { changed: true, current: { ...version('d1', T), lastSeenAt: T } });
+        const second = await store.clientDocuments.record(version('d2', T + MINUTE), T + MINUTE);
+        assert.equal(second.changed, true);
+        assert.equal(second.changed && second.previous?.digest, 'd1');
+        assert.deepEqual(
+          (await store.clientDocuments.history('https://app.example/cimd')).map((v) => v.digest),
+          ['d2', 'd1'],
+        );
+      });
+
+      it('the same digest only moves lastSeenAt and the headers', async () => {
+        await store.clientDocuments.record(version('d1', T), T);
+        const again = await store.clientDocuments.record(
+          { ...version('d1', T + MINUTE), headers: { etag: '"new"' } },
+          T + MINUTE,
+        );
+        assert.equal(again.changed, false);
+        const latest = await store.clientDocuments.latest('https://app.example/cimd');
+        assert.equal(latest?.fetchedAt, T);
+        assert.equal(latest?.lastSeenAt, T + MINUTE);
+        assert.deepEqual(latest?.headers, { etag: '"new"' });
+        assert.equal((await store.clientDocuments.history('https://app.example/cimd')).length, 1);
+      });
+
+      it('a document that changes back is a new version', async () => {
+        await store.clientDocuments.record(version('d1', T), T);
+        await store.clientDocuments.record(version('d2', T + 1), T + 1);
+        const back = await store.clientDocuments.record(version('d1', T + 2), T + 2);
+        assert.equal(back.changed, true);
+        assert.deepEqual(
+          (await store.clientDocuments.history('https://app.example/cimd', 2)).map((v) => v.digest),
+          ['d1', 'd2'],
+        );
+      });
+
+      it('keeps clients apart, and knows nothing of an unseen one', async () => {
+        await store.clientDocuments.record(version('d1', T, 'https://a.example/c'), T);
+        assert.equal(await store.clientDocuments.latest('https://b.example/c'), undefined);
+        assert.deepEqual(await store.clientDocuments.history('https://b.example/c'), []);
+      });
+
+      it(`of ${CONCURRENCY} concurrent records of one new digest, exactly one is a change`, async () => {
+        await store.clientDocuments.record(version('d1', T), T);
+        const results = await Promise.all(
+          range(CONCURRENCY).map(() => store.clientDocuments.record(version('d2', T + MINUTE), T + MINUTE)),
+        );
+        assert.equal(results.filter((result) => result.changed).length, 1);
+        assert.equal((await store.clientDocuments.history('https://app.example/cimd')).length, 2);
+      });
+    });
+
     describe('replay', () => {
       it('remember is true once for a key, then false while the entry lives', async () => {
         assert.equal(await store.replay.remember('jti-1', T + MINUTE, T), true);

@@ -10,6 +10,7 @@
 import type { AuditStore } from './audit-store.ts';
 import type { AuthorizationCodeStore } from './authorization-code-store.ts';
 import type { AuthorizationRequestStore } from './authorization-request-store.ts';
+import type { ClientDocumentStore } from './client-document-store.ts';
 import type { ClientStore } from './client-store.ts';
 import type { GrantStore } from './grant-store.ts';
 import type { RefreshTokenStore } from './refresh-token-store.ts';
@@ -23,6 +24,7 @@ import type { UserStore } from './user-store.ts';
 export interface Store {
   readonly kind: string;
   readonly clients: ClientStore;
+  readonly clientDocuments: ClientDocumentStore;
   readonly users: UserStore;
   readonly signingKeys: SigningKeyStore;
   readonly serverSecrets: ServerSecretStore;
@@ -46,6 +48,11 @@ export type {
   RedeemResult,
 } from './authorization-code-store.ts';
 export type { AuthorizationRequestRecord, AuthorizationRequestStore } from './authorization-request-store.ts';
+export type {
+  ClientDocumentStore,
+  ClientDocumentVersion,
+  RecordDocumentResult,
+} from './client-document-store.ts';
 export type { ClientKind, ClientRecord, ClientStore } from './client-store.ts';
 export type { GrantRecord, GrantStore, GrantUpsert } from './grant-store.ts';
 export type { RefreshTokenRecord, RefreshTokenStore, RotateResult } from './refresh-token-store.ts';

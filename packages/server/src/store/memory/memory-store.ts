@@ -2,6 +2,7 @@ import type {
   AuditEvent,
   AuthorizationCodeRecord,
   AuthorizationRequestRecord,
+  ClientDocumentVersion,
   ClientRecord,
   GrantRecord,
   RefreshTokenRecord,
@@ -34,6 +35,7 @@ export function createMemoryStore(): Store {
   const familyTombstones = new Map<string, { revokedAt: number; revokedReason: string }>();
   const refreshTokens = new Map<string, RefreshTokenRecord>();
   const replay = new Map<string, number>();
+  const clientDocuments = new Map<string, ClientDocumentVersion[]>(); // newest last
   /** Oldest first; `list` walks it backwards. */
   const audit: AuditEvent[] = [];
 
@@ -265,6 +267,32 @@ export function createMemoryStore(): Store {
         insertNew(refreshTokens, next.digest, next, 'refresh token');
         presented.usedAt ??= now;
         return { outcome, presented: copy(presented) };
+      },
+    },
+
+    clientDocuments: {
+      async record(version, now) {
+        const versions = clientDocuments.get(version.clientId) ?? [];
+        const latest = versions.at(-1);
+        if (latest !== undefined && latest.digest === version.digest) {
+          latest.lastSeenAt = now;
+          latest.headers = { ...version.headers };
+          return { changed: false, current: copy(latest) };
+        }
+        const current: ClientDocumentVersion = { ...copy(version), lastSeenAt: now };
+        versions.push(current);
+        clientDocuments.set(version.clientId, versions);
+        return latest === undefined
+          ? { changed: true, current: copy(current) }
+          : { changed: true, current: copy(current), previous: copy(latest) };
+      },
+      async latest(clientId) {
+        const latest = clientDocuments.get(clientId)?.at(-1);
+        return latest === undefined ? undefined : copy(latest);
+      },
+      async history(clientId, limit) {
+        const versions = [...(clientDocuments.get(clientId) ?? [])].reverse();
+        return copy(limit === undefined ? versions : versions.slice(0, limit));
       },
     },
 

@@ -154,6 +154,19 @@ export const sqliteMigrations: readonly string[] = [
   CREATE INDEX audit_events_user_id ON audit_events (user_id, at);
   CREATE INDEX audit_events_type ON audit_events (type, at);
   `,
+  // 2: the history of fetched Client ID Metadata Documents (CIMD-FETCH-2, CIMD-CHG-1).
+  `
+  CREATE TABLE client_documents (
+    client_id TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    body TEXT NOT NULL,
+    fetched_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    headers TEXT NOT NULL,
+    PRIMARY KEY (client_id, fetched_at, digest)
+  ) STRICT;
+  CREATE INDEX client_documents_latest ON client_documents (client_id, fetched_at DESC);
+  `,
 ];
 
 /**

@@ -3,6 +3,7 @@ import type {
   AuditEvent,
   AuthorizationCodeRecord,
   AuthorizationRequestRecord,
+  ClientDocumentVersion,
   ClientKind,
   ClientRecord,
   GrantRecord,
@@ -442,6 +443,48 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       },
     },
 
+    clientDocuments: {
+      async record(version, now) {
+        return immediate(() => {
+          const latestRow = sql(
+            'SELECT * FROM client_documents WHERE client_id = ? ORDER BY fetched_at DESC, rowid DESC LIMIT 1',
+          ).get(version.clientId);
+          const latest = latestRow === undefined ? undefined : clientDocumentFromRow(latestRow);
+          const headers = JSON.stringify(version.headers);
+          if (latest !== undefined && latest.digest === version.digest) {
+            sql(
+              'UPDATE client_documents SET last_seen_at = ?, headers = ? WHERE client_id = ? AND fetched_at = ? AND digest = ?',
+            ).run(now, headers, latest.clientId, latest.fetchedAt, latest.digest);
+            return {
+              changed: false,
+              current: { ...latest, lastSeenAt: now, headers: { ...version.headers } },
+            } as const;
+          }
+          sql(
+            `INSERT INTO client_documents (client_id, digest, body, fetched_at, last_seen_at, headers)
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+          ).run(version.clientId, version.digest, version.body, version.fetchedAt, now, headers);
+          const current = { ...version, headers: { ...version.headers }, lastSeenAt: now };
+          return latest === undefined
+            ? ({ changed: true, current } as const)
+            : ({ changed: true, current, previous: latest } as const);
+        });
+      },
+      async latest(clientId) {
+        const row = sql(
+          'SELECT * FROM client_documents WHERE client_id = ? ORDER BY fetched_at DESC, rowid DESC LIMIT 1',
+        ).get(clientId);
+        return row === undefined ? undefined : clientDocumentFromRow(row);
+      },
+      async history(clientId, limit) {
+        return sql(
+          'SELECT * FROM client_documents WHERE client_id = ? ORDER BY fetched_at DESC, rowid DESC LIMIT ?',
+        )
+          .all(clientId, limit ?? -1)
+          .map(clientDocumentFromRow);
+      },
+    },
+
     replay: {
       async remember(key, expiresAt, now) {
         // Inserts a new key or takes over an expired one; a live entry makes this a no-op.
@@ -523,6 +566,17 @@ function clientFromRow(row: Row): ClientRecord {
     ...optional('secretExpiresAt', optionalInt(row, 'secret_expires_at')),
     createdAt: int(row, 'created_at'),
     updatedAt: int(row, 'updated_at'),
+  };
+}
+
+function clientDocumentFromRow(row: Row): ClientDocumentVersion {
+  return {
+    clientId: String(row.client_id),
+    digest: String(row.digest),
+    body: String(row.body),
+    fetchedAt: Number(row.fetched_at),
+    lastSeenAt: Number(row.last_seen_at),
+    headers: JSON.parse(String(row.headers)) as Record<string, string>,
   };
 }
 
