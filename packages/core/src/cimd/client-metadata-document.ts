@@ -1,0 +1,503 @@
+import { z } from 'zod';
+import { type ClientMetadata, clientMetadataSchema } from '../client-metadata.ts';
+import { isOAuthError } from '../oauth-error.ts';
+import { checkRedirectUriSyntax, isLoopbackRedirectUri } from '../redirect-uri.ts';
+import { type ClientIdUrlPolicy, clientIdUrlParts, lintClientIdUrl } from './client-id-url.ts';
+import { error, type Finding, throwFirstError, warning } from './finding.ts';
+
+/**
+ * Client ID Metadata Document validation, draft-ietf-oauth-client-id-metadata-document-02 §4 and
+ * §4.1 (CIMD-DOC-1…11), §4.2 (CIMD-REDIR-*), §8.2 (CIMD-AUTH-1), §8.6 (CIMD-FETCH-9), plus the
+ * MCP client-registration requirements (CIMD-DOC-8) and the interop policies of DESIGN.md.
+ *
+ * Input is the parsed JSON body the fetcher returned; output is the normalised metadata the server
+ * will use (auth method resolved, grant and response types narrowed to what the server supports).
+ * Validation happens before anything is cached (CIMD-CACHE-4). Pure: no I/O, no clock.
+ */
+export type CimdAuthMethod = 'none' | 'private_key_jwt';
+
+export interface ClientMetadataDocumentPolicy extends ClientIdUrlPolicy {
+  /**
+   * CIMD-DOC-11: the grant types the server supports. The document's `grant_types` are
+   * intersected with it; only an empty result is an error (VS Code lists device_code, claude.ai
+   * lists jwt-bearer). Default `['authorization_code', 'refresh_token']`.
+   */
+  supportedGrantTypes?: readonly string[];
+  /** Response types the server supports; intersected like grant types. Default `['code']`. */
+  supportedResponseTypes?: readonly string[];
+  /**
+   * Token endpoint authentication methods the server offers CIMD clients. Shared-secret methods
+   * can never be offered (CIMD-DOC-3). Default `['none', 'private_key_jwt']`.
+   */
+  supportedAuthMethods?: readonly CimdAuthMethod[];
+  /**
+   * CIMD-DOC-10: what a document without `token_endpoint_auth_method` (and without
+   * `token_endpoint_auth_methods_supported`) means. The RFC 7591 default, client_secret_basic, is
+   * impossible for a CIMD. Default `'none'`: a public client, which is what such documents mean in
+   * practice (MCP clients); `'reject'` is atproto's choice.
+   */
+  missingAuthMethod?: 'none' | 'reject';
+  /**
+   * CIMD-REDIR-4 (MAY): require every https redirect_uri to share the client_id's origin, and every
+   * private-use scheme to be the client_id host reversed (RFC 8252 §7.1, as atproto does). Loopback
+   * redirects are exempt (they are warned about instead). Default false: real clients (and CIMD
+   * services, CIMD-REDIR-5) redirect elsewhere; a differing host is a warning.
+   */
+  requireSameOriginRedirects?: boolean;
+}
+
+export const DEFAULT_SUPPORTED_GRANT_TYPES: readonly string[] = ['authorization_code', 'refresh_token'];
+export const DEFAULT_SUPPORTED_RESPONSE_TYPES: readonly string[] = ['code'];
+export const DEFAULT_SUPPORTED_AUTH_METHODS: readonly CimdAuthMethod[] = ['none', 'private_key_jwt'];
+
+/**
+ * The client metadata schema, extended with the members CIMD documents carry that the base schema
+ * lacks. Fields whose defaults CIMD decides differently (auth method, grant and response types)
+ * are read raw here and resolved by the rules below. Unknown members are dropped (CIMD-DOC-2).
+ */
+export const clientMetadataDocumentSchema = clientMetadataSchema.extend({
+  client_name: z.string().min(1).max(256),
+  token_endpoint_auth_method: z.string().min(1).max(64).optional(),
+  grant_types: z.array(z.string().min(1).max(256)).max(16).optional(),
+  response_types: z.array(z.string().min(1).max(64)).max(8).optional(),
+  // OpenID Connect RP Metadata Choices 1.0: the methods the client can use, in its preference order.
+  token_endpoint_auth_methods_supported: z.array(z.string().min(1).max(64)).max(16).optional(),
+  token_endpoint_auth_signing_alg: z.string().min(1).max(32).optional(),
+  // RFC 9449 §5.2 (atproto requires true).
+  dpop_bound_access_tokens: z.boolean().optional(),
+});
+
+/**
+ * What the server will use: a ClientMetadata (assignable to it) with the CIMD extras it keeps, the
+ * auth method resolved and grant/response types narrowed to what the server supports.
+ */
+export type CimdClientMetadata = Omit<
+  z.infer<typeof clientMetadataDocumentSchema>,
+  'token_endpoint_auth_method' | 'grant_types' | 'response_types'
+> & {
+  token_endpoint_auth_method: CimdAuthMethod;
+  grant_types: string[];
+  response_types: string[];
+};
+
+// Compile-time proof that the normalised metadata is usable wherever ClientMetadata is.
+const _assignable = (metadata: CimdClientMetadata): ClientMetadata => metadata;
+void _assignable;
+
+export interface ClientMetadataDocumentResult {
+  metadata: CimdClientMetadata;
+  /** Warnings only: validation throws on the first error. */
+  findings: Finding[];
+}
+
+/**
+ * Validates a fetched document for `clientIdUrl` (the URL that was fetched, which is also the
+ * client_id presented). Throws OAuthError('invalid_client', 400, reason) for the first error.
+ */
+export function validateClientMetadataDocument(
+  document: unknown,
+  clientIdUrl: string,
+  policy: ClientMetadataDocumentPolicy = {},
+): ClientMetadataDocumentResult {
+  const { metadata, findings } = evaluate(document, clientIdUrl, policy);
+  throwFirstError(findings);
+  // evaluate() only leaves metadata undefined when it also reported an error.
+  if (metadata === undefined) throw new Error('unreachable: document without metadata and without error');
+  return { metadata, findings };
+}
+
+/**
+ * Every finding for a document, never throwing (for `gatehouse lint`). With `clientIdUrl`
+ * undefined, the document's own `client_id` is taken as the URL (linting a local file).
+ */
+export function lintClientMetadataDocument(
+  document: unknown,
+  clientIdUrl: string | undefined,
+  policy: ClientMetadataDocumentPolicy = {},
+): { metadata: CimdClientMetadata | undefined; findings: Finding[] } {
+  return evaluate(document, clientIdUrl, policy);
+}
+
+const SHARED_SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'] as const;
+const URI_FIELDS = ['jwks_uri', 'logo_uri', 'client_uri', 'policy_uri', 'tos_uri'] as const;
+
+function evaluate(
+  document: unknown,
+  givenUrl: string | undefined,
+  policy: ClientMetadataDocumentPolicy,
+): { metadata: CimdClientMetadata | undefined; findings: Finding[] } {
+  const findings: Finding[] = [];
+  // Fields already refused by a specific rule, so the schema pass does not report them twice.
+  const refusedFields = new Set<string>();
+  const fail = (id: string, reason: string, message: string, field?: string) => {
+    findings.push(error(id, reason, message));
+    if (field !== undefined) refusedFields.add(field);
+  };
+  const warn = (id: string, reason: string, message: string) => findings.push(warning(id, reason, message));
+
+  // CIMD-DOC-8 MUST (MCP): a JSON object. Arrays, null and scalars are not metadata.
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    fail('CIMD-DOC-8', 'cimd_document_not_object', 'the client metadata document must be a JSON object');
+    return { metadata: undefined, findings };
+  }
+  const doc = document as Record<string, unknown>;
+  const has = (name: string) => Object.hasOwn(doc, name) && doc[name] !== undefined;
+
+  // CIMD-DOC-1 MUST: client_id equals the client ID URL (and the fetched URL), by simple string
+  // comparison, no normalisation (CIMD-URL-8).
+  const documentClientId = doc.client_id;
+  const clientIdUrl = givenUrl ?? (typeof documentClientId === 'string' ? documentClientId : undefined);
+  if (clientIdUrl !== undefined) findings.push(...lintClientIdUrl(clientIdUrl, policy));
+  if (typeof documentClientId !== 'string') {
+    fail(
+      'CIMD-DOC-1',
+      'cimd_client_id_missing',
+      'the document must contain client_id, a string',
+      'client_id',
+    );
+  } else if (givenUrl !== undefined && documentClientId !== givenUrl) {
+    fail(
+      'CIMD-DOC-1',
+      'cimd_client_id_mismatch',
+      `the document's client_id "${documentClientId}" is not exactly the URL it was fetched from "${givenUrl}"`,
+    );
+  }
+
+  // CIMD-DOC-4 MUST: no shared secret can exist for a client that never registered.
+  for (const name of ['client_secret', 'client_secret_expires_at']) {
+    if (has(name)) fail('CIMD-DOC-4', 'cimd_client_secret', `the document must not contain ${name}`);
+  }
+
+  // CIMD-DOC-5 MUST: only public keys. A JWK with private members (or a symmetric `k`) is refused;
+  // the key is compromised by being published anyway.
+  const jwks = doc.jwks;
+  if (typeof jwks === 'object' && jwks !== null && Array.isArray((jwks as { keys?: unknown }).keys)) {
+    for (const key of (jwks as { keys: unknown[] }).keys) {
+      if (typeof key !== 'object' || key === null) continue;
+      const present = PRIVATE_JWK_MEMBERS.filter((member) => Object.hasOwn(key, member));
+      if (present.length > 0) {
+        fail(
+          'CIMD-DOC-5',
+          'cimd_private_key_material',
+          `jwks contains private or symmetric key material (${present.join(', ')}); publish public keys only`,
+        );
+        break;
+      }
+    }
+  }
+
+  // CIMD-DOC-9: jwks and jwks_uri are mutually exclusive (RFC 7591 §2; the draft is silent, #93).
+  if (has('jwks') && has('jwks_uri')) {
+    fail('CIMD-DOC-9', 'cimd_jwks_and_jwks_uri', 'the document must not contain both jwks and jwks_uri');
+  }
+
+  // CIMD-FETCH-9 SHOULD (enforced): URLs inside the document are https only. javascript:, data:,
+  // http: and file: logos or key sets are refused, not fetched (and then SSRF-checked, CIMD-FETCH-6).
+  for (const name of URI_FIELDS) {
+    const value = doc[name];
+    if (typeof value !== 'string') continue;
+    if (!value.startsWith('https://') || !URL.canParse(value) || /[\s\\]/.test(value)) {
+      fail('CIMD-FETCH-9', 'cimd_uri_scheme', `${name} must be an https URL`, name);
+    } else if (new URL(value).username !== '' || new URL(value).password !== '') {
+      fail('CIMD-FETCH-9', 'cimd_uri_userinfo', `${name} must not contain user information`, name);
+    }
+  }
+
+  // CIMD-DOC-8 MUST (MCP): client_name and a non-empty redirect_uris are required.
+  if (typeof doc.client_name !== 'string' || doc.client_name.trim() === '') {
+    fail(
+      'CIMD-DOC-8',
+      'cimd_client_name_missing',
+      'the document must contain client_name, a non-empty string',
+      'client_name',
+    );
+  }
+  if (!Array.isArray(doc.redirect_uris) || doc.redirect_uris.length === 0) {
+    fail(
+      'CIMD-DOC-8',
+      'cimd_redirect_uris_missing',
+      'the document must contain redirect_uris, a non-empty array',
+      'redirect_uris',
+    );
+  }
+
+  // Field types (RFC 7591 §2) through the one schema; fields already refused above are not
+  // reported twice. Unknown members are dropped, never fatal (CIMD-DOC-2).
+  const parsed = clientMetadataDocumentSchema.safeParse(doc);
+  if (!parsed.success) {
+    const reported = new Set<string>();
+    for (const issue of parsed.error.issues) {
+      const field = String(issue.path[0] ?? '(document)');
+      if (reported.has(field) || refusedFields.has(field)) continue;
+      reported.add(field);
+      fail('GH-DOC-TYPES', 'cimd_metadata_invalid', `${field}: ${issue.message}`);
+    }
+  }
+
+  // CIMD-REDIR-1: every redirect URI must be registrable at all (absolute, no fragment, https,
+  // http only on loopback, private-use schemes as reverse domain names; never javascript:/data:).
+  const redirectUris = Array.isArray(doc.redirect_uris)
+    ? doc.redirect_uris.filter((uri): uri is string => typeof uri === 'string')
+    : [];
+  for (const uri of redirectUris) {
+    try {
+      checkRedirectUriSyntax(uri);
+    } catch (caught) {
+      if (!isOAuthError(caught)) throw caught;
+      fail(
+        'CIMD-REDIR-1',
+        `cimd_${caught.reason}`,
+        `redirect_uris: "${uri}": ${caught.description ?? caught.reason}`,
+      );
+    }
+  }
+
+  const authMethod = resolveAuthMethod(doc, policy, fail, warn);
+  const grantTypes = intersect(
+    doc.grant_types,
+    ['authorization_code'], // RFC 7591 §2 default
+    policy.supportedGrantTypes ?? DEFAULT_SUPPORTED_GRANT_TYPES,
+    'grant_types',
+    'CIMD-DOC-11',
+    fail,
+    warn,
+  );
+  const responseTypes = intersect(
+    doc.response_types,
+    ['code'], // RFC 7591 §2 default
+    policy.supportedResponseTypes ?? DEFAULT_SUPPORTED_RESPONSE_TYPES,
+    'response_types',
+    'CIMD-DOC-11',
+    fail,
+    warn,
+  );
+
+  // CIMD-AUTH-1 MUST: a private_key_jwt client authenticates with keys from jwks or jwks_uri, so
+  // one of them must be there; and the algorithm, when declared, must be asymmetric.
+  if (authMethod === 'private_key_jwt') {
+    if (!has('jwks') && !has('jwks_uri')) {
+      fail('CIMD-AUTH-1', 'cimd_private_key_jwt_without_keys', 'private_key_jwt requires jwks or jwks_uri');
+    }
+    const alg = doc.token_endpoint_auth_signing_alg;
+    if (typeof alg === 'string' && (alg === 'none' || /^HS/i.test(alg))) {
+      fail(
+        'CIMD-AUTH-3',
+        'cimd_auth_signing_alg',
+        `token_endpoint_auth_signing_alg ${alg} is not an asymmetric algorithm`,
+      );
+    }
+  }
+
+  // Redirect warnings for the consent screen and the operator (CIMD-UI-3, CIMD-REDIR-4).
+  const urlParts = clientIdUrl === undefined ? undefined : clientIdUrlParts(clientIdUrl, policy);
+  if (redirectUris.length > 0 && redirectUris.every(isLoopbackRedirectUri)) {
+    warn(
+      'CIMD-UI-3',
+      'cimd_redirect_all_loopback',
+      'every redirect_uri is loopback: any local program can claim to be this client; consent shows a warning',
+    );
+  }
+  if (urlParts !== undefined) {
+    checkRedirectOrigins(redirectUris, clientIdUrl!, urlParts.host, policy, fail, warn);
+    const clientUri = doc.client_uri;
+    if (typeof clientUri === 'string' && URL.canParse(clientUri)) {
+      if (new URL(clientUri).hostname !== urlParts.host.toLowerCase()) {
+        warn(
+          'CIMD-UI-2',
+          'cimd_client_uri_other_host',
+          `client_uri host ${new URL(clientUri).hostname} differs from the client_id host ${urlParts.host}; it is self-asserted`,
+        );
+      }
+    }
+  }
+
+  if (findings.some((finding) => finding.level === 'error') || !parsed.success || authMethod === undefined) {
+    return { metadata: undefined, findings };
+  }
+  const data = parsed.data;
+  const metadata: CimdClientMetadata = {
+    ...data,
+    token_endpoint_auth_method: authMethod,
+    grant_types: grantTypes,
+    response_types: responseTypes,
+  };
+  return { metadata, findings };
+}
+
+type Report = (id: string, reason: string, message: string) => void;
+
+/**
+ * CIMD-DOC-3 and CIMD-DOC-10: the token endpoint authentication method the server will hold the
+ * client to (CIMD-AUTH-2).
+ *
+ * - An explicit `token_endpoint_auth_method` wins. Shared-secret methods are refused (DOC-3);
+ *   anything else the server does not offer is refused too.
+ * - Otherwise `token_endpoint_auth_methods_supported` (RP Metadata Choices) is negotiated:
+ *   private_key_jwt when the document lists it, the server offers it and the document carries keys
+ *   (stronger authentication, and the client has shown it can do it: this is what ChatGPT does
+ *   when an AS offers it); else the first method in the document's order that the server offers.
+ *   Preferring by the document's order rather than the server's avoids the client-side Auth0 break
+ *   (csharp-sdk #1612) where the first entry of the *other* party's list was taken.
+ * - Neither present: `missingAuthMethod` policy (default `none`).
+ */
+function resolveAuthMethod(
+  doc: Record<string, unknown>,
+  policy: ClientMetadataDocumentPolicy,
+  fail: Report,
+  warn: Report,
+): CimdAuthMethod | undefined {
+  const offered = policy.supportedAuthMethods ?? DEFAULT_SUPPORTED_AUTH_METHODS;
+  const declared = doc.token_endpoint_auth_method;
+  if (declared !== undefined) {
+    if (typeof declared !== 'string') return undefined; // reported by the schema
+    if (SHARED_SECRET_METHODS.has(declared) || declared.startsWith('client_secret')) {
+      fail(
+        'CIMD-DOC-3',
+        'cimd_shared_secret_auth_method',
+        `token_endpoint_auth_method ${declared} uses a shared secret, which a CIMD client cannot have`,
+      );
+      return undefined;
+    }
+    if (!(offered as readonly string[]).includes(declared)) {
+      fail(
+        'CIMD-DOC-3',
+        'cimd_auth_method_unsupported',
+        `token_endpoint_auth_method ${declared} is not supported; use one of: ${offered.join(', ')}`,
+      );
+      return undefined;
+    }
+    return declared as CimdAuthMethod;
+  }
+
+  const choices = doc.token_endpoint_auth_methods_supported;
+  if (Array.isArray(choices)) {
+    const usable = choices.filter(
+      (choice): choice is CimdAuthMethod =>
+        typeof choice === 'string' && (offered as readonly string[]).includes(choice),
+    );
+    const hasKeys = doc.jwks !== undefined || doc.jwks_uri !== undefined;
+    const chosen =
+      usable.includes('private_key_jwt') && hasKeys
+        ? 'private_key_jwt'
+        : usable.find((m) => m !== 'private_key_jwt' || hasKeys);
+    if (chosen === undefined) {
+      fail(
+        'CIMD-DOC-10',
+        'cimd_auth_method_unsupported',
+        `none of token_endpoint_auth_methods_supported is usable; the server offers: ${offered.join(', ')}`,
+      );
+      return undefined;
+    }
+    warn(
+      'CIMD-DOC-10',
+      'cimd_auth_method_negotiated',
+      `token_endpoint_auth_method is absent; negotiated ${chosen} from token_endpoint_auth_methods_supported`,
+    );
+    return chosen;
+  }
+
+  if ((policy.missingAuthMethod ?? 'none') === 'reject') {
+    fail('CIMD-DOC-10', 'cimd_auth_method_missing', 'the document must contain token_endpoint_auth_method');
+    return undefined;
+  }
+  if (!offered.includes('none')) {
+    fail(
+      'CIMD-DOC-10',
+      'cimd_auth_method_missing',
+      'token_endpoint_auth_method is absent and public clients are not accepted',
+    );
+    return undefined;
+  }
+  warn(
+    'CIMD-DOC-10',
+    'cimd_auth_method_defaulted',
+    'token_endpoint_auth_method is absent; treated as "none" (a public client). Declare it explicitly',
+  );
+  return 'none';
+}
+
+/** CIMD-DOC-11: keep the values the server supports, drop the rest with a warning, fail if none is left. */
+function intersect(
+  value: unknown,
+  fallback: readonly string[],
+  supported: readonly string[],
+  field: string,
+  id: string,
+  fail: Report,
+  warn: Report,
+): string[] {
+  const requested = Array.isArray(value)
+    ? value.filter((v): v is string => typeof v === 'string')
+    : [...fallback];
+  const kept = [...new Set(requested.filter((v) => supported.includes(v)))];
+  const dropped = requested.filter((v) => !supported.includes(v));
+  if (kept.length === 0) {
+    if (Array.isArray(value)) {
+      fail(
+        id,
+        `cimd_${field}_unsupported`,
+        `none of ${field} [${requested.join(', ')}] is supported (${supported.join(', ')})`,
+      );
+    }
+    return kept;
+  }
+  if (dropped.length > 0) {
+    warn(
+      id,
+      `cimd_${field}_dropped`,
+      `${field} not supported by this server and ignored: ${dropped.join(', ')}`,
+    );
+  }
+  return kept;
+}
+
+/** CIMD-REDIR-4 (MAY): redirect URIs on another origin than the client_id. */
+function checkRedirectOrigins(
+  redirectUris: readonly string[],
+  clientIdUrl: string,
+  clientHost: string,
+  policy: ClientMetadataDocumentPolicy,
+  fail: Report,
+  warn: Report,
+): void {
+  const host = clientHost.toLowerCase();
+  const origin = new URL(clientIdUrl).origin;
+  const reversed = host.split('.').reverse().join('.');
+  for (const uri of redirectUris) {
+    if (isLoopbackRedirectUri(uri) || !URL.canParse(uri)) continue;
+    const parsed = new URL(uri);
+    const scheme = parsed.protocol.slice(0, -1);
+    if (scheme === 'https') {
+      if (policy.requireSameOriginRedirects && parsed.origin !== origin) {
+        fail(
+          'CIMD-REDIR-4',
+          'cimd_redirect_other_origin',
+          `redirect_uri ${uri} is not on the client_id origin ${origin}`,
+        );
+      } else if (parsed.hostname !== host) {
+        warn(
+          'CIMD-REDIR-4',
+          'cimd_redirect_other_host',
+          `redirect_uri host ${parsed.hostname} differs from the client_id host ${host}`,
+        );
+      }
+    } else if (scheme !== 'http') {
+      // Private-use scheme (RFC 8252 §7.1): expected to be the client_id host reversed.
+      if (scheme === reversed) continue;
+      if (policy.requireSameOriginRedirects) {
+        fail(
+          'CIMD-REDIR-4',
+          'cimd_redirect_other_origin',
+          `redirect_uri scheme ${scheme} is not ${reversed}`,
+        );
+      } else {
+        warn(
+          'CIMD-REDIR-4',
+          'cimd_redirect_other_host',
+          `redirect_uri scheme ${scheme} is not the client_id host reversed (${reversed})`,
+        );
+      }
+    }
+  }
+}
