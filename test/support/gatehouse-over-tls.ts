@@ -6,7 +6,8 @@ import { hashPassword, prepareStaticClient } from '@gatehouse/server';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { type RunningGatehouse, startGatehouse } from '../../packages/cli/src/commands/serve.ts';
 import { configSchema } from '../../packages/cli/src/config.ts';
-import { createTestCa } from './test-pki.ts';
+import { testLookup } from './test-hosts.ts';
+import { createTestCa, type TestCa } from './test-pki.ts';
 
 /**
  * The real server, as `gatehouse serve` runs it (SQLite in a fresh data directory, https with a
@@ -26,6 +27,8 @@ export type TestFetch = (
 ) => Promise<Response>;
 
 export interface TestDeployment {
+  /** The CA that signed the server's certificate; use it for `.test` hosts too. */
+  ca: TestCa;
   gatehouse: RunningGatehouse;
   issuer: string;
   dispatcher: Agent;
@@ -36,12 +39,23 @@ export interface TestDeployment {
   close(): Promise<void>;
 }
 
-export async function startTestDeployment(config: Record<string, unknown> = {}): Promise<TestDeployment> {
-  const ca = await createTestCa('Gatehouse e2e test CA');
+/**
+ * @param testHosts `.test` names the server may fetch from (client metadata documents, JWKS): they
+ *   are served on 127.0.0.1 by `startTestHost`, and the server reaches them through the development
+ *   switches a developer would use (`--dev-loopback-fetch --fetch-ca --dev-host`), never through a
+ *   test-only path in the server.
+ */
+export async function startTestDeployment(
+  config: Record<string, unknown> = {},
+  options: { testHosts?: readonly string[]; ca?: TestCa } = {},
+): Promise<TestDeployment> {
+  const ca = options.ca ?? (await createTestCa('Gatehouse e2e test CA'));
   const leaf = await ca.issue(['localhost']);
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
   writeFileSync(join(dir, 'cert.pem'), leaf.cert);
   writeFileSync(join(dir, 'key.pem'), leaf.key);
+  writeFileSync(join(dir, 'ca.pem'), ca.certPem);
+  const testHosts = options.testHosts ?? [];
   const gatehouse = await startGatehouse(
     configSchema.parse({
       host: '127.0.0.1',
@@ -49,15 +63,25 @@ export async function startTestDeployment(config: Record<string, unknown> = {}):
       data: join(dir, 'data'),
       tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') },
       log_level: 'silent',
+      ...(testHosts.length === 0
+        ? {}
+        : {
+            fetch: {
+              dev_loopback: true,
+              ca_file: join(dir, 'ca.pem'),
+              dev_hosts: Object.fromEntries(testHosts.map((name) => [name, '127.0.0.1'])),
+            },
+          }),
       ...config,
     }),
   );
-  const dispatcher = new Agent({ connect: { ca: ca.certPem } });
+  const dispatcher = new Agent({ connect: { ca: ca.certPem, lookup: testLookup as never } });
   const testFetch: TestFetch = async (url, init) =>
     (await undiciFetch(url, { ...(init as object), dispatcher } as Parameters<
       typeof undiciFetch
     >[1])) as unknown as Response;
   return {
+    ca,
     gatehouse,
     issuer: gatehouse.issuer,
     dispatcher,

@@ -25,6 +25,38 @@ const lifetimesSchema = z.strictObject({
   login_session_seconds: z.coerce.number().int().min(60).optional(),
 });
 
+const cimdSchema = z.strictObject({
+  /** Accept https client_ids as Client ID Metadata Documents (advertised in the metadata). */
+  enabled: z.boolean().default(true),
+  min_ttl_seconds: z.coerce.number().int().min(0).max(86400).default(300),
+  max_ttl_seconds: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86400)
+    .default(86400),
+  /** A redirect_uri missing from the cached document re-fetches it, at most this often per client. */
+  refresh_cooldown_seconds: z.coerce.number().int().min(0).max(3600).default(30),
+  /** What a security-relevant document change does to existing grants (docs/cimd.md). */
+  on_change: z.enum(['keep', 'reconsent', 'revoke']).default('reconsent'),
+  /** CIMD-URL-6: client ID URLs with a query are refused unless this is true. */
+  allow_query: z.boolean().default(false),
+  /** CIMD-DOC-10: a document without token_endpoint_auth_method is a public client, or refused. */
+  missing_auth_method: z.enum(['none', 'reject']).default('none'),
+});
+
+const fetchSchema = z.strictObject({
+  /** Egress proxy (HTTPS_PROXY style) for deployments that filter egress themselves (CIMD-FETCH-8). */
+  proxy: z.string().url().optional(),
+  timeout_ms: z.coerce.number().int().min(100).max(30_000).default(5000),
+  /** DEVELOPMENT ONLY (CIMD-FETCH-7): fetch from this machine's loopback interface. */
+  dev_loopback: z.boolean().default(false),
+  /** DEVELOPMENT ONLY: extra CA certificate (PEM file) trusted for outbound fetches. */
+  ca_file: z.string().min(1).optional(),
+  /** DEVELOPMENT ONLY: name → loopback address overrides, e.g. { "client.test": "127.0.0.1" }. */
+  dev_hosts: z.record(z.string().min(1), z.string().min(1)).default({}),
+});
+
 export const configSchema = z.strictObject({
   /** RFC 8414 issuer. Default: http(s)://localhost:<port> when listening on loopback. */
   issuer: z.string().url().optional(),
@@ -39,6 +71,8 @@ export const configSchema = z.strictObject({
   resources: z.array(resourceSchema).default([]),
   default_resource: z.string().url().optional(),
   lifetimes: lifetimesSchema.default({}),
+  cimd: cimdSchema.default(cimdSchema.parse({})),
+  fetch: fetchSchema.default(fetchSchema.parse({})),
 });
 
 export type GatehouseConfig = z.infer<typeof configSchema>;

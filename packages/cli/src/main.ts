@@ -1,10 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { clientsCommand } from './commands/clients.ts';
 import { keysCommand } from './commands/keys.ts';
+import { lintCommand } from './commands/lint.ts';
 import { serveCommand } from './commands/serve.ts';
 import { usersCommand } from './commands/users.ts';
 import { ConfigError, type GatehouseConfig, loadConfig } from './config.ts';
 import { openStore } from './open-store.ts';
+import { outboundFetchFromConfig } from './outbound-fetch.ts';
 import { UsageError } from './usage-error.ts';
 
 const HELP = `gatehouse: an OAuth 2.1 authorization server for clients it has never met
@@ -19,6 +22,7 @@ commands:
   clients list | clients remove <client_id>
   keys rotate | keys list           signing keys for access tokens
   migrate                           create or upgrade the database schema
+  lint <url|file>                   check a Client ID Metadata Document against every rule
 
 options (each also settable as GATEHOUSE_<NAME> or in the --config JSON file):
   --config <file>      JSON configuration file
@@ -30,6 +34,11 @@ options (each also settable as GATEHOUSE_<NAME> or in the --config JSON file):
   --tls-cert <file>    serve https with this certificate chain (PEM)
   --tls-key <file>     ... and this private key (PEM)
   --log-level <level>  fatal, error, warn, info (default), debug, trace, silent
+
+development only (refused unless the server listens on loopback):
+  --dev-loopback-fetch        let outbound fetches (CIMD documents) reach this machine's loopback
+  --fetch-ca <file>           also trust this CA (PEM) for outbound fetches
+  --dev-host <name=address>   resolve <name> to a loopback <address>; repeatable
 `;
 
 const OPTIONS = {
@@ -42,6 +51,9 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'log-level': { type: 'string' },
+  'dev-loopback-fetch': { type: 'boolean' },
+  'fetch-ca': { type: 'string' },
+  'dev-host': { type: 'string', multiple: true },
   'password-stdin': { type: 'boolean' },
   file: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -68,6 +80,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     flags: configFlags(values),
   });
   if (command === 'serve') return serveCommand(config);
+  if (command === 'lint') {
+    const [target] = rest;
+    if (target === undefined) throw new UsageError('usage: gatehouse lint <https-url|file>');
+    const { fetch } = outboundFetchFromConfig(config);
+    process.exitCode = await lintCommand(target, {
+      // The same hardened fetcher the server uses, so lint sees what the server would see.
+      fetchDocument: async (url) => (await fetch(url)).json(),
+      readFile: (path) => readFile(path, 'utf8'),
+      out: (line) => process.stdout.write(`${line}\n`),
+    });
+    return;
+  }
   await withStore(config, async (store) => {
     switch (command) {
       case 'users':
@@ -86,7 +110,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   });
 }
 
-function configFlags(values: Record<string, string | boolean | undefined>): Record<string, unknown> {
+function configFlags(
+  values: Record<string, string | boolean | string[] | undefined>,
+): Record<string, unknown> {
   const flags: Record<string, unknown> = {};
   for (const name of ['issuer', 'host', 'port', 'data', 'store'] as const) {
     if (values[name] !== undefined) flags[name] = values[name];
@@ -97,6 +123,20 @@ function configFlags(values: Record<string, string | boolean | undefined>): Reco
   if ((cert === undefined) !== (key === undefined))
     throw new UsageError('--tls-cert and --tls-key go together');
   if (cert !== undefined) flags.tls = { cert, key };
+  const fetch: Record<string, unknown> = {};
+  if (values['dev-loopback-fetch'] === true) fetch.dev_loopback = true;
+  if (typeof values['fetch-ca'] === 'string') fetch.ca_file = values['fetch-ca'];
+  const devHosts = values['dev-host'];
+  if (Array.isArray(devHosts)) {
+    fetch.dev_hosts = Object.fromEntries(
+      devHosts.map((entry) => {
+        const [name, address] = entry.split('=');
+        if (!name || !address) throw new UsageError(`--dev-host takes name=address, not ${entry}`);
+        return [name, address];
+      }),
+    );
+  }
+  if (Object.keys(fetch).length > 0) flags.fetch = fetch;
   return flags;
 }
 

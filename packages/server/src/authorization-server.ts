@@ -1,5 +1,18 @@
+import {
+  type ClientMetadata,
+  type ClientMetadataDocumentPolicy,
+  validateClientMetadataDocument,
+} from '@gatehouse/core';
+import { createSafeFetch, type SafeFetch } from '@gatehouse/safe-fetch';
 import { Hono } from 'hono';
-import { chainClientResolvers, storedClientResolver } from './clients/client-resolver.ts';
+import { cimdClientResolver } from './cimd/cimd-client-resolver.ts';
+import { createFetchGovernor } from './cimd/fetch-governor.ts';
+import { createDocumentCache } from './cimd/metadata-document-cache.ts';
+import {
+  type ClientResolver,
+  chainClientResolvers,
+  storedClientResolver,
+} from './clients/client-resolver.ts';
 import { buildContext, type ServerContext } from './context.ts';
 import { authorizationEndpoint } from './endpoints/authorization-endpoint.ts';
 import { interactionEndpoints } from './endpoints/interaction-endpoint.ts';
@@ -11,6 +24,7 @@ import { outcomeOf } from './http/request-outcome.ts';
 import { jsonResponse } from './http/responses.ts';
 import { createKeyRing } from './keys/signing-keys.ts';
 import type { AuthorizationServerOptions } from './options.ts';
+import type { AuditEvent } from './store/store.ts';
 
 export interface AuthorizationServer {
   /** The whole server as one web-standard handler: mount it in Node http, Express, Fastify or Hono. */
@@ -24,10 +38,53 @@ export interface AuthorizationServer {
  * at the root with the issuer path inserted (RFC 8414 §3.1), and also appended for OpenID-style
  * discovery (MCP-2 lists both).
  */
+/** The CIMD client resolver: raw URL rules, the cache (validated before storing), change handling. */
+function createCimdResolver(
+  options: AuthorizationServerOptions,
+  outboundFetch: SafeFetch,
+  clock: () => number,
+  audit: (event: Omit<AuditEvent, 'at'>) => Promise<void>,
+): ClientResolver {
+  const cimd = options.cimd ?? {};
+  const policy: ClientMetadataDocumentPolicy = {
+    allowQuery: cimd.allowQuery ?? false,
+    missingAuthMethod: cimd.missingAuthMethod ?? 'none',
+  };
+  const cache = createDocumentCache<ClientMetadata>({
+    fetch: outboundFetch,
+    validate: (body, url) => validateClientMetadataDocument(body, url, policy).metadata,
+    governor: createFetchGovernor(),
+    clock,
+    minTtlMs: (cimd.minTtlSeconds ?? 300) * 1000,
+    maxTtlMs: (cimd.maxTtlSeconds ?? 86_400) * 1000,
+    forceRefreshCooldownMs: (cimd.refreshCooldownSeconds ?? 30) * 1000,
+  });
+  return cimdClientResolver({
+    cache,
+    store: options.store,
+    clock,
+    audit,
+    onChange: cimd.onChange ?? 'reconsent',
+    urlPolicy: policy,
+  });
+}
+
 export function createAuthorizationServer(options: AuthorizationServerOptions): AuthorizationServer {
   const clock = options.clock ?? Date.now;
   const keys = createKeyRing(options.store.signingKeys, clock);
-  const ctx = buildContext(options, keys, chainClientResolvers(storedClientResolver(options.store.clients)));
+  const outboundFetch = options.outboundFetch ?? createSafeFetch();
+  // A client's jwks_uri is attacker-chosen too (CIMD-FETCH-6): same fetcher, room for a few RSA keys.
+  const fetchJwks =
+    options.fetchJwks ?? (async (uri: string) => (await outboundFetch(uri, { maxBytes: 64 * 1024 })).json());
+  const cimdEnabled = options.cimd?.enabled ?? true;
+  const resolvers: ClientResolver[] = [storedClientResolver(options.store.clients)];
+  let ctx: ServerContext | undefined;
+  if (cimdEnabled) {
+    resolvers.push(createCimdResolver(options, outboundFetch, clock, (event) => ctx!.audit(event)));
+  }
+  ctx = buildContext({ ...options, fetchJwks }, keys, chainClientResolvers(...resolvers), {
+    cimd: cimdEnabled,
+  });
   const base = ctx.basePath;
   const app = new Hono();
 
@@ -77,8 +134,9 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     return jsonResponse({ error: 'server_error' }, { status: 500 });
   });
 
+  const context = ctx;
   return {
     fetch: async (request) => app.fetch(request),
-    context: ctx,
+    context,
   };
 }

@@ -1,6 +1,8 @@
 import { canonicalResource } from '@gatehouse/core';
 import type { Logger } from 'pino';
+import { type ClientJwksCache, createClientJwksCache } from './clients/client-jwks.ts';
 import type { ClientResolver } from './clients/client-resolver.ts';
+import type { ClientAssertionContext } from './clients/private-key-jwt.ts';
 import type { KeyRing } from './keys/signing-keys.ts';
 import { silentLogger } from './logger.ts';
 import {
@@ -14,6 +16,8 @@ import type { AuditEvent, Store } from './store/store.ts';
 /** What every endpoint shares: resolved options and the dependencies, built once at start-up. */
 export interface ServerContext {
   issuer: string;
+  /** What this server accepts beyond pre-registered clients; advertised in the metadata. */
+  features: { cimd: boolean };
   /** The issuer's path ('' for an origin issuer); every endpoint lives below it. */
   basePath: string;
   endpoints: {
@@ -25,7 +29,14 @@ export interface ServerContext {
   };
   store: Store;
   keys: KeyRing;
+  /** Resolves client_ids; also carries what private_key_jwt verification needs. */
   clients: ClientResolver;
+  /** What private_key_jwt verification needs (RFC 7523 §3). */
+  clientAssertions: ClientAssertionContext;
+  /** Fetcher for client `jwks_uri` documents (AuthorizationServerOptions.fetchJwks), when configured. */
+  fetchJwks?: (uri: string) => Promise<unknown>;
+  /** Client JWK Sets fetched from `jwks_uri`, cached briefly per URI (client-jwks.ts). */
+  clientJwks: ClientJwksCache;
   clock: () => number;
   lifetimes: Lifetimes;
   resources: ResourceCatalog;
@@ -86,6 +97,7 @@ export function buildContext(
   options: AuthorizationServerOptions,
   keys: KeyRing,
   clients: ClientResolver,
+  features: { cimd: boolean } = { cimd: false },
 ): ServerContext {
   const url = checkIssuer(options.issuer);
   const basePath = url.pathname === '/' ? '' : url.pathname;
@@ -93,8 +105,11 @@ export function buildContext(
   const logger = options.logger ?? silentLogger;
   const store = options.store;
   const at = (path: string) => `${options.issuer}${path}`;
+  const fetchJwks = options.fetchJwks;
+  const clientJwks = createClientJwksCache(fetchJwks === undefined ? {} : { fetchJwks });
   return {
     issuer: options.issuer,
+    features,
     basePath,
     endpoints: {
       authorization: at('/authorize'),
@@ -106,6 +121,15 @@ export function buildContext(
     store,
     keys,
     clients,
+    clientAssertions: {
+      issuer: options.issuer,
+      tokenEndpoint: at('/token'),
+      strictAudience: options.strictClientAssertionAudience ?? false,
+      replay: store.replay,
+      jwks: clientJwks,
+    },
+    ...(fetchJwks === undefined ? {} : { fetchJwks }),
+    clientJwks,
     clock,
     lifetimes: { ...defaultLifetimes, ...options.lifetimes },
     resources: buildResourceCatalog(options.resources ?? [], options.defaultResource),

@@ -1,4 +1,6 @@
+import type { SafeFetch } from '@gatehouse/safe-fetch';
 import type { Logger } from 'pino';
+import type { DocumentChangePolicy } from './cimd/document-change.ts';
 import type { Store } from './store/store.ts';
 
 /** A protected resource (RFC 8707 / RFC 9728) this server issues tokens for. */
@@ -51,4 +53,41 @@ export interface AuthorizationServerOptions {
   logger?: Logger;
   /** Product name on the pages. */
   serviceName?: string;
+  /**
+   * Fetches a client's `jwks_uri` (private_key_jwt, RFC 7523 §2.2) and returns the parsed JSON. Give
+   * it the hardened fetcher (@gatehouse/safe-fetch, CIMD-FETCH-6): the URI is chosen by the client.
+   * Without it, clients that publish their keys by `jwks_uri` are refused; inline `jwks` still work.
+   */
+  fetchJwks?: (uri: string) => Promise<unknown>;
+  /**
+   * Accept only the issuer, as a single string, as a client assertion's `aud`
+   * (draft-ietf-oauth-rfc7523bis). Off by default: the token endpoint URL is accepted too, because
+   * many deployed clients send it (RFC 7523 §3, OpenID Connect Core §9).
+   */
+  strictClientAssertionAudience?: boolean;
+  /**
+   * The hardened outbound fetcher for everything a client names (its metadata document, jwks_uri).
+   * Default: @gatehouse/safe-fetch with production settings. `fetchJwks`, when not given, uses it.
+   */
+  outboundFetch?: SafeFetch;
+  /** Client ID Metadata Documents (https client_ids). On by default. */
+  cimd?: CimdOptions;
+}
+
+export interface CimdOptions {
+  enabled?: boolean;
+  /** The document's HTTP freshness is clamped to [min, max] (CIMD-CACHE-2). Defaults 300 s and 24 h. */
+  minTtlSeconds?: number;
+  maxTtlSeconds?: number;
+  /**
+   * A redirect_uri missing from the cached document forces one re-fetch, at most this often per
+   * client (counted from the last fetch). Default 30 s.
+   */
+  refreshCooldownSeconds?: number;
+  /** What a security-relevant document change does to existing grants. Default `reconsent`. */
+  onChange?: DocumentChangePolicy;
+  /** CIMD-URL-6: accept client ID URLs with a query. Default false. */
+  allowQuery?: boolean;
+  /** CIMD-DOC-10: a document without token_endpoint_auth_method is `none`, or refused. Default `none`. */
+  missingAuthMethod?: 'none' | 'reject';
 }

@@ -10,9 +10,12 @@ import type { Logger } from 'pino';
 import { type GatehouseConfig, resolveIssuer } from '../config.ts';
 import { type Listener, listen } from '../http-listener.ts';
 import { openStore } from '../open-store.ts';
+import { outboundFetchFromConfig } from '../outbound-fetch.ts';
 
 export interface RunningGatehouse {
   issuer: string;
+  /** Development switches in force, said at every start. */
+  warnings: string[];
   port: number;
   store: Store;
   server: AuthorizationServer;
@@ -28,6 +31,8 @@ export async function startGatehouse(
   options: { logger?: Logger } = {},
 ): Promise<RunningGatehouse> {
   const logger = options.logger ?? createLogger({ level: config.log_level });
+  // Built before anything opens, so a refused development switch stops the start cleanly.
+  const outbound = outboundFetchFromConfig(config);
   const store = openStore(config);
   let server: AuthorizationServer | undefined;
   let listener: Listener;
@@ -59,6 +64,16 @@ export async function startGatehouse(
     })),
     ...(config.default_resource === undefined ? {} : { defaultResource: config.default_resource }),
     lifetimes: camelCaseKeys(config.lifetimes) as Partial<Lifetimes>,
+    outboundFetch: outbound.fetch,
+    cimd: {
+      enabled: config.cimd.enabled,
+      minTtlSeconds: config.cimd.min_ttl_seconds,
+      maxTtlSeconds: config.cimd.max_ttl_seconds,
+      onChange: config.cimd.on_change,
+      refreshCooldownSeconds: config.cimd.refresh_cooldown_seconds,
+      allowQuery: config.cimd.allow_query,
+      missingAuthMethod: config.cimd.missing_auth_method,
+    },
   });
   // First start: make the signing key now, not on the first token request.
   await server.context.keys.signing();
@@ -68,8 +83,10 @@ export async function startGatehouse(
       .catch((error: unknown) => logger.warn({ err: error }, 'purge of expired rows failed'));
   }, 60_000);
   purge.unref();
+  for (const warning of outbound.warnings) logger.warn(warning);
   return {
     issuer,
+    warnings: outbound.warnings,
     port: listener.port,
     store,
     server,
@@ -89,6 +106,10 @@ export async function serveCommand(config: GatehouseConfig): Promise<void> {
   say(`Gatehouse is running. Issuer: ${running.issuer}`);
   say(`  metadata:  ${running.issuer}/.well-known/oauth-authorization-server`);
   say(`  store:     ${config.store}${config.store === 'sqlite' ? ` (${config.data}/gatehouse.sqlite)` : ''}`);
+  say(
+    `  clients:   pre-registered${config.cimd.enabled ? ', Client ID Metadata Documents (https client_ids)' : ''}`,
+  );
+  for (const warning of running.warnings) say(`  WARNING: ${warning}`);
   if (users === 0) {
     say('  No users yet. Add one to log in with (in another terminal):');
     say("    printf '%s' 'a-long-password' | npm run gatehouse -- users add alice --password-stdin");

@@ -43,7 +43,7 @@ export async function verifyClientAndRedirect(
       description: 'client_id is required',
     });
   }
-  const client = await ctx.clients.resolve(clientId);
+  let client = await ctx.clients.resolve(clientId);
   if (client === undefined) {
     throw new OAuthError('invalid_client', {
       status: 400,
@@ -51,8 +51,18 @@ export async function verifyClientAndRedirect(
       description: 'unknown client_id',
     });
   }
-  const registered = client.metadata.redirect_uris;
   const requested = parameters.get('redirect_uri');
+  if (
+    requested !== undefined &&
+    client.kind === 'cimd' &&
+    !matches(client, requested) &&
+    ctx.clients.refresh
+  ) {
+    // A client that just added a redirect URI to its document must not wait out our cache: re-fetch
+    // once (the cache's cooldown keeps this from becoming a way to hammer the client's host).
+    client = (await ctx.clients.refresh(clientId)) ?? client;
+  }
+  const registered = client.metadata.redirect_uris;
   if (requested === undefined) {
     // OAuth 2.1 §4.1.1: redirect_uri may be omitted only when exactly one is registered.
     if (registered.length !== 1) {
@@ -71,6 +81,10 @@ export async function verifyClientAndRedirect(
     });
   }
   return { client, redirectUri: requested, redirectUriSent: true, state: parameters.get('state') };
+}
+
+function matches(client: ClientRecord, redirectUri: string): boolean {
+  return findRegisteredRedirectUri(client.metadata.redirect_uris, redirectUri) !== undefined;
 }
 
 const SUPPORTED_PROMPTS = new Set(['none', 'login', 'consent', 'select_account']);

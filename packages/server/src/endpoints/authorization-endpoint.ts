@@ -94,7 +94,7 @@ async function answerSilently(
     valid.client.clientId,
     installationOf(valid.client, valid.redirectUri),
   );
-  if (grant === undefined || grant.revokedAt !== undefined || !covers(grant, valid)) {
+  if (grant === undefined || grant.revokedAt !== undefined || !covers(grant, valid.client, valid)) {
     throw new OAuthError('consent_required', {
       reason: 'consent_required',
       description: 'the user has not consented',
@@ -112,9 +112,19 @@ async function answerSilently(
   });
 }
 
+/**
+ * Whether an existing grant answers a request without asking the user: it covers the scopes and
+ * resources, and it was given after the client last changed what it may do (a CIMD document
+ * change under the `reconsent` policy moves the client's `updatedAt`, see cimd/document-change.ts).
+ */
 export function covers(
-  grant: { scope: string[]; resources: string[] },
+  grant: { scope: string[]; resources: string[]; updatedAt: number },
+  client: { updatedAt: number },
   wanted: { scope: readonly string[]; resources: readonly string[] },
 ): boolean {
-  return isSubset(wanted.scope, grant.scope) && isSubset(wanted.resources, grant.resources);
+  return (
+    grant.updatedAt >= client.updatedAt &&
+    isSubset(wanted.scope, grant.scope) &&
+    isSubset(wanted.resources, grant.resources)
+  );
 }

@@ -130,7 +130,7 @@ async function consentOrCode(
     !prompts.includes('consent') &&
     grant !== undefined &&
     grant.revokedAt === undefined &&
-    covers(grant, record)
+    covers(grant, redirect.client, record)
   ) {
     // Already allowed for this installation: answer without asking again.
     if ((await ctx.store.authorizationRequests.consume(record.id, ctx.clock())) === undefined)
@@ -143,6 +143,7 @@ async function consentOrCode(
     action: `${ctx.issuer}/interaction/${record.id}/consent`,
     csrfToken: record.csrfToken,
     clientId: redirect.client.clientId,
+    ...(redirect.client.kind === 'cimd' ? { clientHost: hostOf(redirect.client.clientId) } : {}),
     ...(redirect.client.metadata.client_name === undefined
       ? {}
       : { clientName: redirect.client.metadata.client_name }),

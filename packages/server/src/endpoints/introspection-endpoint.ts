@@ -21,12 +21,7 @@ export function introspectionEndpoint(ctx: ServerContext) {
       request,
       async () => {
         const form = await readFormBody(request);
-        const { client, method } = await authenticateClient(
-          request,
-          form.parameters,
-          ctx.clients,
-          ctx.clock(),
-        );
+        const { client, method } = await authenticateClient(request, form.parameters, ctx, ctx.clock());
         noteOutcome(request, { clientId: client.clientId });
         if (method === 'none') {
           throw new OAuthError('invalid_client', {

@@ -1,4 +1,5 @@
 import { SUPPORTED_CODE_CHALLENGE_METHODS } from '@gatehouse/core';
+import { CLIENT_ASSERTION_SIGNING_ALGS } from '../clients/private-key-jwt.ts';
 import type { ServerContext } from '../context.ts';
 import { SUPPORTED_GRANT_TYPES } from './token-endpoint.ts';
 
@@ -8,7 +9,10 @@ import { SUPPORTED_GRANT_TYPES } from './token-endpoint.ts';
  * clients refuse to proceed without it.
  */
 export function authorizationServerMetadata(ctx: ServerContext): Record<string, unknown> {
-  const clientAuthMethods = ['client_secret_basic', 'client_secret_post', 'none'];
+  const clientAuthMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
+  // RFC 8414 §2: required when private_key_jwt is listed (MCP-EXT-CC, AT-12); asymmetric only, so
+  // never `none` or HS*.
+  const signingAlgs = [...CLIENT_ASSERTION_SIGNING_ALGS];
   return {
     issuer: ctx.issuer,
     authorization_endpoint: ctx.endpoints.authorization,
@@ -21,12 +25,22 @@ export function authorizationServerMetadata(ctx: ServerContext): Record<string, 
     grant_types_supported: SUPPORTED_GRANT_TYPES,
     code_challenge_methods_supported: [...SUPPORTED_CODE_CHALLENGE_METHODS],
     token_endpoint_auth_methods_supported: clientAuthMethods,
+    token_endpoint_auth_signing_alg_values_supported: signingAlgs,
     revocation_endpoint_auth_methods_supported: clientAuthMethods,
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    revocation_endpoint_auth_signing_alg_values_supported: signingAlgs,
+    // Introspection is for resource servers with credentials: no `none`.
+    introspection_endpoint_auth_methods_supported: [
+      'client_secret_basic',
+      'client_secret_post',
+      'private_key_jwt',
+    ],
+    introspection_endpoint_auth_signing_alg_values_supported: signingAlgs,
     scopes_supported: ctx.resources.allScopes,
     prompt_values_supported: ['none', 'login', 'consent'],
     // RFC 9207 §3 (MCP-14): every authorization response carries iss.
     authorization_response_iss_parameter_supported: true,
+    // CIMD §6 (CIMD-ASM-1, MCP-5): https client_ids are fetched as Client ID Metadata Documents.
+    ...(ctx.features.cimd ? { client_id_metadata_document_supported: true } : {}),
     // RFC 9068 access tokens are ES256 JWTs.
     access_token_signing_alg_values_supported: ['ES256'],
   };

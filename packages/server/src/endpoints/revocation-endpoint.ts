@@ -21,7 +21,7 @@ export function revocationEndpoint(ctx: ServerContext) {
       request,
       async () => {
         const form = await readFormBody(request);
-        const { client } = await authenticateClient(request, form.parameters, ctx.clients, ctx.clock());
+        const { client } = await authenticateClient(request, form.parameters, ctx, ctx.clock());
         noteOutcome(request, { clientId: client.clientId });
         const token = requireParameter(form.parameters, 'token');
         const now = ctx.clock();

@@ -40,7 +40,7 @@ export function tokenEndpoint(ctx: ServerContext) {
             description: `grant_type ${grantType.slice(0, 64)} is not supported`,
           });
         }
-        const { client } = await authenticateClient(request, form.parameters, ctx.clients, ctx.clock());
+        const { client } = await authenticateClient(request, form.parameters, ctx, ctx.clock());
         noteOutcome(request, { clientId: client.clientId });
         if (!client.metadata.grant_types.includes(grantType)) {
           throw new OAuthError('unauthorized_client', {

@@ -5,6 +5,8 @@ export interface ConsentPageModel {
   action: string;
   csrfToken: string;
   clientId: string;
+  /** For a URL client_id (CIMD): its hostname, the part of its identity the server verified (CIMD-UI-2). */
+  clientHost?: string;
   /** Self-asserted by the client: shown as such, never as the identity. */
   clientName?: string;
   redirectHost: string;
@@ -23,11 +25,15 @@ export interface ConsentPageModel {
  */
 export function consentPage(model: ConsentPageModel): Promise<Response> {
   const body = html`<h1>Allow access?</h1>
-<p>Application <code>${model.clientId}</code>${
-    model.clientName === undefined
-      ? ''
-      : html` <span class="muted">(calls itself “${model.clientName}”, a name it chose)</span>`
-  } wants access to your account <strong>${model.username}</strong>.</p>
+${
+  model.clientHost === undefined
+    ? html`<p>Application <code>${model.clientId}</code>`
+    : html`<p>An application from <strong>${model.clientHost}</strong> <span class="muted">(<code>${model.clientId}</code>)</span>`
+}${
+  model.clientName === undefined
+    ? ''
+    : html` <span class="muted">calls itself “${model.clientName}”, a name it chose,</span>`
+} wants access to your account <strong>${model.username}</strong>.</p>
 <p>After you answer, you will be sent to <strong>${model.redirectHost}</strong>.</p>
 ${
   model.loopbackOnly

@@ -68,6 +68,15 @@ export async function createTestServer(overrides: Partial<AuthorizationServerOpt
 
   const send = (url: string, init: RequestInit = {}) => server.fetch(new Request(url, init));
 
+  /** A form POST to an endpoint below the issuer (`/token`, `/revoke`, `/introspect`). */
+  function post(path: string, params: Record<string, string>, headers: Record<string, string> = {}) {
+    return send(`${ISSUER}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(params).toString(),
+    });
+  }
+
   /** Authorization URL with sane defaults; `undefined` in `params` removes a parameter. */
   function authorizationUrl(params: Record<string, string | undefined> = {}): string {
     const url = new URL(`${ISSUER}/authorize`);
@@ -129,6 +138,9 @@ export async function createTestServer(overrides: Partial<AuthorizationServerOpt
     authorize,
     token,
     tokensFor,
+    post,
+    /** Pre-registers one more client (prepareStaticClient rules). */
+    addClient: add,
     userAgent: () => new UserAgent(send),
     advance(ms: number) {
       now += ms;

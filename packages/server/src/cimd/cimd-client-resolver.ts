@@ -1,0 +1,159 @@
+import {
+  type ClientIdUrlPolicy,
+  type ClientMetadata,
+  checkClientIdUrl,
+  isClientIdMetadataDocumentUrl,
+  OAuthError,
+} from '@gatehouse/core';
+import type { ClientResolver } from '../clients/client-resolver.ts';
+import type { AuditEvent, ClientRecord, Store } from '../store/store.ts';
+import { type DocumentChangePolicy, diffClientMetadata } from './document-change.ts';
+import type { CachedDocument, DocumentCache } from './metadata-document-cache.ts';
+
+/**
+ * Resolves client_ids that are Client ID Metadata Document URLs (CIMD §3, §5; MCP-6): the URL is
+ * checked on the raw string, the document comes from the cache (fetched through safe-fetch and
+ * validated before it is cached), and every new version is recorded, diffed and handled by the
+ * change policy. A client_id that cannot be resolved is an `invalid_client` whose description says
+ * why, so the authorization endpoint shows it on the server's own page (CIMD-FETCH-13).
+ */
+export interface CimdResolverOptions {
+  cache: DocumentCache<ClientMetadata>;
+  store: Store;
+  clock: () => number;
+  audit: (event: Omit<AuditEvent, 'at'>) => Promise<void>;
+  onChange: DocumentChangePolicy;
+  urlPolicy?: ClientIdUrlPolicy;
+}
+
+export interface CimdClientResolver extends ClientResolver {
+  /** Re-fetches the document now (within the cache's cooldown), for a redirect_uri mismatch. */
+  refresh(clientId: string): Promise<ClientRecord | undefined>;
+}
+
+/** How many resolved clients are kept in memory to answer repeat requests without a store read. */
+const KNOWN_CLIENTS_LIMIT = 10_000;
+
+export function cimdClientResolver(options: CimdResolverOptions): CimdClientResolver {
+  const known = new Map<string, { digest: string; record: ClientRecord }>();
+
+  async function resolveDocument(clientId: string, forceRefresh: boolean): Promise<ClientRecord | undefined> {
+    if (!isClientIdMetadataDocumentUrl(clientId)) return undefined;
+    checkClientIdUrl(clientId, options.urlPolicy); // CIMD-URL-*: throws invalid_client
+    let document: CachedDocument<ClientMetadata>;
+    try {
+      document = await options.cache.get(clientId, { forceRefresh });
+    } catch (error) {
+      throw await refused(clientId, error);
+    }
+    const seen = known.get(clientId);
+    if (seen !== undefined && seen.digest === document.digest) {
+      // LRU touch: a Map iterates in insertion order.
+      known.delete(clientId);
+      known.set(clientId, seen);
+      return seen.record;
+    }
+    const record = await recordVersion(clientId, document);
+    known.delete(clientId);
+    known.set(clientId, { digest: document.digest, record });
+    if (known.size > KNOWN_CLIENTS_LIMIT) known.delete(known.keys().next().value!);
+    return record;
+  }
+
+  async function recordVersion(
+    clientId: string,
+    document: CachedDocument<ClientMetadata>,
+  ): Promise<ClientRecord> {
+    const now = options.clock();
+    const { store } = options;
+    const result = await store.clientDocuments.record(
+      {
+        clientId,
+        digest: document.digest,
+        body: new TextDecoder().decode(document.body),
+        fetchedAt: document.fetchedAt,
+        headers: {
+          ...(document.etag === undefined ? {} : { etag: document.etag }),
+          ...(document.lastModified === undefined ? {} : { 'last-modified': document.lastModified }),
+        },
+      },
+      now,
+    );
+    const existing = await store.clients.get(clientId);
+    const metadata = document.value;
+    if (existing === undefined || existing.kind !== 'cimd') {
+      const record: ClientRecord = { clientId, kind: 'cimd', metadata, createdAt: now, updatedAt: now };
+      await store.clients.put(record);
+      await options.audit({
+        type: 'client.discovered',
+        clientId,
+        detail: { kind: 'cimd', digest: document.digest },
+      });
+      return record;
+    }
+    if (!result.changed && isSameMetadata(existing.metadata, metadata)) return existing;
+    const change = diffClientMetadata(existing.metadata, metadata);
+    const securityRelevant = change.securityRelevant.length > 0;
+    const record: ClientRecord = {
+      ...existing,
+      metadata,
+      // `updatedAt` is when the client last changed what it may do; grants older than it no longer
+      // approve silently (see covers() in the authorization endpoint).
+      updatedAt: securityRelevant && options.onChange !== 'keep' ? now : existing.updatedAt,
+    };
+    await store.clients.put(record);
+    let revoked = 0;
+    if (securityRelevant && options.onChange === 'revoke') {
+      for (const grant of await store.grants.listByClient(clientId)) {
+        if (grant.revokedAt === undefined)
+          await store.grants.revoke(grant.id, 'client_document_changed', now);
+      }
+      revoked = await store.tokenFamilies.revokeByClient(clientId, 'client_document_changed', now);
+    }
+    await options.audit({
+      type: 'client.document_changed',
+      clientId,
+      reason: securityRelevant ? 'security_relevant_change' : 'cosmetic_change',
+      detail: {
+        digest: document.digest,
+        ...(result.changed && result.previous !== undefined
+          ? { previous_digest: result.previous.digest }
+          : {}),
+        changed: [...change.securityRelevant, ...change.cosmetic],
+        policy: securityRelevant ? options.onChange : 'keep',
+        ...(revoked > 0 ? { families_revoked: revoked } : {}),
+      },
+    });
+    return record;
+  }
+
+  async function refused(clientId: string, error: unknown): Promise<OAuthError> {
+    const reason = reasonOf(error);
+    await options.audit({ type: 'cimd.refused', clientId, reason });
+    if (error instanceof OAuthError) return error;
+    return new OAuthError('invalid_client', {
+      reason: `cimd_${reason}`,
+      description: `the client metadata document at ${clientId.slice(0, 200)} could not be used: ${messageOf(error)}`,
+    });
+  }
+
+  return {
+    resolve: (clientId) => resolveDocument(clientId, false),
+    refresh: (clientId) => resolveDocument(clientId, true),
+  };
+}
+
+function isSameMetadata(a: ClientMetadata, b: ClientMetadata): boolean {
+  const change = diffClientMetadata(a, b);
+  return change.securityRelevant.length === 0 && change.cosmetic.length === 0;
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof OAuthError) return error.reason;
+  const reason = (error as { reason?: unknown } | null)?.reason;
+  return typeof reason === 'string' ? reason : 'fetch_failed';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message.slice(0, 300) : 'unknown error';
+}

@@ -1,0 +1,236 @@
+/**
+ * Client ID Metadata Documents end to end (draft-ietf-oauth-client-id-metadata-document-02): the
+ * client_id is an https URL on a `.test` host served over TLS on loopback; Gatehouse fetches it
+ * through its hardened fetcher (development switches on, as `serve --dev-loopback-fetch` would),
+ * validates and caches it. Real clients complete the flow with it: oauth4webapi, the MCP SDK v1
+ * (`@modelcontextprotocol/sdk`, clientMetadataUrl) and v2 (`@modelcontextprotocol/client`).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { auth as authV2 } from '@modelcontextprotocol/client';
+import { auth as authV1 } from '@modelcontextprotocol/sdk/client/auth.js';
+import * as oauth from 'oauth4webapi';
+import { authorizeInBrowser } from '../support/authorize-in-browser.ts';
+import { startTestDeployment, type TestDeployment, type TestFetch } from '../support/gatehouse-over-tls.ts';
+import { InMemoryClientProvider } from '../support/mcp-client-provider.ts';
+import { startTestHost, type TestHost } from '../support/test-hosts.ts';
+import { createTestCa } from '../support/test-pki.ts';
+import { isPage, UserAgent } from '../support/user-agent.ts';
+
+const LOGIN = { username: 'alice', password: 'correct horse battery staple' };
+
+describe('Client ID Metadata Documents end to end', () => {
+  let host: TestHost;
+  let deployment: TestDeployment;
+  let mcpResource: string;
+  let options: { [oauth.customFetch]: TestFetch };
+
+  /** A CIMD for `path` on client.test, with the given redirect URIs. */
+  function publish(path: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+    const clientId = `${host.origin('client.test')}${path}`;
+    host.json(
+      path,
+      {
+        client_id: clientId,
+        client_name: 'E2E CIMD client',
+        redirect_uris: ['http://127.0.0.1/callback'],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'none',
+        ...extra,
+      },
+      headers,
+    );
+    return clientId;
+  }
+
+  before(async () => {
+    const ca = await createTestCa('Gatehouse CIMD e2e CA');
+    host = await startTestHost(ca, ['client.test', 'mcp.test']);
+    mcpResource = `${host.origin('mcp.test')}/mcp`;
+    deployment = await startTestDeployment(
+      {
+        resources: [{ uri: mcpResource, scopes: ['mcp:tools'], default_scopes: ['mcp:tools'] }],
+        // The re-fetch test adds a redirect URI right after the first fetch; the cooldown itself is
+        // covered by the cache's own tests.
+        cimd: { refresh_cooldown_seconds: 0 },
+      },
+      { ca, testHosts: ['client.test', 'mcp.test'] },
+    );
+    options = { [oauth.customFetch]: deployment.fetch };
+    await deployment.addUser(LOGIN.username, LOGIN.password);
+    // RFC 9728 metadata of the stand-in MCP server, naming Gatehouse.
+    host.json('/.well-known/oauth-protected-resource/mcp', {
+      resource: mcpResource,
+      authorization_servers: [deployment.issuer],
+      scopes_supported: ['mcp:tools'],
+    });
+  });
+
+  after(async () => {
+    await deployment.close();
+    await host.close();
+  });
+
+  async function discover() {
+    const issuer = new URL(deployment.issuer);
+    return oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oauth2' }),
+    );
+  }
+
+  it('advertises client_id_metadata_document_supported (CIMD-ASM-1)', async () => {
+    const as = await discover();
+    assert.equal(as.client_id_metadata_document_supported, true);
+  });
+
+  it('oauth4webapi completes the flow with a CIMD client_id, and the document is recorded', async () => {
+    const clientId = publish('/oauth4webapi.json');
+    const as = await discover();
+    const client: oauth.Client = { client_id: clientId, token_endpoint_auth_method: 'none' };
+    const redirectUri = 'http://127.0.0.1:53682/callback';
+    const verifier = oauth.generateRandomCodeVerifier();
+    const url = new URL(as.authorization_endpoint!);
+    url.search = new URLSearchParams({
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      resource: mcpResource,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }).toString();
+    const ua = new UserAgent(deployment.fetch);
+    const consentPage = await ua.navigate(url.href, (l) => !l.startsWith(`${deployment.issuer}/`));
+    assert.ok(isPage(consentPage));
+    const callback = await authorizeInBrowser(ua, url, deployment.issuer, LOGIN);
+    const parameters = oauth.validateAuthResponse(as, client, callback, oauth.expectNoState);
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), parameters, redirectUri, verifier, {
+        ...options,
+        additionalParameters: { resource: mcpResource },
+      }),
+    );
+    assert.ok(tokens.refresh_token);
+    const store = deployment.gatehouse.store;
+    assert.equal((await store.clients.get(clientId))?.kind, 'cimd');
+    assert.equal((await store.clientDocuments.history(clientId)).length, 1);
+    assert.equal(host.hits('/oauth4webapi.json'), 1, 'fetched once, then served from the cache');
+  });
+
+  for (const [name, auth] of [
+    ['MCP SDK v1 (@modelcontextprotocol/sdk)', authV1],
+    ['MCP SDK v2 (@modelcontextprotocol/client)', authV2],
+  ] as const) {
+    it(`${name} authorizes with clientMetadataUrl`, async () => {
+      const clientMetadataUrl = publish(`/mcp-${auth === authV1 ? 'v1' : 'v2'}.json`);
+      const provider = new InMemoryClientProvider({
+        redirectUrl: 'http://127.0.0.1:33418/callback',
+        clientMetadataUrl,
+      });
+      const run = (callback?: URL) =>
+        (auth as (p: unknown, o: unknown) => Promise<string>)(provider, {
+          serverUrl: mcpResource,
+          fetchFn: deployment.fetch,
+          // v2 checks RFC 9207 iss itself when the application hands it the callback's value.
+          ...(callback === undefined
+            ? {}
+            : {
+                authorizationCode: callback.searchParams.get('code')!,
+                iss: callback.searchParams.get('iss')!,
+              }),
+        });
+      assert.equal(await run(), 'REDIRECT');
+      assert.equal(
+        provider.clientInformation()?.client_id,
+        clientMetadataUrl,
+        'the SDK used the URL as its client_id',
+      );
+      const callback = await authorizeInBrowser(
+        new UserAgent(deployment.fetch),
+        provider.authorization.url!,
+        deployment.issuer,
+        LOGIN,
+      );
+      assert.equal(callback.searchParams.get('iss'), deployment.issuer);
+      assert.equal(await run(callback), 'AUTHORIZED');
+      const accessToken = provider.tokens()!.access_token;
+      const claims = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString());
+      assert.equal(claims.aud, mcpResource);
+      assert.equal(claims.client_id, clientMetadataUrl);
+    });
+  }
+
+  it('fetches an unseen document once for 200 concurrent authorization requests', async () => {
+    const clientId = publish('/stampede.json');
+    const as = await discover();
+    const url = new URL(as.authorization_endpoint!);
+    url.search = new URLSearchParams({
+      client_id: clientId,
+      redirect_uri: 'http://127.0.0.1:40000/callback',
+      response_type: 'code',
+      resource: mcpResource,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    }).toString();
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, () => deployment.fetch(url.href, { redirect: 'manual' })),
+    );
+    assert.deepEqual(new Set(responses.map((response) => response.status)), new Set([303]));
+    assert.equal(host.hits('/stampede.json'), 1);
+  });
+
+  it('ends on the server’s own error page, never a redirect, for a document it cannot use (CIMD-FETCH-13)', async () => {
+    const mismatched = `${host.origin('client.test')}/mismatch.json`;
+    host.json('/mismatch.json', {
+      client_id: `${host.origin('client.test')}/other.json`,
+      client_name: 'x',
+      redirect_uris: ['http://127.0.0.1/callback'],
+    });
+    const missing = `${host.origin('client.test')}/missing.json`;
+    const secretive = publish('/secret.json', { token_endpoint_auth_method: 'client_secret_basic' });
+    for (const clientId of [mismatched, missing, secretive, `${host.origin('client.test')}/a/../b.json`]) {
+      const url = new URL(`${deployment.issuer}/authorize`);
+      url.search = new URLSearchParams({
+        client_id: clientId,
+        redirect_uri: 'http://127.0.0.1:40000/callback',
+        response_type: 'code',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      }).toString();
+      const response = await deployment.fetch(url.href, { redirect: 'manual' });
+      assert.equal(response.status, 400, clientId);
+      assert.equal(response.headers.get('location'), null);
+      assert.match(await response.text(), /invalid_client/);
+    }
+  });
+
+  it('re-fetches once when a redirect_uri is not in the cached document (the client just added it)', async () => {
+    const clientId = publish('/grows.json', {}, { 'cache-control': 'max-age=86400' });
+    const authorizeWith = (redirectUri: string) => {
+      const url = new URL(`${deployment.issuer}/authorize`);
+      url.search = new URLSearchParams({
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        response_type: 'code',
+        resource: mcpResource,
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      }).toString();
+      return deployment.fetch(url.href, { redirect: 'manual' });
+    };
+    assert.equal((await authorizeWith('http://127.0.0.1:40000/callback')).status, 303);
+    publish('/grows.json', { redirect_uris: ['http://127.0.0.1/callback', 'https://app.example.test/cb'] });
+    const second = await authorizeWith('https://app.example.test/cb');
+    assert.equal(second.status, 303, await second.text());
+    assert.equal(host.hits('/grows.json'), 2);
+    const changes = await deployment.gatehouse.store.audit.list({
+      type: 'client.document_changed',
+      clientId,
+    });
+    assert.equal(changes.length, 1);
+    assert.deepEqual((changes[0]!.detail as { changed: string[] }).changed, ['redirect_uris']);
+  });
+});
