@@ -45,6 +45,30 @@ describe('sqlite migrations', () => {
     db.close();
   });
 
+  it('migration 3 adds client_key_thumbprint; families written before it read back unbound', async () => {
+    const path = freshPath();
+    const db = new DatabaseSync(path);
+    // A version 2 database, as the previous release left it, holding one family.
+    for (const [index, migration] of sqliteMigrations.slice(0, 2).entries()) {
+      db.exec(migration);
+      db.exec(`PRAGMA user_version = ${index + 1}`);
+    }
+    db.prepare(
+      `INSERT INTO token_families (id, grant_id, client_id, user_id, scope, resources, auth_time, created_at, expires_at)
+       VALUES ('f-old', 'g1', 'c1', 'u1', '["read"]', '[]', ?, ?, ?)`,
+    ).run(T, T, T + 1000);
+    db.close();
+
+    const store = openSqliteStore({ path });
+    const old = await store.tokenFamilies.get('f-old');
+    assert.equal(old?.id, 'f-old');
+    assert.equal(old !== undefined && 'clientKeyThumbprint' in old, false);
+    await store.close();
+    const migrated = new DatabaseSync(path);
+    assert.equal(userVersion(migrated), sqliteMigrations.length);
+    migrated.close();
+  });
+
   it('refuses a database whose schema is newer than this code', () => {
     const path = freshPath();
     const db = new DatabaseSync(path);

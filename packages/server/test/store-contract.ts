@@ -526,6 +526,31 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
         assert.equal(await store.tokenFamilies.get('f2'), undefined);
       });
 
+      it('round-trips the client key thumbprint (AT-9 binding); a family without one stays without', async () => {
+        const bound = family('f1', { clientKeyThumbprint: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
+        await store.tokenFamilies.create(bound);
+        await store.tokenFamilies.create(family('f2'));
+        assert.deepEqual(await store.tokenFamilies.get('f1'), bound);
+        const unbound = await store.tokenFamilies.get('f2');
+        assert.deepEqual(unbound, family('f2'));
+        assert.equal(
+          unbound !== undefined && 'clientKeyThumbprint' in unbound,
+          false,
+          'absent, not undefined',
+        );
+        assert.deepEqual(await store.tokenFamilies.listByClient('c1'), [bound, family('f2')]);
+      });
+
+      it('a family created over a tombstone keeps its thumbprint and stays revoked', async () => {
+        await store.tokenFamilies.revoke('f1', 'code_reused', T + 1);
+        await store.tokenFamilies.create(family('f1', { clientKeyThumbprint: 'thumb' }));
+        assert.deepEqual(await store.tokenFamilies.get('f1'), {
+          ...family('f1', { clientKeyThumbprint: 'thumb' }),
+          revokedAt: T + 1,
+          revokedReason: 'code_reused',
+        });
+      });
+
       it('revoke is idempotent: the first revokedAt and reason win', async () => {
         await store.tokenFamilies.create(family('f1'));
         await store.tokenFamilies.revoke('f1', 'code_reused', T + 1);

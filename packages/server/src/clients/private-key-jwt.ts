@@ -191,6 +191,33 @@ async function clientKeySet(
   throw refuse('jwks_unavailable', 'a private_key_jwt client needs jwks or jwks_uri in its metadata');
 }
 
+/**
+ * RFC 7638 SHA-256 thumbprints of the keys the client publishes now, from the same source and cache
+ * as authentication: so a token family bound to a key (AT-9, CIMD-CHG-3) can tell whether that key
+ * is still in the client's metadata. With `fresh`, a jwks_uri set is re-fetched first, within the
+ * cache's cooldown (a failed re-fetch falls back to the cached set: an unreachable jwks_uri is not
+ * evidence that a key was removed). Keys that could never verify an assertion are left out.
+ */
+export async function currentClientKeyThumbprints(
+  client: ClientRecord,
+  ctx: ClientAssertionContext,
+  now: number,
+  options: { fresh?: boolean } = {},
+): Promise<ReadonlySet<string>> {
+  const jwksUri = client.metadata.jwks_uri;
+  const refreshed =
+    options.fresh === true && jwksUri !== undefined && client.metadata.jwks === undefined
+      ? await ctx.jwks.refresh(jwksUri, now).catch(() => undefined)
+      : undefined;
+  const set = refreshed ?? (await clientKeySet(client, ctx, now));
+  const thumbprints = new Set<string>();
+  for (const jwk of set.keys) {
+    const publicJwk = publicParameters(jwk);
+    if (publicJwk !== undefined) thumbprints.add(await calculateJwkThumbprint(publicJwk, 'sha256'));
+  }
+  return thumbprints;
+}
+
 interface Candidate {
   jwk: JWK;
 }

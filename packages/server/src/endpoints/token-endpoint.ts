@@ -40,7 +40,12 @@ export function tokenEndpoint(ctx: ServerContext) {
             description: `grant_type ${grantType.slice(0, 64)} is not supported`,
           });
         }
-        const { client } = await authenticateClient(request, form.parameters, ctx, ctx.clock());
+        const { client, ...authentication } = await authenticateClient(
+          request,
+          form.parameters,
+          ctx,
+          ctx.clock(),
+        );
         noteOutcome(request, { clientId: client.clientId });
         if (!client.metadata.grant_types.includes(grantType)) {
           throw new OAuthError('unauthorized_client', {
@@ -48,7 +53,9 @@ export function tokenEndpoint(ctx: ServerContext) {
             description: `this client is not registered for ${grantType}`,
           });
         }
-        return jsonResponse(await grant(ctx, { parameters: form.parameters, raw: form.raw, client }));
+        return jsonResponse(
+          await grant(ctx, { parameters: form.parameters, raw: form.raw, client, authentication }),
+        );
       },
       ctx,
     );

@@ -21,7 +21,7 @@ export async function authorizationCodeGrant(
   ctx: ServerContext,
   request: TokenRequest,
 ): Promise<TokenResponse> {
-  const { parameters, client } = request;
+  const { parameters, client, authentication } = request;
   const code = requireParameter(parameters, 'code');
   const now = ctx.clock();
   const familyId = crypto.randomUUID();
@@ -69,6 +69,11 @@ export async function authorizationCodeGrant(
     authTime: record.authTime,
     createdAt: now,
     expiresAt: now + ctx.lifetimes.tokenFamilySeconds * 1000,
+    // AT-9, CIMD-CHG-3: a confidential session is bound to the key it started with; every refresh
+    // must be signed by that key (refresh-token-grant.ts, decision 0008).
+    ...(authentication.method === 'private_key_jwt' && authentication.keyThumbprint !== undefined
+      ? { clientKeyThumbprint: authentication.keyThumbprint }
+      : {}),
   };
   await ctx.store.tokenFamilies.create(family);
   const refresh = refreshTokenFor(ctx, client, family);

@@ -1,6 +1,8 @@
 import { OAuthError, readRepeatedParameter, requireParameter } from '@gatehouse/core';
+import { currentClientKeyThumbprints } from '../clients/private-key-jwt.ts';
 import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
+import type { TokenFamilyRecord } from '../store/store.ts';
 import { mintRefreshToken, type TokenResponse, tokenResponse } from '../tokens/token-response.ts';
 import type { TokenRequest } from './token-request.ts';
 import { narrowGrant } from './token-request-resources.ts';
@@ -27,6 +29,8 @@ export async function refreshTokenGrant(ctx: ServerContext, request: TokenReques
   if (family.revokedAt !== undefined) throw invalid('family_revoked', 'the refresh token has been revoked');
   if (stored.expiresAt <= now || family.expiresAt <= now)
     throw invalid('refresh_token_expired', 'the refresh token has expired');
+  // Before rotation, so a refused refresh leaves the presented token usable by the rightful key.
+  await checkClientKeyBinding(ctx, request, family, now);
   const granted = narrowGrant(ctx, parameters, readRepeatedParameter(request.raw, 'resource'), family);
 
   const next = mintRefreshToken(ctx, family);
@@ -59,4 +63,64 @@ export async function refreshTokenGrant(ctx: ServerContext, request: TokenReques
     },
   });
   return tokenResponse(ctx, family, granted, next.value);
+}
+
+/**
+ * AT-9 ("bind the session to the key's kid/alg/jkt … refresh must use the same key and method") and
+ * CIMD-CHG-3 (revoke the session when that key leaves the metadata), weighed against CIMD-CHG-2
+ * (routine rotation must not break clients). Decision 0008:
+ * - signed by the bound key: allowed;
+ * - signed by another key while the bound key is still published: refused (client_key_mismatch),
+ *   the family kept, since the rightful key holder may still refresh it;
+ * - the bound key is no longer published, or the client no longer authenticates with a key at all:
+ *   the family is revoked (client_key_removed / client_auth_method_changed), reaching its access
+ *   tokens at introspection.
+ * Families without a thumbprint (public and secret clients, or created before the binding existed)
+ * are not checked.
+ */
+async function checkClientKeyBinding(
+  ctx: ServerContext,
+  request: TokenRequest,
+  family: TokenFamilyRecord,
+  now: number,
+): Promise<void> {
+  const bound = family.clientKeyThumbprint;
+  if (bound === undefined) return;
+  const { client, authentication } = request;
+  const usesKey = authentication.method === 'private_key_jwt';
+  if (usesKey && authentication.keyThumbprint === bound) return;
+
+  // The cached set may predate a rotation, so ask for a fresh one (rate-limited by the JWKS cache
+  // cooldown) before deciding between "another current key" and "the bound key is gone".
+  if (usesKey) {
+    const current = await currentClientKeyThumbprints(client, ctx.clientAssertions, now, { fresh: true });
+    if (current.has(bound)) {
+      await ctx.audit({
+        type: 'refresh_token.key_mismatch',
+        clientId: client.clientId,
+        userId: family.userId,
+        reason: 'client_key_mismatch',
+        detail: { family_id: family.id, bound_jkt: bound, presented_jkt: authentication.keyThumbprint },
+      });
+      throw new OAuthError('invalid_grant', {
+        reason: 'client_key_mismatch',
+        description: 'the refresh token is bound to another key of this client',
+      });
+    }
+  }
+  const reason = usesKey ? 'client_key_removed' : 'client_auth_method_changed';
+  await ctx.store.tokenFamilies.revoke(family.id, reason, now);
+  await ctx.audit({
+    type: 'token_family.revoked',
+    clientId: client.clientId,
+    userId: family.userId,
+    reason,
+    detail: { family_id: family.id, bound_jkt: bound, method: authentication.method },
+  });
+  throw new OAuthError('invalid_grant', {
+    reason,
+    description: usesKey
+      ? 'the key this session was bound to is no longer in the client metadata; the session is revoked'
+      : 'this session was bound to a client key and the client no longer authenticates with one; the session is revoked',
+  });
 }

@@ -1,4 +1,5 @@
 import type { Parameters } from '@gatehouse/core';
+import type { AuthenticatedClient } from '../clients/client-authentication.ts';
 import type { ClientRecord } from '../store/store.ts';
 
 /** A token endpoint request whose client is authenticated. */
@@ -6,4 +7,9 @@ export interface TokenRequest {
   parameters: Parameters;
   raw: URLSearchParams;
   client: ClientRecord;
+  /**
+   * How the client authenticated on this request, and for private_key_jwt the RFC 7638 thumbprint
+   * of the key that signed: grants bind token families to that key (AT-9, CIMD-CHG-3).
+   */
+  authentication: Pick<AuthenticatedClient, 'method' | 'keyThumbprint'>;
 }

@@ -14,6 +14,12 @@ export interface TokenFamilyRecord {
   createdAt: number;
   /** Absolute end of the family: no refresh extends it. */
   expiresAt: number;
+  /**
+   * RFC 7638 SHA-256 thumbprint of the key a private_key_jwt client authenticated with when the code
+   * was redeemed: the family may only be refreshed by that key (AT-9, CIMD-CHG-3, decision 0008).
+   * Absent for families of clients that authenticated otherwise (public, client secret).
+   */
+  clientKeyThumbprint?: string;
   revokedAt?: number;
   revokedReason?: string;
 }

@@ -167,6 +167,11 @@ export const sqliteMigrations: readonly string[] = [
   ) STRICT;
   CREATE INDEX client_documents_latest ON client_documents (client_id, fetched_at DESC);
   `,
+  // 3: the key a confidential client's token family is bound to (AT-9, CIMD-CHG-3). NULL for
+  // families of public and secret clients, and for families created before this migration.
+  `
+  ALTER TABLE token_families ADD COLUMN client_key_thumbprint TEXT;
+  `,
 ];
 
 /**

@@ -371,12 +371,13 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         // Fills in a tombstone (created_at IS NULL) if a revocation came first, keeping it revoked.
         const result = sql(
           `INSERT INTO token_families (id, grant_id, client_id, user_id, scope, resources, auth_time, created_at,
-             expires_at, revoked_at, revoked_reason)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             expires_at, client_key_thumbprint, revoked_at, revoked_reason)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET
              grant_id = excluded.grant_id, client_id = excluded.client_id, user_id = excluded.user_id,
              scope = excluded.scope, resources = excluded.resources, auth_time = excluded.auth_time,
-             created_at = excluded.created_at, expires_at = excluded.expires_at
+             created_at = excluded.created_at, expires_at = excluded.expires_at,
+             client_key_thumbprint = excluded.client_key_thumbprint
            WHERE token_families.created_at IS NULL`,
         ).run(
           family.id,
@@ -388,6 +389,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           family.authTime,
           family.createdAt,
           family.expiresAt,
+          family.clientKeyThumbprint ?? null,
           family.revokedAt ?? null,
           family.revokedReason ?? null,
         );
@@ -678,6 +680,7 @@ function familyFromRow(row: Row): TokenFamilyRecord {
     authTime: int(row, 'auth_time'),
     createdAt: int(row, 'created_at'),
     expiresAt: int(row, 'expires_at'),
+    ...optional('clientKeyThumbprint', optionalText(row, 'client_key_thumbprint')),
     ...optional('revokedAt', optionalInt(row, 'revoked_at')),
     ...optional('revokedReason', optionalText(row, 'revoked_reason')),
   };
