@@ -1,5 +1,7 @@
 import { canonicalResource } from '@gatehouse/core';
+import { createSafeFetch } from '@gatehouse/safe-fetch';
 import type { Logger } from 'pino';
+import { type ClientLogoCache, createClientLogoCache } from './cimd/client-logo-cache.ts';
 import { type ClientJwksCache, createClientJwksCache } from './clients/client-jwks.ts';
 import type { ClientResolver } from './clients/client-resolver.ts';
 import type { ClientAssertionContext } from './clients/private-key-jwt.ts';
@@ -37,6 +39,8 @@ export interface ServerContext {
   fetchJwks?: (uri: string) => Promise<unknown>;
   /** Client JWK Sets fetched from `jwks_uri`, cached briefly per URI (client-jwks.ts). */
   clientJwks: ClientJwksCache;
+  /** Client logos fetched by the server and served from its own origin (CIMD-CACHE-6). */
+  clientLogos: ClientLogoCache;
   clock: () => number;
   lifetimes: Lifetimes;
   resources: ResourceCatalog;
@@ -98,6 +102,7 @@ export function buildContext(
   keys: KeyRing,
   clients: ClientResolver,
   features: { cimd: boolean } = { cimd: false },
+  clientLogos?: ClientLogoCache,
 ): ServerContext {
   const url = checkIssuer(options.issuer);
   const basePath = url.pathname === '/' ? '' : url.pathname;
@@ -130,6 +135,8 @@ export function buildContext(
     },
     ...(fetchJwks === undefined ? {} : { fetchJwks }),
     clientJwks,
+    clientLogos:
+      clientLogos ?? createClientLogoCache({ fetch: options.outboundFetch ?? createSafeFetch(), clock }),
     clock,
     lifetimes: { ...defaultLifetimes, ...options.lifetimes },
     resources: buildResourceCatalog(options.resources ?? [], options.defaultResource),

@@ -139,6 +139,7 @@ async function consentOrCode(
   }
   const user = await ctx.store.users.get(session.userId);
   const redirectUris = redirect.client.metadata.redirect_uris;
+  const logoKey = await logoKeyFor(ctx, redirect.client.metadata.logo_uri);
   return consentPage({
     action: `${ctx.issuer}/interaction/${record.id}/consent`,
     csrfToken: record.csrfToken,
@@ -147,6 +148,7 @@ async function consentOrCode(
     ...(redirect.client.metadata.client_name === undefined
       ? {}
       : { clientName: redirect.client.metadata.client_name }),
+    ...(logoKey === undefined ? {} : { logoSrc: `${ctx.issuer}/client-logo/${logoKey}` }),
     redirectHost: hostOf(record.redirectUri),
     loopbackOnly: redirectUris.length > 0 && redirectUris.every(isLoopbackRedirectUri),
     scopes: record.scope,
@@ -157,6 +159,19 @@ async function consentOrCode(
     username: user?.username ?? session.userId,
     serviceName: ctx.serviceName,
   });
+}
+
+/**
+ * CIMD-CACHE-6: the logo is fetched by the server (bounded by the fetcher's deadline) and shown from
+ * our own origin; the page never names the remote URL. Any failure just means no logo.
+ */
+async function logoKeyFor(ctx: ServerContext, logoUri: string | undefined): Promise<string | undefined> {
+  if (logoUri === undefined) return undefined;
+  try {
+    return await ctx.clientLogos.prefetch(logoUri);
+  } catch {
+    return undefined;
+  }
 }
 
 async function login(ctx: ServerContext, request: Request, pending: Pending): Promise<Response> {

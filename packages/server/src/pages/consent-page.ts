@@ -9,6 +9,11 @@ export interface ConsentPageModel {
   clientHost?: string;
   /** Self-asserted by the client: shown as such, never as the identity. */
   clientName?: string;
+  /**
+   * The client's logo, as a URL on this server (CIMD-CACHE-6): never the remote `logo_uri`, which
+   * would tell the logo host who is looking at this page. Self-asserted, like the name.
+   */
+  logoSrc?: string;
   redirectHost: string;
   loopbackOnly: boolean;
   scopes: readonly string[];
@@ -23,17 +28,33 @@ export interface ConsentPageModel {
  * and is labelled as its claim. Loopback-only clients get a warning: any program on the user's
  * machine can receive that redirect.
  */
+/**
+ * What the client says about itself, labelled as its own choice (CIMD-UI-2, CIMD-UI-5): it comes
+ * after the verified identity and never replaces it. The logo has an empty alt because the text
+ * around it already says whose it is.
+ */
+function claims(model: ConsentPageModel) {
+  const logo =
+    model.logoSrc === undefined
+      ? undefined
+      : html`<img src="${model.logoSrc}" alt="" width="48" height="48" style="vertical-align:middle">`;
+  if (logo === undefined) {
+    return model.clientName === undefined
+      ? ''
+      : html` <span class="muted">calls itself “${model.clientName}”, a name it chose,</span>`;
+  }
+  return model.clientName === undefined
+    ? html` <span class="muted">shows this logo ${logo}, which it chose itself,</span>`
+    : html` <span class="muted">shows this logo ${logo} and calls itself “${model.clientName}”, a logo and a name it chose,</span>`;
+}
+
 export function consentPage(model: ConsentPageModel): Promise<Response> {
   const body = html`<h1>Allow access?</h1>
 ${
   model.clientHost === undefined
     ? html`<p>Application <code>${model.clientId}</code>`
     : html`<p>An application from <strong>${model.clientHost}</strong> <span class="muted">(<code>${model.clientId}</code>)</span>`
-}${
-  model.clientName === undefined
-    ? ''
-    : html` <span class="muted">calls itself “${model.clientName}”, a name it chose,</span>`
-} wants access to your account <strong>${model.username}</strong>.</p>
+}${claims(model)} wants access to your account <strong>${model.username}</strong>.</p>
 <p>After you answer, you will be sent to <strong>${model.redirectHost}</strong>.</p>
 ${
   model.loopbackOnly
