@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { auth as authV2 } from '@modelcontextprotocol/client';
 import { auth as authV1 } from '@modelcontextprotocol/sdk/client/auth.js';
+import { exportJWK, generateKeyPair } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { authorizeInBrowser } from '../support/authorize-in-browser.ts';
 import { startTestDeployment, type TestDeployment, type TestFetch } from '../support/gatehouse-over-tls.ts';
@@ -51,9 +52,9 @@ describe('Client ID Metadata Documents end to end', () => {
     deployment = await startTestDeployment(
       {
         resources: [{ uri: mcpResource, scopes: ['mcp:tools'], default_scopes: ['mcp:tools'] }],
-        // The re-fetch test adds a redirect URI right after the first fetch; the cooldown itself is
-        // covered by the cache's own tests.
-        cimd: { refresh_cooldown_seconds: 0 },
+        // The re-fetch test adds a redirect URI right after the first fetch, and one test host plays
+        // many clients; the cooldown and the governor have their own tests.
+        cimd: { refresh_cooldown_seconds: 0, fetches_per_second_per_host: 100 },
       },
       { ca, testHosts: ['client.test', 'mcp.test'] },
     );
@@ -232,5 +233,64 @@ describe('Client ID Metadata Documents end to end', () => {
     });
     assert.equal(changes.length, 1);
     assert.deepEqual((changes[0]!.detail as { changed: string[] }).changed, ['redirect_uris']);
+  });
+
+  it('a confidential CIMD client with private_key_jwt (keys at jwks_uri) completes the flow and refreshes', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const kid = 'cimd-e2e-key-1';
+    host.json('/confidential/jwks.json', {
+      keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' }],
+    });
+    const clientId = publish('/confidential/client.json', {
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'ES256',
+      jwks_uri: `${host.origin('client.test')}/confidential/jwks.json`,
+      redirect_uris: ['https://app.example.test/callback'],
+    });
+    const as = await discover();
+    const client: oauth.Client = { client_id: clientId };
+    const clientAuth = oauth.PrivateKeyJwt({ key: privateKey, kid });
+    const redirectUri = 'https://app.example.test/callback';
+    const verifier = oauth.generateRandomCodeVerifier();
+    const url = new URL(as.authorization_endpoint!);
+    url.search = new URLSearchParams({
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      resource: mcpResource,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }).toString();
+    const callback = await authorizeInBrowser(new UserAgent(deployment.fetch), url, deployment.issuer, LOGIN);
+    const parameters = oauth.validateAuthResponse(as, client, callback, oauth.expectNoState);
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        clientAuth,
+        parameters,
+        redirectUri,
+        verifier,
+        options,
+      ),
+    );
+    const refreshed = await oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, clientAuth, tokens.refresh_token!, options),
+    );
+    assert.ok(refreshed.access_token);
+    // Without its key the same client gets nowhere (CIMD-AUTH-2: no downgrade to none).
+    await assert.rejects(
+      oauth.processRefreshTokenResponse(
+        as,
+        client,
+        await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshed.refresh_token!, options),
+      ),
+      (error: unknown) => error instanceof oauth.ResponseBodyError && error.error === 'invalid_client',
+    );
+    assert.equal(host.hits('/confidential/jwks.json'), 1, 'the JWKS is fetched once and cached');
   });
 });

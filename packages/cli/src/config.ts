@@ -37,6 +37,9 @@ const cimdSchema = z.strictObject({
     .default(86400),
   /** A redirect_uri missing from the cached document re-fetches it, at most this often per client. */
   refresh_cooldown_seconds: z.coerce.number().int().min(0).max(3600).default(30),
+  /** The fetch governor: outbound document fetches per second to one host, and in all. */
+  fetches_per_second_per_host: z.coerce.number().min(0.1).max(1000).default(5),
+  fetches_per_second: z.coerce.number().min(1).max(10_000).default(50),
   /** What a security-relevant document change does to existing grants (docs/cimd.md). */
   on_change: z.enum(['keep', 'reconsent', 'revoke']).default('reconsent'),
   /** CIMD-URL-6: client ID URLs with a query are refused unless this is true. */

@@ -5,7 +5,9 @@ import {
 } from '@gatehouse/core';
 import { createSafeFetch, type SafeFetch } from '@gatehouse/safe-fetch';
 import { Hono } from 'hono';
+import type { Registry } from 'prom-client';
 import { cimdClientResolver } from './cimd/cimd-client-resolver.ts';
+import { clientLogoResponse, createClientLogoCache } from './cimd/client-logo-cache.ts';
 import { createFetchGovernor } from './cimd/fetch-governor.ts';
 import { createDocumentCache } from './cimd/metadata-document-cache.ts';
 import {
@@ -23,6 +25,7 @@ import { tokenEndpoint } from './endpoints/token-endpoint.ts';
 import { outcomeOf } from './http/request-outcome.ts';
 import { jsonResponse } from './http/responses.ts';
 import { createKeyRing } from './keys/signing-keys.ts';
+import { createMetrics, type ServerMetrics } from './metrics.ts';
 import type { AuthorizationServerOptions } from './options.ts';
 import type { AuditEvent } from './store/store.ts';
 
@@ -30,6 +33,8 @@ export interface AuthorizationServer {
   /** The whole server as one web-standard handler: mount it in Node http, Express, Fastify or Hono. */
   fetch(request: Request): Promise<Response>;
   readonly context: ServerContext;
+  /** Prometheus metrics of this server (prom-client registry). */
+  readonly metrics: Registry;
 }
 
 /**
@@ -44,6 +49,7 @@ function createCimdResolver(
   outboundFetch: SafeFetch,
   clock: () => number,
   audit: (event: Omit<AuditEvent, 'at'>) => Promise<void>,
+  metrics: ServerMetrics,
 ): ClientResolver {
   const cimd = options.cimd ?? {};
   const policy: ClientMetadataDocumentPolicy = {
@@ -53,11 +59,15 @@ function createCimdResolver(
   const cache = createDocumentCache<ClientMetadata>({
     fetch: outboundFetch,
     validate: (body, url) => validateClientMetadataDocument(body, url, policy).metadata,
-    governor: createFetchGovernor(),
+    governor: createFetchGovernor({
+      perHostRatePerSecond: cimd.fetchesPerSecondPerHost ?? 5,
+      globalRatePerSecond: cimd.fetchesPerSecond ?? 50,
+    }),
     clock,
     minTtlMs: (cimd.minTtlSeconds ?? 300) * 1000,
     maxTtlMs: (cimd.maxTtlSeconds ?? 86_400) * 1000,
     forceRefreshCooldownMs: (cimd.refreshCooldownSeconds ?? 30) * 1000,
+    onEvent: (event) => metrics.cimdCacheEvents.inc({ event: event.type }),
   });
   return cimdClientResolver({
     cache,
@@ -66,6 +76,7 @@ function createCimdResolver(
     audit,
     onChange: cimd.onChange ?? 'reconsent',
     urlPolicy: policy,
+    metrics,
   });
 }
 
@@ -77,14 +88,21 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const fetchJwks =
     options.fetchJwks ?? (async (uri: string) => (await outboundFetch(uri, { maxBytes: 64 * 1024 })).json());
   const cimdEnabled = options.cimd?.enabled ?? true;
+  const metrics = createMetrics();
   const resolvers: ClientResolver[] = [storedClientResolver(options.store.clients)];
   let ctx: ServerContext | undefined;
   if (cimdEnabled) {
-    resolvers.push(createCimdResolver(options, outboundFetch, clock, (event) => ctx!.audit(event)));
+    resolvers.push(createCimdResolver(options, outboundFetch, clock, (event) => ctx!.audit(event), metrics));
   }
-  ctx = buildContext({ ...options, fetchJwks }, keys, chainClientResolvers(...resolvers), {
-    cimd: cimdEnabled,
-  });
+  // CIMD-CACHE-6: logos come through the same hardened fetcher, and are served from our origin.
+  const clientLogos = createClientLogoCache({ fetch: outboundFetch, clock });
+  ctx = buildContext(
+    { ...options, fetchJwks },
+    keys,
+    chainClientResolvers(...resolvers),
+    { cimd: cimdEnabled },
+    clientLogos,
+  );
   const base = ctx.basePath;
   const app = new Hono();
 
@@ -121,6 +139,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   app.get(`${base}/interaction/:id`, (c) => interaction.show(c.req.raw, c.req.param('id')));
   app.post(`${base}/interaction/:id/login`, (c) => interaction.login(c.req.raw, c.req.param('id')));
   app.post(`${base}/interaction/:id/consent`, (c) => interaction.consent(c.req.raw, c.req.param('id')));
+  // Serves only what the consent page prefetched; never fetches (CIMD-CACHE-6).
+  app.get(`${base}/client-logo/:key`, (c) => clientLogoResponse(ctx.clientLogos, c.req.param('key')));
   const token = tokenEndpoint(ctx);
   const revoke = revocationEndpoint(ctx);
   const introspect = introspectionEndpoint(ctx);
@@ -138,5 +158,6 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   return {
     fetch: async (request) => app.fetch(request),
     context,
+    metrics: metrics.registry,
   };
 }

@@ -84,6 +84,9 @@ export interface CimdOptions {
    * client (counted from the last fetch). Default 30 s.
    */
   refreshCooldownSeconds?: number;
+  /** Outbound document fetches allowed per second, to one host and in all (the governor). Defaults 5 and 50. */
+  fetchesPerSecondPerHost?: number;
+  fetchesPerSecond?: number;
   /** What a security-relevant document change does to existing grants. Default `reconsent`. */
   onChange?: DocumentChangePolicy;
   /** CIMD-URL-6: accept client ID URLs with a query. Default false. */

@@ -71,6 +71,8 @@ export async function startGatehouse(
       maxTtlSeconds: config.cimd.max_ttl_seconds,
       onChange: config.cimd.on_change,
       refreshCooldownSeconds: config.cimd.refresh_cooldown_seconds,
+      fetchesPerSecondPerHost: config.cimd.fetches_per_second_per_host,
+      fetchesPerSecond: config.cimd.fetches_per_second,
       allowQuery: config.cimd.allow_query,
       missingAuthMethod: config.cimd.missing_auth_method,
     },

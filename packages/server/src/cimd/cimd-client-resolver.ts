@@ -6,6 +6,7 @@ import {
   OAuthError,
 } from '@gatehouse/core';
 import type { ClientResolver } from '../clients/client-resolver.ts';
+import type { ServerMetrics } from '../metrics.ts';
 import type { AuditEvent, ClientRecord, Store } from '../store/store.ts';
 import { type DocumentChangePolicy, diffClientMetadata } from './document-change.ts';
 import type { CachedDocument, DocumentCache } from './metadata-document-cache.ts';
@@ -24,6 +25,7 @@ export interface CimdResolverOptions {
   audit: (event: Omit<AuditEvent, 'at'>) => Promise<void>;
   onChange: DocumentChangePolicy;
   urlPolicy?: ClientIdUrlPolicy;
+  metrics?: ServerMetrics;
 }
 
 export interface CimdClientResolver extends ClientResolver {
@@ -39,9 +41,9 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
 
   async function resolveDocument(clientId: string, forceRefresh: boolean): Promise<ClientRecord | undefined> {
     if (!isClientIdMetadataDocumentUrl(clientId)) return undefined;
-    checkClientIdUrl(clientId, options.urlPolicy); // CIMD-URL-*: throws invalid_client
     let document: CachedDocument<ClientMetadata>;
     try {
+      checkClientIdUrl(clientId, options.urlPolicy); // CIMD-URL-*: on the raw string
       document = await options.cache.get(clientId, { forceRefresh });
     } catch (error) {
       throw await refused(clientId, error);
@@ -94,6 +96,7 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
     if (!result.changed && isSameMetadata(existing.metadata, metadata)) return existing;
     const change = diffClientMetadata(existing.metadata, metadata);
     const securityRelevant = change.securityRelevant.length > 0;
+    options.metrics?.cimdDocumentChanges.inc({ kind: securityRelevant ? 'security_relevant' : 'cosmetic' });
     const record: ClientRecord = {
       ...existing,
       metadata,
@@ -129,8 +132,16 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
 
   async function refused(clientId: string, error: unknown): Promise<OAuthError> {
     const reason = reasonOf(error);
+    options.metrics?.cimdRefusals.inc({ reason });
     await options.audit({ type: 'cimd.refused', clientId, reason });
-    if (error instanceof OAuthError) return error;
+    if (error instanceof OAuthError) {
+      // Same code and reason, with the status of the endpoint's invalid_client (401 at the token
+      // endpoint, RFC 6749 §5.2; the authorization endpoint shows its error page either way).
+      return new OAuthError('invalid_client', {
+        reason: error.reason,
+        description: `the client metadata document at ${clientId.slice(0, 200)} was refused: ${error.description ?? error.reason}`,
+      });
+    }
     return new OAuthError('invalid_client', {
       reason: `cimd_${reason}`,
       description: `the client metadata document at ${clientId.slice(0, 200)} could not be used: ${messageOf(error)}`,
