@@ -26,6 +26,7 @@ import { outcomeOf } from './http/request-outcome.ts';
 import { jsonResponse } from './http/responses.ts';
 import { createKeyRing } from './keys/signing-keys.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
+import { observedFetch } from './observed-fetch.ts';
 import type { AuthorizationServerOptions } from './options.ts';
 import type { AuditEvent } from './store/store.ts';
 
@@ -83,14 +84,16 @@ function createCimdResolver(
 export function createAuthorizationServer(options: AuthorizationServerOptions): AuthorizationServer {
   const clock = options.clock ?? Date.now;
   const keys = createKeyRing(options.store.signingKeys, clock);
-  const outboundFetch = options.outboundFetch ?? createSafeFetch();
+  let ctx: ServerContext | undefined;
+  const metrics = createMetrics();
+  const outboundFetch = observedFetch(options.outboundFetch ?? createSafeFetch(), metrics, (event) =>
+    ctx!.audit(event),
+  );
   // A client's jwks_uri is attacker-chosen too (CIMD-FETCH-6): same fetcher, room for a few RSA keys.
   const fetchJwks =
     options.fetchJwks ?? (async (uri: string) => (await outboundFetch(uri, { maxBytes: 64 * 1024 })).json());
   const cimdEnabled = options.cimd?.enabled ?? true;
-  const metrics = createMetrics();
   const resolvers: ClientResolver[] = [storedClientResolver(options.store.clients)];
-  let ctx: ServerContext | undefined;
   if (cimdEnabled) {
     resolvers.push(createCimdResolver(options, outboundFetch, clock, (event) => ctx!.audit(event), metrics));
   }

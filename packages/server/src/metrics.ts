@@ -7,6 +7,8 @@ import { Counter, Registry } from 'prom-client';
  */
 export interface ServerMetrics {
   registry: Registry;
+  /** Every outbound fetch the hardened fetcher refused (documents, jwks_uri, logos), by SafeFetchError reason. */
+  outboundRefusals: Counter<'reason'>;
   /** Every refused Client ID Metadata Document, by stable reason (SafeFetchError, validation, governor). */
   cimdRefusals: Counter<'reason'>;
   /** Document cache events: hit, miss, revalidated, refreshed, stale_served, fetch_failed, invalid, evicted, governor_refused. */
@@ -19,6 +21,12 @@ export function createMetrics(): ServerMetrics {
   const registry = new Registry();
   return {
     registry,
+    outboundRefusals: new Counter({
+      name: 'gatehouse_outbound_fetch_refusals_total',
+      help: 'Outbound fetches refused by the hardened fetcher, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     cimdRefusals: new Counter({
       name: 'gatehouse_cimd_refusals_total',
       help: 'Client ID Metadata Documents refused, by reason',

@@ -89,6 +89,11 @@ describe('refused documents', () => {
     assert.equal(documents.fetches(missing), 2, 'a failure is not cached (CIMD-CACHE-3)');
     const metrics = await t.server.metrics.getSingleMetricAsString('gatehouse_cimd_refusals_total');
     assert.match(metrics, /gatehouse_cimd_refusals_total\{reason="status_not_200"\} 2/);
+    const outbound = await t.server.metrics.getSingleMetricAsString(
+      'gatehouse_outbound_fetch_refusals_total',
+    );
+    assert.match(outbound, /gatehouse_outbound_fetch_refusals_total\{reason="status_not_200"\} 2/);
+    assert.equal((await t.store.audit.list({ type: 'fetch.refused' })).length, 2);
     assert.equal((await t.store.audit.list({ type: 'cimd.refused' })).length, 2);
   });
 
