@@ -15,6 +15,7 @@ import type {
   AuthorizationRequestRecord,
   ClientRecord,
   GrantUpsert,
+  InitialAccessTokenRecord,
   RefreshTokenRecord,
   SessionRecord,
   SigningKeyRecord,
@@ -606,6 +607,96 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
         await store.tokenFamilies.create(family('f2', { clientId: 'c2' }));
         assert.deepEqual(await store.tokenFamilies.listByClient('c1'), [family('f1', { clientId: 'c1' })]);
         assert.deepEqual(await store.tokenFamilies.listByClient('c3'), []);
+      });
+    });
+
+    describe('dynamic registrations', () => {
+      const registered = (id: string, createdAt: number, extra: Partial<ClientRecord> = {}) =>
+        client(id, {
+          kind: 'dcr',
+          createdAt,
+          updatedAt: createdAt,
+          registration: { accessTokenDigest: `rat-${id}`, fingerprint: 'fp-1', softwareStatement: 'eyJ.x.y' },
+          ...extra,
+        });
+
+      it('keeps the registration and lastUsedAt, and put without them clears them', async () => {
+        await store.clients.put(registered('d1', T, { lastUsedAt: T + 1 }));
+        assert.deepEqual(await store.clients.get('d1'), registered('d1', T, { lastUsedAt: T + 1 }));
+        await store.clients.put(client('d1'));
+        assert.deepEqual(await store.clients.get('d1'), client('d1'));
+      });
+
+      it('finds the newest registration by fingerprint', async () => {
+        await store.clients.put(registered('d1', T));
+        await store.clients.put(registered('d2', T + MINUTE));
+        assert.equal((await store.clients.findByFingerprint('fp-1'))?.clientId, 'd2');
+        assert.equal(await store.clients.findByFingerprint('fp-unknown'), undefined);
+      });
+
+      it('touch records the last use', async () => {
+        await store.clients.put(registered('d1', T));
+        await store.clients.touch('d1', T + MINUTE);
+        assert.equal((await store.clients.get('d1'))?.lastUsedAt, T + MINUTE);
+        await store.clients.touch('nobody', T); // no-op
+      });
+
+      it('reaps never-used and idle registrations only, up to the limit, and returns their ids', async () => {
+        await store.clients.put(registered('never-used-old', T));
+        await store.clients.put(registered('never-used-new', T + 10 * MINUTE));
+        await store.clients.put(registered('used-recently', T, { lastUsedAt: T + 9 * MINUTE }));
+        await store.clients.put(registered('idle', T, { lastUsedAt: T + MINUTE }));
+        await store.clients.put(client('static-old', { createdAt: T, updatedAt: T }));
+        const criteria = { neverUsedCreatedBefore: T + 5 * MINUTE, idleSince: T + 5 * MINUTE };
+        const reaped = await store.clients.reapRegistrations({ ...criteria, limit: 1 });
+        assert.equal(reaped.length, 1);
+        const rest = await store.clients.reapRegistrations({ ...criteria, limit: 100 });
+        assert.deepEqual([...reaped, ...rest].sort(), ['idle', 'never-used-old']);
+        assert.deepEqual((await store.clients.list()).map((c) => c.clientId).sort(), [
+          'never-used-new',
+          'static-old',
+          'used-recently',
+        ]);
+      });
+    });
+
+    describe('initial access tokens', () => {
+      const token = (extra: Partial<InitialAccessTokenRecord> = {}): InitialAccessTokenRecord => ({
+        id: 'iat-1',
+        digest: 'iat-digest-1',
+        label: 'ci',
+        createdAt: T,
+        uses: 0,
+        ...extra,
+      });
+
+      it('counts uses up to maxUses', async () => {
+        await store.initialAccessTokens.create(token({ maxUses: 2 }));
+        assert.equal((await store.initialAccessTokens.use('iat-digest-1', T))?.uses, 1);
+        assert.equal((await store.initialAccessTokens.use('iat-digest-1', T))?.uses, 2);
+        assert.equal(await store.initialAccessTokens.use('iat-digest-1', T), undefined);
+        assert.equal((await store.initialAccessTokens.list())[0]?.uses, 2);
+      });
+
+      it('refuses expired, revoked and unknown tokens without counting', async () => {
+        await store.initialAccessTokens.create(token({ expiresAt: T + MINUTE }));
+        assert.equal(await store.initialAccessTokens.use('iat-digest-1', T + MINUTE), undefined);
+        assert.equal(await store.initialAccessTokens.use('unknown', T), undefined);
+        assert.equal((await store.initialAccessTokens.use('iat-digest-1', T))?.uses, 1);
+        assert.equal(await store.initialAccessTokens.revoke('iat-1', T + 1), true);
+        assert.equal(await store.initialAccessTokens.use('iat-digest-1', T + 2), undefined);
+        assert.equal(await store.initialAccessTokens.revoke('unknown', T), false);
+        const [listed] = await store.initialAccessTokens.list();
+        assert.equal(listed?.uses, 1);
+        assert.equal(listed?.revokedAt, T + 1);
+      });
+
+      it(`of ${CONCURRENCY} concurrent uses of a token good for 3, exactly 3 succeed`, async () => {
+        await store.initialAccessTokens.create(token({ maxUses: 3 }));
+        const results = await Promise.all(
+          range(CONCURRENCY).map(() => store.initialAccessTokens.use('iat-digest-1', T)),
+        );
+        assert.equal(results.filter((result) => result !== undefined).length, 3);
       });
     });
 

@@ -14,15 +14,44 @@ export interface ClientRecord {
   secretExpiresAt?: number;
   createdAt: number;
   updatedAt: number;
+  /** Dynamic registrations (RFC 7591/7592): what the registration endpoint keeps beyond the metadata. */
+  registration?: ClientRegistration;
+  /** When the client last obtained a token (written at most once an hour); unused DCR clients are reaped. */
+  lastUsedAt?: number;
+}
+
+export interface ClientRegistration {
+  /** SHA-256 digest of the RFC 7592 registration access token. */
+  accessTokenDigest: string;
+  /** The software statement the client registered with, echoed unchanged (RFC 7591 §3.2.1). */
+  softwareStatement?: string;
+  /**
+   * "The same software from the same place": a digest of software_id and the redirect set, so a
+   * client that registers again on every connect is recognised instead of piling up records.
+   */
+  fingerprint?: string;
+  /** Id of the initial access token that allowed the registration, if any. */
+  initialAccessTokenId?: string;
 }
 
 /**
  * Contract: `put` inserts or wholly replaces the record for its clientId (last writer wins; no
  * merge). `delete` returns whether a record existed. `list` is ordered by clientId, paged by `after`.
+ * `findByFingerprint` returns the newest live registration with that fingerprint. `touch` sets
+ * lastUsedAt. `reapRegistrations` deletes, in one pass, DCR clients never used and created before
+ * `neverUsedCreatedBefore`, and DCR clients last used before `idleSince`; it returns the deleted ids
+ * (at most `limit`) so the caller can revoke and audit.
  */
 export interface ClientStore {
   get(clientId: string): Promise<ClientRecord | undefined>;
   put(record: ClientRecord): Promise<void>;
   delete(clientId: string): Promise<boolean>;
   list(options?: { limit?: number; after?: string }): Promise<ClientRecord[]>;
+  findByFingerprint(fingerprint: string): Promise<ClientRecord | undefined>;
+  touch(clientId: string, now: number): Promise<void>;
+  reapRegistrations(criteria: {
+    neverUsedCreatedBefore: number;
+    idleSince: number;
+    limit: number;
+  }): Promise<string[]>;
 }

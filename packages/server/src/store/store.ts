@@ -13,6 +13,7 @@ import type { AuthorizationRequestStore } from './authorization-request-store.ts
 import type { ClientDocumentStore } from './client-document-store.ts';
 import type { ClientStore } from './client-store.ts';
 import type { GrantStore } from './grant-store.ts';
+import type { InitialAccessTokenStore } from './initial-access-token-store.ts';
 import type { RefreshTokenStore } from './refresh-token-store.ts';
 import type { ReplayStore } from './replay-store.ts';
 import type { ServerSecretStore } from './server-secret-store.ts';
@@ -25,6 +26,7 @@ export interface Store {
   readonly kind: string;
   readonly clients: ClientStore;
   readonly clientDocuments: ClientDocumentStore;
+  readonly initialAccessTokens: InitialAccessTokenStore;
   readonly users: UserStore;
   readonly signingKeys: SigningKeyStore;
   readonly serverSecrets: ServerSecretStore;
@@ -53,8 +55,9 @@ export type {
   ClientDocumentVersion,
   RecordDocumentResult,
 } from './client-document-store.ts';
-export type { ClientKind, ClientRecord, ClientStore } from './client-store.ts';
+export type { ClientKind, ClientRecord, ClientRegistration, ClientStore } from './client-store.ts';
 export type { GrantRecord, GrantStore, GrantUpsert } from './grant-store.ts';
+export type { InitialAccessTokenRecord, InitialAccessTokenStore } from './initial-access-token-store.ts';
 export type { RefreshTokenRecord, RefreshTokenStore, RotateResult } from './refresh-token-store.ts';
 export type { ReplayStore } from './replay-store.ts';
 export type { ServerSecretStore } from './server-secret-store.ts';

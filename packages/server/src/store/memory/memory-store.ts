@@ -5,6 +5,7 @@ import type {
   ClientDocumentVersion,
   ClientRecord,
   GrantRecord,
+  InitialAccessTokenRecord,
   RefreshTokenRecord,
   SessionRecord,
   SigningKeyRecord,
@@ -21,6 +22,7 @@ import type {
  */
 export function createMemoryStore(): Store {
   const clients = new Map<string, ClientRecord>();
+  const initialAccessTokens = new Map<string, InitialAccessTokenRecord>(); // by digest
   const users = new Map<string, UserRecord>();
   const userIdsByName = new Map<string, string>();
   const signingKeys = new Map<string, SigningKeyRecord>();
@@ -62,6 +64,57 @@ export function createMemoryStore(): Store {
           .sort((a, b) => compare(a.clientId, b.clientId))
           .slice(0, limit ?? Number.POSITIVE_INFINITY)
           .map(copy);
+      },
+      async findByFingerprint(fingerprint) {
+        let found: ClientRecord | undefined;
+        for (const client of clients.values()) {
+          if (client.registration?.fingerprint !== fingerprint) continue;
+          if (found === undefined || client.createdAt > found.createdAt) found = client;
+        }
+        return copyOf(found);
+      },
+      async touch(clientId, now) {
+        const client = clients.get(clientId);
+        if (client !== undefined) client.lastUsedAt = now;
+      },
+      async reapRegistrations({ neverUsedCreatedBefore, idleSince, limit }) {
+        const reaped: string[] = [];
+        for (const client of [...clients.values()].sort((a, b) => a.createdAt - b.createdAt)) {
+          if (reaped.length >= limit) break;
+          if (client.kind !== 'dcr') continue;
+          const unused = client.lastUsedAt === undefined && client.createdAt < neverUsedCreatedBefore;
+          const idle = client.lastUsedAt !== undefined && client.lastUsedAt < idleSince;
+          if (unused || idle) {
+            clients.delete(client.clientId);
+            reaped.push(client.clientId);
+          }
+        }
+        return reaped;
+      },
+    },
+
+    initialAccessTokens: {
+      async create(token) {
+        insertNew(initialAccessTokens, token.digest, token, 'initial access token');
+      },
+      async use(digest, now) {
+        const token = initialAccessTokens.get(digest);
+        if (token === undefined || token.revokedAt !== undefined) return undefined;
+        if (token.expiresAt !== undefined && token.expiresAt <= now) return undefined;
+        if (token.maxUses !== undefined && token.uses >= token.maxUses) return undefined;
+        token.uses += 1;
+        return copy(token);
+      },
+      async list() {
+        return [...initialAccessTokens.values()].sort((a, b) => a.createdAt - b.createdAt).map(copy);
+      },
+      async revoke(id, now) {
+        for (const token of initialAccessTokens.values()) {
+          if (token.id !== id) continue;
+          token.revokedAt ??= now;
+          return true;
+        }
+        return false;
       },
     },
 

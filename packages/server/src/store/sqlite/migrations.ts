@@ -172,6 +172,25 @@ export const sqliteMigrations: readonly string[] = [
   `
   ALTER TABLE token_families ADD COLUMN client_key_thumbprint TEXT;
   `,
+  // 4: dynamic registrations (RFC 7591/7592) and initial access tokens.
+  `
+  ALTER TABLE clients ADD COLUMN registration TEXT;
+  ALTER TABLE clients ADD COLUMN registration_fingerprint TEXT;
+  ALTER TABLE clients ADD COLUMN last_used_at INTEGER;
+  CREATE INDEX clients_registration_fingerprint ON clients (registration_fingerprint, created_at DESC)
+    WHERE registration_fingerprint IS NOT NULL;
+  CREATE INDEX clients_reaping ON clients (kind, last_used_at, created_at);
+  CREATE TABLE initial_access_tokens (
+    digest TEXT PRIMARY KEY NOT NULL,
+    id TEXT NOT NULL UNIQUE,
+    label TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    max_uses INTEGER,
+    uses INTEGER NOT NULL DEFAULT 0,
+    revoked_at INTEGER
+  ) STRICT;
+  `,
 ];
 
 /**

@@ -6,7 +6,9 @@ import type {
   ClientDocumentVersion,
   ClientKind,
   ClientRecord,
+  ClientRegistration,
   GrantRecord,
+  InitialAccessTokenRecord,
   RefreshTokenRecord,
   SessionRecord,
   SigningKeyRecord,
@@ -94,12 +96,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       async put(record) {
         // Every column is written, so fields absent from the new record are cleared (no merge).
         sql(
-          `INSERT INTO clients (client_id, kind, metadata, secret_digest, secret_expires_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO clients (client_id, kind, metadata, secret_digest, secret_expires_at, created_at, updated_at,
+             registration, registration_fingerprint, last_used_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (client_id) DO UPDATE SET
              kind = excluded.kind, metadata = excluded.metadata, secret_digest = excluded.secret_digest,
              secret_expires_at = excluded.secret_expires_at, created_at = excluded.created_at,
-             updated_at = excluded.updated_at`,
+             updated_at = excluded.updated_at, registration = excluded.registration,
+             registration_fingerprint = excluded.registration_fingerprint, last_used_at = excluded.last_used_at`,
         ).run(
           record.clientId,
           record.kind,
@@ -108,7 +112,31 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           record.secretExpiresAt ?? null,
           record.createdAt,
           record.updatedAt,
+          record.registration === undefined ? null : JSON.stringify(record.registration),
+          record.registration?.fingerprint ?? null,
+          record.lastUsedAt ?? null,
         );
+      },
+      async findByFingerprint(fingerprint) {
+        const row = sql(
+          'SELECT * FROM clients WHERE registration_fingerprint = ? ORDER BY created_at DESC LIMIT 1',
+        ).get(fingerprint);
+        return row === undefined ? undefined : clientFromRow(row);
+      },
+      async touch(clientId, now) {
+        sql('UPDATE clients SET last_used_at = ? WHERE client_id = ?').run(now, clientId);
+      },
+      async reapRegistrations({ neverUsedCreatedBefore, idleSince, limit }) {
+        // One statement: the rows chosen are the rows deleted, even with other instances reaping.
+        return sql(
+          `DELETE FROM clients WHERE client_id IN (
+             SELECT client_id FROM clients WHERE kind = 'dcr' AND (
+               (last_used_at IS NULL AND created_at < :neverUsedCreatedBefore) OR last_used_at < :idleSince)
+             ORDER BY created_at LIMIT :limit)
+           RETURNING client_id`,
+        )
+          .all({ neverUsedCreatedBefore, idleSince, limit })
+          .map((row) => String(row.client_id));
       },
       async delete(clientId) {
         return changed(sql('DELETE FROM clients WHERE client_id = ?').run(clientId));
@@ -120,6 +148,47 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         )
           .all({ after: options.after ?? null, limit: options.limit ?? -1 })
           .map(clientFromRow);
+      },
+    },
+
+    initialAccessTokens: {
+      async create(token) {
+        sql(
+          `INSERT INTO initial_access_tokens (digest, id, label, created_at, expires_at, max_uses, uses, revoked_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          token.digest,
+          token.id,
+          token.label ?? null,
+          token.createdAt,
+          token.expiresAt ?? null,
+          token.maxUses ?? null,
+          token.uses,
+          token.revokedAt ?? null,
+        );
+      },
+      async use(digest, now) {
+        // The conditions and the count in one statement: never more than max_uses, across processes.
+        const row = sql(
+          `UPDATE initial_access_tokens SET uses = uses + 1
+           WHERE digest = :digest AND revoked_at IS NULL
+             AND (expires_at IS NULL OR expires_at > :now) AND (max_uses IS NULL OR uses < max_uses)
+           RETURNING *`,
+        ).get({ digest, now });
+        return row === undefined ? undefined : initialAccessTokenFromRow(row);
+      },
+      async list() {
+        return sql('SELECT * FROM initial_access_tokens ORDER BY created_at')
+          .all()
+          .map(initialAccessTokenFromRow);
+      },
+      async revoke(id, now) {
+        const found = sql('SELECT 1 FROM initial_access_tokens WHERE id = ?').get(id) !== undefined;
+        sql('UPDATE initial_access_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(
+          now,
+          id,
+        );
+        return found;
       },
     },
 
@@ -568,6 +637,26 @@ function clientFromRow(row: Row): ClientRecord {
     ...optional('secretExpiresAt', optionalInt(row, 'secret_expires_at')),
     createdAt: int(row, 'created_at'),
     updatedAt: int(row, 'updated_at'),
+    ...optional(
+      'registration',
+      row.registration === null || row.registration === undefined
+        ? undefined
+        : (JSON.parse(String(row.registration)) as ClientRegistration),
+    ),
+    ...optional('lastUsedAt', optionalInt(row, 'last_used_at')),
+  };
+}
+
+function initialAccessTokenFromRow(row: Row): InitialAccessTokenRecord {
+  return {
+    id: text(row, 'id'),
+    digest: text(row, 'digest'),
+    ...optional('label', optionalText(row, 'label')),
+    createdAt: int(row, 'created_at'),
+    ...optional('expiresAt', optionalInt(row, 'expires_at')),
+    ...optional('maxUses', optionalInt(row, 'max_uses')),
+    uses: int(row, 'uses'),
+    ...optional('revokedAt', optionalInt(row, 'revoked_at')),
   };
 }
 
