@@ -1,12 +1,9 @@
 import { OAuthError, requireParameter } from '@gatehouse/core';
-import { authenticateClient } from '../clients/client-authentication.ts';
 import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
-import { readFormBody } from '../http/form-body.ts';
-import { noteOutcome } from '../http/request-outcome.ts';
-import { jsonResponse, methodNotAllowed } from '../http/responses.ts';
+import { jsonResponse } from '../http/responses.ts';
 import { verifyOwnAccessToken } from '../tokens/access-token.ts';
-import { handleOAuthJson } from './token-endpoint.ts';
+import { clientAuthenticatedEndpoint } from './client-authenticated-endpoint.ts';
 
 /**
  * Token introspection, RFC 7662, for resource servers. §2.1: the endpoint MUST require
@@ -15,30 +12,20 @@ import { handleOAuthJson } from './token-endpoint.ts';
  * `{"active": false}` and nothing more (§2.2).
  */
 export function introspectionEndpoint(ctx: ServerContext) {
-  return async (request: Request): Promise<Response> => {
-    if (request.method !== 'POST') return methodNotAllowed('POST');
-    return handleOAuthJson(
-      request,
-      async () => {
-        const form = await readFormBody(request);
-        const { client, method } = await authenticateClient(request, form.parameters, ctx, ctx.clock());
-        noteOutcome(request, { clientId: client.clientId });
-        if (method === 'none') {
-          throw new OAuthError('invalid_client', {
-            reason: 'introspection_needs_credentials',
-            description: 'introspection is for authenticated resource servers',
-          });
-        }
-        const token = requireParameter(form.parameters, 'token');
-        const now = ctx.clock();
-        return jsonResponse(
-          (await introspectAccess(ctx, token, now)) ??
-            (await introspectRefresh(ctx, token, now)) ?? { active: false },
-        );
-      },
-      ctx,
+  return clientAuthenticatedEndpoint(ctx, async ({ form, authentication }) => {
+    if (authentication.method === 'none') {
+      throw new OAuthError('invalid_client', {
+        reason: 'introspection_needs_credentials',
+        description: 'introspection is for authenticated resource servers',
+      });
+    }
+    const token = requireParameter(form.parameters, 'token');
+    const now = ctx.clock();
+    return jsonResponse(
+      (await introspectAccess(ctx, token, now)) ??
+        (await introspectRefresh(ctx, token, now)) ?? { active: false },
     );
-  };
+  });
 }
 
 async function introspectAccess(ctx: ServerContext, token: string, now: number) {

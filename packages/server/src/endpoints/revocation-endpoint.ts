@@ -1,12 +1,8 @@
 import { requireParameter } from '@gatehouse/core';
-import { authenticateClient } from '../clients/client-authentication.ts';
 import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
-import { readFormBody } from '../http/form-body.ts';
-import { noteOutcome } from '../http/request-outcome.ts';
-import { methodNotAllowed } from '../http/responses.ts';
 import { verifyOwnAccessToken } from '../tokens/access-token.ts';
-import { handleOAuthJson } from './token-endpoint.ts';
+import { clientAuthenticatedEndpoint } from './client-authenticated-endpoint.ts';
 
 /**
  * Token revocation, RFC 7009. The client authenticates (§2.1) and may revoke only its own tokens.
@@ -15,27 +11,17 @@ import { handleOAuthJson } from './token-endpoint.ts';
  * expires. Unknown, invalid or foreign tokens still get 200 (§2.2), so the endpoint tells nothing.
  */
 export function revocationEndpoint(ctx: ServerContext) {
-  return async (request: Request): Promise<Response> => {
-    if (request.method !== 'POST') return methodNotAllowed('POST');
-    return handleOAuthJson(
-      request,
-      async () => {
-        const form = await readFormBody(request);
-        const { client } = await authenticateClient(request, form.parameters, ctx, ctx.clock());
-        noteOutcome(request, { clientId: client.clientId });
-        const token = requireParameter(form.parameters, 'token');
-        const now = ctx.clock();
-        const hint = form.parameters.get('token_type_hint');
-        // The hint only orders the lookups (§2.1); an unknown hint is ignored.
-        const order = hint === 'access_token' ? [revokeAccess, revokeRefresh] : [revokeRefresh, revokeAccess];
-        for (const attempt of order) {
-          if (await attempt(ctx, client.clientId, token, now)) break;
-        }
-        return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });
-      },
-      ctx,
-    );
-  };
+  return clientAuthenticatedEndpoint(ctx, async ({ form, authentication: { client } }) => {
+    const token = requireParameter(form.parameters, 'token');
+    const now = ctx.clock();
+    const hint = form.parameters.get('token_type_hint');
+    // The hint only orders the lookups (§2.1); an unknown hint is ignored.
+    const order = hint === 'access_token' ? [revokeAccess, revokeRefresh] : [revokeRefresh, revokeAccess];
+    for (const attempt of order) {
+      if (await attempt(ctx, client.clientId, token, now)) break;
+    }
+    return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });
+  });
 }
 
 async function revokeRefresh(

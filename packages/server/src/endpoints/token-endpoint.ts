@@ -1,13 +1,12 @@
 import { OAuthError } from '@gatehouse/core';
-import { authenticateClient } from '../clients/client-authentication.ts';
 import type { ServerContext } from '../context.ts';
 import { authorizationCodeGrant } from '../grants/authorization-code-grant.ts';
 import { refreshTokenGrant } from '../grants/refresh-token-grant.ts';
 import type { TokenRequest } from '../grants/token-request.ts';
-import { readFormBody } from '../http/form-body.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
-import { jsonResponse, methodNotAllowed, oauthErrorResponse } from '../http/responses.ts';
+import { jsonResponse, oauthErrorResponse } from '../http/responses.ts';
 import type { TokenResponse } from '../tokens/token-response.ts';
+import { clientAuthenticatedEndpoint } from './client-authenticated-endpoint.ts';
 
 type Grant = (ctx: ServerContext, request: TokenRequest) => Promise<TokenResponse>;
 
@@ -20,46 +19,38 @@ export const SUPPORTED_GRANT_TYPES = Object.keys(GRANTS);
 
 /** The token endpoint, RFC 6749 §3.2 (POST, form body, client authentication, JSON answers). */
 export function tokenEndpoint(ctx: ServerContext) {
-  return async (request: Request): Promise<Response> => {
-    if (request.method !== 'POST') return methodNotAllowed('POST');
-    return handleOAuthJson(
-      request,
-      async () => {
-        const form = await readFormBody(request);
-        const grantType = form.parameters.get('grant_type');
-        if (grantType === undefined) {
-          throw new OAuthError('invalid_request', {
-            reason: 'grant_type_missing',
-            description: 'grant_type is required',
-          });
-        }
-        const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
-        if (grant === undefined) {
-          throw new OAuthError('unsupported_grant_type', {
-            reason: 'grant_type_unsupported',
-            description: `grant_type ${grantType.slice(0, 64)} is not supported`,
-          });
-        }
-        const { client, ...authentication } = await authenticateClient(
-          request,
-          form.parameters,
-          ctx,
-          ctx.clock(),
-        );
-        noteOutcome(request, { clientId: client.clientId });
-        if (!client.metadata.grant_types.includes(grantType)) {
-          throw new OAuthError('unauthorized_client', {
-            reason: 'grant_not_registered',
-            description: `this client is not registered for ${grantType}`,
-          });
-        }
-        return jsonResponse(
-          await grant(ctx, { parameters: form.parameters, raw: form.raw, client, authentication }),
-        );
-      },
-      ctx,
-    );
-  };
+  return clientAuthenticatedEndpoint<{ grantType: string; grant: Grant }>(
+    ctx,
+    async ({ form, authentication: { client, ...authentication }, prepared: { grantType, grant } }) => {
+      if (!client.metadata.grant_types.includes(grantType)) {
+        throw new OAuthError('unauthorized_client', {
+          reason: 'grant_not_registered',
+          description: `this client is not registered for ${grantType}`,
+        });
+      }
+      return jsonResponse(
+        await grant(ctx, { parameters: form.parameters, raw: form.raw, client, authentication }),
+      );
+    },
+    // The grant type is checked before the client: an unsupported grant says so whoever asks.
+    (form) => {
+      const grantType = form.parameters.get('grant_type');
+      if (grantType === undefined) {
+        throw new OAuthError('invalid_request', {
+          reason: 'grant_type_missing',
+          description: 'grant_type is required',
+        });
+      }
+      const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
+      if (grant === undefined) {
+        throw new OAuthError('unsupported_grant_type', {
+          reason: 'grant_type_unsupported',
+          description: `grant_type ${grantType.slice(0, 64)} is not supported`,
+        });
+      }
+      return { grantType, grant };
+    },
+  );
 }
 
 /** Runs an endpoint body: an OAuthError becomes its RFC 6749 §5.2 JSON answer, anything else a 500 without details. */

@@ -1,0 +1,40 @@
+import { type AuthenticatedClient, authenticateClient } from '../clients/client-authentication.ts';
+import type { ServerContext } from '../context.ts';
+import { type FormBody, readFormBody } from '../http/form-body.ts';
+import { noteOutcome } from '../http/request-outcome.ts';
+import { methodNotAllowed } from '../http/responses.ts';
+import { handleOAuthJson } from './token-endpoint.ts';
+
+/**
+ * The shape every endpoint where a client authenticates shares (token, revocation, introspection;
+ * RFC 6749 §2.3, §3.2; RFC 7009 §2.1; RFC 7662 §2.1): POST only, a form body, the client
+ * authenticated before its request is acted on, and errors as RFC 6749 §5.2 JSON. `prepare` runs
+ * on the form before authentication, for checks that need no client (the grant_type).
+ */
+export interface AuthenticatedFormRequest<Prepared> {
+  request: Request;
+  form: FormBody;
+  authentication: AuthenticatedClient;
+  prepared: Prepared;
+}
+
+export function clientAuthenticatedEndpoint<Prepared = undefined>(
+  ctx: ServerContext,
+  handle: (request: AuthenticatedFormRequest<Prepared>) => Promise<Response>,
+  prepare?: (form: FormBody) => Prepared,
+) {
+  return async (request: Request): Promise<Response> => {
+    if (request.method !== 'POST') return methodNotAllowed('POST');
+    return handleOAuthJson(
+      request,
+      async () => {
+        const form = await readFormBody(request);
+        const prepared = prepare === undefined ? (undefined as Prepared) : prepare(form);
+        const authentication = await authenticateClient(request, form.parameters, ctx, ctx.clock());
+        noteOutcome(request, { clientId: authentication.client.clientId });
+        return handle({ request, form, authentication, prepared });
+      },
+      ctx,
+    );
+  };
+}
