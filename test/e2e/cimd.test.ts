@@ -12,15 +12,20 @@ import { auth as authV1 } from '@modelcontextprotocol/sdk/client/auth.js';
 import { exportJWK, generateKeyPair } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { authorizeInBrowser } from '../support/authorize-in-browser.ts';
-import { startTestDeployment, type TestDeployment, type TestFetch } from '../support/gatehouse-over-tls.ts';
+import type { TestDeployment, TestFetch } from '../support/gatehouse-over-tls.ts';
 import { InMemoryClientProvider } from '../support/mcp-client-provider.ts';
-import { startTestHost, type TestHost } from '../support/test-hosts.ts';
-import { createTestCa } from '../support/test-pki.ts';
+import {
+  authorizationUrl,
+  LOGIN,
+  type McpDeployment,
+  runMcpAuth,
+  startMcpDeployment,
+} from '../support/mcp-stand-in.ts';
+import type { TestHost } from '../support/test-hosts.ts';
 import { isPage, UserAgent } from '../support/user-agent.ts';
 
-const LOGIN = { username: 'alice', password: 'correct horse battery staple' };
-
 describe('Client ID Metadata Documents end to end', () => {
+  let mcp: McpDeployment;
   let host: TestHost;
   let deployment: TestDeployment;
   let mcpResource: string;
@@ -46,32 +51,19 @@ describe('Client ID Metadata Documents end to end', () => {
   }
 
   before(async () => {
-    const ca = await createTestCa('Gatehouse CIMD e2e CA');
-    host = await startTestHost(ca, ['client.test', 'mcp.test']);
-    mcpResource = `${host.origin('mcp.test')}/mcp`;
-    deployment = await startTestDeployment(
+    mcp = await startMcpDeployment(
       {
-        resources: [{ uri: mcpResource, scopes: ['mcp:tools'], default_scopes: ['mcp:tools'] }],
         // The re-fetch test adds a redirect URI right after the first fetch, and one test host plays
         // many clients; the cooldown and the governor have their own tests.
         cimd: { refresh_cooldown_seconds: 0, fetches_per_second_per_host: 100 },
       },
-      { ca, testHosts: ['client.test', 'mcp.test'] },
+      ['client.test', 'mcp.test'],
     );
+    ({ host, deployment, mcpResource } = mcp);
     options = { [oauth.customFetch]: deployment.fetch };
-    await deployment.addUser(LOGIN.username, LOGIN.password);
-    // RFC 9728 metadata of the stand-in MCP server, naming Gatehouse.
-    host.json('/.well-known/oauth-protected-resource/mcp', {
-      resource: mcpResource,
-      authorization_servers: [deployment.issuer],
-      scopes_supported: ['mcp:tools'],
-    });
   });
 
-  after(async () => {
-    await deployment.close();
-    await host.close();
-  });
+  after(() => mcp.close());
 
   async function discover() {
     const issuer = new URL(deployment.issuer);
@@ -92,15 +84,14 @@ describe('Client ID Metadata Documents end to end', () => {
     const client: oauth.Client = { client_id: clientId, token_endpoint_auth_method: 'none' };
     const redirectUri = 'http://127.0.0.1:53682/callback';
     const verifier = oauth.generateRandomCodeVerifier();
-    const url = new URL(as.authorization_endpoint!);
-    url.search = new URLSearchParams({
+    const url = authorizationUrl(as.authorization_endpoint!, {
       client_id: clientId,
       redirect_uri: redirectUri,
       response_type: 'code',
       resource: mcpResource,
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
-    }).toString();
+    });
     const ua = new UserAgent(deployment.fetch);
     const consentPage = await ua.navigate(url.href, (l) => !l.startsWith(`${deployment.issuer}/`));
     assert.ok(isPage(consentPage));
@@ -131,18 +122,7 @@ describe('Client ID Metadata Documents end to end', () => {
         redirectUrl: 'http://127.0.0.1:33418/callback',
         clientMetadataUrl,
       });
-      const run = (callback?: URL) =>
-        (auth as (p: unknown, o: unknown) => Promise<string>)(provider, {
-          serverUrl: mcpResource,
-          fetchFn: deployment.fetch,
-          // v2 checks RFC 9207 iss itself when the application hands it the callback's value.
-          ...(callback === undefined
-            ? {}
-            : {
-                authorizationCode: callback.searchParams.get('code')!,
-                iss: callback.searchParams.get('iss')!,
-              }),
-        });
+      const run = (callback?: URL) => runMcpAuth(auth, provider, mcpResource, deployment.fetch, callback);
       assert.equal(await run(), 'REDIRECT');
       assert.equal(
         provider.clientInformation()?.client_id,
@@ -167,15 +147,14 @@ describe('Client ID Metadata Documents end to end', () => {
   it('fetches an unseen document once for 200 concurrent authorization requests', async () => {
     const clientId = publish('/stampede.json');
     const as = await discover();
-    const url = new URL(as.authorization_endpoint!);
-    url.search = new URLSearchParams({
+    const url = authorizationUrl(as.authorization_endpoint!, {
       client_id: clientId,
       redirect_uri: 'http://127.0.0.1:40000/callback',
       response_type: 'code',
       resource: mcpResource,
       code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
       code_challenge_method: 'S256',
-    }).toString();
+    });
     const responses = await Promise.all(
       Array.from({ length: 200 }, () => deployment.fetch(url.href, { redirect: 'manual' })),
     );
@@ -193,14 +172,13 @@ describe('Client ID Metadata Documents end to end', () => {
     const missing = `${host.origin('client.test')}/missing.json`;
     const secretive = publish('/secret.json', { token_endpoint_auth_method: 'client_secret_basic' });
     for (const clientId of [mismatched, missing, secretive, `${host.origin('client.test')}/a/../b.json`]) {
-      const url = new URL(`${deployment.issuer}/authorize`);
-      url.search = new URLSearchParams({
+      const url = authorizationUrl(`${deployment.issuer}/authorize`, {
         client_id: clientId,
         redirect_uri: 'http://127.0.0.1:40000/callback',
         response_type: 'code',
         code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
         code_challenge_method: 'S256',
-      }).toString();
+      });
       const response = await deployment.fetch(url.href, { redirect: 'manual' });
       assert.equal(response.status, 400, clientId);
       assert.equal(response.headers.get('location'), null);
@@ -211,15 +189,14 @@ describe('Client ID Metadata Documents end to end', () => {
   it('re-fetches once when a redirect_uri is not in the cached document (the client just added it)', async () => {
     const clientId = publish('/grows.json', {}, { 'cache-control': 'max-age=86400' });
     const authorizeWith = (redirectUri: string) => {
-      const url = new URL(`${deployment.issuer}/authorize`);
-      url.search = new URLSearchParams({
+      const url = authorizationUrl(`${deployment.issuer}/authorize`, {
         client_id: clientId,
         redirect_uri: redirectUri,
         response_type: 'code',
         resource: mcpResource,
         code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
         code_challenge_method: 'S256',
-      }).toString();
+      });
       return deployment.fetch(url.href, { redirect: 'manual' });
     };
     assert.equal((await authorizeWith('http://127.0.0.1:40000/callback')).status, 303);
@@ -252,15 +229,14 @@ describe('Client ID Metadata Documents end to end', () => {
     const clientAuth = oauth.PrivateKeyJwt({ key: privateKey, kid });
     const redirectUri = 'https://app.example.test/callback';
     const verifier = oauth.generateRandomCodeVerifier();
-    const url = new URL(as.authorization_endpoint!);
-    url.search = new URLSearchParams({
+    const url = authorizationUrl(as.authorization_endpoint!, {
       client_id: clientId,
       redirect_uri: redirectUri,
       response_type: 'code',
       resource: mcpResource,
       code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
-    }).toString();
+    });
     const callback = await authorizeInBrowser(new UserAgent(deployment.fetch), url, deployment.issuer, LOGIN);
     const parameters = oauth.validateAuthResponse(as, client, callback, oauth.expectNoState);
     const tokens = await oauth.processAuthorizationCodeResponse(
