@@ -2,6 +2,7 @@ export * from './cimd/client-id-url.ts';
 export * from './cimd/client-metadata-document.ts';
 export type { Finding } from './cimd/finding.ts';
 export * from './client-metadata.ts';
+export * from './dcr/registration-request.ts';
 export * from './oauth-error.ts';
 export * from './pkce.ts';
 export * from './redirect-uri.ts';
