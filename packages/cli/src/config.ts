@@ -48,6 +48,41 @@ const cimdSchema = z.strictObject({
   missing_auth_method: z.enum(['none', 'reject']).default('none'),
 });
 
+const rateLimitSchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1_000_000),
+  window_seconds: z.coerce.number().int().min(1).max(86400),
+});
+
+/** Dynamic Client Registration (RFC 7591/7592), docs/dcr.md. Mirrors RegistrationOptions. */
+const registrationSchema = z.strictObject({
+  /** Serve POST /register and advertise registration_endpoint. */
+  enabled: z.boolean().default(true),
+  /** Who may register: anyone, initial access token holders, or software statement holders. */
+  policy: z.enum(['open', 'initial_access_token', 'software_statement']).default('open'),
+  software_statement_issuers: z
+    .array(
+      z.strictObject({
+        iss: z.string().min(1),
+        jwks: z.strictObject({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }),
+      }),
+    )
+    .default([]),
+  /** Lifetime of generated client secrets; 0 = never expire. */
+  secret_lifetime_seconds: z.coerce.number().int().min(0).default(0),
+  /** Answer a public client registering the same software and metadata again with its client_id. */
+  recognise_re_registration: z.boolean().default(true),
+  rotate_registration_access_token: z.enum(['never', 'on_read', 'on_update']).default('on_update'),
+  /** Unset limits keep the defaults of docs/dcr.md. */
+  rate_limits: z
+    .strictObject({
+      per_ip: rateLimitSchema.optional(),
+      per_software: rateLimitSchema.optional(),
+      per_redirect_host: rateLimitSchema.optional(),
+      management_failures: rateLimitSchema.optional(),
+    })
+    .default({}),
+});
+
 const fetchSchema = z.strictObject({
   /** Egress proxy (HTTPS_PROXY style) for deployments that filter egress themselves (CIMD-FETCH-8). */
   proxy: z.string().url().optional(),
@@ -76,6 +111,7 @@ export const configSchema = z.strictObject({
   lifetimes: lifetimesSchema.default({}),
   cimd: cimdSchema.default(cimdSchema.parse({})),
   fetch: fetchSchema.default(fetchSchema.parse({})),
+  registration: registrationSchema.default(registrationSchema.parse({})),
 });
 
 export type GatehouseConfig = z.infer<typeof configSchema>;

@@ -13,7 +13,8 @@ export interface Listener {
  * The handler is looked up per request, so it can be built after the port is known.
  */
 export function listen(options: {
-  fetch: (request: Request) => Promise<Response>;
+  /** `info.remoteAddress` is the TCP peer, for per-source rate limits (never taken from headers). */
+  fetch: (request: Request, info: { remoteAddress?: string }) => Promise<Response>;
   host: string;
   port: number;
   /** PEM contents of the certificate chain and private key. */
@@ -23,7 +24,14 @@ export function listen(options: {
     const tls = options.tls;
     const server = serve(
       {
-        fetch: options.fetch,
+        // @hono/node-server passes its bindings as the second argument: `incoming` is Node's request.
+        fetch: (
+          request: Request,
+          env: { incoming?: { socket?: { remoteAddress?: string | undefined } } },
+        ) => {
+          const remoteAddress = env.incoming?.socket?.remoteAddress;
+          return options.fetch(request, remoteAddress === undefined ? {} : { remoteAddress });
+        },
         hostname: options.host,
         port: options.port,
         // Keep Node's own Request/Response: the library and the tests rely on standard classes.

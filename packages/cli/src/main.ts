@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { clientsCommand } from './commands/clients.ts';
 import { keysCommand } from './commands/keys.ts';
 import { lintCommand } from './commands/lint.ts';
+import { registrationTokensCommand } from './commands/registration-tokens.ts';
 import { serveCommand } from './commands/serve.ts';
 import { usersCommand } from './commands/users.ts';
 import { ConfigError, type GatehouseConfig, loadConfig } from './config.ts';
@@ -20,6 +21,12 @@ commands:
   users list
   clients add --file <client.json>  add a pre-registered client (RFC 7591 metadata)
   clients list | clients remove <client_id>
+  clients reap                      delete stale dynamic registrations now and revoke their tokens
+    [--never-used-seconds N]        ... never used and older than N seconds (default 86400)
+    [--idle-seconds N]              ... or unused for N seconds (default 7776000, 90 days)
+  registration-tokens issue         issue an initial access token for DCR; printed once
+    [--label L] [--max-uses N] [--expires-in SECONDS]
+  registration-tokens list | registration-tokens revoke <id>
   keys rotate | keys list           signing keys for access tokens
   migrate                           create or upgrade the database schema
   lint <url|file>                   check a Client ID Metadata Document against every rule
@@ -56,6 +63,11 @@ const OPTIONS = {
   'dev-host': { type: 'string', multiple: true },
   'password-stdin': { type: 'boolean' },
   file: { type: 'string' },
+  label: { type: 'string' },
+  'max-uses': { type: 'string' },
+  'expires-in': { type: 'string' },
+  'never-used-seconds': { type: 'string' },
+  'idle-seconds': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -97,7 +109,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       case 'users':
         return usersCommand(store, rest, { passwordStdin: values['password-stdin'] === true });
       case 'clients':
-        return clientsCommand(store, rest, { file: values.file });
+        return clientsCommand(store, rest, {
+          file: values.file,
+          neverUsedSeconds: values['never-used-seconds'],
+          idleSeconds: values['idle-seconds'],
+        });
+      case 'registration-tokens':
+        return registrationTokensCommand(store, rest, {
+          label: values.label,
+          maxUses: values['max-uses'],
+          expiresIn: values['expires-in'],
+        });
       case 'keys':
         return keysCommand(store, rest);
       case 'migrate':

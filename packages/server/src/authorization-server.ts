@@ -28,11 +28,19 @@ import { createKeyRing } from './keys/signing-keys.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
 import { observedFetch } from './observed-fetch.ts';
 import type { AuthorizationServerOptions } from './options.ts';
+import { clientConfigurationEndpoint } from './registration/client-configuration-endpoint.ts';
+import { registrationEndpoint } from './registration/registration-endpoint.ts';
+import { resolveRegistrationSettings } from './registration/registration-settings.ts';
+import type { RequestInfo } from './registration/request-info.ts';
 import type { AuditEvent } from './store/store.ts';
 
 export interface AuthorizationServer {
-  /** The whole server as one web-standard handler: mount it in Node http, Express, Fastify or Hono. */
-  fetch(request: Request): Promise<Response>;
+  /**
+   * The whole server as one web-standard handler: mount it in Node http, Express, Fastify or Hono.
+   * `info.remoteAddress` (the TCP peer, or the client address a trusted proxy vouches for) keys
+   * the registration rate limits; without it those limits fall back to the other keys.
+   */
+  fetch(request: Request, info?: RequestInfo): Promise<Response>;
   readonly context: ServerContext;
   /** Prometheus metrics of this server (prom-client registry). */
   readonly metrics: Registry;
@@ -93,6 +101,9 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   const fetchJwks =
     options.fetchJwks ?? (async (uri: string) => (await outboundFetch(uri, { maxBytes: 64 * 1024 })).json());
   const cimdEnabled = options.cimd?.enabled ?? true;
+  const registrationEnabled = options.registration?.enabled ?? true;
+  // Resolved up front so a bad registration configuration stops the start, not a request.
+  const registrationSettings = resolveRegistrationSettings(options.registration);
   const resolvers: ClientResolver[] = [storedClientResolver(options.store.clients)];
   if (cimdEnabled) {
     resolvers.push(createCimdResolver(options, outboundFetch, clock, (event) => ctx!.audit(event), metrics));
@@ -103,11 +114,12 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     { ...options, fetchJwks },
     keys,
     chainClientResolvers(...resolvers),
-    { cimd: cimdEnabled },
+    { cimd: cimdEnabled, registration: registrationEnabled },
     clientLogos,
   );
   const base = ctx.basePath;
-  const app = new Hono();
+  // The transport's facts travel as Hono bindings, beside the Request, never on it.
+  const app = new Hono<{ Bindings: RequestInfo }>();
 
   app.use('*', async (c, next) => {
     const started = performance.now();
@@ -151,6 +163,18 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   app.all(`${base}/revoke`, (c) => revoke(c.req.raw));
   app.all(`${base}/introspect`, (c) => introspect(c.req.raw));
 
+  if (registrationEnabled) {
+    // RFC 7591 §3 and RFC 7592 §2 (docs/dcr.md).
+    const register = registrationEndpoint(ctx, registrationSettings);
+    const configure = clientConfigurationEndpoint(ctx, registrationSettings);
+    const info = (env: RequestInfo | undefined): RequestInfo =>
+      env?.remoteAddress === undefined ? {} : { remoteAddress: env.remoteAddress };
+    app.all(`${base}/register`, (c) => register(c.req.raw, info(c.env)));
+    app.all(`${base}/register/:client_id`, (c) =>
+      configure(c.req.raw, c.req.param('client_id'), info(c.env)),
+    );
+  }
+
   app.notFound(() => jsonResponse({ error: 'not_found' }, { status: 404 }));
   app.onError((error) => {
     ctx.logger.error({ err: error }, 'unhandled error');
@@ -159,7 +183,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
 
   const context = ctx;
   return {
-    fetch: async (request) => app.fetch(request),
+    fetch: async (request, info) => app.fetch(request, info === undefined ? {} : info),
     context,
     metrics: metrics.registry,
   };

@@ -19,7 +19,7 @@ import type { AuditEvent, Store } from './store/store.ts';
 export interface ServerContext {
   issuer: string;
   /** What this server accepts beyond pre-registered clients; advertised in the metadata. */
-  features: { cimd: boolean };
+  features: ServerFeatures;
   /** The issuer's path ('' for an origin issuer); every endpoint lives below it. */
   basePath: string;
   endpoints: {
@@ -28,6 +28,8 @@ export interface ServerContext {
     revocation: string;
     introspection: string;
     jwks: string;
+    /** RFC 7591 registration endpoint; RFC 7592 client configuration URIs are below it. */
+    registration: string;
   };
   store: Store;
   keys: KeyRing;
@@ -48,6 +50,12 @@ export interface ServerContext {
   serviceName: string;
   secureCookies: boolean;
   audit(event: Omit<AuditEvent, 'at'>): Promise<void>;
+}
+
+export interface ServerFeatures {
+  cimd: boolean;
+  /** Dynamic Client Registration (RFC 7591/7592) is served and advertised. */
+  registration: boolean;
 }
 
 export interface ResourceCatalog {
@@ -101,7 +109,7 @@ export function buildContext(
   options: AuthorizationServerOptions,
   keys: KeyRing,
   clients: ClientResolver,
-  features: { cimd: boolean } = { cimd: false },
+  features: ServerFeatures = { cimd: false, registration: false },
   clientLogos?: ClientLogoCache,
 ): ServerContext {
   const url = checkIssuer(options.issuer);
@@ -122,6 +130,7 @@ export function buildContext(
       revocation: at('/revoke'),
       introspection: at('/introspect'),
       jwks: at('/jwks'),
+      registration: at('/register'),
     },
     store,
     keys,

@@ -12,7 +12,12 @@ export {
   type AuthorizationServerOptions,
   defaultLifetimes,
   type Lifetimes,
+  type RateLimitOptions,
+  type RegistrationOptions,
+  type RegistrationRateLimits,
   type ResourceOptions,
+  type SoftwareStatementIssuer,
 } from './options.ts';
+export * from './registration/reaper.ts';
 export * from './store/index.ts';
 export { hashPassword, verifyPassword } from './users/password.ts';

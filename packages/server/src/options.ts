@@ -72,6 +72,54 @@ export interface AuthorizationServerOptions {
   outboundFetch?: SafeFetch;
   /** Client ID Metadata Documents (https client_ids). On by default. */
   cimd?: CimdOptions;
+  /** Dynamic Client Registration (RFC 7591) and its management (RFC 7592). See docs/dcr.md. */
+  registration?: RegistrationOptions;
+}
+
+/** A rate limit: a burst of `limit`, refilled evenly over `windowSeconds` (rate-limit/rate-limiter.ts). */
+export interface RateLimitOptions {
+  limit: number;
+  windowSeconds: number;
+}
+
+export interface RegistrationOptions {
+  /** Serve `POST {issuer}/register` and advertise it as `registration_endpoint`. Default true. */
+  enabled?: boolean;
+  /**
+   * Who may register (DCR-EP-3): anyone (`open`, the default), holders of an initial access token
+   * issued by the operator, or clients presenting a software statement from a configured issuer.
+   */
+  policy?: 'open' | 'initial_access_token' | 'software_statement';
+  /** Trusted software statement issuers (DCR-MD-11) and their public keys (asymmetric only). */
+  softwareStatementIssuers?: readonly SoftwareStatementIssuer[];
+  /** Lifetime of generated client secrets; 0 means they never expire. Default 0. */
+  secretLifetimeSeconds?: number;
+  /**
+   * Recognise a public client registering again with the same software_id and metadata, and answer
+   * with its existing client_id instead of a new record (docs/dcr.md). Default true.
+   */
+  recogniseReRegistration?: boolean;
+  /** When the RFC 7592 registration access token is replaced (DCR-MG-4, DCR-MG-8). Default `on_update`. */
+  rotateRegistrationAccessToken?: 'never' | 'on_read' | 'on_update';
+  rateLimits?: RegistrationRateLimits;
+}
+
+export interface SoftwareStatementIssuer {
+  /** The statement's `iss`, compared exactly. */
+  iss: string;
+  jwks: { keys: readonly Record<string, unknown>[] };
+}
+
+/** Registration and management rate limits (DCR-EP-3 MAY, DCR-MG-8 SHOULD); defaults in docs/dcr.md. */
+export interface RegistrationRateLimits {
+  /** Registrations per remote address. Default 20 per 600 s. */
+  perIp?: RateLimitOptions;
+  /** Registrations per software_id. Default 300 per 3600 s. */
+  perSoftware?: RateLimitOptions;
+  /** Registrations per https redirect host. Default 60 per 600 s. */
+  perRedirectHost?: RateLimitOptions;
+  /** Failed RFC 7592 management attempts, per client_id and per remote address. Default 10 per 600 s. */
+  managementFailures?: RateLimitOptions;
 }
 
 export interface CimdOptions {

@@ -1,15 +1,46 @@
 import { readFileSync } from 'node:fs';
 import { isOAuthError } from '@gatehouse/core';
-import { prepareStaticClient, type Store } from '@gatehouse/server';
+import { defaultReaperPolicy, prepareStaticClient, reapRegistrations, type Store } from '@gatehouse/server';
 import { UsageError } from '../usage-error.ts';
+import { positiveInteger } from './registration-tokens.ts';
 
-/** `gatehouse clients add --file <client.json>`, `clients list`, `clients remove <client_id>`. */
+/**
+ * `gatehouse clients add --file <client.json>`, `clients list`, `clients remove <client_id>`,
+ * `clients reap [--never-used-seconds N] [--idle-seconds N]`.
+ */
 export async function clientsCommand(
   store: Store,
   args: readonly string[],
-  flags: { file?: string | undefined },
+  flags: {
+    file?: string | undefined;
+    neverUsedSeconds?: string | undefined;
+    idleSeconds?: string | undefined;
+  },
 ): Promise<void> {
   const [action, clientId] = args;
+  if (action === 'reap' && clientId === undefined) {
+    // The same pass `serve` runs periodically (registration-hygiene.ts), on demand.
+    const reaped = await reapRegistrations(
+      {
+        store,
+        clock: Date.now,
+        audit: (event) =>
+          store.audit.append({ at: Date.now(), ...event, detail: { ...event.detail, by: 'cli' } }),
+      },
+      {
+        neverUsedSeconds:
+          flags.neverUsedSeconds === undefined
+            ? defaultReaperPolicy.neverUsedSeconds
+            : positiveInteger('--never-used-seconds', flags.neverUsedSeconds),
+        idleSeconds:
+          flags.idleSeconds === undefined
+            ? defaultReaperPolicy.idleSeconds
+            : positiveInteger('--idle-seconds', flags.idleSeconds),
+      },
+    );
+    process.stdout.write(`reaped ${reaped} stale registration${reaped === 1 ? '' : 's'}\n`);
+    return;
+  }
   if (action === 'list') {
     for (const client of await store.clients.list()) {
       const m = client.metadata;
@@ -36,7 +67,8 @@ export async function clientsCommand(
   }
   if (action !== 'add' || flags.file === undefined) {
     throw new UsageError(
-      'usage: gatehouse clients add --file <client.json> | clients list | clients remove <client_id>',
+      'usage: gatehouse clients add --file <client.json> | clients list | clients remove <client_id>' +
+        ' | clients reap [--never-used-seconds N] [--idle-seconds N]',
     );
   }
   let input: unknown;

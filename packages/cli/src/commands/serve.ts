@@ -4,6 +4,8 @@ import {
   createAuthorizationServer,
   createLogger,
   type Lifetimes,
+  type RegistrationOptions,
+  type RegistrationRateLimits,
   type Store,
 } from '@gatehouse/server';
 import type { Logger } from 'pino';
@@ -11,6 +13,7 @@ import { type GatehouseConfig, resolveIssuer } from '../config.ts';
 import { type Listener, listen } from '../http-listener.ts';
 import { openStore } from '../open-store.ts';
 import { outboundFetchFromConfig } from '../outbound-fetch.ts';
+import { startRegistrationHygiene } from '../registration-hygiene.ts';
 
 export interface RunningGatehouse {
   issuer: string;
@@ -44,7 +47,7 @@ export async function startGatehouse(
         config.tls === undefined
           ? undefined
           : { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
-      fetch: (request) => server!.fetch(request),
+      fetch: (request, info) => server!.fetch(request, info),
     });
   } catch (error) {
     await store.close();
@@ -76,6 +79,7 @@ export async function startGatehouse(
       allowQuery: config.cimd.allow_query,
       missingAuthMethod: config.cimd.missing_auth_method,
     },
+    registration: registrationOptions(config.registration),
   });
   // First start: make the signing key now, not on the first token request.
   await server.context.keys.signing();
@@ -85,6 +89,8 @@ export async function startGatehouse(
       .catch((error: unknown) => logger.warn({ err: error }, 'purge of expired rows failed'));
   }, 60_000);
   purge.unref();
+  // DCR-SEC-7: registrations never used, or idle for long, are reaped with their grants and tokens.
+  const stopRegistrationHygiene = startRegistrationHygiene(store, logger);
   for (const warning of outbound.warnings) logger.warn(warning);
   return {
     issuer,
@@ -94,6 +100,7 @@ export async function startGatehouse(
     server,
     async stop() {
       clearInterval(purge);
+      stopRegistrationHygiene();
       await listener.close();
       await store.close();
     },
@@ -131,6 +138,32 @@ export async function serveCommand(config: GatehouseConfig): Promise<void> {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** The snake_case `registration` section → RegistrationOptions (docs/dcr.md). */
+function registrationOptions(section: GatehouseConfig['registration']): RegistrationOptions {
+  const limit = (value: { limit: number; window_seconds: number } | undefined) =>
+    value === undefined ? undefined : { limit: value.limit, windowSeconds: value.window_seconds };
+  const rateLimits = Object.fromEntries(
+    Object.entries({
+      perIp: limit(section.rate_limits.per_ip),
+      perSoftware: limit(section.rate_limits.per_software),
+      perRedirectHost: limit(section.rate_limits.per_redirect_host),
+      managementFailures: limit(section.rate_limits.management_failures),
+    }).filter(([, value]) => value !== undefined),
+  ) as RegistrationRateLimits;
+  return {
+    enabled: section.enabled,
+    policy: section.policy,
+    softwareStatementIssuers: section.software_statement_issuers.map((issuer) => ({
+      iss: issuer.iss,
+      jwks: issuer.jwks,
+    })),
+    secretLifetimeSeconds: section.secret_lifetime_seconds,
+    recogniseReRegistration: section.recognise_re_registration,
+    rotateRegistrationAccessToken: section.rotate_registration_access_token,
+    rateLimits,
+  };
 }
 
 /** `access_token_seconds` → `accessTokenSeconds`, leaving out unset values. */

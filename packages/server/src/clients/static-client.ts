@@ -99,8 +99,8 @@ function invalidKeys(reason: string, description: string): OAuthError {
   return new OAuthError('invalid_client_metadata', { reason, description });
 }
 
-/** The key rules for private_key_jwt clients, and no stray keys on others. */
-function checkKeyMetadata(
+/** The key rules for private_key_jwt clients, and no stray keys on others (also used by DCR registration). */
+export function checkKeyMetadata(
   metadata: Pick<ClientMetadata, 'token_endpoint_auth_method' | 'jwks' | 'jwks_uri'> & {
     // zod's output type for an optional member; the key itself is absent when not given.
     token_endpoint_auth_signing_alg?: string | undefined;

@@ -41,6 +41,8 @@ export function authorizationServerMetadata(ctx: ServerContext): Record<string, 
     authorization_response_iss_parameter_supported: true,
     // CIMD §6 (CIMD-ASM-1, MCP-5): https client_ids are fetched as Client ID Metadata Documents.
     ...(ctx.features.cimd ? { client_id_metadata_document_supported: true } : {}),
+    // RFC 8414 §2 / RFC 7591 §3: MCP clients fall back to DCR only when this is published (MCP-5).
+    ...(ctx.features.registration ? { registration_endpoint: ctx.endpoints.registration } : {}),
     // RFC 9068 access tokens are ES256 JWTs.
     access_token_signing_alg_values_supported: ['ES256'],
   };

@@ -2,6 +2,7 @@ import { OAuthError, readRepeatedParameter, requireParameter, verifyCodeVerifier
 import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
 import type { ClientRecord, TokenFamilyRecord } from '../store/store.ts';
+import { recordClientUse } from '../tokens/client-use.ts';
 import {
   issuesRefreshTokens,
   mintRefreshToken,
@@ -89,6 +90,7 @@ export async function authorizationCodeGrant(
       resources: granted.resources,
     },
   });
+  await recordClientUse(ctx, client, now);
   return tokenResponse(ctx, family, granted, refresh?.value);
 }
 

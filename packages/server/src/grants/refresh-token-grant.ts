@@ -3,6 +3,7 @@ import { currentClientKeyThumbprints } from '../clients/private-key-jwt.ts';
 import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
 import type { TokenFamilyRecord } from '../store/store.ts';
+import { recordClientUse } from '../tokens/client-use.ts';
 import { mintRefreshToken, type TokenResponse, tokenResponse } from '../tokens/token-response.ts';
 import type { TokenRequest } from './token-request.ts';
 import { narrowGrant } from './token-request-resources.ts';
@@ -62,6 +63,7 @@ export async function refreshTokenGrant(ctx: ServerContext, request: TokenReques
       in_grace: result.outcome === 'rotated_in_grace',
     },
   });
+  await recordClientUse(ctx, client, now);
   return tokenResponse(ctx, family, granted, next.value);
 }
 

@@ -130,10 +130,38 @@ export async function createTestServer(overrides: Partial<AuthorizationServerOpt
     };
   }
 
+  /** RFC 7591 registration: POSTs `body` as JSON to /register (a string is sent as is). */
+  function register(
+    body: unknown,
+    headers: Record<string, string> = {},
+    info: { remoteAddress?: string } = { remoteAddress: '192.0.2.1' },
+  ) {
+    return server.fetch(
+      new Request(`${ISSUER}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+      info,
+    );
+  }
+
+  /** RFC 7592: a call to a registration_client_uri with a registration access token. */
+  function manage(uri: string, method: string, token: string | undefined, body?: unknown) {
+    const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return server.fetch(
+      new Request(uri, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
+      { remoteAddress: '192.0.2.1' },
+    );
+  }
+
   return {
     server,
     store,
     send,
+    register,
+    manage,
     authorizationUrl,
     authorize,
     token,

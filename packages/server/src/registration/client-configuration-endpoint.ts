@@ -1,0 +1,257 @@
+import { OAuthError } from '@gatehouse/core';
+import type { ServerContext } from '../context.ts';
+import { digest, randomToken, safeEqual } from '../crypto/digest.ts';
+import { handleOAuthJson } from '../endpoints/token-endpoint.ts';
+import { noteOutcome } from '../http/request-outcome.ts';
+import { jsonResponse } from '../http/responses.ts';
+import type { ClientRecord } from '../store/store.ts';
+import { bearerToken, invalidToken, missingToken } from './bearer-token.ts';
+import { clientInformation, prepareMetadata, usesSecret } from './client-information.ts';
+import { chargeRateLimits, rateLimited } from './rate-limit-refusal.ts';
+import { readRegistrationBody } from './registration-body.ts';
+import { secretFields } from './registration-endpoint.ts';
+import type { RegistrationSettings } from './registration-settings.ts';
+import type { RequestInfo } from './request-info.ts';
+
+/**
+ * The client configuration endpoint, RFC 7592 §2, at `{issuer}/register/{client_id}` (the
+ * registration_client_uri the server hands out; DCR-MG-2). Every call carries the registration
+ * access token as a bearer token (DCR-MG-3), matched by digest, in constant time, against the
+ * client named in the URL. An unknown client and a wrong token get the same 401 (DCR-MG-5), so
+ * the endpoint cannot be used to probe which client_ids exist. Failed attempts are rate-limited
+ * per client_id and per source address (DCR-MG-8).
+ */
+const ALLOW = 'GET, PUT, DELETE';
+/** RFC 7592 §2.2: members an update MUST NOT carry. */
+const FORBIDDEN_IN_UPDATE = [
+  'registration_access_token',
+  'registration_client_uri',
+  'client_secret_expires_at',
+  'client_id_issued_at',
+] as const;
+/** Compared against when there is no client, so both failures take the same path. */
+const NO_CLIENT_DIGEST = digest('gatehouse: no such client');
+/** How many penalised keys are remembered; keys are attacker-chosen, so the map is bounded. */
+const MAX_PENALTIES = 10_000;
+
+export function clientConfigurationEndpoint(ctx: ServerContext, settings: RegistrationSettings) {
+  // A key whose failures exhausted its budget is refused outright until the wait is over, even with
+  // a correct token: otherwise 429s would only rename the 401s of a guessing attack.
+  const penalties = new Map<string, number>();
+  return async (request: Request, clientId: string, info: RequestInfo = {}): Promise<Response> => {
+    if (request.method !== 'GET' && request.method !== 'PUT' && request.method !== 'DELETE') {
+      // DCR-MG-3, DCR-MG-7: unsupported methods get 405 with Allow.
+      return jsonResponse(
+        { error: 'invalid_request', error_description: `method not allowed; use ${ALLOW}` },
+        { status: 405, headers: { allow: ALLOW } },
+      );
+    }
+    return handleOAuthJson(
+      request,
+      async () => {
+        const now = ctx.clock();
+        const keys = [
+          `client:${clientId}`,
+          ...(info.remoteAddress === undefined ? [] : [`ip:${info.remoteAddress}`]),
+        ];
+        for (const key of keys) {
+          const until = penalties.get(key);
+          if (until !== undefined && until > now)
+            throw rateLimited(Math.ceil((until - now) / 1000), 'failed attempts');
+        }
+        let client: ClientRecord;
+        let token: string;
+        try {
+          ({ client, token } = await authenticate(ctx, request, clientId));
+        } catch (error) {
+          try {
+            chargeRateLimits(
+              keys.map((key) => ({ limiter: settings.limits.managementFailures, key })),
+              now,
+              'failed attempts',
+            );
+          } catch (limited) {
+            const retry = Number((limited as OAuthError).headers['retry-after'] ?? '1');
+            if (penalties.size >= MAX_PENALTIES) penalties.delete(penalties.keys().next().value ?? '');
+            for (const key of keys) penalties.set(key, now + retry * 1000);
+            throw limited;
+          }
+          throw error;
+        }
+        noteOutcome(request, { clientId });
+        if (request.method === 'GET') return read(ctx, settings, client, token, now);
+        if (request.method === 'PUT') return update(ctx, settings, request, client, token, now);
+        return remove(ctx, client, now);
+      },
+      ctx,
+    );
+  };
+}
+
+async function authenticate(
+  ctx: ServerContext,
+  request: Request,
+  clientId: string,
+): Promise<{ client: ClientRecord; token: string }> {
+  const token = bearerToken(request);
+  if (token === undefined) throw missingToken('a registration access token is required');
+  const client = await ctx.store.clients.get(clientId);
+  const expected =
+    client?.kind === 'dcr' && client.registration !== undefined
+      ? client.registration.accessTokenDigest
+      : NO_CLIENT_DIGEST;
+  // DCR-MG-2 MUST: the token must belong to the client in the URL; DCR-MG-5: unknown → 401 alike.
+  if (!safeEqual(digest(token), expected) || client === undefined || expected === NO_CLIENT_DIGEST) {
+    throw invalidToken('registration_access_token_invalid', 'the registration access token is not valid');
+  }
+  return { client, token };
+}
+
+/** DCR-MG-4: 200 with the full client information; optionally a new registration access token. */
+async function read(
+  ctx: ServerContext,
+  settings: RegistrationSettings,
+  client: ClientRecord,
+  token: string,
+  now: number,
+): Promise<Response> {
+  let current = client;
+  let registrationAccessToken = token;
+  if (settings.rotateRegistrationAccessToken === 'on_read') {
+    ({ record: current, token: registrationAccessToken } = rotated(client, now));
+    await ctx.store.clients.put(current);
+  }
+  return jsonResponse(clientInformation(ctx, current, { registrationAccessToken }));
+}
+
+/**
+ * DCR-MG-6: the body is the complete new metadata. Values replace, never merge: an omitted member
+ * is deleted (or takes its RFC 7591 default again). client_id stays; the client never picks its
+ * secret.
+ */
+async function update(
+  ctx: ServerContext,
+  settings: RegistrationSettings,
+  request: Request,
+  client: ClientRecord,
+  token: string,
+  now: number,
+): Promise<Response> {
+  forbidSharedRecord(client, 'updated');
+  const body = await readRegistrationBody(request);
+  for (const member of FORBIDDEN_IN_UPDATE) {
+    if (Object.hasOwn(body, member)) {
+      throw metadataError('update_forbidden_member', `${member} must not be sent in an update`);
+    }
+  }
+  const { client_id: sentId, client_secret: sentSecret, ...members } = body;
+  if (sentId !== client.clientId) {
+    throw metadataError('client_id_mismatch', 'client_id is required and must be the current client_id');
+  }
+  if (
+    sentSecret !== undefined &&
+    (typeof sentSecret !== 'string' ||
+      client.secretDigest === undefined ||
+      !safeEqual(digest(sentSecret), client.secretDigest))
+  ) {
+    throw metadataError('client_secret_mismatch', 'client_secret must be the current client secret');
+  }
+  const { metadata, softwareStatement } = await prepareMetadata(
+    members,
+    settings,
+    now,
+    client.registration?.softwareStatement,
+  );
+  // A switch to a secret-based method issues a secret; a switch away drops it.
+  let clientSecret: string | undefined;
+  let secret: { secretDigest?: string; secretExpiresAt?: number } = {};
+  if (usesSecret(metadata)) {
+    if (client.secretDigest === undefined) {
+      clientSecret = randomToken();
+      secret = secretFields(clientSecret, settings, now);
+    } else {
+      secret = {
+        secretDigest: client.secretDigest,
+        ...(client.secretExpiresAt === undefined ? {} : { secretExpiresAt: client.secretExpiresAt }),
+      };
+    }
+  }
+  const { secretDigest: _oldDigest, secretExpiresAt: _oldExpiry, ...kept } = client;
+  let record: ClientRecord = {
+    ...kept,
+    ...secret,
+    metadata: { client_id: client.clientId, ...metadata },
+    updatedAt: now,
+    registration: {
+      ...client.registration!,
+      ...(softwareStatement === undefined ? {} : { softwareStatement: softwareStatement.statement }),
+    },
+  };
+  let registrationAccessToken = token;
+  if (settings.rotateRegistrationAccessToken === 'on_update') {
+    ({ record, token: registrationAccessToken } = rotated(record, now));
+  }
+  await ctx.store.clients.put(record);
+  await ctx.audit({
+    type: 'client.updated',
+    clientId: client.clientId,
+    detail: { auth_method: metadata.token_endpoint_auth_method, redirect_uris: metadata.redirect_uris },
+  });
+  return jsonResponse(
+    clientInformation(ctx, record, {
+      registrationAccessToken,
+      ...(clientSecret === undefined ? {} : { clientSecret }),
+    }),
+  );
+}
+
+/**
+ * DCR-MG-7: 204; the client_id, secret and registration access token stop working, and every grant
+ * and token family of the client is revoked at once. The record goes first, so no token can be
+ * minted for the client between the revocation and the deletion.
+ */
+async function remove(ctx: ServerContext, client: ClientRecord, now: number): Promise<Response> {
+  forbidSharedRecord(client, 'deleted');
+  await ctx.store.clients.delete(client.clientId);
+  const grants = await ctx.store.grants.listByClient(client.clientId);
+  for (const grant of grants) {
+    if (grant.revokedAt === undefined) await ctx.store.grants.revoke(grant.id, 'client_deleted', now);
+  }
+  const families = await ctx.store.tokenFamilies.revokeByClient(client.clientId, 'client_deleted', now);
+  await ctx.audit({
+    type: 'client.deleted',
+    clientId: client.clientId,
+    detail: { grants_revoked: grants.length, token_families_revoked: families },
+  });
+  return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
+}
+
+/**
+ * A recognised (shared) registration may be used by several installations of one software, each
+ * holding the client_id; whoever registered last holds the token. Letting that holder rewrite or
+ * delete the record would let any requester hijack or cut off the others: DCR-MG-5's 403.
+ */
+function forbidSharedRecord(client: ClientRecord, what: string): void {
+  if (client.registration?.fingerprint === undefined) return;
+  throw new OAuthError('invalid_client_metadata', {
+    status: 403,
+    reason: 'shared_registration',
+    description: `this registration is shared by re-registering installations and cannot be ${what}`,
+  });
+}
+
+function rotated(record: ClientRecord, now: number): { record: ClientRecord; token: string } {
+  const token = randomToken();
+  return {
+    token,
+    record: {
+      ...record,
+      updatedAt: now,
+      registration: { ...record.registration!, accessTokenDigest: digest(token) },
+    },
+  };
+}
+
+function metadataError(reason: string, description: string): OAuthError {
+  return new OAuthError('invalid_client_metadata', { reason, description });
+}

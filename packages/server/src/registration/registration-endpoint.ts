@@ -1,0 +1,228 @@
+import { isOAuthError, type RegistrationMetadata } from '@gatehouse/core';
+import type { ServerContext } from '../context.ts';
+import { digest, randomToken } from '../crypto/digest.ts';
+import { handleOAuthJson } from '../endpoints/token-endpoint.ts';
+import { noteOutcome } from '../http/request-outcome.ts';
+import { jsonResponse, methodNotAllowed } from '../http/responses.ts';
+import type { ClientRecord, ClientRegistration } from '../store/store.ts';
+import { bearerToken, invalidToken, missingToken } from './bearer-token.ts';
+import {
+  clientInformation,
+  prepareMetadata,
+  registrationFingerprint,
+  usesSecret,
+} from './client-information.ts';
+import { chargeRateLimits } from './rate-limit-refusal.ts';
+import { readRegistrationBody } from './registration-body.ts';
+import type { RegistrationSettings } from './registration-settings.ts';
+import type { RequestInfo } from './request-info.ts';
+
+/**
+ * The client registration endpoint, RFC 7591 §3: `POST {issuer}/register` with a JSON object of
+ * client metadata → 201 and the client information (DCR-EP-7, DCR-EP-8), or 400 with an
+ * RFC 7591 §3.2.2 error (DCR-ERR-1/2). The whole request (policy credential, statement, JSON) is
+ * decided before anything is written (DCR-SEC-4). Policies, limits and the re-registration rule
+ * are described in docs/dcr.md.
+ */
+export function registrationEndpoint(ctx: ServerContext, settings: RegistrationSettings) {
+  return async (request: Request, info: RequestInfo = {}): Promise<Response> => {
+    if (request.method !== 'POST') return methodNotAllowed('POST');
+    return handleOAuthJson(
+      request,
+      async () => {
+        try {
+          return await register(ctx, settings, request, info);
+        } catch (error) {
+          // Every refusal is audited, except rate-limit refusals: under a flood those would turn
+          // the audit log into the storage the limiter protects (they are logged instead).
+          if (isOAuthError(error) && error.status !== 429) {
+            await ctx.audit({
+              type: 'client.registration_refused',
+              reason: error.reason,
+              detail: { error: error.error, ...remote(info) },
+            });
+          } else if (isOAuthError(error)) {
+            ctx.logger.warn({ reason: error.reason, ...remote(info) }, 'registration rate limited');
+          }
+          throw error;
+        }
+      },
+      ctx,
+    );
+  };
+}
+
+async function register(
+  ctx: ServerContext,
+  settings: RegistrationSettings,
+  request: Request,
+  info: RequestInfo,
+): Promise<Response> {
+  const now = ctx.clock();
+  // DCR-EP-3 MAY rate-limit: the source address first, before the body is even read. Without an
+  // address (an embedder that does not pass one) this key is skipped rather than shared by all.
+  if (info.remoteAddress !== undefined) {
+    chargeRateLimits(
+      [{ limiter: settings.limits.perIp, key: `ip:${info.remoteAddress}` }],
+      now,
+      'registrations',
+    );
+  }
+  // DCR-EP-3 / DCR-ERR-3: the initial access token is a bearer token; its absence is a 401 now,
+  // its validity is decided (and a use counted) only once the rest of the request is acceptable.
+  let initialAccessToken: string | undefined;
+  if (settings.policy === 'initial_access_token') {
+    initialAccessToken = bearerToken(request);
+    if (initialAccessToken === undefined) throw missingToken('an initial access token is required');
+  }
+  const body = await readRegistrationBody(request);
+  const { metadata, softwareStatement } = await prepareMetadata(body, settings, now);
+
+  // Keyed by more than the source (issue #4): the software and every https redirect host. Loopback
+  // and private-use redirects are shared by all native clients and say nothing about the sender.
+  const charges = [];
+  if (metadata.software_id !== undefined) {
+    charges.push({ limiter: settings.limits.perSoftware, key: `software:${metadata.software_id}` });
+  }
+  for (const host of redirectHosts(metadata)) {
+    charges.push({ limiter: settings.limits.perRedirectHost, key: `redirect-host:${host}` });
+  }
+  chargeRateLimits(charges, now, 'registrations');
+
+  let initialAccessTokenId: string | undefined;
+  if (initialAccessToken !== undefined) {
+    // Atomic: under concurrency at most maxUses registrations pass (store contract).
+    const used = await ctx.store.initialAccessTokens.use(digest(initialAccessToken), now);
+    if (used === undefined)
+      throw invalidToken('initial_access_token_invalid', 'the initial access token is not valid');
+    initialAccessTokenId = used.id;
+  }
+
+  const fingerprint = recognisable(settings, metadata)
+    ? registrationFingerprint(metadata, {
+        ...(softwareStatement === undefined ? {} : { statementIssuer: softwareStatement.iss }),
+        ...(initialAccessTokenId === undefined ? {} : { initialAccessTokenId }),
+      })
+    : undefined;
+  if (fingerprint !== undefined) {
+    const recognised = await reRegister(ctx, fingerprint, now);
+    if (recognised !== undefined) {
+      noteOutcome(request, { clientId: recognised.record.clientId });
+      return registered(ctx, recognised.record, { registrationAccessToken: recognised.token });
+    }
+  }
+
+  const clientId = newClientId();
+  const registrationAccessToken = randomToken();
+  const clientSecret = usesSecret(metadata) ? randomToken() : undefined;
+  const registration: ClientRegistration = {
+    accessTokenDigest: digest(registrationAccessToken),
+    ...(softwareStatement === undefined ? {} : { softwareStatement: softwareStatement.statement }),
+    ...(fingerprint === undefined ? {} : { fingerprint }),
+    ...(initialAccessTokenId === undefined ? {} : { initialAccessTokenId }),
+  };
+  const record: ClientRecord = {
+    clientId,
+    kind: 'dcr',
+    metadata: { client_id: clientId, ...metadata },
+    ...(clientSecret === undefined ? {} : secretFields(clientSecret, settings, now)),
+    createdAt: now,
+    updatedAt: now,
+    registration,
+  };
+  await ctx.store.clients.put(record);
+  noteOutcome(request, { clientId });
+  await ctx.audit({
+    type: 'client.registered',
+    clientId,
+    detail: {
+      policy: settings.policy,
+      auth_method: metadata.token_endpoint_auth_method,
+      redirect_uris: metadata.redirect_uris,
+      ...(metadata.software_id === undefined ? {} : { software_id: metadata.software_id }),
+      ...(softwareStatement === undefined ? {} : { software_statement_iss: softwareStatement.iss }),
+      ...(initialAccessTokenId === undefined ? {} : { initial_access_token: initialAccessTokenId }),
+      ...remote(info),
+    },
+  });
+  return registered(ctx, record, {
+    registrationAccessToken,
+    ...(clientSecret === undefined ? {} : { clientSecret }),
+  });
+}
+
+/**
+ * Re-registration recognition (docs/dcr.md): only public clients (`none`: no secret to hand to a
+ * second requester) that name their software. Confidential clients always get a new record, since
+ * a secret must never be shared between instances (DCR-SEC-6).
+ */
+function recognisable(settings: RegistrationSettings, metadata: RegistrationMetadata): boolean {
+  return (
+    settings.recogniseReRegistration &&
+    metadata.software_id !== undefined &&
+    metadata.token_endpoint_auth_method === 'none'
+  );
+}
+
+/**
+ * The same client_id with a NEW registration access token, which replaces the old one: whoever
+ * registered last manages the record. That requester could have registered a twin anyway; the
+ * record is a shared one, which management protects by refusing PUT and DELETE (403) on it.
+ */
+async function reRegister(
+  ctx: ServerContext,
+  fingerprint: string,
+  now: number,
+): Promise<{ record: ClientRecord; token: string } | undefined> {
+  const existing = await ctx.store.clients.findByFingerprint(fingerprint);
+  if (existing === undefined || existing.kind !== 'dcr' || existing.registration === undefined)
+    return undefined;
+  const token = randomToken();
+  const record: ClientRecord = {
+    ...existing,
+    updatedAt: now,
+    registration: { ...existing.registration, accessTokenDigest: digest(token) },
+  };
+  await ctx.store.clients.put(record);
+  await ctx.audit({ type: 'client.re_registration_recognised', clientId: record.clientId });
+  return { record, token };
+}
+
+function registered(
+  ctx: ServerContext,
+  record: ClientRecord,
+  secrets: { registrationAccessToken: string; clientSecret?: string },
+): Response {
+  // DCR-EP-7 MUST: 201 Created; no-store because it carries credentials (jsonResponse).
+  return jsonResponse(clientInformation(ctx, record, secrets), { status: 201 });
+}
+
+/**
+ * client_ids are random base64url strings with a fixed prefix: never `https://`, `http://` or any
+ * `scheme:`, so they can never be mistaken for a CIMD URL (CIMD-CO-1, AT-2).
+ */
+function newClientId(): string {
+  return `dcr_${randomToken(18)}`;
+}
+
+export function secretFields(
+  secret: string,
+  settings: RegistrationSettings,
+  now: number,
+): { secretDigest: string; secretExpiresAt?: number } {
+  return settings.secretLifetimeSeconds === 0
+    ? { secretDigest: digest(secret) }
+    : { secretDigest: digest(secret), secretExpiresAt: now + settings.secretLifetimeSeconds * 1000 };
+}
+
+function redirectHosts(metadata: RegistrationMetadata): string[] {
+  const hosts = new Set<string>();
+  for (const uri of metadata.redirect_uris) {
+    if (uri.startsWith('https://')) hosts.add(new URL(uri).hostname);
+  }
+  return [...hosts];
+}
+
+function remote(info: RequestInfo): { remote_address?: string } {
+  return info.remoteAddress === undefined ? {} : { remote_address: info.remoteAddress };
+}

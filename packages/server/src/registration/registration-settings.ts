@@ -1,0 +1,78 @@
+import type { RateLimitOptions, RegistrationOptions, SoftwareStatementIssuer } from '../options.ts';
+import { createRateLimiter, type RateLimiter } from '../rate-limit/rate-limiter.ts';
+
+/**
+ * The registration options (options.ts) resolved once at start-up, with their defaults, and the
+ * rate limiters they describe. Misconfiguration fails the start, never a request: a
+ * software_statement policy without trusted issuers, or an issuer key that is symmetric or private.
+ */
+export interface RegistrationSettings {
+  policy: 'open' | 'initial_access_token' | 'software_statement';
+  /** Trusted statement issuers by exact `iss`. */
+  issuers: ReadonlyMap<string, SoftwareStatementIssuer>;
+  secretLifetimeSeconds: number;
+  recogniseReRegistration: boolean;
+  rotateRegistrationAccessToken: 'never' | 'on_read' | 'on_update';
+  limits: {
+    perIp: RateLimiter;
+    perSoftware: RateLimiter;
+    perRedirectHost: RateLimiter;
+    /** Keyed `client:<id>` and `ip:<address>`; only failed attempts are counted. */
+    managementFailures: RateLimiter;
+  };
+}
+
+/** Defaults: generous for real clients (one registration per connect), tight for floods. */
+export const DEFAULT_REGISTRATION_RATE_LIMITS = {
+  perIp: { limit: 20, windowSeconds: 600 },
+  // software_id is shared by every installation of a product (DCR-MD-9), so this one is wide.
+  perSoftware: { limit: 300, windowSeconds: 3600 },
+  perRedirectHost: { limit: 60, windowSeconds: 600 },
+  managementFailures: { limit: 10, windowSeconds: 600 },
+} as const satisfies Record<string, RateLimitOptions>;
+
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+
+export function resolveRegistrationSettings(options: RegistrationOptions = {}): RegistrationSettings {
+  const policy = options.policy ?? 'open';
+  const issuers = new Map<string, SoftwareStatementIssuer>();
+  for (const issuer of options.softwareStatementIssuers ?? []) {
+    if (issuer.iss === '') throw new Error('a software statement issuer needs a non-empty iss');
+    if (issuers.has(issuer.iss))
+      throw new Error(`software statement issuer ${issuer.iss} is configured twice`);
+    if (issuer.jwks.keys.length === 0) throw new Error(`software statement issuer ${issuer.iss} has no keys`);
+    for (const key of issuer.jwks.keys) {
+      // Asymmetric public keys only: an HMAC key would have to be shared with the statement's holder.
+      if (key.kty !== 'EC' && key.kty !== 'RSA' && key.kty !== 'OKP') {
+        throw new Error(`software statement issuer ${issuer.iss}: keys must be EC, RSA or OKP public keys`);
+      }
+      if (PRIVATE_JWK_MEMBERS.some((member) => member in key)) {
+        throw new Error(`software statement issuer ${issuer.iss}: a key carries private key material`);
+      }
+    }
+    issuers.set(issuer.iss, issuer);
+  }
+  if (policy === 'software_statement' && issuers.size === 0) {
+    throw new Error(
+      'registration policy software_statement needs at least one softwareStatementIssuers entry',
+    );
+  }
+  const secretLifetimeSeconds = options.secretLifetimeSeconds ?? 0;
+  if (!Number.isFinite(secretLifetimeSeconds) || secretLifetimeSeconds < 0) {
+    throw new Error('registration secretLifetimeSeconds must be 0 (never expires) or positive');
+  }
+  const limits = { ...DEFAULT_REGISTRATION_RATE_LIMITS, ...options.rateLimits };
+  return {
+    policy,
+    issuers,
+    secretLifetimeSeconds,
+    recogniseReRegistration: options.recogniseReRegistration ?? true,
+    rotateRegistrationAccessToken: options.rotateRegistrationAccessToken ?? 'on_update',
+    limits: {
+      perIp: createRateLimiter(limits.perIp),
+      perSoftware: createRateLimiter(limits.perSoftware),
+      perRedirectHost: createRateLimiter(limits.perRedirectHost),
+      managementFailures: createRateLimiter(limits.managementFailures),
+    },
+  };
+}

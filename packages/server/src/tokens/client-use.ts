@@ -1,0 +1,57 @@
+import type { ServerContext } from '../context.ts';
+import type { ClientRecord } from '../store/store.ts';
+
+/**
+ * How often a DCR client's `lastUsedAt` is written. The reaper (../registration/reaper.ts) works in
+ * days, so an hour of resolution loses nothing, and the token hot path writes at most once an hour
+ * per client instead of once per token.
+ */
+export const CLIENT_USE_RESOLUTION_MS = 60 * 60 * 1000;
+
+/**
+ * Remembered touches are dropped once older than the resolution (they no longer suppress a write),
+ * so the map holds only the DCR clients active in the last hour; the cap is a backstop against a
+ * burst of many distinct clients within that hour. Forgetting an entry only costs one extra write.
+ */
+const MAX_REMEMBERED = 10_000;
+
+/** Last touch per client, per store: several servers in one process may use different stores. */
+const lastTouches = new WeakMap<object, Map<string, number>>();
+
+/**
+ * Records that a DCR client obtained tokens (ClientRecord.lastUsedAt), so the reaper keeps it.
+ * Called by every grant that issues tokens. Static and CIMD clients are never reaped and are skipped.
+ */
+export async function recordClientUse(
+  ctx: Pick<ServerContext, 'store' | 'logger'>,
+  client: ClientRecord,
+  now: number,
+): Promise<void> {
+  if (client.kind !== 'dcr') return;
+  // The record the resolver loaded already says whether a write is due: this covers the first use
+  // after a restart and the other instances sharing the store.
+  if (client.lastUsedAt !== undefined && now - client.lastUsedAt < CLIENT_USE_RESOLUTION_MS) return;
+
+  let touches = lastTouches.get(ctx.store);
+  if (touches === undefined) {
+    touches = new Map();
+    lastTouches.set(ctx.store, touches);
+  }
+  const last = touches.get(client.clientId);
+  if (last !== undefined && now - last < CLIENT_USE_RESOLUTION_MS && now >= last) return;
+
+  try {
+    await ctx.store.clients.touch(client.clientId, now);
+  } catch (error) {
+    // Bookkeeping must not fail a token request that has already succeeded; the next token retries.
+    ctx.logger.warn({ err: error, client_id: client.clientId }, 'could not record client use');
+    return;
+  }
+  // Re-inserted so that Map order is touch order: the oldest entries are at the front.
+  touches.delete(client.clientId);
+  touches.set(client.clientId, now);
+  for (const [clientId, at] of touches) {
+    if (touches.size <= MAX_REMEMBERED && now - at < CLIENT_USE_RESOLUTION_MS) break;
+    touches.delete(clientId);
+  }
+}

@@ -1,0 +1,181 @@
+/** RFC 7592 client configuration endpoint (DCR-MG-1…8). */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { APP_REDIRECT, createTestServer, ISSUER } from './support/test-server.ts';
+
+type Json = Record<string, unknown>;
+const publicClient = {
+  redirect_uris: [APP_REDIRECT],
+  token_endpoint_auth_method: 'none',
+  grant_types: ['authorization_code', 'refresh_token'],
+  client_name: 'Managed client',
+  logo_uri: 'https://app.example.test/logo.png',
+};
+
+async function registered(overrides: Parameters<typeof createTestServer>[0] = {}, body: Json = publicClient) {
+  const t = await createTestServer(overrides);
+  const info = (await (await t.register(body)).json()) as Json;
+  return {
+    t,
+    info,
+    uri: info.registration_client_uri as string,
+    token: info.registration_access_token as string,
+    clientId: info.client_id as string,
+  };
+}
+
+async function errorOf(response: Response): Promise<string> {
+  return ((await response.json()) as { error: string }).error;
+}
+
+describe('client configuration endpoint (RFC 7592)', () => {
+  it('GET returns the full client information, the same shape as registration (DCR-MG-4)', async () => {
+    const { t, info, uri, token } = await registered();
+    const response = await t.manage(uri, 'GET', token);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+    assert.deepEqual(await response.json(), info);
+  });
+
+  it('GET rotates the registration access token when configured on_read', async () => {
+    const { t, uri, token } = await registered({
+      registration: { rotateRegistrationAccessToken: 'on_read' },
+    });
+    const read = (await (await t.manage(uri, 'GET', token)).json()) as Json;
+    assert.notEqual(read.registration_access_token, token);
+    assert.equal((await t.manage(uri, 'GET', token)).status, 401);
+    assert.equal((await t.manage(uri, 'GET', read.registration_access_token as string)).status, 200);
+  });
+
+  it('refuses missing, wrong and other clients’ tokens, and unknown clients, alike with 401 (DCR-MG-2/3/5)', async () => {
+    const { t, uri, token } = await registered();
+    const other = (await (await t.register({ ...publicClient, client_name: 'Other' })).json()) as Json;
+    const missing = await t.manage(uri, 'GET', undefined);
+    assert.equal(missing.status, 401);
+    assert.match(missing.headers.get('www-authenticate') ?? '', /^Bearer/);
+    const answers = await Promise.all([
+      t.manage(uri, 'GET', 'wrong-token'),
+      t.manage(uri, 'GET', other.registration_access_token as string),
+      t.manage(`${ISSUER}/register/dcr_unknown`, 'GET', token),
+      t.manage(`${ISSUER}/register/public-app`, 'GET', token),
+    ]);
+    const shapes = await Promise.all(
+      answers.map(async (r) => [r.status, r.headers.get('www-authenticate'), await r.text()].join('|')),
+    );
+    assert.equal(new Set(shapes).size, 1, shapes.join('\n'));
+    assert.equal(answers[0]?.status, 401);
+  });
+
+  it('answers unsupported methods with 405 and Allow (DCR-MG-3)', async () => {
+    const { t, uri, token } = await registered();
+    const response = await t.manage(uri, 'POST', token, {});
+    assert.equal(response.status, 405);
+    assert.equal(response.headers.get('allow'), 'GET, PUT, DELETE');
+  });
+
+  it('PUT replaces, never merges: omitted fields are deleted (DCR-MG-6)', async () => {
+    const { t, uri, token, clientId } = await registered();
+    const response = await t.manage(uri, 'PUT', token, {
+      client_id: clientId,
+      redirect_uris: ['http://127.0.0.1/callback'],
+      token_endpoint_auth_method: 'none',
+      client_name: 'Renamed',
+    });
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as Json;
+    assert.equal(body.client_id, clientId);
+    assert.equal(body.client_name, 'Renamed');
+    assert.deepEqual(body.redirect_uris, ['http://127.0.0.1/callback']);
+    assert.equal('logo_uri' in body, false);
+    // grant_types was omitted: back to the RFC 7591 default, not the old value.
+    assert.deepEqual(body.grant_types, ['authorization_code']);
+    const stored = await t.store.clients.get(clientId);
+    assert.equal(stored?.metadata.logo_uri, undefined);
+    // Rotated on update by default; the old token is dead.
+    assert.notEqual(body.registration_access_token, token);
+    assert.equal((await t.manage(uri, 'GET', token)).status, 401);
+    assert.equal((await t.store.audit.list({ type: 'client.updated' })).length, 1);
+  });
+
+  it('PUT refuses forbidden members, a different or missing client_id, and a wrong secret', async () => {
+    const { t, uri, token, clientId, info } = await registered({}, { redirect_uris: [APP_REDIRECT] });
+    const base = { client_id: clientId, redirect_uris: [APP_REDIRECT] };
+    for (const extra of [
+      { registration_access_token: token },
+      { registration_client_uri: uri },
+      { client_secret_expires_at: 0 },
+      { client_id_issued_at: 1 },
+      { client_id: 'dcr_other' },
+      { client_id: undefined },
+      { client_secret: 'not-the-secret' },
+    ]) {
+      const response = await t.manage(uri, 'PUT', token, { ...base, ...extra });
+      assert.equal(response.status, 400, JSON.stringify(extra));
+      assert.equal(await errorOf(response), 'invalid_client_metadata');
+    }
+    const ok = await t.manage(uri, 'PUT', token, {
+      ...base,
+      client_secret: info.client_secret,
+      client_name: 'Same secret',
+    });
+    assert.equal(ok.status, 200);
+    const body = (await ok.json()) as Json;
+    // The secret is unchanged and, being kept only as a digest, not repeated.
+    assert.equal('client_secret' in body, false);
+    assert.equal(body.client_secret_expires_at, 0);
+  });
+
+  it('PUT validates like registration (invalid_redirect_uri)', async () => {
+    const { t, uri, token, clientId } = await registered();
+    const response = await t.manage(uri, 'PUT', token, {
+      client_id: clientId,
+      redirect_uris: ['http://evil.example/cb'],
+    });
+    assert.equal(response.status, 400);
+    assert.equal(await errorOf(response), 'invalid_redirect_uri');
+  });
+
+  it('DELETE answers 204, removes the client and revokes every grant and token (DCR-MG-7)', async () => {
+    const { t, uri, token, clientId } = await registered();
+    const tokens = await t.tokensFor({ client_id: clientId });
+    assert.ok(tokens.refresh_token);
+    const response = await t.manage(uri, 'DELETE', token);
+    assert.equal(response.status, 204);
+    assert.equal(await t.store.clients.get(clientId), undefined);
+    for (const grant of await t.store.grants.listByClient(clientId))
+      assert.notEqual(grant.revokedAt, undefined);
+    for (const family of await t.store.tokenFamilies.listByClient(clientId))
+      assert.notEqual(family.revokedAt, undefined);
+    const refresh = await t.token({
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token!,
+      client_id: clientId,
+    });
+    assert.equal(refresh.status >= 400, true);
+    // DCR-MG-8: later calls with the old token get 401.
+    assert.equal((await t.manage(uri, 'GET', token)).status, 401);
+    assert.equal((await t.store.audit.list({ type: 'client.deleted' })).length, 1);
+  });
+
+  it('refuses to update or delete a shared (recognised) registration with 403', async () => {
+    const native = { ...publicClient, software_id: 'shared-app' };
+    const { t, uri, token, clientId } = await registered({}, native);
+    assert.equal((await t.manage(uri, 'PUT', token, { client_id: clientId, ...native })).status, 403);
+    assert.equal((await t.manage(uri, 'DELETE', token)).status, 403);
+    assert.equal((await t.manage(uri, 'GET', token)).status, 200);
+  });
+
+  it('rate-limits failed attempts per client_id, even for the right token afterwards (DCR-MG-8)', async () => {
+    const { t, uri, token } = await registered({
+      registration: { rateLimits: { managementFailures: { limit: 3, windowSeconds: 60 } } },
+    });
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await t.manage(uri, 'GET', `guess-${i}`)).status);
+    assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+    const blocked = await t.manage(uri, 'GET', token);
+    assert.equal(blocked.status, 429);
+    assert.ok(Number(blocked.headers.get('retry-after')) >= 1);
+    t.advance(60_000);
+    assert.equal((await t.manage(uri, 'GET', token)).status, 200);
+  });
+});

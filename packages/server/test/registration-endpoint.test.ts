@@ -1,0 +1,393 @@
+/** RFC 7591 registration endpoint (DCR-EP-*, DCR-ERR-*, DCR-MD-*, DCR-SEC-1), policies and limits. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { digest } from '../src/crypto/digest.ts';
+import { APP_REDIRECT, createTestServer, ISSUER } from './support/test-server.ts';
+
+type Json = Record<string, unknown>;
+const publicClient = {
+  redirect_uris: [APP_REDIRECT],
+  token_endpoint_auth_method: 'none',
+  grant_types: ['authorization_code', 'refresh_token'],
+  client_name: 'Test client',
+};
+
+async function errorOf(response: Response): Promise<string> {
+  return ((await response.json()) as { error: string }).error;
+}
+
+describe('registration endpoint (RFC 7591 §3)', () => {
+  it('is advertised in the metadata (RFC 8414, MCP-5) and can be switched off', async () => {
+    const t = await createTestServer();
+    const metadata = (await (
+      await t.send(`${ISSUER}/.well-known/oauth-authorization-server`)
+    ).json()) as Json;
+    assert.equal(metadata.registration_endpoint, `${ISSUER}/register`);
+    const off = await createTestServer({ registration: { enabled: false } });
+    const offMetadata = (await (
+      await off.send(`${ISSUER}/.well-known/oauth-authorization-server`)
+    ).json()) as Json;
+    assert.equal('registration_endpoint' in offMetadata, false);
+    assert.equal((await off.register(publicClient)).status, 404);
+  });
+
+  it('answers 201 with every registered and provisioned field (DCR-EP-7/8, DCR-MG-1)', async () => {
+    const t = await createTestServer();
+    const response = await t.register({ redirect_uris: [APP_REDIRECT], unknown_member: 1 });
+    assert.equal(response.status, 201);
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+    const body = (await response.json()) as Json;
+    const clientId = body.client_id as string;
+    assert.match(clientId, /^dcr_[A-Za-z0-9_-]+$/);
+    assert.doesNotMatch(clientId, /^[a-z][a-z0-9+.-]*:/i);
+    assert.equal(body.client_id_issued_at, Math.floor(t.now() / 1000));
+    // DCR-MD-2..4 defaults, returned.
+    assert.equal(body.token_endpoint_auth_method, 'client_secret_basic');
+    assert.deepEqual(body.grant_types, ['authorization_code']);
+    assert.deepEqual(body.response_types, ['code']);
+    assert.equal(typeof body.client_secret, 'string');
+    assert.ok((body.client_secret as string).length >= 43);
+    assert.equal(body.client_secret_expires_at, 0);
+    assert.equal(typeof body.registration_access_token, 'string');
+    assert.equal(body.registration_client_uri, `${ISSUER}/register/${clientId}`);
+    assert.equal('unknown_member' in body, false);
+    const record = await t.store.clients.get(clientId);
+    assert.equal(record?.kind, 'dcr');
+    assert.equal(record?.secretDigest, digest(body.client_secret as string));
+    assert.equal(record?.registration?.accessTokenDigest, digest(body.registration_access_token as string));
+    assert.equal(JSON.stringify(record).includes(body.client_secret as string), false);
+    const audit = await t.store.audit.list({ type: 'client.registered' });
+    assert.equal(audit[0]?.clientId, clientId);
+  });
+
+  it('issues secrets with the configured expiry, and none for public clients', async () => {
+    const t = await createTestServer({ registration: { secretLifetimeSeconds: 3600 } });
+    const confidential = (await (await t.register({ redirect_uris: [APP_REDIRECT] })).json()) as Json;
+    assert.equal(confidential.client_secret_expires_at, Math.floor(t.now() / 1000) + 3600);
+    const pub = (await (await t.register(publicClient)).json()) as Json;
+    assert.equal('client_secret' in pub, false);
+    assert.equal('client_secret_expires_at' in pub, false);
+  });
+
+  it('a registered confidential client authenticates at the token endpoint with its secret', async () => {
+    const t = await createTestServer();
+    const body = (await (
+      await t.register({ redirect_uris: [APP_REDIRECT], token_endpoint_auth_method: 'client_secret_post' })
+    ).json()) as Json;
+    const response = await t.token({
+      grant_type: 'authorization_code',
+      code: 'nope',
+      redirect_uri: APP_REDIRECT,
+      client_id: body.client_id as string,
+      client_secret: body.client_secret as string,
+    });
+    // Authenticated: the failure is about the code, not the client.
+    assert.equal(await errorOf(response), 'invalid_grant');
+  });
+
+  const refusals: Array<[string, Json, string]> = [
+    ['http redirect (DCR-SEC-1)', { redirect_uris: ['http://app.example/cb'] }, 'invalid_redirect_uri'],
+    ['no redirect', { token_endpoint_auth_method: 'none' }, 'invalid_redirect_uri'],
+    [
+      'jwks and jwks_uri (DCR-MD-8)',
+      {
+        ...publicClient,
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks_uri: 'https://a.example/jwks',
+        jwks: { keys: [] },
+      },
+      'invalid_client_metadata',
+    ],
+    [
+      'private_key_jwt without keys',
+      { ...publicClient, token_endpoint_auth_method: 'private_key_jwt' },
+      'invalid_client_metadata',
+    ],
+    [
+      'private key material',
+      {
+        ...publicClient,
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'c' }] },
+      },
+      'invalid_client_metadata',
+    ],
+    [
+      'inconsistent grant/response (DCR-MD-5)',
+      { ...publicClient, response_types: [] },
+      'invalid_client_metadata',
+    ],
+    [
+      'unsupported grant',
+      { ...publicClient, grant_types: ['authorization_code', 'password'] },
+      'invalid_client_metadata',
+    ],
+  ];
+  for (const [name, body, code] of refusals) {
+    it(`refuses ${name} with ${code}`, async () => {
+      const t = await createTestServer();
+      const response = await t.register(body);
+      assert.equal(response.status, 400);
+      assert.equal(await errorOf(response), code);
+      assert.equal((await t.store.audit.list({ type: 'client.registration_refused' })).length, 1);
+    });
+  }
+
+  it('never answers garbage with a 500 (DCR-EP-1)', async () => {
+    const t = await createTestServer();
+    for (const body of [
+      '',
+      'not json',
+      '[]',
+      'null',
+      '"x"',
+      '{"redirect_uris":',
+      '{"redirect_uris":[1,2]}',
+      '{"__proto__":{"x":1}}',
+    ]) {
+      const response = await t.register(body);
+      assert.equal(response.status, 400, body);
+      assert.match(await errorOf(response), /^invalid_(client_metadata|redirect_uri)$/);
+    }
+    const wrongType = await t.register(JSON.stringify(publicClient), {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    assert.equal(wrongType.status, 400);
+    assert.equal(await errorOf(wrongType), 'invalid_client_metadata');
+    const huge = await t.register({ ...publicClient, client_name: 'x'.repeat(70 * 1024) });
+    assert.equal(huge.status, 413);
+    const get = await t.send(`${ISSUER}/register`);
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get('allow'), 'POST');
+  });
+
+  it('accepts native clients with loopback and private-use redirects (MCP-7)', async () => {
+    const t = await createTestServer();
+    const response = await t.register({
+      ...publicClient,
+      application_type: 'native',
+      redirect_uris: ['http://127.0.0.1/callback', 'com.example.app:/oauth'],
+    });
+    assert.equal(response.status, 201);
+    assert.equal(((await response.json()) as Json).application_type, 'native');
+  });
+});
+
+describe('initial access token policy (DCR-EP-3, DCR-ERR-3)', () => {
+  async function withToken(maxUses?: number) {
+    const t = await createTestServer({ registration: { policy: 'initial_access_token' } });
+    await t.store.initialAccessTokens.create({
+      id: 'iat-1',
+      digest: digest('the-initial-access-token'),
+      createdAt: t.now(),
+      uses: 0,
+      ...(maxUses === undefined ? {} : { maxUses }),
+    });
+    return t;
+  }
+
+  it('refuses a missing or wrong token with 401 invalid_token and a Bearer challenge', async () => {
+    const t = await withToken();
+    const missing = await t.register(publicClient);
+    assert.equal(missing.status, 401);
+    assert.equal(await errorOf(missing), 'invalid_token');
+    assert.match(missing.headers.get('www-authenticate') ?? '', /^Bearer/);
+    const wrong = await t.register(publicClient, { authorization: 'Bearer wrong' });
+    assert.equal(wrong.status, 401);
+    assert.match(wrong.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
+    const ok = await t.register(publicClient, { authorization: 'Bearer the-initial-access-token' });
+    assert.equal(ok.status, 201);
+    const record = await t.store.clients.get(((await ok.json()) as Json).client_id as string);
+    assert.equal(record?.registration?.initialAccessTokenId, 'iat-1');
+  });
+
+  it('counts uses atomically: concurrent registrations never exceed maxUses', async () => {
+    const t = await withToken(3);
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        t.register(
+          { ...publicClient, client_name: `c${i}` },
+          { authorization: 'Bearer the-initial-access-token' },
+          {
+            remoteAddress: `192.0.2.${i + 10}`,
+          },
+        ),
+      ),
+    );
+    assert.equal(responses.filter((r) => r.status === 201).length, 3);
+    assert.equal(responses.filter((r) => r.status === 401).length, 7);
+  });
+
+  it('does not spend a use on an invalid body', async () => {
+    const t = await withToken(1);
+    const bad = await t.register(
+      { redirect_uris: ['http://x.example/cb'] },
+      { authorization: 'Bearer the-initial-access-token' },
+    );
+    assert.equal(bad.status, 400);
+    const good = await t.register(publicClient, { authorization: 'Bearer the-initial-access-token' });
+    assert.equal(good.status, 201);
+  });
+});
+
+describe('software statements (DCR-MD-11, DCR-EP-10)', async () => {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const other = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), alg: 'ES256' };
+  const issuers = [{ iss: 'https://publisher.example', jwks: { keys: [jwk] } }];
+  const sign = (claims: Json, key = privateKey, iss = 'https://publisher.example') =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'ES256' }).setIssuer(iss).setIssuedAt().sign(key);
+
+  it('its claims take precedence, are returned top-level, and the statement is echoed unchanged', async () => {
+    const t = await createTestServer({
+      registration: { policy: 'software_statement', softwareStatementIssuers: issuers },
+    });
+    const statement = await sign({
+      software_id: 'stmt-app',
+      client_name: 'From statement',
+      redirect_uris: [APP_REDIRECT],
+    });
+    const response = await t.register({
+      software_statement: statement,
+      client_name: 'From JSON',
+      redirect_uris: ['https://evil.example/cb'],
+      token_endpoint_auth_method: 'none',
+    });
+    assert.equal(response.status, 201);
+    const body = (await response.json()) as Json;
+    assert.equal(body.client_name, 'From statement');
+    assert.deepEqual(body.redirect_uris, [APP_REDIRECT]);
+    assert.equal(body.software_id, 'stmt-app');
+    assert.equal(body.software_statement, statement);
+  });
+
+  it('refuses a missing, malformed or badly signed statement with invalid_software_statement', async () => {
+    const t = await createTestServer({
+      registration: { policy: 'software_statement', softwareStatementIssuers: issuers },
+    });
+    for (const software_statement of [
+      undefined,
+      'not.a.jwt',
+      await sign({ redirect_uris: [APP_REDIRECT] }, other.privateKey),
+    ]) {
+      const response = await t.register({
+        ...publicClient,
+        ...(software_statement === undefined ? {} : { software_statement }),
+      });
+      assert.equal(response.status, 400);
+      assert.equal(await errorOf(response), 'invalid_software_statement');
+    }
+    const expired = await new SignJWT({ redirect_uris: [APP_REDIRECT] })
+      .setProtectedHeader({ alg: 'ES256' })
+      .setIssuer('https://publisher.example')
+      .setExpirationTime(Math.floor(t.now() / 1000) - 3600)
+      .sign(privateKey);
+    assert.equal(
+      await errorOf(await t.register({ ...publicClient, software_statement: expired })),
+      'invalid_software_statement',
+    );
+  });
+
+  it('refuses a valid statement from an untrusted issuer with unapproved_software_statement', async () => {
+    const t = await createTestServer({
+      registration: { policy: 'software_statement', softwareStatementIssuers: issuers },
+    });
+    const statement = await sign(
+      { redirect_uris: [APP_REDIRECT] },
+      other.privateKey,
+      'https://stranger.example',
+    );
+    const response = await t.register({ ...publicClient, software_statement: statement });
+    assert.equal(response.status, 400);
+    assert.equal(await errorOf(response), 'unapproved_software_statement');
+  });
+
+  it('refuses to start with a software_statement policy and no issuers', async () => {
+    await assert.rejects(
+      createTestServer({ registration: { policy: 'software_statement' } }),
+      /softwareStatementIssuers/,
+    );
+  });
+});
+
+describe('re-registration recognition (issue #4)', () => {
+  const native = {
+    ...publicClient,
+    software_id: 'desktop-app',
+    redirect_uris: ['http://127.0.0.1/callback'],
+  };
+
+  it('answers the same public software with the same client_id and a new token; storage does not grow', async () => {
+    const t = await createTestServer();
+    const first = (await (await t.register(native)).json()) as Json;
+    const second = (await (await t.register(native)).json()) as Json;
+    assert.equal(second.client_id, first.client_id);
+    assert.notEqual(second.registration_access_token, first.registration_access_token);
+    assert.equal((await t.store.clients.list()).filter((c) => c.kind === 'dcr').length, 1);
+    // The old token is rotated away.
+    const old = await t.manage(
+      first.registration_client_uri as string,
+      'GET',
+      first.registration_access_token as string,
+    );
+    assert.equal(old.status, 401);
+    assert.equal((await t.store.audit.list({ type: 'client.re_registration_recognised' })).length, 1);
+  });
+
+  it('never recognises confidential clients, other metadata, or when switched off', async () => {
+    const t = await createTestServer();
+    const a = (await (
+      await t.register({ ...native, token_endpoint_auth_method: 'client_secret_basic' })
+    ).json()) as Json;
+    const b = (await (
+      await t.register({ ...native, token_endpoint_auth_method: 'client_secret_basic' })
+    ).json()) as Json;
+    assert.notEqual(a.client_id, b.client_id);
+    const c = (await (await t.register(native)).json()) as Json;
+    const d = (await (await t.register({ ...native, client_name: 'Other' })).json()) as Json;
+    assert.notEqual(c.client_id, d.client_id);
+    const off = await createTestServer({ registration: { recogniseReRegistration: false } });
+    const e = (await (await off.register(native)).json()) as Json;
+    const f = (await (await off.register(native)).json()) as Json;
+    assert.notEqual(e.client_id, f.client_id);
+  });
+});
+
+describe('registration rate limits', () => {
+  it('refuses with 429, Retry-After and a JSON error, per IP', async () => {
+    const t = await createTestServer({
+      registration: { rateLimits: { perIp: { limit: 2, windowSeconds: 60 } } },
+    });
+    assert.equal((await t.register(publicClient)).status, 201);
+    assert.equal((await t.register(publicClient)).status, 201);
+    const limited = await t.register(publicClient);
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+    assert.equal(await errorOf(limited), 'temporarily_unavailable');
+    assert.equal((await t.register(publicClient, {}, { remoteAddress: '198.51.100.7' })).status, 201);
+    t.advance(60_000);
+    assert.equal((await t.register(publicClient)).status, 201);
+  });
+
+  it('keys by software_id and redirect host, whatever the source address', async () => {
+    const t = await createTestServer({
+      registration: {
+        rateLimits: {
+          perSoftware: { limit: 1, windowSeconds: 60 },
+          perRedirectHost: { limit: 2, windowSeconds: 60 },
+        },
+        recogniseReRegistration: false,
+      },
+    });
+    const ip = (n: number) => ({ remoteAddress: `203.0.113.${n}` });
+    assert.equal((await t.register({ ...publicClient, software_id: 's1' }, {}, ip(1))).status, 201);
+    assert.equal((await t.register({ ...publicClient, software_id: 's1' }, {}, ip(2))).status, 429);
+    // The redirect host app.example.test has now been charged twice (the 429 counted too).
+    assert.equal((await t.register(publicClient, {}, ip(3))).status, 429);
+    assert.equal(
+      (await t.register({ ...publicClient, redirect_uris: ['http://127.0.0.1/cb'] }, {}, ip(4))).status,
+      201,
+    );
+  });
+});
