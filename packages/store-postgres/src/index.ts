@@ -1,0 +1,8 @@
+/**
+ * @gatehouse/store-postgres: the PostgreSQL implementation of Gatehouse's Store, for several
+ * instances behind one issuer. It passes the same contract suite as the memory and SQLite stores
+ * (packages/server/test/store-contract.ts), against a real PostgreSQL.
+ */
+export { type MigrateOptions, migratePostgres, postgresMigrations } from './migrations.ts';
+export { createPostgresPool, openPostgresStore, type PostgresStoreOptions } from './postgres-store.ts';
+export { withTransaction } from './transaction.ts';
