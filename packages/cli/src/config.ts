@@ -102,7 +102,23 @@ export const configSchema = z.strictObject({
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Data directory (SQLite database); created on first start. */
   data: z.string().min(1).default('.gatehouse'),
-  store: z.enum(['sqlite', 'memory']).default('sqlite'),
+  store: z.enum(['sqlite', 'memory', 'postgres']).default('sqlite'),
+  /** PostgreSQL, for several instances behind one issuer (`store: postgres`). */
+  postgres: z
+    .strictObject({
+      /** postgresql://user:password@host:5432/database (or GATEHOUSE_POSTGRES__URL). */
+      url: z.string().min(1).optional(),
+      pool_size: z.coerce.number().int().min(1).max(200).default(10),
+      /** true for TLS with the system CAs; omit to follow the URL's sslmode. */
+      ssl: z.boolean().optional(),
+      /** A schema of its own (lowercase letters, digits, _); default: the role's search_path. */
+      schema: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]*$/)
+        .optional(),
+      connect_timeout_ms: z.coerce.number().int().min(100).max(60_000).default(5000),
+    })
+    .default({ pool_size: 10, connect_timeout_ms: 5000 }),
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   service_name: z.string().min(1).max(64).default('Gatehouse'),

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import type { Store } from '@gatehouse/server';
 import { clientsCommand } from './commands/clients.ts';
 import { keysCommand } from './commands/keys.ts';
 import { lintCommand } from './commands/lint.ts';
@@ -162,11 +163,8 @@ function configFlags(
   return flags;
 }
 
-async function withStore(
-  config: GatehouseConfig,
-  run: (store: ReturnType<typeof openStore>) => Promise<void>,
-): Promise<void> {
-  const store = openStore(config);
+async function withStore(config: GatehouseConfig, run: (store: Store) => Promise<void>): Promise<void> {
+  const store = await openStore(config);
   try {
     await run(store);
   } finally {

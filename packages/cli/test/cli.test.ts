@@ -3,50 +3,13 @@
  * README's quick start (serve, users add, clients add, the quick start client) through to a token.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPage, UserAgent } from '../../../test/support/user-agent.ts';
-
-const ROOT = new URL('../../../', import.meta.url).pathname;
-const CLI = join(ROOT, 'packages/cli/src/main.ts');
-
-function run(args: string[], options: { env?: Record<string, string>; input?: string } = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...options.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
-}
-
-/** Starts a long-running process and resolves once its output matches `ready`. */
-function start(command: string[], ready: RegExp, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...command], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-  });
-  let output = '';
-  const matched = new Promise<RegExpMatchArray>((resolve, reject) => {
-    const check = (chunk: Buffer) => {
-      output += chunk;
-      const match = ready.exec(output);
-      if (match) resolve(match);
-    };
-    child.stdout!.on('data', check);
-    child.stderr!.on('data', check);
-    child.on('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
-  });
-  return { child, matched, output: () => output };
-}
+import { CLI, run, start } from './support/cli-process.ts';
 
 describe('gatehouse CLI', () => {
   let data: string;

@@ -3,7 +3,6 @@
  * as real processes against a fresh SQLite data directory, as an operator would.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,25 +10,9 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { type ClientRecord, createMemoryStore, digest, openSqliteStore } from '@gatehouse/server';
 import { startRegistrationHygiene } from '../src/registration-hygiene.ts';
+import { run } from './support/cli-process.ts';
 
-const ROOT = new URL('../../../', import.meta.url).pathname;
-const CLI = join(ROOT, 'packages/cli/src/main.ts');
 const DAY = 24 * 60 * 60 * 1000;
-
-function run(args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
-}
 
 function registration(clientId: string, createdAt: number): ClientRecord {
   return {

@@ -88,3 +88,14 @@ describe('access tokens (RFC 9068) and the JWKS', async () => {
     );
   });
 });
+
+describe('the first signing key', () => {
+  it('is one key even when several instances start on a new store at the same moment', async () => {
+    const { createMemoryStore } = await import('../src/store/memory/memory-store.ts');
+    const { ensureSigningKey } = await import('../src/keys/signing-keys.ts');
+    const store = createMemoryStore();
+    const chosen = await Promise.all(Array.from({ length: 8 }, () => ensureSigningKey(store.signingKeys, 0)));
+    assert.equal(new Set(chosen.map((key) => key.kid)).size, 1);
+    assert.equal((await store.signingKeys.list()).length, 1);
+  });
+});

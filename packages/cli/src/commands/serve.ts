@@ -36,7 +36,7 @@ export async function startGatehouse(
   const logger = options.logger ?? createLogger({ level: config.log_level });
   // Built before anything opens, so a refused development switch stops the start cleanly.
   const outbound = outboundFetchFromConfig(config);
-  const store = openStore(config);
+  const store = await openStore(config);
   let server: AuthorizationServer | undefined;
   let listener: Listener;
   try {

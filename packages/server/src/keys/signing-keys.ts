@@ -9,12 +9,13 @@ import type { SigningKeyRecord, SigningKeyStore } from '../store/store.ts';
  * and most resource servers expect).
  */
 export const SIGNING_ALG = 'ES256';
+/** kid of a store's first signing key (see ensureSigningKey). */
+const FIRST_KEY_ID = 'gatehouse-1';
 /** Retired keys stay in the JWKS this long: far longer than any access token lives. */
 const RETIRED_KEY_PUBLISHED_MS = 24 * 3600 * 1000;
 
-export async function generateSigningKey(now: number): Promise<SigningKeyRecord> {
+export async function generateSigningKey(now: number, kid: string = randomUUID()): Promise<SigningKeyRecord> {
   const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
-  const kid = randomUUID();
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALG, use: 'sig' };
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: SIGNING_ALG };
   return { kid, alg: SIGNING_ALG, privateJwk, publicJwk, createdAt: now };
@@ -22,11 +23,13 @@ export async function generateSigningKey(now: number): Promise<SigningKeyRecord>
 
 /** The current signing key, creating the first one if the store has none (first start). */
 export async function ensureSigningKey(store: SigningKeyStore, now: number): Promise<SigningKeyRecord> {
-  const active = currentKey(await store.list());
+  const keys = await store.list();
+  const active = currentKey(keys);
   if (active !== undefined) return active;
-  const key = await generateSigningKey(now);
+  // The very first key has a fixed kid, so when several instances start on a new store at once,
+  // exactly one `add` succeeds (the store refuses a duplicate kid) and the others adopt its key.
+  const key = await generateSigningKey(now, keys.length === 0 ? FIRST_KEY_ID : undefined);
   await store.add(key);
-  // Another instance may have added one at the same moment: the newest wins for everybody.
   return currentKey(await store.list()) ?? key;
 }
 
