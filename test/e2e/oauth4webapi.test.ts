@@ -84,6 +84,18 @@ describe('oauth4webapi against Gatehouse over TLS', () => {
     return { parameters, codeVerifier, ua };
   }
 
+  /** A refresh with oauth4webapi: the new tokens, or the OAuth error it raised. */
+  async function refresh(client: oauth.Client, auth: oauth.ClientAuth, refreshToken: string) {
+    return oauth.processRefreshTokenResponse(
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, options),
+    );
+  }
+
+  const invalidGrant = (error: unknown) =>
+    error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant';
+
   it('discovers the server with the RFC 8414 document', () => {
     assert.equal(as.issuer, deployment.issuer);
     assert.deepEqual(as.code_challenge_methods_supported, ['S256']);
@@ -116,11 +128,7 @@ describe('oauth4webapi against Gatehouse over TLS', () => {
     assert.equal(claims.scope, 'mcp:tools');
 
     // Refresh rotates the refresh token.
-    const refreshed = await oauth.processRefreshTokenResponse(
-      as,
-      client,
-      await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token, options),
-    );
+    const refreshed = await refresh(client, auth, tokens.refresh_token);
     assert.ok(refreshed.refresh_token);
     assert.notEqual(refreshed.refresh_token, tokens.refresh_token);
 
@@ -139,14 +147,7 @@ describe('oauth4webapi against Gatehouse over TLS', () => {
     );
     assert.equal((await introspect(refreshed.access_token)).active, false);
     assert.equal((await introspect(refreshed.refresh_token!)).active, false);
-    await assert.rejects(
-      oauth.processRefreshTokenResponse(
-        as,
-        client,
-        await oauth.refreshTokenGrantRequest(as, client, auth, refreshed.refresh_token!, options),
-      ),
-      (error: unknown) => error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant',
-    );
+    await assert.rejects(refresh(client, auth, refreshed.refresh_token!), invalidGrant);
   });
 
   it('detects refresh token reuse and revokes the whole family', async () => {
@@ -165,29 +166,11 @@ describe('oauth4webapi against Gatehouse over TLS', () => {
         options,
       ),
     );
-    const next = await oauth.processRefreshTokenResponse(
-      as,
-      client,
-      await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token!, options),
-    );
+    const next = await refresh(client, auth, tokens.refresh_token!);
     // Replaying the first refresh token (grace window 0 here) is theft: the family is revoked...
-    await assert.rejects(
-      oauth.processRefreshTokenResponse(
-        as,
-        client,
-        await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token!, options),
-      ),
-      (error: unknown) => error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant',
-    );
+    await assert.rejects(refresh(client, auth, tokens.refresh_token!), invalidGrant);
     // ...so the legitimate holder's newer token stops working too.
-    await assert.rejects(
-      oauth.processRefreshTokenResponse(
-        as,
-        client,
-        await oauth.refreshTokenGrantRequest(as, client, auth, next.refresh_token!, options),
-      ),
-      (error: unknown) => error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant',
-    );
+    await assert.rejects(refresh(client, auth, next.refresh_token!), invalidGrant);
   });
 
   it('serves a public loopback client on any port (RFC 8252 §7.3), with no refresh token it did not register for', async () => {
