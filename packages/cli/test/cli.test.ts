@@ -40,6 +40,48 @@ describe('gatehouse CLI', () => {
     );
   });
 
+  it('refuses the development fetch switches unless the server listens on loopback (CIMD-FETCH-7)', async () => {
+    const offLoopback = await run([
+      'serve',
+      '--host',
+      '0.0.0.0',
+      '--issuer',
+      'https://as.example',
+      '--dev-loopback-fetch',
+    ]);
+    assert.equal(offLoopback.code, 2);
+    assert.match(offLoopback.stderr, /development only.*loopback/);
+    const hostsAlone = await run(['serve', '--dev-host', 'client.test=127.0.0.1']);
+    assert.equal(hostsAlone.code, 2);
+    assert.match(hostsAlone.stderr, /--dev-loopback-fetch/);
+    const notLoopback = await run(['serve', '--dev-loopback-fetch', '--dev-host', 'client.test=10.0.0.1']);
+    assert.equal(notLoopback.code, 2);
+    assert.match(notLoopback.stderr, /must map to a loopback address/);
+  });
+
+  it('announces the development fetch switches at every start', async () => {
+    const server = start(
+      [
+        CLI,
+        'serve',
+        '--port',
+        '0',
+        '--store',
+        'memory',
+        '--dev-loopback-fetch',
+        '--dev-host',
+        'client.test=127.0.0.1',
+      ],
+      /Stop with Ctrl-C/,
+    );
+    try {
+      await server.matched;
+      assert.match(server.output(), /WARNING: DEVELOPMENT MODE: outbound fetches may reach this machine/);
+    } finally {
+      server.child.kill();
+    }
+  });
+
   it('adds users from standard input only, and refuses duplicates', async () => {
     const env = { GATEHOUSE_DATA: data };
     const noStdin = await run(['users', 'add', 'bob'], { env });
