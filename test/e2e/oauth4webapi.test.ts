@@ -173,6 +173,59 @@ describe('oauth4webapi against Gatehouse over TLS', () => {
     await assert.rejects(refresh(client, auth, next.refresh_token!), invalidGrant);
   });
 
+  it('pushes the authorization request (RFC 9126), authorizes with its request_uri and redeems the code', async () => {
+    const { client, auth } = confidential;
+    assert.equal(as.pushed_authorization_request_endpoint, `${deployment.issuer}/par`);
+    const codeVerifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const pushed = await oauth.processPushedAuthorizationResponse(
+      as,
+      client,
+      await oauth.pushedAuthorizationRequest(
+        as,
+        client,
+        auth,
+        {
+          redirect_uri: REDIRECT_URI,
+          response_type: 'code',
+          scope: 'mcp:tools',
+          state,
+          resource: RESOURCE,
+          code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+          code_challenge_method: 'S256',
+        },
+        options,
+      ),
+    );
+    assert.match(pushed.request_uri, /^urn:ietf:params:oauth:request_uri:/);
+    assert.equal(pushed.expires_in, 60);
+    // RFC 9126 §4: the browser carries only client_id and request_uri.
+    const url = new URL(as.authorization_endpoint!);
+    url.search = new URLSearchParams({
+      client_id: client.client_id,
+      request_uri: pushed.request_uri,
+    }).toString();
+    const callback = await authorizeInBrowser(new UserAgent(deployment.fetch), url, deployment.issuer, {
+      username: 'alice',
+      password: 'correct horse battery staple',
+    });
+    const parameters = oauth.validateAuthResponse(as, client, callback, state);
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as,
+      client,
+      await oauth.authorizationCodeGrantRequest(
+        as,
+        client,
+        auth,
+        parameters,
+        REDIRECT_URI,
+        codeVerifier,
+        options,
+      ),
+    );
+    assert.equal(tokens.scope, 'mcp:tools');
+  });
+
   it('serves a public loopback client on any port (RFC 8252 §7.3), with no refresh token it did not register for', async () => {
     const registered = 'http://127.0.0.1/callback';
     await deployment.addClient({

@@ -83,6 +83,14 @@ const registrationSchema = z.strictObject({
     .default({}),
 });
 
+/** Pushed Authorization Requests, RFC 9126 (docs/decisions/0010-par.md). */
+const parSchema = z.strictObject({
+  /** Every client must push its authorization requests (RFC 9126 §5). */
+  required: z.boolean().default(false),
+  /** Lifetime of a `request_uri` (RFC 9126 §2.2: short; it is single-use anyway). */
+  request_lifetime_seconds: z.coerce.number().int().min(5).max(600).default(60),
+});
+
 const fetchSchema = z.strictObject({
   /** Egress proxy (HTTPS_PROXY style) for deployments that filter egress themselves (CIMD-FETCH-8). */
   proxy: z.string().url().optional(),
@@ -128,6 +136,7 @@ export const configSchema = z.strictObject({
   cimd: cimdSchema.default(cimdSchema.parse({})),
   fetch: fetchSchema.default(fetchSchema.parse({})),
   registration: registrationSchema.default(registrationSchema.parse({})),
+  par: parSchema.default(parSchema.parse({})),
 });
 
 export type GatehouseConfig = z.infer<typeof configSchema>;

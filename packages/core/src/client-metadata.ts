@@ -34,6 +34,8 @@ export const clientMetadataSchema = z.object({
   software_id: z.string().max(256).optional(),
   software_version: z.string().max(256).optional(),
   application_type: z.enum(['web', 'native']).optional(),
+  // RFC 9126 §6: this client's authorization requests must come through PAR.
+  require_pushed_authorization_requests: z.boolean().optional(),
 });
 
 export type ClientMetadata = z.infer<typeof clientMetadataSchema>;

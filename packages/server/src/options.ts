@@ -28,6 +28,8 @@ export interface Lifetimes {
   /** How long a user has to log in and consent. */
   authorizationRequestSeconds: number;
   loginSessionSeconds: number;
+  /** How long a PAR `request_uri` may be used (RFC 9126 §2.2: short-lived; single use anyway). */
+  pushedRequestSeconds: number;
 }
 
 export const defaultLifetimes: Lifetimes = {
@@ -38,6 +40,7 @@ export const defaultLifetimes: Lifetimes = {
   authorizationCodeSeconds: 60,
   authorizationRequestSeconds: 600,
   loginSessionSeconds: 8 * 3600,
+  pushedRequestSeconds: 60,
 };
 
 export interface AuthorizationServerOptions {
@@ -74,6 +77,17 @@ export interface AuthorizationServerOptions {
   cimd?: CimdOptions;
   /** Dynamic Client Registration (RFC 7591) and its management (RFC 7592). See docs/dcr.md. */
   registration?: RegistrationOptions;
+  /** Pushed Authorization Requests, RFC 9126 (docs/decisions/0010-par.md). */
+  par?: ParOptions;
+}
+
+export interface ParOptions {
+  /**
+   * Refuse authorization requests that did not come through `POST {issuer}/par` for every client
+   * (RFC 9126 §5 `require_pushed_authorization_requests`). Default false; a client can still demand
+   * it for itself with the §6 client metadata of the same name.
+   */
+  required?: boolean;
 }
 
 /** A rate limit: a burst of `limit`, refilled evenly over `windowSeconds` (rate-limit/rate-limiter.ts). */

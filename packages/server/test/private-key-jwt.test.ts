@@ -123,7 +123,7 @@ async function setup(options: { fetcher?: boolean; strictAudience?: boolean } = 
     clients: storedClientResolver(t.store.clients),
     clientAssertions: {
       issuer: ISSUER,
-      tokenEndpoint: `${ISSUER}/token`,
+      endpointAudiences: [`${ISSUER}/token`, `${ISSUER}/par`],
       strictAudience: options.strictAudience ?? false,
       replay: t.store.replay,
       jwks: createClientJwksCache(options.fetcher === false ? {} : { fetchJwks }),
@@ -281,9 +281,9 @@ describe('private_key_jwt: accepted assertions', () => {
     assert.equal(result.keyThumbprint, await calculateJwkThumbprint(es.jwk));
   });
 
-  it('accepts aud = issuer, aud = token endpoint, and an aud array naming the issuer', async () => {
+  it('accepts aud = issuer, the token or PAR endpoint (RFC 9126 §2), and an aud array naming the issuer', async () => {
     const { t, authenticate } = await setup();
-    for (const aud of [ISSUER, `${ISSUER}/token`, [ISSUER, 'https://other.example.test']]) {
+    for (const aud of [ISSUER, `${ISSUER}/token`, `${ISSUER}/par`, [ISSUER, 'https://other.example.test']]) {
       await authenticate(assertionParams(await assertion('jwt-es', t.now(), { claims: { aud } })));
     }
   });

@@ -66,7 +66,10 @@ export async function startGatehouse(
       ...(resource.name === undefined ? {} : { name: resource.name }),
     })),
     ...(config.default_resource === undefined ? {} : { defaultResource: config.default_resource }),
-    lifetimes: camelCaseKeys(config.lifetimes) as Partial<Lifetimes>,
+    lifetimes: {
+      ...(camelCaseKeys(config.lifetimes) as Partial<Lifetimes>),
+      pushedRequestSeconds: config.par.request_lifetime_seconds,
+    },
     outboundFetch: outbound.fetch,
     cimd: {
       enabled: config.cimd.enabled,
@@ -80,6 +83,7 @@ export async function startGatehouse(
       missingAuthMethod: config.cimd.missing_auth_method,
     },
     registration: registrationOptions(config.registration),
+    par: { required: config.par.required },
   });
   // First start: make the signing key now, not on the first token request.
   await server.context.keys.signing();

@@ -31,10 +31,15 @@ export interface ValidAuthorizationRequest extends VerifiedRedirect {
   loginHint: string | undefined;
 }
 
-/** Steps 1-2: the client and the redirect_uri. Errors here end on the server's own error page. */
+/**
+ * Steps 1-2: the client and the redirect_uri. Errors here end on the server's own error page.
+ * `authenticated` is the client the PAR endpoint already authenticated (RFC 9126 §2): it is used
+ * as is rather than resolved a second time, so the request is checked against the same record.
+ */
 export async function verifyClientAndRedirect(
   ctx: ServerContext,
   parameters: Parameters,
+  authenticated?: ClientRecord,
 ): Promise<VerifiedRedirect> {
   const clientId = parameters.get('client_id');
   if (clientId === undefined) {
@@ -43,7 +48,7 @@ export async function verifyClientAndRedirect(
       description: 'client_id is required',
     });
   }
-  let client = await ctx.clients.resolve(clientId);
+  let client = authenticated?.clientId === clientId ? authenticated : await ctx.clients.resolve(clientId);
   if (client === undefined) {
     throw new OAuthError('invalid_client', {
       status: 400,
@@ -81,6 +86,22 @@ export async function verifyClientAndRedirect(
     });
   }
   return { client, redirectUri: requested, redirectUriSent: true, state: parameters.get('state') };
+}
+
+/**
+ * RFC 9126 §5/§6: with PAR required (server-wide, or by the client's own metadata) an authorization
+ * request must carry a request_uri. Checked after the redirect_uri is verified, so the refusal goes
+ * back to the client like any other invalid request (docs/decisions/0010-par.md).
+ */
+export function requirePushedRequest(ctx: ServerContext, verified: VerifiedRedirect): void {
+  if (ctx.par.required || verified.client.metadata.require_pushed_authorization_requests === true) {
+    throw new OAuthError('invalid_request', {
+      reason: 'par_required',
+      description:
+        'authorization requests must be pushed first (RFC 9126 pushed_authorization_request_endpoint)',
+      redirectable: true,
+    });
+  }
 }
 
 function matches(client: ClientRecord, redirectUri: string): boolean {
@@ -132,6 +153,8 @@ export function validateAuthorizationRequest(
       redirectable,
     });
   }
+  // RFC 9101 request objects are not supported; a PAR request_uri never reaches this point (the
+  // authorization endpoint resolves it first, and RFC 9126 §2.1 forbids one inside a pushed request).
   if (parameters.has('request') || parameters.has('request_uri')) {
     throw new OAuthError('invalid_request', {
       reason: 'request_object_unsupported',

@@ -62,7 +62,11 @@ const MAX_JTI_LENGTH = 256;
 /** What verifying an assertion needs from the server. */
 export interface ClientAssertionContext {
   issuer: string;
-  tokenEndpoint: string;
+  /**
+   * Endpoint URLs also accepted as `aud` outside strict mode: the token endpoint (RFC 7523 §3) and
+   * the PAR endpoint (RFC 9126 §2: the AS MUST accept its own PAR endpoint URL there).
+   */
+  endpointAudiences: readonly string[];
   /** Accept only `aud` = issuer, as a single string (draft-ietf-oauth-rfc7523bis). */
   strictAudience: boolean;
   replay: ReplayStore;
@@ -393,7 +397,7 @@ function checkClaims(
  */
 function checkAudience(aud: JWTPayload['aud'], ctx: ClientAssertionContext): boolean {
   if (ctx.strictAudience) return aud === ctx.issuer;
-  const accepted = [ctx.issuer, ctx.tokenEndpoint];
+  const accepted = [ctx.issuer, ...ctx.endpointAudiences];
   const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
   return values.some((value) => accepted.includes(value));
 }

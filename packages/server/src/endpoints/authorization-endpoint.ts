@@ -1,6 +1,13 @@
-import { isSubset, OAuthError, readParameters, readRepeatedParameter } from '@gatehouse/core';
+import {
+  isSubset,
+  OAuthError,
+  type Parameters,
+  readParameters,
+  readRepeatedParameter,
+} from '@gatehouse/core';
 import type { ValidAuthorizationRequest, VerifiedRedirect } from '../authorization/authorization-request.ts';
 import {
+  requirePushedRequest,
   validateAuthorizationRequest,
   verifyClientAndRedirect,
 } from '../authorization/authorization-request.ts';
@@ -12,11 +19,17 @@ import { randomToken } from '../crypto/digest.ts';
 import { readFormBody } from '../http/form-body.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
 import type { SessionRecord } from '../store/store.ts';
+import {
+  PUSHED_ID_PREFIX,
+  REQUEST_URI_PREFIX,
+  requestFields,
+} from './pushed-authorization-request-endpoint.ts';
 
 /**
  * The authorization endpoint, RFC 6749 §3.1 / §4.1.1 (GET, and POST as §3.1 allows). A valid
  * request is stored and the browser is sent to the interaction page (login, then consent); only
- * `prompt=none` answers at once.
+ * `prompt=none` answers at once. A request may instead name a pushed request (RFC 9126 §4) by its
+ * `request_uri`; that request then goes through the same checks and the same pages.
  */
 export function authorizationEndpoint(ctx: ServerContext) {
   return async (request: Request): Promise<Response> => {
@@ -24,14 +37,17 @@ export function authorizationEndpoint(ctx: ServerContext) {
     try {
       const raw =
         request.method === 'POST' ? (await readFormBody(request)).raw : new URL(request.url).searchParams;
-      const parameters = readParameters(raw);
+      const sent = readParameters(raw);
+      const pushed = sent.has('request_uri') ? await claimPushedRequest(ctx, sent) : undefined;
+      const parameters = pushed?.parameters ?? sent;
       verified = await verifyClientAndRedirect(ctx, parameters);
       noteOutcome(request, { clientId: verified.client.clientId });
+      if (pushed === undefined) requirePushedRequest(ctx, verified);
       const valid = validateAuthorizationRequest(
         ctx,
         verified,
         parameters,
-        readRepeatedParameter(raw, 'resource'),
+        pushed?.resources ?? readRepeatedParameter(raw, 'resource'),
       );
       const session = await currentSession(ctx, request);
       if (valid.prompt.has('none')) return await answerSilently(ctx, valid, session);
@@ -43,6 +59,69 @@ export function authorizationEndpoint(ctx: ServerContext) {
   };
 }
 
+/**
+ * RFC 9126 §4: the pushed request named by `request_uri`, claimed for this browser. It is consumed
+ * atomically (the store's exactly-once `consume`): of two browsers racing with one request_uri,
+ * one gets it and the other the error page. Every failure ends on our page, never at a
+ * redirect_uri: until the pushed request is in hand nothing ties a redirect_uri to this request.
+ *
+ * Only the pushed parameters are used; anything else sent alongside, except client_id, is ignored
+ * (RFC 9126 §4 with RFC 9101 §5: the authorization server "MUST only use the parameters" of the
+ * request object, here the pushed request). They are rebuilt into authorization request parameters
+ * and run through the normal validation again: §4 lets the AS skip re-validation only when policy
+ * has not changed meanwhile, and re-running it is how we know the client (a CIMD document may
+ * have changed its redirect_uris) still allows what was pushed.
+ */
+async function claimPushedRequest(
+  ctx: ServerContext,
+  sent: Parameters,
+): Promise<{ parameters: Parameters; resources: readonly string[] }> {
+  const requestUri = sent.get('request_uri') ?? '';
+  const clientId = sent.get('client_id');
+  if (clientId === undefined) {
+    // RFC 9126 §4: the client_id accompanies the request_uri (RFC 9101 §5: REQUIRED).
+    throw new OAuthError('invalid_request', {
+      reason: 'client_id_missing',
+      description: 'client_id is required',
+    });
+  }
+  const unknown = () =>
+    new OAuthError('invalid_request', {
+      reason: 'request_uri_unknown',
+      description: 'the request_uri is unknown, expired or was already used',
+    });
+  if (!requestUri.startsWith(REQUEST_URI_PREFIX)) throw unknown();
+  const id = `${PUSHED_ID_PREFIX}${requestUri.slice(REQUEST_URI_PREFIX.length)}`;
+  const now = ctx.clock();
+  const record = await ctx.store.authorizationRequests.get(id, now);
+  if (record === undefined) throw unknown();
+  // RFC 9126 §4 / RFC 9101 §6.3: the request_uri belongs to the client that pushed it. Checked
+  // before consuming, so a request naming another client cannot burn this client's request_uri.
+  if (record.clientId !== clientId) {
+    throw new OAuthError('invalid_request', {
+      reason: 'request_uri_client_mismatch',
+      description: 'the request_uri was not pushed by this client_id',
+    });
+  }
+  // RFC 9126 §4 (and §7.3): single use; losing the race reads exactly like a used request_uri.
+  if ((await ctx.store.authorizationRequests.consume(id, now)) === undefined) throw unknown();
+  const parameters = new Map<string, string>([
+    ['client_id', record.clientId],
+    ['response_type', 'code'],
+    ['code_challenge', record.codeChallenge],
+    ['code_challenge_method', record.codeChallengeMethod],
+    ['scope', record.scope.join(' ')],
+  ]);
+  if (record.redirectUriSent) parameters.set('redirect_uri', record.redirectUri);
+  if (record.state !== undefined) parameters.set('state', record.state);
+  if (record.prompt !== undefined) parameters.set('prompt', record.prompt);
+  if (record.maxAge !== undefined) parameters.set('max_age', String(record.maxAge));
+  if (record.loginHint !== undefined) parameters.set('login_hint', record.loginHint);
+  // readParameters drops empty values; an empty resolved scope must stay "none asked for".
+  if (record.scope.length === 0) parameters.delete('scope');
+  return { parameters, resources: record.resources };
+}
+
 async function startInteraction(
   ctx: ServerContext,
   request: Request,
@@ -52,18 +131,10 @@ async function startInteraction(
   const id = randomToken();
   const now = ctx.clock();
   await ctx.store.authorizationRequests.create({
+    ...requestFields(valid),
     id,
-    clientId: valid.client.clientId,
-    redirectUri: valid.redirectUri,
-    redirectUriSent: valid.redirectUriSent,
-    ...(valid.state === undefined ? {} : { state: valid.state }),
-    scope: valid.scope,
-    resources: valid.resources,
-    codeChallenge: valid.codeChallenge,
-    codeChallengeMethod: 'S256',
-    ...(valid.prompt.size === 0 ? {} : { prompt: [...valid.prompt].join(' ') }),
-    ...(valid.maxAge === undefined ? {} : { maxAge: valid.maxAge }),
-    ...(valid.loginHint === undefined ? {} : { loginHint: valid.loginHint }),
+    // A pushed request is bound to a browser here, when it arrives: a fresh id, binding and form
+    // token (the pushed record itself was consumed above).
     browserBindingDigest: binding.digest,
     csrfToken: randomToken(),
     createdAt: now,

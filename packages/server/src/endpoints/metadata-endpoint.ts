@@ -43,6 +43,10 @@ export function authorizationServerMetadata(ctx: ServerContext): Record<string, 
     ...(ctx.features.cimd ? { client_id_metadata_document_supported: true } : {}),
     // RFC 8414 §2 / RFC 7591 §3: MCP clients fall back to DCR only when this is published (MCP-5).
     ...(ctx.features.registration ? { registration_endpoint: ctx.endpoints.registration } : {}),
+    // RFC 9126 §5: where to push authorization requests, and whether every request must be pushed
+    // (clients may still be required individually, by their own metadata, RFC 9126 §6).
+    pushed_authorization_request_endpoint: ctx.endpoints.pushedAuthorizationRequest,
+    require_pushed_authorization_requests: ctx.par.required,
     // RFC 9068 access tokens are ES256 JWTs.
     access_token_signing_alg_values_supported: ['ES256'],
   };

@@ -1,0 +1,116 @@
+import { OAuthError, readRepeatedParameter } from '@gatehouse/core';
+import type { ValidAuthorizationRequest } from '../authorization/authorization-request.ts';
+import {
+  validateAuthorizationRequest,
+  verifyClientAndRedirect,
+} from '../authorization/authorization-request.ts';
+import type { ServerContext } from '../context.ts';
+import { randomToken } from '../crypto/digest.ts';
+import { jsonResponse } from '../http/responses.ts';
+import type { AuthorizationRequestRecord } from '../store/store.ts';
+import { clientAuthenticatedEndpoint } from './client-authenticated-endpoint.ts';
+
+/**
+ * Pushed Authorization Requests, RFC 9126 (docs/decisions/0010-par.md). The client POSTs its
+ * authorization request here, authenticated as at the token endpoint (§2); the request is checked
+ * by the same functions as the authorization endpoint, but errors answer the client as JSON (§2.3),
+ * never a redirect. A valid request is stored, unbound to any browser, under a one-time
+ * `request_uri` the client then sends the browser to the authorization endpoint with (§4).
+ */
+export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
+
+/**
+ * Pushed requests live in the authorization request store beside the interaction records, under
+ * ids of their own namespace (interaction ids are bare base64url, never containing `:`).
+ */
+export const PUSHED_ID_PREFIX = 'par:';
+
+/**
+ * The marker of a pushed request not yet claimed by a browser: no binding digest and no form
+ * token. The interaction pages compare the browser's binding cookie digest with this, which never
+ * matches, so a pushed record cannot be driven through them; the authorization endpoint consumes
+ * it and writes a fresh, browser-bound record instead (authorization-endpoint.ts).
+ */
+export const UNBOUND = '';
+
+export function pushedAuthorizationRequestEndpoint(ctx: ServerContext) {
+  return clientAuthenticatedEndpoint(ctx, async ({ form, authentication }) => {
+    const { parameters, raw } = form;
+    // RFC 9126 §2.1: "The request_uri authorization request parameter is one exception, and it
+    // MUST NOT be provided." A pushed request cannot point at another one.
+    if (parameters.has('request_uri')) {
+      throw new OAuthError('invalid_request', {
+        reason: 'par_request_uri',
+        description: 'request_uri must not be sent to the pushed authorization request endpoint',
+      });
+    }
+    // RFC 9126 §2.1: the request is the client's own; client_id names the authenticated client.
+    // (client authentication already refuses a body client_id that names another client; this
+    // covers the methods where the body's client_id is not what identified the client.)
+    const clientId = parameters.get('client_id');
+    if (clientId !== undefined && clientId !== authentication.client.clientId) {
+      throw new OAuthError('invalid_request', {
+        reason: 'client_id_conflict',
+        description: 'client_id differs from the authenticated client',
+      });
+    }
+    // RFC 9126 §2.1: validate "in the same way as ... the authorization endpoint". Same functions;
+    // the JSON wrapper ignores `redirectable`, so no error is ever sent to a redirect_uri (§2.3).
+    const withClient = new Map(parameters);
+    withClient.set('client_id', authentication.client.clientId);
+    const verified = await verifyClientAndRedirect(ctx, withClient, authentication.client);
+    const valid = validateAuthorizationRequest(
+      ctx,
+      verified,
+      withClient,
+      readRepeatedParameter(raw, 'resource'),
+    );
+
+    const key = randomToken();
+    const now = ctx.clock();
+    const lifetime = ctx.lifetimes.pushedRequestSeconds;
+    await ctx.store.authorizationRequests.create(
+      pushedRecord(valid, `${PUSHED_ID_PREFIX}${key}`, now, lifetime),
+    );
+    // RFC 9126 §2.2: 201 Created, the request_uri and its lifetime in seconds; never cached.
+    return jsonResponse(
+      { request_uri: `${REQUEST_URI_PREFIX}${key}`, expires_in: lifetime },
+      { status: 201 },
+    );
+  });
+}
+
+function pushedRecord(
+  valid: ValidAuthorizationRequest,
+  id: string,
+  now: number,
+  lifetimeSeconds: number,
+): AuthorizationRequestRecord {
+  return {
+    ...requestFields(valid),
+    id,
+    browserBindingDigest: UNBOUND,
+    csrfToken: UNBOUND,
+    createdAt: now,
+    expiresAt: now + lifetimeSeconds * 1000,
+  };
+}
+
+/** The validated request as stored, without the per-record id, binding, token and times. */
+export function requestFields(
+  valid: ValidAuthorizationRequest,
+): Omit<AuthorizationRequestRecord, 'id' | 'browserBindingDigest' | 'csrfToken' | 'createdAt' | 'expiresAt'> {
+  return {
+    clientId: valid.client.clientId,
+    redirectUri: valid.redirectUri,
+    redirectUriSent: valid.redirectUriSent,
+    ...(valid.state === undefined ? {} : { state: valid.state }),
+    scope: valid.scope,
+    resources: valid.resources,
+    codeChallenge: valid.codeChallenge,
+    codeChallengeMethod: 'S256',
+    ...(valid.prompt.size === 0 ? {} : { prompt: [...valid.prompt].join(' ') }),
+    ...(valid.maxAge === undefined ? {} : { maxAge: valid.maxAge }),
+    ...(valid.loginHint === undefined ? {} : { loginHint: valid.loginHint }),
+  };
+}
