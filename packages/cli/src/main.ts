@@ -26,7 +26,7 @@ commands:
     [--never-used-seconds N]        ... never used and older than N seconds (default 86400)
     [--idle-seconds N]              ... or unused for N seconds (default 7776000, 90 days)
   registration-tokens issue         issue an initial access token for DCR; printed once
-    [--label L] [--max-uses N] [--expires-in SECONDS]
+    [--label L] [--max-uses N] [--expires-in SECONDS] [--scope "A B"]
   registration-tokens list | registration-tokens revoke <id>
   keys rotate | keys list           signing keys for access tokens
   migrate                           create or upgrade the database schema
@@ -67,6 +67,7 @@ const OPTIONS = {
   label: { type: 'string' },
   'max-uses': { type: 'string' },
   'expires-in': { type: 'string' },
+  scope: { type: 'string' },
   'never-used-seconds': { type: 'string' },
   'idle-seconds': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -120,6 +121,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
           label: values.label,
           maxUses: values['max-uses'],
           expiresIn: values['expires-in'],
+          scope: values.scope,
         });
       case 'keys':
         return keysCommand(store, rest);

@@ -74,7 +74,7 @@ describe('gatehouse registration-tokens', () => {
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(
       listed.stdout,
-      new RegExp(`^${id}\\tactive\\t0/5 uses\\texpires \\S+\\tcreated \\S+\\tci agents$`, 'm'),
+      new RegExp(`^${id}\\tactive\\t0/5 uses\\texpires \\S+\\tany scope\\tcreated \\S+\\tci agents$`, 'm'),
     );
     assert.ok(!listed.stdout.includes(token), 'list never shows the token');
 
@@ -100,6 +100,37 @@ describe('gatehouse registration-tokens', () => {
     }
   });
 
+  it('issues a token with a scope limit, stored normalised and shown by list', async () => {
+    const issued = await run([
+      'registration-tokens',
+      'issue',
+      '--data',
+      data,
+      '--scope',
+      'mcp:tools  api:read mcp:tools',
+      '--label',
+      'scoped',
+    ]);
+    assert.equal(issued.code, 0, issued.stderr);
+    const id = /^issued registration token (\S+) /m.exec(issued.stdout)?.[1];
+    assert.ok(id, issued.stdout);
+    assert.match(issued.stdout, /scope "mcp:tools api:read"/);
+    const db = new DatabaseSync(join(data, 'gatehouse.sqlite'), { readOnly: true });
+    try {
+      assert.equal(
+        db.prepare('SELECT scope FROM initial_access_tokens WHERE id = ?').get(id)?.scope,
+        'mcp:tools api:read',
+      );
+    } finally {
+      db.close();
+    }
+    const listed = await run(['registration-tokens', 'list', '--data', data]);
+    assert.match(
+      listed.stdout,
+      new RegExp(`^${id}\\tactive\\t0 uses\\tnever expires\\tscope "mcp:tools api:read"\\t`, 'm'),
+    );
+  });
+
   it('issues an unlimited token without flags', async () => {
     const issued = await run(['registration-tokens', 'issue', '--data', data]);
     assert.equal(issued.code, 0, issued.stderr);
@@ -111,6 +142,8 @@ describe('gatehouse registration-tokens', () => {
       ['registration-tokens', 'issue', '--max-uses', '0'],
       ['registration-tokens', 'issue', '--max-uses', 'lots'],
       ['registration-tokens', 'issue', '--expires-in', '1.5'],
+      ['registration-tokens', 'issue', '--scope', ''],
+      ['registration-tokens', 'issue', '--scope', 'bad"scope'],
       ['registration-tokens', 'revoke', 'no-such-id'],
       ['registration-tokens', 'revoke'],
       ['registration-tokens', 'frobnicate'],

@@ -20,10 +20,12 @@ import { authorizationEndpoint } from './endpoints/authorization-endpoint.ts';
 import { interactionEndpoints } from './endpoints/interaction-endpoint.ts';
 import { introspectionEndpoint } from './endpoints/introspection-endpoint.ts';
 import { jwksEndpoint, metadataEndpoint } from './endpoints/metadata-endpoint.ts';
+import { pushedAuthorizationRequestEndpoint } from './endpoints/pushed-authorization-request-endpoint.ts';
 import { revocationEndpoint } from './endpoints/revocation-endpoint.ts';
 import { tokenEndpoint } from './endpoints/token-endpoint.ts';
 import { outcomeOf } from './http/request-outcome.ts';
-import { jsonResponse } from './http/responses.ts';
+import { jsonResponse, oauthErrorResponse } from './http/responses.ts';
+import { isStoreUnavailableError, storeUnavailable } from './http/store-unavailable.ts';
 import { createKeyRing } from './keys/signing-keys.ts';
 import { createMetrics, type ServerMetrics } from './metrics.ts';
 import { observedFetch } from './observed-fetch.ts';
@@ -162,6 +164,9 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   app.all(`${base}/token`, (c) => token(c.req.raw));
   app.all(`${base}/revoke`, (c) => revoke(c.req.raw));
   app.all(`${base}/introspect`, (c) => introspect(c.req.raw));
+  // RFC 9126 §2: pushed authorization requests (docs/decisions/0010-par.md).
+  const par = pushedAuthorizationRequestEndpoint(ctx);
+  app.all(`${base}/par`, (c) => par(c.req.raw));
 
   if (registrationEnabled) {
     // RFC 7591 §3 and RFC 7592 §2 (docs/dcr.md).
@@ -177,6 +182,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
 
   app.notFound(() => jsonResponse({ error: 'not_found' }, { status: 404 }));
   app.onError((error) => {
+    // The documents (metadata, JWKS) read the store too: a database outage is a 503 there as well.
+    if (isStoreUnavailableError(error)) return oauthErrorResponse(storeUnavailable(error, ctx.logger));
     ctx.logger.error({ err: error }, 'unhandled error');
     return jsonResponse({ error: 'server_error' }, { status: 500 });
   });

@@ -30,7 +30,11 @@ export interface ServerContext {
     jwks: string;
     /** RFC 7591 registration endpoint; RFC 7592 client configuration URIs are below it. */
     registration: string;
+    /** RFC 9126 §2 pushed authorization request endpoint. */
+    pushedAuthorizationRequest: string;
   };
+  /** RFC 9126 §5: whether every authorization request must be pushed first. */
+  par: { required: boolean };
   store: Store;
   keys: KeyRing;
   /** Resolves client_ids; also carries what private_key_jwt verification needs. */
@@ -131,13 +135,15 @@ export function buildContext(
       introspection: at('/introspect'),
       jwks: at('/jwks'),
       registration: at('/register'),
+      pushedAuthorizationRequest: at('/par'),
     },
+    par: { required: options.par?.required ?? false },
     store,
     keys,
     clients,
     clientAssertions: {
       issuer: options.issuer,
-      tokenEndpoint: at('/token'),
+      endpointAudiences: [at('/token'), at('/par')],
       strictAudience: options.strictClientAssertionAudience ?? false,
       replay: store.replay,
       jwks: clientJwks,
@@ -154,8 +160,15 @@ export function buildContext(
     secureCookies: url.protocol === 'https:',
     async audit(event) {
       const entry = { at: clock(), ...event };
+      // Every event is a log line first, so it survives even when the store does not take it.
       logger.info({ audit: entry }, event.type);
-      await store.audit.append(entry);
+      try {
+        await store.audit.append(entry);
+      } catch (error) {
+        // Audit events follow the decision they record, which has already been stored: failing the
+        // request now would tell the client its refresh failed after its token was rotated.
+        logger.error({ err: error, audit: entry }, 'audit event not stored');
+      }
     },
   };
 }

@@ -1,6 +1,7 @@
 /** RFC 7592 client configuration endpoint (DCR-MG-1…8). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { digest } from '../src/crypto/digest.ts';
 import { APP_REDIRECT, createTestServer, ISSUER } from './support/test-server.ts';
 
 type Json = Record<string, unknown>;
@@ -177,5 +178,75 @@ describe('client configuration endpoint (RFC 7592)', () => {
     assert.ok(Number(blocked.headers.get('retry-after')) >= 1);
     t.advance(60_000);
     assert.equal((await t.manage(uri, 'GET', token)).status, 200);
+  });
+
+  it('audits management refusals once per key and window (issue #4)', async () => {
+    const { t, uri, clientId } = await registered({
+      registration: { rateLimits: { managementFailures: { limit: 3, windowSeconds: 60 } } },
+    });
+    for (let i = 0; i < 50; i++) await t.manage(uri, 'GET', `guess-${i}`);
+    const events = await t.store.audit.list({ type: 'client.management_rate_limited' });
+    // The client key and the address key, each once, though 47 attempts were refused.
+    assert.deepEqual(events.map((e) => e.detail?.key_kind).sort(), ['client', 'ip']);
+    const client = events.find((e) => e.detail?.key_kind === 'client');
+    assert.equal(client?.clientId, clientId);
+    assert.equal(client?.detail?.remote_address, '192.0.2.1');
+    t.advance(60_000);
+    for (let i = 0; i < 4; i++) await t.manage(uri, 'GET', `again-${i}`);
+    assert.equal((await t.store.audit.list({ type: 'client.management_rate_limited' })).length, 4);
+  });
+});
+
+describe('updates of a registration made with a scope-limited initial access token', () => {
+  async function limited() {
+    const t = await createTestServer({ registration: { policy: 'initial_access_token' } });
+    await t.store.initialAccessTokens.create({
+      id: 'iat-scoped',
+      digest: digest('scoped-token'),
+      createdAt: t.now(),
+      uses: 0,
+      scope: 'mcp:tools api:read',
+    });
+    const info = (await (
+      await t.register({ ...publicClient, scope: 'mcp:tools' }, { authorization: 'Bearer scoped-token' })
+    ).json()) as Json;
+    return {
+      t,
+      info,
+      uri: info.registration_client_uri as string,
+      token: info.registration_access_token as string,
+    };
+  }
+  const replacement = (info: Json, extra: Json) => ({ client_id: info.client_id, ...publicClient, ...extra });
+
+  it('PUT may not widen the scope beyond the token limit', async () => {
+    const { t, info, uri, token } = await limited();
+    const wider = await t.manage(uri, 'PUT', token, replacement(info, { scope: 'mcp:tools mcp:admin' }));
+    assert.equal(wider.status, 400);
+    assert.equal(await errorOf(wider), 'invalid_client_metadata');
+    assert.equal((await t.store.clients.get(info.client_id as string))?.metadata.scope, 'mcp:tools');
+  });
+
+  it('PUT within the limit is stored; a PUT without scope gets the token scope (replace + default)', async () => {
+    const { t, info, uri, token } = await limited();
+    const within = await t.manage(uri, 'PUT', token, replacement(info, { scope: 'api:read' }));
+    assert.equal(within.status, 200);
+    const updated = (await within.json()) as Json;
+    assert.equal(updated.scope, 'api:read');
+    const omitted = await t.manage(
+      uri,
+      'PUT',
+      updated.registration_access_token as string,
+      replacement(info, {}),
+    );
+    assert.equal(omitted.status, 200);
+    assert.equal(((await omitted.json()) as Json).scope, 'mcp:tools api:read');
+  });
+
+  it('the limit holds after the token is revoked', async () => {
+    const { t, info, uri, token } = await limited();
+    await t.store.initialAccessTokens.revoke('iat-scoped', t.now());
+    const wider = await t.manage(uri, 'PUT', token, replacement(info, { scope: 'mcp:admin' }));
+    assert.equal(wider.status, 400);
   });
 });

@@ -175,7 +175,7 @@ describe('registration endpoint (RFC 7591 §3)', () => {
 });
 
 describe('initial access token policy (DCR-EP-3, DCR-ERR-3)', () => {
-  async function withToken(maxUses?: number) {
+  async function withToken(maxUses?: number, scope?: string) {
     const t = await createTestServer({ registration: { policy: 'initial_access_token' } });
     await t.store.initialAccessTokens.create({
       id: 'iat-1',
@@ -183,9 +183,11 @@ describe('initial access token policy (DCR-EP-3, DCR-ERR-3)', () => {
       createdAt: t.now(),
       uses: 0,
       ...(maxUses === undefined ? {} : { maxUses }),
+      ...(scope === undefined ? {} : { scope }),
     });
     return t;
   }
+  const bearer = { authorization: 'Bearer the-initial-access-token' };
 
   it('refuses a missing or wrong token with 401 invalid_token and a Bearer challenge', async () => {
     const t = await withToken();
@@ -228,6 +230,63 @@ describe('initial access token policy (DCR-EP-3, DCR-ERR-3)', () => {
     assert.equal(bad.status, 400);
     const good = await t.register(publicClient, { authorization: 'Bearer the-initial-access-token' });
     assert.equal(good.status, 201);
+  });
+
+  it('a token scope limit: within it registers as asked, none asked registers the limit (DCR-EP-4)', async () => {
+    const t = await withToken(undefined, 'mcp:tools api:read');
+    const within = (await (await t.register({ ...publicClient, scope: 'mcp:tools' }, bearer)).json()) as Json;
+    assert.equal(within.scope, 'mcp:tools');
+    const unnamed = (await (await t.register(publicClient, bearer)).json()) as Json;
+    assert.equal(unnamed.scope, 'mcp:tools api:read');
+    assert.equal(
+      (await t.store.clients.get(unnamed.client_id as string))?.metadata.scope,
+      'mcp:tools api:read',
+    );
+    // Unlimited tokens leave scope alone: no scope asked, none registered.
+    await t.store.initialAccessTokens.create({
+      id: 'iat-2',
+      digest: digest('unlimited'),
+      createdAt: t.now(),
+      uses: 0,
+    });
+    const free = (await (
+      await t.register(publicClient, { authorization: 'Bearer unlimited' })
+    ).json()) as Json;
+    assert.equal('scope' in free, false);
+  });
+
+  it('refuses a scope beyond the token limit with invalid_client_metadata, spending no use', async () => {
+    const t = await withToken(1, 'mcp:tools');
+    const wider = await t.register({ ...publicClient, scope: 'mcp:tools mcp:admin' }, bearer);
+    assert.equal(wider.status, 400);
+    const body = (await wider.json()) as Json;
+    assert.equal(body.error, 'invalid_client_metadata');
+    assert.match(String(body.error_description), /mcp:admin/);
+    const [refused] = await t.store.audit.list({ type: 'client.registration_refused' });
+    assert.equal(refused?.reason, 'scope_exceeds_initial_access_token');
+    assert.equal((await t.store.initialAccessTokens.list())[0]?.uses, 0);
+    // The one use is still there for an acceptable request (DCR-SEC-4).
+    assert.equal((await t.register(publicClient, bearer)).status, 201);
+  });
+
+  it('a wrong token with an out-of-limit scope is still a 401, not a scope error', async () => {
+    const t = await withToken(undefined, 'mcp:tools');
+    const response = await t.register(
+      { ...publicClient, scope: 'mcp:admin' },
+      { authorization: 'Bearer wrong' },
+    );
+    assert.equal(response.status, 401);
+  });
+
+  it('the limited client cannot obtain a scope outside the limit at the authorization endpoint', async () => {
+    const t = await withToken(undefined, 'mcp:tools');
+    const client = (await (await t.register(publicClient, bearer)).json()) as Json;
+    const clientId = client.client_id as string;
+    const allowed = await t.authorize({ client_id: clientId, scope: 'mcp:tools' });
+    assert.ok(allowed.searchParams.get('code'), allowed.href);
+    const beyond = await t.send(t.authorizationUrl({ client_id: clientId, scope: 'mcp:admin' }));
+    const location = new URL(beyond.headers.get('location') ?? '', ISSUER);
+    assert.equal(location.searchParams.get('error'), 'invalid_scope', location.href);
   });
 });
 
@@ -389,5 +448,50 @@ describe('registration rate limits', () => {
       (await t.register({ ...publicClient, redirect_uris: ['http://127.0.0.1/cb'] }, {}, ip(4))).status,
       201,
     );
+    // Each refused key is audited once: software s1 and the redirect host.
+    const events = await t.store.audit.list({ type: 'client.registration_rate_limited' });
+    assert.deepEqual(events.map((e) => `${String(e.detail?.key_kind)}:${String(e.detail?.key)}`).sort(), [
+      'redirect_host:app.example.test',
+      'software:s1',
+    ]);
+  });
+
+  it('audits a flood once per key and window (issue #4: every refusal, bounded)', async () => {
+    const t = await createTestServer({
+      registration: { rateLimits: { perIp: { limit: 2, windowSeconds: 60 } } },
+    });
+    const flood = { remoteAddress: '198.51.100.9' };
+    assert.equal((await t.register(publicClient, {}, flood)).status, 201);
+    assert.equal((await t.register(publicClient, {}, flood)).status, 201);
+    for (let i = 0; i < 100; i++) {
+      assert.equal((await t.register(publicClient, {}, flood)).status, 429);
+    }
+    const events = () => t.store.audit.list({ type: 'client.registration_rate_limited' });
+    const [first, ...others] = await events();
+    assert.equal(others.length, 0, 'one event for 100 refusals');
+    assert.equal(first?.reason, 'rate_limited');
+    // The address is kept: the audit log is an operator log (docs/decisions/0009-dcr.md §9).
+    assert.deepEqual(first?.detail, {
+      key_kind: 'ip',
+      key: '198.51.100.9',
+      retry_after: 30,
+      remote_address: '198.51.100.9',
+    });
+    // Rate-limit refusals never become registration_refused events (that one is per request).
+    assert.equal((await t.store.audit.list({ type: 'client.registration_refused' })).length, 0);
+
+    // After the window the key has recovered; refused again, it gets a second event, which
+    // reports how many refusals the first window suppressed.
+    t.advance(60_000);
+    assert.equal((await t.register(publicClient, {}, flood)).status, 201);
+    assert.equal((await t.register(publicClient, {}, flood)).status, 201);
+    assert.equal((await t.register(publicClient, {}, flood)).status, 429);
+    const after = await events();
+    assert.equal(after.length, 2);
+    assert.equal(after[0]?.detail?.previous_window_suppressed, 99);
+    // Another address is another key.
+    const other = { remoteAddress: '198.51.100.10' };
+    for (let i = 0; i < 3; i++) await t.register(publicClient, {}, other);
+    assert.equal((await events()).length, 3);
   });
 });

@@ -358,6 +358,24 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
         });
       }
 
+      it('with no grace window, any reuse is reuse, even in the same millisecond', async () => {
+        await store.refreshTokens.create(refreshToken('old', { usedAt: T }));
+        const result = await store.refreshTokens.rotate('old', refreshToken('new'), T, 0);
+        assert.equal(result.outcome, 'reused');
+        assert.equal(await store.refreshTokens.get('new'), undefined);
+      });
+
+      it(`with no grace window, of ${CONCURRENCY} concurrent first uses exactly one rotates and the rest are reuse`, async () => {
+        await store.refreshTokens.create(refreshToken('old'));
+        const outcomes = await Promise.all(
+          range(CONCURRENCY).map(
+            async (i) => (await store.refreshTokens.rotate('old', refreshToken(`new-${i}`), T, 0)).outcome,
+          ),
+        );
+        assert.equal(outcomes.filter((outcome) => outcome === 'rotated').length, 1);
+        assert.equal(outcomes.filter((outcome) => outcome === 'reused').length, CONCURRENCY - 1);
+      });
+
       it('an unknown token is unknown and stores nothing', async () => {
         const next = refreshToken('new');
         assert.deepEqual(await store.refreshTokens.rotate('nope', next, T, GRACE), { outcome: 'unknown' });
@@ -377,7 +395,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
         await store.refreshTokens.create(refreshToken('old'));
         const results = await Promise.all(
           range(CONCURRENCY).map((index) =>
-            store.refreshTokens.rotate('old', refreshToken(`new-${index}`), T, 0),
+            store.refreshTokens.rotate('old', refreshToken(`new-${index}`), T, GRACE),
           ),
         );
         const outcomes = results.map((result) => result.outcome);
@@ -697,6 +715,23 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
           range(CONCURRENCY).map(() => store.initialAccessTokens.use('iat-digest-1', T)),
         );
         assert.equal(results.filter((result) => result !== undefined).length, 3);
+      });
+
+      it('keeps a scope limit through create, use and list; an absent scope stays absent', async () => {
+        await store.initialAccessTokens.create(token({ scope: 'read write' }));
+        await store.initialAccessTokens.create(token({ id: 'iat-2', digest: 'iat-digest-2' }));
+        // get reads without counting: the limits are judged before a use is spent (DCR-SEC-4).
+        assert.equal((await store.initialAccessTokens.get('iat-digest-1'))?.scope, 'read write');
+        assert.equal((await store.initialAccessTokens.get('iat-digest-1'))?.uses, 0);
+        assert.equal(await store.initialAccessTokens.get('unknown'), undefined);
+        assert.equal((await store.initialAccessTokens.use('iat-digest-1', T))?.scope, 'read write');
+        const unlimited = await store.initialAccessTokens.use('iat-digest-2', T);
+        // exactOptionalPropertyTypes: "no limit" is an absent member, never `scope: undefined`/null.
+        assert.equal(unlimited !== undefined && 'scope' in unlimited, false);
+        const listed = await store.initialAccessTokens.list();
+        assert.equal(listed.find((t) => t.id === 'iat-1')?.scope, 'read write');
+        const second = listed.find((t) => t.id === 'iat-2');
+        assert.equal(second !== undefined && 'scope' in second, false);
       });
     });
 

@@ -5,4 +5,10 @@
  */
 export { type MigrateOptions, migratePostgres, postgresMigrations } from './migrations.ts';
 export { createPostgresPool, openPostgresStore, type PostgresStoreOptions } from './postgres-store.ts';
+export {
+  isStoreUnavailable,
+  markStoreUnavailable,
+  STORE_UNAVAILABLE,
+  storeErrorCode,
+} from './store-errors.ts';
 export { withTransaction } from './transaction.ts';

@@ -12,7 +12,8 @@ import { withTransaction } from './transaction.ts';
  * exists). Ids that are listed in order or paged by (`client_id > $after`) use COLLATE "C", so the
  * order is byte order, as in SQLite, whatever locale the database was created with.
  *
- * Version 1 is the whole schema as of the first PostgreSQL release (SQLite's migrations 1-4).
+ * Version 1 is the whole schema as of the first PostgreSQL release (SQLite's migrations 1-4); later
+ * versions follow SQLite's one for one (version 2 = SQLite 5).
  */
 export const postgresMigrations: readonly string[] = [
   `
@@ -188,6 +189,11 @@ export const postgresMigrations: readonly string[] = [
     PRIMARY KEY (client_id, fetched_at, digest)
   );
   CREATE INDEX client_documents_latest ON client_documents (client_id, fetched_at DESC, seq DESC);
+  `,
+  // 2: the scope limit of an initial access token (SQLite migration 5; issue #4, docs/dcr.md).
+  // NULL = no limit, as for every token issued before it.
+  `
+  ALTER TABLE initial_access_tokens ADD COLUMN scope TEXT;
   `,
 ];
 

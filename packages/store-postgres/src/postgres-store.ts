@@ -173,8 +173,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     initialAccessTokens: {
       async create(token) {
         await query(
-          `INSERT INTO initial_access_tokens (digest, id, label, created_at, expires_at, max_uses, uses, revoked_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          `INSERT INTO initial_access_tokens (digest, id, label, created_at, expires_at, max_uses, uses, revoked_at, scope)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
           [
             token.digest,
             token.id,
@@ -184,8 +184,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             token.maxUses ?? null,
             token.uses,
             token.revokedAt ?? null,
+            token.scope ?? null,
           ],
         );
+      },
+      async get(digest) {
+        const row = await first('SELECT * FROM initial_access_tokens WHERE digest = $1', [digest]);
+        return row === undefined ? undefined : initialAccessTokenFromRow(row);
       },
       async use(digest, now) {
         // The conditions and the count in one statement. A concurrent use of the same token waits for
@@ -558,7 +563,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           );
           if (rows[0] === undefined) return { outcome: 'unknown' } as const;
           const presented = refreshTokenFromRow(rows[0]);
-          if (presented.usedAt !== undefined && presented.usedAt < now - graceMs) {
+          if (presented.usedAt !== undefined && !withinGrace(presented.usedAt, now, graceMs)) {
             return { outcome: 'reused', presented } as const;
           }
           await insertRefreshToken(client, next);
@@ -738,6 +743,7 @@ function initialAccessTokenFromRow(row: Row): InitialAccessTokenRecord {
     ...optional('maxUses', optionalInt(row, 'max_uses')),
     uses: int(row, 'uses'),
     ...optional('revokedAt', optionalInt(row, 'revoked_at')),
+    ...optional('scope', optionalText(row, 'scope')),
   };
 }
 
@@ -921,4 +927,9 @@ function optionalJson<T>(row: Row, column: string): T | undefined {
 
 function union(existing: readonly string[], added: readonly string[]): string[] {
   return [...new Set([...existing, ...added])];
+}
+
+/** RefreshTokenStore.rotate: a used token is re-presented in grace only when there is a grace window at all. */
+function withinGrace(usedAt: number, now: number, graceMs: number): boolean {
+  return graceMs > 0 && usedAt >= now - graceMs;
 }

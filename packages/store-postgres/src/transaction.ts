@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { markStoreUnavailable } from './store-errors.ts';
 
 /**
  * SQLSTATEs after which the whole transaction can simply run again: PostgreSQL rolled it back and
@@ -30,8 +31,19 @@ export async function withTransaction<T>(
   options: { serializable?: boolean } = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const client = await pool.connect();
+    // A connection that cannot be had (database down, pool wait timed out) is marked for the 503.
+    const client = await pool.connect().catch((error: unknown) => {
+      throw markStoreUnavailable(error);
+    });
     let broken: Error | undefined;
+    // pg-pool listens for a connection's 'error' only while it is idle; a connection that breaks
+    // while checked out (PostgreSQL restarting, pg_terminate_backend) emits 'error' too, and with
+    // no listener that is an uncaught exception that ends the process. The failed query rejects
+    // as well, so here the error only marks the connection as not to be reused.
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       await client.query(options.serializable === true ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN');
       const result = await body(client);
@@ -44,8 +56,11 @@ export async function withTransaction<T>(
         broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
       }
       if (broken === undefined && attempt < ATTEMPTS && isRetryable(error)) continue;
-      throw error;
+      // A transaction is all or nothing: a connection lost mid-way rolls it back whole (or, lost
+      // after COMMIT reached the server, it committed whole), never half-written.
+      throw markStoreUnavailable(error);
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }
@@ -65,7 +80,7 @@ export async function queryWithRetry<R extends pg.QueryResultRow>(
       return await pool.query<R>(text, values as unknown[]);
     } catch (error) {
       if (attempt < ATTEMPTS && isRetryable(error)) continue;
-      throw error;
+      throw markStoreUnavailable(error);
     }
   }
 }

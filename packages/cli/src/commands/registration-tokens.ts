@@ -1,19 +1,27 @@
+import { isOAuthError, parseScope } from '@gatehouse/core';
 import { digest, type InitialAccessTokenRecord, randomToken, type Store } from '@gatehouse/server';
 import { UsageError } from '../usage-error.ts';
 
 const USAGE =
   'usage: gatehouse registration-tokens issue [--label L] [--max-uses N] [--expires-in SECONDS]' +
+  ' [--scope "A B"]' +
   ' | registration-tokens list | registration-tokens revoke <id>';
 
 /**
  * `gatehouse registration-tokens issue|list|revoke`: initial access tokens (RFC 7591 §3), which the
  * registration endpoint requires when its policy is "initial access token". The token is printed
  * once and only its digest is stored, like client secrets: the database never holds a usable token.
+ * `--scope` limits what a client registered with the token may hold (docs/dcr.md, policies).
  */
 export async function registrationTokensCommand(
   store: Store,
   args: readonly string[],
-  flags: { label?: string | undefined; maxUses?: string | undefined; expiresIn?: string | undefined },
+  flags: {
+    label?: string | undefined;
+    maxUses?: string | undefined;
+    expiresIn?: string | undefined;
+    scope?: string | undefined;
+  },
 ): Promise<void> {
   const [action, id, ...extra] = args;
   if (extra.length > 0) throw new UsageError(USAGE);
@@ -30,6 +38,7 @@ export async function registrationTokensCommand(
     if (flags.maxUses !== undefined) record.maxUses = positiveInteger('--max-uses', flags.maxUses);
     if (flags.expiresIn !== undefined)
       record.expiresAt = now + positiveInteger('--expires-in', flags.expiresIn) * 1000;
+    if (flags.scope !== undefined) record.scope = scopeLimit(flags.scope);
     await store.initialAccessTokens.create(record);
     await store.audit.append({
       at: now,
@@ -39,6 +48,7 @@ export async function registrationTokensCommand(
         label: record.label,
         max_uses: record.maxUses,
         expires_at: record.expiresAt,
+        scope: record.scope,
         by: 'cli',
       },
     });
@@ -50,8 +60,9 @@ export async function registrationTokensCommand(
     for (const token of await store.initialAccessTokens.list()) {
       const uses = token.maxUses === undefined ? `${token.uses} uses` : `${token.uses}/${token.maxUses} uses`;
       const expires = token.expiresAt === undefined ? 'never expires' : `expires ${iso(token.expiresAt)}`;
+      const scope = token.scope === undefined ? 'any scope' : `scope ${JSON.stringify(token.scope)}`;
       process.stdout.write(
-        `${token.id}\t${state(token, now)}\t${uses}\t${expires}\tcreated ${iso(token.createdAt)}\t${token.label ?? ''}\n`,
+        `${token.id}\t${state(token, now)}\t${uses}\t${expires}\t${scope}\tcreated ${iso(token.createdAt)}\t${token.label ?? ''}\n`,
       );
     }
     return;
@@ -74,6 +85,22 @@ export function positiveInteger(flag: string, value: string): number {
   return number;
 }
 
+/**
+ * A scope limit: RFC 6749 §3.3 scope-tokens, stored normalised (single spaces, no duplicates). An
+ * empty limit is refused: it would register clients that can obtain nothing, surely not meant.
+ */
+function scopeLimit(value: string): string {
+  let scopes: string[];
+  try {
+    scopes = parseScope(value);
+  } catch (error) {
+    if (isOAuthError(error)) throw new UsageError(`--scope: ${error.description ?? 'malformed scope'}`);
+    throw error;
+  }
+  if (scopes.length === 0) throw new UsageError('--scope takes at least one scope value');
+  return scopes.join(' ');
+}
+
 function state(token: InitialAccessTokenRecord, now: number): string {
   if (token.revokedAt !== undefined) return 'revoked';
   if (token.expiresAt !== undefined && token.expiresAt <= now) return 'expired';
@@ -86,6 +113,7 @@ function describeLimits(token: InitialAccessTokenRecord): string {
     ...(token.label === undefined ? [] : [`label ${JSON.stringify(token.label)}`]),
     ...(token.maxUses === undefined ? [] : [`at most ${token.maxUses} registration(s)`]),
     ...(token.expiresAt === undefined ? [] : [`expires ${iso(token.expiresAt)}`]),
+    ...(token.scope === undefined ? [] : [`scope ${JSON.stringify(token.scope)}`]),
   ];
   return limits.length === 0 ? ' (no use limit, no expiry)' : ` (${limits.join(', ')})`;
 }

@@ -1,6 +1,7 @@
 import { OAuthError, withResponseParameters } from '@gatehouse/core';
 import type { ServerContext } from '../context.ts';
 import { digest, randomToken } from '../crypto/digest.ts';
+import { isStoreUnavailableError, storeUnavailable } from '../http/store-unavailable.ts';
 import { errorPage } from '../pages/error-page.ts';
 import type { VerifiedRedirect } from './authorization-request.ts';
 
@@ -37,6 +38,13 @@ export async function authorizationError(
   if (error instanceof OAuthError) {
     if (error.redirectable && redirect !== undefined) return authorizationErrorRedirect(ctx, redirect, error);
     return errorPage(error, ctx.serviceName);
+  }
+  if (isStoreUnavailableError(error)) {
+    // Our page, never a redirect: the client could not tell a retryable outage from a refusal.
+    const unavailable = storeUnavailable(error, ctx.logger);
+    const page = await errorPage(unavailable, ctx.serviceName);
+    for (const [name, value] of Object.entries(unavailable.headers)) page.headers.set(name, value);
+    return page;
   }
   ctx.logger.error({ err: error }, 'authorization flow failed');
   return errorPage(

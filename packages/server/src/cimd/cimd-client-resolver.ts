@@ -36,20 +36,56 @@ export interface CimdClientResolver extends ClientResolver {
 /** How many resolved clients are kept in memory to answer repeat requests without a store read. */
 const KNOWN_CLIENTS_LIMIT = 10_000;
 
+/**
+ * Recorded with each version's headers: when the instance that fetched it considers it fresh until
+ * (epoch ms), so other instances sharing the store can use it without fetching (the second level).
+ */
+export const SHARED_EXPIRES_AT_HEADER = 'x-gatehouse-expires-at';
+
 export function cimdClientResolver(options: CimdResolverOptions): CimdClientResolver {
-  const known = new Map<string, { digest: string; record: ClientRecord }>();
+  const known = new Map<string, { digest: string; fetchedAt: number; record: ClientRecord }>();
+
+  /**
+   * The second level: when this instance holds nothing usable, a version another instance fetched
+   * and recorded is used while it is fresh by the freshness that instance recorded (validated again
+   * first), so a document is fetched once per expiry, not once per instance. The in-memory cache
+   * keeps single-flight per instance for the fetches that remain.
+   */
+  async function adoptShared(clientId: string): Promise<void> {
+    // Only when this instance has nothing fresh: a stale entry may be older than what is stored.
+    const held = options.cache.peek(clientId);
+    if (held !== undefined && options.clock() < held.expiresAt) return;
+    const latest = await options.store.clientDocuments.latest(clientId);
+    const expiresAt = Number(latest?.headers[SHARED_EXPIRES_AT_HEADER]);
+    if (latest === undefined || !Number.isFinite(expiresAt) || expiresAt <= options.clock()) return;
+    await options.cache.adopt(clientId, {
+      body: new TextEncoder().encode(latest.body),
+      fetchedAt: latest.lastSeenAt,
+      expiresAt,
+      ...(latest.headers.etag === undefined ? {} : { etag: latest.headers.etag }),
+      ...(latest.headers['last-modified'] === undefined
+        ? {}
+        : { lastModified: latest.headers['last-modified'] }),
+    });
+  }
 
   async function resolveDocument(clientId: string, forceRefresh: boolean): Promise<ClientRecord | undefined> {
     if (!isClientIdMetadataDocumentUrl(clientId)) return undefined;
     let document: CachedDocument<ClientMetadata>;
     try {
       checkClientIdUrl(clientId, options.urlPolicy); // CIMD-URL-*: on the raw string
+      if (!forceRefresh) await adoptShared(clientId);
       document = await options.cache.get(clientId, { forceRefresh });
     } catch (error) {
       throw await refused(clientId, error);
     }
     const seen = known.get(clientId);
     if (seen !== undefined && seen.digest === document.digest) {
+      // The origin confirmed the same body again: record its new freshness for the other instances.
+      if (seen.fetchedAt !== document.fetchedAt && document.source === undefined) {
+        await options.store.clientDocuments.record(versionOf(clientId, document), options.clock());
+        seen.fetchedAt = document.fetchedAt;
+      }
       // LRU touch: a Map iterates in insertion order.
       known.delete(clientId);
       known.set(clientId, seen);
@@ -57,7 +93,7 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
     }
     const record = await recordVersion(clientId, document);
     known.delete(clientId);
-    known.set(clientId, { digest: document.digest, record });
+    known.set(clientId, { digest: document.digest, fetchedAt: document.fetchedAt, record });
     if (known.size > KNOWN_CLIENTS_LIMIT) known.delete(known.keys().next().value!);
     return record;
   }
@@ -68,19 +104,11 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
   ): Promise<ClientRecord> {
     const now = options.clock();
     const { store } = options;
-    const result = await store.clientDocuments.record(
-      {
-        clientId,
-        digest: document.digest,
-        body: new TextDecoder().decode(document.body),
-        fetchedAt: document.fetchedAt,
-        headers: {
-          ...(document.etag === undefined ? {} : { etag: document.etag }),
-          ...(document.lastModified === undefined ? {} : { 'last-modified': document.lastModified }),
-        },
-      },
-      now,
-    );
+    // A version taken from the store is its latest already: recording it again would claim a fetch.
+    const result =
+      document.source === 'shared'
+        ? ({ changed: false } as const)
+        : await store.clientDocuments.record(versionOf(clientId, document), now);
     const existing = await store.clients.get(clientId);
     const metadata = document.value;
     if (existing === undefined || existing.kind !== 'cimd') {
@@ -151,6 +179,21 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
   return {
     resolve: (clientId) => resolveDocument(clientId, false),
     refresh: (clientId) => resolveDocument(clientId, true),
+  };
+}
+
+/** The version to record for a document this instance fetched (or revalidated) itself. */
+function versionOf(clientId: string, document: CachedDocument<ClientMetadata>) {
+  return {
+    clientId,
+    digest: document.digest,
+    body: new TextDecoder().decode(document.body),
+    fetchedAt: document.fetchedAt,
+    headers: {
+      ...(document.etag === undefined ? {} : { etag: document.etag }),
+      ...(document.lastModified === undefined ? {} : { 'last-modified': document.lastModified }),
+      [SHARED_EXPIRES_AT_HEADER]: String(document.expiresAt),
+    },
   };
 }
 

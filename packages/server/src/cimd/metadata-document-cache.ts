@@ -31,6 +31,22 @@ export interface CachedDocument<T> {
   lastModified?: string;
   /** True when the last confirmation was a 304 to a conditional request. */
   revalidated: boolean;
+  /** Set when the body came from the shared second level (another instance fetched it), not the network. */
+  source?: 'shared';
+}
+
+/**
+ * A version another instance fetched, validated and recorded in the store (the second level of the
+ * cache, for several instances): its body and the freshness that instance computed.
+ */
+export interface SharedDocument {
+  body: Uint8Array;
+  /** When the origin last confirmed this body. */
+  fetchedAt: number;
+  /** Fresh until then, as computed by the instance that fetched it. */
+  expiresAt: number;
+  etag?: string;
+  lastModified?: string;
 }
 
 export type CacheEventType =
@@ -42,7 +58,8 @@ export type CacheEventType =
   | 'fetch_failed'
   | 'invalid'
   | 'evicted'
-  | 'governor_refused';
+  | 'governor_refused'
+  | 'shared_hit';
 
 export interface CacheEvent {
   type: CacheEventType;
@@ -98,6 +115,11 @@ export interface DocumentCache<T> {
   get(url: string, options?: GetOptions): Promise<CachedDocument<T>>;
   /** The stored document if it is still usable (fresh or within the stale window); no network, no LRU touch. */
   peek(url: string): CachedDocument<T> | undefined;
+  /**
+   * Takes a version from the shared second level when it is still fresh and validates now: the next
+   * `get` is then a hit, without a network fetch. Returns undefined (and keeps nothing) otherwise.
+   */
+  adopt(url: string, shared: SharedDocument): Promise<CachedDocument<T> | undefined>;
   delete(url: string): void;
   stats(): DocumentCacheStats;
 }
@@ -469,6 +491,46 @@ export function createDocumentCache<T>(options: DocumentCacheOptions<T>): Docume
     return entry.doc;
   }
 
+  async function adopt(url: string, shared: SharedDocument): Promise<CachedDocument<T> | undefined> {
+    // CIMD-CACHE-7 holds here too: never used longer than maxTtl after the origin vouched for it.
+    const expiresAt = Math.min(shared.expiresAt, shared.fetchedAt + maxTtl);
+    const current = entries.get(url);
+    if (current !== undefined && clock() < current.doc.expiresAt) return current.doc;
+    if (clock() >= expiresAt) return undefined;
+    let value: T;
+    try {
+      const parsed: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(shared.body));
+      // CIMD-CACHE-4: the stored body is validated again, under this instance's policy, before use.
+      value = await validate(parsed, url);
+    } catch {
+      return undefined;
+    }
+    const headers: CachePolicy.Headers = {};
+    if (shared.etag !== undefined) headers.etag = shared.etag;
+    if (shared.lastModified !== undefined) headers['last-modified'] = shared.lastModified;
+    // The validators make the revalidation after expiry a conditional request, as for our own fetch.
+    const policy = new Policy({ url, method: 'GET', headers: {} }, { status: 200, headers });
+    const doc: CachedDocument<T> = {
+      url,
+      value,
+      body: shared.body,
+      digest: digestOf(shared.body),
+      fetchedAt: shared.fetchedAt,
+      expiresAt,
+      // No stale window: past its expiry this instance asks the origin itself.
+      staleUntil: expiresAt,
+      revalidated: false,
+      source: 'shared',
+    };
+    if (shared.etag !== undefined) doc.etag = shared.etag;
+    if (shared.lastModified !== undefined) doc.lastModified = shared.lastModified;
+    // A fetch of our own under way wins: it is newer than anything the store had.
+    if (!inflight.has(url))
+      store({ doc, policy, size: shared.body.byteLength + url.length + ENTRY_OVERHEAD_BYTES });
+    emit('shared_hit', url);
+    return doc;
+  }
+
   function del(url: string): void {
     remove(url);
     // Disowns a fetch under way: its callers still get its outcome, but it will not be stored.
@@ -479,5 +541,5 @@ export function createDocumentCache<T>(options: DocumentCacheOptions<T>): Docume
     return { entries: entries.size, bytes, maxBytes, inflight: inflight.size, ...counters };
   }
 
-  return { get, peek, delete: del, stats };
+  return { get, peek, adopt, delete: del, stats };
 }

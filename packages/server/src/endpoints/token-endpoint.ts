@@ -5,6 +5,7 @@ import { refreshTokenGrant } from '../grants/refresh-token-grant.ts';
 import type { TokenRequest } from '../grants/token-request.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
 import { jsonResponse, oauthErrorResponse } from '../http/responses.ts';
+import { isStoreUnavailableError, storeUnavailable } from '../http/store-unavailable.ts';
 import type { TokenResponse } from '../tokens/token-response.ts';
 import { clientAuthenticatedEndpoint } from './client-authenticated-endpoint.ts';
 
@@ -53,7 +54,10 @@ export function tokenEndpoint(ctx: ServerContext) {
   );
 }
 
-/** Runs an endpoint body: an OAuthError becomes its RFC 6749 §5.2 JSON answer, anything else a 500 without details. */
+/**
+ * Runs an endpoint body: an OAuthError becomes its RFC 6749 §5.2 JSON answer, a store that cannot
+ * reach its database a 503 temporarily_unavailable, anything else a 500 without details.
+ */
 export async function handleOAuthJson(
   request: Request,
   body: () => Promise<Response>,
@@ -65,6 +69,11 @@ export async function handleOAuthJson(
     if (error instanceof OAuthError) {
       noteOutcome(request, { error: error.error, reason: error.reason });
       return oauthErrorResponse(error);
+    }
+    if (isStoreUnavailableError(error)) {
+      const unavailable = storeUnavailable(error, ctx.logger);
+      noteOutcome(request, { error: unavailable.error, reason: unavailable.reason });
+      return oauthErrorResponse(unavailable);
     }
     ctx.logger.error({ err: error }, 'endpoint failed');
     noteOutcome(request, { error: 'server_error', reason: 'internal' });

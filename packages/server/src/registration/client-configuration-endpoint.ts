@@ -7,11 +7,19 @@ import { jsonResponse } from '../http/responses.ts';
 import type { ClientRecord } from '../store/store.ts';
 import { bearerToken, invalidToken, missingToken } from './bearer-token.ts';
 import { clientInformation, prepareMetadata, usesSecret } from './client-information.ts';
-import { chargeRateLimits, rateLimited } from './rate-limit-refusal.ts';
+import {
+  auditRefusals,
+  type Charge,
+  chargeRateLimits,
+  keyOf,
+  type RefusalContext,
+  rateLimited,
+} from './rate-limit-refusal.ts';
 import { readRegistrationBody } from './registration-body.ts';
 import { secretFields } from './registration-endpoint.ts';
 import type { RegistrationSettings } from './registration-settings.ts';
 import type { RequestInfo } from './request-info.ts';
+import { applyScopeLimit, registeredScopeLimit } from './scope-limit.ts';
 
 /**
  * The client configuration endpoint, RFC 7592 §2, at `{issuer}/register/{client_id}` (the
@@ -50,14 +58,28 @@ export function clientConfigurationEndpoint(ctx: ServerContext, settings: Regist
       request,
       async () => {
         const now = ctx.clock();
-        const keys = [
-          `client:${clientId}`,
-          ...(info.remoteAddress === undefined ? [] : [`ip:${info.remoteAddress}`]),
+        const limit = settings.limits.managementFailures;
+        const charges: Charge[] = [
+          { limit, kind: 'client', value: clientId },
+          ...(info.remoteAddress === undefined
+            ? []
+            : [{ limit, kind: 'ip' as const, value: info.remoteAddress }]),
         ];
-        for (const key of keys) {
-          const until = penalties.get(key);
-          if (until !== undefined && until > now)
-            throw rateLimited(Math.ceil((until - now) / 1000), 'failed attempts');
+        const refusal: RefusalContext = {
+          type: 'client.management_rate_limited',
+          what: 'failed attempts',
+          ...(info.remoteAddress === undefined ? {} : { detail: { remote_address: info.remoteAddress } }),
+        };
+        const serving = charges.flatMap((charge) => {
+          const until = penalties.get(keyOf(charge));
+          return until !== undefined && until > now
+            ? [{ charge, retryAfter: Math.ceil((until - now) / 1000) }]
+            : [];
+        });
+        if (serving.length > 0) {
+          // Counted as refusals of their keys too (audited only when one opens a new window).
+          await auditRefusals(ctx, settings.refusals, serving, now, refusal);
+          throw rateLimited(Math.max(...serving.map((s) => s.retryAfter)), refusal.what);
         }
         let client: ClientRecord;
         let token: string;
@@ -65,15 +87,11 @@ export function clientConfigurationEndpoint(ctx: ServerContext, settings: Regist
           ({ client, token } = await authenticate(ctx, request, clientId));
         } catch (error) {
           try {
-            chargeRateLimits(
-              keys.map((key) => ({ limiter: settings.limits.managementFailures, key })),
-              now,
-              'failed attempts',
-            );
+            await chargeRateLimits(ctx, settings.refusals, charges, now, refusal);
           } catch (limited) {
             const retry = Number((limited as OAuthError).headers['retry-after'] ?? '1');
             if (penalties.size >= MAX_PENALTIES) penalties.delete(penalties.keys().next().value ?? '');
-            for (const key of keys) penalties.set(key, now + retry * 1000);
+            for (const charge of charges) penalties.set(keyOf(charge), now + retry * 1000);
             throw limited;
           }
           throw error;
@@ -156,12 +174,12 @@ async function update(
   ) {
     throw metadataError('client_secret_mismatch', 'client_secret must be the current client secret');
   }
-  const { metadata, softwareStatement } = await prepareMetadata(
-    members,
-    settings,
-    now,
-    client.registration?.softwareStatement,
-  );
+  const prepared = await prepareMetadata(members, settings, now, client.registration?.softwareStatement);
+  const { softwareStatement } = prepared;
+  // A registration made under a scope-limited initial access token stays within that scope: an
+  // update may not widen it, and one that omits scope gets the token's scope again, as the
+  // registration did (DCR-MG-6 replace semantics, with the same default).
+  const metadata = applyScopeLimit(prepared.metadata, await registeredScopeLimit(ctx, client));
   // A switch to a secret-based method issues a secret; a switch away drops it.
   let clientSecret: string | undefined;
   let secret: { secretDigest?: string; secretExpiresAt?: number } = {};

@@ -1,23 +1,129 @@
 import { OAuthError } from '@gatehouse/core';
+import type { ServerContext } from '../context.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
+
+/** One configured limit: the limiter and the window it refills over (which bounds its audit). */
+export interface Limit {
+  limiter: RateLimiter;
+  windowSeconds: number;
+}
+
+/** What a limiter key names; reported in the audit event as `key_kind`. */
+export type LimitKeyKind = 'ip' | 'software' | 'redirect_host' | 'client';
+
+export interface Charge {
+  limit: Limit;
+  kind: LimitKeyKind;
+  /** The keyed value (an address, a software_id, a host, a client_id), without the kind prefix. */
+  value: string;
+}
+
+/** The audit event a refusal is reported as, and the words of its 429 description. */
+export interface RefusalContext {
+  type: 'client.registration_rate_limited' | 'client.management_rate_limited';
+  what: string;
+  /** Added to every event's detail (the remote address, when the transport gave one). */
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * Issue #4: "every refusal is an audit event", but a flood must not fill the audit store the
+ * limiter protects. So a limiter key's refusals are audited once per window: the first refusal
+ * writes an event and opens the key's window (the limiter's own `windowSeconds`, after which a
+ * drained bucket is full again); later refusals of that key within it are only counted here, and
+ * the count is carried on the key's next event, so operators still see how large the flood was.
+ * Keys are attacker-chosen, so the map is bounded like the limiter's (LRU by first refusal): an
+ * evicted key may be audited again early, which takes more than `maxKeys` other refused keys, each
+ * of them audited itself, so the audit volume at most doubles.
+ */
+export interface RefusalLog {
+  /** Counts a refusal of `key`; true when it is the first of a window and must be audited. */
+  note(key: string, now: number, windowMs: number): { audit: boolean; previousWindowSuppressed: number };
+}
+
+const DEFAULT_MAX_KEYS = 10_000;
+
+export function createRefusalLog(maxKeys = DEFAULT_MAX_KEYS): RefusalLog {
+  const windows = new Map<string, { until: number; suppressed: number }>();
+  return {
+    note(key, now, windowMs) {
+      const open = windows.get(key);
+      if (open !== undefined && open.until > now) {
+        open.suppressed += 1;
+        return { audit: false, previousWindowSuppressed: 0 };
+      }
+      if (open !== undefined) windows.delete(key);
+      else if (windows.size >= maxKeys) {
+        const oldest = windows.keys().next();
+        if (oldest.done !== true) windows.delete(oldest.value);
+      }
+      windows.set(key, { until: now + windowMs, suppressed: 0 });
+      return { audit: true, previousWindowSuppressed: open?.suppressed ?? 0 };
+    },
+  };
+}
 
 /**
  * Charges one hit to every key and refuses when any is exhausted: HTTP 429 with `Retry-After`
  * (RFC 6585 §4) and an OAuth-style JSON body. The code is `temporarily_unavailable` (RFC 6749
  * §4.1.2.1's "try again later"), since RFC 7591 §3.2.2 defines none for this; the longest wait
- * among the refusing keys is the one announced.
+ * among the refusing keys is the one announced. Each refusing key is audited (bounded, RefusalLog).
  */
-export function chargeRateLimits(
-  charges: ReadonlyArray<{ limiter: RateLimiter; key: string }>,
+export async function chargeRateLimits(
+  ctx: ServerContext,
+  log: RefusalLog,
+  charges: readonly Charge[],
   now: number,
-  what: string,
-): void {
-  let retryAfter = 0;
-  for (const { limiter, key } of charges) {
-    const decision = limiter.hit(key, now);
-    if (!decision.allowed) retryAfter = Math.max(retryAfter, decision.retryAfterSeconds);
+  context: RefusalContext,
+): Promise<void> {
+  const refused: Array<{ charge: Charge; retryAfter: number }> = [];
+  for (const charge of charges) {
+    const decision = charge.limit.limiter.hit(keyOf(charge), now);
+    if (!decision.allowed) refused.push({ charge, retryAfter: decision.retryAfterSeconds });
   }
-  if (retryAfter > 0) throw rateLimited(retryAfter, what);
+  if (refused.length === 0) return;
+  await auditRefusals(ctx, log, refused, now, context);
+  throw rateLimited(Math.max(...refused.map((r) => r.retryAfter)), context.what);
+}
+
+/**
+ * Audits the refusals that open a window (RefusalLog) and counts the rest. Also used for refusals
+ * that do not come from a limiter hit (a management key serving its penalty), so they count too.
+ */
+export async function auditRefusals(
+  ctx: ServerContext,
+  log: RefusalLog,
+  refused: ReadonlyArray<{ charge: Charge; retryAfter: number }>,
+  now: number,
+  context: RefusalContext,
+): Promise<void> {
+  for (const { charge, retryAfter } of refused) {
+    const { audit, previousWindowSuppressed } = log.note(
+      keyOf(charge),
+      now,
+      charge.limit.windowSeconds * 1000,
+    );
+    if (!audit) continue;
+    // The keyed value is stored as is, IP addresses included: the audit log is an operator log,
+    // and an address is what an operator needs to act on a flood (docs/decisions/0009-dcr.md §9).
+    await ctx.audit({
+      type: context.type,
+      reason: 'rate_limited',
+      ...(charge.kind === 'client' ? { clientId: charge.value } : {}),
+      detail: {
+        key_kind: charge.kind,
+        key: charge.value,
+        retry_after: retryAfter,
+        ...(previousWindowSuppressed === 0 ? {} : { previous_window_suppressed: previousWindowSuppressed }),
+        ...context.detail,
+      },
+    });
+  }
+}
+
+/** The limiter key: the kind keeps an IP and a software_id of the same spelling apart. */
+export function keyOf(charge: Charge): string {
+  return `${charge.kind}:${charge.value}`;
 }
 
 export function rateLimited(retryAfterSeconds: number, what: string): OAuthError {

@@ -12,10 +12,11 @@ import {
   registrationFingerprint,
   usesSecret,
 } from './client-information.ts';
-import { chargeRateLimits } from './rate-limit-refusal.ts';
+import { type Charge, chargeRateLimits, type RefusalContext } from './rate-limit-refusal.ts';
 import { readRegistrationBody } from './registration-body.ts';
 import type { RegistrationSettings } from './registration-settings.ts';
 import type { RequestInfo } from './request-info.ts';
+import { applyScopeLimit } from './scope-limit.ts';
 
 /**
  * The client registration endpoint, RFC 7591 §3: `POST {issuer}/register` with a JSON object of
@@ -33,8 +34,9 @@ export function registrationEndpoint(ctx: ServerContext, settings: RegistrationS
         try {
           return await register(ctx, settings, request, info);
         } catch (error) {
-          // Every refusal is audited, except rate-limit refusals: under a flood those would turn
-          // the audit log into the storage the limiter protects (they are logged instead).
+          // Every refusal is audited. Rate-limit refusals are audited by chargeRateLimits, once per
+          // key and window: under a flood one event each would turn the audit log into the storage
+          // the limiter protects. Each is still logged.
           if (isOAuthError(error) && error.status !== 429) {
             await ctx.audit({
               type: 'client.registration_refused',
@@ -59,13 +61,20 @@ async function register(
   info: RequestInfo,
 ): Promise<Response> {
   const now = ctx.clock();
+  const refusal: RefusalContext = {
+    type: 'client.registration_rate_limited',
+    what: 'registrations',
+    detail: remote(info),
+  };
   // DCR-EP-3 MAY rate-limit: the source address first, before the body is even read. Without an
   // address (an embedder that does not pass one) this key is skipped rather than shared by all.
   if (info.remoteAddress !== undefined) {
-    chargeRateLimits(
-      [{ limiter: settings.limits.perIp, key: `ip:${info.remoteAddress}` }],
+    await chargeRateLimits(
+      ctx,
+      settings.refusals,
+      [{ limit: settings.limits.perIp, kind: 'ip', value: info.remoteAddress }],
       now,
-      'registrations',
+      refusal,
     );
   }
   // DCR-EP-3 / DCR-ERR-3: the initial access token is a bearer token; its absence is a 401 now,
@@ -76,18 +85,26 @@ async function register(
     if (initialAccessToken === undefined) throw missingToken('an initial access token is required');
   }
   const body = await readRegistrationBody(request);
-  const { metadata, softwareStatement } = await prepareMetadata(body, settings, now);
+  const prepared = await prepareMetadata(body, settings, now);
+  const { softwareStatement } = prepared;
+  // The token's scope limit is part of deciding the request (DCR-SEC-4), so it is read without
+  // counting a use; an unknown token has no limit to apply and is refused by `use` below.
+  const limit =
+    initialAccessToken === undefined
+      ? undefined
+      : (await ctx.store.initialAccessTokens.get(digest(initialAccessToken)))?.scope;
+  let metadata = applyScopeLimit(prepared.metadata, limit);
 
   // Keyed by more than the source (issue #4): the software and every https redirect host. Loopback
   // and private-use redirects are shared by all native clients and say nothing about the sender.
-  const charges = [];
+  const charges: Charge[] = [];
   if (metadata.software_id !== undefined) {
-    charges.push({ limiter: settings.limits.perSoftware, key: `software:${metadata.software_id}` });
+    charges.push({ limit: settings.limits.perSoftware, kind: 'software', value: metadata.software_id });
   }
   for (const host of redirectHosts(metadata)) {
-    charges.push({ limiter: settings.limits.perRedirectHost, key: `redirect-host:${host}` });
+    charges.push({ limit: settings.limits.perRedirectHost, kind: 'redirect_host', value: host });
   }
-  chargeRateLimits(charges, now, 'registrations');
+  await chargeRateLimits(ctx, settings.refusals, charges, now, refusal);
 
   let initialAccessTokenId: string | undefined;
   if (initialAccessToken !== undefined) {
@@ -96,6 +113,9 @@ async function register(
     if (used === undefined)
       throw invalidToken('initial_access_token_invalid', 'the initial access token is not valid');
     initialAccessTokenId = used.id;
+    // A token's limits never change (store contract), so this is the check made above; it is
+    // repeated against the record the use was counted on so the two cannot drift apart.
+    metadata = applyScopeLimit(metadata, used.scope);
   }
 
   const fingerprint = recognisable(settings, metadata)

@@ -1,5 +1,6 @@
 import type { RateLimitOptions, RegistrationOptions, SoftwareStatementIssuer } from '../options.ts';
-import { createRateLimiter, type RateLimiter } from '../rate-limit/rate-limiter.ts';
+import { createRateLimiter } from '../rate-limit/rate-limiter.ts';
+import { createRefusalLog, type Limit, type RefusalLog } from './rate-limit-refusal.ts';
 
 /**
  * The registration options (options.ts) resolved once at start-up, with their defaults, and the
@@ -14,12 +15,14 @@ export interface RegistrationSettings {
   recogniseReRegistration: boolean;
   rotateRegistrationAccessToken: 'never' | 'on_read' | 'on_update';
   limits: {
-    perIp: RateLimiter;
-    perSoftware: RateLimiter;
-    perRedirectHost: RateLimiter;
+    perIp: Limit;
+    perSoftware: Limit;
+    perRedirectHost: Limit;
     /** Keyed `client:<id>` and `ip:<address>`; only failed attempts are counted. */
-    managementFailures: RateLimiter;
+    managementFailures: Limit;
   };
+  /** Which limiter keys were refused in their current window: one audit event per key and window. */
+  refusals: RefusalLog;
 }
 
 /** Defaults: generous for real clients (one registration per connect), tight for floods. */
@@ -69,10 +72,15 @@ export function resolveRegistrationSettings(options: RegistrationOptions = {}): 
     recogniseReRegistration: options.recogniseReRegistration ?? true,
     rotateRegistrationAccessToken: options.rotateRegistrationAccessToken ?? 'on_update',
     limits: {
-      perIp: createRateLimiter(limits.perIp),
-      perSoftware: createRateLimiter(limits.perSoftware),
-      perRedirectHost: createRateLimiter(limits.perRedirectHost),
-      managementFailures: createRateLimiter(limits.managementFailures),
+      perIp: limit(limits.perIp),
+      perSoftware: limit(limits.perSoftware),
+      perRedirectHost: limit(limits.perRedirectHost),
+      managementFailures: limit(limits.managementFailures),
     },
+    refusals: createRefusalLog(),
   };
+}
+
+function limit(options: RateLimitOptions): Limit {
+  return { limiter: createRateLimiter(options), windowSeconds: options.windowSeconds };
 }

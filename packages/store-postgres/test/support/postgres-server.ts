@@ -4,7 +4,7 @@
  * synchronous commit: a crash loses nothing we care about, and every write is much faster). It uses
  * the machine's PostgreSQL binaries (Debian's `postgresql` package, which .ci/run installs).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,14 @@ export interface PostgresServer {
   connectionString: string;
   /** Stops the server (immediately: nothing in it is kept) and removes its directory. */
   stop(): Promise<void>;
+  /**
+   * Shuts the server down as an operator would (`pg_ctl stop -m fast`: live sessions are ended with
+   * 57P01, new connections refused) and keeps its data, for start() to bring it back on the same port.
+   * Asynchronous, so requests keep flowing (and failing) while it happens.
+   */
+  shutdown(): Promise<void>;
+  /** Starts a server that shutdown() stopped, with its data; resolves once it accepts connections. */
+  start(): Promise<void>;
 }
 
 const DATABASE = 'gatehouse_test';
@@ -54,6 +62,24 @@ export async function startPostgres(): Promise<PostgresServer | undefined> {
         `${program} failed (${result.status ?? result.signal ?? result.error?.message}): ${result.stderr || result.stdout}`,
       );
     }
+  };
+
+  // The same command, without blocking the event loop (shutdown() and start() during a test).
+  const runAsync = (program: string, args: string[]) => {
+    const [command, commandArgs] = asRoot
+      ? ['runuser', ['-u', SUPERUSER, '--', join(bin, program), ...args]]
+      : [join(bin, program), args];
+    return new Promise<void>((resolve, reject) => {
+      execFile(
+        command,
+        commandArgs,
+        { cwd: directory, encoding: 'utf8', timeout: 60_000 },
+        (error, stdout, stderr) =>
+          error === null
+            ? resolve()
+            : reject(new Error(`${program} failed (${error.message}): ${stderr || stdout}`)),
+      );
+    });
   };
 
   let started = false;
@@ -107,7 +133,8 @@ export async function startPostgres(): Promise<PostgresServer | undefined> {
       '-c max_connections=200',
     ].join(' ');
     // -w: pg_ctl returns once the server accepts connections.
-    run('pg_ctl', ['start', '-D', data, '-l', log, '-o', serverOptions, '-w', '-t', '60']);
+    const startArgs = ['start', '-D', data, '-l', log, '-o', serverOptions, '-w', '-t', '60'];
+    run('pg_ctl', startArgs);
     started = true;
 
     const admin = new pg.Client({ host: '127.0.0.1', port, user: SUPERUSER, database: 'postgres' });
@@ -123,6 +150,16 @@ export async function startPostgres(): Promise<PostgresServer | undefined> {
       async stop() {
         process.removeListener('exit', stopNow);
         stopNow();
+      },
+      async shutdown() {
+        if (!started) return;
+        await runAsync('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w', '-t', '60']);
+        started = false;
+      },
+      async start() {
+        if (started) return;
+        await runAsync('pg_ctl', startArgs);
+        started = true;
       },
     };
   } catch (error) {

@@ -97,6 +97,10 @@ export function createMemoryStore(): Store {
       async create(token) {
         insertNew(initialAccessTokens, token.digest, token, 'initial access token');
       },
+      async get(digest) {
+        const token = initialAccessTokens.get(digest);
+        return token === undefined ? undefined : copy(token);
+      },
       async use(digest, now) {
         const token = initialAccessTokens.get(digest);
         if (token === undefined || token.revokedAt !== undefined) return undefined;
@@ -313,7 +317,7 @@ export function createMemoryStore(): Store {
       async rotate(presentedDigest, next, now, graceMs) {
         const presented = refreshTokens.get(presentedDigest);
         if (presented === undefined) return { outcome: 'unknown' };
-        if (presented.usedAt !== undefined && presented.usedAt < now - graceMs) {
+        if (presented.usedAt !== undefined && !withinGrace(presented.usedAt, now, graceMs)) {
           return { outcome: 'reused', presented: copy(presented) };
         }
         const outcome = presented.usedAt === undefined ? 'rotated' : 'rotated_in_grace';
@@ -427,4 +431,9 @@ function copy<T>(value: T): T {
 
 function copyOf<T>(value: T | undefined): T | undefined {
   return value === undefined ? undefined : structuredClone(value);
+}
+
+/** RefreshTokenStore.rotate: a used token is re-presented in grace only when there is a grace window at all. */
+function withinGrace(usedAt: number, now: number, graceMs: number): boolean {
+  return graceMs > 0 && usedAt >= now - graceMs;
 }

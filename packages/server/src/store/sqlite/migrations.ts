@@ -191,6 +191,11 @@ export const sqliteMigrations: readonly string[] = [
     revoked_at INTEGER
   ) STRICT;
   `,
+  // 5: the scope limit of an initial access token (issue #4, docs/dcr.md). NULL = no limit, which
+  // is what every token issued before this migration had.
+  `
+  ALTER TABLE initial_access_tokens ADD COLUMN scope TEXT;
+  `,
 ];
 
 /**

@@ -154,8 +154,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     initialAccessTokens: {
       async create(token) {
         sql(
-          `INSERT INTO initial_access_tokens (digest, id, label, created_at, expires_at, max_uses, uses, revoked_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO initial_access_tokens (digest, id, label, created_at, expires_at, max_uses, uses, revoked_at, scope)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           token.digest,
           token.id,
@@ -165,7 +165,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           token.maxUses ?? null,
           token.uses,
           token.revokedAt ?? null,
+          token.scope ?? null,
         );
+      },
+      async get(digest) {
+        const row = sql('SELECT * FROM initial_access_tokens WHERE digest = ?').get(digest);
+        return row === undefined ? undefined : initialAccessTokenFromRow(row);
       },
       async use(digest, now) {
         // The conditions and the count in one statement: never more than max_uses, across processes.
@@ -503,7 +508,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           const row = sql('SELECT * FROM refresh_tokens WHERE digest = ?').get(presentedDigest);
           if (row === undefined) return { outcome: 'unknown' } as const;
           const presented = refreshTokenFromRow(row);
-          if (presented.usedAt !== undefined && presented.usedAt < now - graceMs) {
+          if (presented.usedAt !== undefined && !withinGrace(presented.usedAt, now, graceMs)) {
             return { outcome: 'reused', presented } as const;
           }
           insertRefreshToken(next);
@@ -657,6 +662,7 @@ function initialAccessTokenFromRow(row: Row): InitialAccessTokenRecord {
     ...optional('maxUses', optionalInt(row, 'max_uses')),
     uses: int(row, 'uses'),
     ...optional('revokedAt', optionalInt(row, 'revoked_at')),
+    ...optional('scope', optionalText(row, 'scope')),
   };
 }
 
@@ -833,4 +839,9 @@ function changed(result: { changes: number | bigint }): boolean {
 
 function union(existing: readonly string[], added: readonly string[]): string[] {
   return [...new Set([...existing, ...added])];
+}
+
+/** RefreshTokenStore.rotate: a used token is re-presented in grace only when there is a grace window at all. */
+function withinGrace(usedAt: number, now: number, graceMs: number): boolean {
+  return graceMs > 0 && usedAt >= now - graceMs;
 }
