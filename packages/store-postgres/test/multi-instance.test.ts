@@ -1,15 +1,24 @@
 /**
  * Four Gatehouse instances, each with its own pool, on one PostgreSQL schema behind one issuer
- * (./support/instances.ts), racing through the HTTP endpoints: a code and a refresh token are each
- * redeemed once whichever instances the 200 requests land on, and a key rotated through one store
+ * (./support/instances.ts), racing through the HTTP endpoints: a code, a refresh token and a pushed
+ * request_uri are each used once whichever instances the 200 requests land on, and a key rotated through one store
  * is used by all of them once their key rings refresh. (A DPoP or assertion jti remembered from
  * several pools is covered by the contract race in postgres-store.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { s256 } from '@gatehouse/core';
 import { digest, rotateSigningKey } from '@gatehouse/server';
 import { decodeProtectedHeader } from 'jose';
-import { CLIENT_ID, type Cluster, startCluster } from './support/instances.ts';
+import {
+  CLIENT_ID,
+  type Cluster,
+  ISSUER,
+  REDIRECT,
+  RESOURCE,
+  startCluster,
+  VERIFIER,
+} from './support/instances.ts';
 import { startPostgres } from './support/postgres-server.ts';
 
 const postgres = await startPostgres();
@@ -103,6 +112,36 @@ describe(`${INSTANCES} instances on one PostgreSQL`, { skip }, () => {
     const winner = answers.find((a) => a.status === 200)!.body.refresh_token!;
     const after = await answer(cluster.instances[0]!.token(refresh(winner)));
     assert.deepEqual([after.status, after.body.error], [400, 'invalid_grant']);
+  });
+
+  it(`${RACERS} browsers racing for one pushed request_uri over ${INSTANCES} instances: exactly one proceeds`, async () => {
+    const pushed = await cluster.instances[0]!.send(`${ISSUER}/par`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        client_id: CLIENT_ID,
+        redirect_uri: REDIRECT,
+        response_type: 'code',
+        resource: RESOURCE,
+        scope: 'mcp:tools',
+        code_challenge: s256(VERIFIER),
+        code_challenge_method: 'S256',
+      }).toString(),
+    });
+    assert.equal(pushed.status, 201);
+    const { request_uri } = (await pushed.json()) as { request_uri: string };
+    const url = `${ISSUER}/authorize?${new URLSearchParams({ client_id: CLIENT_ID, request_uri })}`;
+    // Each request is its own browser (no cookies): RFC 9126 §4, a request_uri is used once.
+    const responses = await Promise.all(
+      Array.from({ length: RACERS }, (_, index) => cluster.instances[index % INSTANCES]!.send(url)),
+    );
+    const proceeded = responses.filter((response) => response.status === 303);
+    assert.equal(proceeded.length, 1, 'exactly one browser proceeds');
+    assert.match(proceeded[0]!.headers.get('location') ?? '', /\/interaction\//);
+    const refused = responses.filter((response) => response.status === 400);
+    assert.equal(refused.length, RACERS - 1);
+    for (const response of refused)
+      assert.equal(response.headers.get('location'), null, 'refusals never redirect');
   });
 
   it('a key rotated through one store is used by every instance once its key ring refreshes', async () => {
