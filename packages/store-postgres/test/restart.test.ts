@@ -275,8 +275,11 @@ describe('database faults', { skip }, () => {
     assert.ok(count.unavailable >= 8, `requests failed cleanly during the restart (${count.unavailable})`);
     assert.ok(count.okAfter > 0, 'the stream recovered after the restart');
     for (const [key, times] of successes) assert.equal(times, 1, `${key.split(':')[0]} succeeded twice`);
+    // Besides the 503 lines, the one other line allowed: a token was issued (its state committed)
+    // and then its audit event could not be stored as the database went down. The event is in
+    // that log line instead, and the client got its token (context.ts audit()).
     assert.deepEqual(
-      cluster.logs.filter((line) => line.msg !== 'store unavailable'),
+      cluster.logs.filter((line) => line.msg !== 'store unavailable' && line.msg !== 'audit event not stored'),
       [],
       'the 503 line and nothing else (no 500, no stack)',
     );
