@@ -10,6 +10,7 @@ import { migrateSqlite, sqliteMigrations, userVersion } from '../src/store/sqlit
 import { openSqliteDatabase, openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { RaceInput, RoundResult } from './sqlite-store-race-worker.ts';
 import { describeStoreContract } from './store-contract.ts';
+import { assertRaceRound, seedRaceRound } from './support/store-race.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'gatehouse-sqlite-store-'));
 after(() => rmSync(directory, { recursive: true, force: true }));
@@ -122,42 +123,7 @@ describe('sqlite across processes (worker threads, one connection each)', () => 
   it(`of ${WORKERS} racing connections, exactly one wins each one-time operation`, async () => {
     const path = freshPath();
     const store = openSqliteStore({ path });
-    for (let round = 0; round < ROUNDS; round++) {
-      await store.authorizationCodes.create({
-        digest: `code-${round}`,
-        clientId: 'c1',
-        userId: 'u1',
-        grantId: 'g1',
-        redirectUri: 'http://127.0.0.1/callback',
-        redirectUriSent: false,
-        codeChallenge: 'challenge',
-        scope: ['read'],
-        resources: [],
-        authTime: T,
-        issuedAt: T,
-        expiresAt: T + 60_000,
-      });
-      await store.refreshTokens.create({
-        digest: `token-${round}`,
-        familyId: 'family-0',
-        issuedAt: T,
-        expiresAt: T + 60_000,
-      });
-      await store.authorizationRequests.create({
-        id: `request-${round}`,
-        clientId: 'c1',
-        redirectUri: 'http://127.0.0.1/callback',
-        redirectUriSent: true,
-        scope: ['read'],
-        resources: [],
-        codeChallenge: 'challenge',
-        codeChallengeMethod: 'S256',
-        browserBindingDigest: 'binding',
-        csrfToken: 'csrf',
-        createdAt: T,
-        expiresAt: T + 60_000,
-      });
-    }
+    for (let round = 0; round < ROUNDS; round++) await seedRaceRound(store, round, T);
 
     const { workers, messages, release } = start({ task: 'race', path, rounds: ROUNDS, now: T });
     await Promise.all(messages); // every worker has its own connection open and waits at the barrier
@@ -169,51 +135,8 @@ describe('sqlite across processes (worker threads, one connection each)', () => 
 
     for (let round = 0; round < ROUNDS; round++) {
       const of = results.map((byWorker) => byWorker[round]!);
-      const winners = (won: (result: RoundResult) => boolean) => of.filter(won).length;
-      assert.equal(
-        winners((result) => result.redeemed),
-        1,
-        `code ${round} redeemed once`,
-      );
-      assert.equal(
-        winners((result) => result.rotated),
-        1,
-        `refresh token ${round} rotated once`,
-      );
-      assert.equal(
-        winners((result) => result.consumed),
-        1,
-        `request ${round} consumed once`,
-      );
-      assert.equal(
-        winners((result) => result.remembered),
-        1,
-        `jti ${round} remembered once`,
-      );
-      assert.equal(
-        winners((result) => result.userCreated),
-        1,
-        `user-${round} created once`,
-      );
-      assert.equal(
-        new Set(of.map((result) => result.grantId)).size,
-        1,
-        `one grant for installation ${round}`,
-      );
-      assert.equal(new Set(of.map((result) => result.secret)).size, 1, `one value for secret ${round}`);
-
-      const code = await store.authorizationCodes.redeem(`code-${round}`, 'late', T);
-      const winner = of.findIndex((result) => result.redeemed);
-      assert.deepEqual(
-        [code.outcome, code.outcome === 'unknown' ? undefined : code.code.familyId],
-        ['reused', `family-w${winner}-r${round}`],
-      );
-      const grant = await store.grants.find('u1', 'c1', `http://127.0.0.1/${round}`);
-      assert.deepEqual(
-        [...(grant?.scope ?? [])].sort(),
-        Array.from({ length: WORKERS }, (_, worker) => `scope-w${worker}`),
-        `grant ${round} holds every racer's scope`,
-      );
+      assert.equal(of.filter((result) => result.userCreated).length, 1, `user-${round} created once`);
+      await assertRaceRound(store, round, of, { tag: 'w', now: T });
     }
     assert.equal(await store.users.count(), ROUNDS);
     await store.close();

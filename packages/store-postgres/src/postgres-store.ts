@@ -1,19 +1,11 @@
-import type {
-  AuditEvent,
-  AuthorizationCodeRecord,
-  AuthorizationRequestRecord,
-  ClientDocumentVersion,
-  ClientKind,
-  ClientRecord,
-  ClientRegistration,
-  GrantRecord,
-  InitialAccessTokenRecord,
-  RefreshTokenRecord,
-  SessionRecord,
-  SigningKeyRecord,
-  Store,
-  TokenFamilyRecord,
-  UserRecord,
+import {
+  type ColumnReader,
+  type ColumnRow,
+  createRowRecords,
+  type GrantRecord,
+  type RefreshTokenRecord,
+  type Store,
+  textColumn,
 } from '@gatehouse/server';
 import pg from 'pg';
 import { migratePostgres } from './migrations.ts';
@@ -107,7 +99,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     clients: {
       async get(clientId) {
         const row = await first('SELECT * FROM clients WHERE client_id = $1', [clientId]);
-        return row === undefined ? undefined : clientFromRow(row);
+        return row === undefined ? undefined : records.clientFromRow(row);
       },
       async put(record) {
         // Every column is written, so fields absent from the new record are cleared (no merge).
@@ -143,14 +135,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
            ORDER BY client_id LIMIT $2`,
           [options.after ?? null, options.limit ?? null],
         );
-        return rows.map(clientFromRow);
+        return rows.map(records.clientFromRow);
       },
       async findByFingerprint(fingerprint) {
         const row = await first(
           'SELECT * FROM clients WHERE registration_fingerprint = $1 ORDER BY created_at DESC LIMIT 1',
           [fingerprint],
         );
-        return row === undefined ? undefined : clientFromRow(row);
+        return row === undefined ? undefined : records.clientFromRow(row);
       },
       async touch(clientId, now) {
         await query('UPDATE clients SET last_used_at = $1 WHERE client_id = $2', [now, clientId]);
@@ -190,7 +182,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       },
       async get(digest) {
         const row = await first('SELECT * FROM initial_access_tokens WHERE digest = $1', [digest]);
-        return row === undefined ? undefined : initialAccessTokenFromRow(row);
+        return row === undefined ? undefined : records.initialAccessTokenFromRow(row);
       },
       async use(digest, now) {
         // The conditions and the count in one statement. A concurrent use of the same token waits for
@@ -202,11 +194,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
            RETURNING *`,
           [digest, now],
         );
-        return row === undefined ? undefined : initialAccessTokenFromRow(row);
+        return row === undefined ? undefined : records.initialAccessTokenFromRow(row);
       },
       async list() {
         return (await query('SELECT * FROM initial_access_tokens ORDER BY created_at, id')).map(
-          initialAccessTokenFromRow,
+          records.initialAccessTokenFromRow,
         );
       },
       async revoke(id, now) {
@@ -231,17 +223,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       },
       async get(id) {
         const row = await first('SELECT * FROM users WHERE id = $1', [id]);
-        return row === undefined ? undefined : userFromRow(row);
+        return row === undefined ? undefined : records.userFromRow(row);
       },
       async findByUsername(username) {
         const row = await first('SELECT * FROM users WHERE username = $1', [username]);
-        return row === undefined ? undefined : userFromRow(row);
+        return row === undefined ? undefined : records.userFromRow(row);
       },
       async setPassword(id, passwordHash) {
         return (await count('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, id])) > 0;
       },
       async list() {
-        return (await query('SELECT * FROM users ORDER BY username')).map(userFromRow);
+        return (await query('SELECT * FROM users ORDER BY username')).map(records.userFromRow);
       },
       async count() {
         return int((await first('SELECT count(*) AS count FROM users'))!, 'count');
@@ -251,7 +243,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     signingKeys: {
       async list() {
         return (await query('SELECT * FROM signing_keys ORDER BY created_at DESC, kid')).map(
-          signingKeyFromRow,
+          records.signingKeyFromRow,
         );
       },
       async add(key) {
@@ -316,7 +308,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           digest,
           now,
         ]);
-        return row === undefined ? undefined : sessionFromRow(row);
+        return row === undefined ? undefined : records.sessionFromRow(row);
       },
       async delete(digest) {
         await query('DELETE FROM sessions WHERE digest = $1', [digest]);
@@ -355,7 +347,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           id,
           now,
         ]);
-        return row === undefined ? undefined : requestFromRow(row);
+        return row === undefined ? undefined : records.requestFromRow(row);
       },
       async consume(id, now) {
         // One statement: a concurrent DELETE of the same row waits for this one, then finds it gone.
@@ -363,7 +355,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           'DELETE FROM authorization_requests WHERE id = $1 AND expires_at > $2 RETURNING *',
           [id, now],
         );
-        return row === undefined ? undefined : requestFromRow(row);
+        return row === undefined ? undefined : records.requestFromRow(row);
       },
     },
 
@@ -399,10 +391,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
            WHERE digest = $3 AND redeemed_at IS NULL RETURNING *`,
           [now, familyId, digest],
         );
-        if (won !== undefined) return { outcome: 'redeemed', code: codeFromRow(won) };
+        if (won !== undefined) return { outcome: 'redeemed', code: records.codeFromRow(won) };
         // A new statement, so a new snapshot: it sees the winner's committed values.
         const row = await first('SELECT * FROM authorization_codes WHERE digest = $1', [digest]);
-        return row === undefined ? { outcome: 'unknown' } : { outcome: 'reused', code: codeFromRow(row) };
+        return row === undefined
+          ? { outcome: 'unknown' }
+          : { outcome: 'reused', code: records.codeFromRow(row) };
       },
     },
 
@@ -423,7 +417,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
               upsert.now,
             ],
           );
-          if (inserted.rows[0] !== undefined) return grantFromRow(inserted.rows[0]);
+          if (inserted.rows[0] !== undefined) return records.grantFromRow(inserted.rows[0]);
           // The installation's grant exists (ON CONFLICT waited for its inserter to commit). Lock it so
           // concurrent upserts merge one after another: none loses another's scopes.
           const locked = await client.query<Row>(
@@ -432,7 +426,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           );
           const row = locked.rows[0];
           if (row === undefined) throw new Error('grant vanished during upsert');
-          const { revokedAt, ...existing } = grantFromRow(row);
+          const { revokedAt, ...existing } = records.grantFromRow(row);
           // A live grant widens (step-up); a revoked one is replaced, so nothing revoked comes back.
           const live = revokedAt === undefined;
           const grant: GrantRecord = {
@@ -450,24 +444,24 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       },
       async get(id) {
         const row = await first('SELECT * FROM grants WHERE id = $1', [id]);
-        return row === undefined ? undefined : grantFromRow(row);
+        return row === undefined ? undefined : records.grantFromRow(row);
       },
       async find(userId, clientId, redirectUri) {
         const row = await first(
           'SELECT * FROM grants WHERE user_id = $1 AND client_id = $2 AND redirect_uri = $3',
           [userId, clientId, redirectUri],
         );
-        return row === undefined ? undefined : grantFromRow(row);
+        return row === undefined ? undefined : records.grantFromRow(row);
       },
       async listByUser(userId) {
         return (await query('SELECT * FROM grants WHERE user_id = $1 ORDER BY created_at, id', [userId])).map(
-          grantFromRow,
+          records.grantFromRow,
         );
       },
       async listByClient(clientId) {
         return (
           await query('SELECT * FROM grants WHERE client_id = $1 ORDER BY created_at, id', [clientId])
-        ).map(grantFromRow);
+        ).map(records.grantFromRow);
       },
       async revoke(id, reason, now) {
         await withTransaction(pool, async (client) => {
@@ -520,7 +514,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         const row = await first('SELECT * FROM token_families WHERE id = $1 AND created_at IS NOT NULL', [
           id,
         ]);
-        return row === undefined ? undefined : familyFromRow(row);
+        return row === undefined ? undefined : records.familyFromRow(row);
       },
       async revoke(id, reason, now) {
         // One statement: revokes a live family, or leaves a tombstone for one not created yet.
@@ -541,7 +535,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       async listByClient(clientId) {
         return (
           await query('SELECT * FROM token_families WHERE client_id = $1 ORDER BY created_at, id', [clientId])
-        ).map(familyFromRow);
+        ).map(records.familyFromRow);
       },
     },
 
@@ -551,7 +545,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       },
       async get(digest) {
         const row = await first('SELECT * FROM refresh_tokens WHERE digest = $1', [digest]);
-        return row === undefined ? undefined : refreshTokenFromRow(row);
+        return row === undefined ? undefined : records.refreshTokenFromRow(row);
       },
       async rotate(presentedDigest, next, now, graceMs) {
         return withTransaction(pool, async (client) => {
@@ -562,7 +556,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             [presentedDigest],
           );
           if (rows[0] === undefined) return { outcome: 'unknown' } as const;
-          const presented = refreshTokenFromRow(rows[0]);
+          const presented = records.refreshTokenFromRow(rows[0]);
           if (presented.usedAt !== undefined && !withinGrace(presented.usedAt, now, graceMs)) {
             return { outcome: 'reused', presented } as const;
           }
@@ -592,7 +586,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             [version.clientId],
           );
           const latest =
-            latestRows.rows[0] === undefined ? undefined : clientDocumentFromRow(latestRows.rows[0]);
+            latestRows.rows[0] === undefined ? undefined : records.clientDocumentFromRow(latestRows.rows[0]);
           const headers = jsonParameter(version.headers);
           if (latest !== undefined && latest.digest === version.digest) {
             await client.query(
@@ -621,7 +615,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           'SELECT * FROM client_documents WHERE client_id = $1 ORDER BY fetched_at DESC, seq DESC LIMIT 1',
           [clientId],
         );
-        return row === undefined ? undefined : clientDocumentFromRow(row);
+        return row === undefined ? undefined : records.clientDocumentFromRow(row);
       },
       async history(clientId, limit) {
         return (
@@ -629,7 +623,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             'SELECT * FROM client_documents WHERE client_id = $1 ORDER BY fetched_at DESC, seq DESC LIMIT $2',
             [clientId, limit ?? null],
           )
-        ).map(clientDocumentFromRow);
+        ).map(records.clientDocumentFromRow);
       },
     },
 
@@ -674,7 +668,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
            ORDER BY at DESC, id DESC LIMIT $4`,
           [options.type ?? null, options.clientId ?? null, options.userId ?? null, options.limit ?? null],
         );
-        return rows.map(auditEventFromRow);
+        return rows.map(records.auditEventFromRow);
       },
     },
 
@@ -719,211 +713,30 @@ function jsonParameter(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function clientFromRow(row: Row): ClientRecord {
-  return {
-    clientId: text(row, 'client_id'),
-    kind: text(row, 'kind') as ClientKind,
-    metadata: json(row, 'metadata'),
-    ...optional('secretDigest', optionalText(row, 'secret_digest')),
-    ...optional('secretExpiresAt', optionalInt(row, 'secret_expires_at')),
-    createdAt: int(row, 'created_at'),
-    updatedAt: int(row, 'updated_at'),
-    ...optional('registration', optionalJson<ClientRegistration>(row, 'registration')),
-    ...optional('lastUsedAt', optionalInt(row, 'last_used_at')),
-  };
-}
-
-function initialAccessTokenFromRow(row: Row): InitialAccessTokenRecord {
-  return {
-    id: text(row, 'id'),
-    digest: text(row, 'digest'),
-    ...optional('label', optionalText(row, 'label')),
-    createdAt: int(row, 'created_at'),
-    ...optional('expiresAt', optionalInt(row, 'expires_at')),
-    ...optional('maxUses', optionalInt(row, 'max_uses')),
-    uses: int(row, 'uses'),
-    ...optional('revokedAt', optionalInt(row, 'revoked_at')),
-    ...optional('scope', optionalText(row, 'scope')),
-  };
-}
-
-function clientDocumentFromRow(row: Row): ClientDocumentVersion {
-  return {
-    clientId: text(row, 'client_id'),
-    digest: text(row, 'digest'),
-    body: text(row, 'body'),
-    fetchedAt: int(row, 'fetched_at'),
-    lastSeenAt: int(row, 'last_seen_at'),
-    headers: json(row, 'headers'),
-  };
-}
-
-function userFromRow(row: Row): UserRecord {
-  return {
-    id: text(row, 'id'),
-    username: text(row, 'username'),
-    passwordHash: text(row, 'password_hash'),
-    createdAt: int(row, 'created_at'),
-    ...optional('disabledAt', optionalInt(row, 'disabled_at')),
-  };
-}
-
-function signingKeyFromRow(row: Row): SigningKeyRecord {
-  return {
-    kid: text(row, 'kid'),
-    alg: text(row, 'alg') as SigningKeyRecord['alg'],
-    privateJwk: json(row, 'private_jwk'),
-    publicJwk: json(row, 'public_jwk'),
-    createdAt: int(row, 'created_at'),
-    ...optional('retiredAt', optionalInt(row, 'retired_at')),
-  };
-}
-
-function sessionFromRow(row: Row): SessionRecord {
-  return {
-    digest: text(row, 'digest'),
-    userId: text(row, 'user_id'),
-    authTime: int(row, 'auth_time'),
-    expiresAt: int(row, 'expires_at'),
-  };
-}
-
-function requestFromRow(row: Row): AuthorizationRequestRecord {
-  return {
-    id: text(row, 'id'),
-    clientId: text(row, 'client_id'),
-    redirectUri: text(row, 'redirect_uri'),
-    redirectUriSent: bool(row, 'redirect_uri_sent'),
-    ...optional('state', optionalText(row, 'state')),
-    scope: json(row, 'scope'),
-    resources: json(row, 'resources'),
-    codeChallenge: text(row, 'code_challenge'),
-    codeChallengeMethod: text(
-      row,
-      'code_challenge_method',
-    ) as AuthorizationRequestRecord['codeChallengeMethod'],
-    ...optional('prompt', optionalText(row, 'prompt')),
-    ...optional('maxAge', optionalInt(row, 'max_age')),
-    ...optional('loginHint', optionalText(row, 'login_hint')),
-    browserBindingDigest: text(row, 'browser_binding_digest'),
-    csrfToken: text(row, 'csrf_token'),
-    createdAt: int(row, 'created_at'),
-    expiresAt: int(row, 'expires_at'),
-  };
-}
-
-function codeFromRow(row: Row): AuthorizationCodeRecord {
-  return {
-    digest: text(row, 'digest'),
-    clientId: text(row, 'client_id'),
-    userId: text(row, 'user_id'),
-    grantId: text(row, 'grant_id'),
-    redirectUri: text(row, 'redirect_uri'),
-    redirectUriSent: bool(row, 'redirect_uri_sent'),
-    codeChallenge: text(row, 'code_challenge'),
-    scope: json(row, 'scope'),
-    resources: json(row, 'resources'),
-    authTime: int(row, 'auth_time'),
-    issuedAt: int(row, 'issued_at'),
-    expiresAt: int(row, 'expires_at'),
-    ...optional('redeemedAt', optionalInt(row, 'redeemed_at')),
-    ...optional('familyId', optionalText(row, 'family_id')),
-  };
-}
-
-function grantFromRow(row: Row): GrantRecord {
-  return {
-    id: text(row, 'id'),
-    userId: text(row, 'user_id'),
-    clientId: text(row, 'client_id'),
-    redirectUri: text(row, 'redirect_uri'),
-    scope: json(row, 'scope'),
-    resources: json(row, 'resources'),
-    createdAt: int(row, 'created_at'),
-    updatedAt: int(row, 'updated_at'),
-    ...optional('revokedAt', optionalInt(row, 'revoked_at')),
-  };
-}
-
-function familyFromRow(row: Row): TokenFamilyRecord {
-  return {
-    id: text(row, 'id'),
-    grantId: text(row, 'grant_id'),
-    clientId: text(row, 'client_id'),
-    userId: text(row, 'user_id'),
-    scope: json(row, 'scope'),
-    resources: json(row, 'resources'),
-    authTime: int(row, 'auth_time'),
-    createdAt: int(row, 'created_at'),
-    expiresAt: int(row, 'expires_at'),
-    ...optional('clientKeyThumbprint', optionalText(row, 'client_key_thumbprint')),
-    ...optional('revokedAt', optionalInt(row, 'revoked_at')),
-    ...optional('revokedReason', optionalText(row, 'revoked_reason')),
-  };
-}
-
-function refreshTokenFromRow(row: Row): RefreshTokenRecord {
-  return {
-    digest: text(row, 'digest'),
-    familyId: text(row, 'family_id'),
-    issuedAt: int(row, 'issued_at'),
-    expiresAt: int(row, 'expires_at'),
-    ...optional('usedAt', optionalInt(row, 'used_at')),
-  };
-}
-
-function auditEventFromRow(row: Row): AuditEvent {
-  return {
-    at: int(row, 'at'),
-    type: text(row, 'type'),
-    ...optional('clientId', optionalText(row, 'client_id')),
-    ...optional('userId', optionalText(row, 'user_id')),
-    ...optional('reason', optionalText(row, 'reason')),
-    ...optional('detail', optionalJson<Record<string, unknown>>(row, 'detail')),
-  };
-}
-
-/** `{ [key]: value }`, or `{}` when the column was NULL: optional properties are omitted, never undefined. */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-function text(row: Row, column: string): string {
-  const value = row[column];
-  if (typeof value !== 'string') throw new Error(`column ${column} is not text`);
-  return value;
-}
-
-function optionalText(row: Row, column: string): string | undefined {
-  return row[column] === null ? undefined : text(row, column);
-}
-
-function int(row: Row, column: string): number {
-  const value = row[column];
-  if (typeof value !== 'number') throw new Error(`column ${column} is not a number`);
-  return value;
-}
-
-function optionalInt(row: Row, column: string): number | undefined {
-  return row[column] === null ? undefined : int(row, column);
-}
-
-function bool(row: Row, column: string): boolean {
-  const value = row[column];
-  if (typeof value !== 'boolean') throw new Error(`column ${column} is not a boolean`);
-  return value;
-}
-
-/** node-postgres parses jsonb into fresh objects on every read, so callers get their own copies. */
-function json<T>(row: Row, column: string): T {
-  const value = row[column];
-  if (value === null || value === undefined) throw new Error(`column ${column} is NULL`);
-  return value as T;
-}
-
-function optionalJson<T>(row: Row, column: string): T | undefined {
-  return row[column] === null ? undefined : json<T>(row, column);
-}
+/**
+ * How node-postgres returns a column: jsonb already parsed (into fresh objects on every read, so
+ * callers get their own copies), BIGINT as a number (see `types`), BOOLEAN as a boolean.
+ */
+const columns: ColumnReader = {
+  text: textColumn,
+  int(row, column) {
+    const value = row[column];
+    if (typeof value !== 'number') throw new Error(`column ${column} is not a number`);
+    return value;
+  },
+  json<T>(row: ColumnRow, column: string): T {
+    const value = row[column];
+    if (value === null || value === undefined) throw new Error(`column ${column} is NULL`);
+    return value as T;
+  },
+  bool(row, column) {
+    const value = row[column];
+    if (typeof value !== 'boolean') throw new Error(`column ${column} is not a boolean`);
+    return value;
+  },
+};
+const { text, int } = columns;
+const records = createRowRecords(columns);
 
 function union(existing: readonly string[], added: readonly string[]): string[] {
   return [...new Set([...existing, ...added])];

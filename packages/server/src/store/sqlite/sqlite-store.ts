@@ -1,29 +1,12 @@
-import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from 'node:sqlite';
-import type {
-  AuditEvent,
-  AuthorizationCodeRecord,
-  AuthorizationRequestRecord,
-  ClientDocumentVersion,
-  ClientKind,
-  ClientRecord,
-  ClientRegistration,
-  GrantRecord,
-  InitialAccessTokenRecord,
-  RefreshTokenRecord,
-  SessionRecord,
-  SigningKeyRecord,
-  Store,
-  TokenFamilyRecord,
-  UserRecord,
-} from '../store.ts';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { type ColumnReader, createRowRecords, textColumn } from '../row-records.ts';
+import type { GrantRecord, RefreshTokenRecord, Store } from '../store.ts';
 import { migrateSqlite } from './migrations.ts';
 
 export interface SqliteStoreOptions {
   /** Database file; every process and instance that shares it shares one authorization server state. */
   path: string;
 }
-
-type Row = Record<string, SQLOutputValue>;
 
 /**
  * Opens a database file with the settings every Gatehouse connection uses: WAL (readers never wait
@@ -91,7 +74,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     clients: {
       async get(clientId) {
         const row = sql('SELECT * FROM clients WHERE client_id = ?').get(clientId);
-        return row === undefined ? undefined : clientFromRow(row);
+        return row === undefined ? undefined : records.clientFromRow(row);
       },
       async put(record) {
         // Every column is written, so fields absent from the new record are cleared (no merge).
@@ -121,7 +104,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         const row = sql(
           'SELECT * FROM clients WHERE registration_fingerprint = ? ORDER BY created_at DESC LIMIT 1',
         ).get(fingerprint);
-        return row === undefined ? undefined : clientFromRow(row);
+        return row === undefined ? undefined : records.clientFromRow(row);
       },
       async touch(clientId, now) {
         sql('UPDATE clients SET last_used_at = ? WHERE client_id = ?').run(now, clientId);
@@ -147,7 +130,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
            ORDER BY client_id LIMIT :limit`,
         )
           .all({ after: options.after ?? null, limit: options.limit ?? -1 })
-          .map(clientFromRow);
+          .map(records.clientFromRow);
       },
     },
 
@@ -170,7 +153,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       },
       async get(digest) {
         const row = sql('SELECT * FROM initial_access_tokens WHERE digest = ?').get(digest);
-        return row === undefined ? undefined : initialAccessTokenFromRow(row);
+        return row === undefined ? undefined : records.initialAccessTokenFromRow(row);
       },
       async use(digest, now) {
         // The conditions and the count in one statement: never more than max_uses, across processes.
@@ -180,12 +163,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
              AND (expires_at IS NULL OR expires_at > :now) AND (max_uses IS NULL OR uses < max_uses)
            RETURNING *`,
         ).get({ digest, now });
-        return row === undefined ? undefined : initialAccessTokenFromRow(row);
+        return row === undefined ? undefined : records.initialAccessTokenFromRow(row);
       },
       async list() {
         return sql('SELECT * FROM initial_access_tokens ORDER BY created_at')
           .all()
-          .map(initialAccessTokenFromRow);
+          .map(records.initialAccessTokenFromRow);
       },
       async revoke(id, now) {
         const found = sql('SELECT 1 FROM initial_access_tokens WHERE id = ?').get(id) !== undefined;
@@ -208,17 +191,17 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       },
       async get(id) {
         const row = sql('SELECT * FROM users WHERE id = ?').get(id);
-        return row === undefined ? undefined : userFromRow(row);
+        return row === undefined ? undefined : records.userFromRow(row);
       },
       async findByUsername(username) {
         const row = sql('SELECT * FROM users WHERE username = ?').get(username);
-        return row === undefined ? undefined : userFromRow(row);
+        return row === undefined ? undefined : records.userFromRow(row);
       },
       async setPassword(id, passwordHash) {
         return changed(sql('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, id));
       },
       async list() {
-        return sql('SELECT * FROM users ORDER BY username').all().map(userFromRow);
+        return sql('SELECT * FROM users ORDER BY username').all().map(records.userFromRow);
       },
       async count() {
         return int(sql('SELECT count(*) AS count FROM users').get()!, 'count');
@@ -227,7 +210,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 
     signingKeys: {
       async list() {
-        return sql('SELECT * FROM signing_keys ORDER BY created_at DESC, kid').all().map(signingKeyFromRow);
+        return sql('SELECT * FROM signing_keys ORDER BY created_at DESC, kid')
+          .all()
+          .map(records.signingKeyFromRow);
       },
       async add(key) {
         const result = sql(
@@ -276,7 +261,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       },
       async get(digest, now) {
         const row = sql('SELECT * FROM sessions WHERE digest = ? AND expires_at > ?').get(digest, now);
-        return row === undefined ? undefined : sessionFromRow(row);
+        return row === undefined ? undefined : records.sessionFromRow(row);
       },
       async delete(digest) {
         sql('DELETE FROM sessions WHERE digest = ?').run(digest);
@@ -311,7 +296,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       },
       async get(id, now) {
         const row = sql('SELECT * FROM authorization_requests WHERE id = ? AND expires_at > ?').get(id, now);
-        return row === undefined ? undefined : requestFromRow(row);
+        return row === undefined ? undefined : records.requestFromRow(row);
       },
       async consume(id, now) {
         // One statement: only the connection whose DELETE removed the row gets it back.
@@ -319,7 +304,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           id,
           now,
         );
-        return row === undefined ? undefined : requestFromRow(row);
+        return row === undefined ? undefined : records.requestFromRow(row);
       },
     },
 
@@ -352,10 +337,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           `UPDATE authorization_codes SET redeemed_at = ?, family_id = ?
            WHERE digest = ? AND redeemed_at IS NULL RETURNING *`,
         ).get(now, familyId, digest);
-        if (won !== undefined) return { outcome: 'redeemed', code: codeFromRow(won) };
+        if (won !== undefined) return { outcome: 'redeemed', code: records.codeFromRow(won) };
         // Redemption is final, so this later read sees the winner's values.
         const row = sql('SELECT * FROM authorization_codes WHERE digest = ?').get(digest);
-        return row === undefined ? { outcome: 'unknown' } : { outcome: 'reused', code: codeFromRow(row) };
+        return row === undefined
+          ? { outcome: 'unknown' }
+          : { outcome: 'reused', code: records.codeFromRow(row) };
       },
     },
 
@@ -391,7 +378,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
             );
             return grant;
           }
-          const { revokedAt, ...existing } = grantFromRow(row);
+          const { revokedAt, ...existing } = records.grantFromRow(row);
           // A live grant widens (step-up); a revoked one is replaced, so nothing revoked comes back.
           const live = revokedAt === undefined;
           const grant: GrantRecord = {
@@ -408,7 +395,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       },
       async get(id) {
         const row = sql('SELECT * FROM grants WHERE id = ?').get(id);
-        return row === undefined ? undefined : grantFromRow(row);
+        return row === undefined ? undefined : records.grantFromRow(row);
       },
       async find(userId, clientId, redirectUri) {
         const row = sql('SELECT * FROM grants WHERE user_id = ? AND client_id = ? AND redirect_uri = ?').get(
@@ -416,17 +403,17 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           clientId,
           redirectUri,
         );
-        return row === undefined ? undefined : grantFromRow(row);
+        return row === undefined ? undefined : records.grantFromRow(row);
       },
       async listByUser(userId) {
         return sql('SELECT * FROM grants WHERE user_id = ? ORDER BY created_at, id')
           .all(userId)
-          .map(grantFromRow);
+          .map(records.grantFromRow);
       },
       async listByClient(clientId) {
         return sql('SELECT * FROM grants WHERE client_id = ? ORDER BY created_at, id')
           .all(clientId)
-          .map(grantFromRow);
+          .map(records.grantFromRow);
       },
       async revoke(id, reason, now) {
         immediate(() => {
@@ -471,7 +458,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       },
       async get(id) {
         const row = sql('SELECT * FROM token_families WHERE id = ? AND created_at IS NOT NULL').get(id);
-        return row === undefined ? undefined : familyFromRow(row);
+        return row === undefined ? undefined : records.familyFromRow(row);
       },
       async revoke(id, reason, now) {
         // One statement: revokes a live family, or leaves a tombstone for one not created yet.
@@ -491,7 +478,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       async listByClient(clientId) {
         return sql('SELECT * FROM token_families WHERE client_id = ? ORDER BY created_at, id')
           .all(clientId)
-          .map(familyFromRow);
+          .map(records.familyFromRow);
       },
     },
 
@@ -501,13 +488,13 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       },
       async get(digest) {
         const row = sql('SELECT * FROM refresh_tokens WHERE digest = ?').get(digest);
-        return row === undefined ? undefined : refreshTokenFromRow(row);
+        return row === undefined ? undefined : records.refreshTokenFromRow(row);
       },
       async rotate(presentedDigest, next, now, graceMs) {
         return immediate(() => {
           const row = sql('SELECT * FROM refresh_tokens WHERE digest = ?').get(presentedDigest);
           if (row === undefined) return { outcome: 'unknown' } as const;
-          const presented = refreshTokenFromRow(row);
+          const presented = records.refreshTokenFromRow(row);
           if (presented.usedAt !== undefined && !withinGrace(presented.usedAt, now, graceMs)) {
             return { outcome: 'reused', presented } as const;
           }
@@ -525,7 +512,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           const latestRow = sql(
             'SELECT * FROM client_documents WHERE client_id = ? ORDER BY fetched_at DESC, rowid DESC LIMIT 1',
           ).get(version.clientId);
-          const latest = latestRow === undefined ? undefined : clientDocumentFromRow(latestRow);
+          const latest = latestRow === undefined ? undefined : records.clientDocumentFromRow(latestRow);
           const headers = JSON.stringify(version.headers);
           if (latest !== undefined && latest.digest === version.digest) {
             sql(
@@ -550,14 +537,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         const row = sql(
           'SELECT * FROM client_documents WHERE client_id = ? ORDER BY fetched_at DESC, rowid DESC LIMIT 1',
         ).get(clientId);
-        return row === undefined ? undefined : clientDocumentFromRow(row);
+        return row === undefined ? undefined : records.clientDocumentFromRow(row);
       },
       async history(clientId, limit) {
         return sql(
           'SELECT * FROM client_documents WHERE client_id = ? ORDER BY fetched_at DESC, rowid DESC LIMIT ?',
         )
           .all(clientId, limit ?? -1)
-          .map(clientDocumentFromRow);
+          .map(records.clientDocumentFromRow);
       },
     },
 
@@ -603,7 +590,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
            ORDER BY at DESC, id DESC LIMIT :limit`,
         )
           .all(parameters)
-          .map(auditEventFromRow);
+          .map(records.auditEventFromRow);
       },
     },
 
@@ -633,205 +620,20 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   }
 }
 
-function clientFromRow(row: Row): ClientRecord {
-  return {
-    clientId: text(row, 'client_id'),
-    kind: text(row, 'kind') as ClientKind,
-    metadata: json(row, 'metadata'),
-    ...optional('secretDigest', optionalText(row, 'secret_digest')),
-    ...optional('secretExpiresAt', optionalInt(row, 'secret_expires_at')),
-    createdAt: int(row, 'created_at'),
-    updatedAt: int(row, 'updated_at'),
-    ...optional(
-      'registration',
-      row.registration === null || row.registration === undefined
-        ? undefined
-        : (JSON.parse(String(row.registration)) as ClientRegistration),
-    ),
-    ...optional('lastUsedAt', optionalInt(row, 'last_used_at')),
-  };
-}
-
-function initialAccessTokenFromRow(row: Row): InitialAccessTokenRecord {
-  return {
-    id: text(row, 'id'),
-    digest: text(row, 'digest'),
-    ...optional('label', optionalText(row, 'label')),
-    createdAt: int(row, 'created_at'),
-    ...optional('expiresAt', optionalInt(row, 'expires_at')),
-    ...optional('maxUses', optionalInt(row, 'max_uses')),
-    uses: int(row, 'uses'),
-    ...optional('revokedAt', optionalInt(row, 'revoked_at')),
-    ...optional('scope', optionalText(row, 'scope')),
-  };
-}
-
-function clientDocumentFromRow(row: Row): ClientDocumentVersion {
-  return {
-    clientId: String(row.client_id),
-    digest: String(row.digest),
-    body: String(row.body),
-    fetchedAt: Number(row.fetched_at),
-    lastSeenAt: Number(row.last_seen_at),
-    headers: JSON.parse(String(row.headers)) as Record<string, string>,
-  };
-}
-
-function userFromRow(row: Row): UserRecord {
-  return {
-    id: text(row, 'id'),
-    username: text(row, 'username'),
-    passwordHash: text(row, 'password_hash'),
-    createdAt: int(row, 'created_at'),
-    ...optional('disabledAt', optionalInt(row, 'disabled_at')),
-  };
-}
-
-function signingKeyFromRow(row: Row): SigningKeyRecord {
-  return {
-    kid: text(row, 'kid'),
-    alg: text(row, 'alg') as SigningKeyRecord['alg'],
-    privateJwk: json(row, 'private_jwk'),
-    publicJwk: json(row, 'public_jwk'),
-    createdAt: int(row, 'created_at'),
-    ...optional('retiredAt', optionalInt(row, 'retired_at')),
-  };
-}
-
-function sessionFromRow(row: Row): SessionRecord {
-  return {
-    digest: text(row, 'digest'),
-    userId: text(row, 'user_id'),
-    authTime: int(row, 'auth_time'),
-    expiresAt: int(row, 'expires_at'),
-  };
-}
-
-function requestFromRow(row: Row): AuthorizationRequestRecord {
-  return {
-    id: text(row, 'id'),
-    clientId: text(row, 'client_id'),
-    redirectUri: text(row, 'redirect_uri'),
-    redirectUriSent: int(row, 'redirect_uri_sent') === 1,
-    ...optional('state', optionalText(row, 'state')),
-    scope: json(row, 'scope'),
-    resources: json(row, 'resources'),
-    codeChallenge: text(row, 'code_challenge'),
-    codeChallengeMethod: text(
-      row,
-      'code_challenge_method',
-    ) as AuthorizationRequestRecord['codeChallengeMethod'],
-    ...optional('prompt', optionalText(row, 'prompt')),
-    ...optional('maxAge', optionalInt(row, 'max_age')),
-    ...optional('loginHint', optionalText(row, 'login_hint')),
-    browserBindingDigest: text(row, 'browser_binding_digest'),
-    csrfToken: text(row, 'csrf_token'),
-    createdAt: int(row, 'created_at'),
-    expiresAt: int(row, 'expires_at'),
-  };
-}
-
-function codeFromRow(row: Row): AuthorizationCodeRecord {
-  return {
-    digest: text(row, 'digest'),
-    clientId: text(row, 'client_id'),
-    userId: text(row, 'user_id'),
-    grantId: text(row, 'grant_id'),
-    redirectUri: text(row, 'redirect_uri'),
-    redirectUriSent: int(row, 'redirect_uri_sent') === 1,
-    codeChallenge: text(row, 'code_challenge'),
-    scope: json(row, 'scope'),
-    resources: json(row, 'resources'),
-    authTime: int(row, 'auth_time'),
-    issuedAt: int(row, 'issued_at'),
-    expiresAt: int(row, 'expires_at'),
-    ...optional('redeemedAt', optionalInt(row, 'redeemed_at')),
-    ...optional('familyId', optionalText(row, 'family_id')),
-  };
-}
-
-function grantFromRow(row: Row): GrantRecord {
-  return {
-    id: text(row, 'id'),
-    userId: text(row, 'user_id'),
-    clientId: text(row, 'client_id'),
-    redirectUri: text(row, 'redirect_uri'),
-    scope: json(row, 'scope'),
-    resources: json(row, 'resources'),
-    createdAt: int(row, 'created_at'),
-    updatedAt: int(row, 'updated_at'),
-    ...optional('revokedAt', optionalInt(row, 'revoked_at')),
-  };
-}
-
-function familyFromRow(row: Row): TokenFamilyRecord {
-  return {
-    id: text(row, 'id'),
-    grantId: text(row, 'grant_id'),
-    clientId: text(row, 'client_id'),
-    userId: text(row, 'user_id'),
-    scope: json(row, 'scope'),
-    resources: json(row, 'resources'),
-    authTime: int(row, 'auth_time'),
-    createdAt: int(row, 'created_at'),
-    expiresAt: int(row, 'expires_at'),
-    ...optional('clientKeyThumbprint', optionalText(row, 'client_key_thumbprint')),
-    ...optional('revokedAt', optionalInt(row, 'revoked_at')),
-    ...optional('revokedReason', optionalText(row, 'revoked_reason')),
-  };
-}
-
-function refreshTokenFromRow(row: Row): RefreshTokenRecord {
-  return {
-    digest: text(row, 'digest'),
-    familyId: text(row, 'family_id'),
-    issuedAt: int(row, 'issued_at'),
-    expiresAt: int(row, 'expires_at'),
-    ...optional('usedAt', optionalInt(row, 'used_at')),
-  };
-}
-
-function auditEventFromRow(row: Row): AuditEvent {
-  const detail = optionalText(row, 'detail');
-  return {
-    at: int(row, 'at'),
-    type: text(row, 'type'),
-    ...optional('clientId', optionalText(row, 'client_id')),
-    ...optional('userId', optionalText(row, 'user_id')),
-    ...optional('reason', optionalText(row, 'reason')),
-    ...optional('detail', detail === undefined ? undefined : (JSON.parse(detail) as Record<string, unknown>)),
-  };
-}
-
-/** `{ [key]: value }`, or `{}` when the column was NULL: optional properties are omitted, never undefined. */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-function text(row: Row, column: string): string {
-  const value = row[column];
-  if (typeof value !== 'string') throw new Error(`column ${column} is not text`);
-  return value;
-}
-
-function optionalText(row: Row, column: string): string | undefined {
-  return row[column] === null ? undefined : text(row, column);
-}
-
-function int(row: Row, column: string): number {
-  const value = row[column];
-  if (typeof value === 'number') return value;
-  if (typeof value === 'bigint') return Number(value);
-  throw new Error(`column ${column} is not an integer`);
-}
-
-function optionalInt(row: Row, column: string): number | undefined {
-  return row[column] === null ? undefined : int(row, column);
-}
-
-function json<T>(row: Row, column: string): T {
-  return JSON.parse(text(row, column)) as T;
-}
+/** How SQLite returns a column: JSON as TEXT, integers as number or bigint, booleans as 0/1. */
+const columns: ColumnReader = {
+  text: textColumn,
+  int(row, column) {
+    const value = row[column];
+    if (typeof value === 'number') return value;
+    if (typeof value === 'bigint') return Number(value);
+    throw new Error(`column ${column} is not an integer`);
+  },
+  json: (row, column) => JSON.parse(columns.text(row, column)),
+  bool: (row, column) => columns.int(row, column) === 1,
+};
+const { text, int } = columns;
+const records = createRowRecords(columns);
 
 function changed(result: { changes: number | bigint }): boolean {
   return Number(result.changes) > 0;
