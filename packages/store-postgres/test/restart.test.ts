@@ -279,7 +279,9 @@ describe('database faults', { skip }, () => {
     // and then its audit event could not be stored as the database went down. The event is in
     // that log line instead, and the client got its token (context.ts audit()).
     assert.deepEqual(
-      cluster.logs.filter((line) => line.msg !== 'store unavailable' && line.msg !== 'audit event not stored'),
+      cluster.logs.filter(
+        (line) => line.msg !== 'store unavailable' && line.msg !== 'audit event not stored',
+      ),
       [],
       'the 503 line and nothing else (no 500, no stack)',
     );
