@@ -150,6 +150,7 @@ describe('gatehouse CLI', () => {
       children.push(server.child);
       const issuer = (await server.matched)[1]!;
       assert.match(server.output(), /No users yet/);
+      assert.match(server.output(), /Client ID Metadata Documents .*dynamic registration \(open\)/);
       const env = { GATEHOUSE_DATA: quickData };
       assert.equal(
         (await run(['users', 'add', 'alice', '--password-stdin'], { env, input: 'a-long-password' })).code,

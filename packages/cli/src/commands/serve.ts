@@ -120,7 +120,9 @@ export async function serveCommand(config: GatehouseConfig): Promise<void> {
   say(`  metadata:  ${running.issuer}/.well-known/oauth-authorization-server`);
   say(`  store:     ${config.store}${config.store === 'sqlite' ? ` (${config.data}/gatehouse.sqlite)` : ''}`);
   say(
-    `  clients:   pre-registered${config.cimd.enabled ? ', Client ID Metadata Documents (https client_ids)' : ''}`,
+    `  clients:   pre-registered${config.cimd.enabled ? ', Client ID Metadata Documents (https client_ids)' : ''}${
+      config.registration.enabled ? `, dynamic registration (${config.registration.policy})` : ''
+    }`,
   );
   for (const warning of running.warnings) say(`  WARNING: ${warning}`);
   if (users === 0) {
