@@ -1,4 +1,4 @@
-import { OAuthError } from '@gatehouse/core';
+import { OAuthError, publicJwkMembers } from '@gatehouse/core';
 import {
   calculateJwkThumbprint,
   decodeJwt,
@@ -216,7 +216,7 @@ export async function currentClientKeyThumbprints(
   const set = refreshed ?? (await clientKeySet(client, ctx, now));
   const thumbprints = new Set<string>();
   for (const jwk of set.keys) {
-    const publicJwk = publicParameters(jwk);
+    const publicJwk = publicJwkMembers(jwk);
     if (publicJwk !== undefined) thumbprints.add(await calculateJwkThumbprint(publicJwk, 'sha256'));
   }
   return thumbprints;
@@ -242,7 +242,7 @@ function candidates(set: ClientJwks, alg: string, kid: string | undefined): Cand
     if (kid !== undefined && jwk.kid !== kid) continue;
     if (jwk.alg !== undefined && jwk.alg !== alg) continue;
     if (jwk.kty !== wanted) continue;
-    const publicJwk = publicParameters(jwk);
+    const publicJwk = publicJwkMembers(jwk);
     if (publicJwk !== undefined) found.push({ jwk: publicJwk });
   }
   return found;
@@ -252,35 +252,6 @@ function keyTypeFor(alg: string): string {
   if (alg.startsWith('ES')) return 'EC';
   if (alg === 'EdDSA' || alg === 'Ed25519') return 'OKP';
   return 'RSA';
-}
-
-/**
- * Only the public members are imported. A JWK carrying private parts (d, p, q, …) is refused when
- * metadata is validated, but this does not rely on it: whatever else the object holds, including
- * `ext`, `key_ops` and `use`, never reaches the importer.
- */
-function publicParameters(jwk: Record<string, unknown>): JWK | undefined {
-  const text = (name: string) => {
-    const value = jwk[name];
-    return typeof value === 'string' && value !== '' ? value : undefined;
-  };
-  const crv = text('crv');
-  const x = text('x');
-  switch (jwk.kty) {
-    case 'EC': {
-      const y = text('y');
-      return crv && x && y ? { kty: 'EC', crv, x, y } : undefined;
-    }
-    case 'OKP':
-      return crv && x ? { kty: 'OKP', crv, x } : undefined;
-    case 'RSA': {
-      const n = text('n');
-      const e = text('e');
-      return n && e ? { kty: 'RSA', n, e } : undefined;
-    }
-    default:
-      return undefined;
-  }
 }
 
 async function verifyWithClientKeys(
