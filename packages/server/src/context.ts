@@ -1,8 +1,7 @@
 import { canonicalResource } from '@gatehouse/core';
-import { createSafeFetch } from '@gatehouse/safe-fetch';
 import type { Logger } from 'pino';
-import { type ClientLogoCache, createClientLogoCache } from './cimd/client-logo-cache.ts';
-import { type ClientJwksCache, createClientJwksCache } from './clients/client-jwks.ts';
+import type { ClientLogoCache } from './cimd/client-logo-cache.ts';
+import { createClientJwksCache } from './clients/client-jwks.ts';
 import type { ClientResolver } from './clients/client-resolver.ts';
 import type { ClientAssertionContext } from './clients/private-key-jwt.ts';
 import type { KeyRing } from './keys/signing-keys.ts';
@@ -37,14 +36,10 @@ export interface ServerContext {
   par: { required: boolean };
   store: Store;
   keys: KeyRing;
-  /** Resolves client_ids; also carries what private_key_jwt verification needs. */
+  /** Resolves client_ids: stored clients, then Client ID Metadata Documents. */
   clients: ClientResolver;
   /** What private_key_jwt verification needs (RFC 7523 §3). */
   clientAssertions: ClientAssertionContext;
-  /** Fetcher for client `jwks_uri` documents (AuthorizationServerOptions.fetchJwks), when configured. */
-  fetchJwks?: (uri: string) => Promise<unknown>;
-  /** Client JWK Sets fetched from `jwks_uri`, cached briefly per URI (client-jwks.ts). */
-  clientJwks: ClientJwksCache;
   /** Client logos fetched by the server and served from its own origin (CIMD-CACHE-6). */
   clientLogos: ClientLogoCache;
   clock: () => number;
@@ -113,8 +108,8 @@ export function buildContext(
   options: AuthorizationServerOptions,
   keys: KeyRing,
   clients: ClientResolver,
-  features: ServerFeatures = { cimd: false, registration: false },
-  clientLogos?: ClientLogoCache,
+  features: ServerFeatures,
+  clientLogos: ClientLogoCache,
 ): ServerContext {
   const url = checkIssuer(options.issuer);
   const basePath = url.pathname === '/' ? '' : url.pathname;
@@ -148,10 +143,7 @@ export function buildContext(
       replay: store.replay,
       jwks: clientJwks,
     },
-    ...(fetchJwks === undefined ? {} : { fetchJwks }),
-    clientJwks,
-    clientLogos:
-      clientLogos ?? createClientLogoCache({ fetch: options.outboundFetch ?? createSafeFetch(), clock }),
+    clientLogos,
     clock,
     lifetimes: { ...defaultLifetimes, ...options.lifetimes },
     resources: buildResourceCatalog(options.resources ?? [], options.defaultResource),
