@@ -12,6 +12,7 @@ import { auth as authV1 } from '@modelcontextprotocol/sdk/client/auth.js';
 import { exportJWK, generateKeyPair } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { authorizeInBrowser } from '../support/authorize-in-browser.ts';
+import { discover } from '../support/discover.ts';
 import type { TestDeployment, TestFetch } from '../support/gatehouse-over-tls.ts';
 import { InMemoryClientProvider } from '../support/mcp-client-provider.ts';
 import {
@@ -65,22 +66,14 @@ describe('Client ID Metadata Documents end to end', () => {
 
   after(() => mcp.close());
 
-  async function discover() {
-    const issuer = new URL(deployment.issuer);
-    return oauth.processDiscoveryResponse(
-      issuer,
-      await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oauth2' }),
-    );
-  }
-
   it('advertises client_id_metadata_document_supported (CIMD-ASM-1)', async () => {
-    const as = await discover();
+    const as = await discover(deployment);
     assert.equal(as.client_id_metadata_document_supported, true);
   });
 
   it('oauth4webapi completes the flow with a CIMD client_id, and the document is recorded', async () => {
     const clientId = publish('/oauth4webapi.json');
-    const as = await discover();
+    const as = await discover(deployment);
     const client: oauth.Client = { client_id: clientId, token_endpoint_auth_method: 'none' };
     const redirectUri = 'http://127.0.0.1:53682/callback';
     const verifier = oauth.generateRandomCodeVerifier();
@@ -146,7 +139,7 @@ describe('Client ID Metadata Documents end to end', () => {
 
   it('fetches an unseen document once for 200 concurrent authorization requests', async () => {
     const clientId = publish('/stampede.json');
-    const as = await discover();
+    const as = await discover(deployment);
     const url = authorizationUrl(as.authorization_endpoint!, {
       client_id: clientId,
       redirect_uri: 'http://127.0.0.1:40000/callback',
@@ -224,7 +217,7 @@ describe('Client ID Metadata Documents end to end', () => {
       jwks_uri: `${host.origin('client.test')}/confidential/jwks.json`,
       redirect_uris: ['https://app.example.test/callback'],
     });
-    const as = await discover();
+    const as = await discover(deployment);
     const client: oauth.Client = { client_id: clientId };
     const clientAuth = oauth.PrivateKeyJwt({ key: privateKey, kid });
     const redirectUri = 'https://app.example.test/callback';

@@ -9,6 +9,7 @@ import { auth as authV2 } from '@modelcontextprotocol/client';
 import { auth as authV1 } from '@modelcontextprotocol/sdk/client/auth.js';
 import * as oauth from 'oauth4webapi';
 import { authorizeInBrowser } from '../support/authorize-in-browser.ts';
+import { discover } from '../support/discover.ts';
 import type { TestDeployment, TestFetch } from '../support/gatehouse-over-tls.ts';
 import { InMemoryClientProvider } from '../support/mcp-client-provider.ts';
 import { LOGIN, type McpDeployment, runMcpAuth, startMcpDeployment } from '../support/mcp-stand-in.ts';
@@ -28,16 +29,8 @@ describe('Dynamic Client Registration end to end (CIMD off)', () => {
 
   after(() => mcp.close());
 
-  async function discover() {
-    const issuer = new URL(deployment.issuer);
-    return oauth.processDiscoveryResponse(
-      issuer,
-      await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oauth2' }),
-    );
-  }
-
   it('advertises a registration endpoint and no CIMD support', async () => {
-    const as = await discover();
+    const as = await discover(deployment);
     assert.equal(as.registration_endpoint, `${deployment.issuer}/register`);
     assert.equal(as.client_id_metadata_document_supported, undefined);
   });
@@ -74,7 +67,7 @@ describe('Dynamic Client Registration end to end (CIMD off)', () => {
   }
 
   it('oauth4webapi registers, reads, updates and deletes its registration (RFC 7591, RFC 7592)', async () => {
-    const as = await discover();
+    const as = await discover(deployment);
     const registered = await oauth.processDynamicClientRegistrationResponse(
       await oauth.dynamicClientRegistrationRequest(
         as,

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { authorizeInBrowser } from '../support/authorize-in-browser.ts';
+import { discover } from '../support/discover.ts';
 import { startTestDeployment, type TestDeployment, type TestFetch } from '../support/gatehouse-over-tls.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
@@ -51,11 +52,7 @@ describe('oauth4webapi against Gatehouse over TLS', () => {
       response_types: [],
     });
     resourceServer = { client: { client_id: rs.clientId }, auth: oauth.ClientSecretPost(rs.secret!) };
-    const issuer = new URL(deployment.issuer);
-    as = await oauth.processDiscoveryResponse(
-      issuer,
-      await oauth.discoveryRequest(issuer, { ...options, algorithm: 'oauth2' }),
-    );
+    as = await discover(deployment);
   });
 
   after(() => deployment.close());

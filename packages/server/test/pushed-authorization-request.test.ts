@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { s256 } from '@gatehouse/core';
 import { authorizeInBrowser } from '../../../test/support/authorize-in-browser.ts';
 import {
   APP_REDIRECT,
@@ -14,7 +13,6 @@ import {
   createTestServer,
   ISSUER,
   PASSWORD,
-  RESOURCE,
   SECRET,
   VERIFIER,
 } from './support/test-server.ts';
@@ -23,29 +21,12 @@ type TestServer = Awaited<ReturnType<typeof createTestServer>>;
 
 const REQUEST_URI = /^urn:ietf:params:oauth:request_uri:[A-Za-z0-9_-]{20,}$/;
 
-function authorizationParams(overrides: Record<string, string | undefined> = {}): Record<string, string> {
-  const all: Record<string, string | undefined> = {
-    client_id: 'public-app',
-    redirect_uri: APP_REDIRECT,
-    response_type: 'code',
-    state: 'state-123',
-    resource: RESOURCE,
-    scope: 'mcp:tools',
-    code_challenge: s256(VERIFIER),
-    code_challenge_method: 'S256',
-    ...overrides,
-  };
-  return Object.fromEntries(
-    Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
-}
-
 function push(
   t: TestServer,
   overrides: Record<string, string | undefined> = {},
   headers: Record<string, string> = {},
 ) {
-  return t.post('/par', authorizationParams(overrides), headers);
+  return t.post('/par', t.authorizationParams(overrides), headers);
 }
 
 async function pushed(t: TestServer, overrides: Record<string, string | undefined> = {}, headers = {}) {

@@ -77,9 +77,8 @@ export async function createTestServer(overrides: Partial<AuthorizationServerOpt
     });
   }
 
-  /** Authorization URL with sane defaults; `undefined` in `params` removes a parameter. */
-  function authorizationUrl(params: Record<string, string | undefined> = {}): string {
-    const url = new URL(`${ISSUER}/authorize`);
+  /** Authorization request parameters with sane defaults; `undefined` in `params` removes one. */
+  function authorizationParams(params: Record<string, string | undefined> = {}): Record<string, string> {
     const all: Record<string, string | undefined> = {
       client_id: 'public-app',
       redirect_uri: APP_REDIRECT,
@@ -91,9 +90,14 @@ export async function createTestServer(overrides: Partial<AuthorizationServerOpt
       code_challenge_method: 'S256',
       ...params,
     };
-    for (const [name, value] of Object.entries(all))
-      if (value !== undefined) url.searchParams.set(name, value);
-    return url.href;
+    return Object.fromEntries(
+      Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+  }
+
+  /** The authorization URL for those parameters. */
+  function authorizationUrl(params: Record<string, string | undefined> = {}): string {
+    return `${ISSUER}/authorize?${new URLSearchParams(authorizationParams(params))}`;
   }
 
   /** Logs in as alice and allows; returns the URL the browser lands on at the client. */
@@ -162,6 +166,7 @@ export async function createTestServer(overrides: Partial<AuthorizationServerOpt
     send,
     register,
     manage,
+    authorizationParams,
     authorizationUrl,
     authorize,
     token,
