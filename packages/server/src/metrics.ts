@@ -1,49 +1,172 @@
-import { Counter, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { CacheEvent } from './cimd/metadata-document-cache.ts';
+import type { AuditEvent } from './store/store.ts';
 
 /**
  * The server's Prometheus metrics (prom-client), one registry per server so several servers in
  * one process (tests, multi-tenant embedding) never mix their counts. Exposed as
- * `AuthorizationServer.metrics`; serving it over HTTP is the operator's choice (issue #8).
+ * `AuthorizationServer.metrics`; served over HTTP by `server.operations` (issue #8,
+ * docs/operations.md lists every metric, docs/decisions/0014-metrics-and-health.md the choices).
+ *
+ * Every label has a bounded set of values: route names (never raw paths), OAuth error codes, the
+ * fixed reason enums of safe-fetch and the governor, and the audit event types of the code.
  */
 export interface ServerMetrics {
   registry: Registry;
+  /** Every request, by route name, method, status and outcome (ok | OAuth error code | server_error). */
+  httpRequests: Counter<'endpoint' | 'method' | 'status' | 'outcome'>;
+  /** Request latency by route name and outcome. */
+  httpRequestDuration: Histogram<'endpoint' | 'outcome'>;
   /** Every outbound fetch the hardened fetcher refused (documents, jwks_uri, logos), by SafeFetchError reason. */
   outboundRefusals: Counter<'reason'>;
   /** Every refused Client ID Metadata Document, by stable reason (SafeFetchError, validation, governor). */
   cimdRefusals: Counter<'reason'>;
-  /** Document cache events: hit, miss, revalidated, refreshed, stale_served, fetch_failed, invalid, evicted, governor_refused. */
+  /** Document cache events: hit, miss, revalidated, refreshed, stale_served, fetch_failed, invalid, evicted, governor_refused, shared_hit. */
   cimdCacheEvents: Counter<'event'>;
   /** Document versions that changed, by whether the change was security-relevant. */
   cimdDocumentChanges: Counter<'kind'>;
+  /** Network fetches of metadata documents: ok | not_modified | failed (by SafeFetchError reason). */
+  cimdFetches: Counter<'outcome' | 'reason'>;
+  /** Document fetches the fetch governor shed before they reached the network, by reason. */
+  cimdGovernorRejections: Counter<'reason'>;
+  /** Token responses issued, by grant_type. */
+  tokensIssued: Counter<'grant_type'>;
+  /** Refresh tokens presented again after rotation (RFC 9700 §4.14.2): the family was revoked. */
+  refreshTokenReuse: Counter;
+  /** Dynamic registrations (RFC 7591): registered | recognised | refused | rate_limited. */
+  dcrRegistrations: Counter<'outcome'>;
+  /** Dynamic registrations deleted as stale (DCR-SEC-7), by reaper rule: never_used | idle. */
+  dcrReaped: Counter<'reason'>;
+  /** Every audit event (each security decision), by type. */
+  auditEvents: Counter<'type'>;
 }
 
-export function createMetrics(): ServerMetrics {
+export interface MetricsOptions {
+  /**
+   * Also register prom-client's default process metrics (CPU, memory, file descriptors, event
+   * loop lag, GC), prefixed `gatehouse_`. Off by default: they describe the process, so one server
+   * per process should carry them (`gatehouse serve` turns them on).
+   */
+  processMetrics?: boolean;
+}
+
+/** Seconds; from sub-millisecond metadata answers to a slow store or a scrypt login. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export function createMetrics(options: MetricsOptions = {}): ServerMetrics {
   const registry = new Registry();
+  if (options.processMetrics === true) collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter<L>({ name, help, labelNames, registers: [registry] });
   return {
     registry,
-    outboundRefusals: new Counter({
-      name: 'gatehouse_outbound_fetch_refusals_total',
-      help: 'Outbound fetches refused by the hardened fetcher, by reason',
-      labelNames: ['reason'],
+    httpRequests: counter(
+      'gatehouse_http_requests_total',
+      'HTTP requests, by route name, method, status and outcome',
+      ['endpoint', 'method', 'status', 'outcome'],
+    ),
+    httpRequestDuration: new Histogram({
+      name: 'gatehouse_http_request_duration_seconds',
+      help: 'HTTP request latency, by route name and outcome',
+      labelNames: ['endpoint', 'outcome'],
+      buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
-    cimdRefusals: new Counter({
-      name: 'gatehouse_cimd_refusals_total',
-      help: 'Client ID Metadata Documents refused, by reason',
-      labelNames: ['reason'],
+    outboundRefusals: counter(
+      'gatehouse_outbound_fetch_refusals_total',
+      'Outbound fetches refused by the hardened fetcher, by reason',
+      ['reason'],
+    ),
+    cimdRefusals: counter(
+      'gatehouse_cimd_refusals_total',
+      'Client ID Metadata Documents refused, by reason',
+      ['reason'],
+    ),
+    cimdCacheEvents: counter(
+      'gatehouse_cimd_cache_events_total',
+      'Client ID Metadata Document cache events',
+      ['event'],
+    ),
+    cimdDocumentChanges: counter(
+      'gatehouse_cimd_document_changes_total',
+      'Changed Client ID Metadata Documents, security_relevant or cosmetic',
+      ['kind'],
+    ),
+    cimdFetches: counter(
+      'gatehouse_cimd_fetches_total',
+      'Network fetches of Client ID Metadata Documents, by outcome and reason',
+      ['outcome', 'reason'],
+    ),
+    cimdGovernorRejections: counter(
+      'gatehouse_cimd_governor_rejections_total',
+      'Client ID Metadata Document fetches shed by the fetch governor, by reason',
+      ['reason'],
+    ),
+    tokensIssued: counter('gatehouse_tokens_issued_total', 'Token responses issued, by grant_type', [
+      'grant_type',
+    ]),
+    refreshTokenReuse: new Counter({
+      name: 'gatehouse_refresh_token_reuse_detected_total',
+      help: 'Rotated refresh tokens presented again; each revoked its token family',
       registers: [registry],
     }),
-    cimdCacheEvents: new Counter({
-      name: 'gatehouse_cimd_cache_events_total',
-      help: 'Client ID Metadata Document cache events',
-      labelNames: ['event'],
-      registers: [registry],
-    }),
-    cimdDocumentChanges: new Counter({
-      name: 'gatehouse_cimd_document_changes_total',
-      help: 'Changed Client ID Metadata Documents, security_relevant or cosmetic',
-      labelNames: ['kind'],
-      registers: [registry],
-    }),
+    dcrRegistrations: counter(
+      'gatehouse_dcr_registrations_total',
+      'Dynamic client registration requests, by outcome',
+      ['outcome'],
+    ),
+    dcrReaped: counter('gatehouse_dcr_reaped_total', 'Stale dynamic registrations reaped, by rule', [
+      'reason',
+    ]),
+    auditEvents: counter('gatehouse_audit_events_total', 'Audit events (security decisions), by type', [
+      'type',
+    ]),
   };
+}
+
+const GRANT_TYPES = new Set(['authorization_code', 'refresh_token', 'client_credentials']);
+/** Audit types are the code's dotted names; anything else (an embedding's typo) is one label. */
+const AUDIT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/;
+
+/**
+ * Counts one audit event (called by ctx.audit for every event, before it is stored, so a store
+ * outage does not hide decisions from the metrics): the generic per-type counter, and the domain
+ * counters derived from the events that carry them.
+ */
+export function countAuditEvent(metrics: ServerMetrics, event: Omit<AuditEvent, 'at'>): void {
+  metrics.auditEvents.inc({
+    type: event.type.length <= 64 && AUDIT_TYPE.test(event.type) ? event.type : 'other',
+  });
+  switch (event.type) {
+    case 'token.issued': {
+      const grantType = event.detail?.grant_type;
+      metrics.tokensIssued.inc({
+        grant_type: typeof grantType === 'string' && GRANT_TYPES.has(grantType) ? grantType : 'other',
+      });
+      break;
+    }
+    case 'refresh_token.reused':
+      metrics.refreshTokenReuse.inc();
+      break;
+    case 'client.registered':
+      metrics.dcrRegistrations.inc({ outcome: 'registered' });
+      break;
+    case 'client.re_registration_recognised':
+      metrics.dcrRegistrations.inc({ outcome: 'recognised' });
+      break;
+    case 'client.registration_refused':
+      // Rate-limited registrations are not audited one by one; the request metrics count those.
+      metrics.dcrRegistrations.inc({ outcome: 'refused' });
+      break;
+    case 'client.reaped':
+      metrics.dcrReaped.inc({ reason: event.reason === 'idle' ? 'idle' : 'never_used' });
+      break;
+  }
+}
+
+/** Counts one metadata document cache event, and the governor's refusals by reason. */
+export function countCacheEvent(metrics: ServerMetrics, event: CacheEvent): void {
+  metrics.cimdCacheEvents.inc({ event: event.type });
+  if (event.type === 'governor_refused')
+    metrics.cimdGovernorRejections.inc({ reason: event.reason ?? 'unknown' });
 }

@@ -1,0 +1,132 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { jsonResponse, methodNotAllowed, NO_STORE } from '../http/responses.ts';
+import type { Store } from '../store/store.ts';
+
+/**
+ * What an operator's tooling reads (issue #8; docs/operations.md, decision 0014): liveness,
+ * readiness and the Prometheus metrics. Served at the root of the main handler (`/healthz`,
+ * `/readyz`, and `/metrics` only when a token is configured), and by `fetch` on a separate listener
+ * the operator keeps private.
+ */
+export interface OperationsHandlers {
+  /** Liveness: 200 `{"status":"ok"}` whenever the process answers at all. */
+  healthz(request: Request): Response;
+  /**
+   * Readiness: 200 `{"status":"ok"}` when the store answers a cheap read within the timeout,
+   * otherwise 503 `{"status":"unavailable"}`. Concurrent probes share one read.
+   */
+  readyz(request: Request): Promise<Response>;
+  /**
+   * The Prometheus text exposition of the server's registry. When a token is configured the request
+   * must carry `Authorization: Bearer <token>` (compared in constant time), else 401.
+   */
+  metrics(request: Request): Promise<Response>;
+  /** `/healthz`, `/readyz` and `/metrics` by path, for a separate listener; anything else is 404. */
+  fetch(request: Request): Promise<Response>;
+}
+
+export interface OperationsSettings {
+  registry: Registry;
+  store: Store;
+  logger: Logger;
+  /** Bearer token required for /metrics; unset: no token is asked (a private listener). */
+  metricsToken?: string | undefined;
+  /** How long readiness waits for the store. */
+  readinessTimeoutMs: number;
+}
+
+/** Looked up by primary key and never found: the cheapest read every store implements. */
+const PROBE_CLIENT_ID = 'gatehouse-readiness-probe';
+export const DEFAULT_READINESS_TIMEOUT_MS = 2000;
+/** Below this a token is guessable; `openssl rand -hex 32` gives 64 characters. */
+export const MIN_METRICS_TOKEN_LENGTH = 16;
+
+export function createOperations(settings: OperationsSettings): OperationsHandlers {
+  const { registry, store, logger, readinessTimeoutMs } = settings;
+  const token = settings.metricsToken;
+  if (token !== undefined && token.length < MIN_METRICS_TOKEN_LENGTH)
+    throw new Error(`the metrics token must be at least ${MIN_METRICS_TOKEN_LENGTH} characters`);
+  if (!Number.isFinite(readinessTimeoutMs) || readinessTimeoutMs <= 0)
+    throw new RangeError(`readinessTimeoutMs must be positive, got ${readinessTimeoutMs}`);
+  const expected = token === undefined ? undefined : sha256(token);
+
+  let probe: Promise<boolean> | undefined;
+  async function storeReachable(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), readinessTimeoutMs);
+      timer.unref();
+    });
+    try {
+      const result = await Promise.race([store.clients.get(PROBE_CLIENT_ID), timedOut]);
+      if (result === 'timeout') {
+        logger.warn({ timeout_ms: readinessTimeoutMs }, 'readiness: the store did not answer in time');
+        return false;
+      }
+      return true;
+    } catch (error) {
+      logger.warn({ err: error }, 'readiness: the store is unreachable');
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  const status = (body: { status: string }, code: number, request: Request) =>
+    request.method === 'HEAD'
+      ? new Response(null, { status: code, headers: { 'content-type': 'application/json', ...NO_STORE } })
+      : jsonResponse(body, { status: code });
+
+  const handlers: OperationsHandlers = {
+    healthz(request) {
+      if (!readOnly(request)) return methodNotAllowed('GET, HEAD');
+      return status({ status: 'ok' }, 200, request);
+    },
+    async readyz(request) {
+      if (!readOnly(request)) return methodNotAllowed('GET, HEAD');
+      probe ??= storeReachable().finally(() => {
+        probe = undefined;
+      });
+      return (await probe)
+        ? status({ status: 'ok' }, 200, request)
+        : status({ status: 'unavailable' }, 503, request);
+    },
+    async metrics(request) {
+      if (!readOnly(request)) return methodNotAllowed('GET, HEAD');
+      if (expected !== undefined && !presentsToken(request, expected)) {
+        return jsonResponse(
+          { error: 'invalid_token', error_description: 'a bearer token is required for /metrics' },
+          { status: 401, headers: { 'www-authenticate': 'Bearer realm="gatehouse-metrics"' } },
+        );
+      }
+      const headers = { 'content-type': registry.contentType, ...NO_STORE };
+      if (request.method === 'HEAD') return new Response(null, { status: 200, headers });
+      return new Response(await registry.metrics(), { status: 200, headers });
+    },
+    async fetch(request) {
+      const path = new URL(request.url).pathname;
+      if (path === '/healthz') return handlers.healthz(request);
+      if (path === '/readyz') return handlers.readyz(request);
+      if (path === '/metrics') return handlers.metrics(request);
+      return jsonResponse({ error: 'not_found' }, { status: 404 });
+    },
+  };
+  return handlers;
+}
+
+function readOnly(request: Request): boolean {
+  return request.method === 'GET' || request.method === 'HEAD';
+}
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** Constant time: both sides are hashed to 32 bytes first, so not even the length leaks. */
+function presentsToken(request: Request, expected: Buffer): boolean {
+  const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(request.headers.get('authorization') ?? '');
+  if (match === null) return false;
+  return timingSafeEqual(sha256(match[1]!), expected);
+}
