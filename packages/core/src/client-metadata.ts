@@ -36,6 +36,8 @@ export const clientMetadataSchema = z.object({
   application_type: z.enum(['web', 'native']).optional(),
   // RFC 9126 §6: this client's authorization requests must come through PAR.
   require_pushed_authorization_requests: z.boolean().optional(),
+  // RFC 9449 §5.2: this client always uses DPoP; token requests without a proof are refused.
+  dpop_bound_access_tokens: z.boolean().optional(),
 });
 
 export type ClientMetadata = z.infer<typeof clientMetadataSchema>;

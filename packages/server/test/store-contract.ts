@@ -234,7 +234,14 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
 
     describe('authorization requests', () => {
       it('round-trips a record with and without its optional fields', async () => {
-        const full = request('r1', { state: 'xyz', prompt: 'consent', maxAge: 300, loginHint: 'alice' });
+        const full = request('r1', {
+          state: 'xyz',
+          prompt: 'consent',
+          maxAge: 300,
+          loginHint: 'alice',
+          // RFC 9449 §10: the DPoP key a pushed or pending request binds its code to.
+          dpopJkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs',
+        });
         const bare = request('r2');
         await store.authorizationRequests.create(full);
         await store.authorizationRequests.create(bare);
@@ -284,6 +291,26 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
           outcome: 'redeemed',
           code: { ...code('d1'), redeemedAt: T, familyId: 'f1' },
         });
+      });
+
+      it('round-trips the DPoP key binding (RFC 9449 §10); a code without one stays without', async () => {
+        const bound = code('d1', { dpopJkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
+        await store.authorizationCodes.create(bound);
+        await store.authorizationCodes.create(code('d2'));
+        assert.deepEqual(await store.authorizationCodes.redeem('d1', 'f1', T), {
+          outcome: 'redeemed',
+          code: { ...bound, redeemedAt: T, familyId: 'f1' },
+        });
+        const unbound = await store.authorizationCodes.redeem('d2', 'f2', T);
+        assert.deepEqual(unbound, {
+          outcome: 'redeemed',
+          code: { ...code('d2'), redeemedAt: T, familyId: 'f2' },
+        });
+        assert.equal(
+          unbound.outcome === 'redeemed' && 'dpopJkt' in unbound.code,
+          false,
+          'absent, not undefined',
+        );
       });
 
       it("every later redeem is reused, with the winner's redeemedAt and familyId", async () => {
@@ -558,6 +585,20 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
           'absent, not undefined',
         );
         assert.deepEqual(await store.tokenFamilies.listByClient('c1'), [bound, family('f2')]);
+      });
+
+      it('round-trips the DPoP key (RFC 9449 §5); a family without one stays without', async () => {
+        const bound = family('f1', { dpopJkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
+        await store.tokenFamilies.create(bound);
+        await store.tokenFamilies.create(family('f2'));
+        assert.deepEqual(await store.tokenFamilies.get('f1'), bound);
+        const unbound = await store.tokenFamilies.get('f2');
+        assert.equal(unbound !== undefined && 'dpopJkt' in unbound, false, 'absent, not undefined');
+        // Over a tombstone too: the binding is kept and the family stays revoked.
+        await store.tokenFamilies.revoke('f3', 'code_reused', T + 1);
+        await store.tokenFamilies.create(family('f3', { dpopJkt: 'thumb' }));
+        assert.equal((await store.tokenFamilies.get('f3'))?.dpopJkt, 'thumb');
+        assert.equal((await store.tokenFamilies.get('f3'))?.revokedAt, T + 1);
       });
 
       it('a family created over a tombstone keeps its thumbprint and stays revoked', async () => {

@@ -195,6 +195,12 @@ export const postgresMigrations: readonly string[] = [
   `
   ALTER TABLE initial_access_tokens ADD COLUMN scope TEXT;
   `,
+  // 3: DPoP key binding (SQLite migration 6; RFC 9449 §5, §10; docs/dpop.md). NULL = unbound.
+  `
+  ALTER TABLE authorization_requests ADD COLUMN dpop_jkt TEXT;
+  ALTER TABLE authorization_codes ADD COLUMN dpop_jkt TEXT;
+  ALTER TABLE token_families ADD COLUMN dpop_jkt TEXT;
+  `,
 ];
 
 /**

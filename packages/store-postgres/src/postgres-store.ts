@@ -320,8 +320,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         await query(
           `INSERT INTO authorization_requests (id, client_id, redirect_uri, redirect_uri_sent, state, scope,
              resources, code_challenge, code_challenge_method, prompt, max_age, login_hint,
-             browser_binding_digest, csrf_token, created_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+             browser_binding_digest, csrf_token, created_at, expires_at, dpop_jkt)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
           [
             request.id,
             request.clientId,
@@ -339,6 +339,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             request.csrfToken,
             request.createdAt,
             request.expiresAt,
+            request.dpopJkt ?? null,
           ],
         );
       },
@@ -363,8 +364,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       async create(code) {
         await query(
           `INSERT INTO authorization_codes (digest, client_id, user_id, grant_id, redirect_uri, redirect_uri_sent,
-             code_challenge, scope, resources, auth_time, issued_at, expires_at, redeemed_at, family_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+             code_challenge, scope, resources, auth_time, issued_at, expires_at, redeemed_at, family_id, dpop_jkt)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
           [
             code.digest,
             code.clientId,
@@ -380,6 +381,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             code.expiresAt,
             code.redeemedAt ?? null,
             code.familyId ?? null,
+            code.dpopJkt ?? null,
           ],
         );
       },
@@ -485,13 +487,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         // an existing family makes the statement change nothing, which is an error (ids are random).
         const created = await count(
           `INSERT INTO token_families (id, grant_id, client_id, user_id, scope, resources, auth_time, created_at,
-             expires_at, client_key_thumbprint, revoked_at, revoked_reason)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             expires_at, client_key_thumbprint, revoked_at, revoked_reason, dpop_jkt)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
            ON CONFLICT (id) DO UPDATE SET
              grant_id = excluded.grant_id, client_id = excluded.client_id, user_id = excluded.user_id,
              scope = excluded.scope, resources = excluded.resources, auth_time = excluded.auth_time,
              created_at = excluded.created_at, expires_at = excluded.expires_at,
-             client_key_thumbprint = excluded.client_key_thumbprint
+             client_key_thumbprint = excluded.client_key_thumbprint, dpop_jkt = excluded.dpop_jkt
            WHERE token_families.created_at IS NULL`,
           [
             family.id,
@@ -506,6 +508,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             family.clientKeyThumbprint ?? null,
             family.revokedAt ?? null,
             family.revokedReason ?? null,
+            family.dpopJkt ?? null,
           ],
         );
         if (created === 0) throw new Error(`token family ${family.id} already exists`);

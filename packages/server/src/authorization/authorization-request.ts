@@ -7,6 +7,7 @@ import {
   validateCodeChallenge,
 } from '@gatehouse/core';
 import type { ServerContext } from '../context.ts';
+import { checkAtprotoAuthorizationRequest } from '../profiles/atproto-profile.ts';
 import type { ClientRecord } from '../store/store.ts';
 import { resolveScope } from './scope-policy.ts';
 
@@ -29,6 +30,8 @@ export interface ValidAuthorizationRequest extends VerifiedRedirect {
   prompt: Set<string>;
   maxAge: number | undefined;
   loginHint: string | undefined;
+  /** RFC 9449 §10 `dpop_jkt`: the code is redeemed only with a DPoP proof of this key. */
+  dpopJkt?: string;
 }
 
 /**
@@ -168,6 +171,9 @@ export function validateAuthorizationRequest(
     parameters.get('code_challenge_method'),
   );
 
+  // AT-7, AT-1: state and the atproto scope, in the AT Protocol profile.
+  if (ctx.atproto !== undefined) checkAtprotoAuthorizationRequest(parameters, redirectable);
+
   // RFC 8707 §2.1, MCP-9: every resource must be one we serve.
   let resources = resolveResources(requestedResources, ctx.resources.known, redirectable);
   if (resources.length === 0) {
@@ -217,6 +223,15 @@ export function validateAuthorizationRequest(
     }
     maxAge = Number(maxAgeText);
   }
+  const dpopJkt = parameters.get('dpop_jkt');
+  // RFC 9449 §10: a JWK SHA-256 thumbprint (RFC 7638), base64url: 43 characters.
+  if (dpopJkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt)) {
+    throw new OAuthError('invalid_request', {
+      reason: 'dpop_jkt_malformed',
+      description: 'dpop_jkt must be a base64url SHA-256 JWK thumbprint',
+      redirectable,
+    });
+  }
   return {
     ...verified,
     scope,
@@ -225,5 +240,6 @@ export function validateAuthorizationRequest(
     prompt,
     maxAge,
     loginHint: parameters.get('login_hint'),
+    ...(dpopJkt === undefined ? {} : { dpopJkt }),
   };
 }

@@ -64,6 +64,8 @@ export interface CodeIssue {
   scope: readonly string[];
   resources: readonly string[];
   codeChallenge: string;
+  /** RFC 9449 §10: the DPoP key thumbprint the code is bound to (`dpop_jkt`). */
+  dpopJkt?: string | undefined;
 }
 
 /** Mints the one-time code (RFC 6749 §4.1.2: short-lived, single use) and redirects with it. */
@@ -83,6 +85,7 @@ export async function issueCode(ctx: ServerContext, issue: CodeIssue): Promise<R
     authTime: issue.authTime,
     issuedAt: now,
     expiresAt: now + ctx.lifetimes.authorizationCodeSeconds * 1000,
+    ...(issue.dpopJkt === undefined ? {} : { dpopJkt: issue.dpopJkt }),
   });
   return redirectTo(
     withResponseParameters(issue.redirect.redirectUri, {

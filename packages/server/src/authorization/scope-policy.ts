@@ -23,7 +23,9 @@ export function resolveScope(
     for (const scope of resource?.defaultScopes ?? []) defaults.add(scope);
   }
   const registered =
-    client.metadata.scope === undefined ? undefined : new Set(client.metadata.scope.split(' '));
+    client.metadata.scope === undefined || !registeredScopeLimits(catalog, client)
+      ? undefined
+      : new Set(client.metadata.scope.split(' '));
   const allowed = (scope: string) =>
     offered.has(scope) && (registered === undefined || registered.has(scope));
 
@@ -44,4 +46,16 @@ export function audienceOf(resources: readonly string[], catalog: ResourceCatalo
   if (resources.length > 0) return [...resources];
   if (catalog.defaultResource !== undefined) return [catalog.defaultResource];
   return [issuer];
+}
+
+/**
+ * Whether the client's registered `scope` is a ceiling. Always for static and CIMD clients (the
+ * operator or the document's author chose it) and for registrations an initial access token or a
+ * software statement vouched for; for open registrations only when `selfRegisteredScopeIsLimit`
+ * (the MCP profile turns it off: SDKs register the scope of their first request, MCP-16).
+ */
+function registeredScopeLimits(catalog: ResourceCatalog, client: ClientRecord): boolean {
+  if (catalog.selfRegisteredScopeIsLimit !== false || client.kind !== 'dcr') return true;
+  const registration = client.registration;
+  return registration?.initialAccessTokenId !== undefined || registration?.softwareStatement !== undefined;
 }

@@ -117,6 +117,8 @@ async function claimPushedRequest(
   if (record.prompt !== undefined) parameters.set('prompt', record.prompt);
   if (record.maxAge !== undefined) parameters.set('max_age', String(record.maxAge));
   if (record.loginHint !== undefined) parameters.set('login_hint', record.loginHint);
+  // RFC 9449 §10: the key the pushed request bound its code to (dpop_jkt, or the PAR proof's key).
+  if (record.dpopJkt !== undefined) parameters.set('dpop_jkt', record.dpopJkt);
   // readParameters drops empty values; an empty resolved scope must stay "none asked for".
   if (record.scope.length === 0) parameters.delete('scope');
   return { parameters, resources: record.resources };
@@ -180,6 +182,7 @@ async function answerSilently(
     scope: valid.scope,
     resources: valid.resources,
     codeChallenge: valid.codeChallenge,
+    dpopJkt: valid.dpopJkt,
   });
 }
 

@@ -9,7 +9,8 @@ import { handleOAuthJson } from './token-endpoint.ts';
  * The shape every endpoint where a client authenticates shares (token, revocation, introspection;
  * RFC 6749 §2.3, §3.2; RFC 7009 §2.1; RFC 7662 §2.1): POST only, a form body, the client
  * authenticated before its request is acted on, and errors as RFC 6749 §5.2 JSON. `prepare` runs
- * on the form before authentication, for checks that need no client (the grant_type).
+ * on the form before authentication, for checks that need no client (the grant_type) and for the
+ * DPoP proof (RFC 9449), whose nonce retry must not burn a client assertion's jti (issue #5).
  */
 export interface AuthenticatedFormRequest<Prepared> {
   request: Request;
@@ -21,7 +22,7 @@ export interface AuthenticatedFormRequest<Prepared> {
 export function clientAuthenticatedEndpoint<Prepared = undefined>(
   ctx: ServerContext,
   handle: (request: AuthenticatedFormRequest<Prepared>) => Promise<Response>,
-  prepare?: (form: FormBody) => Prepared,
+  prepare?: (form: FormBody, request: Request) => Prepared | Promise<Prepared>,
 ) {
   return async (request: Request): Promise<Response> => {
     if (request.method !== 'POST') return methodNotAllowed('POST');
@@ -29,7 +30,7 @@ export function clientAuthenticatedEndpoint<Prepared = undefined>(
       request,
       async () => {
         const form = await readFormBody(request);
-        const prepared = prepare === undefined ? (undefined as Prepared) : prepare(form);
+        const prepared = prepare === undefined ? (undefined as Prepared) : await prepare(form, request);
         const authentication = await authenticateClient(request, form.parameters, ctx, ctx.clock());
         noteOutcome(request, { clientId: authentication.client.clientId });
         return handle({ request, form, authentication, prepared });

@@ -37,7 +37,9 @@ async function introspectAccess(ctx: ServerContext, token: string, now: number) 
   const { payload } = verified;
   return {
     active: true,
-    token_type: 'Bearer',
+    // RFC 9449 §6.2: a DPoP-bound token says so, with the key it is bound to.
+    token_type: verified.dpopJkt === undefined ? 'Bearer' : 'DPoP',
+    ...(verified.dpopJkt === undefined ? {} : { cnf: { jkt: verified.dpopJkt } }),
     scope: payload.scope,
     client_id: payload.client_id,
     sub: payload.sub,
@@ -66,7 +68,7 @@ async function introspectRefresh(ctx: ServerContext, token: string, now: number)
     token_type: 'refresh_token',
     scope: family.scope.join(' '),
     client_id: family.clientId,
-    sub: family.userId,
+    sub: await ctx.subjectOf(family.userId),
     iss: ctx.issuer,
     exp: Math.floor(stored.expiresAt / 1000),
     iat: Math.floor(stored.issuedAt / 1000),

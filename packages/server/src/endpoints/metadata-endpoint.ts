@@ -12,7 +12,7 @@ export function authorizationServerMetadata(ctx: ServerContext): Record<string, 
   const clientAuthMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'];
   // RFC 8414 §2: required when private_key_jwt is listed (MCP-EXT-CC, AT-12); asymmetric only, so
   // never `none` or HS*.
-  const signingAlgs = [...CLIENT_ASSERTION_SIGNING_ALGS];
+  const signingAlgs = [...(ctx.clientAssertions.algorithms ?? CLIENT_ASSERTION_SIGNING_ALGS)];
   return {
     issuer: ctx.issuer,
     authorization_endpoint: ctx.endpoints.authorization,
@@ -47,8 +47,13 @@ export function authorizationServerMetadata(ctx: ServerContext): Record<string, 
     // (clients may still be required individually, by their own metadata, RFC 9126 §6).
     pushed_authorization_request_endpoint: ctx.endpoints.pushedAuthorizationRequest,
     require_pushed_authorization_requests: ctx.par.required,
+    // RFC 9449 §5.1: the algorithms a DPoP proof may use here (AT-12: ES256 among them by default).
+    dpop_signing_alg_values_supported: [...ctx.dpop.algorithms],
     // RFC 9068 access tokens are ES256 JWTs.
     access_token_signing_alg_values_supported: ['ES256'],
+    // AT-12: "require_request_uri_registration not false" (RFC 9101's default is false). Only
+    // pushed request_uris of our own are accepted, so true is what the server does anyway.
+    ...(ctx.atproto === undefined ? {} : { require_request_uri_registration: true }),
   };
 }
 

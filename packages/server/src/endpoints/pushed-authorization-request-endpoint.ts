@@ -1,4 +1,4 @@
-import { OAuthError, readRepeatedParameter } from '@gatehouse/core';
+import { OAuthError, readRepeatedParameter, type VerifiedDpopProof } from '@gatehouse/core';
 import type { ValidAuthorizationRequest } from '../authorization/authorization-request.ts';
 import {
   validateAuthorizationRequest,
@@ -6,7 +6,9 @@ import {
 } from '../authorization/authorization-request.ts';
 import type { ServerContext } from '../context.ts';
 import { randomToken } from '../crypto/digest.ts';
+import { checkDpop, dpopNonceHeader } from '../dpop/request-dpop.ts';
 import { jsonResponse } from '../http/responses.ts';
+import { acceptAtprotoPushedRequest } from '../profiles/atproto-profile.ts';
 import type { AuthorizationRequestRecord } from '../store/store.ts';
 import { clientAuthenticatedEndpoint } from './client-authenticated-endpoint.ts';
 
@@ -34,50 +36,70 @@ export const PUSHED_ID_PREFIX = 'par:';
 export const UNBOUND = '';
 
 export function pushedAuthorizationRequestEndpoint(ctx: ServerContext) {
-  return clientAuthenticatedEndpoint(ctx, async ({ form, authentication }) => {
-    const { parameters, raw } = form;
-    // RFC 9126 §2.1: "The request_uri authorization request parameter is one exception, and it
-    // MUST NOT be provided." A pushed request cannot point at another one.
-    if (parameters.has('request_uri')) {
-      throw new OAuthError('invalid_request', {
-        reason: 'par_request_uri',
-        description: 'request_uri must not be sent to the pushed authorization request endpoint',
-      });
-    }
-    // RFC 9126 §2.1: the request is the client's own; client_id names the authenticated client.
-    // (client authentication already refuses a body client_id that names another client; this
-    // covers the methods where the body's client_id is not what identified the client.)
-    const clientId = parameters.get('client_id');
-    if (clientId !== undefined && clientId !== authentication.client.clientId) {
-      throw new OAuthError('invalid_request', {
-        reason: 'client_id_conflict',
-        description: 'client_id differs from the authenticated client',
-      });
-    }
-    // RFC 9126 §2.1: validate "in the same way as ... the authorization endpoint". Same functions;
-    // the JSON wrapper ignores `redirectable`, so no error is ever sent to a redirect_uri (§2.3).
-    const withClient = new Map(parameters);
-    withClient.set('client_id', authentication.client.clientId);
-    const verified = await verifyClientAndRedirect(ctx, withClient, authentication.client);
-    const valid = validateAuthorizationRequest(
-      ctx,
-      verified,
-      withClient,
-      readRepeatedParameter(raw, 'resource'),
-    );
+  return clientAuthenticatedEndpoint<VerifiedDpopProof | undefined>(
+    ctx,
+    async ({ form, authentication, prepared: dpop }) => {
+      const { parameters, raw } = form;
+      // RFC 9126 §2.1: "The request_uri authorization request parameter is one exception, and it
+      // MUST NOT be provided." A pushed request cannot point at another one.
+      if (parameters.has('request_uri')) {
+        throw new OAuthError('invalid_request', {
+          reason: 'par_request_uri',
+          description: 'request_uri must not be sent to the pushed authorization request endpoint',
+        });
+      }
+      // RFC 9126 §2.1: the request is the client's own; client_id names the authenticated client.
+      // (client authentication already refuses a body client_id that names another client; this
+      // covers the methods where the body's client_id is not what identified the client.)
+      const clientId = parameters.get('client_id');
+      if (clientId !== undefined && clientId !== authentication.client.clientId) {
+        throw new OAuthError('invalid_request', {
+          reason: 'client_id_conflict',
+          description: 'client_id differs from the authenticated client',
+        });
+      }
+      // RFC 9126 §2.1: validate "in the same way as ... the authorization endpoint". Same functions;
+      // the JSON wrapper ignores `redirectable`, so no error is ever sent to a redirect_uri (§2.3).
+      const withClient = new Map(parameters);
+      withClient.set('client_id', authentication.client.clientId);
+      // RFC 9449 §10.1: a proof at PAR binds the code to its key, as dpop_jkt does; with both, the
+      // thumbprints must agree.
+      if (dpop !== undefined) {
+        const dpopJkt = parameters.get('dpop_jkt');
+        if (dpopJkt !== undefined && dpopJkt !== dpop.jkt) {
+          throw new OAuthError('invalid_dpop_proof', {
+            reason: 'dpop_jkt_mismatch',
+            description: 'dpop_jkt differs from the thumbprint of the DPoP proof key',
+          });
+        }
+        withClient.set('dpop_jkt', dpop.jkt);
+      }
+      const verified = await verifyClientAndRedirect(ctx, withClient, authentication.client);
+      const valid = validateAuthorizationRequest(
+        ctx,
+        verified,
+        withClient,
+        readRepeatedParameter(raw, 'resource'),
+      );
+      // atproto profile: DPoP from PAR on (AT-11), each code_challenge used once (AT-7).
+      if (ctx.atproto !== undefined) await acceptAtprotoPushedRequest(ctx, valid, dpop);
 
-    const key = randomToken();
-    const now = ctx.clock();
-    const lifetime = ctx.lifetimes.pushedRequestSeconds;
-    await ctx.store.authorizationRequests.create(
-      pushedRecord(valid, `${PUSHED_ID_PREFIX}${key}`, now, lifetime),
-    );
-    // RFC 9126 §2.2: 201 Created, the request_uri and its lifetime in seconds; never cached.
-    return jsonResponse(
-      { request_uri: `${REQUEST_URI_PREFIX}${key}`, expires_in: lifetime },
-      { status: 201 },
-    );
-  });
+      const key = randomToken();
+      const now = ctx.clock();
+      const lifetime = ctx.lifetimes.pushedRequestSeconds;
+      await ctx.store.authorizationRequests.create(
+        pushedRecord(valid, `${PUSHED_ID_PREFIX}${key}`, now, lifetime),
+      );
+      // RFC 9126 §2.2: 201 Created, the request_uri and its lifetime in seconds; never cached.
+      return jsonResponse(
+        { request_uri: `${REQUEST_URI_PREFIX}${key}`, expires_in: lifetime },
+        { status: 201, headers: dpop === undefined ? {} : await dpopNonceHeader(ctx, now) },
+      );
+    },
+    // RFC 9449 §10.1: the DPoP proof is checked before client authentication (issue #5).
+    (_form, request) =>
+      checkDpop(request, { htm: 'POST', htu: ctx.endpoints.pushedAuthorizationRequest }, ctx, ctx.clock()),
+  );
 }
 
 function pushedRecord(
@@ -112,5 +134,6 @@ export function requestFields(
     ...(valid.prompt.size === 0 ? {} : { prompt: [...valid.prompt].join(' ') }),
     ...(valid.maxAge === undefined ? {} : { maxAge: valid.maxAge }),
     ...(valid.loginHint === undefined ? {} : { loginHint: valid.loginHint }),
+    ...(valid.dpopJkt === undefined ? {} : { dpopJkt: valid.dpopJkt }),
   };
 }

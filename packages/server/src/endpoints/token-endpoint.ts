@@ -1,5 +1,6 @@
-import { OAuthError } from '@gatehouse/core';
+import { OAuthError, type VerifiedDpopProof } from '@gatehouse/core';
 import type { ServerContext } from '../context.ts';
+import { checkDpop, dpopNonceHeader } from '../dpop/request-dpop.ts';
 import { authorizationCodeGrant } from '../grants/authorization-code-grant.ts';
 import { refreshTokenGrant } from '../grants/refresh-token-grant.ts';
 import type { TokenRequest } from '../grants/token-request.ts';
@@ -18,23 +19,48 @@ const GRANTS: Record<string, Grant> = {
 
 export const SUPPORTED_GRANT_TYPES = Object.keys(GRANTS);
 
-/** The token endpoint, RFC 6749 §3.2 (POST, form body, client authentication, JSON answers). */
+/**
+ * The token endpoint, RFC 6749 §3.2 (POST, form body, client authentication, JSON answers). A DPoP
+ * proof (RFC 9449 §5) is checked before the client is authenticated, so a `use_dpop_nonce` retry
+ * leaves a client assertion unused (issue #5); its key then binds the tokens (docs/dpop.md).
+ */
 export function tokenEndpoint(ctx: ServerContext) {
-  return clientAuthenticatedEndpoint<{ grantType: string; grant: Grant }>(
+  return clientAuthenticatedEndpoint<{
+    grantType: string;
+    grant: Grant;
+    dpop: VerifiedDpopProof | undefined;
+  }>(
     ctx,
-    async ({ form, authentication: { client, ...authentication }, prepared: { grantType, grant } }) => {
+    async ({ form, authentication: { client, ...authentication }, prepared: { grantType, grant, dpop } }) => {
       if (!client.metadata.grant_types.includes(grantType)) {
         throw new OAuthError('unauthorized_client', {
           reason: 'grant_not_registered',
           description: `this client is not registered for ${grantType}`,
         });
       }
-      return jsonResponse(
-        await grant(ctx, { parameters: form.parameters, raw: form.raw, client, authentication }),
-      );
+      // RFC 9449 §5.2 (dpop_bound_access_tokens) and the server-wide switch: no proof, no tokens.
+      // Checked before the grant runs, so the code or refresh token stays usable.
+      if (dpop === undefined && (ctx.dpop.required || client.metadata.dpop_bound_access_tokens === true)) {
+        throw new OAuthError('invalid_dpop_proof', {
+          reason: 'dpop_required',
+          description: 'this client must send a DPoP proof with token requests',
+          headers: await dpopNonceHeader(ctx, ctx.clock()),
+        });
+      }
+      const tokens = await grant(ctx, {
+        parameters: form.parameters,
+        raw: form.raw,
+        client,
+        authentication,
+        ...(dpop === undefined ? {} : { dpop }),
+      });
+      // §8.2: the next nonce rides along, so the client rotates before its current one goes stale.
+      return jsonResponse(tokens, {
+        headers: dpop === undefined ? {} : await dpopNonceHeader(ctx, ctx.clock()),
+      });
     },
     // The grant type is checked before the client: an unsupported grant says so whoever asks.
-    (form) => {
+    async (form, request) => {
       const grantType = form.parameters.get('grant_type');
       if (grantType === undefined) {
         throw new OAuthError('invalid_request', {
@@ -49,7 +75,8 @@ export function tokenEndpoint(ctx: ServerContext) {
           description: `grant_type ${grantType.slice(0, 64)} is not supported`,
         });
       }
-      return { grantType, grant };
+      const dpop = await checkDpop(request, { htm: 'POST', htu: ctx.endpoints.token }, ctx, ctx.clock());
+      return { grantType, grant, dpop };
     },
   );
 }

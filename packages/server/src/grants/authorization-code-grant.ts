@@ -1,6 +1,7 @@
 import { OAuthError, readRepeatedParameter, requireParameter, verifyCodeVerifier } from '@gatehouse/core';
 import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
+import { requireBoundDpopKey } from '../dpop/dpop-binding.ts';
 import type { ClientRecord, TokenFamilyRecord } from '../store/store.ts';
 import { recordClientUse } from '../tokens/client-use.ts';
 import {
@@ -58,6 +59,9 @@ export async function authorizationCodeGrant(
     throw invalid('redirect_uri_mismatch', 'redirect_uri does not match the authorization request');
   }
   verifyCodeVerifier(parameters.get('code_verifier'), record.codeChallenge);
+  // RFC 9449 §10: a code authorized with dpop_jkt (or pushed with a proof) is redeemed only with a
+  // proof of that key. After the burn, like PKCE: a stolen code gets no second try with another key.
+  requireBoundDpopKey(record.dpopJkt, request.dpop, 'authorization code');
 
   const granted = narrowGrant(ctx, parameters, readRepeatedParameter(request.raw, 'resource'), record);
   const family: TokenFamilyRecord = {
@@ -75,6 +79,9 @@ export async function authorizationCodeGrant(
     ...(authentication.method === 'private_key_jwt' && authentication.keyThumbprint !== undefined
       ? { clientKeyThumbprint: authentication.keyThumbprint }
       : {}),
+    // RFC 9449 §5: a public client's refresh tokens are bound to its DPoP key (a confidential
+    // client's are bound to its client authentication instead, docs/dpop.md).
+    ...(request.dpop !== undefined && authentication.method === 'none' ? { dpopJkt: request.dpop.jkt } : {}),
   };
   await ctx.store.tokenFamilies.create(family);
   const refresh = refreshTokenFor(ctx, client, family);
@@ -91,7 +98,7 @@ export async function authorizationCodeGrant(
     },
   });
   await recordClientUse(ctx, client, now);
-  return tokenResponse(ctx, family, granted, refresh?.value);
+  return tokenResponse(ctx, family, granted, refresh?.value, request.dpop?.jkt);
 }
 
 function refreshTokenFor(ctx: ServerContext, client: ClientRecord, family: TokenFamilyRecord) {

@@ -2,6 +2,7 @@ import { OAuthError, readRepeatedParameter, requireParameter } from '@gatehouse/
 import { currentClientKeyThumbprints } from '../clients/private-key-jwt.ts';
 import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
+import { requireBoundDpopKey } from '../dpop/dpop-binding.ts';
 import type { TokenFamilyRecord } from '../store/store.ts';
 import { recordClientUse } from '../tokens/client-use.ts';
 import { mintRefreshToken, type TokenResponse, tokenResponse } from '../tokens/token-response.ts';
@@ -32,6 +33,8 @@ export async function refreshTokenGrant(ctx: ServerContext, request: TokenReques
     throw invalid('refresh_token_expired', 'the refresh token has expired');
   // Before rotation, so a refused refresh leaves the presented token usable by the rightful key.
   await checkClientKeyBinding(ctx, request, family, now);
+  // RFC 9449 §5: a public client's DPoP-bound refresh token needs a proof of the same key.
+  requireBoundDpopKey(family.dpopJkt, request.dpop, 'refresh token');
   const granted = narrowGrant(ctx, parameters, readRepeatedParameter(request.raw, 'resource'), family);
 
   const next = mintRefreshToken(ctx, family);
@@ -64,7 +67,9 @@ export async function refreshTokenGrant(ctx: ServerContext, request: TokenReques
     },
   });
   await recordClientUse(ctx, client, now);
-  return tokenResponse(ctx, family, granted, next.value);
+  // The new access token is bound to this request's proof key: for a bound family that is the
+  // family's key; a confidential client may move to another key, or refresh as Bearer (docs/dpop.md).
+  return tokenResponse(ctx, family, granted, next.value, request.dpop?.jkt);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Parameters } from '@gatehouse/core';
+import type { Parameters, VerifiedDpopProof } from '@gatehouse/core';
 import type { AuthenticatedClient } from '../clients/client-authentication.ts';
 import type { ClientRecord } from '../store/store.ts';
 
@@ -12,4 +12,9 @@ export interface TokenRequest {
    * of the key that signed: grants bind token families to that key (AT-9, CIMD-CHG-3).
    */
   authentication: Pick<AuthenticatedClient, 'method' | 'keyThumbprint'>;
+  /**
+   * The request's DPoP proof, already verified and its jti spent (dpop/request-dpop.ts): its `jkt`
+   * must match a key the code or refresh token is bound to, and binds the new tokens (RFC 9449 §5).
+   */
+  dpop?: Pick<VerifiedDpopProof, 'jkt'>;
 }

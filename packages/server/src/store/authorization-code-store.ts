@@ -12,6 +12,8 @@ export interface AuthorizationCodeRecord {
   authTime: number;
   issuedAt: number;
   expiresAt: number;
+  /** RFC 9449 §10: redeemed only with a DPoP proof of this key (thumbprint). */
+  dpopJkt?: string;
   /** Set once, by the one successful redemption. */
   redeemedAt?: number;
   /** The token family the redemption created; a second redemption revokes it (RFC 6749 §4.1.2). */

@@ -19,6 +19,11 @@ export interface AuthorizationRequestRecord {
   prompt?: string;
   maxAge?: number;
   loginHint?: string;
+  /**
+   * RFC 9449 §10: the thumbprint of the DPoP key the code will be bound to (`dpop_jkt`, or the key
+   * of the proof sent to PAR).
+   */
+  dpopJkt?: string;
   /** Digest of the browser-binding cookie set by the authorization endpoint (login CSRF defence). */
   browserBindingDigest: string;
   /** Form token that must come back with every login/consent POST for this request. */

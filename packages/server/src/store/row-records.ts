@@ -137,6 +137,7 @@ export function createRowRecords(read: ColumnReader) {
         ...optional('prompt', optionalText(row, 'prompt')),
         ...optional('maxAge', optionalInt(row, 'max_age')),
         ...optional('loginHint', optionalText(row, 'login_hint')),
+        ...optional('dpopJkt', optionalText(row, 'dpop_jkt')),
         browserBindingDigest: text(row, 'browser_binding_digest'),
         csrfToken: text(row, 'csrf_token'),
         createdAt: int(row, 'created_at'),
@@ -158,6 +159,7 @@ export function createRowRecords(read: ColumnReader) {
         authTime: int(row, 'auth_time'),
         issuedAt: int(row, 'issued_at'),
         expiresAt: int(row, 'expires_at'),
+        ...optional('dpopJkt', optionalText(row, 'dpop_jkt')),
         ...optional('redeemedAt', optionalInt(row, 'redeemed_at')),
         ...optional('familyId', optionalText(row, 'family_id')),
       };
@@ -189,6 +191,7 @@ export function createRowRecords(read: ColumnReader) {
         createdAt: int(row, 'created_at'),
         expiresAt: int(row, 'expires_at'),
         ...optional('clientKeyThumbprint', optionalText(row, 'client_key_thumbprint')),
+        ...optional('dpopJkt', optionalText(row, 'dpop_jkt')),
         ...optional('revokedAt', optionalInt(row, 'revoked_at')),
         ...optional('revokedReason', optionalText(row, 'revoked_reason')),
       };

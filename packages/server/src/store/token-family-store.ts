@@ -20,6 +20,11 @@ export interface TokenFamilyRecord {
    * Absent for families of clients that authenticated otherwise (public, client secret).
    */
   clientKeyThumbprint?: string;
+  /**
+   * RFC 9449 §5: the thumbprint of the DPoP key a public client redeemed the code with; every
+   * refresh needs a proof of that key. Absent for confidential clients and non-DPoP families.
+   */
+  dpopJkt?: string;
   revokedAt?: number;
   revokedReason?: string;
 }

@@ -18,6 +18,8 @@ export interface AccessTokenClaims {
   authTime: number;
   issuedAt: number;
   expiresAt: number;
+  /** RFC 9449 §6.1: the thumbprint of the DPoP key the token is bound to, as `cnf.jkt`. */
+  confirmationJkt?: string;
 }
 
 export async function signAccessToken(keys: KeyRing, claims: AccessTokenClaims): Promise<string> {
@@ -27,6 +29,7 @@ export async function signAccessToken(keys: KeyRing, claims: AccessTokenClaims):
     auth_time: Math.floor(claims.authTime / 1000),
   };
   if (claims.scope.length > 0) payload.scope = claims.scope.join(' ');
+  if (claims.confirmationJkt !== undefined) payload.cnf = { jkt: claims.confirmationJkt };
   return new SignJWT(payload)
     .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid })
     .setIssuer(claims.issuer)
@@ -39,9 +42,11 @@ export async function signAccessToken(keys: KeyRing, claims: AccessTokenClaims):
 }
 
 export interface VerifiedAccessToken {
-  payload: JWTPayload & { client_id?: unknown; scope?: unknown; auth_time?: unknown };
+  payload: JWTPayload & { client_id?: unknown; scope?: unknown; auth_time?: unknown; cnf?: unknown };
   familyId: string;
   jti: string;
+  /** `cnf.jkt`: the DPoP key the token is bound to (RFC 9449 §6.1), when it is bound. */
+  dpopJkt?: string;
 }
 
 /** Verifies one of our own access tokens (signature, typ, issuer, expiry). Undefined when not valid. */
@@ -65,7 +70,10 @@ export async function verifyOwnAccessToken(
     const jti = payload.jti;
     const familyId = typeof jti === 'string' ? jti.split('.')[0] : undefined;
     if (jti === undefined || familyId === undefined || familyId === '') return undefined;
-    return { payload, familyId, jti };
+    const cnf = payload.cnf as { jkt?: unknown } | undefined;
+    const dpopJkt =
+      typeof cnf === 'object' && cnf !== null && typeof cnf.jkt === 'string' ? cnf.jkt : undefined;
+    return { payload, familyId, jti, ...(dpopJkt === undefined ? {} : { dpopJkt }) };
   } catch {
     return undefined;
   }

@@ -7,10 +7,13 @@ import { signAccessToken } from './access-token.ts';
 /** RFC 6749 §5.1 successful token response. */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` when the access token is bound to a DPoP key (RFC 9449 §5), else `Bearer`. */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;
   refresh_token?: string;
+  /** The user's subject, in the AT Protocol profile (AT-10: a DID, which the client verifies). */
+  sub?: string;
 }
 
 /** Whether this client gets refresh tokens at all: only when it registered the grant (RFC 7591 §2). */
@@ -20,19 +23,23 @@ export function issuesRefreshTokens(client: ClientRecord): boolean {
 
 /**
  * Access token for the family's user and client, audience-bound to `resources` (RFC 8707 §2.2), and
- * the family's next refresh token when given one to hand out.
+ * the family's next refresh token when given one to hand out. With `dpopJkt` the access token is
+ * bound to that DPoP key (`cnf.jkt`, RFC 9449 §6) and its type is `DPoP` (§5).
  */
 export async function tokenResponse(
   ctx: ServerContext,
   family: TokenFamilyRecord,
   granted: { scope: readonly string[]; resources: readonly string[] },
   refreshToken: string | undefined,
+  dpopJkt?: string,
 ): Promise<TokenResponse> {
   const now = ctx.clock();
   const expiresAt = now + ctx.lifetimes.accessTokenSeconds * 1000;
+  // The configured subject supplier (users/subject.ts); the user id by default.
+  const subject = await ctx.subjectOf(family.userId);
   const accessToken = await signAccessToken(ctx.keys, {
     issuer: ctx.issuer,
-    subject: family.userId,
+    subject,
     audience: audienceOf(granted.resources, ctx.resources, ctx.issuer),
     clientId: family.clientId,
     scope: granted.scope,
@@ -40,14 +47,17 @@ export async function tokenResponse(
     authTime: family.authTime,
     issuedAt: now,
     expiresAt,
+    ...(dpopJkt === undefined ? {} : { confirmationJkt: dpopJkt }),
   });
   const response: TokenResponse = {
     access_token: accessToken,
-    token_type: 'Bearer',
+    token_type: dpopJkt === undefined ? 'Bearer' : 'DPoP',
     expires_in: ctx.lifetimes.accessTokenSeconds,
     scope: granted.scope.join(' '),
   };
   if (refreshToken !== undefined) response.refresh_token = refreshToken;
+  // AT-10: the token response always carries sub (and scope) in the AT Protocol profile.
+  if (ctx.atproto !== undefined) response.sub = subject;
   return response;
 }
 

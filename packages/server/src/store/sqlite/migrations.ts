@@ -196,6 +196,14 @@ export const sqliteMigrations: readonly string[] = [
   `
   ALTER TABLE initial_access_tokens ADD COLUMN scope TEXT;
   `,
+  // 6: DPoP key binding (RFC 9449 §5, §10; docs/dpop.md): the dpop_jkt of a pending or pushed
+  // request and of its code, and the key a public client's token family is bound to. NULL = unbound,
+  // as for everything written before this migration.
+  `
+  ALTER TABLE authorization_requests ADD COLUMN dpop_jkt TEXT;
+  ALTER TABLE authorization_codes ADD COLUMN dpop_jkt TEXT;
+  ALTER TABLE token_families ADD COLUMN dpop_jkt TEXT;
+  `,
 ];
 
 /**

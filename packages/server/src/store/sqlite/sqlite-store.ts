@@ -273,8 +273,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         sql(
           `INSERT INTO authorization_requests (id, client_id, redirect_uri, redirect_uri_sent, state, scope,
              resources, code_challenge, code_challenge_method, prompt, max_age, login_hint,
-             browser_binding_digest, csrf_token, created_at, expires_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             browser_binding_digest, csrf_token, created_at, expires_at, dpop_jkt)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           request.id,
           request.clientId,
@@ -292,6 +292,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           request.csrfToken,
           request.createdAt,
           request.expiresAt,
+          request.dpopJkt ?? null,
         );
       },
       async get(id, now) {
@@ -312,8 +313,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       async create(code) {
         sql(
           `INSERT INTO authorization_codes (digest, client_id, user_id, grant_id, redirect_uri, redirect_uri_sent,
-             code_challenge, scope, resources, auth_time, issued_at, expires_at, redeemed_at, family_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             code_challenge, scope, resources, auth_time, issued_at, expires_at, redeemed_at, family_id, dpop_jkt)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           code.digest,
           code.clientId,
@@ -329,6 +330,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           code.expiresAt,
           code.redeemedAt ?? null,
           code.familyId ?? null,
+          code.dpopJkt ?? null,
         );
       },
       async redeem(digest, familyId, now) {
@@ -432,13 +434,13 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         // Fills in a tombstone (created_at IS NULL) if a revocation came first, keeping it revoked.
         const result = sql(
           `INSERT INTO token_families (id, grant_id, client_id, user_id, scope, resources, auth_time, created_at,
-             expires_at, client_key_thumbprint, revoked_at, revoked_reason)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             expires_at, client_key_thumbprint, revoked_at, revoked_reason, dpop_jkt)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (id) DO UPDATE SET
              grant_id = excluded.grant_id, client_id = excluded.client_id, user_id = excluded.user_id,
              scope = excluded.scope, resources = excluded.resources, auth_time = excluded.auth_time,
              created_at = excluded.created_at, expires_at = excluded.expires_at,
-             client_key_thumbprint = excluded.client_key_thumbprint
+             client_key_thumbprint = excluded.client_key_thumbprint, dpop_jkt = excluded.dpop_jkt
            WHERE token_families.created_at IS NULL`,
         ).run(
           family.id,
@@ -453,6 +455,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
           family.clientKeyThumbprint ?? null,
           family.revokedAt ?? null,
           family.revokedReason ?? null,
+          family.dpopJkt ?? null,
         );
         if (!changed(result)) throw new Error(`token family ${family.id} already exists`);
       },
