@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashPassword, prepareStaticClient } from '@gatehouse/server';
+import { hashPassword, prepareStaticClient, type SubjectSupplier } from '@gatehouse/server';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { type RunningGatehouse, startGatehouse } from '../../packages/cli/src/commands/serve.ts';
 import { configSchema } from '../../packages/cli/src/config.ts';
@@ -47,10 +47,17 @@ export interface TestDeployment {
  */
 export async function startTestDeployment(
   config: Record<string, unknown> = {},
-  options: { testHosts?: readonly string[]; ca?: TestCa } = {},
+  options: {
+    testHosts?: readonly string[];
+    ca?: TestCa;
+    /** The server's subject supplier (AT Protocol: account → DID); default the user id. */
+    subject?: SubjectSupplier;
+    /** More names for the server's certificate than `localhost` (an issuer on a `.test` name). */
+    serverNames?: readonly string[];
+  } = {},
 ): Promise<TestDeployment> {
   const ca = options.ca ?? (await createTestCa('Gatehouse e2e test CA'));
-  const leaf = await ca.issue(['localhost']);
+  const leaf = await ca.issue(['localhost', ...(options.serverNames ?? [])]);
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
   writeFileSync(join(dir, 'cert.pem'), leaf.cert);
   writeFileSync(join(dir, 'key.pem'), leaf.key);
@@ -74,6 +81,7 @@ export async function startTestDeployment(
           }),
       ...config,
     }),
+    options.subject === undefined ? {} : { subject: options.subject },
   );
   const dispatcher = new Agent({ connect: { ca: ca.certPem, lookup: testLookup as never } });
   const testFetch: TestFetch = async (url, init) =>

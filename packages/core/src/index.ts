@@ -1,3 +1,5 @@
+export * from './atproto/atproto-client-metadata.ts';
+export * from './atproto/loopback-client.ts';
 export * from './cimd/client-id-url.ts';
 export * from './cimd/client-metadata-document.ts';
 export type { Finding } from './cimd/finding.ts';

@@ -71,6 +71,11 @@ export interface ClientAssertionContext {
   strictAudience: boolean;
   replay: ReplayStore;
   jwks: ClientJwksCache;
+  /**
+   * The algorithms accepted, a subset of CLIENT_ASSERTION_SIGNING_ALGS (the atproto profile takes
+   * ES256 only, AT-9). Default: all of them.
+   */
+  algorithms?: readonly string[];
 }
 
 export interface VerifiedClientAssertion {
@@ -122,11 +127,9 @@ export async function verifyClientAssertion(
   const alg = header.alg;
   // CIMD-AUTH-3: asymmetric only. Checked before any key is touched, so HS256-with-the-public-key
   // and alg "none" never reach a verifier.
-  if (typeof alg !== 'string' || !ACCEPTED_ALGS.has(alg)) {
-    throw refuse(
-      'assertion_alg',
-      `client_assertion alg must be one of ${CLIENT_ASSERTION_SIGNING_ALGS.join(', ')}`,
-    );
+  const accepted = ctx.algorithms ?? CLIENT_ASSERTION_SIGNING_ALGS;
+  if (typeof alg !== 'string' || !ACCEPTED_ALGS.has(alg) || !accepted.includes(alg)) {
+    throw refuse('assertion_alg', `client_assertion alg must be one of ${accepted.join(', ')}`);
   }
   // RFC 7591 §2: with token_endpoint_auth_signing_alg registered, every assertion uses that alg.
   const registeredAlg = registeredSigningAlg(client);

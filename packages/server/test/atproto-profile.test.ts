@@ -1,0 +1,598 @@
+/**
+ * The AT Protocol profile (`profile: 'atproto'`, docs/atproto.md, decision 0016) through
+ * `server.fetch`: configuration refusals, the metadata (AT-12), PAR and DPoP for every client
+ * (AT-6, AT-11), the request rules (AT-1, AT-7), the client document rules (AT-2, AT-4), the
+ * loopback development client (AT-5), CORS (AT-13), the token response `sub` (AT-10) from the
+ * subject supplier, key_ops tolerance and the eager revocation of confidential sessions whose key
+ * left the document (AT-9).
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { JoseKey } from '@atproto/jwk-jose';
+import { s256 } from '@gatehouse/core';
+import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { authorizeInBrowser } from '../../../test/support/authorize-in-browser.ts';
+import { UserAgent } from '../../../test/support/user-agent.ts';
+import { CLIENT_ASSERTION_TYPE } from '../src/clients/private-key-jwt.ts';
+import { outcomeOf } from '../src/http/request-outcome.ts';
+import { type AuthorizationServerOptions, createAuthorizationServer } from '../src/index.ts';
+import { createMemoryStore } from '../src/store/memory/memory-store.ts';
+import { stubDocuments } from './support/stub-documents.ts';
+import { basic, createTestServer, ISSUER, PASSWORD, SECRET, VERIFIER } from './support/test-server.ts';
+
+type TestServer = Awaited<ReturnType<typeof createTestServer>>;
+type Body = Record<string, unknown>;
+
+const PDS = 'https://pds.example.test';
+const DID = 'did:plc:ewvi7nxzyoun6zhxrhs64oiz';
+const CLIENT_ID = 'https://app.example.test/oauth-client-metadata.json';
+const CONFIDENTIAL_ID = 'https://web.example.test/oauth-client-metadata.json';
+const REDIRECT = 'https://app.example.test/callback';
+const WEB_REDIRECT = 'https://web.example.test/callback';
+const PAR = `${ISSUER}/par`;
+const TOKEN = `${ISSUER}/token`;
+const login = { username: 'alice', password: PASSWORD };
+
+function publicDocument(extra: Body = {}): Body {
+  return {
+    client_id: CLIENT_ID,
+    client_name: 'Example atproto app',
+    client_uri: 'https://app.example.test',
+    redirect_uris: [REDIRECT],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    scope: 'atproto transition:generic',
+    token_endpoint_auth_method: 'none',
+    application_type: 'web',
+    dpop_bound_access_tokens: true,
+    ...extra,
+  };
+}
+
+async function atprotoServer(overrides: Partial<AuthorizationServerOptions> = {}) {
+  const documents = stubDocuments();
+  documents.publish(CLIENT_ID, publicDocument());
+  const t = await createTestServer({
+    profile: 'atproto',
+    outboundFetch: documents.fetch,
+    resources: [{ uri: PDS, scopes: ['transition:generic'], name: 'Example PDS' }],
+    // An AT Protocol service maps its accounts to DIDs (AT-10: the token response sub is a DID).
+    subject: ({ username }) => (username === 'alice' ? DID : `did:plc:${username}`),
+    ...overrides,
+  });
+  return { t, documents };
+}
+
+interface DpopKey {
+  privateKey: CryptoKey;
+  jwk: JWK;
+  jkt: string;
+}
+
+async function dpopKey(): Promise<DpopKey> {
+  const pair = await generateKeyPair('ES256', { extractable: true });
+  const jwk = await exportJWK(pair.publicKey);
+  return { privateKey: pair.privateKey, jwk, jkt: await calculateJwkThumbprint(jwk, 'sha256') };
+}
+
+async function proof(t: TestServer, key: DpopKey, htu: string, nonce?: string | null): Promise<string> {
+  const value = nonce === undefined ? (await t.server.context.dpop.nonces())!.current(t.now()) : nonce;
+  return new SignJWT({
+    htm: 'POST',
+    htu,
+    iat: Math.floor(t.now() / 1000),
+    jti: randomUUID(),
+    ...(value === null ? {} : { nonce: value }),
+  })
+    .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk: key.jwk })
+    .sign(key.privateKey);
+}
+
+async function post(
+  t: TestServer,
+  url: string,
+  params: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
+  const request = new Request(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      origin: 'https://app.example.test',
+      ...headers,
+    },
+    body: new URLSearchParams(params).toString(),
+  });
+  const response = await t.server.fetch(request);
+  const body = (await response.json()) as Body;
+  return { response, status: response.status, body, reason: outcomeOf(request)?.reason };
+}
+
+function requestParams(
+  extra: Record<string, string | undefined> = {},
+  verifier = VERIFIER,
+): Record<string, string> {
+  const all: Record<string, string | undefined> = {
+    client_id: CLIENT_ID,
+    redirect_uri: REDIRECT,
+    response_type: 'code',
+    state: 'state-123',
+    scope: 'atproto transition:generic',
+    code_challenge: s256(verifier),
+    code_challenge_method: 'S256',
+    ...extra,
+  };
+  return Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+async function push(
+  t: TestServer,
+  key: DpopKey,
+  params: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
+  return post(t, PAR, params, { dpop: await proof(t, key, PAR), ...headers });
+}
+
+function authorizeUrl(requestUri: string, clientId: string): string {
+  const url = new URL(`${ISSUER}/authorize`);
+  url.searchParams.set('client_id', clientId);
+  url.searchParams.set('request_uri', requestUri);
+  return url.href;
+}
+
+/** PAR, login and consent, code redemption: what an atproto client does, with its DPoP key. */
+async function flow(
+  t: TestServer,
+  key: DpopKey,
+  options: {
+    clientId?: string;
+    redirectUri?: string;
+    scope?: string;
+    verifier?: string;
+    auth?: () => Promise<Record<string, string>>;
+  } = {},
+) {
+  const clientId = options.clientId ?? CLIENT_ID;
+  const redirectUri = options.redirectUri ?? REDIRECT;
+  const verifier = options.verifier ?? `${VERIFIER}-${randomUUID()}`;
+  const auth = options.auth ?? (async () => ({}));
+  const pushed = await push(t, key, {
+    ...requestParams(
+      {
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        ...(options.scope === undefined ? {} : { scope: options.scope }),
+      },
+      verifier,
+    ),
+    ...(await auth()),
+  });
+  assert.equal(pushed.status, 201, JSON.stringify(pushed.body));
+  const callback = await authorizeInBrowser(
+    new UserAgent((url, init) => t.server.fetch(new Request(url, init))),
+    authorizeUrl(String(pushed.body.request_uri), clientId),
+    ISSUER,
+    login,
+  );
+  assert.equal(callback.searchParams.get('iss'), ISSUER);
+  const redeemed = await post(
+    t,
+    TOKEN,
+    {
+      grant_type: 'authorization_code',
+      code: callback.searchParams.get('code')!,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+      client_id: clientId,
+      ...(await auth()),
+    },
+    { dpop: await proof(t, key, TOKEN) },
+  );
+  assert.equal(redeemed.status, 200, JSON.stringify(redeemed.body));
+  return { callback, tokens: redeemed.body as Body & { access_token: string; refresh_token: string } };
+}
+
+describe('atproto profile: configuration', () => {
+  const base = {
+    issuer: 'https://as.example.test',
+    store: createMemoryStore(),
+    resources: [{ uri: PDS, scopes: [] }],
+  };
+  const refused: [string, Partial<AuthorizationServerOptions>, RegExp][] = [
+    ['an http issuer', { issuer: 'http://localhost:8080' }, /https origin.*AT-12/],
+    ['an issuer with a path', { issuer: 'https://as.example.test/oauth' }, /https origin.*AT-12/],
+    ['PAR not required', { par: { required: false } }, /AT-6/],
+    ['DPoP not required', { dpop: { required: false } }, /AT-11/],
+    ['DPoP nonces off', { dpop: { nonce: 'off' } }, /AT-11/],
+    ['DPoP without ES256', { dpop: { algorithms: ['ES384'] } }, /AT-11/],
+    ['client assertions without ES256', { clientAssertionAlgorithms: ['RS256'] }, /AT-9/],
+    ['CIMD off', { cimd: { enabled: false } }, /AT-2/],
+    ['documents without an auth method accepted', { cimd: { missingAuthMethod: 'none' } }, /AT-4/],
+    ['CORS off', { cors: false }, /AT-13/],
+    ['access tokens of 30 minutes', { lifetimes: { accessTokenSeconds: 1800 } }, /AT-10/],
+    ['refresh tokens of a month', { lifetimes: { refreshTokenSeconds: 30 * 86400 } }, /AT-10/],
+    ['no resource', { resources: [] }, /resources/],
+  ];
+  for (const [name, options, message] of refused) {
+    it(`refuses ${name}`, () => {
+      assert.throws(() => createAuthorizationServer({ ...base, profile: 'atproto', ...options }), message);
+    });
+  }
+});
+
+describe('atproto profile: metadata (AT-12, AT-13)', async () => {
+  const { t } = await atprotoServer();
+
+  it('publishes what atproto clients require', async () => {
+    const response = await t.send(`${ISSUER}/.well-known/oauth-authorization-server`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'application/json');
+    assert.equal(response.headers.get('access-control-allow-origin'), '*');
+    const metadata = (await response.json()) as Body;
+    assert.equal(metadata.issuer, ISSUER);
+    assert.equal(metadata.require_pushed_authorization_requests, true);
+    assert.equal(metadata.pushed_authorization_request_endpoint, PAR);
+    assert.equal(metadata.client_id_metadata_document_supported, true);
+    assert.equal(metadata.authorization_response_iss_parameter_supported, true);
+    assert.equal(metadata.require_request_uri_registration, true);
+    assert.deepEqual(metadata.token_endpoint_auth_signing_alg_values_supported, ['ES256']);
+    assert.deepEqual(metadata.dpop_signing_alg_values_supported, ['ES256']);
+    for (const method of ['none', 'private_key_jwt']) {
+      assert.ok((metadata.token_endpoint_auth_methods_supported as string[]).includes(method));
+    }
+    assert.ok((metadata.scopes_supported as string[]).includes('atproto'));
+    assert.ok((metadata.code_challenge_methods_supported as string[]).includes('S256'));
+    assert.deepEqual(metadata.grant_types_supported, ['authorization_code', 'refresh_token']);
+    assert.equal(metadata.registration_endpoint, undefined, 'clients come by metadata document (AT-2)');
+  });
+
+  it('answers CORS preflights on metadata, PAR and token, never on /authorize (AT-13)', async () => {
+    for (const path of ['/.well-known/oauth-authorization-server', '/par', '/token', '/revoke']) {
+      const response = await t.send(`${ISSUER}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example.test', 'access-control-request-method': 'POST' },
+      });
+      assert.equal(response.status, 204, path);
+      assert.equal(response.headers.get('access-control-allow-origin'), '*', path);
+      assert.match(response.headers.get('access-control-allow-headers') ?? '', /DPoP/, path);
+      assert.equal(response.headers.get('access-control-allow-credentials'), null, path);
+    }
+    const authorize = await t.send(`${ISSUER}/authorize`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://x.test' },
+    });
+    assert.equal(authorize.headers.get('access-control-allow-origin'), null);
+    const page = await t.send(`${ISSUER}/authorize?client_id=${encodeURIComponent(CLIENT_ID)}`);
+    assert.equal(page.headers.get('access-control-allow-origin'), null);
+  });
+});
+
+describe('atproto profile: a public client (AT-1, AT-6, AT-7, AT-10, AT-11)', async () => {
+  const { t } = await atprotoServer();
+  const key = await dpopKey();
+
+  it('completes PAR → authorize → token with DPoP; the response carries the DID as sub', async () => {
+    const { tokens } = await flow(t, key);
+    assert.equal(tokens.token_type, 'DPoP');
+    assert.equal(tokens.sub, DID);
+    assert.equal(tokens.scope, 'atproto transition:generic');
+    assert.ok(tokens.refresh_token);
+    const claims = decodeJwt(tokens.access_token);
+    assert.equal(claims.sub, DID, 'the access token sub comes from the subject supplier');
+    assert.equal(claims.aud, PDS, 'the default resource is the PDS');
+    assert.deepEqual(claims.cnf, { jkt: key.jkt });
+    // Refresh: same DPoP key, sub again.
+    const refreshed = await post(
+      t,
+      TOKEN,
+      { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: CLIENT_ID },
+      { dpop: await proof(t, key, TOKEN) },
+    );
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+    assert.equal(refreshed.body.sub, DID);
+    assert.equal(refreshed.response.headers.get('access-control-allow-origin'), '*', 'CORS on token (AT-13)');
+    // Introspection (a resource server with credentials) says the same sub.
+    const refreshToken = String(refreshed.body.refresh_token);
+    const introspected = await post(
+      t,
+      `${ISSUER}/introspect`,
+      { token: refreshToken },
+      basic('basic-app', SECRET),
+    );
+    assert.equal(introspected.body.active, true);
+    assert.equal(introspected.body.sub, DID);
+    assert.equal(
+      introspected.response.headers.get('access-control-allow-origin'),
+      null,
+      'no CORS on introspection',
+    );
+  });
+
+  it('refuses an authorization request that was not pushed (AT-6)', async () => {
+    const url = `${ISSUER}/authorize?${new URLSearchParams(requestParams())}`;
+    const response = await t.send(url);
+    assert.equal(response.status, 303);
+    const location = new URL(response.headers.get('location')!);
+    assert.equal(location.searchParams.get('error'), 'invalid_request');
+  });
+
+  it('refuses a pushed request without DPoP (AT-11), asking for a nonce first', async () => {
+    const without = await post(t, PAR, requestParams());
+    assert.equal(without.status, 400);
+    assert.equal(without.body.error, 'invalid_dpop_proof');
+    assert.equal(without.reason, 'dpop_required');
+    const noNonce = await post(t, PAR, requestParams(), { dpop: await proof(t, key, PAR, null) });
+    assert.equal(noNonce.status, 400);
+    assert.equal(noNonce.body.error, 'use_dpop_nonce');
+    assert.ok(noNonce.response.headers.get('dpop-nonce'));
+    assert.equal(noNonce.response.headers.get('access-control-allow-origin'), '*');
+    assert.match(noNonce.response.headers.get('access-control-expose-headers') ?? '', /DPoP-Nonce/);
+  });
+
+  it('requires state and the atproto scope (AT-7, AT-1)', async () => {
+    const noState = await push(t, key, requestParams({ state: undefined }, `${VERIFIER}-a`));
+    assert.equal(noState.status, 400);
+    assert.equal(noState.reason, 'atproto_state_missing');
+    const noScope = await push(t, key, requestParams({ scope: 'transition:generic' }, `${VERIFIER}-b`));
+    assert.equal(noScope.status, 400);
+    assert.equal(noScope.body.error, 'invalid_scope');
+    assert.equal(noScope.reason, 'atproto_scope_missing');
+    const none = await push(t, key, requestParams({ scope: undefined }, `${VERIFIER}-c`));
+    assert.equal(none.reason, 'atproto_scope_missing');
+  });
+
+  it('blocks the reuse of a code_challenge (AT-7)', async () => {
+    const verifier = `${VERIFIER}-reused`;
+    const first = await push(t, key, requestParams({}, verifier));
+    assert.equal(first.status, 201);
+    const second = await push(t, key, requestParams({}, verifier));
+    assert.equal(second.status, 400);
+    assert.equal(second.reason, 'code_challenge_reused');
+  });
+});
+
+describe('atproto profile: client documents (AT-2, AT-4)', async () => {
+  const { t, documents } = await atprotoServer();
+  const key = await dpopKey();
+
+  it('refuses a client_id with a port without fetching it (AT-2)', async () => {
+    const withPort = 'https://app.example.test:8443/oauth-client-metadata.json';
+    documents.publish(withPort, publicDocument({ client_id: withPort }));
+    const answer = await push(t, key, requestParams({ client_id: withPort }));
+    assert.equal(answer.status, 401);
+    assert.equal(answer.body.error, 'invalid_client');
+    assert.equal(answer.reason, 'atproto_client_id_port');
+    assert.equal(documents.fetches(withPort), 0);
+  });
+
+  const invalid: [string, Body, string][] = [
+    [
+      'without dpop_bound_access_tokens',
+      { dpop_bound_access_tokens: false },
+      'atproto_dpop_bound_access_tokens',
+    ],
+    ['without the atproto scope', { scope: 'transition:generic' }, 'atproto_scope_missing'],
+    [
+      'without token_endpoint_auth_method',
+      { token_endpoint_auth_method: undefined },
+      'cimd_auth_method_missing',
+    ],
+    [
+      'with client_uri on another host',
+      { client_uri: 'https://elsewhere.example.test' },
+      'atproto_client_uri_host',
+    ],
+    [
+      'with a private-use redirect on a web client',
+      { redirect_uris: ['test.example.app:/cb'] },
+      'atproto_redirect_uri',
+    ],
+  ];
+  for (const [name, change, reason] of invalid) {
+    it(`refuses a document ${name}`, async () => {
+      const clientId = `https://app.example.test/${reason}-${randomUUID()}.json`;
+      const document = publicDocument({ client_id: clientId, ...change });
+      for (const field of Object.keys(document)) if (document[field] === undefined) delete document[field];
+      documents.publish(clientId, document);
+      const answer = await push(t, key, requestParams({ client_id: clientId }));
+      assert.equal(answer.body.error, 'invalid_client', JSON.stringify(answer.body));
+      assert.equal(answer.reason, reason);
+    });
+  }
+
+  it('accepts a native client with a reverse-domain private-use redirect (AT-8)', async () => {
+    const clientId = 'https://native.example.test/oauth-client-metadata.json';
+    documents.publish(
+      clientId,
+      publicDocument({
+        client_id: clientId,
+        client_uri: 'https://native.example.test',
+        application_type: 'native',
+        redirect_uris: ['test.example.native:/callback'],
+      }),
+    );
+    const answer = await push(
+      t,
+      key,
+      requestParams({ client_id: clientId, redirect_uri: 'test.example.native:/callback' }),
+    );
+    assert.equal(answer.status, 201, JSON.stringify(answer.body));
+  });
+});
+
+describe('atproto profile: the loopback development client (AT-5)', async () => {
+  const { t, documents } = await atprotoServer();
+  const key = await dpopKey();
+
+  it('completes the flow with http://localhost and a redirect on an ephemeral port, without any fetch', async () => {
+    const { callback, tokens } = await flow(t, key, {
+      clientId: 'http://localhost',
+      redirectUri: 'http://127.0.0.1:61234/',
+      scope: 'atproto',
+    });
+    assert.equal(callback.origin, 'http://127.0.0.1:61234');
+    assert.equal(tokens.sub, DID);
+    assert.equal(decodeJwt(tokens.access_token).client_id, 'http://localhost');
+  });
+
+  it('takes redirect_uri and scope from the client_id query', async () => {
+    const clientId = `http://localhost?redirect_uri=${encodeURIComponent('http://127.0.0.1/callback')}&scope=${encodeURIComponent('atproto transition:generic')}`;
+    const { tokens } = await flow(t, key, { clientId, redirectUri: 'http://127.0.0.1:5000/callback' });
+    assert.equal(tokens.scope, 'atproto transition:generic');
+    const wrongPath = await push(
+      t,
+      key,
+      requestParams({ client_id: clientId, redirect_uri: 'http://127.0.0.1:5000/other' }),
+    );
+    assert.equal(wrongPath.status, 400);
+    assert.equal(wrongPath.reason, 'redirect_uri_mismatch');
+    const beyondScope = await push(
+      t,
+      key,
+      requestParams({
+        client_id: 'http://localhost',
+        redirect_uri: 'http://127.0.0.1/',
+        scope: 'atproto transition:generic',
+      }),
+    );
+    assert.equal(beyondScope.body.error, 'invalid_scope', 'the default loopback scope is atproto only');
+    assert.equal(documents.fetches('http://localhost'), 0);
+  });
+
+  it('is off outside the profile unless asked for', async () => {
+    const plain = await createTestServer();
+    const response = await plain.send(
+      `${ISSUER}/authorize?${new URLSearchParams({ client_id: 'http://localhost', redirect_uri: 'http://127.0.0.1/', response_type: 'code', code_challenge: s256(VERIFIER), code_challenge_method: 'S256' })}`,
+    );
+    assert.equal(response.status, 400);
+    assert.match(await response.text(), /unknown client_id/);
+    const enabled = await createTestServer({ atproto: { loopbackClient: true } });
+    const allowed = await enabled.send(
+      `${ISSUER}/authorize?${new URLSearchParams({ client_id: 'http://localhost', redirect_uri: 'http://127.0.0.1:4000/', response_type: 'code', scope: 'atproto', code_challenge: s256(VERIFIER), code_challenge_method: 'S256' })}`,
+    );
+    assert.notEqual(allowed.status, 400, await allowed.clone().text());
+  });
+});
+
+describe('atproto profile: a confidential client (AT-9)', async () => {
+  const { t, documents } = await atprotoServer();
+  const dpop = await dpopKey();
+  // The client's keys as @atproto/jwk-jose makes them: public JWKs carry key_ops values
+  // (`verify`, `encrypt`, `wrapKey`) a strict importer refuses for signature verification.
+  const first = await JoseKey.generate(['ES256'], 'key-1');
+  const second = await JoseKey.generate(['ES256'], 'key-2');
+  const publish = (keys: JWK[]) =>
+    documents.publish(
+      CONFIDENTIAL_ID,
+      publicDocument({
+        client_id: CONFIDENTIAL_ID,
+        client_uri: 'https://web.example.test',
+        redirect_uris: [WEB_REDIRECT],
+        token_endpoint_auth_method: 'private_key_jwt',
+        token_endpoint_auth_signing_alg: 'ES256',
+        jwks: { keys },
+      }),
+    );
+  const assertionWith = (key: JoseKey) => async () => ({
+    client_assertion_type: CLIENT_ASSERTION_TYPE,
+    client_assertion: await key.createJwt(
+      { alg: 'ES256', kid: key.kid! },
+      {
+        iss: CONFIDENTIAL_ID,
+        sub: CONFIDENTIAL_ID,
+        aud: ISSUER,
+        jti: randomUUID(),
+        iat: Math.floor(t.now() / 1000),
+        exp: Math.floor(t.now() / 1000) + 60,
+      },
+    ),
+  });
+
+  it('authenticates with keys whose key_ops strict libraries reject, and binds the session to the key', async () => {
+    publish([first.publicJwk as JWK, { ...(second.publicJwk as JWK), key_ops: ['sign'], use: 'sig' }]);
+    const withFirst = await flow(t, dpop, {
+      clientId: CONFIDENTIAL_ID,
+      redirectUri: WEB_REDIRECT,
+      auth: assertionWith(first),
+    });
+    assert.equal(withFirst.tokens.sub, DID);
+    const withSecond = await flow(t, dpop, {
+      clientId: CONFIDENTIAL_ID,
+      redirectUri: WEB_REDIRECT,
+      auth: assertionWith(second),
+    });
+    assert.ok(
+      withSecond.tokens.access_token,
+      'a key published with key_ops ["sign"] and use "sig" verifies too',
+    );
+  });
+
+  it('revokes the sessions of a key that left the document at the next re-check, not only at refresh', async () => {
+    const families = async () =>
+      (await t.store.tokenFamilies.listByClient(CONFIDENTIAL_ID)).filter(
+        (family) => family.revokedAt === undefined,
+      );
+    assert.equal((await families()).length, 2);
+    const unchanged = await t.server.recheckClientKeys();
+    assert.deepEqual(unchanged, { clientsChecked: 1, clientsUnreachable: 0, familiesRevoked: 0 });
+
+    publish([second.publicJwk as JWK]); // key-1 rotated out
+    t.advance(31_000); // past the document cache's re-fetch cooldown
+    const result = await t.server.recheckClientKeys();
+    assert.deepEqual(result, { clientsChecked: 1, clientsUnreachable: 0, familiesRevoked: 1 });
+    const live = await families();
+    assert.equal(live.length, 1);
+    assert.equal(
+      live[0]!.clientKeyThumbprint,
+      await calculateJwkThumbprint(second.publicJwk as JWK, 'sha256'),
+    );
+    const events = await t.store.audit.list({ type: 'token_family.revoked', clientId: CONFIDENTIAL_ID });
+    assert.equal(events.length, 1);
+    assert.equal(events[0]!.reason, 'client_key_removed');
+  });
+
+  it('refuses an assertion signed with another algorithm than ES256 (AT-9)', async () => {
+    const rsa = await generateKeyPair('RS256', { extractable: true });
+    const answer = await push(t, dpop, {
+      ...requestParams({ client_id: CONFIDENTIAL_ID, redirect_uri: WEB_REDIRECT }),
+      client_assertion_type: CLIENT_ASSERTION_TYPE,
+      client_assertion: await new SignJWT({ jti: randomUUID() })
+        .setProtectedHeader({ alg: 'RS256', kid: 'key-2' })
+        .setIssuer(CONFIDENTIAL_ID)
+        .setSubject(CONFIDENTIAL_ID)
+        .setAudience(ISSUER)
+        .setIssuedAt(Math.floor(t.now() / 1000))
+        .setExpirationTime(Math.floor(t.now() / 1000) + 60)
+        .sign(rsa.privateKey),
+    });
+    assert.equal(answer.body.error, 'invalid_client');
+    assert.equal(answer.reason, 'assertion_alg');
+  });
+});
+
+describe('CORS outside the profile (AT-13, configurable)', () => {
+  it('is off by default on token and PAR, and on when configured', async () => {
+    const plain = await createTestServer();
+    const off = await plain.send(`${ISSUER}/token`, {
+      method: 'POST',
+      headers: { origin: 'https://x.test' },
+    });
+    assert.equal(off.headers.get('access-control-allow-origin'), null);
+    const on = await createTestServer({ cors: true });
+    const preflight = await on.send(`${ISSUER}/token`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://x.test' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+    const error = await on.send(`${ISSUER}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://x.test' },
+      body: 'grant_type=authorization_code',
+    });
+    assert.ok(error.status >= 400);
+    assert.equal(error.headers.get('access-control-allow-origin'), '*', 'errors are readable too');
+  });
+});
