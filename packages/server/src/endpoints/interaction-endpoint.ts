@@ -152,6 +152,10 @@ async function consentOrCode(
     redirectHost: hostOf(record.redirectUri),
     loopbackOnly: redirectUris.length > 0 && redirectUris.every(isLoopbackRedirectUri),
     scopes: record.scope,
+    // MCP-16 step-up: mark what this installation already allowed, so the new scopes stand out.
+    ...(grant !== undefined && grant.revokedAt === undefined && grant.updatedAt >= redirect.client.updatedAt
+      ? { alreadyGranted: grant.scope }
+      : {}),
     resources: record.resources.map((uri) => {
       const name = ctx.resources.byUri.get(uri)?.name;
       return name === undefined ? { uri } : { uri, name };
@@ -253,6 +257,7 @@ function codeIssue(pending: Pending, session: SessionRecord, grantId: string) {
     scope: pending.record.scope,
     resources: pending.record.resources,
     codeChallenge: pending.record.codeChallenge,
+    dpopJkt: pending.record.dpopJkt,
   };
 }
 

@@ -34,6 +34,15 @@ export function narrowGrant(
         description: 'scope exceeds what was granted',
       });
     }
+    // MCP-16, per-resource scopes: a granted scope of another resource is not one this audience may
+    // carry (a token for resource A with resource B's scope would widen A).
+    const foreign = wanted.filter((value) => !offered.has(value) && resources.length > 0);
+    if (foreign.length > 0) {
+      throw new OAuthError('invalid_scope', {
+        reason: 'scope_not_for_resource',
+        description: `scope not offered by the requested resource: ${foreign.slice(0, 5).join(' ')}`,
+      });
+    }
     scope = wanted;
   }
   return { scope, resources };

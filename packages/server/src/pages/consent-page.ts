@@ -17,6 +17,11 @@ export interface ConsentPageModel {
   redirectHost: string;
   loopbackOnly: boolean;
   scopes: readonly string[];
+  /**
+   * Step-up (MCP-16): the scopes this installation's grant already holds. Those are marked as
+   * already allowed, so the user sees what is new in this request.
+   */
+  alreadyGranted?: readonly string[];
   resources: readonly { uri: string; name?: string }[];
   username: string;
   serviceName: string;
@@ -48,6 +53,12 @@ function claims(model: ConsentPageModel) {
     : html` <span class="muted">shows this logo ${logo} and calls itself “${model.clientName}”, a logo and a name it chose,</span>`;
 }
 
+/** A request for more than an existing grant: some scopes are already allowed, some are new. */
+function stepUp(model: ConsentPageModel): boolean {
+  const granted = model.alreadyGranted ?? [];
+  return granted.length > 0 && model.scopes.some((scope) => !granted.includes(scope));
+}
+
 export function consentPage(model: ConsentPageModel): Promise<Response> {
   const body = html`<h1>Allow access?</h1>
 ${
@@ -69,7 +80,7 @@ ${
 }
 ${
   model.scopes.length > 0
-    ? html`<p>with these permissions:</p><ul>${model.scopes.map((scope) => html`<li><code>${scope}</code></li>`)}</ul>`
+    ? html`<p>with these permissions${stepUp(model) ? html`, more than you allowed before` : ''}:</p><ul>${model.scopes.map((scope) => html`<li><code>${scope}</code>${model.alreadyGranted?.includes(scope) ? html` <span class="muted">(already allowed)</span>` : stepUp(model) ? html` <strong>(new)</strong>` : ''}</li>`)}</ul>`
     : ''
 }
 <form method="post" action="${model.action}">

@@ -1,0 +1,419 @@
+/**
+ * A real MCP server protected by Gatehouse, end to end over TLS on loopback (issue #7): the example
+ * server (examples/mcp-server, MCP TypeScript SDK + @gatehouse/resource-server) on
+ * `https://mcp.test:<port>/mcp`, `gatehouse serve` with the MCP profile, and the MCP SDK clients as
+ * MCP hosts run them:
+ *
+ *   401 → protected-resource metadata (MCP-19) → AS metadata (MCP-2) → CIMD (MCP-5) or DCR (MCP-7)
+ *   → login and consent → token (MCP-9: audience = the MCP server) → tool call → refresh (MCP-11)
+ *   → 403 insufficient_scope → re-authorization with more scopes (MCP-16) → tool call.
+ *
+ * The resource server's clock is the only one moved: it is set past the access token's expiry so
+ * the client must refresh, and set back when the refresh reaches Gatehouse's token endpoint.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import {
+  Client as ClientV2,
+  DpopSession,
+  StreamableHTTPClientTransport as TransportV2,
+  UnauthorizedError as UnauthorizedV2,
+} from '@modelcontextprotocol/client';
+import { UnauthorizedError as UnauthorizedV1 } from '@modelcontextprotocol/sdk/client/auth.js';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createMcpExample, type McpExample } from '../../examples/mcp-server/mcp-server.ts';
+import { authorizeInBrowser } from '../support/authorize-in-browser.ts';
+import { startTestDeployment, type TestDeployment, type TestFetch } from '../support/gatehouse-over-tls.ts';
+import { InMemoryClientProvider } from '../support/mcp-client-provider.ts';
+import { LOGIN } from '../support/mcp-stand-in.ts';
+import { startTestHost, type TestHost } from '../support/test-hosts.ts';
+import { createTestCa } from '../support/test-pki.ts';
+import { isPage, UserAgent } from '../support/user-agent.ts';
+
+interface Stack {
+  deployment: TestDeployment;
+  /** `https://mcp.test:<port>/mcp`: the MCP server's URL and resource identifier. */
+  resource: string;
+  example: McpExample;
+  /** The clients' fetch: trusts the test CA; counts refreshes and then sets the RS clock back. */
+  fetch: TestFetch;
+  refreshes(): number;
+  /** Moves the resource server's clock to `at` (epoch ms) until the next refresh. */
+  expireTokensAt(at: number): void;
+  clientHost: TestHost | undefined;
+  close(): Promise<void>;
+}
+
+async function startStack(options: { cimd: boolean }): Promise<Stack> {
+  const ca = await createTestCa('Gatehouse MCP example e2e CA');
+  const clientHost = options.cimd ? await startTestHost(ca, ['client.test']) : undefined;
+  const mcpCert = await ca.issue(['mcp.test']);
+  const https: Server = createServer({ cert: mcpCert.cert, key: mcpCert.key });
+  await new Promise<void>((resolve) => https.listen(0, '127.0.0.1', resolve));
+  const resource = `https://mcp.test:${(https.address() as AddressInfo).port}/mcp`;
+  // What examples/mcp-server/gatehouse.json configures, with this run's resource URL.
+  const deployment = await startTestDeployment(
+    {
+      profile: 'mcp',
+      resources: [
+        {
+          uri: resource,
+          name: 'Gatehouse example MCP server',
+          scopes: ['mcp:tools', 'notes:write'],
+          default_scopes: ['mcp:tools'],
+        },
+      ],
+      ...(options.cimd ? {} : { cimd: { enabled: false } }),
+    },
+    options.cimd ? { ca, testHosts: ['client.test'] } : { ca },
+  );
+  await deployment.addUser(LOGIN.username, LOGIN.password);
+
+  let rsClock: number | undefined;
+  let refreshes = 0;
+  const example = createMcpExample({
+    issuer: deployment.issuer,
+    resource,
+    fetch: deployment.fetch as typeof fetch,
+    now: () => rsClock ?? Date.now(),
+  });
+  https.on('request', example.app);
+  const tokenEndpoint = `${deployment.issuer}/token`;
+  const observed: TestFetch = async (url, init) => {
+    if (String(url) === tokenEndpoint && String(init?.body ?? '').includes('grant_type=refresh_token')) {
+      refreshes += 1;
+      rsClock = undefined;
+    }
+    return deployment.fetch(url, init);
+  };
+  return {
+    deployment,
+    resource,
+    example,
+    fetch: observed,
+    refreshes: () => refreshes,
+    expireTokensAt(at) {
+      rsClock = at;
+    },
+    clientHost,
+    async close() {
+      await new Promise<void>((resolve) => {
+        https.close(() => resolve());
+        https.closeAllConnections();
+      });
+      await deployment.close();
+      await clientHost?.close();
+    },
+  };
+}
+
+/** An MCP host's token storage, with what an app does when it must re-authorize itself (SDK v1). */
+class HostProvider extends InMemoryClientProvider {
+  private held:
+    | { access_token: string; refresh_token?: string; token_type: string; scope?: string }
+    | undefined;
+  private session: DpopSession | undefined;
+
+  constructor(options: { redirectUrl: string; clientMetadataUrl?: string; dpop?: DpopSession }) {
+    super(options);
+    this.session = options.dpop;
+  }
+  override tokens() {
+    return this.held;
+  }
+  override saveTokens(tokens: { access_token: string; refresh_token?: string; token_type: string }) {
+    this.held = tokens;
+  }
+  /** RFC 9449 for SDK v2: proofs at the token endpoint and at the MCP server. */
+  dpop() {
+    return this.session;
+  }
+  forgetRefreshToken() {
+    if (this.held === undefined) return;
+    const { refresh_token: _, ...rest } = this.held;
+    this.held = rest;
+  }
+}
+
+function withoutOfflineAccess(scope: string | null | readonly string[]): string[] {
+  const list = typeof scope === 'string' ? scope.split(' ') : [...(scope ?? [])];
+  return list.filter((value) => value !== 'offline_access').sort();
+}
+
+function claimsOf(accessToken: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as Record<
+    string,
+    unknown
+  >;
+}
+
+interface ToolResult {
+  content: { type: string; text?: string }[];
+  isError?: boolean;
+}
+interface McpClient {
+  connect(transport: unknown): Promise<void>;
+  callTool(request: { name: string; arguments?: Record<string, unknown> }): Promise<unknown>;
+  close(): Promise<void>;
+}
+interface McpTransport {
+  finishAuth(code: string, iss?: string): Promise<void>;
+}
+interface Sdk {
+  name: string;
+  open(provider: HostProvider, stack: Stack): { client: McpClient; transport: McpTransport };
+  isUnauthorized(error: unknown): boolean;
+}
+
+const v1: Sdk = {
+  name: 'MCP SDK v1 (@modelcontextprotocol/sdk)',
+  open(provider, stack) {
+    const transport = new TransportV1(new URL(stack.resource), {
+      authProvider: provider as never,
+      fetch: stack.fetch as never,
+    });
+    return { client: new ClientV1({ name: 'e2e-v1', version: '1.0.0' }) as never, transport };
+  },
+  isUnauthorized: (error) => error instanceof UnauthorizedV1,
+};
+
+const v2: Sdk = {
+  name: 'MCP SDK v2 (@modelcontextprotocol/client) with DPoP',
+  open(provider, stack) {
+    const transport = new TransportV2(new URL(stack.resource), {
+      authProvider: provider as never,
+      fetch: stack.fetch as never,
+    });
+    return { client: new ClientV2({ name: 'e2e-v2', version: '2.0.0' }) as never, transport };
+  },
+  isUnauthorized: (error) => error instanceof UnauthorizedV2,
+};
+
+async function call(client: McpClient, name: string, args?: Record<string, unknown>): Promise<string> {
+  const result = (await client.callTool({
+    name,
+    ...(args === undefined ? {} : { arguments: args }),
+  })) as ToolResult;
+  assert.notEqual(result.isError, true, JSON.stringify(result));
+  return result.content[0]?.text ?? '';
+}
+
+/**
+ * The browser part of an authorization the SDK started (provider.authorization.url), then the code
+ * handed back to the transport, as an MCP host's redirect handler does.
+ */
+async function completeInBrowser(
+  ua: UserAgent,
+  stack: Stack,
+  provider: HostProvider,
+  transport: McpTransport,
+) {
+  const callback = await authorizeInBrowser(ua, provider.authorization.url!, stack.deployment.issuer, LOGIN);
+  assert.equal(callback.searchParams.get('iss'), stack.deployment.issuer, 'MCP-14');
+  await transport.finishAuth(callback.searchParams.get('code')!, callback.searchParams.get('iss')!);
+}
+
+/** Connect: 401 → discovery → registration or CIMD → browser → code → connected client. */
+async function signIn(
+  sdk: Sdk,
+  stack: Stack,
+  provider: HostProvider,
+  ua: UserAgent,
+): Promise<{ client: McpClient; transport: McpTransport }> {
+  const first = sdk.open(provider, stack);
+  await assert.rejects(first.client.connect(first.transport), (error) => sdk.isUnauthorized(error));
+  const url = provider.authorization.url!;
+  assert.equal(url.searchParams.get('resource'), stack.resource, 'MCP-9: the resource from the metadata');
+  // The scope of the 401 challenge; SDK v2 adds offline_access because Gatehouse lists it (MCP-17).
+  assert.deepEqual(withoutOfflineAccess(url.searchParams.get('scope')), ['mcp:tools']);
+  await completeInBrowser(ua, stack, provider, first.transport);
+  const second = sdk.open(provider, stack);
+  await second.client.connect(second.transport);
+  return second;
+}
+
+/** The access token's expiry, and the RS clock moved past it (beyond the RS's 30 s leeway). */
+async function forceRefresh(stack: Stack, provider: HostProvider, client: McpClient) {
+  const before = provider.tokens()!;
+  const refreshes = stack.refreshes();
+  stack.expireTokensAt(((claimsOf(before.access_token).exp as number) + 120) * 1000);
+  const who = JSON.parse(await call(client, 'whoami')) as { scopes: string[] };
+  assert.equal(stack.refreshes(), refreshes + 1, 'the client refreshed once');
+  assert.notEqual(provider.tokens()!.access_token, before.access_token);
+  assert.notEqual(provider.tokens()!.refresh_token, before.refresh_token, 'MCP-11: rotated');
+  assert.deepEqual(withoutOfflineAccess(who.scopes), ['mcp:tools']);
+}
+
+/** The consent page of a step-up shows the new scope as new (the user is still signed in). */
+async function allowStepUp(ua: UserAgent, stack: Stack, provider: HostProvider, transport: McpTransport) {
+  const url = provider.authorization.url!;
+  assert.deepEqual(withoutOfflineAccess(url.searchParams.get('scope')), ['mcp:tools', 'notes:write']);
+  const issuer = stack.deployment.issuer;
+  const consent = await ua.navigate(url.href, (location) => !location.startsWith(`${issuer}/`));
+  assert.ok(isPage(consent), 'asked again');
+  assert.match(consent.html, /<code>notes:write<\/code> <strong>\(new\)<\/strong>/);
+  assert.match(consent.html, /<code>mcp:tools<\/code> <span class="muted">\(already allowed\)<\/span>/);
+  const done = await ua.submit(consent, {}, (location) => !location.startsWith(`${issuer}/`), 'allow');
+  assert.ok(!isPage(done));
+  const callback = new URL(done.redirectedTo);
+  await transport.finishAuth(callback.searchParams.get('code')!, callback.searchParams.get('iss')!);
+}
+
+describe('the example MCP server behind Gatehouse, with Client ID Metadata Documents', () => {
+  let stack: Stack;
+
+  function publish(name: string): string {
+    const clientId = `${stack.clientHost!.origin('client.test')}/${name}.json`;
+    stack.clientHost!.json(`/${name}.json`, {
+      client_id: clientId,
+      client_name: `E2E MCP host (${name})`,
+      redirect_uris: ['http://127.0.0.1/callback'],
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    });
+    return clientId;
+  }
+
+  before(async () => {
+    stack = await startStack({ cimd: true });
+  });
+  after(() => stack.close());
+
+  it('serves RFC 9728 metadata at the path-inserted URL, naming Gatehouse (MCP-19)', async () => {
+    const origin = new URL(stack.resource).origin;
+    const response = await stack.fetch(`${origin}/.well-known/oauth-protected-resource/mcp`);
+    assert.equal(response.status, 200);
+    const metadata = (await response.json()) as Record<string, unknown>;
+    assert.equal(metadata.resource, stack.resource);
+    assert.deepEqual(metadata.authorization_servers, [stack.deployment.issuer]);
+    const unauthenticated = await stack.fetch(stack.resource, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{}',
+    });
+    assert.equal(unauthenticated.status, 401);
+    assert.match(
+      unauthenticated.headers.get('www-authenticate') ?? '',
+      /resource_metadata="https:\/\/mcp\.test:\d+\/\.well-known\/oauth-protected-resource\/mcp"/,
+    );
+  });
+
+  it(`${v1.name}: CIMD sign-in, tool call, refresh, step-up`, async () => {
+    const clientId = publish('mcp-v1');
+    const provider = new HostProvider({
+      redirectUrl: 'http://127.0.0.1:33418/callback',
+      clientMetadataUrl: clientId,
+    });
+    const ua = new UserAgent(stack.fetch);
+    const { client } = await signIn(v1, stack, provider, ua);
+    const who = JSON.parse(await call(client, 'whoami')) as Record<string, unknown>;
+    assert.equal(who.client_id, clientId);
+    assert.deepEqual(who.scopes, ['mcp:tools']);
+    assert.equal(who.dpop_bound, false);
+    assert.equal(claimsOf(provider.tokens()!.access_token).aud, stack.resource, 'MCP-9/MCP-10');
+
+    await forceRefresh(stack, provider, client);
+
+    // Step-up. SDK v1 refreshes first and never re-authorizes while it holds a refresh token
+    // (modelcontextprotocol/typescript-sdk#2255): the refresh cannot widen the scope (RFC 6749 §6).
+    await assert.rejects(call(client, 'add_note', { text: 'from v1' }), /403.*upscoping/s);
+    // What a v1 host does about it: drop the refresh token and let the SDK authorize again on a
+    // fresh connection, with the scopes of the challenge.
+    provider.forgetRefreshToken();
+    const again = v1.open(provider, stack);
+    await again.client.connect(again.transport);
+    await assert.rejects(call(again.client, 'add_note', { text: 'from v1' }), (error) =>
+      v1.isUnauthorized(error),
+    );
+    await allowStepUp(ua, stack, provider, again.transport);
+    assert.match(await call(again.client, 'add_note', { text: 'from v1' }), /saved; you have \d+ note/);
+    assert.match(await call(again.client, 'list_notes'), /^from v1$/m);
+    assert.deepEqual((claimsOf(provider.tokens()!.access_token).scope as string).split(' ').sort(), [
+      'mcp:tools',
+      'notes:write',
+    ]);
+    await client.close();
+    await again.client.close();
+  });
+
+  it(`${v2.name}: CIMD sign-in, tool call, refresh, step-up by the union`, async () => {
+    const clientId = publish('mcp-v2');
+    const dpop = await DpopSession.create();
+    const provider = new HostProvider({
+      redirectUrl: 'http://127.0.0.1:33419/callback',
+      clientMetadataUrl: clientId,
+      dpop,
+    });
+    const ua = new UserAgent(stack.fetch);
+    const { client, transport } = await signIn(v2, stack, provider, ua);
+    const tokens = provider.tokens()!;
+    assert.equal(tokens.token_type.toLowerCase(), 'dpop', 'RFC 9449 §5: a DPoP-bound token');
+    assert.deepEqual(claimsOf(tokens.access_token).cnf, { jkt: dpop.thumbprint });
+    const who = JSON.parse(await call(client, 'whoami')) as Record<string, unknown>;
+    assert.equal(who.client_id, clientId);
+    assert.equal(who.dpop_bound, true);
+    assert.deepEqual(who.scopes, ['mcp:tools', 'offline_access'], 'SDK v2 asked for offline_access (MCP-17)');
+
+    await forceRefresh(stack, provider, client);
+    assert.deepEqual(claimsOf(provider.tokens()!.access_token).cnf, { jkt: dpop.thumbprint });
+
+    // SDK v2 (SEP-2350): the union of what it had and the challenge, by a new authorization.
+    await assert.rejects(call(client, 'add_note', { text: 'from v2' }), (error) => v2.isUnauthorized(error));
+    await allowStepUp(ua, stack, provider, transport);
+    assert.match(await call(client, 'add_note', { text: 'from v2' }), /saved; you have \d+ note/);
+    assert.equal(claimsOf(provider.tokens()!.access_token).scope, 'mcp:tools offline_access notes:write');
+    await client.close();
+  });
+});
+
+describe('the example MCP server behind Gatehouse, with dynamic registration (CIMD off)', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ cimd: false });
+  });
+  after(() => stack.close());
+
+  it(`${v1.name}: registers (MCP-7), calls a tool, refreshes, steps up`, async () => {
+    const provider = new HostProvider({ redirectUrl: 'http://127.0.0.1:33420/callback' });
+    const ua = new UserAgent(stack.fetch);
+    const { client } = await signIn(v1, stack, provider, ua);
+    const clientId = provider.clientInformation()!.client_id;
+    assert.ok(!clientId.startsWith('https://'), 'a registered client_id, not a URL');
+    assert.equal((await stack.deployment.gatehouse.store.clients.get(clientId))?.kind, 'dcr');
+    const who = JSON.parse(await call(client, 'whoami')) as Record<string, unknown>;
+    assert.equal(who.client_id, clientId);
+
+    await forceRefresh(stack, provider, client);
+
+    // The SDK registered with scope "mcp:tools"; under the MCP profile that is no ceiling (MCP-16).
+    provider.forgetRefreshToken();
+    const again = v1.open(provider, stack);
+    await again.client.connect(again.transport);
+    await assert.rejects(call(again.client, 'add_note', { text: 'dcr' }), (error) =>
+      v1.isUnauthorized(error),
+    );
+    await allowStepUp(ua, stack, provider, again.transport);
+    assert.match(await call(again.client, 'add_note', { text: 'dcr' }), /saved; you have \d+ note/);
+    await client.close();
+    await again.client.close();
+  });
+
+  it(`${v2.name}: registers, calls a tool, refreshes, steps up by the union`, async () => {
+    const dpop = await DpopSession.create();
+    const provider = new HostProvider({ redirectUrl: 'http://127.0.0.1:33421/callback', dpop });
+    const ua = new UserAgent(stack.fetch);
+    const { client, transport } = await signIn(v2, stack, provider, ua);
+    const clientId = provider.clientInformation()!.client_id;
+    assert.equal((await stack.deployment.gatehouse.store.clients.get(clientId))?.kind, 'dcr');
+    assert.deepEqual(claimsOf(provider.tokens()!.access_token).cnf, { jkt: dpop.thumbprint });
+    await forceRefresh(stack, provider, client);
+    await assert.rejects(call(client, 'add_note', { text: 'dcr v2' }), (error) => v2.isUnauthorized(error));
+    await allowStepUp(ua, stack, provider, transport);
+    assert.match(await call(client, 'add_note', { text: 'dcr v2' }), /saved; you have \d+ note/);
+    await client.close();
+  });
+});
