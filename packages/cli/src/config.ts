@@ -91,6 +91,51 @@ const parSchema = z.strictObject({
   request_lifetime_seconds: z.coerce.number().int().min(5).max(600).default(60),
 });
 
+/**
+ * DPoP, RFC 9449 (docs/dpop.md). Mirrors DpopOptions; unset keys keep the server's defaults (nonce
+ * `required`, window 60 s, ES256 ES384 EdDSA RS256 PS256, not required), so a profile can set them.
+ */
+const dpopSchema = z.strictObject({
+  /** Server nonces in DPoP proofs at PAR and token (RFC 9449 §8; AT-11 makes them mandatory). */
+  nonce: z.enum(['required', 'off']).optional(),
+  /** Nonce rotation window in seconds (AT-11: at most 300). */
+  window_seconds: z.coerce.number().int().min(1).max(300).optional(),
+  /** Accepted DPoP proof algorithms (asymmetric only; checked when the server starts). */
+  algorithms: z.array(z.string().min(1)).min(1).optional(),
+  /** Every token request must carry a DPoP proof, whatever the client. */
+  required: z.boolean().optional(),
+});
+
+/**
+ * Prometheus /metrics, issue #8 (docs/operations.md, docs/decisions/0014-metrics-and-health.md).
+ * /healthz and /readyz are always served at the root of the main listener. /metrics is served on
+ * the main listener only behind `token`, and on a separate listener only when `listen` is set
+ * (loopback by default): with neither, it is not served anywhere.
+ */
+const metricsSchema = z.strictObject({
+  /** Off: /metrics is served nowhere, whatever else is set. */
+  enabled: z.boolean().default(true),
+  /** Bearer token for /metrics (at least 16 characters), required on every listener when set. */
+  token: z.string().min(16).optional(),
+  /** A separate plain-http listener for /metrics, /healthz and /readyz. */
+  listen: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.coerce.number().int().min(0).max(65535),
+    })
+    .optional(),
+  /** Process metrics (CPU, memory, event loop lag, GC), prefixed gatehouse_. */
+  process_metrics: z.boolean().default(true),
+});
+
+/** The AT Protocol profile's own switches (docs/atproto.md); read when `profile` is `atproto`. */
+const atprotoSchema = z.strictObject({
+  /** AT-5: `http://localhost` client_ids are the loopback development client. */
+  loopback_client: z.boolean().default(true),
+  /** DEVELOPMENT ONLY: accept https client_ids with a port (AT-2 forbids them). */
+  dev_allow_client_id_port: z.boolean().default(false),
+});
+
 const fetchSchema = z.strictObject({
   /** Egress proxy (HTTPS_PROXY style) for deployments that filter egress themselves (CIMD-FETCH-8). */
   proxy: z.string().url().optional(),
@@ -137,6 +182,21 @@ export const configSchema = z.strictObject({
   fetch: fetchSchema.default(fetchSchema.parse({})),
   registration: registrationSchema.default(registrationSchema.parse({})),
   par: parSchema.default(parSchema.parse({})),
+  metrics: metricsSchema.default(metricsSchema.parse({})),
+  dpop: dpopSchema.default({}),
+  /**
+   * Defaults for a kind of deployment; explicit settings win. `mcp`: what MCP clients need
+   * (docs/mcp.md); `atproto`: the AT Protocol OAuth profile.
+   */
+  profile: z.enum(['default', 'atproto', 'mcp']).default('default'),
+  atproto: atprotoSchema.default(atprotoSchema.parse({})),
+  /** CORS on PAR, token and revocation (AT-13). Default: on in the atproto profile, else off. */
+  cors: z.boolean().optional(),
+  /**
+   * AT-9: re-check the keys of confidential sessions this often (seconds; 0 = only at refresh).
+   * Default: 900 in the atproto profile, else 0.
+   */
+  client_key_recheck_seconds: z.coerce.number().int().min(0).max(86400).optional(),
 });
 
 export type GatehouseConfig = z.infer<typeof configSchema>;

@@ -5,16 +5,23 @@ import {
 } from '@gatehouse/core';
 import { createSafeFetch, type SafeFetch } from '@gatehouse/safe-fetch';
 import { Hono } from 'hono';
+import { routePath } from 'hono/route';
 import type { Registry } from 'prom-client';
 import { cimdClientResolver } from './cimd/cimd-client-resolver.ts';
 import { clientLogoResponse, createClientLogoCache } from './cimd/client-logo-cache.ts';
 import { createFetchGovernor } from './cimd/fetch-governor.ts';
 import { createDocumentCache } from './cimd/metadata-document-cache.ts';
 import {
+  type ClientKeyRecheckResult,
+  recheckClientKeys,
+  startClientKeyRecheck,
+} from './clients/client-key-recheck.ts';
+import {
   type ClientResolver,
   chainClientResolvers,
   storedClientResolver,
 } from './clients/client-resolver.ts';
+import { loopbackClientResolver } from './clients/loopback-client-resolver.ts';
 import { buildContext, type ServerContext } from './context.ts';
 import { authorizationEndpoint } from './endpoints/authorization-endpoint.ts';
 import { interactionEndpoints } from './endpoints/interaction-endpoint.ts';
@@ -23,13 +30,28 @@ import { jwksEndpoint, metadataEndpoint } from './endpoints/metadata-endpoint.ts
 import { pushedAuthorizationRequestEndpoint } from './endpoints/pushed-authorization-request-endpoint.ts';
 import { revocationEndpoint } from './endpoints/revocation-endpoint.ts';
 import { tokenEndpoint } from './endpoints/token-endpoint.ts';
+import { corsEndpoint, preflightResponse } from './http/cors.ts';
 import { outcomeOf } from './http/request-outcome.ts';
 import { jsonResponse, oauthErrorResponse } from './http/responses.ts';
 import { isStoreUnavailableError, storeUnavailable } from './http/store-unavailable.ts';
 import { createKeyRing } from './keys/signing-keys.ts';
-import { createMetrics, type ServerMetrics } from './metrics.ts';
+import { countAuditEvent, countCacheEvent, createMetrics, type ServerMetrics } from './metrics.ts';
 import { observedFetch } from './observed-fetch.ts';
+import { countedCimdFetch } from './operations/cimd-fetch-metrics.ts';
+import {
+  createOperations,
+  DEFAULT_READINESS_TIMEOUT_MS,
+  type OperationsHandlers,
+} from './operations/operations-endpoints.ts';
+import { observeRequest } from './operations/request-metrics.ts';
 import type { AuthorizationServerOptions } from './options.ts';
+import {
+  atprotoClientIdGuard,
+  atprotoClientPolicy,
+  atprotoDocumentValidator,
+  withAtprotoProfile,
+} from './profiles/atproto-profile.ts';
+import { withMcpProfile } from './profiles/mcp-profile.ts';
 import { clientConfigurationEndpoint } from './registration/client-configuration-endpoint.ts';
 import { registrationEndpoint } from './registration/registration-endpoint.ts';
 import { resolveRegistrationSettings } from './registration/registration-settings.ts';
@@ -46,6 +68,19 @@ export interface AuthorizationServer {
   readonly context: ServerContext;
   /** Prometheus metrics of this server (prom-client registry). */
   readonly metrics: Registry;
+  /**
+   * /healthz, /readyz and /metrics as handlers; `operations.fetch` serves all three by path on a
+   * separate, private listener (docs/operations.md).
+   */
+  readonly operations: OperationsHandlers;
+  /**
+   * AT-9: re-reads the documents and keys of clients with key-bound sessions now and revokes the
+   * sessions whose key is gone (clients/client-key-recheck.ts). The timer of
+   * `clientKeyRecheckSeconds` runs the same pass.
+   */
+  recheckClientKeys(now?: number): Promise<ClientKeyRecheckResult>;
+  /** Stops the server's own timers (the client key re-check). The handler keeps working. */
+  stop(): void;
 }
 
 /**
@@ -67,9 +102,14 @@ function createCimdResolver(
     allowQuery: cimd.allowQuery ?? false,
     missingAuthMethod: cimd.missingAuthMethod ?? 'none',
   };
+  // The AT Protocol profile adds its document rules (AT-4, AT-8) before anything is cached.
+  const atproto = options.profile === 'atproto' ? atprotoClientPolicy(options) : undefined;
   const cache = createDocumentCache<ClientMetadata>({
-    fetch: outboundFetch,
-    validate: (body, url) => validateClientMetadataDocument(body, url, policy).metadata,
+    fetch: countedCimdFetch(outboundFetch, metrics),
+    validate:
+      atproto === undefined
+        ? (body, url) => validateClientMetadataDocument(body, url, policy).metadata
+        : atprotoDocumentValidator(policy, atproto),
     governor: createFetchGovernor({
       perHostRatePerSecond: cimd.fetchesPerSecondPerHost ?? 5,
       globalRatePerSecond: cimd.fetchesPerSecond ?? 50,
@@ -78,9 +118,9 @@ function createCimdResolver(
     minTtlMs: (cimd.minTtlSeconds ?? 300) * 1000,
     maxTtlMs: (cimd.maxTtlSeconds ?? 86_400) * 1000,
     forceRefreshCooldownMs: (cimd.refreshCooldownSeconds ?? 30) * 1000,
-    onEvent: (event) => metrics.cimdCacheEvents.inc({ event: event.type }),
+    onEvent: (event) => countCacheEvent(metrics, event),
   });
-  return cimdClientResolver({
+  const resolver = cimdClientResolver({
     cache,
     store: options.store,
     clock,
@@ -89,13 +129,26 @@ function createCimdResolver(
     urlPolicy: policy,
     metrics,
   });
+  // AT-2: a client_id with a port is refused before its document is fetched.
+  return atproto === undefined ? resolver : atprotoClientIdGuard(resolver, atproto);
 }
 
-export function createAuthorizationServer(options: AuthorizationServerOptions): AuthorizationServer {
+export function createAuthorizationServer(given: AuthorizationServerOptions): AuthorizationServer {
+  // A profile only fills in defaults; everything below reads the result (docs/mcp.md).
+  const options =
+    given.profile === 'mcp'
+      ? withMcpProfile(given)
+      : given.profile === 'atproto'
+        ? withAtprotoProfile(given)
+        : given;
   const clock = options.clock ?? Date.now;
   const keys = createKeyRing(options.store.signingKeys, clock);
   let ctx: ServerContext | undefined;
-  const metrics = createMetrics();
+  const metrics = createMetrics(
+    options.operations?.processMetrics === undefined
+      ? {}
+      : { processMetrics: options.operations.processMetrics },
+  );
   const outboundFetch = observedFetch(options.outboundFetch ?? createSafeFetch(), metrics, (event) =>
     ctx!.audit(event),
   );
@@ -107,6 +160,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   // Resolved up front so a bad registration configuration stops the start, not a request.
   const registrationSettings = resolveRegistrationSettings(options.registration);
   const resolvers: ClientResolver[] = [storedClientResolver(options.store.clients)];
+  // AT-5: the loopback development client, without fetch (on in the atproto profile).
+  if (options.atproto?.loopbackClient === true) resolvers.unshift(loopbackClientResolver());
   if (cimdEnabled) {
     resolvers.push(createCimdResolver(options, outboundFetch, clock, (event) => ctx!.audit(event), metrics));
   }
@@ -118,6 +173,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     chainClientResolvers(...resolvers),
     { cimd: cimdEnabled, registration: registrationEnabled },
     clientLogos,
+    (event) => countAuditEvent(metrics, event),
   );
   const base = ctx.basePath;
   // The transport's facts travel as Hono bindings, beside the Request, never on it.
@@ -138,7 +194,28 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       },
       'request',
     );
+    observeRequest(metrics, {
+      route: routePath(c),
+      basePath: base,
+      method: c.req.method,
+      status: c.res.status,
+      noted: outcome,
+      seconds: (performance.now() - started) / 1000,
+    });
   });
+
+  // Issue #8: at the root, whatever the issuer's path. /metrics only behind a token here.
+  const operations = createOperations({
+    registry: metrics.registry,
+    store: options.store,
+    logger: ctx.logger,
+    metricsToken: options.operations?.metricsToken,
+    readinessTimeoutMs: options.operations?.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS,
+  });
+  app.all('/healthz', (c) => operations.healthz(c.req.raw));
+  app.all('/readyz', (c) => operations.readyz(c.req.raw));
+  if (options.operations?.metricsToken !== undefined)
+    app.all('/metrics', (c) => operations.metrics(c.req.raw));
 
   const metadata = metadataEndpoint(ctx);
   for (const path of [
@@ -148,8 +225,10 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     `${base}/.well-known/oauth-authorization-server`,
   ]) {
     app.get(path, metadata);
+    if (ctx.cors) app.options(path, () => preflightResponse(['GET']));
   }
   app.get(`${base}/jwks`, jwksEndpoint(ctx));
+  if (ctx.cors) app.options(`${base}/jwks`, () => preflightResponse(['GET']));
   const authorize = authorizationEndpoint(ctx);
   app.on(['GET', 'POST'], `${base}/authorize`, (c) => authorize(c.req.raw));
   const interaction = interactionEndpoints(ctx);
@@ -158,14 +237,15 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   app.post(`${base}/interaction/:id/consent`, (c) => interaction.consent(c.req.raw, c.req.param('id')));
   // Serves only what the consent page prefetched; never fetches (CIMD-CACHE-6).
   app.get(`${base}/client-logo/:key`, (c) => clientLogoResponse(ctx.clientLogos, c.req.param('key')));
-  const token = tokenEndpoint(ctx);
-  const revoke = revocationEndpoint(ctx);
+  // AT-13: CORS (with preflight) on token, revocation and PAR when configured (http/cors.ts).
+  const token = corsEndpoint(tokenEndpoint(ctx), ['POST'], ctx.cors);
+  const revoke = corsEndpoint(revocationEndpoint(ctx), ['POST'], ctx.cors);
   const introspect = introspectionEndpoint(ctx);
   app.all(`${base}/token`, (c) => token(c.req.raw));
   app.all(`${base}/revoke`, (c) => revoke(c.req.raw));
   app.all(`${base}/introspect`, (c) => introspect(c.req.raw));
   // RFC 9126 §2: pushed authorization requests (docs/decisions/0010-par.md).
-  const par = pushedAuthorizationRequestEndpoint(ctx);
+  const par = corsEndpoint(pushedAuthorizationRequestEndpoint(ctx), ['POST'], ctx.cors);
   app.all(`${base}/par`, (c) => par(c.req.raw));
 
   if (registrationEnabled) {
@@ -189,9 +269,15 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   });
 
   const context = ctx;
+  // AT-9: the periodic re-check of the keys confidential sessions are bound to.
+  const recheckSeconds = options.clientKeyRecheckSeconds ?? 0;
+  const stopRecheck = recheckSeconds > 0 ? startClientKeyRecheck(context, recheckSeconds) : () => {};
   return {
     fetch: async (request, info) => app.fetch(request, info === undefined ? {} : info),
     context,
     metrics: metrics.registry,
+    operations,
+    recheckClientKeys: (now) => recheckClientKeys(context, now),
+    stop: stopRecheck,
   };
 }

@@ -4,6 +4,7 @@ import type { ClientLogoCache } from './cimd/client-logo-cache.ts';
 import { createClientJwksCache } from './clients/client-jwks.ts';
 import type { ClientResolver } from './clients/client-resolver.ts';
 import type { ClientAssertionContext } from './clients/private-key-jwt.ts';
+import { createDpopSettings, type DpopSettings } from './dpop/dpop-settings.ts';
 import type { KeyRing } from './keys/signing-keys.ts';
 import { silentLogger } from './logger.ts';
 import {
@@ -13,6 +14,7 @@ import {
   type ResourceOptions,
 } from './options.ts';
 import type { AuditEvent, Store } from './store/store.ts';
+import { createSubjectResolver } from './users/subject.ts';
 
 /** What every endpoint shares: resolved options and the dependencies, built once at start-up. */
 export interface ServerContext {
@@ -34,6 +36,8 @@ export interface ServerContext {
   };
   /** RFC 9126 §5: whether every authorization request must be pushed first. */
   par: { required: boolean };
+  /** DPoP (RFC 9449): nonce mode and shared nonce secret, algorithms, the global requirement (docs/dpop.md). */
+  dpop: DpopSettings;
   store: Store;
   keys: KeyRing;
   /** Resolves client_ids: stored clients, then Client ID Metadata Documents. */
@@ -48,7 +52,20 @@ export interface ServerContext {
   logger: Logger;
   serviceName: string;
   secureCookies: boolean;
+  /** The AT Protocol profile's request rules (profiles/atproto-profile.ts); undefined outside it. */
+  atproto: AtprotoSettings | undefined;
+  /** CORS on PAR, token and revocation (http/cors.ts, AT-13). */
+  cors: boolean;
+  /** The `sub` for a user id: the id, or what the configured supplier says (users/subject.ts). */
+  subjectOf(userId: string): Promise<string>;
   audit(event: Omit<AuditEvent, 'at'>): Promise<void>;
+}
+
+export interface AtprotoSettings {
+  /** AT-5: `http://localhost` client_ids resolve to the virtual loopback client. */
+  loopbackClient: boolean;
+  /** DEVELOPMENT ONLY: https client_ids may carry a port (AT-2 forbids it). */
+  allowClientIdPort: boolean;
 }
 
 export interface ServerFeatures {
@@ -64,6 +81,12 @@ export interface ResourceCatalog {
   defaultResource: string | undefined;
   /** Every scope any resource offers (RFC 8414 scopes_supported). */
   allScopes: readonly string[];
+  /**
+   * Whether the `scope` of an open dynamic registration (no initial access token, no software
+   * statement) limits what the client may request later. Unset means true; the MCP profile turns it
+   * off (RegistrationOptions.selfRegisteredScopeIsLimit, docs/mcp.md).
+   */
+  selfRegisteredScopeIsLimit?: boolean;
 }
 
 export function buildResourceCatalog(
@@ -110,6 +133,8 @@ export function buildContext(
   clients: ClientResolver,
   features: ServerFeatures,
   clientLogos: ClientLogoCache,
+  /** Sees every audit event before it is stored (the metrics count them: metrics.ts countAuditEvent). */
+  onAudit?: (event: Omit<AuditEvent, 'at'>) => void,
 ): ServerContext {
   const url = checkIssuer(options.issuer);
   const basePath = url.pathname === '/' ? '' : url.pathname;
@@ -133,6 +158,7 @@ export function buildContext(
       pushedAuthorizationRequest: at('/par'),
     },
     par: { required: options.par?.required ?? false },
+    dpop: createDpopSettings(options.dpop, store.serverSecrets),
     store,
     keys,
     clients,
@@ -142,16 +168,32 @@ export function buildContext(
       strictAudience: options.strictClientAssertionAudience ?? false,
       replay: store.replay,
       jwks: clientJwks,
+      ...(options.clientAssertionAlgorithms === undefined
+        ? {}
+        : { algorithms: options.clientAssertionAlgorithms }),
     },
     clientLogos,
     clock,
     lifetimes: { ...defaultLifetimes, ...options.lifetimes },
-    resources: buildResourceCatalog(options.resources ?? [], options.defaultResource),
+    resources: {
+      ...buildResourceCatalog(options.resources ?? [], options.defaultResource),
+      selfRegisteredScopeIsLimit: options.registration?.selfRegisteredScopeIsLimit ?? true,
+    },
     logger,
     serviceName: options.serviceName ?? 'Gatehouse',
     secureCookies: url.protocol === 'https:',
+    atproto:
+      options.profile === 'atproto'
+        ? {
+            loopbackClient: options.atproto?.loopbackClient ?? true,
+            allowClientIdPort: options.atproto?.allowClientIdPort ?? false,
+          }
+        : undefined,
+    cors: options.cors ?? false,
+    subjectOf: createSubjectResolver(store.users, options.subject),
     async audit(event) {
       const entry = { at: clock(), ...event };
+      onAudit?.(event);
       // Every event is a log line first, so it survives even when the store does not take it.
       logger.info({ audit: entry }, event.type);
       try {

@@ -1,4 +1,5 @@
 export { type AuthorizationServer, createAuthorizationServer } from './authorization-server.ts';
+export type { ClientKeyRecheckResult } from './clients/client-key-recheck.ts';
 export {
   type ClientResolver,
   chainClientResolvers,
@@ -8,16 +9,22 @@ export { prepareStaticClient, type StaticClientInput } from './clients/static-cl
 export { digest, randomToken } from './crypto/digest.ts';
 export { ensureSigningKey, generateSigningKey, rotateSigningKey } from './keys/signing-keys.ts';
 export { createLogger, silentLogger } from './logger.ts';
+export type { OperationsHandlers } from './operations/operations-endpoints.ts';
 export {
+  type AtprotoOptions,
   type AuthorizationServerOptions,
+  type DpopOptions,
   defaultLifetimes,
   type Lifetimes,
+  type OperationsOptions,
   type RateLimitOptions,
   type RegistrationOptions,
   type RegistrationRateLimits,
   type ResourceOptions,
   type SoftwareStatementIssuer,
+  type SubjectSupplier,
 } from './options.ts';
+export { atprotoProfileDefaults, withAtprotoProfile } from './profiles/atproto-profile.ts';
 export * from './registration/reaper.ts';
 export * from './store/index.ts';
 export { hashPassword, verifyPassword } from './users/password.ts';

@@ -1,7 +1,9 @@
 import type { SafeFetch } from '@gatehouse/safe-fetch';
 import type { Logger } from 'pino';
 import type { DocumentChangePolicy } from './cimd/document-change.ts';
+import type { DpopOptions } from './dpop/dpop-settings.ts';
 import type { Store } from './store/store.ts';
+import type { SubjectSupplier } from './users/subject.ts';
 
 /** A protected resource (RFC 8707 / RFC 9728) this server issues tokens for. */
 export interface ResourceOptions {
@@ -79,6 +81,76 @@ export interface AuthorizationServerOptions {
   registration?: RegistrationOptions;
   /** Pushed Authorization Requests, RFC 9126 (docs/decisions/0010-par.md). */
   par?: ParOptions;
+  /** /metrics, /healthz, /readyz (docs/operations.md, docs/decisions/0014-metrics-and-health.md). */
+  operations?: OperationsOptions;
+  /**
+   * Defaults for one kind of deployment, applied before anything else reads the options; explicit
+   * options always win. `mcp`: what real MCP clients need (packages/server/src/profiles/mcp-profile.ts,
+   * docs/mcp.md). `atproto`: the AT Protocol OAuth profile. Default `default`.
+   */
+  profile?: 'default' | 'atproto' | 'mcp';
+  /** DPoP, RFC 9449: nonces, algorithms, whether every client must use it (docs/dpop.md). */
+  dpop?: DpopOptions;
+  /** The AT Protocol profile's own switches (used with `profile: 'atproto'`; docs/atproto.md). */
+  atproto?: AtprotoOptions;
+  /**
+   * Supplies the `sub` of a user: of access tokens, introspection answers and (atproto profile) the
+   * token response. Default: the user's id. An AT Protocol service maps accounts to DIDs here
+   * (users/subject.ts, docs/atproto.md).
+   */
+  subject?: SubjectSupplier;
+  /**
+   * CORS (`Access-Control-Allow-Origin: *`, no credentials, OPTIONS preflight) on PAR, token and
+   * revocation, for browser-based clients (http/cors.ts; AT-13). Metadata and JWKS always have it.
+   * Default false; the atproto profile turns it on.
+   */
+  cors?: boolean;
+  /**
+   * AT-9: every this many seconds, re-read the documents and keys of clients with key-bound
+   * sessions and revoke the sessions whose key is no longer published
+   * (clients/client-key-recheck.ts). 0 or unset: only at each refresh. atproto profile: 900.
+   */
+  clientKeyRecheckSeconds?: number;
+  /**
+   * `private_key_jwt` assertion algorithms accepted (and advertised). Default: every asymmetric
+   * algorithm of clients/private-key-jwt.ts. atproto profile: ES256 (AT-9).
+   */
+  clientAssertionAlgorithms?: readonly string[];
+}
+
+/** Switches of the AT Protocol profile (profiles/atproto-profile.ts, docs/atproto.md). */
+export interface AtprotoOptions {
+  /**
+   * AT-5: accept the loopback development client (`http://localhost` client_ids with a virtual
+   * document). Default true in the profile; can also be turned on outside it.
+   */
+  loopbackClient?: boolean;
+  /**
+   * DEVELOPMENT ONLY. AT-2 forbids a port in an https client_id; this accepts one (documents on a
+   * test host with an ephemeral port). Default false.
+   */
+  allowClientIdPort?: boolean;
+}
+
+export type { DpopOptions } from './dpop/dpop-settings.ts';
+export type { SubjectSupplier } from './users/subject.ts';
+
+/** What an operator's tooling reads: Prometheus metrics, liveness, readiness (docs/operations.md). */
+export interface OperationsOptions {
+  /**
+   * Serve `GET /metrics` at the root of `fetch` (the main listener) to requests carrying
+   * `Authorization: Bearer <metricsToken>` (at least 16 characters). Unset: `fetch` does not serve
+   * /metrics at all; mount `server.operations.fetch` on a private listener instead. When set,
+   * `server.operations` asks for the token too.
+   */
+  metricsToken?: string;
+  /**
+   * prom-client's default process metrics (CPU, memory, event loop lag, GC), prefixed `gatehouse_`.
+   * Default false: they describe the process, so turn them on for one server per process.
+   */
+  processMetrics?: boolean;
+  /** How long `/readyz` waits for the store before answering 503. Default 2000 ms. */
+  readinessTimeoutMs?: number;
 }
 
 export interface ParOptions {
@@ -115,6 +187,13 @@ export interface RegistrationOptions {
   recogniseReRegistration?: boolean;
   /** When the RFC 7592 registration access token is replaced (DCR-MG-4, DCR-MG-8). Default `on_update`. */
   rotateRegistrationAccessToken?: 'never' | 'on_read' | 'on_update';
+  /**
+   * Whether the `scope` a client registers openly (no initial access token, no software statement)
+   * limits what it may request later (RFC 7591 §2). Default true. The MCP profile sets false: MCP
+   * SDKs register the scope of their first request, and step-up (MCP-16) must still reach the
+   * resource's other scopes, each consented to by the user (docs/mcp.md).
+   */
+  selfRegisteredScopeIsLimit?: boolean;
   rateLimits?: RegistrationRateLimits;
 }
 

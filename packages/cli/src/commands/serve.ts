@@ -1,14 +1,18 @@
 import { readFileSync } from 'node:fs';
 import {
   type AuthorizationServer,
+  type AuthorizationServerOptions,
   createAuthorizationServer,
   createLogger,
+  type DpopOptions,
   type Lifetimes,
   type RegistrationOptions,
   type RegistrationRateLimits,
   type Store,
+  type SubjectSupplier,
 } from '@gatehouse/server';
 import type { Logger } from 'pino';
+import { withAtprotoSettings } from '../atproto-config.ts';
 import { type GatehouseConfig, resolveIssuer } from '../config.ts';
 import { type Listener, listen } from '../http-listener.ts';
 import { openStore } from '../open-store.ts';
@@ -20,6 +24,8 @@ export interface RunningGatehouse {
   /** Development switches in force, said at every start. */
   warnings: string[];
   port: number;
+  /** The separate metrics listener's port, when `metrics.listen` is set (docs/operations.md). */
+  metricsPort?: number;
   store: Store;
   server: AuthorizationServer;
   stop(): Promise<void>;
@@ -31,7 +37,7 @@ export interface RunningGatehouse {
  */
 export async function startGatehouse(
   config: GatehouseConfig,
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; subject?: SubjectSupplier } = {},
 ): Promise<RunningGatehouse> {
   const logger = options.logger ?? createLogger({ level: config.log_level });
   // Built before anything opens, so a refused development switch stops the start cleanly.
@@ -54,39 +60,50 @@ export async function startGatehouse(
     throw error;
   }
   const issuer = resolveIssuer(config, listener.port);
-  server = createAuthorizationServer({
-    issuer,
-    store,
-    logger,
-    serviceName: config.service_name,
-    resources: config.resources.map((resource) => ({
-      uri: resource.uri,
-      scopes: resource.scopes,
-      ...(resource.default_scopes === undefined ? {} : { defaultScopes: resource.default_scopes }),
-      ...(resource.name === undefined ? {} : { name: resource.name }),
-    })),
-    ...(config.default_resource === undefined ? {} : { defaultResource: config.default_resource }),
-    lifetimes: {
-      ...(camelCaseKeys(config.lifetimes) as Partial<Lifetimes>),
-      pushedRequestSeconds: config.par.request_lifetime_seconds,
-    },
-    outboundFetch: outbound.fetch,
-    cimd: {
-      enabled: config.cimd.enabled,
-      minTtlSeconds: config.cimd.min_ttl_seconds,
-      maxTtlSeconds: config.cimd.max_ttl_seconds,
-      onChange: config.cimd.on_change,
-      refreshCooldownSeconds: config.cimd.refresh_cooldown_seconds,
-      fetchesPerSecondPerHost: config.cimd.fetches_per_second_per_host,
-      fetchesPerSecond: config.cimd.fetches_per_second,
-      allowQuery: config.cimd.allow_query,
-      missingAuthMethod: config.cimd.missing_auth_method,
-    },
-    registration: registrationOptions(config.registration),
-    par: { required: config.par.required },
-  });
+  server = createAuthorizationServer(
+    withAtprotoSettings(
+      config,
+      {
+        issuer,
+        store,
+        logger,
+        serviceName: config.service_name,
+        resources: config.resources.map((resource) => ({
+          uri: resource.uri,
+          scopes: resource.scopes,
+          ...(resource.default_scopes === undefined ? {} : { defaultScopes: resource.default_scopes }),
+          ...(resource.name === undefined ? {} : { name: resource.name }),
+        })),
+        ...(config.default_resource === undefined ? {} : { defaultResource: config.default_resource }),
+        lifetimes: {
+          ...(camelCaseKeys(config.lifetimes) as Partial<Lifetimes>),
+          pushedRequestSeconds: config.par.request_lifetime_seconds,
+        },
+        outboundFetch: outbound.fetch,
+        cimd: {
+          enabled: config.cimd.enabled,
+          minTtlSeconds: config.cimd.min_ttl_seconds,
+          maxTtlSeconds: config.cimd.max_ttl_seconds,
+          onChange: config.cimd.on_change,
+          refreshCooldownSeconds: config.cimd.refresh_cooldown_seconds,
+          fetchesPerSecondPerHost: config.cimd.fetches_per_second_per_host,
+          fetchesPerSecond: config.cimd.fetches_per_second,
+          allowQuery: config.cimd.allow_query,
+          missingAuthMethod: config.cimd.missing_auth_method,
+        },
+        registration: registrationOptions(config.registration),
+        par: { required: config.par.required },
+        operations: operationsOptions(config.metrics),
+        dpop: dpopOptions(config.dpop),
+        profile: config.profile,
+      },
+      options.subject === undefined ? {} : { subject: options.subject },
+    ),
+  );
   // First start: make the signing key now, not on the first token request.
   await server.context.keys.signing();
+  // The DPoP nonce secret, shared by every instance on this store (first writer wins).
+  await server.context.dpop.nonces();
   const purge = setInterval(() => {
     store
       .purgeExpired(Date.now())
@@ -94,17 +111,39 @@ export async function startGatehouse(
   }, 60_000);
   purge.unref();
   // DCR-SEC-7: registrations never used, or idle for long, are reaped with their grants and tokens.
-  const stopRegistrationHygiene = startRegistrationHygiene(store, logger);
+  const stopRegistrationHygiene = startRegistrationHygiene(store, logger, server.context.audit);
+  // Issue #8: /metrics, /healthz and /readyz on a listener of their own, when configured.
+  let metricsListener: Listener | undefined;
+  if (config.metrics.enabled && config.metrics.listen !== undefined) {
+    const operations = server.operations;
+    try {
+      metricsListener = await listen({
+        host: config.metrics.listen.host,
+        port: config.metrics.listen.port,
+        fetch: (request) => operations.fetch(request),
+      });
+    } catch (error) {
+      clearInterval(purge);
+      stopRegistrationHygiene();
+      server.stop();
+      await listener.close();
+      await store.close();
+      throw error;
+    }
+  }
   for (const warning of outbound.warnings) logger.warn(warning);
   return {
     issuer,
     warnings: outbound.warnings,
     port: listener.port,
+    ...(metricsListener === undefined ? {} : { metricsPort: metricsListener.port }),
     store,
     server,
     async stop() {
       clearInterval(purge);
+      server.stop();
       stopRegistrationHygiene();
+      await metricsListener?.close();
       await listener.close();
       await store.close();
     },
@@ -124,6 +163,14 @@ export async function serveCommand(config: GatehouseConfig): Promise<void> {
       config.registration.enabled ? `, dynamic registration (${config.registration.policy})` : ''
     }`,
   );
+  say(`  health:    ${new URL(running.issuer).origin}/healthz, /readyz`);
+  const withToken = config.metrics.enabled && config.metrics.token !== undefined;
+  if (running.metricsPort !== undefined) {
+    const host = config.metrics.listen?.host ?? '127.0.0.1';
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${running.metricsPort}/metrics`;
+    say(`  metrics:   ${url}${withToken ? ' (bearer token)' : ''}`);
+  }
+  if (withToken) say(`  metrics:   ${new URL(running.issuer).origin}/metrics (bearer token)`);
   for (const warning of running.warnings) say(`  WARNING: ${warning}`);
   if (users === 0) {
     say('  No users yet. Add one to log in with (in another terminal):');
@@ -172,6 +219,16 @@ function registrationOptions(section: GatehouseConfig['registration']): Registra
   };
 }
 
+/** The `metrics` section → OperationsOptions: the token reaches the server only when enabled. */
+function operationsOptions(
+  metrics: GatehouseConfig['metrics'],
+): NonNullable<AuthorizationServerOptions['operations']> {
+  return {
+    processMetrics: metrics.process_metrics,
+    ...(metrics.enabled && metrics.token !== undefined ? { metricsToken: metrics.token } : {}),
+  };
+}
+
 /** `access_token_seconds` → `accessTokenSeconds`, leaving out unset values. */
 function camelCaseKeys(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
@@ -179,4 +236,14 @@ function camelCaseKeys(values: Record<string, unknown>): Record<string, unknown>
       .filter(([, value]) => value !== undefined)
       .map(([key, value]) => [key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase()), value]),
   );
+}
+
+/** The `dpop` settings as DpopOptions: only what the configuration sets (docs/dpop.md). */
+function dpopOptions(dpop: GatehouseConfig['dpop']): DpopOptions {
+  return {
+    ...(dpop.nonce === undefined ? {} : { nonce: dpop.nonce }),
+    ...(dpop.window_seconds === undefined ? {} : { windowSeconds: dpop.window_seconds }),
+    ...(dpop.algorithms === undefined ? {} : { algorithms: dpop.algorithms }),
+    ...(dpop.required === undefined ? {} : { required: dpop.required }),
+  };
 }
