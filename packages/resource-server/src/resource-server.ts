@@ -1,4 +1,5 @@
 import {
+  ASYMMETRIC_JWS_ALGORITHMS,
   createDpopNonces,
   DPOP_DEFAULT_ALGORITHMS,
   type DpopNonces,
@@ -142,21 +143,6 @@ export interface ResourceServer {
   handleMetadataRequest(request: Request): Response | undefined;
 }
 
-/** Only asymmetric signatures are acceptable for tokens verified with a public JWKS. */
-const ASYMMETRIC = new Set([
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-]);
-
 /** DPoP proofs are refused when older than this (RFC 9449 §11.1; the core default). */
 const DPOP_MAX_AGE_SECONDS = 300;
 
@@ -186,12 +172,12 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   const now = options.now ?? Date.now;
   const skew = options.clockSkewSeconds ?? 30;
   const algorithms = [...(options.algorithms ?? ['ES256'])];
-  if (algorithms.length === 0 || algorithms.some((alg) => !ASYMMETRIC.has(alg))) {
+  if (algorithms.length === 0 || algorithms.some((alg) => !ASYMMETRIC_JWS_ALGORITHMS.has(alg))) {
     throw new TypeError('algorithms must be asymmetric JWS algorithms');
   }
   const dpopRequired = options.dpop?.required === true;
   const dpopAlgorithms = [...(options.dpop?.algorithms ?? DPOP_DEFAULT_ALGORITHMS)].filter((alg) =>
-    ASYMMETRIC.has(alg),
+    ASYMMETRIC_JWS_ALGORITHMS.has(alg),
   );
   if (dpopAlgorithms.length === 0) throw new TypeError('dpop.algorithms must list asymmetric algorithms');
   const nonces: DpopNonces | undefined =

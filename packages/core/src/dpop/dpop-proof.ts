@@ -35,7 +35,7 @@ export const DPOP_DEFAULT_ALGORITHMS: readonly string[] = ['ES256', 'ES384', 'Ed
  * must be asymmetric, and never `none` — a MAC "keyed" with the public JWK from the header would
  * prove nothing, since anyone can read that key.
  */
-const ASYMMETRIC_ALGORITHMS: ReadonlySet<string> = new Set([
+export const ASYMMETRIC_JWS_ALGORITHMS: ReadonlySet<string> = new Set([
   'ES256',
   'ES384',
   'ES512',
@@ -166,7 +166,7 @@ export async function verifyDpopProof(
   const maxAge = expected.maxAgeSeconds ?? 300;
   const skew = expected.clockSkewSeconds ?? 30;
   const allowed = (expected.algorithms ?? DPOP_DEFAULT_ALGORITHMS).filter((alg) =>
-    ASYMMETRIC_ALGORITHMS.has(alg),
+    ASYMMETRIC_JWS_ALGORITHMS.has(alg),
   );
 
   // §4.3 step 2: a single well-formed JWS in compact serialisation (three non-empty base64url

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createDpopNonces, DPOP_DEFAULT_ALGORITHMS, type DpopNonces } from '@gatehouse/core';
+import {
+  ASYMMETRIC_JWS_ALGORITHMS,
+  createDpopNonces,
+  DPOP_DEFAULT_ALGORITHMS,
+  type DpopNonces,
+} from '@gatehouse/core';
 import type { ServerSecretStore } from '../store/store.ts';
 
 /**
@@ -26,19 +31,7 @@ export interface DpopOptions {
 }
 
 /** Every algorithm a DPoP proof may use here: asymmetric JWS algorithms jose verifies (§4.3 step 5). */
-export const DPOP_SUPPORTED_ALGORITHMS: readonly string[] = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-];
+export const DPOP_SUPPORTED_ALGORITHMS: readonly string[] = [...ASYMMETRIC_JWS_ALGORITHMS];
 
 /** How old a proof's iat may be, and the clock skew allowed both ways (core defaults, §11.1). */
 export const DPOP_PROOF_MAX_AGE_SECONDS = 300;
