@@ -1,0 +1,149 @@
+import { Client } from 'undici';
+
+/**
+ * The load driver: a fixed number of virtual users (VUs), each with its own keep-alive connection
+ * (undici Client, pipelining 1), each running its step in a closed loop for a fixed time after a
+ * warm-up. A step may be several HTTP requests (a whole code flow); latency is per step. Nothing is
+ * queued inside the driver, so the offered load is exactly "N outstanding operations".
+ */
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface Connection {
+  /** One request on this VU's connection. `host` is sent as the issuer's authority. */
+  send(
+    method: string,
+    path: string,
+    options?: { headers?: Record<string, string>; body?: string },
+  ): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+/**
+ * A connection to `origin` (http://127.0.0.1:port) that presents itself as `hostHeader`
+ * (localhost:port, the issuer's authority) so both servers see the URLs their issuer names.
+ */
+export function connect(origin: string, hostHeader: string): Connection {
+  const client = new Client(origin, { pipelining: 1, keepAliveTimeout: 60_000 });
+  return {
+    async send(method, path, options = {}) {
+      const response = await client.request({
+        method: method as 'GET',
+        path,
+        headers: {
+          host: hostHeader,
+          ...(options.body === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
+          ...options.headers,
+        },
+        ...(options.body === undefined ? {} : { body: options.body }),
+      });
+      const body = await response.body.text();
+      return { status: response.statusCode, headers: response.headers, body };
+    },
+    close: () => client.close(),
+  };
+}
+
+export function header(response: HttpResponse, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Throws with the response when the status is not the expected one: counted as an error. */
+export function expectStatus(response: HttpResponse, ...expected: number[]): HttpResponse {
+  if (!expected.includes(response.status)) {
+    throw new Error(`HTTP ${response.status} (wanted ${expected.join('/')}): ${response.body.slice(0, 300)}`);
+  }
+  return response;
+}
+
+export interface LoadOptions {
+  warmupMs: number;
+  durationMs: number;
+}
+
+export interface LoadResult {
+  /** Completed steps per second in the measured window. */
+  opsPerSecond: number;
+  ops: number;
+  errors: number;
+  /** The first few distinct error messages, for the report. */
+  errorSamples: string[];
+  p50Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  connections: number;
+  durationMs: number;
+}
+
+export type Step = () => Promise<void>;
+
+/**
+ * Runs every VU's step in a closed loop. Steps that finish inside [warm-up end, warm-up end +
+ * duration] are counted; their latencies give the percentiles (sorted array, exact).
+ */
+export async function runLoad(steps: readonly Step[], options: LoadOptions): Promise<LoadResult> {
+  const start = performance.now();
+  const measureFrom = start + options.warmupMs;
+  const measureUntil = measureFrom + options.durationMs;
+  const latencies: number[] = [];
+  let errors = 0;
+  const samples = new Set<string>();
+  let stop = false;
+  const timer = setTimeout(() => {
+    stop = true;
+  }, options.warmupMs + options.durationMs);
+  await Promise.all(
+    steps.map(async (step) => {
+      while (!stop) {
+        const began = performance.now();
+        try {
+          await step();
+          const ended = performance.now();
+          if (ended >= measureFrom && ended <= measureUntil) latencies.push(ended - began);
+        } catch (error) {
+          const ended = performance.now();
+          if (ended >= measureFrom && ended <= measureUntil) errors++;
+          if (samples.size < 3) samples.add((error as Error).message.slice(0, 300));
+          // A failing step must not spin: give the server a breath before the next try.
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+    }),
+  );
+  clearTimeout(timer);
+  return summarise(latencies, errors, [...samples], steps.length, options.durationMs);
+}
+
+export function summarise(
+  latencies: number[],
+  errors: number,
+  errorSamples: string[],
+  connections: number,
+  durationMs: number,
+): LoadResult {
+  const sorted = Float64Array.from(latencies).sort();
+  const at = (q: number) =>
+    sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  const mean = sorted.length === 0 ? 0 : sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
+  return {
+    opsPerSecond: round((latencies.length / durationMs) * 1000),
+    ops: latencies.length,
+    errors,
+    errorSamples,
+    p50Ms: round(at(0.5), 2),
+    p99Ms: round(at(0.99), 2),
+    meanMs: round(mean, 2),
+    connections,
+    durationMs,
+  };
+}
+
+export function round(value: number, digits = 0): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

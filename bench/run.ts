@@ -1,0 +1,462 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createTestCa } from '../test/support/test-pki.ts';
+import { DOCUMENT_HOSTS } from './common.ts';
+import {
+  connect,
+  expectStatus,
+  type LoadOptions,
+  type LoadResult,
+  round,
+  runLoad,
+  type Step,
+} from './driver.ts';
+import type { FloorResult } from './floors.ts';
+import { type BenchChild, hasTaskset, startChild } from './lib/child.ts';
+import { type BenchClient, discover, type Target } from './oauth.ts';
+import type { ResolveCost } from './resolve-cost.ts';
+import { type FloodResult, floodScenario, type StampedeResult, stampedeScenario } from './scenarios/cimd.ts';
+import {
+  codeFlowScenario,
+  metadataScenario,
+  parScenario,
+  refreshScenario,
+  type ScenarioSetup,
+  STATIC_BENCH_CLIENT,
+  type ThroughputResult,
+} from './scenarios/throughput.ts';
+
+/**
+ * `npm run bench` (docs/benchmarks.md): Gatehouse against oidc-provider on the same machine in the
+ * same run. Servers run one at a time on core 0; this process (the load driver) and the document
+ * host run on core 1. `--quick` is the smoke version (seconds, not minutes).
+ */
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SERVER_CORE = 0;
+const DRIVER_CORE = 1;
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    targets: { type: 'string', default: 'gatehouse-sqlite,gatehouse-memory,oidc-provider' },
+    scenarios: { type: 'string' },
+    out: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    verbose: { type: 'boolean', default: false },
+    /** How the servers trust the bench CA: `system` (NODE_EXTRA_CA_CERTS) or `ca_file` (fetch.ca_file). */
+    trust: { type: 'string', default: 'system' },
+    /** Rounds per throughput scenario (the best counts); default 2, `--quick` 1. */
+    rounds: { type: 'string' },
+    /** DPoP server nonces on both servers: `required` (Gatehouse's default) or `off`. */
+    'dpop-nonce': { type: 'string', default: 'required' },
+  },
+});
+
+const ALL_SCENARIOS = [
+  'floors',
+  'bare',
+  'par-cimd',
+  'par-static',
+  'refresh-dpop',
+  'code-flow',
+  'metadata',
+  'stampede',
+  'flood',
+  'resolve',
+] as const;
+
+/** The targets of issue #8, printed next to the figures. */
+export const TARGETS = {
+  parCimdVsPeer: 2,
+  refreshVsPeer: 2,
+  refreshVsFloor: 0.7,
+  floodLegitFraction: 0.8,
+  /** Peak RSS during the flood may exceed the RSS before it by at most this much. */
+  floodRssGrowthMiB: 64,
+  stampedeFetches: 1,
+};
+
+// The driver belongs on its own core: start again under taskset unless already there.
+if (hasTaskset() && process.env.BENCH_PINNED !== '1') {
+  const child = spawn(
+    'taskset',
+    [
+      '-c',
+      String(DRIVER_CORE),
+      process.execPath,
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      ...process.argv.slice(2),
+    ],
+    { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } },
+  );
+  child.on('exit', (code) => process.exit(code ?? 1));
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const quick = flags.quick;
+  const load: LoadOptions = quick
+    ? { warmupMs: 300, durationMs: 1000 }
+    : { warmupMs: 1500, durationMs: 6000 };
+  const connections = quick ? 8 : 32;
+  const rounds = quick ? 1 : Number(flags.rounds ?? 2);
+  const wanted = new Set(flags.scenarios?.split(',') ?? ALL_SCENARIOS);
+  const targetNames = flags.targets.split(',');
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const started = Date.now();
+
+  const work = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+  const ca = await createTestCa('Gatehouse bench CA');
+  const leaf = await ca.issue(DOCUMENT_HOSTS);
+  const caFile = join(work, 'ca.pem');
+  writeFileSync(caFile, ca.certPem);
+  writeFileSync(join(work, 'cert.pem'), leaf.cert);
+  writeFileSync(join(work, 'key.pem'), leaf.key);
+  const profileDir = join(HERE, 'results', 'profiles');
+
+  const { child: documentHost, ready: hostReady } = await startChild(join(HERE, 'cimd-host.ts'), {
+    core: DRIVER_CORE,
+    env: { BENCH_CERT_FILE: join(work, 'cert.pem'), BENCH_KEY_FILE: join(work, 'key.pem') },
+    verbose: flags.verbose,
+  });
+  const documentPort = Number(hostReady.port);
+  const cimdClient: BenchClient = {
+    clientId: `https://client.bench.test:${documentPort}/c/client.json`,
+    redirectUri: 'https://client.bench.test/callback',
+  };
+
+  const report: BenchReport = {
+    startedAt: new Date(started).toISOString(),
+    mode: quick ? 'quick' : 'full',
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      trust: flags.trust,
+      pinning: hasTaskset()
+        ? `taskset: servers and floors on core ${SERVER_CORE}, one at a time; driver and document host on core ${DRIVER_CORE}`
+        : 'none (taskset not found)',
+    },
+    load: { ...load, connections, rounds, dpopNonce: flags['dpop-nonce'] },
+    targets: TARGETS,
+    throughput: [],
+    stampede: [],
+    flood: [],
+    resolveCost: [],
+  };
+
+  try {
+    if (wanted.has('floors')) {
+      say('floors: ES256 sign and DPoP verify on one core (jose)');
+      const { child } = await startChild(join(HERE, 'floors.ts'), { core: SERVER_CORE });
+      report.floors = await child.call<FloorResult>({ type: 'floors', durationMs: quick ? 500 : 3000 });
+      await child.stop();
+    }
+    if (wanted.has('bare')) {
+      say('bare: node:http JSON server');
+      const { child, ready } = await startChild(join(HERE, 'bare-server.ts'), { core: SERVER_CORE });
+      const origin = `http://127.0.0.1:${ready.port}`;
+      const conns = Array.from({ length: connections }, () => connect(origin, `localhost:${ready.port}`));
+      const body = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: 'r'.repeat(43),
+      }).toString();
+      const steps: Step[] = conns.map((connection) => async () => {
+        expectStatus(await connection.send('POST', '/token', { body }), 200);
+      });
+      report.bare = await runLoad(steps, load);
+      await Promise.all(conns.map((connection) => connection.close()));
+      await child.stop();
+    }
+
+    // Every server is started up front and left idle on core 0; only one is ever under load. Each
+    // throughput scenario runs in rounds, the servers in turn within a round, and the best round
+    // counts: on a shared machine, background work only ever makes a round slower.
+    const servers: { target: Target; child: BenchChild }[] = [];
+    try {
+      for (const name of targetNames) {
+        const server = await startTarget(name, caFile, work, profileDir);
+        say(`${name}: ${server.target.issuer} (pid ${server.child.pid})`);
+        servers.push(server);
+      }
+      const scenarios: [string, (setup: ScenarioSetup) => Promise<ThroughputResult>][] = [
+        ['metadata', metadataScenario],
+        ['par-cimd', (setup) => parScenario(setup, cimdClient, 'par-cimd')],
+        ['par-static', (setup) => parScenario(setup, STATIC_BENCH_CLIENT, 'par-static')],
+        ['refresh-dpop', refreshScenario],
+        ['code-flow', codeFlowScenario],
+      ];
+      for (const [scenario, measure] of scenarios) {
+        if (!wanted.has(scenario)) continue;
+        const best = new Map<string, ThroughputResult>();
+        for (let round = 1; round <= rounds; round++) {
+          for (const { target } of servers) {
+            const result = await measure({ target, cimdClient, connections, load });
+            say(
+              `  ${scenario.padEnd(13)} ${target.name.padEnd(17)} round ${round}: ${String(result.opsPerSecond).padStart(6)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms` +
+                (result.errors > 0 ? `  errors ${result.errors}: ${result.errorSamples[0]}` : ''),
+            );
+            const previous = best.get(target.name);
+            if (previous === undefined || result.opsPerSecond > previous.opsPerSecond)
+              best.set(target.name, result);
+          }
+        }
+        report.throughput.push(...best.values());
+      }
+      for (const { target, child } of servers) {
+        if (wanted.has('stampede')) {
+          const result = await stampedeScenario(target, documentHost, documentPort, quick ? 200 : 1000);
+          say(
+            `  stampede      ${target.name.padEnd(17)} ${result.requests} requests, ${result.fetches} fetch(es), ${result.wallMs} ms`,
+          );
+          report.stampede.push(result);
+        }
+        if (wanted.has('flood') && target.name !== 'gatehouse-memory') {
+          const result = await floodScenario({
+            target,
+            server: child,
+            documentHost,
+            documentPort,
+            cimdClient,
+            legitConnections: quick ? 4 : 16,
+            floodConnections: quick ? 4 : 16,
+            total: quick ? 2000 : 100_000,
+            maxFloodMs: quick ? 3000 : 60_000,
+            baseline: load,
+          });
+          say(
+            `  flood         ${target.name.padEnd(17)} ${result.floodRequests} unknown client_ids at ${result.floodPerSecond}/s, ${result.fetches} fetches; ` +
+              `legit ${result.legitOpsPerSecond}/s = ${Math.round(result.legitFraction * 100)}% of ${result.baselineOpsPerSecond}/s; ` +
+              `RSS ${result.rssBeforeMiB} → peak ${result.peakRssMiB} MiB`,
+          );
+          report.flood.push(result);
+        }
+      }
+    } finally {
+      await Promise.all(servers.map(({ child }) => child.stop()));
+    }
+
+    if (wanted.has('resolve')) {
+      say('resolve: warm-cache client resolution, in process, one core');
+      const { child } = await startChild(join(HERE, 'resolve-cost.ts'), {
+        core: SERVER_CORE,
+        env: { BENCH_CA_FILE: caFile, NODE_EXTRA_CA_CERTS: caFile, BENCH_TRUST: flags.trust },
+      });
+      report.resolveCost = await child.call<ResolveCost[]>({
+        type: 'measure',
+        clientId: cimdClient.clientId,
+        iterations: quick ? 2000 : 50_000,
+      });
+      await child.stop();
+    }
+  } finally {
+    await documentHost.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  report.elapsedSeconds = round((Date.now() - started) / 1000, 1);
+  if (flags.profile) {
+    report.profiles = readdirSync(profileDir).filter((file) => file.endsWith('.cpuprofile'));
+  }
+  process.stdout.write(`${formatReport(report)}\n`);
+  const out =
+    flags.out ?? join(HERE, 'results', `bench-${report.mode}-${report.startedAt.replace(/[:.]/g, '-')}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`results: ${out}\n`);
+}
+
+async function startTarget(
+  name: string,
+  caFile: string,
+  work: string,
+  profileDir: string,
+): Promise<{ target: Target; child: BenchChild }> {
+  const dataDir = mkdtempSync(join(work, `${name}-`));
+  const env = {
+    BENCH_CA_FILE: caFile,
+    BENCH_DATA_DIR: dataDir,
+    BENCH_TRUST: flags.trust,
+    // Trusted like a system CA: both servers' outbound TLS keeps Node's default (cached) trust store.
+    NODE_EXTRA_CA_CERTS: caFile,
+    BENCH_DPOP_NONCE: flags['dpop-nonce'] === 'off' ? '0' : '1',
+  };
+  const isGatehouse = name.startsWith('gatehouse-');
+  if (!isGatehouse && name !== 'oidc-provider') throw new Error(`unknown target ${name}`);
+  const nodeArgs =
+    flags.profile && isGatehouse
+      ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
+      : [];
+  if (nodeArgs.length > 0) mkdirSync(profileDir, { recursive: true });
+  const { child, ready } = await startChild(
+    join(HERE, isGatehouse ? 'gatehouse.ts' : 'peer/oidc-provider.ts'),
+    {
+      core: SERVER_CORE,
+      nodeArgs,
+      env: isGatehouse ? { ...env, BENCH_STORE: name.slice('gatehouse-'.length) } : env,
+      verbose: flags.verbose,
+    },
+  );
+  const port = Number(ready.port);
+  const target = await discover(
+    {
+      name,
+      kind: isGatehouse ? 'gatehouse' : 'peer',
+      origin: `http://127.0.0.1:${port}`,
+      hostHeader: `localhost:${port}`,
+      issuer: String(ready.issuer),
+    },
+    isGatehouse ? '/.well-known/oauth-authorization-server' : '/.well-known/openid-configuration',
+  );
+  return { target, child };
+}
+
+export interface BenchReport {
+  startedAt: string;
+  mode: 'quick' | 'full';
+  machine: { cpus: number; model: string; node: string; pinning: string; trust: string };
+  load: LoadOptions & { connections: number; rounds: number; dpopNonce: string };
+  targets: typeof TARGETS;
+  floors?: FloorResult;
+  bare?: LoadResult;
+  throughput: ThroughputResult[];
+  stampede: StampedeResult[];
+  flood: FloodResult[];
+  resolveCost: ResolveCost[];
+  elapsedSeconds?: number;
+  profiles?: string[];
+}
+
+function verdict(met: boolean | undefined): string {
+  return met === undefined ? '' : met ? 'met' : 'MISSED';
+}
+
+/** The table: ops/s and p50/p99 per target, Gatehouse/peer ratios, targets and verdicts. */
+export function formatReport(report: BenchReport): string {
+  const lines: string[] = [];
+  const push = (line = '') => lines.push(line);
+  const find = (scenario: string, target: string) =>
+    report.throughput.find((row) => row.scenario === scenario && row.target === target);
+  const targets = [...new Set(report.throughput.map((row) => row.target))];
+  push(
+    `Gatehouse bench (${report.mode}), ${report.machine.cpus} × ${report.machine.model}, Node ${report.machine.node}`,
+  );
+  push(`pinning: ${report.machine.pinning}`);
+  push(
+    `load: ${report.load.connections} connections, pipelining 1, ${report.load.warmupMs} ms warm-up, ${report.load.durationMs} ms measured, best of ${report.load.rounds} round(s); ` +
+      `plain http on 127.0.0.1 for both servers; DPoP nonces ${report.load.dpopNonce}`,
+  );
+  if (report.floors !== undefined) {
+    const f = report.floors;
+    push();
+    push(
+      `floors (one core, jose): ES256 sign ${f.es256SignPerSecond}/s, DPoP proof verify ${f.dpopVerifyPerSecond}/s ` +
+        `(Gatehouse verifyDpopProof ${f.gatehouseDpopVerifyPerSecond}/s); refresh floor 1/(1/sign+1/verify) = ${f.refreshFloorPerSecond}/s`,
+    );
+  }
+  if (report.bare !== undefined) {
+    push(
+      `ceiling (bare node:http JSON server): ${report.bare.opsPerSecond}/s, p50 ${report.bare.p50Ms} ms, p99 ${report.bare.p99Ms} ms`,
+    );
+  }
+  push();
+  const cell = (row: ThroughputResult | undefined) =>
+    row === undefined
+      ? '—'
+      : `${row.opsPerSecond}/s ${row.p50Ms}/${row.p99Ms}ms${row.errors > 0 ? ` err ${row.errors}` : ''}`;
+  const header = ['scenario', ...targets, 'GH/peer', 'target', ''];
+  const rows: string[][] = [header];
+  const peer = 'oidc-provider';
+  const gatehouse = targets.find((name) => name.startsWith('gatehouse-')) ?? 'gatehouse-sqlite';
+  for (const scenario of ['par-cimd', 'par-static', 'refresh-dpop', 'code-flow', 'metadata']) {
+    if (!targets.some((target) => find(scenario, target))) continue;
+    const ours = find(scenario, gatehouse);
+    const theirs = find(scenario, peer);
+    const ratio =
+      ours && theirs && theirs.opsPerSecond > 0 ? ours.opsPerSecond / theirs.opsPerSecond : undefined;
+    let target = '';
+    let met: boolean | undefined;
+    if (scenario === 'par-cimd' && ratio !== undefined) {
+      target = `≥ ${TARGETS.parCimdVsPeer}× peer`;
+      met = ratio >= TARGETS.parCimdVsPeer;
+    }
+    if (scenario === 'refresh-dpop' && ours !== undefined) {
+      const floor = report.floors?.refreshFloorPerSecond;
+      const parts: string[] = [];
+      if (ratio !== undefined) {
+        parts.push(`≥ ${TARGETS.refreshVsPeer}× peer`);
+        met = ratio >= TARGETS.refreshVsPeer;
+      }
+      if (floor !== undefined) {
+        const share = ours.opsPerSecond / floor;
+        parts.push(`≥ ${TARGETS.refreshVsFloor * 100}% floor (${Math.round(share * 100)}%)`);
+        met = (met ?? true) && share >= TARGETS.refreshVsFloor;
+      }
+      if (ours.notes.dpop !== true) parts.push('NOT DPoP: Gatehouse answered Bearer');
+      target = parts.join(', ');
+    }
+    if (scenario === 'code-flow' && ours?.notes.requestsPerFlow !== undefined) {
+      target = `requests/flow: GH ${ours.notes.requestsPerFlow}, peer ${theirs?.notes.requestsPerFlow ?? '—'}`;
+    }
+    rows.push([
+      scenario,
+      ...targets.map((name) => cell(find(scenario, name))),
+      ratio === undefined ? '—' : `${ratio.toFixed(2)}×`,
+      target,
+      verdict(met),
+    ]);
+  }
+  const widths = header.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  for (const row of rows)
+    push(
+      row
+        .map((value, column) => value.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    );
+  push('(each cell: operations/s, p50/p99 latency of one operation; code-flow: one operation = whole flow)');
+  if (report.stampede.length > 0) {
+    push();
+    push('CIMD (1) stampede: concurrent requests for one unseen client_id');
+    for (const s of report.stampede) {
+      push(
+        `  ${s.target.padEnd(17)} ${s.requests} requests → ${s.fetches} fetch(es), ${s.succeeded} succeeded, ${s.wallMs} ms  ${verdict(s.fetches === TARGETS.stampedeFetches)}`,
+      );
+    }
+  }
+  if (report.flood.length > 0) {
+    push();
+    push(
+      `CIMD (2) flood of distinct unknown client_ids on ${DOCUMENT_HOSTS.length - 2} other hosts + steady legitimate PAR (target: legit ≥ ${TARGETS.floodLegitFraction * 100}% of normal, peak RSS ≤ +${TARGETS.floodRssGrowthMiB} MiB)`,
+    );
+    for (const f of report.flood) {
+      const met =
+        f.legitFraction >= TARGETS.floodLegitFraction &&
+        f.peakRssMiB - f.rssBeforeMiB <= TARGETS.floodRssGrowthMiB;
+      push(
+        `  ${f.target.padEnd(17)} ${f.floodRequests} ids${f.capped ? ' (time cap)' : ''} at ${f.floodPerSecond}/s, ${f.fetches} fetches made; ` +
+          `legit ${f.legitOpsPerSecond}/s = ${Math.round(f.legitFraction * 100)}% of ${f.baselineOpsPerSecond}/s ` +
+          `(p99 ${f.legitP99Ms} ms); RSS ${f.rssBeforeMiB} → peak ${f.peakRssMiB} MiB  ${verdict(met)}`,
+      );
+    }
+  }
+  if (report.resolveCost.length > 0) {
+    push();
+    push('CIMD (3) warm-cache client resolution, in process, one core');
+    for (const r of report.resolveCost) {
+      push(`  ${r.target.padEnd(17)} ${r.microsecondsPerResolve} µs per resolve (${r.resolvesPerSecond}/s)`);
+    }
+  }
+  if (report.elapsedSeconds !== undefined) {
+    push();
+    push(`elapsed: ${report.elapsedSeconds} s`);
+  }
+  return lines.join('\n');
+}
