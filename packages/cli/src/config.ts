@@ -19,6 +19,10 @@ const lifetimesSchema = z.strictObject({
   access_token_seconds: z.coerce.number().int().min(30).max(86400).optional(),
   refresh_token_seconds: z.coerce.number().int().min(60).optional(),
   token_family_seconds: z.coerce.number().int().min(60).optional(),
+  /** AT-10: refresh tokens of clients that authenticate (private_key_jwt, client_secret_*). */
+  confidential_refresh_token_seconds: z.coerce.number().int().min(60).optional(),
+  /** AT-10: the absolute session lifetime of those clients. */
+  confidential_token_family_seconds: z.coerce.number().int().min(60).optional(),
   refresh_grace_seconds: z.coerce.number().int().min(0).max(300).optional(),
   authorization_code_seconds: z.coerce.number().int().min(10).max(600).optional(),
   authorization_request_seconds: z.coerce.number().int().min(60).max(3600).optional(),
@@ -104,6 +108,8 @@ const dpopSchema = z.strictObject({
   algorithms: z.array(z.string().min(1)).min(1).optional(),
   /** Every token request must carry a DPoP proof, whatever the client. */
   required: z.boolean().optional(),
+  /** Every pushed authorization request must carry a DPoP proof (checked before client authentication). */
+  required_at_par: z.boolean().optional(),
 });
 
 /**

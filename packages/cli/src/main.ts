@@ -38,10 +38,11 @@ options (each also settable as GATEHOUSE_<NAME> or in the --config JSON file):
   --host <address>     listen address (default 127.0.0.1)
   --port <n>           listen port (default 8080)
   --data <dir>         data directory (default .gatehouse)
-  --store <kind>       sqlite (default) or memory
+  --store <kind>       sqlite (default), memory or postgres
   --tls-cert <file>    serve https with this certificate chain (PEM)
   --tls-key <file>     ... and this private key (PEM)
   --log-level <level>  fatal, error, warn, info (default), debug, trace, silent
+  --profile <name>     default, atproto (AT Protocol OAuth) or mcp; see docs/configuration.md
 
 development only (refused unless the server listens on loopback):
   --dev-loopback-fetch        let outbound fetches (CIMD documents) reach this machine's loopback
@@ -59,6 +60,7 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'log-level': { type: 'string' },
+  profile: { type: 'string' },
   'dev-loopback-fetch': { type: 'boolean' },
   'fetch-ca': { type: 'string' },
   'dev-host': { type: 'string', multiple: true },
@@ -139,7 +141,7 @@ function configFlags(
   values: Record<string, string | boolean | string[] | undefined>,
 ): Record<string, unknown> {
   const flags: Record<string, unknown> = {};
-  for (const name of ['issuer', 'host', 'port', 'data', 'store'] as const) {
+  for (const name of ['issuer', 'host', 'port', 'data', 'store', 'profile'] as const) {
     if (values[name] !== undefined) flags[name] = values[name];
   }
   if (values['log-level'] !== undefined) flags.log_level = values['log-level'];

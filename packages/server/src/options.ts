@@ -24,6 +24,14 @@ export interface Lifetimes {
   refreshTokenSeconds: number;
   /** Absolute lifetime of a token family (one login): refreshing never extends it. */
   tokenFamilySeconds: number;
+  /**
+   * `refreshTokenSeconds` for confidential clients: those that authenticate at the token endpoint
+   * (private_key_jwt, client_secret_*). Unset: `refreshTokenSeconds`. AT-10 allows them longer
+   * refresh tokens (≤ 180 days) than public clients (≤ 14 days).
+   */
+  confidentialRefreshTokenSeconds?: number;
+  /** `tokenFamilySeconds` for confidential clients (AT-10: may be unlimited). Unset: `tokenFamilySeconds`. */
+  confidentialTokenFamilySeconds?: number;
   /** Window in which re-presenting a just-rotated refresh token is a parallel refresh, not theft. */
   refreshGraceSeconds: number;
   authorizationCodeSeconds: number;

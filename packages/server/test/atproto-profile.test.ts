@@ -13,11 +13,14 @@ import { JoseKey } from '@atproto/jwk-jose';
 import { s256 } from '@gatehouse/core';
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { authorizeInBrowser } from '../../../test/support/authorize-in-browser.ts';
-import { UserAgent } from '../../../test/support/user-agent.ts';
+import { isPage, UserAgent } from '../../../test/support/user-agent.ts';
 import { CLIENT_ASSERTION_TYPE } from '../src/clients/private-key-jwt.ts';
+import { digest } from '../src/crypto/digest.ts';
 import { outcomeOf } from '../src/http/request-outcome.ts';
 import { type AuthorizationServerOptions, createAuthorizationServer } from '../src/index.ts';
+import { describeAtprotoScope } from '../src/profiles/atproto-profile.ts';
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
+import { hashPassword } from '../src/users/password.ts';
 import { stubDocuments } from './support/stub-documents.ts';
 import { basic, createTestServer, ISSUER, PASSWORD, SECRET, VERIFIER } from './support/test-server.ts';
 
@@ -106,7 +109,8 @@ async function post(
   });
   const response = await t.server.fetch(request);
   const body = (await response.json()) as Body;
-  return { response, status: response.status, body, reason: outcomeOf(request)?.reason };
+  const outcome = outcomeOf(request);
+  return { response, status: response.status, body, reason: outcome?.reason, clientId: outcome?.clientId };
 }
 
 function requestParams(
@@ -117,7 +121,8 @@ function requestParams(
     client_id: CLIENT_ID,
     redirect_uri: REDIRECT,
     response_type: 'code',
-    state: 'state-123',
+    // A fresh state every request: a client's state is accepted once (AT-7).
+    state: `state-${randomUUID()}`,
     scope: 'atproto transition:generic',
     code_challenge: s256(verifier),
     code_challenge_method: 'S256',
@@ -213,6 +218,12 @@ describe('atproto profile: configuration', () => {
     ['CORS off', { cors: false }, /AT-13/],
     ['access tokens of 30 minutes', { lifetimes: { accessTokenSeconds: 1800 } }, /AT-10/],
     ['refresh tokens of a month', { lifetimes: { refreshTokenSeconds: 30 * 86400 } }, /AT-10/],
+    [
+      'confidential refresh tokens over 180 days',
+      { lifetimes: { confidentialRefreshTokenSeconds: 181 * 86400 } },
+      /confidentialRefreshTokenSeconds.*180 days.*AT-10/,
+    ],
+    ['DPoP not required at PAR', { dpop: { requiredAtPar: false } }, /requiredAtPar.*AT-11/],
     ['no resource', { resources: [] }, /resources/],
   ];
   for (const [name, options, message] of refused) {
@@ -220,6 +231,21 @@ describe('atproto profile: configuration', () => {
       assert.throws(() => createAuthorizationServer({ ...base, profile: 'atproto', ...options }), message);
     });
   }
+
+  it('accepts confidential refresh tokens of 180 days and sessions of any length (AT-10)', () => {
+    const server = createAuthorizationServer({
+      ...base,
+      profile: 'atproto',
+      lifetimes: {
+        confidentialRefreshTokenSeconds: 180 * 86400,
+        confidentialTokenFamilySeconds: 3650 * 86400,
+      },
+    });
+    assert.equal(server.context.lifetimes.confidentialRefreshTokenSeconds, 180 * 86400);
+    assert.equal(server.context.lifetimes.confidentialTokenFamilySeconds, 3650 * 86400);
+    assert.equal(server.context.lifetimes.refreshTokenSeconds, 14 * 86400, 'public clients keep 14 days');
+    assert.equal(server.context.dpop.requiredAtPar, true, 'DPoP from PAR on (AT-11)');
+  });
 });
 
 describe('atproto profile: metadata (AT-12, AT-13)', async () => {
@@ -594,5 +620,317 @@ describe('CORS outside the profile (AT-13, configurable)', () => {
     });
     assert.ok(error.status >= 400);
     assert.equal(error.headers.get('access-control-allow-origin'), '*', 'errors are readable too');
+  });
+});
+
+/** A private_key_jwt atproto client (AT-9) published in `documents`, and its client assertions. */
+async function confidentialClient(t: TestServer, documents: ReturnType<typeof stubDocuments>) {
+  const key = await JoseKey.generate(['ES256'], 'conf-key');
+  documents.publish(
+    CONFIDENTIAL_ID,
+    publicDocument({
+      client_id: CONFIDENTIAL_ID,
+      client_uri: 'https://web.example.test',
+      redirect_uris: [WEB_REDIRECT],
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'ES256',
+      jwks: { keys: [key.publicJwk as JWK] },
+    }),
+  );
+  return async () => ({
+    client_assertion_type: CLIENT_ASSERTION_TYPE,
+    client_assertion: await key.createJwt(
+      { alg: 'ES256', kid: key.kid! },
+      {
+        iss: CONFIDENTIAL_ID,
+        sub: CONFIDENTIAL_ID,
+        aud: ISSUER,
+        jti: randomUUID(),
+        iat: Math.floor(t.now() / 1000),
+        exp: Math.floor(t.now() / 1000) + 60,
+      },
+    ),
+  });
+}
+
+describe('atproto profile: DPoP is required before client authentication (AT-11, issue #5)', async () => {
+  const { t, documents } = await atprotoServer();
+  const key = await dpopKey();
+  const assertion = await confidentialClient(t, documents);
+
+  it('refuses a private_key_jwt PAR without DPoP, and the same assertion then works with a proof', async () => {
+    const params = {
+      ...requestParams({ client_id: CONFIDENTIAL_ID, redirect_uri: WEB_REDIRECT }),
+      ...(await assertion()),
+    };
+    const without = await post(t, PAR, params);
+    assert.equal(without.status, 400);
+    assert.equal(without.body.error, 'invalid_dpop_proof');
+    assert.equal(without.reason, 'dpop_required');
+    assert.ok(without.response.headers.get('dpop-nonce'), 'the refusal carries the nonce to use');
+    assert.equal(without.clientId, undefined, 'refused before the client was authenticated');
+    const withProof = await post(t, PAR, params, { dpop: await proof(t, key, PAR) });
+    assert.equal(withProof.status, 201, JSON.stringify(withProof.body));
+  });
+
+  it('refuses a token request without DPoP before authentication too (dpop.required)', async () => {
+    const verifier = `${VERIFIER}-${randomUUID()}`;
+    const pushed = await push(t, key, {
+      ...requestParams({ client_id: CONFIDENTIAL_ID, redirect_uri: WEB_REDIRECT }, verifier),
+      ...(await assertion()),
+    });
+    assert.equal(pushed.status, 201, JSON.stringify(pushed.body));
+    const callback = await authorizeInBrowser(
+      new UserAgent((url, init) => t.server.fetch(new Request(url, init))),
+      authorizeUrl(String(pushed.body.request_uri), CONFIDENTIAL_ID),
+      ISSUER,
+      login,
+    );
+    const params = {
+      grant_type: 'authorization_code',
+      code: callback.searchParams.get('code')!,
+      redirect_uri: WEB_REDIRECT,
+      code_verifier: verifier,
+      client_id: CONFIDENTIAL_ID,
+      ...(await assertion()),
+    };
+    const without = await post(t, TOKEN, params);
+    assert.equal(without.status, 400);
+    assert.equal(without.reason, 'dpop_required');
+    const withProof = await post(t, TOKEN, params, { dpop: await proof(t, key, TOKEN) });
+    assert.equal(withProof.status, 200, JSON.stringify(withProof.body));
+  });
+});
+
+describe('dpop.requiredAtPar outside the profile', () => {
+  it('is off by default and, when on, refuses a PAR without a proof before authentication', async () => {
+    const params = {
+      client_id: 'basic-app',
+      redirect_uri: 'https://app.example.test/callback',
+      response_type: 'code',
+      scope: 'mcp:tools',
+      resource: 'https://mcp.example.test/mcp',
+      code_challenge: s256(VERIFIER),
+      code_challenge_method: 'S256',
+    };
+    const plain = await createTestServer();
+    const accepted = await post(plain, PAR, params, basic('basic-app', SECRET));
+    assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
+    const strict = await createTestServer({ dpop: { requiredAtPar: true } });
+    const wrongSecret = await post(strict, PAR, params, basic('basic-app', 'not-the-secret'));
+    assert.equal(wrongSecret.reason, 'dpop_required', 'the proof requirement comes before the client');
+    const key = await dpopKey();
+    const proved = await post(strict, PAR, params, {
+      ...basic('basic-app', SECRET),
+      dpop: await proof(strict, key, PAR),
+    });
+    assert.equal(proved.status, 201, JSON.stringify(proved.body));
+  });
+});
+
+describe('atproto profile: lifetimes by client kind (AT-10)', async () => {
+  const { t, documents } = await atprotoServer();
+  const key = await dpopKey();
+  const assertion = await confidentialClient(t, documents);
+  const DAY_MS = 86400 * 1000;
+  const refreshWith = async (refreshToken: string, clientId: string, auth: Record<string, string> = {}) =>
+    post(
+      t,
+      TOKEN,
+      { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, ...auth },
+      { dpop: await proof(t, key, TOKEN) },
+    );
+
+  it('gives a confidential client 90-day refresh tokens in a year-long session, always with sub and scope', async () => {
+    const started = t.now();
+    const { tokens } = await flow(t, key, {
+      clientId: CONFIDENTIAL_ID,
+      redirectUri: WEB_REDIRECT,
+      auth: assertion,
+    });
+    assert.equal(tokens.sub, DID);
+    assert.equal(tokens.scope, 'atproto transition:generic');
+    const stored = await t.store.refreshTokens.get(digest(tokens.refresh_token));
+    assert.equal(stored?.expiresAt, started + 90 * DAY_MS);
+    const family = await t.store.tokenFamilies.get(stored!.familyId);
+    assert.equal(family?.expiresAt, started + 365 * DAY_MS);
+    // 60 days later: beyond any public client's limit, still within the confidential one.
+    t.advance(60 * DAY_MS);
+    const refreshed = await refreshWith(tokens.refresh_token, CONFIDENTIAL_ID, await assertion());
+    assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
+    assert.equal(refreshed.body.sub, DID, 'AT-10: every token response carries sub');
+    assert.equal(refreshed.body.scope, 'atproto transition:generic', 'and scope');
+    const next = await t.store.refreshTokens.get(digest(String(refreshed.body.refresh_token)));
+    assert.equal(next?.expiresAt, t.now() + 90 * DAY_MS);
+  });
+
+  it('keeps a public client at 14 days', async () => {
+    const started = t.now();
+    const { tokens } = await flow(t, key);
+    const stored = await t.store.refreshTokens.get(digest(tokens.refresh_token));
+    assert.equal(stored?.expiresAt, started + 14 * DAY_MS);
+    const family = await t.store.tokenFamilies.get(stored!.familyId);
+    assert.equal(family?.expiresAt, started + 14 * DAY_MS);
+    t.advance(15 * DAY_MS);
+    const refused = await refreshWith(tokens.refresh_token, CLIENT_ID);
+    assert.equal(refused.reason, 'refresh_token_expired');
+  });
+
+  it('outside the profile, confidential lifetimes default to the general ones and apply when set', async () => {
+    const plain = await createTestServer();
+    assert.equal(plain.server.context.lifetimes.confidentialRefreshTokenSeconds, undefined);
+    const tuned = await createTestServer({
+      lifetimes: { confidentialRefreshTokenSeconds: 3600, confidentialTokenFamilySeconds: 7200 },
+    });
+    const callback = await tuned.authorize({ client_id: 'basic-app' });
+    const answer = await tuned.token(
+      {
+        grant_type: 'authorization_code',
+        code: callback.searchParams.get('code')!,
+        redirect_uri: 'https://app.example.test/callback',
+        code_verifier: VERIFIER,
+      },
+      basic('basic-app', SECRET),
+    );
+    const body = (await answer.json()) as Body;
+    assert.equal(answer.status, 200, JSON.stringify(body));
+    const stored = await tuned.store.refreshTokens.get(digest(String(body.refresh_token)));
+    assert.equal(stored?.expiresAt, tuned.now() + 3600 * 1000);
+    assert.equal(
+      (await tuned.store.tokenFamilies.get(stored!.familyId))?.expiresAt,
+      tuned.now() + 7200 * 1000,
+    );
+    const publicTokens = await tuned.tokensFor();
+    const publicStored = await tuned.store.refreshTokens.get(digest(String(publicTokens.refresh_token)));
+    assert.equal(
+      publicStored?.expiresAt,
+      tuned.now() + 14 * DAY_MS,
+      'public clients keep refreshTokenSeconds',
+    );
+  });
+});
+
+describe('atproto profile: a duplicate state is refused (AT-7)', async () => {
+  const { t, documents } = await atprotoServer();
+  const key = await dpopKey();
+  const assertion = await confidentialClient(t, documents);
+
+  it('accepts a state once per client within 24 hours', async () => {
+    const state = `state-${randomUUID()}`;
+    const first = await push(t, key, requestParams({ state }, `${VERIFIER}-1`));
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    const second = await push(t, key, requestParams({ state }, `${VERIFIER}-2`));
+    assert.equal(second.status, 400);
+    assert.equal(second.body.error, 'invalid_request');
+    assert.equal(second.reason, 'state_reused');
+    const otherClient = await push(t, key, {
+      ...requestParams({ state, client_id: CONFIDENTIAL_ID, redirect_uri: WEB_REDIRECT }, `${VERIFIER}-3`),
+      ...(await assertion()),
+    });
+    assert.equal(otherClient.status, 201, 'another client may use the same value');
+    t.advance(24 * 3600 * 1000 + 1000);
+    const later = await push(t, key, requestParams({ state }, `${VERIFIER}-4`));
+    assert.equal(later.status, 201, 'remembered for 24 hours, like a code_challenge');
+  });
+});
+
+describe('atproto profile: the authorization interface (AT-14)', async () => {
+  const { t } = await atprotoServer();
+  const key = await dpopKey();
+  await t.store.users.create({
+    id: 'user-bob',
+    username: 'bob',
+    passwordHash: await hashPassword(PASSWORD),
+    createdAt: t.now(),
+  });
+  const atClient = (location: string) => !location.startsWith(`${ISSUER}/`);
+  const open = async (ua: UserAgent, extra: Record<string, string>) => {
+    const pushed = await push(t, key, requestParams(extra, `${VERIFIER}-${randomUUID()}`));
+    assert.equal(pushed.status, 201, JSON.stringify(pushed.body));
+    return ua.navigate(authorizeUrl(String(pushed.body.request_uri), CLIENT_ID), atClient);
+  };
+  const userAgent = () => new UserAgent((url, init) => t.server.fetch(new Request(url, init)));
+
+  it('pre-fills the hinted account and refuses another one, changing nothing', async () => {
+    const ua = userAgent();
+    const page = await open(ua, { login_hint: 'alice' });
+    assert.ok(isPage(page));
+    assert.match(page.html, /name="username"[^>]*value="alice"/);
+    assert.match(page.html, /asked to sign in as <strong>alice<\/strong>/);
+    const sessionsBefore = ua.cookieNames();
+    const refused = await ua.submit(page, { username: 'bob', password: PASSWORD }, atClient);
+    assert.ok(isPage(refused));
+    assert.equal(refused.status, 403);
+    assert.match(
+      refused.html,
+      /role="alert"[^>]*>This application asked to sign in as <strong>alice<\/strong>/,
+    );
+    assert.deepEqual(ua.cookieNames(), sessionsBefore, 'no session was started');
+    assert.equal((await t.store.audit.list({ type: 'login.succeeded' })).length, 0);
+    // The same request is still pending: the hinted account signs in on the same form.
+    const consent = await ua.submit(refused, { username: 'alice', password: PASSWORD }, atClient);
+    assert.ok(isPage(consent));
+    assert.match(consent.html, /name="decision"/);
+  });
+
+  it('takes a DID as the hint, matched against the subject supplier', async () => {
+    const ua = userAgent();
+    const page = await open(ua, { login_hint: DID });
+    assert.ok(isPage(page));
+    assert.match(page.html, /name="username"[^>]*value=""/, 'a DID is no username, so nothing is pre-filled');
+    const refused = await ua.submit(page, { username: 'bob', password: PASSWORD }, atClient);
+    assert.ok(isPage(refused));
+    assert.equal(refused.status, 403);
+    const consent = await ua.submit(refused, { username: 'alice', password: PASSWORD }, atClient);
+    assert.ok(isPage(consent));
+    assert.match(consent.html, /name="decision"/);
+  });
+
+  it("does not answer with another account's session", async () => {
+    const ua = userAgent();
+    const first = await open(ua, {});
+    assert.ok(isPage(first));
+    const consent = await ua.submit(first, { username: 'bob', password: PASSWORD }, atClient);
+    assert.ok(isPage(consent) && consent.html.includes('name="decision"'), 'bob is signed in');
+    const hinted = await open(ua, { login_hint: 'alice' });
+    assert.ok(isPage(hinted));
+    assert.match(hinted.html, /name="password"/, "bob's session does not answer a request for alice");
+    const silent = await open(ua, { login_hint: 'alice', prompt: 'none' });
+    assert.ok(!isPage(silent));
+    assert.equal(new URL(silent.redirectedTo).searchParams.get('error'), 'login_required');
+    const bobSilent = await open(ua, { login_hint: 'bob', prompt: 'none' });
+    assert.ok(!isPage(bobSilent));
+    assert.equal(
+      new URL(bobSilent.redirectedTo).searchParams.get('error'),
+      'consent_required',
+      "bob's own session does answer a request for bob (he has not consented yet)",
+    );
+  });
+
+  it('shows the full client_id, the client name and what each scope allows', async () => {
+    const ua = userAgent();
+    const page = await open(ua, {});
+    assert.ok(isPage(page));
+    const consent = await ua.submit(page, login, atClient);
+    assert.ok(isPage(consent));
+    assert.ok(consent.html.includes(`<code>${CLIENT_ID}</code>`), consent.html);
+    assert.match(consent.html, /calls itself “Example atproto app”/);
+    assert.match(consent.html, /<code>atproto<\/code>: know which account you are/);
+    assert.match(consent.html, /<code>transition:generic<\/code>: read and write your public data/);
+  });
+
+  it('describes the atproto scopes', () => {
+    assert.match(describeAtprotoScope('transition:email') ?? '', /email/);
+    assert.match(
+      describeAtprotoScope('repo:app.bsky.feed.post?action=create') ?? '',
+      /^create records of type app\.bsky\.feed\.post/,
+    );
+    assert.match(describeAtprotoScope('repo?collection=app.bsky.feed.like') ?? '', /app\.bsky\.feed\.like/);
+    assert.match(describeAtprotoScope('rpc:app.bsky.feed.getTimeline?aud=*') ?? '', /getTimeline/);
+    assert.match(describeAtprotoScope('blob:image/*') ?? '', /image\/\*/);
+    assert.match(describeAtprotoScope('account:email?action=manage') ?? '', /^manage your account's email/);
+    assert.match(describeAtprotoScope('include:app.example.basePermissions') ?? '', /permission set/);
+    assert.equal(describeAtprotoScope('mcp:tools'), undefined);
+    assert.equal(describeAtprotoScope('profile'), undefined);
   });
 });

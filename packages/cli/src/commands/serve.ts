@@ -13,7 +13,7 @@ import {
 } from '@gatehouse/server';
 import type { Logger } from 'pino';
 import { withAtprotoSettings } from '../atproto-config.ts';
-import { type GatehouseConfig, resolveIssuer } from '../config.ts';
+import { ConfigError, type GatehouseConfig, resolveIssuer } from '../config.ts';
 import { type Listener, listen } from '../http-listener.ts';
 import { openStore } from '../open-store.ts';
 import { outboundFetchFromConfig } from '../outbound-fetch.ts';
@@ -59,47 +59,17 @@ export async function startGatehouse(
     await store.close();
     throw error;
   }
-  const issuer = resolveIssuer(config, listener.port);
-  server = createAuthorizationServer(
-    withAtprotoSettings(
-      config,
-      {
-        issuer,
-        store,
-        logger,
-        serviceName: config.service_name,
-        resources: config.resources.map((resource) => ({
-          uri: resource.uri,
-          scopes: resource.scopes,
-          ...(resource.default_scopes === undefined ? {} : { defaultScopes: resource.default_scopes }),
-          ...(resource.name === undefined ? {} : { name: resource.name }),
-        })),
-        ...(config.default_resource === undefined ? {} : { defaultResource: config.default_resource }),
-        lifetimes: {
-          ...(camelCaseKeys(config.lifetimes) as Partial<Lifetimes>),
-          pushedRequestSeconds: config.par.request_lifetime_seconds,
-        },
-        outboundFetch: outbound.fetch,
-        cimd: {
-          enabled: config.cimd.enabled,
-          minTtlSeconds: config.cimd.min_ttl_seconds,
-          maxTtlSeconds: config.cimd.max_ttl_seconds,
-          onChange: config.cimd.on_change,
-          refreshCooldownSeconds: config.cimd.refresh_cooldown_seconds,
-          fetchesPerSecondPerHost: config.cimd.fetches_per_second_per_host,
-          fetchesPerSecond: config.cimd.fetches_per_second,
-          allowQuery: config.cimd.allow_query,
-          missingAuthMethod: config.cimd.missing_auth_method,
-        },
-        registration: registrationOptions(config.registration),
-        par: { required: config.par.required },
-        operations: operationsOptions(config.metrics),
-        dpop: dpopOptions(config.dpop),
-        profile: config.profile,
-      },
-      options.subject === undefined ? {} : { subject: options.subject },
-    ),
-  );
+  let issuer: string;
+  try {
+    issuer = resolveIssuer(config, listener.port);
+    server = buildServer(config, issuer, store, logger, outbound.fetch, options.subject);
+  } catch (error) {
+    // A refused configuration (a profile's MUST, a bad issuer) must not leave the port open, and
+    // is said as a configuration error (exit 2, no stack trace).
+    await listener.close();
+    await store.close();
+    throw error instanceof Error && !(error instanceof ConfigError) ? new ConfigError(error.message) : error;
+  }
   // First start: make the signing key now, not on the first token request.
   await server.context.keys.signing();
   // The DPoP nonce secret, shared by every instance on this store (first writer wins).
@@ -148,6 +118,57 @@ export async function startGatehouse(
       await store.close();
     },
   };
+}
+
+/** The server for this configuration; throws when the options are refused (a profile's MUST). */
+function buildServer(
+  config: GatehouseConfig,
+  issuer: string,
+  store: Store,
+  logger: Logger,
+  outboundFetch: NonNullable<AuthorizationServerOptions['outboundFetch']>,
+  subject: SubjectSupplier | undefined,
+): AuthorizationServer {
+  return createAuthorizationServer(
+    withAtprotoSettings(
+      config,
+      {
+        issuer,
+        store,
+        logger,
+        serviceName: config.service_name,
+        resources: config.resources.map((resource) => ({
+          uri: resource.uri,
+          scopes: resource.scopes,
+          ...(resource.default_scopes === undefined ? {} : { defaultScopes: resource.default_scopes }),
+          ...(resource.name === undefined ? {} : { name: resource.name }),
+        })),
+        ...(config.default_resource === undefined ? {} : { defaultResource: config.default_resource }),
+        lifetimes: {
+          ...(camelCaseKeys(config.lifetimes) as Partial<Lifetimes>),
+          pushedRequestSeconds: config.par.request_lifetime_seconds,
+        },
+        outboundFetch,
+        cimd: {
+          enabled: config.cimd.enabled,
+          minTtlSeconds: config.cimd.min_ttl_seconds,
+          maxTtlSeconds: config.cimd.max_ttl_seconds,
+          onChange: config.cimd.on_change,
+          refreshCooldownSeconds: config.cimd.refresh_cooldown_seconds,
+          fetchesPerSecondPerHost: config.cimd.fetches_per_second_per_host,
+          fetchesPerSecond: config.cimd.fetches_per_second,
+          allowQuery: config.cimd.allow_query,
+          missingAuthMethod: config.cimd.missing_auth_method,
+        },
+        registration: registrationOptions(config.registration),
+        par: { required: config.par.required },
+        operations: operationsOptions(config.metrics),
+        dpop: dpopOptions(config.dpop),
+        profile: config.profile,
+      },
+      subject === undefined ? {} : { subject },
+    ),
+  );
 }
 
 export async function serveCommand(config: GatehouseConfig): Promise<void> {
@@ -245,5 +266,6 @@ function dpopOptions(dpop: GatehouseConfig['dpop']): DpopOptions {
     ...(dpop.window_seconds === undefined ? {} : { windowSeconds: dpop.window_seconds }),
     ...(dpop.algorithms === undefined ? {} : { algorithms: dpop.algorithms }),
     ...(dpop.required === undefined ? {} : { required: dpop.required }),
+    ...(dpop.required_at_par === undefined ? {} : { requiredAtPar: dpop.required_at_par }),
   };
 }

@@ -28,6 +28,13 @@ export interface DpopOptions {
    * Default false; a client can demand it for itself with `dpop_bound_access_tokens: true` (§5.2).
    */
   required?: boolean;
+  /**
+   * Refuse pushed authorization requests (RFC 9126) without a DPoP proof, for every client. Checked
+   * before client authentication, like the proof itself, so a refused request never spends a client
+   * assertion's jti (issue #5). Default false (RFC 9449 §10.1 makes DPoP at PAR optional); the
+   * AT Protocol profile forces it on (AT-11: DPoP "starting from PAR").
+   */
+  requiredAtPar?: boolean;
 }
 
 /** Every algorithm a DPoP proof may use here: asymmetric JWS algorithms jose verifies (§4.3 step 5). */
@@ -42,6 +49,8 @@ export interface DpopSettings {
   windowSeconds: number;
   algorithms: readonly string[];
   required: boolean;
+  /** Every pushed authorization request must carry a proof (DpopOptions.requiredAtPar). */
+  requiredAtPar: boolean;
   /**
    * The nonce minter and checker, built once from the shared secret (undefined when nonces are
    * off). Memoised; a store failure is not remembered, so the next request tries again.
@@ -75,6 +84,7 @@ export function createDpopSettings(
     windowSeconds,
     algorithms,
     required: options?.required ?? false,
+    requiredAtPar: options?.requiredAtPar ?? false,
     nonces() {
       if (nonce === 'off') return Promise.resolve(undefined);
       pending ??= secrets

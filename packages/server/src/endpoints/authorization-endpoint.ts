@@ -18,6 +18,7 @@ import type { ServerContext } from '../context.ts';
 import { randomToken } from '../crypto/digest.ts';
 import { readFormBody } from '../http/form-body.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
+import { sessionIsHintedAccount } from '../profiles/atproto-profile.ts';
 import type { SessionRecord } from '../store/store.ts';
 import {
   PUSHED_ID_PREFIX,
@@ -155,7 +156,12 @@ async function answerSilently(
   session: SessionRecord | undefined,
 ): Promise<Response> {
   const now = ctx.clock();
-  if (session === undefined || (valid.maxAge !== undefined && now - session.authTime > valid.maxAge * 1000)) {
+  if (
+    session === undefined ||
+    (valid.maxAge !== undefined && now - session.authTime > valid.maxAge * 1000) ||
+    // AT-14 (atproto profile): a session of another account than the login_hint does not answer.
+    !(await sessionIsHintedAccount(ctx, valid.loginHint, session.userId))
+  ) {
     throw new OAuthError('login_required', {
       reason: 'login_required',
       description: 'the user is not logged in',

@@ -15,6 +15,12 @@ import { noteOutcome } from '../http/request-outcome.ts';
 import { consentPage } from '../pages/consent-page.ts';
 import { errorPage } from '../pages/error-page.ts';
 import { loginPage } from '../pages/login-page.ts';
+import {
+  describeAtprotoScope,
+  isHintedAccount,
+  loginRestriction,
+  sessionIsHintedAccount,
+} from '../profiles/atproto-profile.ts';
 import type { AuthorizationRequestRecord, SessionRecord } from '../store/store.ts';
 import { decoyPasswordHash, verifyPassword } from '../users/password.ts';
 import { covers } from './authorization-endpoint.ts';
@@ -84,33 +90,49 @@ async function guarded(
   }
 }
 
-function needsLogin(
+async function needsLogin(
   ctx: ServerContext,
   record: AuthorizationRequestRecord,
   session: SessionRecord | undefined,
-): boolean {
+): Promise<boolean> {
   if (session === undefined) return true;
   const prompts = record.prompt?.split(' ') ?? [];
   if (prompts.includes('login') && session.authTime < record.createdAt) return true;
-  return record.maxAge !== undefined && ctx.clock() - session.authTime > record.maxAge * 1000;
+  if (record.maxAge !== undefined && ctx.clock() - session.authTime > record.maxAge * 1000) return true;
+  // AT-14: a session of another account than the one asked for does not answer this request.
+  return !(await sessionIsHintedAccount(ctx, record.loginHint, session.userId));
+}
+
+function onlyAccount(ctx: ServerContext, record: AuthorizationRequestRecord): string | undefined {
+  return loginRestriction(ctx, record.loginHint);
 }
 
 async function show(ctx: ServerContext, request: Request, pending: Pending): Promise<Response> {
   const session = await currentSession(ctx, request);
-  if (needsLogin(ctx, pending.record, session)) return renderLogin(ctx, pending);
+  if (await needsLogin(ctx, pending.record, session)) return renderLogin(ctx, pending);
   return consentOrCode(ctx, pending, session!);
 }
 
-function renderLogin(ctx: ServerContext, pending: Pending, failed?: { username: string }): Promise<Response> {
+function renderLogin(
+  ctx: ServerContext,
+  pending: Pending,
+  outcome?: { failed: { username: string } } | { hintMismatch: true },
+): Promise<Response> {
   const { record, redirect } = pending;
-  const username = failed?.username ?? record.loginHint;
+  const only = onlyAccount(ctx, record);
+  // The hint pre-fills the username (AT-14), unless it is a DID, which is no username.
+  const hinted = only?.startsWith('did:') === true ? undefined : record.loginHint;
+  const username = outcome !== undefined && 'failed' in outcome ? outcome.failed.username : hinted;
   return loginPage({
     action: `${ctx.issuer}/interaction/${record.id}/login`,
     csrfToken: record.csrfToken,
     clientLabel: redirect.client.clientId,
     serviceName: ctx.serviceName,
     ...(username === undefined ? {} : { username }),
-    ...(failed === undefined ? {} : { failed: true }),
+    ...(outcome !== undefined && 'failed' in outcome ? { failed: true } : {}),
+    ...(only === undefined
+      ? {}
+      : { onlyAccount: { hint: only, mismatch: outcome !== undefined && 'hintMismatch' in outcome } }),
   });
 }
 
@@ -152,6 +174,8 @@ async function consentOrCode(
     redirectHost: hostOf(record.redirectUri),
     loopbackOnly: redirectUris.length > 0 && redirectUris.every(isLoopbackRedirectUri),
     scopes: record.scope,
+    // AT-14: the atproto profile says what each scope allows.
+    ...(ctx.atproto === undefined ? {} : { scopeDescriptions: atprotoScopeDescriptions(record.scope) }),
     // MCP-16 step-up: mark what this installation already allowed, so the new scopes stand out.
     ...(grant !== undefined && grant.revokedAt === undefined && grant.updatedAt >= redirect.client.updatedAt
       ? { alreadyGranted: grant.scope }
@@ -184,12 +208,24 @@ async function login(ctx: ServerContext, request: Request, pending: Pending): Pr
   const username = form.parameters.get('username') ?? '';
   const password = form.parameters.get('password') ?? '';
   const user = username === '' ? undefined : await ctx.store.users.findByUsername(username);
+  // AT-14: another account than the hinted one is refused before its password is looked at, with
+  // no session, no audit event and the request left pending. (The hinted username itself, known or
+  // not, takes the usual path below, so this reveals nothing about which accounts exist.)
+  const only = onlyAccount(ctx, pending.record);
+  if (
+    only !== undefined &&
+    username !== only &&
+    (user === undefined || !(await isHintedAccount(ctx, only, user)))
+  ) {
+    noteOutcome(request, { error: 'access_denied', reason: 'login_hint_mismatch' });
+    return renderLogin(ctx, pending, { hintMismatch: true });
+  }
   // Verify against a decoy for unknown users, so response time does not reveal which names exist.
   const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()));
   if (user === undefined || !ok || user.disabledAt !== undefined) {
     noteOutcome(request, { error: 'access_denied', reason: 'login_failed' });
     await ctx.audit({ type: 'login.failed', clientId: pending.record.clientId, reason: 'bad_credentials' });
-    return renderLogin(ctx, pending, { username });
+    return renderLogin(ctx, pending, { failed: { username } });
   }
   const { setCookie } = await startSession(ctx, user.id);
   await ctx.audit({ type: 'login.succeeded', userId: user.id, clientId: pending.record.clientId });
@@ -200,7 +236,7 @@ async function consent(ctx: ServerContext, request: Request, pending: Pending): 
   const form = await readFormBody(request);
   checkCsrf(form.parameters.get('csrf'), pending.record);
   const session = await currentSession(ctx, request);
-  if (needsLogin(ctx, pending.record, session))
+  if (await needsLogin(ctx, pending.record, session))
     return redirectTo(`${ctx.issuer}/interaction/${pending.record.id}`);
   const decision = form.parameters.get('decision');
   if (decision !== 'allow' && decision !== 'deny') {
@@ -287,4 +323,13 @@ function hostOf(uri: string): string {
   } catch {
     return uri;
   }
+}
+
+function atprotoScopeDescriptions(scopes: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const scope of scopes) {
+    const description = describeAtprotoScope(scope);
+    if (description !== undefined) out[scope] = description;
+  }
+  return out;
 }

@@ -81,8 +81,9 @@ export function pushedAuthorizationRequestEndpoint(ctx: ServerContext) {
         withClient,
         readRepeatedParameter(raw, 'resource'),
       );
-      // atproto profile: DPoP from PAR on (AT-11), each code_challenge used once (AT-7).
-      if (ctx.atproto !== undefined) await acceptAtprotoPushedRequest(ctx, valid, dpop);
+      // atproto profile: each code_challenge used once, each state once per client (AT-7). DPoP
+      // from PAR on (AT-11) is dpop.requiredAtPar, checked before authentication (below).
+      if (ctx.atproto !== undefined) await acceptAtprotoPushedRequest(ctx, valid);
 
       const key = randomToken();
       const now = ctx.clock();
@@ -96,9 +97,27 @@ export function pushedAuthorizationRequestEndpoint(ctx: ServerContext) {
         { status: 201, headers: dpop === undefined ? {} : await dpopNonceHeader(ctx, now) },
       );
     },
-    // RFC 9449 §10.1: the DPoP proof is checked before client authentication (issue #5).
-    (_form, request) =>
-      checkDpop(request, { htm: 'POST', htu: ctx.endpoints.pushedAuthorizationRequest }, ctx, ctx.clock()),
+    // RFC 9449 §10.1: the DPoP proof is checked before client authentication (issue #5), and so
+    // is the requirement to send one (dpop.requiredAtPar; AT-11 "starting from PAR" in the atproto
+    // profile): a request refused for a missing proof leaves a client assertion's jti unspent.
+    async (_form, request) => {
+      const now = ctx.clock();
+      const proof = await checkDpop(
+        request,
+        { htm: 'POST', htu: ctx.endpoints.pushedAuthorizationRequest },
+        ctx,
+        now,
+      );
+      if (proof === undefined && ctx.dpop.requiredAtPar) {
+        throw new OAuthError('invalid_dpop_proof', {
+          reason: 'dpop_required',
+          description: 'a DPoP proof is required from the pushed authorization request on',
+          // The nonce to put in the proof, so the retry needs no use_dpop_nonce round trip (§8).
+          headers: await dpopNonceHeader(ctx, now),
+        });
+      }
+      return proof;
+    },
   );
 }
 

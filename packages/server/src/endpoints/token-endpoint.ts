@@ -38,9 +38,10 @@ export function tokenEndpoint(ctx: ServerContext) {
           description: `this client is not registered for ${grantType}`,
         });
       }
-      // RFC 9449 §5.2 (dpop_bound_access_tokens) and the server-wide switch: no proof, no tokens.
-      // Checked before the grant runs, so the code or refresh token stays usable.
-      if (dpop === undefined && (ctx.dpop.required || client.metadata.dpop_bound_access_tokens === true)) {
+      // RFC 9449 §5.2 (dpop_bound_access_tokens): no proof, no tokens. Checked before the grant
+      // runs, so the code or refresh token stays usable. (The server-wide switch is checked before
+      // client authentication, in the preparation below.)
+      if (dpop === undefined && client.metadata.dpop_bound_access_tokens === true) {
         throw new OAuthError('invalid_dpop_proof', {
           reason: 'dpop_required',
           description: 'this client must send a DPoP proof with token requests',
@@ -75,7 +76,17 @@ export function tokenEndpoint(ctx: ServerContext) {
           description: `grant_type ${grantType.slice(0, 64)} is not supported`,
         });
       }
-      const dpop = await checkDpop(request, { htm: 'POST', htu: ctx.endpoints.token }, ctx, ctx.clock());
+      const now = ctx.clock();
+      const dpop = await checkDpop(request, { htm: 'POST', htu: ctx.endpoints.token }, ctx, now);
+      // dpop.required needs no client to decide: refused before authentication, so the client
+      // assertion's jti stays unspent for the retry with a proof (issue #5).
+      if (dpop === undefined && ctx.dpop.required) {
+        throw new OAuthError('invalid_dpop_proof', {
+          reason: 'dpop_required',
+          description: 'this server requires a DPoP proof with token requests',
+          headers: await dpopNonceHeader(ctx, now),
+        });
+      }
       return { grantType, grant, dpop };
     },
   );

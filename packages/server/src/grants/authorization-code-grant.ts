@@ -5,9 +5,11 @@ import { requireBoundDpopKey } from '../dpop/dpop-binding.ts';
 import type { ClientRecord, TokenFamilyRecord } from '../store/store.ts';
 import { recordClientUse } from '../tokens/client-use.ts';
 import {
+  isConfidentialAuthentication,
   issuesRefreshTokens,
   mintRefreshToken,
   type TokenResponse,
+  tokenFamilySecondsFor,
   tokenResponse,
 } from '../tokens/token-response.ts';
 import type { TokenRequest } from './token-request.ts';
@@ -64,6 +66,7 @@ export async function authorizationCodeGrant(
   requireBoundDpopKey(record.dpopJkt, request.dpop, 'authorization code');
 
   const granted = narrowGrant(ctx, parameters, readRepeatedParameter(request.raw, 'resource'), record);
+  const confidential = isConfidentialAuthentication(authentication.method);
   const family: TokenFamilyRecord = {
     id: familyId,
     grantId: record.grantId,
@@ -73,7 +76,8 @@ export async function authorizationCodeGrant(
     resources: record.resources,
     authTime: record.authTime,
     createdAt: now,
-    expiresAt: now + ctx.lifetimes.tokenFamilySeconds * 1000,
+    // AT-10: confidential clients' sessions may last longer than public clients'.
+    expiresAt: now + tokenFamilySecondsFor(ctx, confidential) * 1000,
     // AT-9, CIMD-CHG-3: a confidential session is bound to the key it started with; every refresh
     // must be signed by that key (refresh-token-grant.ts, decision 0008).
     ...(authentication.method === 'private_key_jwt' && authentication.keyThumbprint !== undefined
@@ -84,7 +88,7 @@ export async function authorizationCodeGrant(
     ...(request.dpop !== undefined && authentication.method === 'none' ? { dpopJkt: request.dpop.jkt } : {}),
   };
   await ctx.store.tokenFamilies.create(family);
-  const refresh = refreshTokenFor(ctx, client, family);
+  const refresh = refreshTokenFor(ctx, client, family, confidential);
   if (refresh !== undefined) await ctx.store.refreshTokens.create(refresh.record);
   await ctx.audit({
     type: 'token.issued',
@@ -101,6 +105,11 @@ export async function authorizationCodeGrant(
   return tokenResponse(ctx, family, granted, refresh?.value, request.dpop?.jkt);
 }
 
-function refreshTokenFor(ctx: ServerContext, client: ClientRecord, family: TokenFamilyRecord) {
-  return issuesRefreshTokens(client) ? mintRefreshToken(ctx, family) : undefined;
+function refreshTokenFor(
+  ctx: ServerContext,
+  client: ClientRecord,
+  family: TokenFamilyRecord,
+  confidential: boolean,
+) {
+  return issuesRefreshTokens(client) ? mintRefreshToken(ctx, family, confidential) : undefined;
 }

@@ -5,7 +5,12 @@ import { digest } from '../crypto/digest.ts';
 import { requireBoundDpopKey } from '../dpop/dpop-binding.ts';
 import type { TokenFamilyRecord } from '../store/store.ts';
 import { recordClientUse } from '../tokens/client-use.ts';
-import { mintRefreshToken, type TokenResponse, tokenResponse } from '../tokens/token-response.ts';
+import {
+  isConfidentialAuthentication,
+  mintRefreshToken,
+  type TokenResponse,
+  tokenResponse,
+} from '../tokens/token-response.ts';
 import type { TokenRequest } from './token-request.ts';
 import { narrowGrant } from './token-request-resources.ts';
 
@@ -37,7 +42,8 @@ export async function refreshTokenGrant(ctx: ServerContext, request: TokenReques
   requireBoundDpopKey(family.dpopJkt, request.dpop, 'refresh token');
   const granted = narrowGrant(ctx, parameters, readRepeatedParameter(request.raw, 'resource'), family);
 
-  const next = mintRefreshToken(ctx, family);
+  // AT-10: confidential clients' refresh tokens may live longer (capped by the family's end anyway).
+  const next = mintRefreshToken(ctx, family, isConfidentialAuthentication(request.authentication.method));
   const result = await ctx.store.refreshTokens.rotate(
     stored.digest,
     next.record,

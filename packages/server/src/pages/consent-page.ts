@@ -22,6 +22,8 @@ export interface ConsentPageModel {
    * already allowed, so the user sees what is new in this request.
    */
   alreadyGranted?: readonly string[];
+  /** What each scope lets the client do, in words (AT-14: the atproto profile describes its scopes). */
+  scopeDescriptions?: Readonly<Record<string, string>>;
   resources: readonly { uri: string; name?: string }[];
   username: string;
   serviceName: string;
@@ -53,6 +55,14 @@ function claims(model: ConsentPageModel) {
     : html` <span class="muted">shows this logo ${logo} and calls itself “${model.clientName}”, a logo and a name it chose,</span>`;
 }
 
+function describe(model: ConsentPageModel, scope: string) {
+  const description =
+    model.scopeDescriptions !== undefined && Object.hasOwn(model.scopeDescriptions, scope)
+      ? model.scopeDescriptions[scope]
+      : undefined;
+  return description === undefined ? '' : html`: ${description}`;
+}
+
 /** A request for more than an existing grant: some scopes are already allowed, some are new. */
 function stepUp(model: ConsentPageModel): boolean {
   const granted = model.alreadyGranted ?? [];
@@ -80,7 +90,7 @@ ${
 }
 ${
   model.scopes.length > 0
-    ? html`<p>with these permissions${stepUp(model) ? html`, more than you allowed before` : ''}:</p><ul>${model.scopes.map((scope) => html`<li><code>${scope}</code>${model.alreadyGranted?.includes(scope) ? html` <span class="muted">(already allowed)</span>` : stepUp(model) ? html` <strong>(new)</strong>` : ''}</li>`)}</ul>`
+    ? html`<p>with these permissions${stepUp(model) ? html`, more than you allowed before` : ''}:</p><ul>${model.scopes.map((scope) => html`<li><code>${scope}</code>${describe(model, scope)}${model.alreadyGranted?.includes(scope) ? html` <span class="muted">(already allowed)</span>` : stepUp(model) ? html` <strong>(new)</strong>` : ''}</li>`)}</ul>`
     : ''
 }
 <form method="post" action="${model.action}">

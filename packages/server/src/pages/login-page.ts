@@ -7,6 +7,11 @@ export interface LoginPageModel {
   clientLabel: string;
   username?: string;
   failed?: boolean;
+  /**
+   * AT-14 (atproto profile): the client asked for this account (`login_hint`) and only it may sign
+   * in. `mismatch`: the submitted username was another account; nothing was checked or changed.
+   */
+  onlyAccount?: { hint: string; mismatch: boolean };
   serviceName: string;
 }
 
@@ -15,6 +20,13 @@ export function loginPage(model: LoginPageModel): Promise<Response> {
   const body = html`<h1>Sign in to ${model.serviceName}</h1>
 <p class="muted">to continue to <strong>${model.clientLabel}</strong></p>
 ${model.failed ? html`<p class="error" role="alert">The username or password is not right.</p>` : ''}
+${
+  model.onlyAccount === undefined
+    ? ''
+    : model.onlyAccount.mismatch
+      ? html`<p class="error" role="alert">This application asked to sign in as <strong>${model.onlyAccount.hint}</strong>, so only that account can sign in here. To use another account, go back to the application and start again with it.</p>`
+      : html`<p>The application asked to sign in as <strong>${model.onlyAccount.hint}</strong>.</p>`
+}
 <form method="post" action="${model.action}">
 <input type="hidden" name="csrf" value="${model.csrfToken}">
 <label for="username">Username</label>
@@ -23,5 +35,6 @@ ${model.failed ? html`<p class="error" role="alert">The username or password is 
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit" class="primary">Sign in</button>
 </form>`;
-  return pageResponse('Sign in', model.serviceName, body, { status: model.failed ? 401 : 200 });
+  const status = model.failed ? 401 : model.onlyAccount?.mismatch ? 403 : 200;
+  return pageResponse('Sign in', model.serviceName, body, { status });
 }

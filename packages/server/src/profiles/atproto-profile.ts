@@ -10,6 +10,7 @@ import {
 } from '@gatehouse/core';
 import type { ClientResolver } from '../clients/client-resolver.ts';
 import type { ServerContext } from '../context.ts';
+import { digest } from '../crypto/digest.ts';
 import type { AuthorizationServerOptions, Lifetimes, ResourceOptions } from '../options.ts';
 
 /**
@@ -28,17 +29,23 @@ const DAY = 24 * 3600;
 export const atprotoProfileDefaults = {
   /** AT-10: access tokens SHOULD last < 30 min (≤ 15 if not revocable; ours are, at introspection). */
   maxAccessTokenSeconds: 30 * 60 - 1,
-  /**
-   * AT-10: sessions and refresh tokens of untrusted public clients ≤ 2 weeks. Gatehouse has one
-   * lifetime for every client, so the public limit applies to all (confidential clients may have up
-   * to 180 days; that split is not implemented, see docs/atproto.md).
-   */
+  /** AT-10: sessions and refresh tokens of untrusted public clients ≤ 2 weeks. */
   maxRefreshTokenSeconds: 14 * DAY,
   maxTokenFamilySeconds: 14 * DAY,
+  /**
+   * AT-10: confidential clients' refresh tokens ≤ 180 days; their sessions may be unlimited, so
+   * `confidentialTokenFamilySeconds` has no cap here.
+   */
+  maxConfidentialRefreshTokenSeconds: 180 * DAY,
   lifetimes: {
     accessTokenSeconds: 300,
     refreshTokenSeconds: 14 * DAY,
     tokenFamilySeconds: 14 * DAY,
+    // AT-10, confidential (private_key_jwt) clients: a refresh token unused for 90 days (half the
+    // 180-day limit) ends the session; a session in use lasts up to a year, then the user signs in
+    // again. Both are the operator's to change within the limits (docs/atproto.md).
+    confidentialRefreshTokenSeconds: 90 * DAY,
+    confidentialTokenFamilySeconds: 365 * DAY,
   } satisfies Partial<Lifetimes>,
   /** AT-9, AT-11: ES256 is the algorithm every atproto client uses, and the one the profile takes. */
   algorithms: ['ES256'] as readonly string[],
@@ -73,6 +80,9 @@ export function withAtprotoProfile(options: AuthorizationServerOptions): Authori
   // AT-11: DPoP for every client, with server nonces, ES256 among the algorithms.
   const dpop = options.dpop ?? {};
   if (dpop.required === false) refuse('dpop.required cannot be false: DPoP is required (AT-11)');
+  if (dpop.requiredAtPar === false) {
+    refuse('dpop.requiredAtPar cannot be false: DPoP is required starting from PAR (AT-11)');
+  }
   if (dpop.nonce === 'off') refuse('dpop.nonce cannot be off: server nonces are mandatory (AT-11)');
   const dpopAlgorithms = dpop.algorithms ?? atprotoProfileDefaults.algorithms;
   if (!dpopAlgorithms.includes('ES256')) refuse('dpop.algorithms must include ES256 (AT-11)');
@@ -101,6 +111,12 @@ export function withAtprotoProfile(options: AuthorizationServerOptions): Authori
   if (lifetimes.tokenFamilySeconds > atprotoProfileDefaults.maxTokenFamilySeconds) {
     refuse('lifetimes.tokenFamilySeconds must be at most 2 weeks (AT-10)');
   }
+  if (
+    lifetimes.confidentialRefreshTokenSeconds !== undefined &&
+    lifetimes.confidentialRefreshTokenSeconds > atprotoProfileDefaults.maxConfidentialRefreshTokenSeconds
+  ) {
+    refuse('lifetimes.confidentialRefreshTokenSeconds must be at most 180 days (AT-10)');
+  }
 
   // AT-1, AT-12: the atproto scope is offered by every resource (so it is in scopes_supported), and
   // atproto clients never send `resource`, so there must be a default one: the PDS.
@@ -121,7 +137,7 @@ export function withAtprotoProfile(options: AuthorizationServerOptions): Authori
     ...(defaultResource === undefined ? {} : { defaultResource }),
     lifetimes,
     par: { ...options.par, required: true },
-    dpop: { ...dpop, required: true, nonce: 'required', algorithms: dpopAlgorithms },
+    dpop: { ...dpop, required: true, requiredAtPar: true, nonce: 'required', algorithms: dpopAlgorithms },
     clientAssertionAlgorithms: assertionAlgorithms,
     cimd: { ...cimd, enabled: true, allowQuery: false, missingAuthMethod: 'reject' },
     // AT-2: clients come by metadata document. DCR stays available only when asked for explicitly
@@ -225,26 +241,43 @@ export function checkAtprotoAuthorizationRequest(parameters: Parameters, redirec
 }
 
 /**
- * What the profile adds at PAR, after the generic validation: a DPoP proof is required from the
- * first request on (AT-11: "starting from PAR"; the generic `dpop.required` applies at the token
- * endpoint), and the code_challenge is used once (AT-7).
+ * What the profile adds at PAR, after the generic validation and client authentication (AT-7): the
+ * code_challenge is used once, and a client's `state` once. (AT-11's DPoP proof from PAR on is
+ * `dpop.requiredAtPar`, which the profile turns on: it is checked before client authentication.)
  */
 export async function acceptAtprotoPushedRequest(
   ctx: ServerContext,
-  valid: { codeChallenge: string },
-  dpop: unknown,
+  valid: { codeChallenge: string; state: string | undefined; client: { clientId: string } },
 ): Promise<void> {
-  if (dpop === undefined) {
-    throw new OAuthError('invalid_dpop_proof', {
-      reason: 'dpop_required',
-      description: 'a DPoP proof is required from the pushed authorization request on (AT-11)',
-    });
-  }
   await rememberCodeChallenge(ctx, valid.codeChallenge);
+  if (valid.state !== undefined) await rememberState(ctx, valid.client.clientId, valid.state);
 }
 
 /** How long a used code_challenge is remembered (AT-7: "for example within 24 h"). */
 export const CODE_CHALLENGE_MEMORY_SECONDS = 24 * 3600;
+
+/** How long a client's used `state` is remembered (AT-7 SHOULD), like a code_challenge. */
+export const STATE_MEMORY_SECONDS = 24 * 3600;
+
+/**
+ * AT-7 SHOULD: "reject a duplicate state". A state is accepted once per client within
+ * STATE_MEMORY_SECONDS, remembered in the shared replay store (atomic across instances) under a
+ * digest, so the key stays short whatever the client sends. Another client may use the same value.
+ */
+export async function rememberState(ctx: ServerContext, clientId: string, state: string): Promise<void> {
+  const now = ctx.clock();
+  const fresh = await ctx.store.replay.remember(
+    `state:${digest(JSON.stringify([clientId, state]))}`,
+    now + STATE_MEMORY_SECONDS * 1000,
+    now,
+  );
+  if (!fresh) {
+    throw new OAuthError('invalid_request', {
+      reason: 'state_reused',
+      description: 'this state was already used by this client; make a new one for every request (AT-7)',
+    });
+  }
+}
 
 /**
  * AT-7 MUST: a code_challenge is accepted once. Remembered in the replay store (atomic across
@@ -262,5 +295,86 @@ export async function rememberCodeChallenge(ctx: ServerContext, codeChallenge: s
       reason: 'code_challenge_reused',
       description: 'this code_challenge was already used; make a new PKCE verifier for every request (AT-7)',
     });
+  }
+}
+
+/**
+ * AT-14: "login_hint … SHOULD restrict login to that account". In the profile, the hint the login
+ * is restricted to; undefined without a hint or outside the profile (where the hint only pre-fills
+ * the login form).
+ */
+export function loginRestriction(
+  ctx: Pick<ServerContext, 'atproto'>,
+  loginHint: string | undefined,
+): string | undefined {
+  return ctx.atproto === undefined ? undefined : loginHint;
+}
+
+/**
+ * Whether a user is the hinted account. atproto clients send a handle or a DID: a local username
+ * equal to the hint matches, and a DID matches the user's subject (the configured supplier).
+ */
+export async function isHintedAccount(
+  ctx: Pick<ServerContext, 'subjectOf'>,
+  hint: string,
+  user: { id: string; username: string },
+): Promise<boolean> {
+  if (user.username === hint) return true;
+  return hint.startsWith('did:') && (await ctx.subjectOf(user.id)) === hint;
+}
+
+/** Whether a signed-in user may answer a request with this hint (true when there is no restriction). */
+export async function sessionIsHintedAccount(
+  ctx: ServerContext,
+  loginHint: string | undefined,
+  userId: string,
+): Promise<boolean> {
+  const only = loginRestriction(ctx, loginHint);
+  if (only === undefined) return true;
+  const user = await ctx.store.users.get(userId);
+  return user !== undefined && (await isHintedAccount(ctx, only, user));
+}
+
+/**
+ * AT-14: the consent page "describes the scopes". What an atproto scope lets the client do, in
+ * words, for the scopes of the atproto spec (the transitional ones and the granular permission
+ * families of the Permission spec); undefined for anything else, which is then shown by name only.
+ * Permission sets (`include:`) are named but not expanded: resolving them is AT-16, not done.
+ */
+export function describeAtprotoScope(scope: string): string | undefined {
+  const fixed: Record<string, string> = {
+    atproto: 'know which account you are (your DID)',
+    'transition:generic':
+      'read and write your public data (posts, likes, follows, profile) and upload media, like an app password; not your direct messages or account settings',
+    'transition:chat.bsky': 'read and send your direct messages',
+    'transition:email': "see your account's email address",
+  };
+  if (Object.hasOwn(fixed, scope)) return fixed[scope];
+  // `family:resource?query`, or `family?query` with the resource among the parameters.
+  const match = /^([a-z]+)(?::([^?]*))?(?:\?(.*))?$/.exec(scope);
+  if (match === null || (match[2] === undefined && match[3] === undefined)) return undefined;
+  const family = match[1]!;
+  const resource = match[2] ?? '';
+  const query = match[3] ?? '';
+  const params = new URLSearchParams(query);
+  const target = resource === '' ? (params.get('collection') ?? params.get('lxm') ?? '') : resource;
+  switch (family) {
+    case 'repo': {
+      const actions = params.getAll('action');
+      const verbs = actions.length === 0 ? 'create, update and delete' : actions.join(', ');
+      return `${verbs} records of type ${target === '*' ? 'any kind' : target} in your repository`;
+    }
+    case 'rpc':
+      return `call ${target === '*' ? 'any method' : target} on other services as you${params.has('aud') ? ` (${params.get('aud')})` : ''}`;
+    case 'blob':
+      return `upload files (${target || params.getAll('accept').join(', ') || 'any type'})`;
+    case 'account':
+      return `${params.get('action') === 'manage' ? 'manage' : 'see'} your account's ${target}`;
+    case 'identity':
+      return `change your identity (${target === '*' ? 'handle and DID document' : target})`;
+    case 'include':
+      return `the permission set ${target}, as its publisher defines it`;
+    default:
+      return undefined;
   }
 }

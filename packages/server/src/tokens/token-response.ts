@@ -61,8 +61,33 @@ export async function tokenResponse(
   return response;
 }
 
-/** A new refresh token of a family: the value to hand out and the record to store. */
-export function mintRefreshToken(ctx: ServerContext, family: TokenFamilyRecord) {
+/**
+ * Whether the lifetimes of confidential clients apply: the client authenticated at the token
+ * endpoint (private_key_jwt, client_secret_*), not a public client (`none`). AT-10.
+ */
+export function isConfidentialAuthentication(method: string): boolean {
+  return method !== 'none';
+}
+
+/** The absolute lifetime of a new token family (AT-10: confidential clients may have longer ones). */
+export function tokenFamilySecondsFor(ctx: Pick<ServerContext, 'lifetimes'>, confidential: boolean): number {
+  return confidential
+    ? (ctx.lifetimes.confidentialTokenFamilySeconds ?? ctx.lifetimes.tokenFamilySeconds)
+    : ctx.lifetimes.tokenFamilySeconds;
+}
+
+/** The lifetime of each refresh token (AT-10: ≤ 14 days public, ≤ 180 days confidential). */
+export function refreshTokenSecondsFor(ctx: Pick<ServerContext, 'lifetimes'>, confidential: boolean): number {
+  return confidential
+    ? (ctx.lifetimes.confidentialRefreshTokenSeconds ?? ctx.lifetimes.refreshTokenSeconds)
+    : ctx.lifetimes.refreshTokenSeconds;
+}
+
+/**
+ * A new refresh token of a family: the value to hand out and the record to store. `confidential`:
+ * the client authenticated with this request (isConfidentialAuthentication).
+ */
+export function mintRefreshToken(ctx: ServerContext, family: TokenFamilyRecord, confidential: boolean) {
   const value = randomToken();
   const now = ctx.clock();
   return {
@@ -72,7 +97,7 @@ export function mintRefreshToken(ctx: ServerContext, family: TokenFamilyRecord) 
       familyId: family.id,
       issuedAt: now,
       // Never beyond the family's absolute end: refreshing does not extend a login forever.
-      expiresAt: Math.min(now + ctx.lifetimes.refreshTokenSeconds * 1000, family.expiresAt),
+      expiresAt: Math.min(now + refreshTokenSecondsFor(ctx, confidential) * 1000, family.expiresAt),
     },
   };
 }
