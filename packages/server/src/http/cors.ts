@@ -33,7 +33,14 @@ export function preflightResponse(methods: readonly string[]): Response {
 
 /** A response with the CORS headers of a non-credentialed cross-origin read. */
 export function withCorsHeaders(response: Response): Response {
-  // Responses built elsewhere may have immutable headers: copy rather than mutate.
+  // The endpoints' own answers have mutable headers: set them in place, which keeps the body as it
+  // was built (issue #8: a copy re-wraps it in a stream). A response with immutable headers (a
+  // fetched one, Response.error(), Response.redirect()) throws on set and is copied instead.
+  try {
+    response.headers.set('access-control-allow-origin', '*');
+    response.headers.set('access-control-expose-headers', CORS_EXPOSED_HEADERS);
+    return response;
+  } catch {}
   const copy = new Response(response.body, response);
   copy.headers.set('access-control-allow-origin', '*');
   copy.headers.set('access-control-expose-headers', CORS_EXPOSED_HEADERS);

@@ -55,6 +55,22 @@ export function outcomeLabel(status: number, noted: RequestOutcome | undefined):
   return 'ok';
 }
 
+/**
+ * endpointName per (route, base path), computed once: routes are the patterns the server
+ * registered (a fixed, small set), so the map is bounded by them, never by what clients send.
+ */
+const endpointNames = new Map<string, string>();
+
+function cachedEndpointName(route: string, basePath: string): string {
+  const key = `${basePath}\n${route}`;
+  let name = endpointNames.get(key);
+  if (name === undefined) {
+    name = endpointName(route, basePath);
+    endpointNames.set(key, name);
+  }
+  return name;
+}
+
 export function observeRequest(
   metrics: ServerMetrics,
   request: {
@@ -67,7 +83,7 @@ export function observeRequest(
     seconds: number;
   },
 ): void {
-  const endpoint = endpointName(request.route, request.basePath);
+  const endpoint = cachedEndpointName(request.route, request.basePath);
   const outcome = outcomeLabel(request.status, request.noted);
   const method = METHODS.has(request.method) ? request.method : 'other';
   metrics.httpRequests.inc({ endpoint, method, status: String(request.status), outcome });

@@ -1,0 +1,47 @@
+/**
+ * AT-13: CORS headers on the endpoints browser clients call (http/cors.ts). The endpoints' own
+ * answers get them in place; answers with immutable headers are copied.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CORS_EXPOSED_HEADERS, corsEndpoint, withCorsHeaders } from '../src/http/cors.ts';
+import { jsonResponse } from '../src/http/responses.ts';
+
+describe('CORS (AT-13)', () => {
+  it('adds the headers to an endpoint answer in place, body and other headers intact', async () => {
+    const answer = jsonResponse(
+      { error: 'invalid_request' },
+      { status: 400, headers: { 'dpop-nonce': 'n1' } },
+    );
+    const withCors = withCorsHeaders(answer);
+    assert.equal(withCors, answer);
+    assert.equal(withCors.status, 400);
+    assert.equal(withCors.headers.get('access-control-allow-origin'), '*');
+    assert.equal(withCors.headers.get('access-control-expose-headers'), CORS_EXPOSED_HEADERS);
+    assert.equal(withCors.headers.get('dpop-nonce'), 'n1');
+    assert.equal(withCors.headers.get('cache-control'), 'no-store');
+    assert.deepEqual(await withCors.json(), { error: 'invalid_request' });
+  });
+
+  it('copies an answer whose headers are immutable (Response.redirect)', async () => {
+    const redirect = Response.redirect('https://app.example.test/cb', 303);
+    const withCors = withCorsHeaders(redirect);
+    assert.notEqual(withCors, redirect);
+    assert.equal(withCors.status, 303);
+    assert.equal(withCors.headers.get('location'), 'https://app.example.test/cb');
+    assert.equal(withCors.headers.get('access-control-allow-origin'), '*');
+    assert.equal(redirect.headers.get('access-control-allow-origin'), null);
+  });
+
+  it('answers a preflight and decorates errors; disabled, the handler is untouched', async () => {
+    const handler = async () => jsonResponse({ error: 'invalid_client' }, { status: 401 });
+    const endpoint = corsEndpoint(handler, ['POST'], true);
+    const preflight = await endpoint(new Request('https://as.example.test/token', { method: 'OPTIONS' }));
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-methods'), 'POST, OPTIONS');
+    const error = await endpoint(new Request('https://as.example.test/token', { method: 'POST' }));
+    assert.equal(error.status, 401);
+    assert.equal(error.headers.get('access-control-allow-origin'), '*');
+    assert.equal(corsEndpoint(handler, ['POST'], false), handler);
+  });
+});
