@@ -8,6 +8,7 @@ export * from './dcr/registration-request.ts';
 export * from './dpop/dpop-nonce.ts';
 export * from './dpop/dpop-proof.ts';
 export * from './jwk/public-jwk.ts';
+export * from './jws/compact-jws.ts';
 export * from './oauth-error.ts';
 export * from './pkce.ts';
 export * from './redirect-uri.ts';

@@ -1,13 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import {
-  calculateJwkThumbprint,
-  compactVerify,
-  decodeProtectedHeader,
-  errors,
-  importJWK,
-  type JWK,
-} from 'jose';
+import { createHash, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
 import { publicJwkMembers } from '../jwk/public-jwk.ts';
+import { importPublicJwkForJws, keyFitsJwsAlgorithm, verifyJwsSignature } from '../jws/compact-jws.ts';
 import { OAuthError } from '../oauth-error.ts';
 
 /**
@@ -118,6 +112,41 @@ export interface VerifiedDpopProof {
   jwk: JWK;
 }
 
+/**
+ * Proof keys seen recently. A client signs all its proofs with one key (its tokens are bound to
+ * it), so the key's import and its RFC 7638 thumbprint are worth doing once rather than per
+ * request (decision 0018). Keyed by the public members exactly as received, so the thumbprint is
+ * still that of the received strings; only keys whose proof signature verified get in; bounded,
+ * the least recently used going first. Every proof's signature is still verified: the cache holds
+ * the key, never a verdict, so the function's answers are the same with or without it.
+ */
+const PROOF_KEY_CACHE_SIZE = 1024;
+
+interface ProofKey {
+  key: KeyObject;
+  jkt?: string;
+}
+
+const proofKeys = new Map<string, ProofKey>();
+
+function recentProofKey(id: string): ProofKey | undefined {
+  const entry = proofKeys.get(id);
+  if (entry !== undefined) {
+    proofKeys.delete(id);
+    proofKeys.set(id, entry);
+  }
+  return entry;
+}
+
+function rememberProofKey(id: string, entry: ProofKey): ProofKey {
+  proofKeys.set(id, entry);
+  if (proofKeys.size > PROOF_KEY_CACHE_SIZE) {
+    const oldest = proofKeys.keys().next();
+    if (oldest.done !== true) proofKeys.delete(oldest.value);
+  }
+  return entry;
+}
+
 function refuse(reason: string, description: string): OAuthError {
   return new OAuthError('invalid_dpop_proof', { reason, description });
 }
@@ -208,24 +237,22 @@ export async function verifyDpopProof(
   if (jwk === undefined)
     throw refuse('dpop_jwk_invalid', 'DPoP proof jwk is not a usable EC, OKP or RSA key');
 
-  // §4.3 step 6: the signature verifies with that key under that alg.
-  let key: Awaited<ReturnType<typeof importJWK>>;
-  try {
-    key = await importJWK(jwk, alg);
-  } catch {
+  // §4.3 step 6: the signature verifies with that key under that alg. node:crypto, synchronously,
+  // rather than jose's WebCrypto thread-pool round trip (decision 0018). A key that does not fit
+  // the algorithm (P-256 key under ES384, an RSA modulus under 2048 bits, X25519 under EdDSA, a
+  // point off its curve) is a property of the jwk.
+  const keyId = JSON.stringify(jwk);
+  const cached = recentProofKey(keyId);
+  const key = cached?.key ?? importPublicJwkForJws(jwk, alg);
+  if (key === undefined || !keyFitsJwsAlgorithm(key, alg)) {
     throw refuse('dpop_jwk_invalid', `DPoP proof jwk cannot be used with ${alg}`);
   }
-  let payloadBytes: Uint8Array;
-  try {
-    ({ payload: payloadBytes } = await compactVerify(proof, key, { algorithms: [alg] }));
-  } catch (error) {
-    if (error instanceof errors.JWSSignatureVerificationFailed) {
-      throw refuse('dpop_signature', 'DPoP proof signature does not verify with its jwk');
-    }
-    // Anything else here is a key that does not fit the algorithm (P-256 key under ES384, a
-    // too-short RSA modulus), which is a property of the jwk.
-    throw refuse('dpop_jwk_invalid', `DPoP proof jwk cannot verify ${alg}`);
+  if (!verifyJwsSignature(proof, alg, key)) {
+    throw refuse('dpop_signature', 'DPoP proof signature does not verify with its jwk');
   }
+  const proofKey = cached ?? rememberProofKey(keyId, { key });
+  // The segments were checked to be base64url above, so this decoding is exact.
+  const payloadBytes = Buffer.from(parts[1]!, 'base64url');
 
   let claims: unknown;
   try {
@@ -298,5 +325,6 @@ export async function verifyDpopProof(
     }
   }
 
-  return { jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti, iat, jwk };
+  proofKey.jkt ??= await calculateJwkThumbprint(jwk, 'sha256');
+  return { jkt: proofKey.jkt, jti, iat, jwk };
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, type JsonWebKey, type KeyObject, randomUUID } from 'node:crypto';
 import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { SigningKeyRecord, SigningKeyStore } from '../store/store.ts';
 
@@ -46,9 +46,20 @@ function currentKey(keys: readonly SigningKeyRecord[]): SigningKeyRecord | undef
   return keys.find((key) => key.retiredAt === undefined);
 }
 
+export interface SigningKey {
+  kid: string;
+  /** For jose. */
+  key: CryptoKey;
+  /**
+   * The same private key for node:crypto's synchronous `sign` (access tokens, decision 0018),
+   * imported once per key ring load rather than once per token.
+   */
+  privateKey: KeyObject;
+}
+
 export interface KeyRing {
   /** The key to sign with now. */
-  signing(): Promise<{ kid: string; key: CryptoKey }>;
+  signing(): Promise<SigningKey>;
   /** The public key for a kid, if it is published. */
   verification(kid: string): Promise<CryptoKey | undefined>;
   /** RFC 7517 JWK Set of every published key. */
@@ -62,7 +73,7 @@ export interface KeyRing {
 export function createKeyRing(store: SigningKeyStore, clock: () => number, refreshMs = 60_000): KeyRing {
   interface Loaded {
     at: number;
-    signing: { kid: string; key: CryptoKey };
+    signing: SigningKey;
     published: Map<string, { jwk: JWK; key: CryptoKey }>;
   }
   let loaded: Promise<Loaded> | undefined;
@@ -80,7 +91,8 @@ export function createKeyRing(store: SigningKeyStore, clock: () => number, refre
       });
     }
     const key = (await importJWK(active.privateJwk, SIGNING_ALG)) as CryptoKey;
-    return { at: now, signing: { kid: active.kid, key }, published };
+    const privateKey = createPrivateKey({ key: active.privateJwk as JsonWebKey, format: 'jwk' });
+    return { at: now, signing: { kid: active.kid, key, privateKey }, published };
   }
 
   function current(): Promise<Loaded> {

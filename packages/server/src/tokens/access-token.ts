@@ -1,6 +1,7 @@
-import { decodeProtectedHeader, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { signCompactJws } from '@gatehouse/core';
+import { decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
 import { randomToken } from '../crypto/digest.ts';
-import type { KeyRing } from '../keys/signing-keys.ts';
+import { type KeyRing, SIGNING_ALG } from '../keys/signing-keys.ts';
 
 /**
  * JWT access tokens, RFC 9068. `aud` is the RFC 8707 resource (MCP-9, MCP-10), `typ` is
@@ -22,23 +23,40 @@ export interface AccessTokenClaims {
   confirmationJkt?: string;
 }
 
+/**
+ * Signs with node:crypto on the key ring's KeyObject, synchronously (decision 0018): jose's
+ * WebCrypto path costs a thread-pool job and a key transfer per token. The JWS is the one jose's
+ * `SignJWT` makes from the same claims: header `{"alg":"ES256","typ":"at+jwt","kid"}`, then the
+ * claims in this order (the access-token test compares the two byte for byte); everything that
+ * verifies these tokens (introspection here, resource servers, clients) still uses jose.
+ */
 export async function signAccessToken(keys: KeyRing, claims: AccessTokenClaims): Promise<string> {
-  const { kid, key } = await keys.signing();
+  const { kid, privateKey } = await keys.signing();
+  return signCompactJws(
+    { alg: SIGNING_ALG, typ: 'at+jwt', kid },
+    accessTokenPayload(claims, `${claims.familyId}.${randomToken(12)}`),
+    privateKey,
+  );
+}
+
+/** The RFC 9068 §2.2 claims of an access token, in the order jose's SignJWT would write them. */
+export function accessTokenPayload(
+  claims: AccessTokenClaims,
+  jti: string,
+): JWTPayload & Record<string, unknown> {
   const payload: JWTPayload & Record<string, unknown> = {
     client_id: claims.clientId,
     auth_time: Math.floor(claims.authTime / 1000),
   };
   if (claims.scope.length > 0) payload.scope = claims.scope.join(' ');
   if (claims.confirmationJkt !== undefined) payload.cnf = { jkt: claims.confirmationJkt };
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid })
-    .setIssuer(claims.issuer)
-    .setSubject(claims.subject)
-    .setAudience(claims.audience.length === 1 ? claims.audience[0]! : [...claims.audience])
-    .setIssuedAt(Math.floor(claims.issuedAt / 1000))
-    .setExpirationTime(Math.floor(claims.expiresAt / 1000))
-    .setJti(`${claims.familyId}.${randomToken(12)}`)
-    .sign(key);
+  payload.iss = claims.issuer;
+  payload.sub = claims.subject;
+  payload.aud = claims.audience.length === 1 ? claims.audience[0]! : [...claims.audience];
+  payload.iat = Math.floor(claims.issuedAt / 1000);
+  payload.exp = Math.floor(claims.expiresAt / 1000);
+  payload.jti = jti;
+  return payload;
 }
 
 export interface VerifiedAccessToken {
