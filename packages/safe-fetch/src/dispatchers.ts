@@ -30,11 +30,53 @@ export function trustAnchors(trust: TrustOptions): string[] | undefined {
   return [...defaults, ...extra];
 }
 
+/**
+ * The TLS trust of a fetcher as one SecureContext, built once (per fetcher, not per connection).
+ * With an extra CA, `ca` holds Node's ~150 default roots plus it, and a context built from that
+ * list parses every one of them: made per connection (as `tls.connect` does when handed `ca`), that
+ * was 30 % of the CPU under a CIMD flood (issue #8, docs/benchmarks.md). Undefined `ca` keeps
+ * Node's default trust (which `tls.connect` already shares between connections).
+ */
+export function trustContext(ca: string[] | undefined): tls.SecureContext {
+  // Without `ca` this is Node's default trust (bundled roots, NODE_EXTRA_CA_CERTS, --use-system-ca),
+  // the same a bare tls.connect would build, but built once rather than per connection.
+  return tls.createSecureContext(ca === undefined ? {} : { ca });
+}
+
+export interface CheckedConnectorOptions {
+  resolver: Resolver;
+  policy: AddressPolicy;
+  /** From `trustContext`. */
+  secureContext: tls.SecureContext;
+  /** Connect timeout for the socket; the fetcher's overall deadline still governs. */
+  timeoutMs: number;
+}
+
+/**
+ * The connector a fetcher's Agents dial with: every connection resolves through
+ * `createCheckedLookup` (the address is checked and pinned in the same step, CIMD-FETCH-14), over
+ * one shared trust. Shared by a fetcher's Agents, it also keeps undici's TLS session cache (keyed by
+ * server name, at most 100 sessions), so a later fetch from the same host may resume a session
+ * instead of a full handshake; the address check still runs on every connect (decision 0020).
+ */
+export function createCheckedConnector(options: CheckedConnectorOptions): buildConnector.connector {
+  return buildConnector({
+    lookup: createCheckedLookup(options.resolver, options.policy),
+    secureContext: options.secureContext,
+    allowH2: false,
+    timeout: options.timeoutMs,
+  });
+}
+
 export interface CheckedAgentOptions {
   resolver: Resolver;
   policy: AddressPolicy;
-  /** From `trustAnchors`; undefined keeps Node's defaults. */
+  /** From `trustAnchors`; undefined keeps Node's defaults. Ignored when `secureContext` is given. */
   ca: string[] | undefined;
+  /** From `trustContext(ca)`, built once and shared by every Agent of a fetcher. */
+  secureContext?: tls.SecureContext | undefined;
+  /** From `createCheckedConnector`, shared by every Agent of a fetcher; built here when absent. */
+  connector?: buildConnector.connector | undefined;
   /** Connect timeout for the socket; the fetcher's overall deadline still governs. */
   timeoutMs: number;
   /** Told about each socket once TLS is up, e.g. to record the address actually dialled. */
@@ -46,12 +88,15 @@ export interface CheckedAgentOptions {
  * pinned in the same step (CIMD-FETCH-14). HTTP/1.1 only, no TLS session reuse across names.
  */
 export function createCheckedAgent(options: CheckedAgentOptions): Agent {
-  const base = buildConnector({
-    lookup: createCheckedLookup(options.resolver, options.policy),
-    ...(options.ca === undefined ? {} : { ca: options.ca }),
-    allowH2: false,
-    timeout: options.timeoutMs,
-  });
+  // The lookup (the address check) runs on every connection whoever built the connector.
+  const base =
+    options.connector ??
+    createCheckedConnector({
+      resolver: options.resolver,
+      policy: options.policy,
+      secureContext: options.secureContext ?? trustContext(options.ca),
+      timeoutMs: options.timeoutMs,
+    });
   const connect: buildConnector.connector = (connectOptions, callback) => {
     base(connectOptions, (error, socket) => {
       if (error === null) {
@@ -75,6 +120,8 @@ export interface ProxyDispatcherOptions {
   /** The egress proxy, `http://proxy:3128` or `https://...` (HTTPS_PROXY style). */
   proxy: string;
   ca: string[] | undefined;
+  /** From `trustContext(ca)`; used instead of `ca` when given. */
+  secureContext?: tls.SecureContext | undefined;
   timeoutMs: number;
 }
 
@@ -84,7 +131,7 @@ export interface ProxyDispatcherOptions {
  * URL-level checks (https, no userinfo, IP literals) still run before the request is sent.
  */
 export function createProxyDispatcher(options: ProxyDispatcherOptions): ProxyAgent {
-  const tls = options.ca === undefined ? {} : { ca: options.ca };
+  const tls = { secureContext: options.secureContext ?? trustContext(options.ca) };
   return new ProxyAgent({
     uri: options.proxy,
     requestTls: { ...tls, timeout: options.timeoutMs },

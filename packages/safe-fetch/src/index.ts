@@ -12,10 +12,13 @@ export {
 } from './address-check.ts';
 export {
   type CheckedAgentOptions,
+  type CheckedConnectorOptions,
   createCheckedAgent,
+  createCheckedConnector,
   createProxyDispatcher,
   type ProxyDispatcherOptions,
   type TrustOptions,
+  trustContext,
 } from './dispatchers.ts';
 export {
   isSafeFetchError,

@@ -4,9 +4,16 @@
  * requirement IDs (CIMD-FETCH-n, AT-15) refer to SPEC-CHECKLIST.md.
  */
 import type { Socket } from 'node:net';
-import type { Dispatcher } from 'undici';
+import type { buildConnector, Dispatcher } from 'undici';
 import type { AddressPolicy } from './address-check.ts';
-import { createCheckedAgent, createProxyDispatcher, type TrustOptions, trustAnchors } from './dispatchers.ts';
+import {
+  createCheckedAgent,
+  createCheckedConnector,
+  createProxyDispatcher,
+  type TrustOptions,
+  trustAnchors,
+  trustContext,
+} from './dispatchers.ts';
 import { SafeFetchError } from './errors.ts';
 import { type Resolver, systemResolver } from './resolver.ts';
 import { assertIdentityCoding, isJsonMediaType } from './response-checks.ts';
@@ -207,6 +214,20 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
   const policy: AddressPolicy = { allowLoopback: options.allowLoopback === true };
   const resolver = options.resolver ?? systemResolver;
   const ca = trustAnchors(options);
+  // Once per fetcher: parsing the CA list per connection was the flood's largest cost (issue #8).
+  // Each fetch still gets its own Agent (0004 §1), whose connector checks the address on every
+  // connect; the connector (with its TLS session cache) is shared, one per connect timeout.
+  const secureContext = trustContext(ca);
+  const connectors = new Map<number, buildConnector.connector>();
+  const connectorFor = (timeoutMs: number): buildConnector.connector => {
+    let connector = connectors.get(timeoutMs);
+    if (connector === undefined) {
+      connector = createCheckedConnector({ resolver, policy, secureContext, timeoutMs });
+      // Deadlines come from code, not from strangers; the bound is a backstop all the same.
+      if (connectors.size < 16) connectors.set(timeoutMs, connector);
+    }
+    return connector;
+  };
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
   const defaults = {
     maxBytes: positiveInteger(options.maxBytes ?? DEFAULT_MAX_BYTES, 'maxBytes'),
@@ -248,8 +269,15 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
     const owned =
       options.dispatcher === undefined
         ? options.proxy === undefined
-          ? createCheckedAgent({ resolver, policy, ca, timeoutMs, onConnect })
-          : createProxyDispatcher({ proxy: options.proxy, ca, timeoutMs })
+          ? createCheckedAgent({
+              resolver,
+              policy,
+              ca,
+              connector: connectorFor(timeoutMs),
+              timeoutMs,
+              onConnect,
+            })
+          : createProxyDispatcher({ proxy: options.proxy, ca, secureContext, timeoutMs })
         : undefined;
     const dispatcher: Dispatcher = owned ?? (options.dispatcher as Dispatcher);
 

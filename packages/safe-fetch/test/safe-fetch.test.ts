@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import tlsModule from 'node:tls';
 import { createTestCa } from '../../../test/support/test-pki.ts';
 import {
   type ConditionalHeaders,
@@ -407,6 +408,25 @@ describe('TLS', () => {
     const stub = stubResolver({ 'client.test': ['127.0.0.1'] });
     const safeFetch = createSafeFetch({ resolver: stub.resolver, allowLoopback: true });
     await refusal(safeFetch(at('/doc')), 'tls');
+  });
+
+  test('the trust (CA list) is built once per fetcher, while every fetch still dials through the address check', async () => {
+    // Issue #8: with `ca`, tls.connect built a SecureContext from ~150 roots on every connection.
+    // A spy (not a stub) on the function tls.connect calls for that counts those builds.
+    const { safeFetch, calls } = devFetch();
+    const real = tlsModule.createSecureContext;
+    let built = 0;
+    tlsModule.createSecureContext = (...args: Parameters<typeof real>) => {
+      built++;
+      return real(...args);
+    };
+    try {
+      for (let i = 0; i < 3; i++) assert.equal((await safeFetch(at('/doc'))).status, 200);
+    } finally {
+      tlsModule.createSecureContext = real;
+    }
+    assert.equal(built, 0, 'no SecureContext per connection');
+    assert.deepEqual(calls, ['client.test', 'client.test', 'client.test'], 'one checked lookup per connect');
   });
 
   test('a certificate for another name is refused', async () => {

@@ -9,7 +9,9 @@ import type { ClientResolver } from '../clients/client-resolver.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { AuditEvent, ClientRecord, Store } from '../store/store.ts';
 import { type DocumentChangePolicy, diffClientMetadata } from './document-change.ts';
+import { isGovernorRefusedError } from './fetch-governor.ts';
 import type { CachedDocument, DocumentCache } from './metadata-document-cache.ts';
+import { createRefusalAudit, type RefusalAuditLogger } from './refusal-audit.ts';
 
 /**
  * Resolves client_ids that are Client ID Metadata Document URLs (CIMD §3, §5; MCP-6): the URL is
@@ -26,11 +28,19 @@ export interface CimdResolverOptions {
   onChange: DocumentChangePolicy;
   urlPolicy?: ClientIdUrlPolicy;
   metrics?: ServerMetrics;
+  /** Gets a debug line per refusal the governor made (those are audited in aggregate). */
+  logger?: RefusalAuditLogger;
+  /** Window of the aggregated `cimd.refused` rows for governor refusals. Default 60 s. */
+  refusalAuditIntervalMs?: number;
 }
 
 export interface CimdClientResolver extends ClientResolver {
   /** Re-fetches the document now (within the cache's cooldown), for a redirect_uri mismatch. */
   refresh(clientId: string): Promise<ClientRecord | undefined>;
+  refuseEarly(clientId: string): Promise<OAuthError> | undefined;
+  resolveFromMemory(clientId: string): ClientRecord | undefined;
+  /** Writes the pending aggregated refusal rows now (tests, shutdown). */
+  flushRefusals(): Promise<void>;
 }
 
 /** How many resolved clients are kept in memory to answer repeat requests without a store read. */
@@ -44,6 +54,46 @@ export const SHARED_EXPIRES_AT_HEADER = 'x-gatehouse-expires-at';
 
 export function cimdClientResolver(options: CimdResolverOptions): CimdClientResolver {
   const known = new Map<string, { digest: string; fetchedAt: number; record: ClientRecord }>();
+  const refusalAudit = createRefusalAudit({
+    audit: options.audit,
+    clock: options.clock,
+    ...(options.refusalAuditIntervalMs === undefined ? {} : { intervalMs: options.refusalAuditIntervalMs }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+
+  /**
+   * The cheap refusal (decision 0020): a document URL this instance holds nothing for, whose fetch
+   * the governor would refuse now, is refused before any store read (the client lookup and the
+   * shared document version) and before the URL rules are even applied; the flood's distinct
+   * unknown client_ids cost an in-memory check, a counter and (aggregated) audit. The URL must pass
+   * the cheap shape test first, so everything else goes the ordinary way.
+   */
+  function refuseEarly(clientId: string): Promise<OAuthError> | undefined {
+    if (!isClientIdMetadataDocumentUrl(clientId)) return undefined;
+    const refusal = options.cache.refuseEarly(clientId);
+    if (refusal === undefined) return undefined;
+    const message = `outbound fetch to ${refusal.host} refused by the governor: ${refusal.reason}`;
+    return governorRefused(clientId, refusal.host, refusal.reason, message);
+  }
+
+  /**
+   * The warm path: a client this instance resolved from the very document the cache still holds
+   * fresh is answered without a store read or a promise, exactly as `resolve` would answer it (the
+   * same record, the cache hit counted, both LRUs touched). Anything else (not known, expired, a new
+   * body, a revalidation to record) takes the ordinary path.
+   */
+  function resolveFromMemory(clientId: string): ClientRecord | undefined {
+    const seen = known.get(clientId);
+    if (seen === undefined) return undefined;
+    const held = options.cache.peek(clientId);
+    if (held === undefined || options.clock() >= held.expiresAt || held.digest !== seen.digest)
+      return undefined;
+    if (held.fetchedAt !== seen.fetchedAt && held.source === undefined) return undefined;
+    if (options.cache.fresh(clientId) === undefined) return undefined;
+    known.delete(clientId);
+    known.set(clientId, seen);
+    return seen.record;
+  }
 
   /**
    * The second level: when this instance holds nothing usable, a version another instance fetched
@@ -158,7 +208,32 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
     return record;
   }
 
+  /** Load shedding: counted per request, audited in aggregate (refusal-audit.ts). */
+  async function governorRefused(
+    clientId: string,
+    host: string,
+    reason: string,
+    message: string,
+  ): Promise<OAuthError> {
+    options.metrics?.cimdRefusals.inc({ reason });
+    await refusalAudit.record(clientId, host, reason);
+    // Without a stack: capturing one was a visible share of a refusal's cost under a flood, and
+    // the stack of load shedding tells nobody anything.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new OAuthError('invalid_client', {
+        reason: `cimd_${reason}`,
+        description: `the client metadata document at ${clientId.slice(0, 200)} could not be used: ${message.slice(0, 300)}`,
+      });
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
+
   async function refused(clientId: string, error: unknown): Promise<OAuthError> {
+    if (isGovernorRefusedError(error))
+      return governorRefused(clientId, error.host, error.reason, error.message);
     const reason = reasonOf(error);
     options.metrics?.cimdRefusals.inc({ reason });
     await options.audit({ type: 'cimd.refused', clientId, reason });
@@ -179,6 +254,9 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
   return {
     resolve: (clientId) => resolveDocument(clientId, false),
     refresh: (clientId) => resolveDocument(clientId, true),
+    refuseEarly,
+    resolveFromMemory,
+    flushRefusals: () => refusalAudit.flush(),
   };
 }
 

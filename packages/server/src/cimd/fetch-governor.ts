@@ -78,6 +78,13 @@ export interface FetchGovernorStats {
 export interface FetchGovernor {
   /** Runs `task` under the limits of `host` (case-insensitive) and the global ones. */
   run<T>(host: string, task: () => Promise<T>): Promise<T>;
+  /**
+   * Would `run(host, …)` be admitted now? The refusal reason if not, undefined if so. Pure: nothing
+   * is consumed or counted, and no state is created for an unseen host (a flood of distinct hosts
+   * costs no memory here). Lets a caller refuse before doing any work of its own (the CIMD resolver
+   * does this before its store reads, docs/decisions/0020-cheap-cimd-refusals.md).
+   */
+  check(host: string): GovernorRefusalReason | undefined;
   stats(): FetchGovernorStats;
 }
 
@@ -246,6 +253,24 @@ export function createFetchGovernor(options: FetchGovernorOptions = {}): FetchGo
     return promise;
   }
 
+  function check(rawHost: string): GovernorRefusalReason | undefined {
+    const host = rawHost.toLowerCase();
+    const now = clock();
+    const state = hosts.get(host);
+    // Same order and arithmetic as run(), on copies: an unseen host has a full bucket and no load.
+    const hostTokens =
+      state === undefined ? hostBurst : refill(state.bucket, now, hostRate, hostBurst).tokens;
+    if (hostTokens < 1) return 'host_rate';
+    if (refill(globalBucket, now, globalRate, globalBurst).tokens < 1) return 'global_rate';
+    const hostBusy = state !== undefined && state.active >= perHostConcurrency;
+    const globalBusy = globalActive >= globalConcurrency;
+    if (hostBusy || globalBusy) {
+      if (hostBusy && state.waiting >= perHostMaxQueue) return 'host_concurrency';
+      if (queue.length >= maxQueue) return hostBusy ? 'queue_full' : 'global_concurrency';
+    }
+    return undefined;
+  }
+
   function stats(): FetchGovernorStats {
     return {
       active: globalActive,
@@ -257,5 +282,5 @@ export function createFetchGovernor(options: FetchGovernorOptions = {}): FetchGo
     };
   }
 
-  return { run, stats };
+  return { run, check, stats };
 }

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { type SafeFetch, SafeFetchError, type SafeResponse } from '@gatehouse/safe-fetch';
 import CachePolicy from 'http-cache-semantics';
-import { type FetchGovernor, isGovernorRefusedError } from './fetch-governor.ts';
+import { type FetchGovernor, type GovernorRefusalReason, isGovernorRefusedError } from './fetch-governor.ts';
 
 export interface CachedDocument<T> {
   url: string;
@@ -121,7 +121,26 @@ export interface DocumentCache<T> {
    */
   adopt(url: string, shared: SharedDocument): Promise<CachedDocument<T> | undefined>;
   delete(url: string): void;
+  /**
+   * Whether an ordinary `get(url)` would need a network fetch that the governor refuses right now:
+   * the refusal (counted and reported like one from `get`) if so, undefined if `get` would answer
+   * from memory, join a fetch under way, or be admitted. Synchronous and without any I/O, so a
+   * caller can shed a flood of unknown URLs before doing work of its own (decision 0020).
+   */
+  refuseEarly(url: string): EarlyRefusal | undefined;
+  /**
+   * The fresh document for `url` if memory holds one (counted and reported as a hit, LRU touched),
+   * else undefined. Synchronous: what `get` would answer without waiting, for the resolver's
+   * warm path.
+   */
+  fresh(url: string): CachedDocument<T> | undefined;
   stats(): DocumentCacheStats;
+}
+
+/** Why `refuseEarly` refused: the governor's reason and the (lower-case) host. No Error, no stack. */
+export interface EarlyRefusal {
+  reason: GovernorRefusalReason;
+  host: string;
 }
 
 export type DocumentCacheErrorReason =
@@ -537,9 +556,34 @@ export function createDocumentCache<T>(options: DocumentCacheOptions<T>): Docume
     inflight.delete(url);
   }
 
+  function fresh(url: string): CachedDocument<T> | undefined {
+    const entry = entries.get(url);
+    if (entry === undefined || clock() >= entry.doc.expiresAt) return undefined;
+    touch(url, entry);
+    counters.hits++;
+    emit('hit', url);
+    return entry.doc;
+  }
+
+  function refuseEarly(url: string): EarlyRefusal | undefined {
+    // A usable entry (fresh, or stale with a background revalidation) or a fetch to join: get()
+    // answers without a new admission (the stampede's 1,000 callers share one fetch).
+    const entry = entries.get(url);
+    if (entry !== undefined && clock() < entry.doc.staleUntil) return undefined;
+    if (inflight.has(url)) return undefined;
+    // URL.parse: no exception (and no stack) for an unparsable URL; get() reports that one itself.
+    const host = URL.parse(url)?.hostname;
+    if (host === undefined) return undefined;
+    const reason = governor.check(host);
+    if (reason === undefined) return undefined;
+    counters.governorRefusals++;
+    emit('governor_refused', url, reason);
+    return { reason, host };
+  }
+
   function stats(): DocumentCacheStats {
     return { entries: entries.size, bytes, maxBytes, inflight: inflight.size, ...counters };
   }
 
-  return { get, peek, adopt, delete: del, stats };
+  return { get, peek, adopt, delete: del, refuseEarly, fresh, stats };
 }

@@ -1,3 +1,4 @@
+import type { OAuthError } from '@gatehouse/core';
 import type { ClientRecord, ClientStore } from '../store/store.ts';
 
 /**
@@ -10,6 +11,21 @@ export interface ClientResolver {
   resolve(clientId: string): Promise<ClientRecord | undefined>;
   /** Re-reads the client from its source now, if that means anything for it (a CIMD re-fetch). */
   refresh?(clientId: string): Promise<ClientRecord | undefined>;
+  /**
+   * A refusal that needs no I/O, asked of every resolver in the chain before any resolves: the
+   * (settled) error if this client_id is refused now whatever the other resolvers hold, undefined
+   * otherwise. The CIMD resolver uses it to shed document URLs the fetch governor would refuse
+   * before the store is read (decision 0020); a CIMD URL is never a stored client of another kind
+   * (static ids may not be URLs, CIMD-CO-1; DCR ids are generated).
+   */
+  refuseEarly?(clientId: string): Promise<OAuthError> | undefined;
+  /**
+   * The client, if memory alone answers it exactly as `resolve` would, asked of every resolver
+   * before any resolves; undefined otherwise. The CIMD resolver answers a known client whose
+   * document is cached fresh without the store read the stored resolver would make first (it would
+   * find a `cimd` record there and pass anyway).
+   */
+  resolveFromMemory?(clientId: string): ClientRecord | undefined;
 }
 
 /**
@@ -33,8 +49,33 @@ export function chainClientResolvers(...resolvers: ClientResolver[]): ClientReso
     }
     return undefined;
   };
+  const early = resolvers.filter((resolver) => resolver.refuseEarly !== undefined);
+  const refuseEarly = (clientId: string): Promise<OAuthError> | undefined => {
+    for (const resolver of early) {
+      const refusal = resolver.refuseEarly!(clientId);
+      if (refusal !== undefined) return refusal;
+    }
+    return undefined;
+  };
+  const warm = resolvers.filter((resolver) => resolver.resolveFromMemory !== undefined);
+  const resolveFromMemory = (clientId: string): ClientRecord | undefined => {
+    for (const resolver of warm) {
+      const client = resolver.resolveFromMemory!(clientId);
+      if (client !== undefined) return client;
+    }
+    return undefined;
+  };
   return {
-    resolve: (clientId) => first((resolver) => resolver.resolve(clientId)),
+    resolve: async (clientId) => {
+      const client = resolveFromMemory(clientId);
+      if (client !== undefined) return client;
+      const refusal = refuseEarly(clientId);
+      if (refusal !== undefined) throw await refusal;
+      return first((resolver) => resolver.resolve(clientId));
+    },
+    // A refresh is a deliberate re-fetch of a client already in use; it meets the governor itself.
     refresh: (clientId) => first((resolver) => resolver.refresh?.(clientId)),
+    refuseEarly,
+    resolveFromMemory,
   };
 }
