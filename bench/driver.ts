@@ -147,3 +147,108 @@ export function round(value: number, digits = 0): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 }
+
+/** What an open-loop run measured: completions and latency in a window, at a fixed offered rate. */
+export interface OpenLoopResult extends LoadResult {
+  /** Operations offered per second (the schedule), whether or not the server kept up. */
+  offeredPerSecond: number;
+  /** Operations scheduled in the window. */
+  offered: number;
+  /** Most operations waiting in the driver for a free connection at once (the server fell behind). */
+  maxQueued: number;
+}
+
+export interface OpenLoop {
+  /**
+   * Stops scheduling, waits for the operations on the wire, and summarises the operations that
+   * finished in [from, until] (performance.now() times). Latency is measured from each operation's
+   * *scheduled* time, so time spent waiting in the driver for a connection counts (no coordinated
+   * omission: a server that falls behind shows it in p99, not in a lower offered rate).
+   */
+  stop(from: number, until: number): Promise<OpenLoopResult>;
+}
+
+/**
+ * An open loop: operations are scheduled at a fixed rate (`ratePerSecond`), whatever the server
+ * does, and run on the first free connection (one `step` per connection, pipelining 1); an
+ * operation that finds every connection busy waits in a queue in the driver. This is "steady
+ * traffic" in the sense of issue #8: the offered load does not fall when the server slows down.
+ */
+export function startOpenLoop(steps: readonly Step[], ratePerSecond: number): OpenLoop {
+  const started = performance.now();
+  const interval = 1000 / ratePerSecond;
+  let scheduled = 0;
+  const queue: number[] = [];
+  let queueHead = 0;
+  let maxQueued = 0;
+  const free = [...steps];
+  const ends: number[] = [];
+  const latencies: number[] = [];
+  const failures: number[] = [];
+  const samples = new Set<string>();
+  let inFlight = 0;
+  let stopped = false;
+  let drained: (() => void) | undefined;
+
+  const run = (step: Step, at: number): void => {
+    inFlight++;
+    step()
+      .then(
+        () => {
+          const ended = performance.now();
+          ends.push(ended);
+          latencies.push(ended - at);
+        },
+        (error: unknown) => {
+          failures.push(performance.now());
+          if (samples.size < 3) samples.add((error as Error).message.slice(0, 300));
+        },
+      )
+      .finally(() => {
+        inFlight--;
+        if (!stopped && queueHead < queue.length) run(step, queue[queueHead++]!);
+        else free.push(step);
+        if (stopped && inFlight === 0) drained?.();
+      });
+  };
+  const tick = (): void => {
+    if (stopped) return;
+    const now = performance.now();
+    while (started + scheduled * interval <= now) {
+      queue.push(started + scheduled * interval);
+      scheduled++;
+    }
+    while (free.length > 0 && queueHead < queue.length) run(free.pop()!, queue[queueHead++]!);
+    if (queueHead > 4096 && queueHead * 2 > queue.length) {
+      queue.splice(0, queueHead);
+      queueHead = 0;
+    }
+    maxQueued = Math.max(maxQueued, queue.length - queueHead);
+    timer = setTimeout(tick, Math.max(0, Math.min(1, started + scheduled * interval - performance.now())));
+  };
+  let timer = setTimeout(tick, 0);
+
+  return {
+    async stop(from, until) {
+      stopped = true;
+      clearTimeout(timer);
+      if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+      const inWindow: number[] = [];
+      for (let i = 0; i < ends.length; i++) {
+        const ended = ends[i]!;
+        if (ended >= from && ended <= until) inWindow.push(latencies[i]!);
+      }
+      const errors = failures.filter((at) => at >= from && at <= until).length;
+      const offered = Math.max(
+        0,
+        Math.min(scheduled, Math.ceil((until - started) / interval)) - Math.ceil((from - started) / interval),
+      );
+      return {
+        ...summarise(inWindow, errors, [...samples], steps.length, until - from),
+        offeredPerSecond: round(ratePerSecond),
+        offered,
+        maxQueued,
+      };
+    },
+  };
+}

@@ -54,6 +54,8 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string' },
     /** DPoP server nonces on both servers: `required` (Gatehouse's default) or `off`. */
     'dpop-nonce': { type: 'string', default: 'required' },
+    /** Flood: the offered legitimate rate as a share of the server's no-flood PAR capacity. */
+    'flood-legit-share': { type: 'string', default: '0.5' },
   },
 });
 
@@ -107,6 +109,9 @@ async function main(): Promise<void> {
     : { warmupMs: 1500, durationMs: 6000 };
   const connections = quick ? 8 : 32;
   const rounds = quick ? 1 : Number(flags.rounds ?? 2);
+  const floodLegitShare = Number(flags['flood-legit-share']);
+  if (!(floodLegitShare > 0 && floodLegitShare <= 1))
+    throw new Error('--flood-legit-share must be in (0, 1]');
   const wanted = new Set(flags.scenarios?.split(',') ?? ALL_SCENARIOS);
   const targetNames = flags.targets.split(',');
   const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -144,7 +149,7 @@ async function main(): Promise<void> {
         ? `taskset: servers and floors on core ${SERVER_CORE}, one at a time; driver and document host on core ${DRIVER_CORE}`
         : 'none (taskset not found)',
     },
-    load: { ...load, connections, rounds, dpopNonce: flags['dpop-nonce'] },
+    load: { ...load, connections, rounds, dpopNonce: flags['dpop-nonce'], floodLegitShare },
     targets: TARGETS,
     throughput: [],
     stampede: [],
@@ -225,16 +230,19 @@ async function main(): Promise<void> {
             documentHost,
             documentPort,
             cimdClient,
-            legitConnections: quick ? 4 : 16,
+            capacityConnections: quick ? 4 : 16,
+            legitConnections: quick ? 8 : 32,
             floodConnections: quick ? 4 : 16,
+            legitShare: floodLegitShare,
             total: quick ? 2000 : 100_000,
             maxFloodMs: quick ? 3000 : 90_000, // 100,000 ids take ~55 s on a loaded machine (issue #8)
             baseline: load,
           });
           say(
             `  flood         ${target.name.padEnd(17)} ${result.floodRequests} unknown client_ids at ${result.floodPerSecond}/s, ${result.fetches} fetches; ` +
-              `legit ${result.legitOpsPerSecond}/s = ${Math.round(result.legitFraction * 100)}% of ${result.baselineOpsPerSecond}/s; ` +
-              `RSS ${result.rssBeforeMiB} → peak ${result.peakRssMiB} MiB`,
+              `legit offered ${result.offeredPerSecond}/s: ${result.alone.opsPerSecond}/s alone, ${result.underFlood.opsPerSecond}/s under flood = ${Math.round(result.legitFraction * 100)}%; ` +
+              `RSS ${result.rssBeforeMiB} → peak ${result.peakRssMiB} MiB; CPU driver core ${Math.round(result.cpu.driverCore * 100)}%, server ${Math.round(result.cpu.server * 100)}%; ` +
+              `contention ${result.contention.legitOpsPerSecond}/s = ${Math.round(result.contention.legitShareOfCapacity * 100)}% of ${result.capacityOpsPerSecond}/s`,
           );
           report.flood.push(result);
         }
@@ -322,7 +330,7 @@ export interface BenchReport {
   startedAt: string;
   mode: 'quick' | 'full';
   machine: { cpus: number; model: string; node: string; pinning: string; trust: string };
-  load: LoadOptions & { connections: number; rounds: number; dpopNonce: string };
+  load: LoadOptions & { connections: number; rounds: number; dpopNonce: string; floodLegitShare?: number };
   targets: typeof TARGETS;
   floors?: FloorResult;
   bare?: LoadResult;
@@ -421,14 +429,19 @@ export function formatReport(report: BenchReport): string {
     ]);
   }
   const widths = header.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  for (const row of rows)
+  // Only when a throughput scenario ran (`--scenarios=flood` alone has no table).
+  if (rows.length > 1) {
+    for (const row of rows)
+      push(
+        row
+          .map((value, column) => value.padEnd(widths[column]!))
+          .join('  ')
+          .trimEnd(),
+      );
     push(
-      row
-        .map((value, column) => value.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd(),
+      '(each cell: operations/s, p50/p99 latency of one operation; code-flow: one operation = whole flow)',
     );
-  push('(each cell: operations/s, p50/p99 latency of one operation; code-flow: one operation = whole flow)');
+  }
   if (report.stampede.length > 0) {
     push();
     push('CIMD (1) stampede: concurrent requests for one unseen client_id');
@@ -441,16 +454,25 @@ export function formatReport(report: BenchReport): string {
   if (report.flood.length > 0) {
     push();
     push(
-      `CIMD (2) flood of distinct unknown client_ids on ${DOCUMENT_HOSTS.length - 2} other hosts + steady legitimate PAR (target: legit ≥ ${TARGETS.floodLegitFraction * 100}% of normal, peak RSS ≤ +${TARGETS.floodRssGrowthMiB} MiB)`,
+      `CIMD (2) flood of distinct unknown client_ids on ${DOCUMENT_HOSTS.length - 2} other hosts + steady legitimate PAR (target: legit ≥ ${TARGETS.floodLegitFraction * 100}% of the same offered load without flood, peak RSS ≤ +${TARGETS.floodRssGrowthMiB} MiB)`,
     );
     for (const f of report.flood) {
       const met =
         f.legitFraction >= TARGETS.floodLegitFraction &&
         f.peakRssMiB - f.rssBeforeMiB <= TARGETS.floodRssGrowthMiB;
+      const errors = (n: number) => (n > 0 ? `, ${n} errors` : '');
       push(
         `  ${f.target.padEnd(17)} ${f.floodRequests} ids${f.capped ? ' (time cap)' : ''} at ${f.floodPerSecond}/s, ${f.fetches} fetches made; ` +
-          `legit ${f.legitOpsPerSecond}/s = ${Math.round(f.legitFraction * 100)}% of ${f.baselineOpsPerSecond}/s ` +
-          `(p99 ${f.legitP99Ms} ms); RSS ${f.rssBeforeMiB} → peak ${f.peakRssMiB} MiB  ${verdict(met)}`,
+          `RSS ${f.rssBeforeMiB} → peak ${f.peakRssMiB} MiB  ${verdict(met)}`,
+      );
+      push(
+        `    legit offered ${f.offeredPerSecond}/s open loop (${Math.round(f.legitShare * 100)}% of no-flood capacity ${f.capacityOpsPerSecond}/s): ` +
+          `alone ${f.alone.opsPerSecond}/s p50/p99 ${f.alone.p50Ms}/${f.alone.p99Ms} ms${errors(f.alone.errors)}; ` +
+          `under flood ${f.underFlood.opsPerSecond}/s p50/p99 ${f.underFlood.p50Ms}/${f.underFlood.p99Ms} ms${errors(f.underFlood.errors)} = ${Math.round(f.legitFraction * 100)}%`,
+      );
+      push(
+        `    CPU during the flood: driver core ${Math.round(f.cpu.driverCore * 100)}% (driver + document host), server ${Math.round(f.cpu.server * 100)}%; ` +
+          `contention: legit share with equal connection counts ${Math.round(f.contention.legitShareOfCapacity * 100)}% (${f.contention.legitOpsPerSecond}/s, ${f.capacityConnections} + ${f.floodConnections} closed loops)`,
       );
     }
   }

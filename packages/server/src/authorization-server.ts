@@ -80,8 +80,13 @@ export interface AuthorizationServer {
    * `clientKeyRecheckSeconds` runs the same pass.
    */
   recheckClientKeys(now?: number): Promise<ClientKeyRecheckResult>;
-  /** Stops the server's own timers (the client key re-check). The handler keeps working. */
-  stop(): void;
+  /**
+   * Stops the server's own timers (the client key re-check) and writes what it holds pending: the
+   * aggregated `cimd.refused` counts of the fetch governor's refusals (decision 0020), which would
+   * otherwise be lost with the process. Await it before closing the store. The handler keeps
+   * working (a later refusal opens a new window).
+   */
+  stop(): Promise<void>;
 }
 
 /**
@@ -98,7 +103,7 @@ function createCimdResolver(
   audit: (event: Omit<AuditEvent, 'at'>) => Promise<void>,
   metrics: ServerMetrics,
   logger?: RefusalAuditLogger,
-): ClientResolver {
+): { resolver: ClientResolver; flushRefusals: () => Promise<void> } {
   const cimd = options.cimd ?? {};
   const policy: ClientMetadataDocumentPolicy = {
     allowQuery: cimd.allowQuery ?? false,
@@ -133,7 +138,10 @@ function createCimdResolver(
     ...(logger === undefined ? {} : { logger }),
   });
   // AT-2: a client_id with a port is refused before its document is fetched.
-  return atproto === undefined ? resolver : atprotoClientIdGuard(resolver, atproto);
+  return {
+    resolver: atproto === undefined ? resolver : atprotoClientIdGuard(resolver, atproto),
+    flushRefusals: () => resolver.flushRefusals(),
+  };
 }
 
 export function createAuthorizationServer(given: AuthorizationServerOptions): AuthorizationServer {
@@ -165,15 +173,23 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
   const resolvers: ClientResolver[] = [storedClientResolver(options.store.clients)];
   // AT-5: the loopback development client, without fetch (on in the atproto profile).
   if (options.atproto?.loopbackClient === true) resolvers.unshift(loopbackClientResolver());
+  let flushRefusals = async (): Promise<void> => {};
   if (cimdEnabled) {
     // Governor refusals are audited in aggregate, with a debug line each (decision 0020).
     const logger: RefusalAuditLogger = {
       debug: (object, message) => ctx!.logger.debug(object, message),
       isLevelEnabled: (level) => ctx!.logger.isLevelEnabled(level),
     };
-    resolvers.push(
-      createCimdResolver(options, outboundFetch, clock, (event) => ctx!.audit(event), metrics, logger),
+    const cimdResolver = createCimdResolver(
+      options,
+      outboundFetch,
+      clock,
+      (event) => ctx!.audit(event),
+      metrics,
+      logger,
     );
+    resolvers.push(cimdResolver.resolver);
+    flushRefusals = cimdResolver.flushRefusals;
   }
   // CIMD-CACHE-6: logos come through the same hardened fetcher, and are served from our origin.
   const clientLogos = createClientLogoCache({ fetch: outboundFetch, clock });
@@ -291,6 +307,10 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     metrics: metrics.registry,
     operations,
     recheckClientKeys: (now) => recheckClientKeys(context, now),
-    stop: stopRecheck,
+    // Decision 0020: pending refusal counts are written on a clean stop, not lost with the process.
+    stop: async () => {
+      stopRecheck();
+      await flushRefusals();
+    },
   };
 }

@@ -224,3 +224,47 @@ describe('a flood of unknown CIMD client_ids at the server (issue #8)', () => {
     assert.match(metric, /gatehouse_cimd_refusals_total\{reason="host_rate"\} 20/);
   });
 });
+
+describe('server.stop() writes the pending aggregated refusals (issue #8, decision 0020)', () => {
+  it('stores the summary row of every open window on a clean stop, and keeps refusing afterwards', async () => {
+    const documents = stubDocuments();
+    const t = await createTestServer({
+      outboundFetch: documents.fetch,
+      cimd: { fetchesPerSecondPerHost: 0.1 },
+    });
+    for (let i = 0; i < 12; i++) {
+      const host = `f${i % 3}.flood.test`;
+      const response = await t.send(t.authorizationUrl({ client_id: `https://${host}/u/${i}` }));
+      assert.equal(response.status, 400);
+    }
+    const before = await t.store.audit.list({ type: 'cimd.refused' });
+    assert.equal(before.length, 3, 'the first refusal of each host, at once');
+    assert.ok(before.every((row) => row.detail?.aggregated === false));
+
+    await t.server.stop();
+    const rows = await t.store.audit.list({ type: 'cimd.refused' });
+    const summaries = rows.filter((row) => row.detail?.aggregated === true);
+    assert.deepEqual(summaries.map((row) => [row.detail?.host, row.reason, row.detail?.count]).sort(), [
+      ['f0.flood.test', 'host_rate', 3],
+      ['f1.flood.test', 'host_rate', 3],
+      ['f2.flood.test', 'host_rate', 3],
+    ]);
+    // Nothing was lost: the stored rows account for every refusal the metric counted.
+    const counted = rows.reduce(
+      (sum, row) => sum + (row.detail?.aggregated === true ? Number(row.detail.count) : 1),
+      0,
+    );
+    assert.equal(counted, 12);
+
+    // The handler keeps working after stop(): a later refusal opens a new window, stored at once.
+    const after = await t.send(t.authorizationUrl({ client_id: 'https://f0.flood.test/u/late' }));
+    assert.equal(after.status, 400);
+    assert.equal((await t.store.audit.list({ type: 'cimd.refused' })).length, rows.length + 1);
+    await t.server.stop();
+    assert.equal(
+      (await t.store.audit.list({ type: 'cimd.refused' })).length,
+      rows.length + 1,
+      'nothing pending',
+    );
+  });
+});

@@ -95,7 +95,7 @@ export async function startGatehouse(
     } catch (error) {
       clearInterval(purge);
       stopRegistrationHygiene();
-      server.stop();
+      await server.stop();
       await listener.close();
       await store.close();
       throw error;
@@ -111,10 +111,12 @@ export async function startGatehouse(
     server,
     async stop() {
       clearInterval(purge);
-      server.stop();
       stopRegistrationHygiene();
       await metricsListener?.close();
       await listener.close();
+      // After the listener: refusals of the last requests are in the counts it writes (decision
+      // 0020), and the store commits them before it closes.
+      await server.stop();
       await store.close();
     },
   };

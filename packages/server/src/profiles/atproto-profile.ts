@@ -183,7 +183,8 @@ export function atprotoDocumentValidator(
 
 /**
  * AT-2 before any fetch: an https client_id with a port is refused without fetching its document.
- * Other client_ids pass to `inner` unchanged.
+ * Other client_ids pass to `inner` unchanged, through `resolve`, `refresh` and the fast paths
+ * (`refuseEarly`, `resolveFromMemory`) alike.
  */
 export function atprotoClientIdGuard(inner: ClientResolver, policy: AtprotoClientPolicy): ClientResolver {
   const guard = (clientId: string) => {
@@ -200,11 +201,38 @@ export function atprotoClientIdGuard(inner: ClientResolver, policy: AtprotoClien
       });
     }
   };
+  // The fast paths of decision 0020 pass through the guard too, so the profile keeps the cheap
+  // refusal of a flood (no store read before the governor says no) and the warm path of a known
+  // client. AT-2 comes first in both: a client_id with a port is refused for its port, whatever
+  // the governor would say, and is never answered from memory.
+  const passes = (clientId: string): OAuthError | undefined => {
+    try {
+      guard(clientId);
+      return undefined;
+    } catch (error) {
+      if (error instanceof OAuthError) return error;
+      throw error;
+    }
+  };
   return {
     resolve: async (clientId) => {
       guard(clientId);
       return inner.resolve(clientId);
     },
+    ...(inner.refuseEarly === undefined
+      ? {}
+      : {
+          refuseEarly: (clientId: string) => {
+            const refused = passes(clientId);
+            return refused === undefined ? inner.refuseEarly!(clientId) : Promise.resolve(refused);
+          },
+        }),
+    ...(inner.resolveFromMemory === undefined
+      ? {}
+      : {
+          resolveFromMemory: (clientId: string) =>
+            passes(clientId) === undefined ? inner.resolveFromMemory!(clientId) : undefined,
+        }),
     ...(inner.refresh === undefined
       ? {}
       : {
