@@ -11,12 +11,20 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import type { Browser, BrowserContext, Cookie, Locator, Page } from 'playwright-core';
 import { discover } from '../support/discover.ts';
-import { startTestDeployment, type TestDeployment, type TestFetch } from '../support/gatehouse-over-tls.ts';
+import { startTestDeployment, type TestDeployment } from '../support/gatehouse-over-tls.ts';
+import {
+  type ClientOptions,
+  clientOptions,
+  EXAMPLE_RESOURCES,
+  newAuthorizationRequest,
+  RESOURCE,
+  RESOURCE_NAME,
+  redeemCode,
+  validateBearerToken,
+} from '../support/oauth-client.ts';
 import { startTestHost, type TestHost } from '../support/test-hosts.ts';
 import { launchChromium, servedSpkiPin, skipWithoutChromium } from './chromium.ts';
 
-const RESOURCE = 'https://mcp.example.test/mcp';
-const RESOURCE_NAME = 'Example MCP server';
 /** Long on purpose: the consent page must show all of it, never a shortened form. */
 const CLIENT_ID = 'gatehouse-browser-test-client-5f0e9c1d2b3a4f5e6d7c8b9a0f1e2d3c4b5a6f7e';
 const CLIENT_NAME = 'Browser Test App';
@@ -28,7 +36,7 @@ describe('login and consent pages in headless Chromium', { skip: skipWithoutChro
   let sites: TestHost;
   let browser: Browser;
   let as: oauth.AuthorizationServer;
-  let options: { [oauth.customFetch]: TestFetch };
+  let options: ClientOptions;
   let client: oauth.Client;
   let clientAuth: oauth.ClientAuth;
   let appOrigin: string;
@@ -39,17 +47,8 @@ describe('login and consent pages in headless Chromium', { skip: skipWithoutChro
   const userIds = new Map<string, string>();
 
   before(async () => {
-    deployment = await startTestDeployment({
-      resources: [
-        {
-          uri: RESOURCE,
-          scopes: ['mcp:tools', 'mcp:admin'],
-          default_scopes: ['mcp:tools'],
-          name: RESOURCE_NAME,
-        },
-      ],
-    });
-    options = { [oauth.customFetch]: deployment.fetch };
+    deployment = await startTestDeployment({ resources: EXAMPLE_RESOURCES });
+    options = clientOptions(deployment);
     sites = await startTestHost(deployment.ca, ['app.example.test', 'attacker.test']);
     appOrigin = sites.origin('app.example.test');
     attackerOrigin = sites.origin('attacker.test');
@@ -106,22 +105,15 @@ describe('login and consent pages in headless Chromium', { skip: skipWithoutChro
   }
 
   /** The client's side of the request (PKCE, resource, state), as oauth4webapi builds it. */
-  async function authorizationRequest(overrides: Record<string, string> = {}) {
-    const codeVerifier = oauth.generateRandomCodeVerifier();
-    const state = oauth.generateRandomState();
-    const url = new URL(as.authorization_endpoint!);
-    url.search = new URLSearchParams({
+  function authorizationRequest(overrides: Record<string, string> = {}) {
+    return newAuthorizationRequest(as, {
       client_id: client.client_id,
       redirect_uri: redirectUri,
       response_type: 'code',
       scope: 'mcp:tools mcp:admin',
-      state,
       resource: RESOURCE,
-      code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
-      code_challenge_method: 'S256',
       ...overrides,
-    }).toString();
-    return { url, state, codeVerifier };
+    });
   }
 
   /** Opens the authorization URL, signs in through the login form, and stops on the consent page. */
@@ -198,29 +190,12 @@ describe('login and consent pages in headless Chromium', { skip: skipWithoutChro
 
     // oauth4webapi checks state and iss (RFC 9207), then redeems the code with the PKCE verifier.
     const parameters = oauth.validateAuthResponse(as, client, callback, state);
-    const tokens = await oauth.processAuthorizationCodeResponse(
-      as,
-      client,
-      await oauth.authorizationCodeGrantRequest(
-        as,
-        client,
-        clientAuth,
-        parameters,
-        redirectUri,
-        codeVerifier,
-        {
-          ...options,
-          additionalParameters: { resource: RESOURCE },
-        },
-      ),
-    );
+    const tokens = await redeemCode(as, client, clientAuth, parameters, redirectUri, codeVerifier, {
+      ...options,
+      additionalParameters: { resource: RESOURCE },
+    });
     assert.equal(tokens.scope, 'mcp:tools mcp:admin');
-    const claims = await oauth.validateJwtAccessToken(
-      as,
-      new Request(RESOURCE, { headers: { authorization: `Bearer ${tokens.access_token}` } }),
-      RESOURCE,
-      options,
-    );
+    const claims = await validateBearerToken(as, tokens.access_token, RESOURCE, options);
     assert.equal(claims.client_id, CLIENT_ID);
     assert.equal(claims.sub, userIds.get('alice'));
   });

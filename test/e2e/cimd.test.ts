@@ -13,7 +13,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { authorizeInBrowser } from '../support/authorize-in-browser.ts';
 import { discover } from '../support/discover.ts';
-import type { TestDeployment, TestFetch } from '../support/gatehouse-over-tls.ts';
+import type { TestDeployment } from '../support/gatehouse-over-tls.ts';
 import { InMemoryClientProvider } from '../support/mcp-client-provider.ts';
 import {
   authorizationUrl,
@@ -22,6 +22,7 @@ import {
   runMcpAuth,
   startMcpDeployment,
 } from '../support/mcp-stand-in.ts';
+import { type ClientOptions, clientOptions, redeemCode, refreshTokens } from '../support/oauth-client.ts';
 import type { TestHost } from '../support/test-hosts.ts';
 import { isPage, UserAgent } from '../support/user-agent.ts';
 
@@ -30,7 +31,7 @@ describe('Client ID Metadata Documents end to end', () => {
   let host: TestHost;
   let deployment: TestDeployment;
   let mcpResource: string;
-  let options: { [oauth.customFetch]: TestFetch };
+  let options: ClientOptions;
 
   /** A CIMD for `path` on client.test, with the given redirect URIs. */
   function publish(path: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
@@ -61,7 +62,7 @@ describe('Client ID Metadata Documents end to end', () => {
       ['client.test', 'mcp.test'],
     );
     ({ host, deployment, mcpResource } = mcp);
-    options = { [oauth.customFetch]: deployment.fetch };
+    options = clientOptions(deployment);
   });
 
   after(() => mcp.close());
@@ -90,14 +91,10 @@ describe('Client ID Metadata Documents end to end', () => {
     assert.ok(isPage(consentPage));
     const callback = await authorizeInBrowser(ua, url, deployment.issuer, LOGIN);
     const parameters = oauth.validateAuthResponse(as, client, callback, oauth.expectNoState);
-    const tokens = await oauth.processAuthorizationCodeResponse(
-      as,
-      client,
-      await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), parameters, redirectUri, verifier, {
-        ...options,
-        additionalParameters: { resource: mcpResource },
-      }),
-    );
+    const tokens = await redeemCode(as, client, oauth.None(), parameters, redirectUri, verifier, {
+      ...options,
+      additionalParameters: { resource: mcpResource },
+    });
     assert.ok(tokens.refresh_token);
     const store = deployment.gatehouse.store;
     assert.equal((await store.clients.get(clientId))?.kind, 'cimd');
@@ -232,32 +229,12 @@ describe('Client ID Metadata Documents end to end', () => {
     });
     const callback = await authorizeInBrowser(new UserAgent(deployment.fetch), url, deployment.issuer, LOGIN);
     const parameters = oauth.validateAuthResponse(as, client, callback, oauth.expectNoState);
-    const tokens = await oauth.processAuthorizationCodeResponse(
-      as,
-      client,
-      await oauth.authorizationCodeGrantRequest(
-        as,
-        client,
-        clientAuth,
-        parameters,
-        redirectUri,
-        verifier,
-        options,
-      ),
-    );
-    const refreshed = await oauth.processRefreshTokenResponse(
-      as,
-      client,
-      await oauth.refreshTokenGrantRequest(as, client, clientAuth, tokens.refresh_token!, options),
-    );
+    const tokens = await redeemCode(as, client, clientAuth, parameters, redirectUri, verifier, options);
+    const refreshed = await refreshTokens(as, client, clientAuth, tokens.refresh_token!, options);
     assert.ok(refreshed.access_token);
     // Without its key the same client gets nowhere (CIMD-AUTH-2: no downgrade to none).
     await assert.rejects(
-      oauth.processRefreshTokenResponse(
-        as,
-        client,
-        await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshed.refresh_token!, options),
-      ),
+      refreshTokens(as, client, oauth.None(), refreshed.refresh_token!, options),
       (error: unknown) => error instanceof oauth.ResponseBodyError && error.error === 'invalid_client',
     );
     assert.equal(host.hits('/confidential/jwks.json'), 1, 'the JWKS is fetched once and cached');

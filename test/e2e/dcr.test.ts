@@ -10,21 +10,22 @@ import { auth as authV1 } from '@modelcontextprotocol/sdk/client/auth.js';
 import * as oauth from 'oauth4webapi';
 import { authorizeInBrowser } from '../support/authorize-in-browser.ts';
 import { discover } from '../support/discover.ts';
-import type { TestDeployment, TestFetch } from '../support/gatehouse-over-tls.ts';
+import type { TestDeployment } from '../support/gatehouse-over-tls.ts';
 import { InMemoryClientProvider } from '../support/mcp-client-provider.ts';
 import { LOGIN, type McpDeployment, runMcpAuth, startMcpDeployment } from '../support/mcp-stand-in.ts';
+import { type ClientOptions, clientOptions } from '../support/oauth-client.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
 describe('Dynamic Client Registration end to end (CIMD off)', () => {
   let mcp: McpDeployment;
   let deployment: TestDeployment;
   let mcpResource: string;
-  let options: { [oauth.customFetch]: TestFetch };
+  let options: ClientOptions;
 
   before(async () => {
     mcp = await startMcpDeployment({ cimd: { enabled: false } }, ['mcp.test']);
     ({ deployment, mcpResource } = mcp);
-    options = { [oauth.customFetch]: deployment.fetch };
+    options = clientOptions(deployment);
   });
 
   after(() => mcp.close());

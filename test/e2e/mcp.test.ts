@@ -24,6 +24,7 @@ import {
 import { UnauthorizedError as UnauthorizedV1 } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { decodeJwt } from 'jose';
 import { createMcpExample, type McpExample } from '../../examples/mcp-server/mcp-server.ts';
 import { authorizeInBrowser } from '../support/authorize-in-browser.ts';
 import { startTestDeployment, type TestDeployment, type TestFetch } from '../support/gatehouse-over-tls.ts';
@@ -143,13 +144,6 @@ function withoutOfflineAccess(scope: string | null | readonly string[]): string[
   return list.filter((value) => value !== 'offline_access').sort();
 }
 
-function claimsOf(accessToken: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as Record<
-    string,
-    unknown
-  >;
-}
-
 interface ToolResult {
   content: { type: string; text?: string }[];
   isError?: boolean;
@@ -168,27 +162,26 @@ interface Sdk {
   isUnauthorized(error: unknown): boolean;
 }
 
+/** What both SDKs' transports take: the host's token storage, and the stack's fetch. */
+function transportOptions(provider: HostProvider, stack: Stack) {
+  return { authProvider: provider as never, fetch: stack.fetch as never };
+}
+
 const v1: Sdk = {
   name: 'MCP SDK v1 (@modelcontextprotocol/sdk)',
-  open(provider, stack) {
-    const transport = new TransportV1(new URL(stack.resource), {
-      authProvider: provider as never,
-      fetch: stack.fetch as never,
-    });
-    return { client: new ClientV1({ name: 'e2e-v1', version: '1.0.0' }) as never, transport };
-  },
+  open: (provider, stack) => ({
+    client: new ClientV1({ name: 'e2e-v1', version: '1.0.0' }) as never,
+    transport: new TransportV1(new URL(stack.resource), transportOptions(provider, stack)),
+  }),
   isUnauthorized: (error) => error instanceof UnauthorizedV1,
 };
 
 const v2: Sdk = {
   name: 'MCP SDK v2 (@modelcontextprotocol/client) with DPoP',
-  open(provider, stack) {
-    const transport = new TransportV2(new URL(stack.resource), {
-      authProvider: provider as never,
-      fetch: stack.fetch as never,
-    });
-    return { client: new ClientV2({ name: 'e2e-v2', version: '2.0.0' }) as never, transport };
-  },
+  open: (provider, stack) => ({
+    client: new ClientV2({ name: 'e2e-v2', version: '2.0.0' }) as never,
+    transport: new TransportV2(new URL(stack.resource), transportOptions(provider, stack)),
+  }),
   isUnauthorized: (error) => error instanceof UnauthorizedV2,
 };
 
@@ -239,7 +232,7 @@ async function signIn(
 async function forceRefresh(stack: Stack, provider: HostProvider, client: McpClient) {
   const before = provider.tokens()!;
   const refreshes = stack.refreshes();
-  stack.expireTokensAt(((claimsOf(before.access_token).exp as number) + 120) * 1000);
+  stack.expireTokensAt(((decodeJwt(before.access_token).exp as number) + 120) * 1000);
   const who = JSON.parse(await call(client, 'whoami')) as { scopes: string[] };
   assert.equal(stack.refreshes(), refreshes + 1, 'the client refreshed once');
   assert.notEqual(provider.tokens()!.access_token, before.access_token);
@@ -260,6 +253,32 @@ async function allowStepUp(ua: UserAgent, stack: Stack, provider: HostProvider, 
   assert.ok(!isPage(done));
   const callback = new URL(done.redirectedTo);
   await transport.finishAuth(callback.searchParams.get('code')!, callback.searchParams.get('iss')!);
+}
+
+/** Step-up (MCP-16): add_note needs notes:write, so it is refused, the user allows it, it succeeds. */
+async function addNoteAfterStepUp(
+  sdk: Sdk,
+  ua: UserAgent,
+  stack: Stack,
+  provider: HostProvider,
+  connection: { client: McpClient; transport: McpTransport },
+  text: string,
+) {
+  await assert.rejects(call(connection.client, 'add_note', { text }), (error) => sdk.isUnauthorized(error));
+  await allowStepUp(ua, stack, provider, connection.transport);
+  assert.match(await call(connection.client, 'add_note', { text }), /saved; you have \d+ note/);
+}
+
+/**
+ * What a v1 host does to step up, as SDK v1 never re-authorizes while it holds a refresh token
+ * (modelcontextprotocol/typescript-sdk#2255): drop the refresh token and connect again, so that the
+ * SDK authorizes again with the scopes of the challenge.
+ */
+async function reconnectWithoutRefreshToken(stack: Stack, provider: HostProvider) {
+  provider.forgetRefreshToken();
+  const again = v1.open(provider, stack);
+  await again.client.connect(again.transport);
+  return again;
 }
 
 describe('the example MCP server behind Gatehouse, with Client ID Metadata Documents', () => {
@@ -314,25 +333,17 @@ describe('the example MCP server behind Gatehouse, with Client ID Metadata Docum
     assert.equal(who.client_id, clientId);
     assert.deepEqual(who.scopes, ['mcp:tools']);
     assert.equal(who.dpop_bound, false);
-    assert.equal(claimsOf(provider.tokens()!.access_token).aud, stack.resource, 'MCP-9/MCP-10');
+    assert.equal(decodeJwt(provider.tokens()!.access_token).aud, stack.resource, 'MCP-9/MCP-10');
 
     await forceRefresh(stack, provider, client);
 
     // Step-up. SDK v1 refreshes first and never re-authorizes while it holds a refresh token
     // (modelcontextprotocol/typescript-sdk#2255): the refresh cannot widen the scope (RFC 6749 §6).
     await assert.rejects(call(client, 'add_note', { text: 'from v1' }), /403.*upscoping/s);
-    // What a v1 host does about it: drop the refresh token and let the SDK authorize again on a
-    // fresh connection, with the scopes of the challenge.
-    provider.forgetRefreshToken();
-    const again = v1.open(provider, stack);
-    await again.client.connect(again.transport);
-    await assert.rejects(call(again.client, 'add_note', { text: 'from v1' }), (error) =>
-      v1.isUnauthorized(error),
-    );
-    await allowStepUp(ua, stack, provider, again.transport);
-    assert.match(await call(again.client, 'add_note', { text: 'from v1' }), /saved; you have \d+ note/);
+    const again = await reconnectWithoutRefreshToken(stack, provider);
+    await addNoteAfterStepUp(v1, ua, stack, provider, again, 'from v1');
     assert.match(await call(again.client, 'list_notes'), /^from v1$/m);
-    assert.deepEqual((claimsOf(provider.tokens()!.access_token).scope as string).split(' ').sort(), [
+    assert.deepEqual((decodeJwt(provider.tokens()!.access_token).scope as string).split(' ').sort(), [
       'mcp:tools',
       'notes:write',
     ]);
@@ -352,20 +363,18 @@ describe('the example MCP server behind Gatehouse, with Client ID Metadata Docum
     const { client, transport } = await signIn(v2, stack, provider, ua);
     const tokens = provider.tokens()!;
     assert.equal(tokens.token_type.toLowerCase(), 'dpop', 'RFC 9449 §5: a DPoP-bound token');
-    assert.deepEqual(claimsOf(tokens.access_token).cnf, { jkt: dpop.thumbprint });
+    assert.deepEqual(decodeJwt(tokens.access_token).cnf, { jkt: dpop.thumbprint });
     const who = JSON.parse(await call(client, 'whoami')) as Record<string, unknown>;
     assert.equal(who.client_id, clientId);
     assert.equal(who.dpop_bound, true);
     assert.deepEqual(who.scopes, ['mcp:tools', 'offline_access'], 'SDK v2 asked for offline_access (MCP-17)');
 
     await forceRefresh(stack, provider, client);
-    assert.deepEqual(claimsOf(provider.tokens()!.access_token).cnf, { jkt: dpop.thumbprint });
+    assert.deepEqual(decodeJwt(provider.tokens()!.access_token).cnf, { jkt: dpop.thumbprint });
 
     // SDK v2 (SEP-2350): the union of what it had and the challenge, by a new authorization.
-    await assert.rejects(call(client, 'add_note', { text: 'from v2' }), (error) => v2.isUnauthorized(error));
-    await allowStepUp(ua, stack, provider, transport);
-    assert.match(await call(client, 'add_note', { text: 'from v2' }), /saved; you have \d+ note/);
-    assert.equal(claimsOf(provider.tokens()!.access_token).scope, 'mcp:tools offline_access notes:write');
+    await addNoteAfterStepUp(v2, ua, stack, provider, { client, transport }, 'from v2');
+    assert.equal(decodeJwt(provider.tokens()!.access_token).scope, 'mcp:tools offline_access notes:write');
     await client.close();
   });
 });
@@ -390,14 +399,8 @@ describe('the example MCP server behind Gatehouse, with dynamic registration (CI
     await forceRefresh(stack, provider, client);
 
     // The SDK registered with scope "mcp:tools"; under the MCP profile that is no ceiling (MCP-16).
-    provider.forgetRefreshToken();
-    const again = v1.open(provider, stack);
-    await again.client.connect(again.transport);
-    await assert.rejects(call(again.client, 'add_note', { text: 'dcr' }), (error) =>
-      v1.isUnauthorized(error),
-    );
-    await allowStepUp(ua, stack, provider, again.transport);
-    assert.match(await call(again.client, 'add_note', { text: 'dcr' }), /saved; you have \d+ note/);
+    const again = await reconnectWithoutRefreshToken(stack, provider);
+    await addNoteAfterStepUp(v1, ua, stack, provider, again, 'dcr');
     await client.close();
     await again.client.close();
   });
@@ -409,11 +412,9 @@ describe('the example MCP server behind Gatehouse, with dynamic registration (CI
     const { client, transport } = await signIn(v2, stack, provider, ua);
     const clientId = provider.clientInformation()!.client_id;
     assert.equal((await stack.deployment.gatehouse.store.clients.get(clientId))?.kind, 'dcr');
-    assert.deepEqual(claimsOf(provider.tokens()!.access_token).cnf, { jkt: dpop.thumbprint });
+    assert.deepEqual(decodeJwt(provider.tokens()!.access_token).cnf, { jkt: dpop.thumbprint });
     await forceRefresh(stack, provider, client);
-    await assert.rejects(call(client, 'add_note', { text: 'dcr v2' }), (error) => v2.isUnauthorized(error));
-    await allowStepUp(ua, stack, provider, transport);
-    assert.match(await call(client, 'add_note', { text: 'dcr v2' }), /saved; you have \d+ note/);
+    await addNoteAfterStepUp(v2, ua, stack, provider, { client, transport }, 'dcr v2');
     await client.close();
   });
 });

@@ -13,16 +13,23 @@ import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, SignJWT 
 import * as oauth from 'oauth4webapi';
 import { authorizeInBrowser } from '../support/authorize-in-browser.ts';
 import { discover } from '../support/discover.ts';
-import { startTestDeployment, type TestDeployment, type TestFetch } from '../support/gatehouse-over-tls.ts';
+import { startTestDeployment, type TestDeployment } from '../support/gatehouse-over-tls.ts';
+import {
+  type ClientOptions,
+  clientOptions,
+  pushedAuthorizationUrl,
+  RESOURCE,
+  redeemCode,
+  refreshTokens,
+} from '../support/oauth-client.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
-const RESOURCE = 'https://mcp.example.test/mcp';
 const REDIRECT_URI = 'https://app.example.test/callback';
 
 describe('oauth4webapi with DPoP against Gatehouse over TLS', () => {
   let deployment: TestDeployment;
   let as: oauth.AuthorizationServer;
-  let options: { [oauth.customFetch]: TestFetch };
+  let options: ClientOptions;
   const client: oauth.Client = { client_id: 'e2e-dpop-confidential' };
   let clientAuth: oauth.ClientAuth;
   let dpopKeys: CryptoKeyPair;
@@ -32,7 +39,7 @@ describe('oauth4webapi with DPoP against Gatehouse over TLS', () => {
     deployment = await startTestDeployment({
       resources: [{ uri: RESOURCE, scopes: ['mcp:tools'], default_scopes: ['mcp:tools'] }],
     });
-    options = { [oauth.customFetch]: deployment.fetch };
+    options = clientOptions(deployment);
     await deployment.addUser('alice', 'correct horse battery staple');
     const clientKeys = await generateKeyPair('ES256');
     await deployment.addClient({
@@ -97,11 +104,7 @@ describe('oauth4webapi with DPoP against Gatehouse over TLS', () => {
     );
     assert.equal(nonceRetries, 1, 'the server asked for a nonce once');
 
-    const url = new URL(as.authorization_endpoint!);
-    url.search = new URLSearchParams({
-      client_id: client.client_id,
-      request_uri: pushed.request_uri,
-    }).toString();
+    const url = pushedAuthorizationUrl(as, client.client_id, pushed.request_uri);
     const callback = await authorizeInBrowser(new UserAgent(deployment.fetch), url, deployment.issuer, {
       username: 'alice',
       password: 'correct horse battery staple',
@@ -109,23 +112,8 @@ describe('oauth4webapi with DPoP against Gatehouse over TLS', () => {
     const parameters = oauth.validateAuthResponse(as, client, callback, state);
 
     // The code is bound to the PAR proof's key (§10.1); the handle already holds a nonce.
-    const tokens = await withNonceRetry(async () =>
-      oauth.processAuthorizationCodeResponse(
-        as,
-        client,
-        await oauth.authorizationCodeGrantRequest(
-          as,
-          client,
-          clientAuth,
-          parameters,
-          REDIRECT_URI,
-          codeVerifier,
-          {
-            ...options,
-            DPoP,
-          },
-        ),
-      ),
+    const tokens = await withNonceRetry(() =>
+      redeemCode(as, client, clientAuth, parameters, REDIRECT_URI, codeVerifier, { ...options, DPoP }),
     );
     assert.equal(tokens.token_type, 'dpop');
     assert.deepEqual(decodeJwt(tokens.access_token).cnf, { jkt: dpopJkt });
@@ -165,15 +153,8 @@ describe('oauth4webapi with DPoP against Gatehouse over TLS', () => {
     );
 
     // Refresh with DPoP: rotated, and the new access token is bound to the same key.
-    const refreshed = await withNonceRetry(async () =>
-      oauth.processRefreshTokenResponse(
-        as,
-        client,
-        await oauth.refreshTokenGrantRequest(as, client, clientAuth, tokens.refresh_token!, {
-          ...options,
-          DPoP,
-        }),
-      ),
+    const refreshed = await withNonceRetry(() =>
+      refreshTokens(as, client, clientAuth, tokens.refresh_token!, { ...options, DPoP }),
     );
     assert.equal(refreshed.token_type, 'dpop');
     assert.notEqual(refreshed.refresh_token, tokens.refresh_token);
@@ -182,12 +163,7 @@ describe('oauth4webapi with DPoP against Gatehouse over TLS', () => {
 
   it('refuses a token request of this dpop_bound_access_tokens client without DPoP', async () => {
     await assert.rejects(
-      async () =>
-        oauth.processRefreshTokenResponse(
-          as,
-          client,
-          await oauth.refreshTokenGrantRequest(as, client, clientAuth, 'any-refresh-token', options),
-        ),
+      refreshTokens(as, client, clientAuth, 'any-refresh-token', options),
       (error: unknown) => error instanceof oauth.ResponseBodyError && error.error === 'invalid_dpop_proof',
     );
   });

@@ -10,32 +10,35 @@ import { after, before, describe, it } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { authorizeInBrowser } from '../support/authorize-in-browser.ts';
 import { discover } from '../support/discover.ts';
-import { startTestDeployment, type TestDeployment, type TestFetch } from '../support/gatehouse-over-tls.ts';
+import { startTestDeployment, type TestDeployment } from '../support/gatehouse-over-tls.ts';
+import {
+  type ClientOptions,
+  clientOptions,
+  EXAMPLE_RESOURCES,
+  newAuthorizationRequest,
+  pushedAuthorizationUrl,
+  RESOURCE,
+  redeemCode,
+  refreshTokens,
+  validateBearerToken,
+} from '../support/oauth-client.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
-const RESOURCE = 'https://mcp.example.test/mcp';
 const REDIRECT_URI = 'https://app.example.test/callback';
 
 describe('oauth4webapi against Gatehouse over TLS', () => {
   let deployment: TestDeployment;
   let as: oauth.AuthorizationServer;
-  let options: { [oauth.customFetch]: TestFetch };
+  let options: ClientOptions;
   let confidential: { client: oauth.Client; auth: oauth.ClientAuth };
   let resourceServer: { client: oauth.Client; auth: oauth.ClientAuth };
 
   before(async () => {
     deployment = await startTestDeployment({
-      resources: [
-        {
-          uri: RESOURCE,
-          scopes: ['mcp:tools', 'mcp:admin'],
-          default_scopes: ['mcp:tools'],
-          name: 'Example MCP server',
-        },
-      ],
+      resources: EXAMPLE_RESOURCES,
       lifetimes: { refresh_grace_seconds: 0 },
     });
-    options = { [oauth.customFetch]: deployment.fetch };
+    options = clientOptions(deployment);
     await deployment.addUser('alice', 'correct horse battery staple');
     const app = await deployment.addClient({
       client_id: 'e2e-confidential',
@@ -58,19 +61,13 @@ describe('oauth4webapi against Gatehouse over TLS', () => {
   after(() => deployment.close());
 
   async function authorize(client: oauth.Client, redirectUri: string, scope: string) {
-    const codeVerifier = oauth.generateRandomCodeVerifier();
-    const state = oauth.generateRandomState();
-    const url = new URL(as.authorization_endpoint!);
-    url.search = new URLSearchParams({
+    const { url, state, codeVerifier } = await newAuthorizationRequest(as, {
       client_id: client.client_id,
       redirect_uri: redirectUri,
       response_type: 'code',
       scope,
-      state,
       resource: RESOURCE,
-      code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
-      code_challenge_method: 'S256',
-    }).toString();
+    });
     const ua = new UserAgent(deployment.fetch);
     const callback = await authorizeInBrowser(ua, url, deployment.issuer, {
       username: 'alice',
@@ -81,14 +78,8 @@ describe('oauth4webapi against Gatehouse over TLS', () => {
     return { parameters, codeVerifier, ua };
   }
 
-  /** A refresh with oauth4webapi: the new tokens, or the OAuth error it raised. */
-  async function refresh(client: oauth.Client, auth: oauth.ClientAuth, refreshToken: string) {
-    return oauth.processRefreshTokenResponse(
-      as,
-      client,
-      await oauth.refreshTokenGrantRequest(as, client, auth, refreshToken, options),
-    );
-  }
+  const refresh = (client: oauth.Client, auth: oauth.ClientAuth, refreshToken: string) =>
+    refreshTokens(as, client, auth, refreshToken, options);
 
   const invalidGrant = (error: unknown) =>
     error instanceof oauth.ResponseBodyError && error.error === 'invalid_grant';
@@ -102,25 +93,16 @@ describe('oauth4webapi against Gatehouse over TLS', () => {
   it('runs the code flow with PKCE and resource, then refreshes, introspects and revokes', async () => {
     const { client, auth } = confidential;
     const { parameters, codeVerifier } = await authorize(client, REDIRECT_URI, 'mcp:tools');
-    const tokens = await oauth.processAuthorizationCodeResponse(
-      as,
-      client,
-      await oauth.authorizationCodeGrantRequest(as, client, auth, parameters, REDIRECT_URI, codeVerifier, {
-        ...options,
-        additionalParameters: { resource: RESOURCE },
-      }),
-    );
+    const tokens = await redeemCode(as, client, auth, parameters, REDIRECT_URI, codeVerifier, {
+      ...options,
+      additionalParameters: { resource: RESOURCE },
+    });
     assert.equal(tokens.token_type, 'bearer');
     assert.equal(tokens.scope, 'mcp:tools');
     assert.ok(tokens.refresh_token);
 
     // The resource server's view: an RFC 9068 JWT for exactly this audience.
-    const claims = await oauth.validateJwtAccessToken(
-      as,
-      new Request(RESOURCE, { headers: { authorization: `Bearer ${tokens.access_token}` } }),
-      RESOURCE,
-      options,
-    );
+    const claims = await validateBearerToken(as, tokens.access_token, RESOURCE, options);
     assert.equal(claims.client_id, client.client_id);
     assert.equal(claims.scope, 'mcp:tools');
 
@@ -150,19 +132,7 @@ describe('oauth4webapi against Gatehouse over TLS', () => {
   it('detects refresh token reuse and revokes the whole family', async () => {
     const { client, auth } = confidential;
     const { parameters, codeVerifier } = await authorize(client, REDIRECT_URI, 'mcp:tools');
-    const tokens = await oauth.processAuthorizationCodeResponse(
-      as,
-      client,
-      await oauth.authorizationCodeGrantRequest(
-        as,
-        client,
-        auth,
-        parameters,
-        REDIRECT_URI,
-        codeVerifier,
-        options,
-      ),
-    );
+    const tokens = await redeemCode(as, client, auth, parameters, REDIRECT_URI, codeVerifier, options);
     const next = await refresh(client, auth, tokens.refresh_token!);
     // Replaying the first refresh token (grace window 0 here) is theft: the family is revoked...
     await assert.rejects(refresh(client, auth, tokens.refresh_token!), invalidGrant);
@@ -196,30 +166,13 @@ describe('oauth4webapi against Gatehouse over TLS', () => {
     );
     assert.match(pushed.request_uri, /^urn:ietf:params:oauth:request_uri:/);
     assert.equal(pushed.expires_in, 60);
-    // RFC 9126 §4: the browser carries only client_id and request_uri.
-    const url = new URL(as.authorization_endpoint!);
-    url.search = new URLSearchParams({
-      client_id: client.client_id,
-      request_uri: pushed.request_uri,
-    }).toString();
+    const url = pushedAuthorizationUrl(as, client.client_id, pushed.request_uri);
     const callback = await authorizeInBrowser(new UserAgent(deployment.fetch), url, deployment.issuer, {
       username: 'alice',
       password: 'correct horse battery staple',
     });
     const parameters = oauth.validateAuthResponse(as, client, callback, state);
-    const tokens = await oauth.processAuthorizationCodeResponse(
-      as,
-      client,
-      await oauth.authorizationCodeGrantRequest(
-        as,
-        client,
-        auth,
-        parameters,
-        REDIRECT_URI,
-        codeVerifier,
-        options,
-      ),
-    );
+    const tokens = await redeemCode(as, client, auth, parameters, REDIRECT_URI, codeVerifier, options);
     assert.equal(tokens.scope, 'mcp:tools');
   });
 
@@ -235,18 +188,14 @@ describe('oauth4webapi against Gatehouse over TLS', () => {
     const client: oauth.Client = { client_id: 'e2e-native', token_endpoint_auth_method: 'none' };
     const redirectUri = 'http://127.0.0.1:49152/callback';
     const first = await authorize(client, redirectUri, 'mcp:tools');
-    const tokens = await oauth.processAuthorizationCodeResponse(
+    const tokens = await redeemCode(
       as,
       client,
-      await oauth.authorizationCodeGrantRequest(
-        as,
-        client,
-        oauth.None(),
-        first.parameters,
-        redirectUri,
-        first.codeVerifier,
-        options,
-      ),
+      oauth.None(),
+      first.parameters,
+      redirectUri,
+      first.codeVerifier,
+      options,
     );
     assert.equal(tokens.refresh_token, undefined, 'no refresh_token grant registered, so none issued');
   });

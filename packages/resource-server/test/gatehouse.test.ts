@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { prepareStaticClient } from '../../server/src/clients/static-client.ts';
 import {
   createTestServer,
   ISSUER,
@@ -18,18 +17,7 @@ import { type DpopKey, dpopKey } from './support/fixture.ts';
 
 async function setup(options: Partial<ResourceServerOptions> = {}) {
   const t = await createTestServer();
-  await t.store.clients.put(
-    prepareStaticClient(
-      {
-        client_id: 'mcp-rs',
-        client_secret: SECRET,
-        token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: [],
-        response_types: [],
-      },
-      t.now(),
-    ).record,
-  );
+  await t.addResourceServer('mcp-rs');
   const calls: string[] = [];
   // Requests to Gatehouse go to its fetch handler: the real endpoints, no sockets.
   const fetchGatehouse = (async (input: string | URL | Request, init?: RequestInit) => {
@@ -53,14 +41,7 @@ const introspection = { clientId: 'mcp-rs', clientSecret: SECRET };
 
 /** A DPoP-bound token from Gatehouse's real token endpoint (RFC 9449 §5), answering its nonce if asked. */
 async function dpopBoundToken(t: Awaited<ReturnType<typeof createTestServer>>, key: DpopKey) {
-  const callback = await t.authorize();
-  const params = {
-    grant_type: 'authorization_code',
-    code: callback.searchParams.get('code')!,
-    redirect_uri: 'https://app.example.test/callback',
-    client_id: 'public-app',
-    code_verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-more-entropy',
-  };
+  const params = t.redeemParams(await t.authorize());
   const htu = `${ISSUER}/token`;
   let response = await t.token(params, { dpop: await key.proof({ htu }) });
   const nonce = response.headers.get('dpop-nonce');

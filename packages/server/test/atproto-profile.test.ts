@@ -147,22 +147,22 @@ function authorizeUrl(requestUri: string, clientId: string): string {
   return url.href;
 }
 
-/** PAR, login and consent, code redemption: what an atproto client does, with its DPoP key. */
-async function flow(
-  t: TestServer,
-  key: DpopKey,
-  options: {
-    clientId?: string;
-    redirectUri?: string;
-    scope?: string;
-    verifier?: string;
-    auth?: () => Promise<Record<string, string>>;
-  } = {},
-) {
+const userAgentOf = (t: TestServer) => new UserAgent((url, init) => t.server.fetch(new Request(url, init)));
+
+interface FlowOptions {
+  clientId?: string;
+  redirectUri?: string;
+  scope?: string;
+  verifier?: string;
+  /** Client authentication parameters, made afresh for each request (a client assertion). */
+  auth?: () => Promise<Record<string, string>>;
+}
+
+/** PAR with the client's DPoP key, then login and consent: the callback, and what redeems its code. */
+async function authorizeCode(t: TestServer, key: DpopKey, options: FlowOptions = {}) {
   const clientId = options.clientId ?? CLIENT_ID;
   const redirectUri = options.redirectUri ?? REDIRECT;
   const verifier = options.verifier ?? `${VERIFIER}-${randomUUID()}`;
-  const auth = options.auth ?? (async () => ({}));
   const pushed = await push(t, key, {
     ...requestParams(
       {
@@ -172,31 +172,93 @@ async function flow(
       },
       verifier,
     ),
-    ...(await auth()),
+    ...(await options.auth?.()),
   });
   assert.equal(pushed.status, 201, JSON.stringify(pushed.body));
   const callback = await authorizeInBrowser(
-    new UserAgent((url, init) => t.server.fetch(new Request(url, init))),
+    userAgentOf(t),
     authorizeUrl(String(pushed.body.request_uri), clientId),
     ISSUER,
     login,
   );
-  assert.equal(callback.searchParams.get('iss'), ISSUER);
+  return { callback, clientId, redirectUri, verifier };
+}
+
+/** The authorization_code token request for the code authorizeCode() brought back. */
+function codeParams(code: Awaited<ReturnType<typeof authorizeCode>>): Record<string, string> {
+  return {
+    grant_type: 'authorization_code',
+    code: code.callback.searchParams.get('code')!,
+    redirect_uri: code.redirectUri,
+    code_verifier: code.verifier,
+    client_id: code.clientId,
+  };
+}
+
+/** PAR, login and consent, code redemption: what an atproto client does, with its DPoP key. */
+async function flow(t: TestServer, key: DpopKey, options: FlowOptions = {}) {
+  const code = await authorizeCode(t, key, options);
+  assert.equal(code.callback.searchParams.get('iss'), ISSUER);
   const redeemed = await post(
     t,
     TOKEN,
-    {
-      grant_type: 'authorization_code',
-      code: callback.searchParams.get('code')!,
-      redirect_uri: redirectUri,
-      code_verifier: verifier,
-      client_id: clientId,
-      ...(await auth()),
-    },
+    { ...codeParams(code), ...(await options.auth?.()) },
     { dpop: await proof(t, key, TOKEN) },
   );
   assert.equal(redeemed.status, 200, JSON.stringify(redeemed.body));
-  return { callback, tokens: redeemed.body as Body & { access_token: string; refresh_token: string } };
+  return {
+    callback: code.callback,
+    tokens: redeemed.body as Body & { access_token: string; refresh_token: string },
+  };
+}
+
+/** A refresh with a proof of the client's DPoP key. */
+async function refresh(
+  t: TestServer,
+  key: DpopKey,
+  refreshToken: string,
+  clientId: string,
+  auth: Record<string, string> = {},
+) {
+  return post(
+    t,
+    TOKEN,
+    { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, ...auth },
+    { dpop: await proof(t, key, TOKEN) },
+  );
+}
+
+/** Publishes the private_key_jwt atproto client (AT-9) CONFIDENTIAL_ID in `documents`, with `keys`. */
+function publishConfidential(documents: ReturnType<typeof stubDocuments>, keys: JWK[]) {
+  documents.publish(
+    CONFIDENTIAL_ID,
+    publicDocument({
+      client_id: CONFIDENTIAL_ID,
+      client_uri: 'https://web.example.test',
+      redirect_uris: [WEB_REDIRECT],
+      token_endpoint_auth_method: 'private_key_jwt',
+      token_endpoint_auth_signing_alg: 'ES256',
+      jwks: { keys },
+    }),
+  );
+}
+
+/** CONFIDENTIAL_ID's client authentication with `key`: a fresh client assertion each call. */
+function assertionWith(t: TestServer, key: JoseKey) {
+  return async () => ({
+    client_assertion_type: CLIENT_ASSERTION_TYPE,
+    client_assertion: await key.createJwt(
+      { alg: 'ES256', kid: key.kid! },
+      {
+        iss: CONFIDENTIAL_ID,
+        sub: CONFIDENTIAL_ID,
+        aud: ISSUER,
+        jti: randomUUID(),
+        iat: Math.floor(t.now() / 1000),
+        exp: Math.floor(t.now() / 1000) + 60,
+      },
+    ),
+  });
 }
 
 describe('atproto profile: configuration', () => {
@@ -310,12 +372,7 @@ describe('atproto profile: a public client (AT-1, AT-6, AT-7, AT-10, AT-11)', as
     assert.equal(claims.aud, PDS, 'the default resource is the PDS');
     assert.deepEqual(claims.cnf, { jkt: key.jkt });
     // Refresh: same DPoP key, sub again.
-    const refreshed = await post(
-      t,
-      TOKEN,
-      { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: CLIENT_ID },
-      { dpop: await proof(t, key, TOKEN) },
-    );
+    const refreshed = await refresh(t, key, tokens.refresh_token, CLIENT_ID);
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
     assert.equal(refreshed.body.sub, DID);
     assert.equal(refreshed.response.headers.get('access-control-allow-origin'), '*', 'CORS on token (AT-13)');
@@ -428,6 +485,37 @@ describe('atproto profile: client documents (AT-2, AT-4)', async () => {
     });
   }
 
+  it('answers a known client from memory, without a store read, through the AT-2 guard (decision 0020)', async () => {
+    // A server of its own: the other tests here spend app.example.test's fetch budget.
+    const { t, documents } = await atprotoServer();
+    const first = await push(t, key, requestParams());
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    const reads = { clients: 0, documents: 0 };
+    const { clients, clientDocuments } = t.store;
+    const get = clients.get.bind(clients);
+    const latest = clientDocuments.latest.bind(clientDocuments);
+    clients.get = (id) => {
+      if (id === CLIENT_ID) reads.clients++;
+      return get(id);
+    };
+    clientDocuments.latest = (id) => {
+      if (id === CLIENT_ID) reads.documents++;
+      return latest(id);
+    };
+    try {
+      const fetchesBefore = documents.fetches(CLIENT_ID);
+      for (let i = 0; i < 3; i++) {
+        const again = await push(t, key, requestParams({}, `${VERIFIER}-${randomUUID()}`));
+        assert.equal(again.status, 201, JSON.stringify(again.body));
+      }
+      assert.deepEqual(reads, { clients: 0, documents: 0 });
+      assert.equal(documents.fetches(CLIENT_ID), fetchesBefore);
+    } finally {
+      clients.get = get;
+      clientDocuments.latest = latest;
+    }
+  });
+
   it('accepts a native client with a reverse-domain private-use redirect (AT-8)', async () => {
     const clientId = 'https://native.example.test/oauth-client-metadata.json';
     documents.publish(
@@ -445,6 +533,54 @@ describe('atproto profile: client documents (AT-2, AT-4)', async () => {
       requestParams({ client_id: clientId, redirect_uri: 'test.example.native:/callback' }),
     );
     assert.equal(answer.status, 201, JSON.stringify(answer.body));
+  });
+});
+
+describe('atproto profile: a flood of unknown client_ids (issue #8, decision 0020)', async () => {
+  // A bucket of a tenth of a fetch per host: every host's first fetch is already over its rate.
+  const { t, documents } = await atprotoServer({ cimd: { fetchesPerSecondPerHost: 0.1 } });
+  const key = await dpopKey();
+
+  it('refuses what the governor would refuse before any store read, through the AT-2 guard', async () => {
+    const reads = { clients: 0, documents: 0 };
+    const { clients, clientDocuments } = t.store;
+    const get = clients.get.bind(clients);
+    const latest = clientDocuments.latest.bind(clientDocuments);
+    clients.get = (id) => {
+      if (id.startsWith('https://')) reads.clients++;
+      return get(id);
+    };
+    clientDocuments.latest = (id) => {
+      reads.documents++;
+      return latest(id);
+    };
+    try {
+      for (let i = 0; i < 10; i++) {
+        const clientId = `https://f${i % 2}.flood.test/u/${i}`;
+        const answer = await push(t, key, requestParams({ client_id: clientId }));
+        assert.equal(answer.status, 401);
+        assert.equal(answer.body.error, 'invalid_client');
+        assert.equal(answer.reason, 'cimd_host_rate');
+      }
+      // AT-2 still comes first: a client_id with a port is refused for its port, not its host's rate.
+      const withPort = await push(t, key, requestParams({ client_id: 'https://f0.flood.test:8443/u/x' }));
+      assert.equal(withPort.status, 401);
+      assert.equal(withPort.reason, 'atproto_client_id_port');
+      assert.deepEqual(reads, { clients: 0, documents: 0 });
+      assert.equal(documents.fetches(CLIENT_ID), 0);
+      const rows = await t.store.audit.list({ type: 'cimd.refused' });
+      assert.deepEqual(
+        rows
+          .filter((row) => row.detail?.host !== undefined)
+          .map((row) => row.detail?.host)
+          .sort(),
+        ['f0.flood.test', 'f1.flood.test'],
+        'audited in aggregate: the first refusal of each host',
+      );
+    } finally {
+      clients.get = get;
+      clientDocuments.latest = latest;
+    }
   });
 });
 
@@ -509,45 +645,20 @@ describe('atproto profile: a confidential client (AT-9)', async () => {
   // (`verify`, `encrypt`, `wrapKey`) a strict importer refuses for signature verification.
   const first = await JoseKey.generate(['ES256'], 'key-1');
   const second = await JoseKey.generate(['ES256'], 'key-2');
-  const publish = (keys: JWK[]) =>
-    documents.publish(
-      CONFIDENTIAL_ID,
-      publicDocument({
-        client_id: CONFIDENTIAL_ID,
-        client_uri: 'https://web.example.test',
-        redirect_uris: [WEB_REDIRECT],
-        token_endpoint_auth_method: 'private_key_jwt',
-        token_endpoint_auth_signing_alg: 'ES256',
-        jwks: { keys },
-      }),
-    );
-  const assertionWith = (key: JoseKey) => async () => ({
-    client_assertion_type: CLIENT_ASSERTION_TYPE,
-    client_assertion: await key.createJwt(
-      { alg: 'ES256', kid: key.kid! },
-      {
-        iss: CONFIDENTIAL_ID,
-        sub: CONFIDENTIAL_ID,
-        aud: ISSUER,
-        jti: randomUUID(),
-        iat: Math.floor(t.now() / 1000),
-        exp: Math.floor(t.now() / 1000) + 60,
-      },
-    ),
-  });
+  const publish = (keys: JWK[]) => publishConfidential(documents, keys);
 
   it('authenticates with keys whose key_ops strict libraries reject, and binds the session to the key', async () => {
     publish([first.publicJwk as JWK, { ...(second.publicJwk as JWK), key_ops: ['sign'], use: 'sig' }]);
     const withFirst = await flow(t, dpop, {
       clientId: CONFIDENTIAL_ID,
       redirectUri: WEB_REDIRECT,
-      auth: assertionWith(first),
+      auth: assertionWith(t, first),
     });
     assert.equal(withFirst.tokens.sub, DID);
     const withSecond = await flow(t, dpop, {
       clientId: CONFIDENTIAL_ID,
       redirectUri: WEB_REDIRECT,
-      auth: assertionWith(second),
+      auth: assertionWith(t, second),
     });
     assert.ok(
       withSecond.tokens.access_token,
@@ -626,31 +737,8 @@ describe('CORS outside the profile (AT-13, configurable)', () => {
 /** A private_key_jwt atproto client (AT-9) published in `documents`, and its client assertions. */
 async function confidentialClient(t: TestServer, documents: ReturnType<typeof stubDocuments>) {
   const key = await JoseKey.generate(['ES256'], 'conf-key');
-  documents.publish(
-    CONFIDENTIAL_ID,
-    publicDocument({
-      client_id: CONFIDENTIAL_ID,
-      client_uri: 'https://web.example.test',
-      redirect_uris: [WEB_REDIRECT],
-      token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_signing_alg: 'ES256',
-      jwks: { keys: [key.publicJwk as JWK] },
-    }),
-  );
-  return async () => ({
-    client_assertion_type: CLIENT_ASSERTION_TYPE,
-    client_assertion: await key.createJwt(
-      { alg: 'ES256', kid: key.kid! },
-      {
-        iss: CONFIDENTIAL_ID,
-        sub: CONFIDENTIAL_ID,
-        aud: ISSUER,
-        jti: randomUUID(),
-        iat: Math.floor(t.now() / 1000),
-        exp: Math.floor(t.now() / 1000) + 60,
-      },
-    ),
-  });
+  publishConfidential(documents, [key.publicJwk as JWK]);
+  return assertionWith(t, key);
 }
 
 describe('atproto profile: DPoP is required before client authentication (AT-11, issue #5)', async () => {
@@ -674,26 +762,12 @@ describe('atproto profile: DPoP is required before client authentication (AT-11,
   });
 
   it('refuses a token request without DPoP before authentication too (dpop.required)', async () => {
-    const verifier = `${VERIFIER}-${randomUUID()}`;
-    const pushed = await push(t, key, {
-      ...requestParams({ client_id: CONFIDENTIAL_ID, redirect_uri: WEB_REDIRECT }, verifier),
-      ...(await assertion()),
+    const code = await authorizeCode(t, key, {
+      clientId: CONFIDENTIAL_ID,
+      redirectUri: WEB_REDIRECT,
+      auth: assertion,
     });
-    assert.equal(pushed.status, 201, JSON.stringify(pushed.body));
-    const callback = await authorizeInBrowser(
-      new UserAgent((url, init) => t.server.fetch(new Request(url, init))),
-      authorizeUrl(String(pushed.body.request_uri), CONFIDENTIAL_ID),
-      ISSUER,
-      login,
-    );
-    const params = {
-      grant_type: 'authorization_code',
-      code: callback.searchParams.get('code')!,
-      redirect_uri: WEB_REDIRECT,
-      code_verifier: verifier,
-      client_id: CONFIDENTIAL_ID,
-      ...(await assertion()),
-    };
+    const params = { ...codeParams(code), ...(await assertion()) };
     const without = await post(t, TOKEN, params);
     assert.equal(without.status, 400);
     assert.equal(without.reason, 'dpop_required');
@@ -733,13 +807,6 @@ describe('atproto profile: lifetimes by client kind (AT-10)', async () => {
   const key = await dpopKey();
   const assertion = await confidentialClient(t, documents);
   const DAY_MS = 86400 * 1000;
-  const refreshWith = async (refreshToken: string, clientId: string, auth: Record<string, string> = {}) =>
-    post(
-      t,
-      TOKEN,
-      { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, ...auth },
-      { dpop: await proof(t, key, TOKEN) },
-    );
 
   it('gives a confidential client 90-day refresh tokens in a year-long session, always with sub and scope', async () => {
     const started = t.now();
@@ -756,7 +823,7 @@ describe('atproto profile: lifetimes by client kind (AT-10)', async () => {
     assert.equal(family?.expiresAt, started + 365 * DAY_MS);
     // 60 days later: beyond any public client's limit, still within the confidential one.
     t.advance(60 * DAY_MS);
-    const refreshed = await refreshWith(tokens.refresh_token, CONFIDENTIAL_ID, await assertion());
+    const refreshed = await refresh(t, key, tokens.refresh_token, CONFIDENTIAL_ID, await assertion());
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
     assert.equal(refreshed.body.sub, DID, 'AT-10: every token response carries sub');
     assert.equal(refreshed.body.scope, 'atproto transition:generic', 'and scope');
@@ -772,7 +839,7 @@ describe('atproto profile: lifetimes by client kind (AT-10)', async () => {
     const family = await t.store.tokenFamilies.get(stored!.familyId);
     assert.equal(family?.expiresAt, started + 14 * DAY_MS);
     t.advance(15 * DAY_MS);
-    const refused = await refreshWith(tokens.refresh_token, CLIENT_ID);
+    const refused = await refresh(t, key, tokens.refresh_token, CLIENT_ID);
     assert.equal(refused.reason, 'refresh_token_expired');
   });
 
@@ -849,7 +916,7 @@ describe('atproto profile: the authorization interface (AT-14)', async () => {
     assert.equal(pushed.status, 201, JSON.stringify(pushed.body));
     return ua.navigate(authorizeUrl(String(pushed.body.request_uri), CLIENT_ID), atClient);
   };
-  const userAgent = () => new UserAgent((url, init) => t.server.fetch(new Request(url, init)));
+  const userAgent = () => userAgentOf(t);
 
   it('pre-fills the hinted account and refuses another one, changing nothing', async () => {
     const ua = userAgent();

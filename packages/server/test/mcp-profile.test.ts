@@ -4,16 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { decodeJwt } from 'jose';
 import { withMcpProfile } from '../src/profiles/mcp-profile.ts';
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
-import { createTestServer, ISSUER, RESOURCE, VERIFIER } from './support/test-server.ts';
-
-function claimsOf(accessToken: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as Record<
-    string,
-    unknown
-  >;
-}
+import { createTestServer, ISSUER, RESOURCE } from './support/test-server.ts';
 
 const mcpResource = { uri: RESOURCE, scopes: ['mcp:tools', 'notes:write'], name: 'Example MCP' };
 
@@ -67,7 +61,7 @@ describe('MCP profile', () => {
   it('makes the only resource the audience of requests without resource (MCP-9, older clients)', async () => {
     const t = await createTestServer({ profile: 'mcp', resources: [mcpResource] });
     const tokens = await t.tokensFor({ resource: undefined, scope: 'mcp:tools' });
-    assert.equal(claimsOf(tokens.access_token).aud, RESOURCE);
+    assert.equal(decodeJwt(tokens.access_token).aud, RESOURCE);
     const plain = await createTestServer({ resources: [mcpResource] });
     const response = await plain.send(plain.authorizationUrl({ resource: undefined }), {
       redirect: 'manual',
@@ -86,23 +80,18 @@ describe('MCP profile', () => {
     const redirectUri = 'http://localhost:51234/callback';
     const callback = await t.authorize({ client_id: 'claude-code-like', redirect_uri: redirectUri });
     assert.equal(callback.origin, 'http://localhost:51234');
-    const response = await t.token({
-      grant_type: 'authorization_code',
-      code: callback.searchParams.get('code')!,
-      redirect_uri: redirectUri,
-      client_id: 'claude-code-like',
-      code_verifier: VERIFIER,
-    });
+    const response = await t.token(
+      t.redeemParams(callback, { client_id: 'claude-code-like', redirect_uri: redirectUri }),
+    );
     assert.equal(response.status, 200);
     // The token endpoint compares exactly with what the code was bound to (checklist item 1).
     const again = await t.authorize({ client_id: 'claude-code-like', redirect_uri: redirectUri });
-    const mismatch = await t.token({
-      grant_type: 'authorization_code',
-      code: again.searchParams.get('code')!,
-      redirect_uri: 'http://localhost:51235/callback',
-      client_id: 'claude-code-like',
-      code_verifier: VERIFIER,
-    });
+    const mismatch = await t.token(
+      t.redeemParams(again, {
+        client_id: 'claude-code-like',
+        redirect_uri: 'http://localhost:51235/callback',
+      }),
+    );
     assert.equal(mismatch.status, 400);
   });
 

@@ -1,29 +1,12 @@
 /** RFC 7009 revocation and RFC 7662 introspection. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { prepareStaticClient } from '../src/clients/static-client.ts';
 import { basic, createTestServer, SECRET } from './support/test-server.ts';
 
 async function setup() {
   const t = await createTestServer();
-  await t.store.clients.put(
-    prepareStaticClient(
-      {
-        client_id: 'rs',
-        client_secret: SECRET,
-        token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: [],
-        response_types: [],
-      },
-      t.now(),
-    ).record,
-  );
-  const post = (path: string, params: Record<string, string>, headers: Record<string, string> = {}) =>
-    t.send(`https://as.example.test${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      body: new URLSearchParams(params).toString(),
-    });
+  await t.addResourceServer('rs');
+  const post = t.post;
   const introspect = async (token: string) =>
     (await (await post('/introspect', { token }, basic('rs', SECRET))).json()) as Record<string, unknown>;
   return { t, post, introspect };

@@ -19,12 +19,9 @@ import {
   startCluster,
   VERIFIER,
 } from './support/instances.ts';
-import { startPostgres } from './support/postgres-server.ts';
+import { postgresForTests } from './support/postgres-server.ts';
 
-const postgres = await startPostgres();
-const skip =
-  postgres === undefined ? 'postgres: no PostgreSQL binaries on this machine (CI installs them)' : false;
-if (postgres === undefined) console.log(`# SKIP ${skip}`);
+const { postgres, skip } = await postgresForTests();
 
 const INSTANCES = 4;
 const RACERS = 200;

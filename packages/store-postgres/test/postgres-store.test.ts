@@ -10,12 +10,9 @@ import pg from 'pg';
 import { describeStoreContract } from '../../server/test/store-contract.ts';
 import { assertRaceRound, seedRaceRound } from '../../server/test/support/store-race.ts';
 import { createPostgresPool, migratePostgres, openPostgresStore, postgresMigrations } from '../src/index.ts';
-import { startPostgres } from './support/postgres-server.ts';
+import { postgresForTests } from './support/postgres-server.ts';
 
-const server = await startPostgres();
-const skip =
-  server === undefined ? 'postgres: no PostgreSQL binaries on this machine (CI installs them)' : false;
-if (server === undefined) console.log(`# SKIP ${skip}`);
+const { postgres: server, skip } = await postgresForTests();
 after(() => server?.stop());
 
 const T = 1_750_000_000_000;

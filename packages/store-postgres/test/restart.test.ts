@@ -12,12 +12,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { digest } from '@gatehouse/server';
 import pg from 'pg';
 import { CLIENT_ID, type Cluster, startCluster } from './support/instances.ts';
-import { startPostgres } from './support/postgres-server.ts';
+import { postgresForTests } from './support/postgres-server.ts';
 
-const postgres = await startPostgres();
-const skip =
-  postgres === undefined ? 'postgres: no PostgreSQL binaries on this machine (CI installs them)' : false;
-if (postgres === undefined) console.log(`# SKIP ${skip}`);
+const { postgres, skip } = await postgresForTests();
 after(() => postgres?.stop());
 
 /** Bounds a hang, not a duration: a request stuck this long is a failure. */

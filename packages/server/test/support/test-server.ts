@@ -116,16 +116,26 @@ export async function createTestServer(overrides: Partial<AuthorizationServerOpt
     });
   }
 
-  /** A code for public-app, redeemed into tokens. */
-  async function tokensFor(params: Record<string, string | undefined> = {}) {
-    const callback = await authorize(params);
-    const response = await token({
+  /**
+   * The authorization_code token request for the code in `callback` (public-app and APP_REDIRECT
+   * unless `params` names others, VERIFIER), to pass to token().
+   */
+  function redeemParams(
+    callback: URL,
+    params: { client_id?: string | undefined; redirect_uri?: string | undefined } = {},
+  ): Record<string, string> {
+    return {
       grant_type: 'authorization_code',
       code: callback.searchParams.get('code')!,
       redirect_uri: params.redirect_uri ?? APP_REDIRECT,
       client_id: params.client_id ?? 'public-app',
       code_verifier: VERIFIER,
-    });
+    };
+  }
+
+  /** A code for public-app, redeemed into tokens. */
+  async function tokensFor(params: Record<string, string | undefined> = {}) {
+    const response = await token(redeemParams(await authorize(params), params));
     return (await response.json()) as {
       access_token: string;
       refresh_token?: string;
@@ -170,10 +180,23 @@ export async function createTestServer(overrides: Partial<AuthorizationServerOpt
     authorizationUrl,
     authorize,
     token,
+    redeemParams,
     tokensFor,
     post,
     /** Pre-registers one more client (prepareStaticClient rules). */
     addClient: add,
+    /**
+     * Pre-registers a resource server: a client_secret_basic client with SECRET and no grant types,
+     * so it can authenticate at introspection (RFC 7662 §2.1) but is issued no tokens itself.
+     */
+    addResourceServer: (clientId: string) =>
+      add({
+        client_id: clientId,
+        client_secret: SECRET,
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: [],
+        response_types: [],
+      }),
     userAgent: () => new UserAgent(send),
     advance(ms: number) {
       now += ms;

@@ -170,6 +170,21 @@ export async function startPostgres(): Promise<PostgresServer | undefined> {
 }
 
 /**
+ * startPostgres() for a test file: the server, and `skip` for its describe() — false, or why there is
+ * no server (also logged as `# SKIP`). Stopping it stays with the file, which knows the order.
+ */
+export async function postgresForTests(): Promise<{
+  postgres: PostgresServer | undefined;
+  skip: string | false;
+}> {
+  const postgres = await startPostgres();
+  const skip =
+    postgres === undefined ? 'postgres: no PostgreSQL binaries on this machine (CI installs them)' : false;
+  if (skip !== false) console.log(`# SKIP ${skip}`);
+  return { postgres, skip };
+}
+
+/**
  * GATEHOUSE_POSTGRES_BIN when set (another layout, e.g. Homebrew's), else the newest
  * `/usr/lib/postgresql/<version>/bin` holding initdb and pg_ctl (Debian's layout).
  */
