@@ -4,7 +4,7 @@
  * with jose, and keys that do not fit the algorithm are refused as jose refuses them.
  */
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
   CompactSign,
@@ -16,6 +16,8 @@ import {
 } from 'jose';
 import {
   ASYMMETRIC_JWS_ALGORITHMS,
+  ecdsaDerToJws,
+  ecdsaJwsToDer,
   importPublicJwkForJws,
   isOAuthError,
   NODE_JWS_ALGORITHMS,
@@ -225,6 +227,65 @@ describe('verifyJwsSignature and signCompactJws', () => {
     assert.throws(() => signCompactJws({ alg: 'ES384' }, {}, privateKey), TypeError);
     assert.throws(() => signCompactJws({ alg: 'none' }, {}, privateKey), TypeError);
     assert.throws(() => signCompactJws({ alg: 'ES256' }, {}, publicKey), TypeError);
+  });
+});
+
+describe('ECDSA signatures between the JWS form and DER (node:crypto is given the bare KeyObject)', () => {
+  for (const [alg, namedCurve, octets] of [
+    ['ES256', 'P-256', 32],
+    ['ES384', 'P-384', 48],
+    ['ES512', 'P-521', 66],
+  ] as const) {
+    it(`${alg}: node's DER and P1363 signatures convert into each other, both ways`, () => {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve });
+      // Enough signatures that some R or S start with zero bytes or with the high bit set.
+      for (let i = 0; i < 200; i++) {
+        const data = Buffer.from(`message ${i}`);
+        const der = sign(null, data, privateKey);
+        const jws = ecdsaDerToJws(der, octets);
+        assert.equal(jws.length, 2 * octets);
+        assert.equal(verify(null, data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, jws), true);
+        assert.deepEqual(ecdsaJwsToDer(jws, octets), der);
+        const p1363 = sign(null, data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+        assert.equal(verify(null, data, publicKey, ecdsaJwsToDer(p1363, octets) ?? Buffer.alloc(0)), true);
+      }
+    });
+  }
+
+  it('R and S with leading zero bytes, and with the high bit set, are minimal positive DER integers', () => {
+    const jws = Buffer.alloc(64);
+    jws[31] = 1; // R = 1
+    jws[32] = 0x80; // S has its high bit set
+    const der = ecdsaJwsToDer(jws, 32);
+    assert.deepEqual(der?.subarray(0, 7), Buffer.from([0x30, 3 + 35, 0x02, 0x01, 0x01, 0x02, 0x21]));
+    assert.equal(der?.[7], 0x00);
+    assert.deepEqual(ecdsaDerToJws(der ?? Buffer.alloc(0), 32), jws);
+  });
+
+  it('a JWS signature of the wrong length does not verify (RFC 7518 §3.4)', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const jws = signCompactJws({ alg: 'ES256' }, { a: 1 }, privateKey);
+    const [h, p, s] = jws.split('.') as [string, string, string];
+    const bytes = Buffer.from(s, 'base64url');
+    assert.equal(ecdsaJwsToDer(bytes.subarray(1), 32), undefined);
+    for (const wrong of [bytes.subarray(1), Buffer.concat([bytes, Buffer.from([0])])]) {
+      assert.equal(verifyJwsSignature(`${h}.${p}.${wrong.toString('base64url')}`, 'ES256', publicKey), false);
+    }
+    // A DER signature where the JWS form is expected is refused, not converted.
+    const der = sign('sha256', Buffer.from(`${h}.${p}`), privateKey);
+    assert.equal(verifyJwsSignature(`${h}.${p}.${der.toString('base64url')}`, 'ES256', publicKey), false);
+  });
+
+  it('anything but a DER ECDSA-Sig-Value is refused by ecdsaDerToJws', () => {
+    for (const bad of [
+      Buffer.alloc(0),
+      Buffer.from([0x31, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01]),
+      Buffer.from([0x30, 0x07, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01]),
+      Buffer.from([0x30, 0x06, 0x02, 0x01, 0x01, 0x04, 0x01, 0x01]),
+      Buffer.from([0x30, 0x06, 0x02, 0x00, 0x02, 0x02, 0x01, 0x01]),
+    ]) {
+      assert.throws(() => ecdsaDerToJws(bad, 32), bad.toString('hex'));
+    }
   });
 });
 

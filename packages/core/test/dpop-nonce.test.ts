@@ -100,3 +100,29 @@ describe('createDpopNonces: predicate for verifyDpopProof', () => {
     assert.equal(rule(undefined), false);
   });
 });
+
+describe('createDpopNonces: remembered MACs change no verdict', () => {
+  it('a forged MAC on a current counter stays invalid once the genuine one was checked, and back in time', () => {
+    const nonces = createDpopNonces({ secret: SECRET });
+    const other = createDpopNonces({ secret: `${SECRET}-other` });
+    for (let window = 0; window < 10; window++) {
+      const now = T0 + window * MINUTE;
+      const genuine = nonces.current(now);
+      assert.equal(nonces.check(genuine, now), 'valid');
+      assert.equal(nonces.check(genuine, now), 'valid');
+      assert.equal(nonces.check(other.current(now), now), 'invalid');
+      const bytes = Buffer.from(genuine, 'base64url');
+      bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 1;
+      assert.equal(nonces.check(bytes.toString('base64url'), now), 'invalid');
+      // The nonce of a window long gone is still recognised as ours, and stale.
+      assert.equal(nonces.check(nonces.current(T0), now), window <= 2 ? 'valid' : 'stale');
+    }
+    // Going back in time (a clock stepped back) answers as a fresh instance would.
+    const fresh = createDpopNonces({ secret: SECRET });
+    assert.equal(nonces.current(T0), fresh.current(T0));
+    assert.equal(
+      nonces.check(nonces.current(T0 + 9 * MINUTE), T0),
+      fresh.check(fresh.current(T0 + 9 * MINUTE), T0),
+    );
+  });
+});

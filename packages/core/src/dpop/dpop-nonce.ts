@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 
 /**
  * Stateless DPoP server nonces (RFC 9449 §8 at the AS, §9 at the RS; AT-11; DESIGN.md "DPoP nonces
@@ -60,19 +60,42 @@ export function createDpopNonces(options: DpopNonceOptions): DpopNonces {
   const secret = typeof options.secret === 'string' ? Buffer.from(options.secret, 'utf8') : options.secret;
   if (secret.byteLength < 16) throw new TypeError('DPoP nonce secret must be at least 16 bytes');
   const windowMs = windowSeconds * 1000;
+  // A KeyObject, made once: `createHmac` given the raw bytes asks Node whether they are a KeyObject
+  // and then a CryptoKey, each answered by a native exception caught inside Node, which cost more
+  // than the HMAC itself (docs/benchmarks.md, "refresh with DPoP, second pass").
+  const key = createSecretKey(secret);
 
   const counterAt = (now: number): number => {
     if (!Number.isFinite(now) || now < 0) throw new TypeError('now must be epoch milliseconds');
     return Math.floor(now / windowMs);
   };
 
-  const mac = (counter: Buffer): Buffer =>
-    createHmac('sha256', secret)
+  const computeMac = (counter: Buffer): Buffer =>
+    createHmac('sha256', key)
       .update(LABEL)
       .update(`:${windowSeconds}:`)
       .update(counter)
       .digest()
       .subarray(0, MAC_BYTES);
+
+  // The MACs of the last few windows seen, so a request does not recompute the same HMAC: the
+  // nonce of a window is the same for all of it. Only counters a valid nonce can carry (current,
+  // accepted previous, one ahead) get in, so the map stays at a handful of entries whatever is sent.
+  const recentMacs = new Map<string, Buffer>();
+  const mac = (counter: Buffer, cacheable: boolean): Buffer => {
+    if (!cacheable) return computeMac(counter);
+    const id = counter.toString('hex');
+    let value = recentMacs.get(id);
+    if (value === undefined) {
+      value = computeMac(counter);
+      recentMacs.set(id, value);
+      if (recentMacs.size > acceptPrevious + 3) {
+        const oldest = recentMacs.keys().next();
+        if (oldest.done !== true) recentMacs.delete(oldest.value);
+      }
+    }
+    return value;
+  };
 
   const encodeCounter = (counter: number): Buffer => {
     const bytes = Buffer.alloc(COUNTER_BYTES);
@@ -86,18 +109,26 @@ export function createDpopNonces(options: DpopNonceOptions): DpopNonces {
     const bytes = Buffer.from(nonce, 'base64url');
     if (bytes.length !== COUNTER_BYTES + MAC_BYTES) return 'invalid';
     const counterBytes = bytes.subarray(0, COUNTER_BYTES);
-    // Constant time: the comparison must not reveal how many leading MAC bytes a forgery got right.
-    if (!timingSafeEqual(bytes.subarray(COUNTER_BYTES), mac(counterBytes))) return 'invalid';
     const age = current - Number(counterBytes.readBigUInt64BE());
+    // Constant time: the comparison must not reveal how many leading MAC bytes a forgery got right.
+    const expected = mac(counterBytes, age >= -1 && age <= acceptPrevious);
+    if (!timingSafeEqual(bytes.subarray(COUNTER_BYTES), expected)) return 'invalid';
     // One window ahead is an instance whose clock runs slightly fast; more is not a clock we run.
     if (age < -1) return 'invalid';
     return age <= acceptPrevious ? 'valid' : 'stale';
   };
 
+  let currentCounter = -1;
+  let currentNonce = '';
   return {
     current(now) {
-      const counter = encodeCounter(counterAt(now));
-      return Buffer.concat([counter, mac(counter)]).toString('base64url');
+      const counter = counterAt(now);
+      if (counter !== currentCounter) {
+        const bytes = encodeCounter(counter);
+        currentNonce = Buffer.concat([bytes, mac(bytes, true)]).toString('base64url');
+        currentCounter = counter;
+      }
+      return currentNonce;
     },
     check,
     predicate(now) {

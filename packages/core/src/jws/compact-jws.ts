@@ -23,12 +23,14 @@ interface AlgorithmProfile {
   namedCurve?: string;
   /** RSASSA-PSS with a salt as long as the hash (RFC 7518 §3.5). */
   pssSaltLength?: number;
+  /** ECDSA: the length in bytes of R and of S in the JWS signature (RFC 7518 §3.4). */
+  ecOctets?: number;
 }
 
 const ALGORITHMS: ReadonlyMap<string, AlgorithmProfile> = new Map<string, AlgorithmProfile>([
-  ['ES256', { hash: 'sha256', keyType: 'ec', crv: 'P-256', namedCurve: 'prime256v1' }],
-  ['ES384', { hash: 'sha384', keyType: 'ec', crv: 'P-384', namedCurve: 'secp384r1' }],
-  ['ES512', { hash: 'sha512', keyType: 'ec', crv: 'P-521', namedCurve: 'secp521r1' }],
+  ['ES256', { hash: 'sha256', keyType: 'ec', crv: 'P-256', namedCurve: 'prime256v1', ecOctets: 32 }],
+  ['ES384', { hash: 'sha384', keyType: 'ec', crv: 'P-384', namedCurve: 'secp384r1', ecOctets: 48 }],
+  ['ES512', { hash: 'sha512', keyType: 'ec', crv: 'P-521', namedCurve: 'secp521r1', ecOctets: 66 }],
   ['RS256', { hash: 'sha256', keyType: 'rsa' }],
   ['RS384', { hash: 'sha384', keyType: 'rsa' }],
   ['RS512', { hash: 'sha512', keyType: 'rsa' }],
@@ -105,13 +107,82 @@ export function importPublicJwkForJws(jwk: JWK, alg: string): KeyObject | undefi
   return keyFitsJwsAlgorithm(key, alg) ? key : undefined;
 }
 
-function options(profile: AlgorithmProfile, key: KeyObject) {
-  if (profile.keyType === 'ec') return { key, dsaEncoding: 'ieee-p1363' as const };
+/**
+ * The key argument of node:crypto's `sign` / `verify`: the `KeyObject` itself wherever the
+ * algorithm needs no option. Passing an options object (`{ key, dsaEncoding }`) costs more than it
+ * looks: Node first asks whether that object is a `KeyObject`, then whether it is a `CryptoKey`, and
+ * each question is answered by a native exception caught inside Node (`getKeyObjectSlots`,
+ * `getSlots`), about 30 µs per call here, as much as an ES256 signature itself. So ECDSA goes
+ * through DER (node's default encoding, converted from and to the JWS form below) and RSASSA-PKCS1
+ * uses node's default padding; only RSASSA-PSS still needs the options object.
+ */
+function keyArgument(profile: AlgorithmProfile, key: KeyObject) {
   if (profile.pssSaltLength !== undefined) {
     return { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: profile.pssSaltLength };
   }
-  if (profile.keyType === 'rsa') return { key, padding: constants.RSA_PKCS1_PADDING };
+  // RSA_PKCS1_PADDING is node's default for RSA keys; ECDSA is DER by default; EdDSA has no options.
   return key;
+}
+
+/** One DER INTEGER (X.690 §8.3) of the unsigned big-endian `bytes`: minimal, positive. */
+function derInteger(bytes: Buffer): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const pad = bytes[start]! >= 0x80 ? 1 : 0;
+  const body = bytes.length - start + pad;
+  const out = Buffer.alloc(2 + body);
+  out[0] = 0x02;
+  out[1] = body;
+  bytes.copy(out, 2 + pad, start);
+  return out;
+}
+
+/**
+ * A JWS ECDSA signature (R ‖ S, each `octets` long, RFC 7518 §3.4) as the DER `ECDSA-Sig-Value`
+ * node verifies by default (RFC 3279 §2.2.3). Undefined when the length is wrong, which is simply a
+ * signature that does not verify (as node's own `ieee-p1363` decoding would answer).
+ */
+export function ecdsaJwsToDer(signature: Buffer, octets: number): Buffer | undefined {
+  if (signature.length !== 2 * octets) return undefined;
+  const r = derInteger(signature.subarray(0, octets));
+  const s = derInteger(signature.subarray(octets));
+  const length = r.length + s.length;
+  // At most 2 × (2 + 67) = 138 bytes (P-521): one length byte, in long form above 127.
+  const head = length < 0x80 ? Buffer.from([0x30, length]) : Buffer.from([0x30, 0x81, length]);
+  return Buffer.concat([head, r, s], head.length + length);
+}
+
+/**
+ * The DER `ECDSA-Sig-Value` node's `sign` produces by default as the JWS form R ‖ S, each left-padded
+ * to `octets` (RFC 7518 §3.4). Throws on anything that is not such a value: node made it, so that
+ * would be a bug, never input.
+ */
+export function ecdsaDerToJws(der: Buffer, octets: number): Buffer {
+  let offset = 0;
+  const fail = (): never => {
+    throw new Error('unexpected ECDSA signature encoding from node:crypto');
+  };
+  if (der[offset++] !== 0x30) fail();
+  let length = der[offset++] ?? fail();
+  if (length === 0x81) length = der[offset++] ?? fail();
+  else if (length > 0x80) fail();
+  if (offset + length !== der.length) fail();
+  const out = Buffer.alloc(2 * octets);
+  for (let part = 0; part < 2; part++) {
+    if (der[offset++] !== 0x02) fail();
+    let size = der[offset++] ?? fail();
+    if (size === 0 || offset + size > der.length) fail();
+    let start = offset;
+    offset += size;
+    while (size > octets && der[start] === 0) {
+      start++;
+      size--;
+    }
+    if (size > octets) fail();
+    der.copy(out, (part + 1) * octets - size, start, offset);
+  }
+  if (offset !== der.length) fail();
+  return out;
 }
 
 /**
@@ -134,13 +205,14 @@ export function verifyJwsSignature(compact: string, alg: string, key: KeyObject)
   ) {
     return false;
   }
+  let signature: Buffer = Buffer.from(encodedSignature, 'base64url');
+  if (profile.ecOctets !== undefined) {
+    const der = ecdsaJwsToDer(signature, profile.ecOctets);
+    if (der === undefined) return false;
+    signature = der;
+  }
   try {
-    return verify(
-      profile.hash,
-      Buffer.from(signingInput, 'ascii'),
-      options(profile, key),
-      Buffer.from(encodedSignature, 'base64url'),
-    );
+    return verify(profile.hash, Buffer.from(signingInput, 'ascii'), keyArgument(profile, key), signature);
   } catch {
     // As WebCrypto: a key/signature combination the primitive cannot process does not verify.
     return false;
@@ -168,6 +240,11 @@ export function signCompactJws(
     throw new TypeError(`the key cannot sign ${header.alg}`);
   }
   const signingInput = `${encodeSegment(header)}.${encodeSegment(payload)}`;
-  const signature = sign(profile.hash, Buffer.from(signingInput, 'ascii'), options(profile, privateKey));
+  let signature: Buffer = sign(
+    profile.hash,
+    Buffer.from(signingInput, 'ascii'),
+    keyArgument(profile, privateKey),
+  );
+  if (profile.ecOctets !== undefined) signature = ecdsaDerToJws(signature, profile.ecOctets);
   return `${signingInput}.${signature.toString('base64url')}`;
 }
