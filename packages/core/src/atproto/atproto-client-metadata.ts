@@ -27,6 +27,11 @@ function refuse(reason: string, description: string): OAuthError {
   return new OAuthError('invalid_client', { status: 400, reason, description });
 }
 
+/** The authority (host and port) of an `https://` URI, as written: before the first `/`, `?` or `#`. */
+function httpsAuthority(uri: string): string {
+  return uri.slice('https://'.length).split(/[/?#]/, 1)[0] ?? '';
+}
+
 /**
  * AT-2: an https client_id has no port (the loopback client is the separate exception, see
  * loopback-client.ts). Read on the raw string: `new URL()` would drop `:443` and hide it.
@@ -38,7 +43,7 @@ export function checkAtprotoClientId(clientId: string, policy: AtprotoClientPoli
       'an AT Protocol client_id is an https URL (or http://localhost)',
     );
   }
-  const authority = clientId.slice('https://'.length).split(/[/?#]/, 1)[0] ?? '';
+  const authority = httpsAuthority(clientId);
   const hostPort = authority.startsWith('[') ? authority.slice(authority.indexOf(']') + 1) : authority;
   if (hostPort.includes(':') && !policy.allowClientIdPort) {
     throw refuse('atproto_client_id_port', 'an AT Protocol client_id must not contain a port (AT-2)');
@@ -47,7 +52,7 @@ export function checkAtprotoClientId(clientId: string, policy: AtprotoClientPoli
 
 /** The host of an https client_id, lowercased, as written (no port). */
 function clientHost(clientId: string): string {
-  const authority = clientId.slice('https://'.length).split(/[/?#]/, 1)[0] ?? '';
+  const authority = httpsAuthority(clientId);
   return authority.replace(/:\d*$/, '').toLowerCase();
 }
 
@@ -137,7 +142,7 @@ export function checkAtprotoRedirectUri(
   const bad = (why: string) =>
     refuse('atproto_redirect_uri', `redirect_uri ${uri.slice(0, 200)}: ${why} (AT-8)`);
   if (uri.startsWith('https://')) {
-    const authority = uri.slice('https://'.length).split(/[/?#]/, 1)[0] ?? '';
+    const authority = httpsAuthority(uri);
     if (/:443$/.test(authority) || /:$/.test(authority)) throw bad('must not spell out the default port');
     if (applicationType === 'native' && clientId.startsWith('https://')) {
       const origin = URL.canParse(clientId) ? new URL(clientId).origin : '';

@@ -86,3 +86,20 @@ export async function dpopNonceHeader(
   const nonces = await ctx.dpop.nonces();
   return nonces === undefined ? {} : { 'dpop-nonce': nonces.current(now) };
 }
+
+/**
+ * The refusal of a request that must carry a DPoP proof and carries none (400 `invalid_dpop_proof`,
+ * reason `dpop_required`), with the current nonce so the retry needs no `use_dpop_nonce` round
+ * trip (§8). `description` says which rule asked for the proof.
+ */
+export async function dpopRequired(
+  ctx: Pick<ServerContext, 'dpop'>,
+  now: number,
+  description: string,
+): Promise<OAuthError> {
+  return new OAuthError('invalid_dpop_proof', {
+    reason: 'dpop_required',
+    description,
+    headers: await dpopNonceHeader(ctx, now),
+  });
+}

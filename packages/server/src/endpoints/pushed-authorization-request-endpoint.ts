@@ -6,7 +6,7 @@ import {
 } from '../authorization/authorization-request.ts';
 import type { ServerContext } from '../context.ts';
 import { randomToken } from '../crypto/digest.ts';
-import { checkDpop, dpopNonceHeader } from '../dpop/request-dpop.ts';
+import { checkDpop, dpopNonceHeader, dpopRequired } from '../dpop/request-dpop.ts';
 import { jsonResponse } from '../http/responses.ts';
 import { acceptAtprotoPushedRequest } from '../profiles/atproto-profile.ts';
 import type { AuthorizationRequestRecord } from '../store/store.ts';
@@ -109,12 +109,12 @@ export function pushedAuthorizationRequestEndpoint(ctx: ServerContext) {
         now,
       );
       if (proof === undefined && ctx.dpop.requiredAtPar) {
-        throw new OAuthError('invalid_dpop_proof', {
-          reason: 'dpop_required',
-          description: 'a DPoP proof is required from the pushed authorization request on',
-          // The nonce to put in the proof, so the retry needs no use_dpop_nonce round trip (§8).
-          headers: await dpopNonceHeader(ctx, now),
-        });
+        // With the nonce to put in the proof, so the retry needs no use_dpop_nonce round trip (§8).
+        throw await dpopRequired(
+          ctx,
+          now,
+          'a DPoP proof is required from the pushed authorization request on',
+        );
       }
       return proof;
     },

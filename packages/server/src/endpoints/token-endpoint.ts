@@ -1,6 +1,6 @@
 import { OAuthError, type VerifiedDpopProof } from '@gatehouse/core';
 import type { ServerContext } from '../context.ts';
-import { checkDpop, dpopNonceHeader } from '../dpop/request-dpop.ts';
+import { checkDpop, dpopNonceHeader, dpopRequired } from '../dpop/request-dpop.ts';
 import { authorizationCodeGrant } from '../grants/authorization-code-grant.ts';
 import { refreshTokenGrant } from '../grants/refresh-token-grant.ts';
 import type { TokenRequest } from '../grants/token-request.ts';
@@ -42,11 +42,7 @@ export function tokenEndpoint(ctx: ServerContext) {
       // runs, so the code or refresh token stays usable. (The server-wide switch is checked before
       // client authentication, in the preparation below.)
       if (dpop === undefined && client.metadata.dpop_bound_access_tokens === true) {
-        throw new OAuthError('invalid_dpop_proof', {
-          reason: 'dpop_required',
-          description: 'this client must send a DPoP proof with token requests',
-          headers: await dpopNonceHeader(ctx, ctx.clock()),
-        });
+        throw await dpopRequired(ctx, ctx.clock(), 'this client must send a DPoP proof with token requests');
       }
       const tokens = await grant(ctx, {
         parameters: form.parameters,
@@ -81,11 +77,7 @@ export function tokenEndpoint(ctx: ServerContext) {
       // dpop.required needs no client to decide: refused before authentication, so the client
       // assertion's jti stays unspent for the retry with a proof (issue #5).
       if (dpop === undefined && ctx.dpop.required) {
-        throw new OAuthError('invalid_dpop_proof', {
-          reason: 'dpop_required',
-          description: 'this server requires a DPoP proof with token requests',
-          headers: await dpopNonceHeader(ctx, now),
-        });
+        throw await dpopRequired(ctx, now, 'this server requires a DPoP proof with token requests');
       }
       return { grantType, grant, dpop };
     },

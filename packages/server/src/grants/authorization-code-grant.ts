@@ -85,7 +85,7 @@ export async function authorizationCodeGrant(
       : {}),
     // RFC 9449 §5: a public client's refresh tokens are bound to its DPoP key (a confidential
     // client's are bound to its client authentication instead, docs/dpop.md).
-    ...(request.dpop !== undefined && authentication.method === 'none' ? { dpopJkt: request.dpop.jkt } : {}),
+    ...(request.dpop !== undefined && !confidential ? { dpopJkt: request.dpop.jkt } : {}),
   };
   await ctx.store.tokenFamilies.create(family);
   const refresh = refreshTokenFor(ctx, client, family, confidential);

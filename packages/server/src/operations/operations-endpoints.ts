@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { digest, safeEqual } from '../crypto/digest.ts';
 import { jsonResponse, methodNotAllowed, NO_STORE } from '../http/responses.ts';
 import type { Store } from '../store/store.ts';
 
@@ -50,7 +50,7 @@ export function createOperations(settings: OperationsSettings): OperationsHandle
     throw new Error(`the metrics token must be at least ${MIN_METRICS_TOKEN_LENGTH} characters`);
   if (!Number.isFinite(readinessTimeoutMs) || readinessTimeoutMs <= 0)
     throw new RangeError(`readinessTimeoutMs must be positive, got ${readinessTimeoutMs}`);
-  const expected = token === undefined ? undefined : sha256(token);
+  const expected = token === undefined ? undefined : digest(token);
 
   let probe: Promise<boolean> | undefined;
   async function storeReachable(): Promise<boolean> {
@@ -120,13 +120,12 @@ function readOnly(request: Request): boolean {
   return request.method === 'GET' || request.method === 'HEAD';
 }
 
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
-
-/** Constant time: both sides are hashed to 32 bytes first, so not even the length leaks. */
-function presentsToken(request: Request, expected: Buffer): boolean {
+/**
+ * Constant time: both sides are SHA-256 digests first (crypto/digest.ts), so not even the length
+ * leaks.
+ */
+function presentsToken(request: Request, expected: string): boolean {
   const match = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(request.headers.get('authorization') ?? '');
   if (match === null) return false;
-  return timingSafeEqual(sha256(match[1]!), expected);
+  return safeEqual(digest(match[1]!), expected);
 }
