@@ -17,8 +17,10 @@
 import {
   createResourceServer,
   protectedResourceMetadataHandler,
+  type RequestWithAuth,
   type ResourceServer,
   requireAccessToken,
+  sendResponse,
 } from '@gatehouse/resource-server';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
@@ -110,11 +112,13 @@ export function createMcpExample(options: McpExampleOptions): McpExample {
  * MCP-16 scope challenge: a `tools/call` for a tool that needs more than the token carries is
  * answered 403 `insufficient_scope` with every scope this call needs (RFC 6750 §3.1), so a client
  * that adds them to what it has (SDK v2, SEP-2350) and one that asks for exactly them (SDK v1)
- * both end with a token that works.
+ * both end with a token that works. `rs.checkScopes` gives the same answer `authenticate` gives for
+ * a missing scope (the token's scheme, `algs` for DPoP, `resource_metadata`, `scopeImplies`).
  */
 function requireToolScopes(rs: ResourceServer) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const auth = (req as Request & { auth?: AuthInfo }).auth;
+    const auth = (req as Request & RequestWithAuth).auth;
+    if (auth === undefined) return next(new Error('requireAccessToken must run before requireToolScopes'));
     const messages: unknown[] = Array.isArray(req.body) ? req.body : [req.body];
     const needed = new Set<string>();
     for (const message of messages) {
@@ -122,17 +126,10 @@ function requireToolScopes(rs: ResourceServer) {
       if (call?.method !== 'tools/call' || typeof call.params?.name !== 'string') continue;
       for (const scope of TOOL_SCOPES[call.params.name] ?? []) needed.add(scope);
     }
-    const missing = [...needed].filter((scope) => !auth?.scopes.includes(scope));
-    if (missing.length === 0) return next();
-    const scheme = auth?.extra?.jkt === undefined ? 'Bearer' : 'DPoP';
-    const scope = [TOOLS_SCOPE, ...needed].join(' ');
-    res
-      .status(403)
-      .set(
-        'www-authenticate',
-        `${scheme} error="insufficient_scope", scope="${scope}", resource_metadata="${rs.metadataUrl}"`,
-      )
-      .json({ error: 'insufficient_scope', error_description: `this tool needs ${missing.join(' ')}` });
+    if (needed.size === 0) return next();
+    const checked = rs.checkScopes(auth, [TOOLS_SCOPE, ...needed]);
+    if (checked.ok) return next();
+    void sendResponse(res, checked.response).catch(next);
   };
 }
 

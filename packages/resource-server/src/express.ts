@@ -26,7 +26,7 @@ export function requireAccessToken(
   return async (req, res, next) => {
     try {
       const result = await rs.authenticate(toRequest(rs, req), options);
-      if (!result.ok) return await send(res, result.response);
+      if (!result.ok) return await sendResponse(res, result.response);
       for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
       (req as RequestWithAuth).auth = result.auth;
       next();
@@ -47,7 +47,7 @@ export function protectedResourceMetadataHandler(
     try {
       const response = rs.handleMetadataRequest(toRequest(rs, req));
       if (response === undefined) return next();
-      await send(res, response);
+      await sendResponse(res, response);
     } catch (error) {
       next(error);
     }
@@ -70,7 +70,11 @@ function toRequest(rs: ResourceServer, req: NodeRequest): Request {
   return new Request(url, { method: req.method ?? 'GET', headers });
 }
 
-async function send(res: ServerResponse, response: Response): Promise<void> {
+/**
+ * Writes a web-standard `Response` (a refusal from `authenticate` or `checkScopes`) to a Node/Express
+ * response as it is: status, headers, body.
+ */
+export async function sendResponse(res: ServerResponse, response: Response): Promise<void> {
   res.statusCode = response.status;
   response.headers.forEach((value, name) => {
     res.setHeader(name, value);

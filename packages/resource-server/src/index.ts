@@ -1,5 +1,10 @@
 export type { TokenScheme } from './authorization-header.ts';
-export { protectedResourceMetadataHandler, type RequestWithAuth, requireAccessToken } from './express.ts';
+export {
+  protectedResourceMetadataHandler,
+  type RequestWithAuth,
+  requireAccessToken,
+  sendResponse,
+} from './express.ts';
 export {
   PROTECTED_RESOURCE_WELL_KNOWN,
   type ProtectedResourceMetadata,
@@ -11,6 +16,7 @@ export {
   type AuthenticateResult,
   type AuthInfo,
   type AuthInfoExtra,
+  type CheckScopesResult,
   createResourceServer,
   type ResourceServer,
   type ResourceServerOptions,

@@ -71,6 +71,9 @@ export type AuthenticateResult =
     }
   | { ok: false; response: Response; error: OAuthError };
 
+/** What `checkScopes` answers: go on, or the 403 `insufficient_scope` refusal to send as it is. */
+export type CheckScopesResult = { ok: true } | { ok: false; response: Response; error: OAuthError };
+
 export interface AuthenticateOptions {
   /** Scopes this request needs; all of them (after `scopeImplies`), or 403 insufficient_scope. */
   scopes?: readonly string[];
@@ -133,6 +136,15 @@ export interface ResourceServer {
   readonly issuer: string;
   readonly resource: string;
   authenticate(request: Request, options?: AuthenticateOptions): Promise<AuthenticateResult>;
+  /**
+   * The scope check of `authenticate`, for a request already authenticated (MCP-16 step-up per
+   * operation, e.g. per MCP tool call inside one endpoint): every scope in `scopes` (after
+   * `scopeImplies`) must be granted, or the answer is exactly the 403 `insufficient_scope` that
+   * `authenticate(request, { scopes })` gives: the challenge in the token's scheme (DPoP with
+   * `algs` for a DPoP-bound token), `scope="<scopes>"`, `resource_metadata`. `auth` is the
+   * `AuthInfo` this resource server's `authenticate` returned. Synchronous; no I/O.
+   */
+  checkScopes(auth: AuthInfo, scopes: readonly string[]): CheckScopesResult;
   /** The RFC 9728 document for this resource. */
   metadata(): ProtectedResourceMetadata;
   /** RFC 9728 §3.1 path-inserted: https://host/.well-known/oauth-protected-resource/<resource path>. */
@@ -380,34 +392,40 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       throw error;
     }
     const headers = await checkDpop(request, scheme, token, verified, at);
-    // RFC 6750 §3.1, MCP-16: 403 naming the scopes this request needs (all of them, per SEP-2350
-    // not the union with what the token has: the client computes the union itself).
-    const granted = grantedWithImplied(verified.scopes);
-    if (!required.every((scope) => granted.has(scope))) {
-      throw new Refused({
-        error: new OAuthError('insufficient_scope', {
-          reason: 'scope_insufficient',
-          description: 'the access token does not carry the scope this request needs',
-        }),
-        schemes: [scheme],
-        withError: true,
-        scope: required,
-      });
-    }
-    return {
-      auth: {
-        token,
-        clientId: verified.clientId,
-        scopes: verified.scopes,
-        expiresAt: verified.expiresAt,
-        resource: new URL(resource),
-        extra: {
-          sub: verified.subject,
-          ...(verified.jkt === undefined ? {} : { jkt: verified.jkt }),
-          claims: verified.claims,
-        },
+    const auth: AuthInfo = {
+      token,
+      clientId: verified.clientId,
+      scopes: verified.scopes,
+      expiresAt: verified.expiresAt,
+      resource: new URL(resource),
+      extra: {
+        sub: verified.subject,
+        ...(verified.jkt === undefined ? {} : { jkt: verified.jkt }),
+        claims: verified.claims,
       },
-      headers,
+    };
+    const refusal = insufficientScope(auth, required);
+    if (refusal !== undefined) throw new Refused(refusal);
+    return { auth, headers };
+  }
+
+  /**
+   * RFC 6750 §3.1, MCP-16: 403 naming the scopes this request needs (all of them, per SEP-2350
+   * not the union with what the token has: the client computes the union itself). Shared by
+   * `authenticate` and `checkScopes`. The scheme is the token's: after checkDpop a request used
+   * the DPoP scheme exactly when its token is DPoP-bound (RFC 9449 §7.1, §7.2).
+   */
+  function insufficientScope(auth: AuthInfo, required: readonly string[]): Refusal | undefined {
+    const granted = grantedWithImplied(auth.scopes);
+    if (required.every((scope) => granted.has(scope))) return undefined;
+    return {
+      error: new OAuthError('insufficient_scope', {
+        reason: 'scope_insufficient',
+        description: 'the access token does not carry the scope this request needs',
+      }),
+      schemes: [auth.extra.jkt === undefined ? 'Bearer' : 'DPoP'],
+      withError: true,
+      scope: required,
     };
   }
 
@@ -441,6 +459,12 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     metadataUrl,
     metadataPath,
     metadata: () => structuredClone(metadataDocument),
+    checkScopes(auth, scopes) {
+      // The same normalisation as authenticate's `scopes` option, so the answers are identical.
+      const refusal = insufficientScope(auth, [...new Set(scopes)]);
+      if (refusal === undefined) return { ok: true };
+      return { ok: false, response: refusalResponse(refusal), error: refusal.error };
+    },
     async authenticate(request, authenticateOptions = {}) {
       const required = [...new Set(authenticateOptions.scopes ?? [])];
       try {
