@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors } from 'oidc-provider';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { testLookup } from '../../test/support/test-hosts.ts';
 import { RESOURCE, SCOPE, STATIC_CLIENT } from '../common.ts';
 import { serveChild } from '../lib/child.ts';
 
@@ -25,23 +26,6 @@ import { serveChild } from '../lib/child.ts';
  *   (Its own SSRF guard would otherwise refuse loopback, as Gatehouse's does.)
  */
 
-function benchLookup(
-  hostname: string,
-  options: { all?: boolean },
-  callback: (
-    error: Error | null,
-    address: string | { address: string; family: number }[],
-    family?: number,
-  ) => void,
-): void {
-  if (!hostname.endsWith('.test')) {
-    callback(new Error(`the bench only dials loopback; refused to resolve ${hostname}`), '');
-    return;
-  }
-  if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
-  else callback(null, '127.0.0.1', 4);
-}
-
 export async function createPeer(issuer: string, caPem: string): Promise<Provider> {
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const signingKey = { ...(await exportJWK(privateKey)), kid: 'bench-es256', alg: 'ES256', use: 'sig' };
@@ -50,7 +34,7 @@ export async function createPeer(issuer: string, caPem: string): Promise<Provide
   const dispatcher = new Agent({
     connect: {
       ...(process.env.BENCH_TRUST === 'ca_file' ? { ca: caPem } : {}),
-      lookup: benchLookup as never,
+      lookup: testLookup as never,
     },
   });
   const requireNonce = process.env.BENCH_DPOP_NONCE === '1';
