@@ -7,6 +7,13 @@ export interface AuditEvent {
   userId?: string;
   /** Stable reason code, matching OAuthError.reason where there is one. */
   reason?: string;
+  /**
+   * Who caused it: `cli:<os user>`, `client:<client_id>` (an RFC 7592 call), `system:<job>` (the
+   * reaper, the document change policy, the key re-check), later `admin-token:<id>` and
+   * `console:<user>`. Absent for decisions made on a client's or user's request (token issued,
+   * login failed): the clientId and userId say who asked.
+   */
+  actor?: string;
   detail?: Record<string, unknown>;
 }
 
@@ -18,5 +25,6 @@ export interface AuditStore {
     type?: string;
     clientId?: string;
     userId?: string;
+    actor?: string;
   }): Promise<AuditEvent[]>;
 }

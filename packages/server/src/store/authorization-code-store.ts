@@ -31,8 +31,11 @@ export type RedeemResult =
  * set to its arguments); every other call, then or later, returns `reused` with the record as the
  * winner left it, so the caller can revoke the winner's family. Expiry is the caller's check:
  * `redeem` does not look at `expiresAt` (an expired code is still burnt by the attempt).
+ * `deleteByClient` removes the client's codes not yet redeemed (a later redemption finds nothing:
+ * `unknown`) and returns how many; redeemed ones stay, so a late reuse is still detected.
  */
 export interface AuthorizationCodeStore {
   create(code: AuthorizationCodeRecord): Promise<void>;
   redeem(digest: string, familyId: string, now: number): Promise<RedeemResult>;
+  deleteByClient(clientId: string): Promise<number>;
 }

@@ -35,10 +35,12 @@ export interface AuthorizationRequestRecord {
 /**
  * Contract: `consume` returns the record and removes it atomically: of any number of concurrent
  * calls for one id, exactly one gets the record. Expired records (expiresAt <= now) are never
- * returned by `get` or `consume`.
+ * returned by `get` or `consume`. `deleteByClient` removes every record of a client, pending
+ * interactions and pushed requests alike, and returns how many it removed.
  */
 export interface AuthorizationRequestStore {
   create(request: AuthorizationRequestRecord): Promise<void>;
   get(id: string, now: number): Promise<AuthorizationRequestRecord | undefined>;
   consume(id: string, now: number): Promise<AuthorizationRequestRecord | undefined>;
+  deleteByClient(clientId: string): Promise<number>;
 }

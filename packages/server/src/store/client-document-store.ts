@@ -29,9 +29,12 @@ export type RecordDocumentResult =
  *   version and returns `changed: true` with the one it replaced, if any. Atomic per clientId:
  *   of concurrent records of one new digest, exactly one returns `changed: true`.
  * - `history` is newest first.
+ * - `deleteByClient` removes every version of a client (the client was removed: nothing of it is
+ *   kept, and no instance adopts its last version as the shared second level) and returns how many.
  */
 export interface ClientDocumentStore {
   record(version: Omit<ClientDocumentVersion, 'lastSeenAt'>, now: number): Promise<RecordDocumentResult>;
   latest(clientId: string): Promise<ClientDocumentVersion | undefined>;
   history(clientId: string, limit?: number): Promise<ClientDocumentVersion[]>;
+  deleteByClient(clientId: string): Promise<number>;
 }

@@ -34,6 +34,8 @@ export interface GrantUpsert {
  *   `revokedAt` is cleared and scope/resources become exactly the new ones.
  * - `revoke` sets `revokedAt` (keeping the first one) and revokes every token family of the grant
  *   in the same transaction, so no refresh token of the grant works afterwards.
+ * - `revokeByClient` does what `revoke` does for every live grant of a client, in one transaction,
+ *   and returns how many grants it revoked (0 when none was live: idempotent).
  */
 export interface GrantStore {
   upsert(grant: GrantUpsert): Promise<GrantRecord>;
@@ -42,4 +44,5 @@ export interface GrantStore {
   listByUser(userId: string): Promise<GrantRecord[]>;
   listByClient(clientId: string): Promise<GrantRecord[]>;
   revoke(id: string, reason: string, now: number): Promise<void>;
+  revokeByClient(clientId: string, reason: string, now: number): Promise<number>;
 }

@@ -10,6 +10,7 @@
 import type { AuditStore } from './audit-store.ts';
 import type { AuthorizationCodeStore } from './authorization-code-store.ts';
 import type { AuthorizationRequestStore } from './authorization-request-store.ts';
+import type { ClientChangeFeed } from './client-change-feed.ts';
 import type { ClientDocumentStore } from './client-document-store.ts';
 import type { ClientStore } from './client-store.ts';
 import type { GrantStore } from './grant-store.ts';
@@ -26,6 +27,8 @@ export interface Store {
   readonly kind: string;
   readonly clients: ClientStore;
   readonly clientDocuments: ClientDocumentStore;
+  /** Client removals and updates every instance applies to what it holds in memory. */
+  readonly clientChanges: ClientChangeFeed;
   readonly initialAccessTokens: InitialAccessTokenStore;
   readonly users: UserStore;
   readonly signingKeys: SigningKeyStore;
@@ -38,7 +41,10 @@ export interface Store {
   readonly refreshTokens: RefreshTokenStore;
   readonly replay: ReplayStore;
   readonly audit: AuditStore;
-  /** Deletes rows whose expiry is before `now` (codes, requests, sessions, refresh tokens, replay). */
+  /**
+   * Deletes rows whose expiry is before `now` (codes, requests, sessions, refresh tokens, replay)
+   * and client changes older than CLIENT_CHANGE_RETENTION_MS.
+   */
   purgeExpired(now: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -50,6 +56,7 @@ export type {
   RedeemResult,
 } from './authorization-code-store.ts';
 export type { AuthorizationRequestRecord, AuthorizationRequestStore } from './authorization-request-store.ts';
+export type { ClientChange, ClientChangeFeed, ClientChangeKind } from './client-change-feed.ts';
 export type {
   ClientDocumentStore,
   ClientDocumentVersion,

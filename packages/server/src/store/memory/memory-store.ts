@@ -1,7 +1,9 @@
+import { CLIENT_CHANGE_RETENTION_MS } from '../client-change-feed.ts';
 import type {
   AuditEvent,
   AuthorizationCodeRecord,
   AuthorizationRequestRecord,
+  ClientChange,
   ClientDocumentVersion,
   ClientRecord,
   GrantRecord,
@@ -38,6 +40,7 @@ export function createMemoryStore(): Store {
   const refreshTokens = new Map<string, RefreshTokenRecord>();
   const replay = new Map<string, number>();
   const clientDocuments = new Map<string, ClientDocumentVersion[]>(); // newest last
+  const clientChanges: ClientChange[] = []; // ascending sequence
   /** Oldest first; `list` walks it backwards. */
   const audit: AuditEvent[] = [];
 
@@ -207,6 +210,9 @@ export function createMemoryStore(): Store {
         requests.delete(id);
         return request;
       },
+      async deleteByClient(clientId) {
+        return deleteWhere(requests, (request) => request.clientId === clientId);
+      },
     },
 
     authorizationCodes: {
@@ -220,6 +226,9 @@ export function createMemoryStore(): Store {
         code.redeemedAt = now;
         code.familyId = familyId;
         return { outcome: 'redeemed', code: copy(code) };
+      },
+      async deleteByClient(clientId) {
+        return deleteWhere(codes, (code) => code.clientId === clientId && code.redeemedAt === undefined);
       },
     },
 
@@ -267,6 +276,18 @@ export function createMemoryStore(): Store {
         for (const family of families.values()) {
           if (family.grantId === id) revokeFamily(family, reason, now);
         }
+      },
+      async revokeByClient(clientId, reason, now) {
+        let revoked = 0;
+        for (const grant of grants.values()) {
+          if (grant.clientId !== clientId || grant.revokedAt !== undefined) continue;
+          grant.revokedAt = now;
+          revoked++;
+          for (const family of families.values()) {
+            if (family.grantId === grant.id) revokeFamily(family, reason, now);
+          }
+        }
+        return revoked;
       },
     },
 
@@ -351,6 +372,25 @@ export function createMemoryStore(): Store {
         const versions = [...(clientDocuments.get(clientId) ?? [])].reverse();
         return copy(limit === undefined ? versions : versions.slice(0, limit));
       },
+      async deleteByClient(clientId) {
+        const count = clientDocuments.get(clientId)?.length ?? 0;
+        clientDocuments.delete(clientId);
+        return count;
+      },
+    },
+
+    clientChanges: {
+      async publish(change) {
+        const sequence = (clientChanges.at(-1)?.sequence ?? 0) + 1;
+        clientChanges.push({ ...change, sequence });
+        return sequence;
+      },
+      async since(sequence, limit) {
+        return copy(clientChanges.filter((change) => change.sequence > sequence).slice(0, limit));
+      },
+      async latest() {
+        return clientChanges.at(-1)?.sequence ?? 0;
+      },
     },
 
     replay: {
@@ -371,7 +411,7 @@ export function createMemoryStore(): Store {
         audit.push(copy(event));
       },
       async list(options = {}) {
-        const { limit, type, clientId, userId } = options;
+        const { limit, type, clientId, userId, actor } = options;
         const found: AuditEvent[] = [];
         // Walking backwards gives insertion order newest first; the stable sort then orders by `at`.
         for (let index = audit.length - 1; index >= 0; index--) {
@@ -379,6 +419,7 @@ export function createMemoryStore(): Store {
           if (type !== undefined && event.type !== type) continue;
           if (clientId !== undefined && event.clientId !== clientId) continue;
           if (userId !== undefined && event.userId !== userId) continue;
+          if (actor !== undefined && event.actor !== actor) continue;
           found.push(event);
         }
         return found
@@ -393,6 +434,8 @@ export function createMemoryStore(): Store {
         for (const [key, record] of map) if (record.expiresAt <= now) map.delete(key);
       }
       for (const [key, expiresAt] of replay) if (expiresAt <= now) replay.delete(key);
+      const keptFrom = clientChanges.findIndex((change) => change.at >= now - CLIENT_CHANGE_RETENTION_MS);
+      clientChanges.splice(0, keptFrom === -1 ? clientChanges.length : keptFrom);
     },
 
     async close() {},
@@ -409,6 +452,18 @@ function revokeFamily(family: TokenFamilyRecord, reason: string, now: number): b
   family.revokedAt = now;
   family.revokedReason = reason;
   return true;
+}
+
+/** Deletes the entries that match and returns how many. */
+function deleteWhere<T>(map: Map<string, T>, matches: (record: T) => boolean): number {
+  let deleted = 0;
+  for (const [key, record] of map) {
+    if (matches(record)) {
+      map.delete(key);
+      deleted++;
+    }
+  }
+  return deleted;
 }
 
 /** Inserts a record under a key that must be new: keys are random digests, so a clash is a bug. */
