@@ -1,6 +1,6 @@
 import {
+  type ClientLifecycle,
   defaultReaperPolicy,
-  type ReaperDeps,
   type ReaperLogger,
   type Store,
   startReaper,
@@ -11,24 +11,15 @@ const REAP_INTERVAL_MS = 10 * 60 * 1000;
 
 /**
  * Starts the periodic reaping of stale dynamic registrations for `gatehouse serve`: never used
- * within 24 h of registering, or unused for 90 days (defaultReaperPolicy). Each reaped client's
- * grants and tokens are revoked and a `client.reaped` audit event written. Instances sharing a
+ * within 24 h of registering, or unused for 90 days (defaultReaperPolicy). Each reaped client goes
+ * through the server's client lifecycle (`server.clients`): grants and tokens revoked, a
+ * `client.removed` audit event (actor `system:reaper`) written and counted. Instances sharing a
  * store may all run it: the store deletes each client exactly once. Returns the stop function.
- * `audit`, when given (the server's ctx.audit), also counts each reaping in the metrics.
  */
 export function startRegistrationHygiene(
   store: Store,
   logger: ReaperLogger,
-  audit?: ReaperDeps['audit'],
+  lifecycle: ClientLifecycle,
 ): () => void {
-  return startReaper(
-    {
-      store,
-      logger,
-      clock: Date.now,
-      audit: audit ?? ((event) => store.audit.append({ at: Date.now(), ...event })),
-    },
-    defaultReaperPolicy,
-    REAP_INTERVAL_MS,
-  );
+  return startReaper({ store, logger, lifecycle, clock: Date.now }, defaultReaperPolicy, REAP_INTERVAL_MS);
 }

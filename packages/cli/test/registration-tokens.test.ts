@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { type ClientRecord, createMemoryStore, digest, openSqliteStore } from '@gatehouse/server';
+import { cliLifecycle } from '../src/cli-lifecycle.ts';
 import { startRegistrationHygiene } from '../src/registration-hygiene.ts';
 import { run } from './support/cli-process.ts';
 
@@ -210,13 +211,13 @@ describe('gatehouse clients reap', () => {
         ['dcr-used'],
       );
       assert.equal((await reopened.tokenFamilies.get('family-idle'))?.revokedReason, 'client_reaped');
-      const reaped = await reopened.audit.list({ type: 'client.reaped' });
+      const reaped = await reopened.audit.list({ type: 'client.removed' });
       assert.deepEqual(reaped.map((event) => [event.clientId, event.reason]).sort(), [
         ['dcr-fresh', 'never_used'],
         ['dcr-idle', 'idle'],
         ['dcr-never-used', 'never_used'],
       ]);
-      assert.ok(reaped.every((event) => event.detail?.by === 'cli'));
+      assert.ok(reaped.every((event) => event.actor?.startsWith('cli')));
     } finally {
       await reopened.close();
     }
@@ -233,7 +234,7 @@ describe('startRegistrationHygiene', () => {
       info: (object: object) => logged.push(object),
       error: (object: object) => logged.push(object),
     };
-    const stop = startRegistrationHygiene(store, logger);
+    const stop = startRegistrationHygiene(store, logger, cliLifecycle(store));
     context.mock.timers.tick(10 * 60 * 1000 - 1);
     await new Promise((resolve) => setImmediate(resolve));
     assert.ok(await store.clients.get('dcr-old'), 'not before the interval');

@@ -12,11 +12,14 @@ import { clientLogoResponse, createClientLogoCache } from './cimd/client-logo-ca
 import { createFetchGovernor } from './cimd/fetch-governor.ts';
 import { createDocumentCache } from './cimd/metadata-document-cache.ts';
 import type { RefusalAuditLogger } from './cimd/refusal-audit.ts';
+import { startClientChangeListener } from './clients/client-change-listener.ts';
 import {
   type ClientKeyRecheckResult,
   recheckClientKeys,
   startClientKeyRecheck,
 } from './clients/client-key-recheck.ts';
+import { type ClientLifecycle, createClientLifecycle } from './clients/client-lifecycle.ts';
+import { createClientMemory } from './clients/client-memory.ts';
 import {
   type ClientResolver,
   chainClientResolvers,
@@ -81,7 +84,12 @@ export interface AuthorizationServer {
    */
   recheckClientKeys(now?: number): Promise<ClientKeyRecheckResult>;
   /**
-   * Stops the server's own timers (the client key re-check) and writes what it holds pending: the
+   * The one client lifecycle (clients/client-lifecycle.ts): remove a client, revoke everything it
+   * holds, end one session; audited with the actor given, seen by every instance within seconds.
+   */
+  readonly clients: ClientLifecycle;
+  /**
+   * Stops the server's own timers (the client key re-check, the client change listener) and writes what it holds pending: the
    * aggregated `cimd.refused` counts of the fetch governor's refusals (decision 0020), which would
    * otherwise be lost with the process. Await it before closing the store. The handler keeps
    * working (a later refusal opens a new window).
@@ -102,8 +110,9 @@ function createCimdResolver(
   clock: () => number,
   audit: (event: Omit<AuditEvent, 'at'>) => Promise<void>,
   metrics: ServerMetrics,
+  lifecycle: ClientLifecycle,
   logger?: RefusalAuditLogger,
-): { resolver: ClientResolver; flushRefusals: () => Promise<void> } {
+): { resolver: ClientResolver; flushRefusals: () => Promise<void>; forget: (clientId: string) => void } {
   const cimd = options.cimd ?? {};
   const policy: ClientMetadataDocumentPolicy = {
     allowQuery: cimd.allowQuery ?? false,
@@ -133,6 +142,7 @@ function createCimdResolver(
     clock,
     audit,
     onChange: cimd.onChange ?? 'reconsent',
+    lifecycle,
     urlPolicy: policy,
     metrics,
     ...(logger === undefined ? {} : { logger }),
@@ -141,6 +151,7 @@ function createCimdResolver(
   return {
     resolver: atproto === undefined ? resolver : atprotoClientIdGuard(resolver, atproto),
     flushRefusals: () => resolver.flushRefusals(),
+    forget: resolver.forget,
   };
 }
 
@@ -170,6 +181,15 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
   const registrationEnabled = options.registration?.enabled ?? true;
   // Resolved up front so a bad registration configuration stops the start, not a request.
   const registrationSettings = resolveRegistrationSettings(options.registration);
+  // What this instance holds in memory about clients, forgotten when a client is removed here or
+  // (through the change feed) anywhere else.
+  const clientMemory = createClientMemory();
+  const lifecycle = createClientLifecycle({
+    store: options.store,
+    clock,
+    audit: (event) => ctx!.audit(event),
+    memory: clientMemory,
+  });
   const resolvers: ClientResolver[] = [storedClientResolver(options.store.clients)];
   // AT-5: the loopback development client, without fetch (on in the atproto profile).
   if (options.atproto?.loopbackClient === true) resolvers.unshift(loopbackClientResolver());
@@ -186,8 +206,10 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
       clock,
       (event) => ctx!.audit(event),
       metrics,
+      lifecycle,
       logger,
     );
+    clientMemory.hold(cimdResolver.forget);
     resolvers.push(cimdResolver.resolver);
     flushRefusals = cimdResolver.flushRefusals;
   }
@@ -199,6 +221,7 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     chainClientResolvers(...resolvers),
     { cimd: cimdEnabled, registration: registrationEnabled },
     clientLogos,
+    lifecycle,
     (event) => countAuditEvent(metrics, event),
   );
   const base = ctx.basePath;
@@ -301,15 +324,27 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
   // AT-9: the periodic re-check of the keys confidential sessions are bound to.
   const recheckSeconds = options.clientKeyRecheckSeconds ?? 0;
   const stopRecheck = recheckSeconds > 0 ? startClientKeyRecheck(context, recheckSeconds) : () => {};
+  // A client removed on another instance, or by the CLI, is forgotten here within one poll.
+  const changes = startClientChangeListener({
+    feed: options.store.clientChanges,
+    intervalMs: options.clientChangePollMs ?? 1000,
+    apply: (change) => {
+      clientMemory.forget(change.clientId);
+      metrics.clientChangesApplied.inc({ kind: change.kind });
+    },
+    onError: (error) => context.logger.warn({ err: error }, 'client change feed not read'),
+  });
   return {
     fetch: async (request, info) => app.fetch(request, info === undefined ? {} : info),
     context,
     metrics: metrics.registry,
     operations,
     recheckClientKeys: (now) => recheckClientKeys(context, now),
+    clients: lifecycle,
     // Decision 0020: pending refusal counts are written on a clean stop, not lost with the process.
     stop: async () => {
       stopRecheck();
+      changes.stop();
       await flushRefusals();
     },
   };

@@ -2,6 +2,7 @@ import { canonicalResource } from '@gatehouse/core';
 import type { Logger } from 'pino';
 import type { ClientLogoCache } from './cimd/client-logo-cache.ts';
 import { createClientJwksCache } from './clients/client-jwks.ts';
+import type { ClientLifecycle } from './clients/client-lifecycle.ts';
 import type { ClientResolver } from './clients/client-resolver.ts';
 import type { ClientAssertionContext } from './clients/private-key-jwt.ts';
 import { createDpopSettings, type DpopSettings } from './dpop/dpop-settings.ts';
@@ -42,6 +43,8 @@ export interface ServerContext {
   keys: KeyRing;
   /** Resolves client_ids: stored clients, then Client ID Metadata Documents. */
   clients: ClientResolver;
+  /** Removal and revocation of clients and sessions: the one lifecycle (clients/client-lifecycle.ts). */
+  clientLifecycle: ClientLifecycle;
   /** What private_key_jwt verification needs (RFC 7523 §3). */
   clientAssertions: ClientAssertionContext;
   /** Client logos fetched by the server and served from its own origin (CIMD-CACHE-6). */
@@ -133,6 +136,7 @@ export function buildContext(
   clients: ClientResolver,
   features: ServerFeatures,
   clientLogos: ClientLogoCache,
+  clientLifecycle: ClientLifecycle,
   /** Sees every audit event before it is stored (the metrics count them: metrics.ts countAuditEvent). */
   onAudit?: (event: Omit<AuditEvent, 'at'>) => void,
 ): ServerContext {
@@ -162,6 +166,7 @@ export function buildContext(
     store,
     keys,
     clients,
+    clientLifecycle,
     clientAssertions: {
       issuer: options.issuer,
       endpointAudiences: [at('/token'), at('/par')],

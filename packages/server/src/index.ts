@@ -1,6 +1,16 @@
 export { type AuthorizationServer, createAuthorizationServer } from './authorization-server.ts';
 export type { ClientKeyRecheckResult } from './clients/client-key-recheck.ts';
 export {
+  type CascadeResult,
+  type ClientLifecycle,
+  type ClientLifecycleDeps,
+  createClientLifecycle,
+  type LifecycleAction,
+  type RemovalReason,
+  type RemovalResult,
+  type RevocationReason,
+} from './clients/client-lifecycle.ts';
+export {
   type ClientResolver,
   chainClientResolvers,
   storedClientResolver,

@@ -39,6 +39,10 @@ export interface ServerMetrics {
   dcrReaped: Counter<'reason'>;
   /** Every audit event (each security decision), by type. */
   auditEvents: Counter<'type'>;
+  /** Clients removed, and clients whose every grant was revoked, by action and reason (client-lifecycle.ts). */
+  clientLifecycle: Counter<'action' | 'reason'>;
+  /** Client changes read from the feed and applied to this instance's memory, by kind. */
+  clientChangesApplied: Counter<'kind'>;
 }
 
 export interface MetricsOptions {
@@ -121,6 +125,16 @@ export function createMetrics(options: MetricsOptions = {}): ServerMetrics {
     auditEvents: counter('gatehouse_audit_events_total', 'Audit events (security decisions), by type', [
       'type',
     ]),
+    clientLifecycle: counter(
+      'gatehouse_client_lifecycle_total',
+      'Clients removed or revoked through the client lifecycle, by action and reason',
+      ['action', 'reason'],
+    ),
+    clientChangesApplied: counter(
+      'gatehouse_client_changes_applied_total',
+      'Client changes from the feed applied to this instance, by kind',
+      ['kind'],
+    ),
   };
 }
 
@@ -158,10 +172,28 @@ export function countAuditEvent(metrics: ServerMetrics, event: Omit<AuditEvent, 
       // Rate-limited registrations are not audited one by one; the request metrics count those.
       metrics.dcrRegistrations.inc({ outcome: 'refused' });
       break;
-    case 'client.reaped':
-      metrics.dcrReaped.inc({ reason: event.reason === 'idle' ? 'idle' : 'never_used' });
+    case 'client.removed':
+      metrics.clientLifecycle.inc({ action: 'removed', reason: lifecycleReason(event.reason) });
+      if (event.reason === 'never_used' || event.reason === 'idle')
+        metrics.dcrReaped.inc({ reason: event.reason });
+      break;
+    case 'client.revoked':
+      metrics.clientLifecycle.inc({ action: 'revoked', reason: lifecycleReason(event.reason) });
       break;
   }
+}
+
+const LIFECYCLE_REASONS = new Set([
+  'operator',
+  'client_request',
+  'never_used',
+  'idle',
+  'client_document_changed',
+]);
+
+/** The lifecycle's reasons are a closed set (clients/client-lifecycle.ts); anything else is one label. */
+function lifecycleReason(reason: string | undefined): string {
+  return reason !== undefined && LIFECYCLE_REASONS.has(reason) ? reason : 'other';
 }
 
 /** Counts one metadata document cache event, and the governor's refusals by reason. */

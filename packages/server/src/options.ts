@@ -120,6 +120,12 @@ export interface AuthorizationServerOptions {
    */
   clientKeyRecheckSeconds?: number;
   /**
+   * How often this instance reads the client change feed, so a client removed on another instance
+   * (or by the CLI against the same database) is forgotten here (clients/client-change-listener.ts).
+   * Default 1000 ms: every instance has forgotten it within about a second.
+   */
+  clientChangePollMs?: number;
+  /**
    * `private_key_jwt` assertion algorithms accepted (and advertised). Default: every asymmetric
    * algorithm of clients/private-key-jwt.ts. atproto profile: ES256 (AT-9).
    */

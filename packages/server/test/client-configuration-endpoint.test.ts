@@ -143,10 +143,12 @@ describe('client configuration endpoint (RFC 7592)', () => {
     const response = await t.manage(uri, 'DELETE', token);
     assert.equal(response.status, 204);
     assert.equal(await t.store.clients.get(clientId), undefined);
-    for (const grant of await t.store.grants.listByClient(clientId))
-      assert.notEqual(grant.revokedAt, undefined);
-    for (const family of await t.store.tokenFamilies.listByClient(clientId))
-      assert.notEqual(family.revokedAt, undefined);
+    const grants = await t.store.grants.listByClient(clientId);
+    assert.equal(grants.length, 1);
+    for (const grant of grants) assert.notEqual(grant.revokedAt, undefined);
+    const families = await t.store.tokenFamilies.listByClient(clientId);
+    assert.equal(families.length, 1);
+    for (const family of families) assert.equal(family.revokedReason, 'client_deleted');
     const refresh = await t.token({
       grant_type: 'refresh_token',
       refresh_token: tokens.refresh_token!,
@@ -155,7 +157,11 @@ describe('client configuration endpoint (RFC 7592)', () => {
     assert.equal(refresh.status >= 400, true);
     // DCR-MG-8: later calls with the old token get 401.
     assert.equal((await t.manage(uri, 'GET', token)).status, 401);
-    assert.equal((await t.store.audit.list({ type: 'client.deleted' })).length, 1);
+    // One lifecycle event, saying who removed it and why.
+    const [removed, ...more] = await t.store.audit.list({ type: 'client.removed' });
+    assert.equal(more.length, 0);
+    assert.equal(removed?.actor, `client:${clientId}`);
+    assert.equal(removed?.reason, 'client_request');
   });
 
   it('refuses to update or delete a shared (recognised) registration with 403', async () => {

@@ -96,7 +96,7 @@ describe('metrics after a flow (issue #8)', () => {
 
     // DCR-SEC-7: the registration was never used; a day later it is reaped, through ctx.audit.
     t.advance(25 * 3600 * 1000);
-    assert.equal(await reapRegistrations(t.server.context), 1);
+    assert.equal(await reapRegistrations({ store: t.store, clock: t.now, lifecycle: t.server.clients }), 1);
 
     await t.send(`${ISSUER}/no/such/path/${'x'.repeat(20)}`);
     const m = await scrape(t.send);
@@ -144,6 +144,10 @@ describe('metrics after a flow (issue #8)', () => {
     assert.equal(sampleSum(m, 'gatehouse_dcr_registrations_total', { outcome: 'refused' }), 1);
     assert.equal(sampleSum(m, 'gatehouse_dcr_registrations_total', { outcome: 'rate_limited' }), 1);
     assert.equal(sampleSum(m, 'gatehouse_dcr_reaped_total', { reason: 'never_used' }), 1);
+    assert.equal(
+      sampleSum(m, 'gatehouse_client_lifecycle_total', { action: 'removed', reason: 'never_used' }),
+      1,
+    );
 
     assert.equal(sampleSum(m, 'gatehouse_cimd_fetches_total', { outcome: 'ok' }), 1);
     assert.equal(
@@ -158,7 +162,7 @@ describe('metrics after a flow (issue #8)', () => {
     assert.equal(sampleSum(m, audit, { type: 'token.issued' }), 2);
     assert.equal(sampleSum(m, audit, { type: 'refresh_token.reused' }), 1);
     assert.equal(sampleSum(m, audit, { type: 'client.registered' }), 1);
-    assert.equal(sampleSum(m, audit, { type: 'client.reaped' }), 1);
+    assert.equal(sampleSum(m, audit, { type: 'client.removed' }), 1);
     assert.equal(sampleSum(m, audit, { type: 'cimd.refused' }), 1);
     assert.equal(sampleSum(m, audit, { type: 'login.succeeded' }), 1);
     // Every audit event the store took was counted.

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
+import { createClientLifecycle } from '../src/clients/client-lifecycle.ts';
 import { prepareStaticClient } from '../src/clients/static-client.ts';
 import { silentLogger } from '../src/logger.ts';
 import { defaultReaperPolicy, reapRegistrations, startReaper } from '../src/registration/reaper.ts';
@@ -121,11 +122,9 @@ async function giveTokens(store: Store, clientId: string, now: number) {
 }
 
 function depsFor(store: Store, now: number) {
-  return {
-    store,
-    clock: () => now,
-    audit: (event: Omit<AuditEvent, 'at'>) => store.audit.append({ at: now, ...event }),
-  };
+  const clock = () => now;
+  const audit = (event: Omit<AuditEvent, 'at'>) => store.audit.append({ at: now, ...event });
+  return { store, clock, lifecycle: createClientLifecycle({ store, clock, audit }) };
 }
 
 for (const [name, open] of implementations) {
@@ -179,13 +178,20 @@ for (const [name, open] of implementations) {
           assert.equal((await store.grants.get(`grant-${clientId}`))?.revokedAt, now);
         }
 
-        const events = await store.audit.list({ type: 'client.reaped' });
+        const events = await store.audit.list({ type: 'client.removed' });
         assert.equal(events.length, reaped);
         const byReason = Map.groupBy(events, (event) => event.reason);
         assert.equal(byReason.get('never_used')?.length, neverUsed.length);
         assert.equal(byReason.get('idle')?.length, idle.length);
         const idleEvent = events.find((event) => event.clientId === idle[0]);
-        assert.deepEqual(idleEvent?.detail, { grants_revoked: 1, families_revoked: 1 });
+        assert.equal(idleEvent?.actor, 'system:reaper');
+        assert.deepEqual(idleEvent?.detail, {
+          grants_revoked: 1,
+          families_revoked: 1,
+          codes_deleted: 0,
+          requests_deleted: 0,
+          document_versions_deleted: 0,
+        });
 
         // A second pass finds nothing left to do.
         assert.equal(await reapRegistrations(depsFor(store, now)), 0);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isOAuthError } from '@gatehouse/core';
 import { defaultReaperPolicy, prepareStaticClient, reapRegistrations, type Store } from '@gatehouse/server';
+import { cliActor, cliLifecycle } from '../cli-lifecycle.ts';
 import { UsageError } from '../usage-error.ts';
 import { positiveInteger } from './registration-tokens.ts';
 
@@ -21,12 +22,7 @@ export async function clientsCommand(
   if (action === 'reap' && clientId === undefined) {
     // The same pass `serve` runs periodically (registration-hygiene.ts), on demand.
     const reaped = await reapRegistrations(
-      {
-        store,
-        clock: Date.now,
-        audit: (event) =>
-          store.audit.append({ at: Date.now(), ...event, detail: { ...event.detail, by: 'cli' } }),
-      },
+      { store, clock: Date.now, lifecycle: cliLifecycle(store), actor: cliActor() },
       {
         neverUsedSeconds:
           flags.neverUsedSeconds === undefined
@@ -51,17 +47,14 @@ export async function clientsCommand(
     return;
   }
   if (action === 'remove' && clientId !== undefined) {
-    const now = Date.now();
-    const revoked = await store.tokenFamilies.revokeByClient(clientId, 'client_removed', now);
-    if (!(await store.clients.delete(clientId))) throw new UsageError(`no client ${clientId}`);
-    await store.audit.append({
-      at: now,
-      type: 'client.removed',
-      clientId,
-      detail: { by: 'cli', families_revoked: revoked },
-    });
+    // Everything the server holds for the client goes; running instances forget it within a second.
+    const removed = await cliLifecycle(store).remove(clientId, { actor: cliActor(), reason: 'operator' });
+    if (!removed.existed && removed.grantsRevoked + removed.familiesRevoked === 0) {
+      throw new UsageError(`no client ${clientId}`);
+    }
     process.stdout.write(
-      `removed client ${clientId}; revoked ${revoked} token famil${revoked === 1 ? 'y' : 'ies'}\n`,
+      `removed client ${clientId}; revoked ${removed.grantsRevoked} grant${removed.grantsRevoked === 1 ? '' : 's'}` +
+        ` and ${removed.familiesRevoked} token famil${removed.familiesRevoked === 1 ? 'y' : 'ies'}\n`,
     );
     return;
   }

@@ -81,7 +81,7 @@ export async function startGatehouse(
   }, 60_000);
   purge.unref();
   // DCR-SEC-7: registrations never used, or idle for long, are reaped with their grants and tokens.
-  const stopRegistrationHygiene = startRegistrationHygiene(store, logger, server.context.audit);
+  const stopRegistrationHygiene = startRegistrationHygiene(store, logger, server.clients);
   // Issue #8: /metrics, /healthz and /readyz on a listener of their own, when configured.
   let metricsListener: Listener | undefined;
   if (config.metrics.enabled && config.metrics.listen !== undefined) {

@@ -5,6 +5,7 @@ import {
   isClientIdMetadataDocumentUrl,
   OAuthError,
 } from '@gatehouse/core';
+import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { ClientResolver } from '../clients/client-resolver.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { AuditEvent, ClientRecord, Store } from '../store/store.ts';
@@ -26,6 +27,8 @@ export interface CimdResolverOptions {
   clock: () => number;
   audit: (event: Omit<AuditEvent, 'at'>) => Promise<void>;
   onChange: DocumentChangePolicy;
+  /** Ends what the client holds when the `revoke` change policy applies. */
+  lifecycle: Pick<ClientLifecycle, 'revokeAll'>;
   urlPolicy?: ClientIdUrlPolicy;
   metrics?: ServerMetrics;
   /** Gets a debug line per refusal the governor made (those are audited in aggregate). */
@@ -41,6 +44,8 @@ export interface CimdClientResolver extends ClientResolver {
   resolveFromMemory(clientId: string): ClientRecord | undefined;
   /** Writes the pending aggregated refusal rows now (tests, shutdown). */
   flushRefusals(): Promise<void>;
+  /** Forgets the client and its cached document (clients/client-memory.ts). */
+  forget(clientId: string): void;
 }
 
 /** How many resolved clients are kept in memory to answer repeat requests without a store read. */
@@ -185,11 +190,13 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
     await store.clients.put(record);
     let revoked = 0;
     if (securityRelevant && options.onChange === 'revoke') {
-      for (const grant of await store.grants.listByClient(clientId)) {
-        if (grant.revokedAt === undefined)
-          await store.grants.revoke(grant.id, 'client_document_changed', now);
-      }
-      revoked = await store.tokenFamilies.revokeByClient(clientId, 'client_document_changed', now);
+      // CIMD-CHG-1: every grant and session ends, through the one lifecycle (audited as client.revoked).
+      const cascade = await options.lifecycle.revokeAll(clientId, {
+        actor: 'system:document-change',
+        reason: 'client_document_changed',
+        detail: { digest: document.digest },
+      });
+      revoked = cascade.familiesRevoked;
     }
     await options.audit({
       type: 'client.document_changed',
@@ -257,6 +264,10 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
     refuseEarly,
     resolveFromMemory,
     flushRefusals: () => refusalAudit.flush(),
+    forget(clientId) {
+      known.delete(clientId);
+      options.cache.delete(clientId);
+    },
   };
 }
 

@@ -12,7 +12,7 @@ import { currentClientKeyThumbprints } from './private-key-jwt.ts';
  * For every client with a live key-bound family it re-reads the client from its source (a CIMD
  * document is re-fetched, within the cache's cooldown; a jwks_uri is re-fetched, within the JWKS
  * cache's), and revokes every family whose key the client no longer publishes, or all of them when
- * the client no longer authenticates with a key. Failures to fetch are not evidence that a key was
+ * the client no longer authenticates with a key (through the client lifecycle's `revokeFamily`). Failures to fetch are not evidence that a key was
  * removed: such a client is skipped and looked at again on the next pass. Every revocation is
  * audited (`token_family.revoked`, reason `client_key_removed` / `client_auth_method_changed`).
  *
@@ -81,15 +81,12 @@ async function recheckClient(
   const reason = current === undefined ? 'client_auth_method_changed' : 'client_key_removed';
   for (const family of bound) {
     if (current?.has(family.clientKeyThumbprint)) continue;
-    await ctx.store.tokenFamilies.revoke(family.id, reason, now);
-    result.familiesRevoked++;
-    await ctx.audit({
-      type: 'token_family.revoked',
-      clientId: family.clientId,
-      userId: family.userId,
+    const revoked = await ctx.clientLifecycle.revokeFamily(family, {
+      actor: 'system:client-key-recheck',
       reason,
-      detail: { family_id: family.id, bound_jkt: family.clientKeyThumbprint, by: 'client_key_recheck' },
+      detail: { bound_jkt: family.clientKeyThumbprint, by: 'client_key_recheck' },
     });
+    if (revoked) result.familiesRevoked++;
   }
 }
 

@@ -99,7 +99,7 @@ export function clientConfigurationEndpoint(ctx: ServerContext, settings: Regist
         noteOutcome(request, { clientId });
         if (request.method === 'GET') return read(ctx, settings, client, token, now);
         if (request.method === 'PUT') return update(ctx, settings, request, client, token, now);
-        return remove(ctx, client, now);
+        return remove(ctx, client);
       },
       ctx,
     );
@@ -225,21 +225,14 @@ async function update(
 
 /**
  * DCR-MG-7: 204; the client_id, secret and registration access token stop working, and every grant
- * and token family of the client is revoked at once. The record goes first, so no token can be
- * minted for the client between the revocation and the deletion.
+ * and token family of the client is revoked at once, through the one client lifecycle (the record
+ * goes first there, so no token can be minted for the client between revocation and deletion).
  */
-async function remove(ctx: ServerContext, client: ClientRecord, now: number): Promise<Response> {
+async function remove(ctx: ServerContext, client: ClientRecord): Promise<Response> {
   forbidSharedRecord(client, 'deleted');
-  await ctx.store.clients.delete(client.clientId);
-  const grants = await ctx.store.grants.listByClient(client.clientId);
-  for (const grant of grants) {
-    if (grant.revokedAt === undefined) await ctx.store.grants.revoke(grant.id, 'client_deleted', now);
-  }
-  const families = await ctx.store.tokenFamilies.revokeByClient(client.clientId, 'client_deleted', now);
-  await ctx.audit({
-    type: 'client.deleted',
-    clientId: client.clientId,
-    detail: { grants_revoked: grants.length, token_families_revoked: families },
+  await ctx.clientLifecycle.remove(client.clientId, {
+    actor: `client:${client.clientId}`,
+    reason: 'client_request',
   });
   return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
 }

@@ -6,10 +6,12 @@
  * - never used: no token ever issued, and registered more than `neverUsedSeconds` ago;
  * - idle: last token issued more than `idleSeconds` ago (lastUsedAt, see ../tokens/client-use.ts).
  * A reaped client is deleted with its registration access token (RFC 7592 calls then get 401, as
- * DCR-MG-8 requires on deprovisioning), and every grant and token family it had is revoked, so no
- * refresh token or access token of it survives at introspection.
+ * DCR-MG-8 requires on deprovisioning), and the rest goes through the one client lifecycle: every
+ * grant and token family it had is revoked, so no refresh token or access token of it survives at
+ * introspection, and a `client.removed` event (actor `system:reaper`) says why.
  */
-import type { AuditEvent, Store } from '../store/store.ts';
+import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
+import type { Store } from '../store/store.ts';
 
 export interface ReaperPolicy {
   /** Registrations never used are reaped this long after they were created. */
@@ -26,16 +28,16 @@ export const defaultReaperPolicy: ReaperPolicy = {
   batch: 500,
 };
 
-/** What the reaper needs; a ServerContext satisfies it. */
+/** What the reaper needs: the store's atomic reaping step, and the lifecycle for the rest. */
 export interface ReaperDeps {
-  store: Store;
-  audit(event: Omit<AuditEvent, 'at'>): Promise<void>;
+  store: Pick<Store, 'clients'>;
+  lifecycle: Pick<ClientLifecycle, 'remove'>;
   clock(): number;
+  /** Who reaps, for the audit: `system:reaper` (the timer) unless an operator ran it (`cli:<user>`). */
+  actor?: string;
 }
 
 export type ReapReason = 'never_used' | 'idle';
-
-const REVOKE_REASON = 'client_reaped';
 
 /**
  * Reaps every registration the policy says is stale and returns how many were reaped. Deletion is
@@ -75,7 +77,11 @@ export async function reapRegistrations(
       });
       for (const clientId of ids) {
         try {
-          await revokeEverything(deps, clientId, reason, now);
+          await deps.lifecycle.remove(clientId, {
+            actor: deps.actor ?? 'system:reaper',
+            reason,
+            recordDeleted: true,
+          });
         } catch (error) {
           failures.push(error);
         }
@@ -90,24 +96,6 @@ export async function reapRegistrations(
       `reaped ${reaped} registrations; ${failures.length} not fully revoked`,
     );
   return reaped;
-}
-
-async function revokeEverything(deps: ReaperDeps, clientId: string, reason: ReapReason, now: number) {
-  const { store } = deps;
-  // Families first: revokeByClient counts every live family, including those under a grant.
-  const familiesRevoked = await store.tokenFamilies.revokeByClient(clientId, REVOKE_REASON, now);
-  let grantsRevoked = 0;
-  for (const grant of await store.grants.listByClient(clientId)) {
-    if (grant.revokedAt !== undefined) continue;
-    await store.grants.revoke(grant.id, REVOKE_REASON, now);
-    grantsRevoked++;
-  }
-  await deps.audit({
-    type: 'client.reaped',
-    clientId,
-    reason,
-    detail: { grants_revoked: grantsRevoked, families_revoked: familiesRevoked },
-  });
 }
 
 export interface ReaperLogger {

@@ -1,0 +1,184 @@
+/**
+ * The one way a client's standing with this server ends. Every path that removes a client or
+ * revokes what it holds comes through here: `gatehouse clients remove`, RFC 7592 DELETE
+ * (DCR-MG-7), the reaper of stale registrations (DCR-SEC-7), the `revoke` document change policy
+ * (CIMD-CHG-1), the AT Protocol key re-check (AT-9) and, with governance, the admin API. So each
+ * ends in the same state, audited once with who did it:
+ *
+ * - `remove`: the record and its document versions are deleted, every grant and token family is
+ *   revoked (so users must consent again, and no refresh token or access token of it passes
+ *   introspection), unredeemed codes and pending or pushed authorization requests are deleted, and
+ *   every instance drops what it holds in memory for the client (the change feed). A removed CIMD
+ *   client may come back by its next request: it is then a new client, discovered again.
+ * - `revokeAll`: the same cascade without deleting the client (its document stays cached).
+ * - `revokeFamily`: one session (token family) ends; the key re-check's step.
+ *
+ * Order: the record goes first, so no new token is minted for a client being removed; revocations
+ * follow and are idempotent, so a removal interrupted half way is completed by running it again.
+ * A call that finds nothing to do writes no audit event: repeating a removal changes nothing.
+ */
+import type { AuditEvent, Store, TokenFamilyRecord } from '../store/store.ts';
+import type { ClientMemory } from './client-memory.ts';
+
+/** Why a client is removed; the audit event's `reason`. */
+export type RemovalReason =
+  /** An operator removed it (CLI, admin API, console). */
+  | 'operator'
+  /** The client deleted its own registration (RFC 7592 §2.3). */
+  | 'client_request'
+  /** The reaper: a registration never used (DCR-SEC-7). */
+  | 'never_used'
+  /** The reaper: a registration idle too long (DCR-SEC-7). */
+  | 'idle';
+
+/** Why every grant of a client is revoked; the audit event's `reason`. */
+export type RevocationReason = 'operator' | 'client_document_changed';
+
+/** The reason written on each revoked grant and token family (what introspection logs and tests read). */
+const FAMILY_REASON: Record<RemovalReason | RevocationReason, string> = {
+  operator: 'client_removed',
+  client_request: 'client_deleted',
+  never_used: 'client_reaped',
+  idle: 'client_reaped',
+  client_document_changed: 'client_document_changed',
+};
+
+export interface LifecycleAction<Reason extends string> {
+  /** Who: `cli:<os user>`, `client:<client_id>`, `system:<job>`, `admin-token:<id>`, `console:<user>`. */
+  actor: string;
+  reason: Reason;
+  /** Added to the audit event's detail (e.g. a document digest). */
+  detail?: Record<string, unknown>;
+}
+
+/** What a cascade did; every count is of what this call changed, 0 when it was already so. */
+export interface CascadeResult {
+  grantsRevoked: number;
+  familiesRevoked: number;
+  codesDeleted: number;
+  requestsDeleted: number;
+}
+
+export interface RemovalResult extends CascadeResult {
+  /** Whether a client record existed (and this call deleted it). */
+  existed: boolean;
+  documentVersionsDeleted: number;
+}
+
+export interface ClientLifecycle {
+  remove(
+    clientId: string,
+    action: LifecycleAction<RemovalReason> & {
+      /** The caller already deleted the record atomically (the reaper's store step). */
+      recordDeleted?: boolean;
+    },
+  ): Promise<RemovalResult>;
+  revokeAll(clientId: string, action: LifecycleAction<RevocationReason>): Promise<CascadeResult>;
+  /** Ends one session; returns whether this call revoked it (false: already revoked). */
+  revokeFamily(family: TokenFamilyRecord, action: LifecycleAction<string>): Promise<boolean>;
+}
+
+export interface ClientLifecycleDeps {
+  store: Pick<
+    Store,
+    | 'clients'
+    | 'clientDocuments'
+    | 'clientChanges'
+    | 'grants'
+    | 'tokenFamilies'
+    | 'authorizationCodes'
+    | 'authorizationRequests'
+  >;
+  clock: () => number;
+  /** The audit sink (a server's audits log, counts and stores; the CLI's stores). */
+  audit(event: Omit<AuditEvent, 'at'>): Promise<void>;
+  /**
+   * What this process holds in memory for clients, forgotten at once on removal. Other instances
+   * (and this one again) forget when they read the change feed (client-change-listener.ts).
+   */
+  memory?: ClientMemory;
+}
+
+export function createClientLifecycle(deps: ClientLifecycleDeps): ClientLifecycle {
+  const { store } = deps;
+
+  async function cascade(clientId: string, familyReason: string, now: number): Promise<CascadeResult> {
+    // Families first, so the count is of every live session, under a grant or not; the grants
+    // then (revoking a grant revokes its families again, idempotently). Codes and requests after.
+    const familiesRevoked = await store.tokenFamilies.revokeByClient(clientId, familyReason, now);
+    const grantsRevoked = await store.grants.revokeByClient(clientId, familyReason, now);
+    const codesDeleted = await store.authorizationCodes.deleteByClient(clientId);
+    const requestsDeleted = await store.authorizationRequests.deleteByClient(clientId);
+    return { grantsRevoked, familiesRevoked, codesDeleted, requestsDeleted };
+  }
+
+  return {
+    async remove(clientId, { actor, reason, detail, recordDeleted = false }) {
+      const now = deps.clock();
+      const existed = (await store.clients.delete(clientId)) || recordDeleted;
+      const counts = await cascade(clientId, FAMILY_REASON[reason], now);
+      const documentVersionsDeleted = await store.clientDocuments.deleteByClient(clientId);
+      deps.memory?.forget(clientId);
+      const result: RemovalResult = { existed, ...counts, documentVersionsDeleted };
+      if (!changedAnything(result)) return result;
+      await store.clientChanges.publish({ clientId, kind: 'removed', at: now });
+      await deps.audit({
+        type: 'client.removed',
+        clientId,
+        actor,
+        reason,
+        detail: { ...detail, ...auditCounts(result) },
+      });
+      return result;
+    },
+
+    async revokeAll(clientId, { actor, reason, detail }) {
+      const counts = await cascade(clientId, FAMILY_REASON[reason], deps.clock());
+      if (changedAnything(counts)) {
+        await deps.audit({
+          type: 'client.revoked',
+          clientId,
+          actor,
+          reason,
+          detail: { ...detail, ...auditCounts(counts) },
+        });
+      }
+      return counts;
+    },
+
+    async revokeFamily(family, { actor, reason, detail }) {
+      if (family.revokedAt !== undefined) return false;
+      await store.tokenFamilies.revoke(family.id, reason, deps.clock());
+      await deps.audit({
+        type: 'token_family.revoked',
+        clientId: family.clientId,
+        userId: family.userId,
+        actor,
+        reason,
+        detail: { family_id: family.id, ...detail },
+      });
+      return true;
+    },
+  };
+}
+
+function changedAnything(result: CascadeResult & { existed?: boolean; documentVersionsDeleted?: number }) {
+  return (
+    result.existed === true ||
+    result.grantsRevoked + result.familiesRevoked + result.codesDeleted + result.requestsDeleted > 0 ||
+    (result.documentVersionsDeleted ?? 0) > 0
+  );
+}
+
+/** The audit detail's counts, in the wire style of every other audit detail (snake_case). */
+function auditCounts(result: CascadeResult & { documentVersionsDeleted?: number }) {
+  return {
+    grants_revoked: result.grantsRevoked,
+    families_revoked: result.familiesRevoked,
+    codes_deleted: result.codesDeleted,
+    requests_deleted: result.requestsDeleted,
+    ...(result.documentVersionsDeleted === undefined
+      ? {}
+      : { document_versions_deleted: result.documentVersionsDeleted }),
+  };
+}
