@@ -331,7 +331,7 @@ type Report = (id: string, reason: string, message: string) => void;
  * CIMD-DOC-3 and CIMD-DOC-10: the token endpoint authentication method the server will hold the
  * client to (CIMD-AUTH-2).
  *
- * - An explicit `token_endpoint_auth_method` wins. Shared-secret methods are refused (DOC-3);
+ * - An explicit `token_endpoint_auth_method` wins. Shared-secret methods are refused (CIMD-DOC-3);
  *   anything else the server does not offer is refused too.
  * - Otherwise `token_endpoint_auth_methods_supported` (RP Metadata Choices) is negotiated:
  *   private_key_jwt when the document lists it, the server offers it and the document carries keys
