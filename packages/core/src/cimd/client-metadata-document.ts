@@ -8,7 +8,7 @@ import { error, type Finding, throwFirstError, warning } from './finding.ts';
 /**
  * Client ID Metadata Document validation, draft-ietf-oauth-client-id-metadata-document-02 §4 and
  * §4.1 (CIMD-DOC-1…11), §4.2 (CIMD-REDIR-*), §8.2 (CIMD-AUTH-1), §8.6 (CIMD-FETCH-9), plus the
- * MCP client-registration requirements (CIMD-DOC-8) and the interop policies of DESIGN.md.
+ * MCP client-registration requirements (CIMD-DOC-8) and the interop policies of docs/cimd.md.
  *
  * Input is the parsed JSON body the fetcher returned; output is the normalised metadata the server
  * will use (auth method resolved, grant and response types narrowed to what the server supports).
