@@ -1,7 +1,7 @@
 /**
  * `store: postgres` from the command line, against a real throwaway PostgreSQL: migrate, add a
  * user, and two `gatehouse serve` instances on one database behind one issuer, publishing the
- * same signing keys (DESIGN.md: keys live in the store) and both seeing the user.
+ * same signing keys (docs/deployment.md: keys live in the store) and both seeing the user.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';

@@ -5,7 +5,7 @@ import { OAuthError } from './oauth-error.ts';
  * compared with the registered ones as raw strings, exactly. The single exception is RFC 8252 §7.3
  * (CIMD-REDIR-2): an http loopback redirect may use any port at request time, because native apps
  * bind an ephemeral port. Real clients publish `http://localhost/callback` as well as IP literals,
- * so `localhost` gets the same exception (DESIGN.md interop policy). Scheme, host, path and query
+ * so `localhost` gets the same exception (checklist item 1, docs/requirements.md). Scheme, host, path and query
  * must still match exactly; only the port is ignored.
  *
  * The loopback form is read from the raw string with a strict pattern, never with `new URL()`,

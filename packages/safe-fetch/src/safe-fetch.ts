@@ -1,7 +1,7 @@
 /**
  * The hardened outbound fetcher: one GET, checked at every step, for CIMD documents (draft-ietf-oauth-
  * client-id-metadata-document-02 §5, §8.6, §8.7), jwks_uri, logos and software statement keys. The
- * requirement IDs (CIMD-FETCH-n, AT-15) refer to SPEC-CHECKLIST.md.
+ * requirement IDs (CIMD-FETCH-n, AT-15) are listed in docs/requirements.md.
  */
 import type { Socket } from 'node:net';
 import type { buildConnector, Dispatcher } from 'undici';
@@ -21,7 +21,7 @@ import { parseTargetUrl } from './target-url.ts';
 
 /** CIMD-FETCH-10: the draft recommends a 5 KB cap for the document. */
 export const DEFAULT_MAX_BYTES = 5 * 1024;
-/** CIMD-FETCH-11: the draft sets none; 5 s is the low end of the 5–10 s the checklist plans on. */
+/** CIMD-FETCH-11: the draft sets none; 5 s is the low end of the 5–10 s docs/requirements.md plans on. */
 export const DEFAULT_DEADLINE_MS = 5_000;
 export const DEFAULT_USER_AGENT = 'Gatehouse/0.1 (+https://github.com/gatehouse)';
 /** CIMD-FETCH-12: harmless today, and what PR #63's `application/cimd+json` would refine. */

@@ -1,4 +1,4 @@
-/** The Client ID Metadata Document cache (CIMD-CACHE-2/3/4/5/7, DESIGN.md "Cache"). */
+/** The Client ID Metadata Document cache (CIMD-CACHE-2/3/4/5/7, decision 0007). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SafeFetchError, type SafeFetchInit, type SafeResponse } from '@gatehouse/safe-fetch';

@@ -8,7 +8,7 @@ import { error, type Finding, throwFirstError, warning } from './finding.ts';
 /**
  * Client ID Metadata Document validation, draft-ietf-oauth-client-id-metadata-document-02 §4 and
  * §4.1 (CIMD-DOC-1…11), §4.2 (CIMD-REDIR-*), §8.2 (CIMD-AUTH-1), §8.6 (CIMD-FETCH-9), plus the
- * MCP client-registration requirements (CIMD-DOC-8) and the interop policies of DESIGN.md.
+ * MCP client-registration requirements (CIMD-DOC-8) and the interop policies of docs/cimd.md.
  *
  * Input is the parsed JSON body the fetcher returned; output is the normalised metadata the server
  * will use (auth method resolved, grant and response types narrowed to what the server supports).
@@ -331,7 +331,7 @@ type Report = (id: string, reason: string, message: string) => void;
  * CIMD-DOC-3 and CIMD-DOC-10: the token endpoint authentication method the server will hold the
  * client to (CIMD-AUTH-2).
  *
- * - An explicit `token_endpoint_auth_method` wins. Shared-secret methods are refused (DOC-3);
+ * - An explicit `token_endpoint_auth_method` wins. Shared-secret methods are refused (CIMD-DOC-3);
  *   anything else the server does not offer is refused too.
  * - Otherwise `token_endpoint_auth_methods_supported` (RP Metadata Choices) is negotiated:
  *   private_key_jwt when the document lists it, the server offers it and the document carries keys

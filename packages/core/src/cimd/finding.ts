@@ -2,7 +2,7 @@ import { OAuthError } from '../oauth-error.ts';
 
 /**
  * One result of a CIMD rule. `id` is the requirement it enforces (`CIMD-DOC-3`, from
- * SPEC-CHECKLIST.md) or, for Gatehouse's own local rules, a `GH-` id documented in docs/cimd.md.
+ * docs/requirements.md) or, for Gatehouse's own local rules, a `GH-` id documented in docs/cimd.md.
  * `reason` is the stable internal reason an OAuthError carries for the same refusal, so logs,
  * metrics, tests and `gatehouse lint` all key on one string.
  */

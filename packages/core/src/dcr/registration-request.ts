@@ -179,7 +179,7 @@ export function validateRegistrationRequest(
 /**
  * MCP-7 (SEP-837): MCP clients send `application_type`, from OpenID Connect Dynamic Client
  * Registration §2 (default `web`). Both values are accepted with any allowed redirect (loopback
- * redirects match alike whatever the type, DESIGN.md); the OpenID mismatches are warnings only,
+ * redirects match alike whatever the type, docs/dcr.md); the OpenID mismatches are warnings only,
  * because real native MCP clients do register https redirects and web clients loopback ones.
  */
 function checkApplicationType(

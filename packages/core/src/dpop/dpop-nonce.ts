@@ -1,7 +1,7 @@
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 
 /**
- * Stateless DPoP server nonces (RFC 9449 §8 at the AS, §9 at the RS; AT-11; DESIGN.md "DPoP nonces
+ * Stateless DPoP server nonces (RFC 9449 §8 at the AS, §9 at the RS; AT-11; decision 0011 "Nonces
  * are stateless").
  *
  * A nonce is base64url(counter ‖ MAC) where counter = floor(now / window) as 8 bytes big-endian and

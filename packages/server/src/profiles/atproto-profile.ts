@@ -14,7 +14,7 @@ import { digest } from '../crypto/digest.ts';
 import type { AuthorizationServerOptions, Lifetimes, ResourceOptions } from '../options.ts';
 
 /**
- * The AT Protocol OAuth profile (`profile: 'atproto'`; atproto OAuth spec, SPEC-CHECKLIST Part 4,
+ * The AT Protocol OAuth profile (`profile: 'atproto'`; atproto OAuth spec, docs/requirements.md,
  * AT-1…AT-13; docs/atproto.md; decision 0016). One file maps the profile to settings, like
  * mcp-profile.ts does for MCP. Unlike the MCP profile, most of these are MUSTs of the profile: an
  * explicit option that contradicts one (PAR not required, DPoP off, a plain-http issuer…) stops the
