@@ -284,6 +284,7 @@ describe('authorization endpoint: the happy paths', async () => {
       'deny',
     );
     assert.equal(callback.searchParams.get('error'), 'access_denied');
+    assert.equal(t.lastOutcome()?.reason, 'user_denied', 'refused because the user pressed Deny');
     assert.equal(callback.searchParams.get('iss'), ISSUER);
     assert.equal(callback.searchParams.get('code'), null);
   });

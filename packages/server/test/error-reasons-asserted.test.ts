@@ -27,7 +27,10 @@ const REASON_COLUMNS = new Set(['reason', 'answered as', 'fetcher / cache / gove
 const TOKEN = /`([a-z][a-z0-9_]*[a-z0-9])`/g;
 
 function cells(line: string): string[] {
-  return line.split('|').slice(1, -1).map((cell) => cell.trim());
+  return line
+    .split('|')
+    .slice(1, -1)
+    .map((cell) => cell.trim());
 }
 
 /** The reasons docs/errors.md lists, by the rules in the header. */

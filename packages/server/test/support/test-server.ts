@@ -32,16 +32,14 @@ export async function createTestServer(overrides: Partial<AuthorizationServerOpt
   const store = createMemoryStore();
   // The request log line carries the outcome (error and stable reason) of every request, so a test
   // can tell a refusal's reason through the public logger option. Only without a logger override.
-  let lastOutcome: RequestOutcome | undefined;
-  let logged = 0;
+  const outcomes: (RequestOutcome | undefined)[] = [];
   const outcomeLogger = createLogger({
     level: 'info',
     destination: {
       write(line: string) {
         const entry = JSON.parse(line) as { msg?: string; outcome?: RequestOutcome };
         if (entry.msg !== 'request') return;
-        lastOutcome = entry.outcome;
-        logged += 1;
+        outcomes.push(entry.outcome);
       },
     },
   });
@@ -231,8 +229,13 @@ export async function createTestServer(overrides: Partial<AuthorizationServerOpt
         overrides.logger === undefined,
         'lastOutcome() needs the test server logger, not an override',
       );
-      assert.ok(logged > 0, 'no request has been answered yet');
-      return lastOutcome;
+      assert.ok(outcomes.length > 0, 'no request has been answered yet');
+      return outcomes.at(-1);
+    },
+    /** The outcomes of every refused request so far, in the order they were answered. */
+    outcomes(): RequestOutcome[] {
+      assert.ok(overrides.logger === undefined, 'outcomes() needs the test server logger, not an override');
+      return outcomes.filter((outcome): outcome is RequestOutcome => outcome?.reason !== undefined);
     },
     advance(ms: number) {
       now += ms;
