@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { digest } from '../src/crypto/digest.ts';
-import { APP_REDIRECT, createTestServer, ISSUER } from './support/test-server.ts';
+import { APP_REDIRECT, basic, createTestServer, ISSUER } from './support/test-server.ts';
 
 type Json = Record<string, unknown>;
 const publicClient = {
@@ -65,6 +65,15 @@ describe('registration endpoint (RFC 7591 §3)', () => {
     const t = await createTestServer({ registration: { secretLifetimeSeconds: 3600 } });
     const confidential = (await (await t.register({ redirect_uris: [APP_REDIRECT] })).json()) as Json;
     assert.equal(confidential.client_secret_expires_at, Math.floor(t.now() / 1000) + 3600);
+    // RFC 7591 §3.2.1: past client_secret_expires_at the secret no longer authenticates.
+    t.advance(3601_000);
+    const expired = await t.token(
+      { grant_type: 'refresh_token', refresh_token: 'x' },
+      basic(confidential.client_id as string, confidential.client_secret as string),
+    );
+    assert.equal(expired.status, 401);
+    assert.equal(await errorOf(expired), 'invalid_client');
+    assert.equal(t.lastOutcome()?.reason, 'client_secret_expired');
     const pub = (await (await t.register(publicClient)).json()) as Json;
     assert.equal('client_secret' in pub, false);
     assert.equal('client_secret_expires_at' in pub, false);
