@@ -74,6 +74,8 @@ const invalid: Array<[string, string, string, ClientIdUrlPolicy?]> = [
   ['port zero', 'https://example.com:0/c', 'cimd_url_port'],
   ['port too large', 'https://example.com:65536/c', 'cimd_url_port'],
   ['non-numeric port', 'https://example.com:https/c', 'cimd_url_port'],
+  // Passes the raw rules (IP literals allowed) but is no URL: the final parse refuses it.
+  ['IPv6 literal that does not parse', 'https://[1:2:3]/c', 'cimd_url_malformed', { allowIpLiterals: true }],
 ];
 
 describe('checkClientIdUrl', () => {

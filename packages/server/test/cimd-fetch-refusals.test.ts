@@ -30,14 +30,22 @@ function jsonResponse(url: string, text: string, status: 200 | 304, headers: Rec
   return response;
 }
 
-/** Authorizes with `clientId` and asserts the error page for `reason`. */
+/**
+ * Authorizes with `clientId` and asserts the error page for `reason`; with `counted`, also that the
+ * audit log recorded the refusal with the underlying reason as is.
+ */
 async function assertCimdRefusal(
   t: Awaited<ReturnType<typeof createTestServer>>,
   clientId: string,
   reason: string,
+  counted?: string,
 ) {
   const response = await t.send(t.authorizationUrl({ client_id: clientId }));
   await assertRefusal(t, response, { status: 400, error: 'invalid_client', reason });
+  if (counted !== undefined) {
+    const audited = await t.store.audit.list({ type: 'cimd.refused' });
+    assert.equal(audited.at(-1)?.reason, counted, 'audited with the reason as is');
+  }
 }
 
 describe('CIMD fetch failures are refused as cimd_<fetcher reason>', () => {
@@ -65,7 +73,7 @@ describe('CIMD fetch failures are refused as cimd_<fetcher reason>', () => {
         throw new SafeFetchError(fetcher, `stand-in: ${fetcher}`, { url: String(url) });
       };
       const t = await createTestServer({ outboundFetch: fetch });
-      await assertCimdRefusal(t, CIMD_URL, reason);
+      await assertCimdRefusal(t, CIMD_URL, reason, fetcher);
     });
   }
 
@@ -74,7 +82,7 @@ describe('CIMD fetch failures are refused as cimd_<fetcher reason>', () => {
       throw new Error('something unforeseen');
     };
     const t = await createTestServer({ outboundFetch: fetch });
-    await assertCimdRefusal(t, CIMD_URL, 'cimd_fetch_failed');
+    await assertCimdRefusal(t, CIMD_URL, 'cimd_fetch_failed', 'fetch_failed');
   });
 });
 
@@ -82,13 +90,13 @@ describe('CIMD document cache failures are refused as cimd_<cache reason>', () =
   it('a 200 body that is not JSON → cimd_invalid_json', async () => {
     const fetch: SafeFetch = async (url) => jsonResponse(String(url), '{not json', 200);
     const t = await createTestServer({ outboundFetch: fetch });
-    await assertCimdRefusal(t, CIMD_URL, 'cimd_invalid_json');
+    await assertCimdRefusal(t, CIMD_URL, 'cimd_invalid_json', 'invalid_json');
   });
 
   it('a 304 to a request without validators → cimd_unexpected_not_modified', async () => {
     const fetch: SafeFetch = async (url) => jsonResponse(String(url), '', 304);
     const t = await createTestServer({ outboundFetch: fetch });
-    await assertCimdRefusal(t, CIMD_URL, 'cimd_unexpected_not_modified');
+    await assertCimdRefusal(t, CIMD_URL, 'cimd_unexpected_not_modified', 'unexpected_not_modified');
   });
 
   it('a 304 naming another validator than the stored one → cimd_revalidation_mismatch (RFC 9111 §4.3.4)', async () => {
@@ -102,7 +110,7 @@ describe('CIMD document cache failures are refused as cimd_<cache reason>', () =
     const t = await createTestServer({ outboundFetch: fetch });
     assert.equal((await t.send(t.authorizationUrl({ client_id: CIMD_URL }))).status, 303, 'first use works');
     t.advance(24 * 3600 * 1000 + 1000); // past the longest freshness: the next use revalidates
-    await assertCimdRefusal(t, CIMD_URL, 'cimd_revalidation_mismatch');
+    await assertCimdRefusal(t, CIMD_URL, 'cimd_revalidation_mismatch', 'revalidation_mismatch');
     assert.equal(fetches, 2);
   });
 });
