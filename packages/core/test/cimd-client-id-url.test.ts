@@ -136,8 +136,10 @@ describe('checkClientIdUrl', () => {
   });
 
   it('every finding carries a requirement id', () => {
-    for (const [, url] of invalid) {
-      for (const finding of lintClientIdUrl(url)) assert.match(finding.id, /^(CIMD|GH)-[A-Z0-9-]+$/);
+    for (const [, url, , policy] of invalid) {
+      const findings = lintClientIdUrl(url, policy);
+      assert.ok(findings.length > 0, `an invalid URL has a finding to check: ${url}`);
+      for (const finding of findings) assert.match(finding.id, /^(CIMD|GH)-[A-Z0-9-]+$/);
     }
   });
 });

@@ -161,6 +161,8 @@ describe('CIMD fetch governor refusals are refused as cimd_<governor reason> (de
     // h0 is busy and has its whole share of the queue, but the queue is full of other hosts' waiters.
     await assertCimdRefusal(t, onHost('h0', 2), 'cimd_queue_full');
     release.resolve();
-    for (const response of await Promise.all(pending)) assert.equal(response.status, 400);
+    const answered = await Promise.all(pending);
+    assert.equal(answered.length, 2 + 7 * 7 + 36);
+    for (const response of answered) assert.equal(response.status, 400);
   });
 });

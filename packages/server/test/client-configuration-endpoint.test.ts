@@ -154,10 +154,13 @@ describe('client configuration endpoint (RFC 7592)', () => {
     const response = await t.manage(uri, 'DELETE', token);
     assert.equal(response.status, 204);
     assert.equal(await t.store.clients.get(clientId), undefined);
-    for (const grant of await t.store.grants.listByClient(clientId))
-      assert.notEqual(grant.revokedAt, undefined);
-    for (const family of await t.store.tokenFamilies.listByClient(clientId))
-      assert.notEqual(family.revokedAt, undefined);
+    // The loops must have something to check: the one grant and the one family of tokensFor().
+    const grants = await t.store.grants.listByClient(clientId);
+    const families = await t.store.tokenFamilies.listByClient(clientId);
+    assert.equal(grants.length, 1, 'the grant is kept, revoked');
+    assert.equal(families.length, 1, 'the token family is kept, revoked');
+    for (const grant of grants) assert.notEqual(grant.revokedAt, undefined);
+    for (const family of families) assert.notEqual(family.revokedAt, undefined);
     const refresh = await t.token({
       grant_type: 'refresh_token',
       refresh_token: tokens.refresh_token!,
