@@ -89,9 +89,18 @@ describe('AT-4 client metadata document', () => {
     );
   });
 
+  it('refuses response_types without code under a policy that supports another response type', () => {
+    // With the default policy (code only) CIMD validation refuses such a document first, as
+    // cimd_response_types_unsupported; AT-4 still holds for a caller with a wider policy.
+    const policy = { supportedResponseTypes: ['code', 'none'] };
+    assert.equal(check(document({ response_types: ['none'] }), policy), 'atproto_response_types');
+    assert.equal(check(document({ response_types: ['none'] })), 'cimd_response_types_unsupported');
+  });
+
   it('refuses each missing or wrong field with its own reason', () => {
     const cases: [Record<string, unknown>, string][] = [
       [document({ grant_types: undefined }), 'atproto_grant_types_missing'],
+      [document({ grant_types: ['refresh_token'] }), 'atproto_grant_types'],
       [document({ scope: undefined }), 'atproto_scope_missing'],
       [document({ scope: 'transition:generic' }), 'atproto_scope_missing'],
       [document({ token_endpoint_auth_method: undefined }), 'atproto_auth_method_missing'],

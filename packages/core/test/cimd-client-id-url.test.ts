@@ -74,6 +74,8 @@ const invalid: Array<[string, string, string, ClientIdUrlPolicy?]> = [
   ['port zero', 'https://example.com:0/c', 'cimd_url_port'],
   ['port too large', 'https://example.com:65536/c', 'cimd_url_port'],
   ['non-numeric port', 'https://example.com:https/c', 'cimd_url_port'],
+  // Passes the raw rules (IP literals allowed) but is no URL: the final parse refuses it.
+  ['IPv6 literal that does not parse', 'https://[1:2:3]/c', 'cimd_url_malformed', { allowIpLiterals: true }],
 ];
 
 describe('checkClientIdUrl', () => {
@@ -134,8 +136,10 @@ describe('checkClientIdUrl', () => {
   });
 
   it('every finding carries a requirement id', () => {
-    for (const [, url] of invalid) {
-      for (const finding of lintClientIdUrl(url)) assert.match(finding.id, /^(CIMD|GH)-[A-Z0-9-]+$/);
+    for (const [, url, , policy] of invalid) {
+      const findings = lintClientIdUrl(url, policy);
+      assert.ok(findings.length > 0, `an invalid URL has a finding to check: ${url}`);
+      for (const finding of findings) assert.match(finding.id, /^(CIMD|GH)-[A-Z0-9-]+$/);
     }
   });
 });

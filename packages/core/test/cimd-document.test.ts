@@ -230,6 +230,22 @@ const invalid: Array<[string, unknown, string, ClientMetadataDocumentPolicy?]> =
   ],
   ['relative redirect_uri', { ...base, redirect_uris: ['/callback'] }, 'cimd_redirect_uri_not_absolute'],
   [
+    'redirect_uri with user information',
+    { ...base, redirect_uris: ['https://user@app.example.com/cb'] },
+    'cimd_redirect_uri_userinfo',
+  ],
+  [
+    'redirect_uri that does not parse',
+    { ...base, redirect_uris: ['https://app example.com/cb'] },
+    'cimd_redirect_uri_malformed',
+  ],
+  [
+    // The metadata schema caps a redirect URI at the same 2048 and reports first (see below).
+    'redirect_uri over 2048 characters',
+    { ...base, redirect_uris: [`https://app.example.com/${'a'.repeat(2048)}`] },
+    'cimd_metadata_invalid',
+  ],
+  [
     'only unsupported grant types (CIMD-DOC-11)',
     { ...base, grant_types: ['client_credentials', 'implicit'] },
     'cimd_grant_types_unsupported',
@@ -323,6 +339,18 @@ describe('validateClientMetadataDocument refuses', () => {
       assertRefused(() => validateClientMetadataDocument(document, clientIdUrl, policy), reason);
     });
   }
+});
+
+describe('an overlong redirect_uri', () => {
+  it('is refused by the schema cap, and lint names the redirect-URI rule too (CIMD-REDIR-1)', () => {
+    const document = { ...base, redirect_uris: [`https://app.example.com/${'a'.repeat(2048)}`] };
+    const { findings } = lintClientMetadataDocument(document, URL_);
+    const errors = findings.filter((finding) => finding.level === 'error');
+    assert.deepEqual(
+      errors.map((finding) => finding.reason),
+      ['cimd_metadata_invalid', 'cimd_redirect_uri_too_long'],
+    );
+  });
 });
 
 describe('interop policies', () => {

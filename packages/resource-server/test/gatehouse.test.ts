@@ -138,7 +138,11 @@ describe('introspection mode (RFC 7662)', () => {
     const tokens = await t.tokensFor();
     const result = await rs.authenticate(bearer(tokens.refresh_token!));
     assert.equal(result.ok, false);
-    if (!result.ok) assert.equal(result.response.status, 401);
+    if (!result.ok) {
+      assert.equal(result.response.status, 401);
+      assert.equal(result.error.error, 'invalid_token');
+      assert.equal(result.error.reason, 'token_not_access_token');
+    }
   });
   it('garbage is inactive: 401', async () => {
     const { rs, bearer } = await setup({ introspection });

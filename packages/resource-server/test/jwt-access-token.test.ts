@@ -136,6 +136,17 @@ describe('rejections: 401 invalid_token with the resource_metadata challenge (MC
       f.clock.advance(-60_000);
     }
   });
+  it('a published key that cannot be used (not a point on its curve) is token_unverifiable', async () => {
+    const rs = f.rs({ jwksUri: `${f.issuer}/jwks-unusable` });
+    // The right kid, kty and crv, but x and y are no point on P-256: the key cannot be imported.
+    const unusable = { ...f.key.publicJwk, x: Buffer.alloc(32, 1).toString('base64url') };
+    f.host.route('/jwks-unusable', (_request, response) => {
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ keys: [unusable] }));
+    });
+    await assertInvalidToken(await rs.authenticate(bearer(await f.token())), 'token_unverifiable');
+  });
   it('wrong issuer', async () => {
     const token = await f.token({ iss: 'https://evil.example' });
     await assertInvalidToken(await f.rs().authenticate(bearer(token)), 'token_issuer');

@@ -51,6 +51,14 @@ function expectedRow(table: readonly SpecialPurposeRange[], row: SpecialPurposeR
   return cidr === undefined ? row : table.find((r) => r.cidr === cidr);
 }
 
+describe('the tables the row tests below are generated from', () => {
+  // A test per row: an empty table would generate none, and nothing would fail.
+  test('are not empty (IANA lists well over ten ranges for each family)', () => {
+    assert.ok(IPV4_SPECIAL_PURPOSE.length >= 10, `${IPV4_SPECIAL_PURPOSE.length} IPv4 rows`);
+    assert.ok(IPV6_SPECIAL_PURPOSE.length >= 10, `${IPV6_SPECIAL_PURPOSE.length} IPv6 rows`);
+  });
+});
+
 describe('IPv4 special-purpose table', () => {
   for (const row of IPV4_SPECIAL_PURPOSE) {
     test(`${row.cidr} ${row.name} (${row.rfc})`, () => {

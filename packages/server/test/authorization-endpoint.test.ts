@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isPage } from '../../../test/support/user-agent.ts';
+import { assertRefusal } from './support/refusal.ts';
 import {
   APP_REDIRECT,
   createTestServer,
@@ -36,84 +37,157 @@ function expectErrorRedirect(response: Response, error: string) {
 
 describe('authorization endpoint: errors that must not redirect', async () => {
   const t = await createTestServer();
-  const cases: [string, Record<string, string | undefined>, RegExp][] = [
-    ['missing client_id', { client_id: undefined }, /client_id is required/],
-    ['unknown client', { client_id: 'nobody' }, /unknown client_id/],
+  // [name, parameters, page text, reason]: the reason proves the page is shown for that cause.
+  const cases: [string, Record<string, string | undefined>, RegExp, string][] = [
+    ['missing client_id', { client_id: undefined }, /client_id is required/, 'client_id_missing'],
+    ['unknown client', { client_id: 'nobody' }, /unknown client_id/, 'client_unknown'],
     [
       'unregistered redirect_uri',
       { redirect_uri: 'https://evil.example/callback' },
       /redirect_uri is not registered/,
+      'redirect_uri_mismatch',
     ],
-    ['redirect_uri with a trailing slash', { redirect_uri: `${APP_REDIRECT}/` }, /not registered/],
-    ['redirect_uri with an extra query', { redirect_uri: `${APP_REDIRECT}?x=1` }, /not registered/],
-    ['redirect_uri with a different case', { redirect_uri: APP_REDIRECT.toUpperCase() }, /not registered/],
+    [
+      'redirect_uri with a trailing slash',
+      { redirect_uri: `${APP_REDIRECT}/` },
+      /not registered/,
+      'redirect_uri_mismatch',
+    ],
+    [
+      'redirect_uri with an extra query',
+      { redirect_uri: `${APP_REDIRECT}?x=1` },
+      /not registered/,
+      'redirect_uri_mismatch',
+    ],
+    [
+      'redirect_uri with a different case',
+      { redirect_uri: APP_REDIRECT.toUpperCase() },
+      /not registered/,
+      'redirect_uri_mismatch',
+    ],
     [
       'redirect_uri with an explicit default port',
       { redirect_uri: 'https://app.example.test:443/callback' },
       /not registered/,
+      'redirect_uri_mismatch',
     ],
     [
       'https redirect_uri on another port',
       { redirect_uri: 'https://app.example.test:8443/callback' },
       /not registered/,
+      'redirect_uri_mismatch',
     ],
     [
       'loopback redirect with another path',
       { redirect_uri: 'http://127.0.0.1:5000/other' },
       /not registered/,
+      'redirect_uri_mismatch',
     ],
     [
       'loopback redirect on another loopback host',
       { redirect_uri: 'http://localhost:5000/callback' },
       /not registered/,
+      'redirect_uri_mismatch',
     ],
-    ['redirect_uri missing with two registered', { redirect_uri: undefined }, /redirect_uri is required/],
+    [
+      'redirect_uri missing with two registered',
+      { redirect_uri: undefined },
+      /redirect_uri is required/,
+      'redirect_uri_missing',
+    ],
   ];
-  for (const [name, params, text] of cases) {
-    it(`${name} ends on the error page`, async () => {
-      await expectErrorPage(await t.send(t.authorizationUrl(params)), text);
+  for (const [name, params, text, reason] of cases) {
+    it(`${name} ends on the error page (${reason})`, async () => {
+      const response = await t.send(t.authorizationUrl(params));
+      const error = reason === 'client_unknown' ? 'invalid_client' : 'invalid_request';
+      await expectErrorPage(response.clone(), text);
+      await assertRefusal(t, response, { status: 400, error, reason });
     });
   }
   it('a duplicated parameter ends on the error page', async () => {
     const url = `${t.authorizationUrl()}&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`;
-    await expectErrorPage(await t.send(url), /included more than once/);
+    const response = await t.send(url);
+    await expectErrorPage(response.clone(), /included more than once/);
+    await assertRefusal(t, response, {
+      status: 400,
+      error: 'invalid_request',
+      reason: 'duplicate_parameter',
+    });
   });
   it('an oversized parameter ends on the error page', async () => {
-    await expectErrorPage(await t.send(t.authorizationUrl({ state: 'x'.repeat(5000) })), /too long/);
+    const response = await t.send(t.authorizationUrl({ state: 'x'.repeat(5000) }));
+    await expectErrorPage(response.clone(), /too long/);
+    await assertRefusal(t, response, { status: 400, error: 'invalid_request', reason: 'parameter_too_long' });
+  });
+  it('too many parameters end on the error page', async () => {
+    const extra = Array.from({ length: 200 }, (_, i) => `x${i}=1`).join('&');
+    const response = await t.send(`${t.authorizationUrl()}&${extra}`);
+    await assertRefusal(t, response, {
+      status: 400,
+      error: 'invalid_request',
+      reason: 'too_many_parameters',
+    });
   });
 });
 
 describe('authorization endpoint: errors redirected to the verified redirect_uri with iss', async () => {
   const t = await createTestServer();
-  const cases: [string, Record<string, string | undefined>, string][] = [
-    ['missing response_type', { response_type: undefined }, 'invalid_request'],
+  // [name, parameters, error, reason]: the error alone could come from another check.
+  const cases: [string, Record<string, string | undefined>, string, string][] = [
+    ['missing response_type', { response_type: undefined }, 'invalid_request', 'response_type_missing'],
     [
       'response_type=token (implicit is gone in OAuth 2.1)',
       { response_type: 'token' },
       'unsupported_response_type',
+      'response_type_unsupported',
     ],
-    ['missing code_challenge', { code_challenge: undefined }, 'invalid_request'],
-    ['code_challenge_method plain', { code_challenge_method: 'plain' }, 'invalid_request'],
+    // RFC 7636 §4.4.1 / OAuth 2.1 §4.1.1: PKCE with S256 is required.
+    ['missing code_challenge', { code_challenge: undefined }, 'invalid_request', 'pkce_missing'],
+    [
+      'code_challenge_method plain',
+      { code_challenge_method: 'plain' },
+      'invalid_request',
+      'pkce_method_unsupported',
+    ],
     [
       'code_challenge_method absent (defaults to plain)',
       { code_challenge_method: undefined },
       'invalid_request',
+      'pkce_method_unsupported',
     ],
-    ['malformed code_challenge', { code_challenge: 'short' }, 'invalid_request'],
-    ['unknown resource', { resource: 'https://elsewhere.example/api' }, 'invalid_target'],
-    ['resource with a fragment', { resource: `${RESOURCE}#frag` }, 'invalid_target'],
-    ['relative resource', { resource: '/mcp' }, 'invalid_target'],
-    ['missing resource with no default configured', { resource: undefined }, 'invalid_target'],
-    ['scope the resource does not offer', { scope: 'api:read' }, 'invalid_scope'],
-    ['unknown scope', { scope: 'mcp:tools root' }, 'invalid_scope'],
-    ['response_mode fragment', { response_mode: 'fragment' }, 'invalid_request'],
-    ['request object', { request: 'eyJhbGciOiJub25lIn0.e30.' }, 'invalid_request'],
-    ['unsupported prompt', { prompt: 'create' }, 'invalid_request'],
-    ['prompt=none without a session', { prompt: 'none' }, 'login_required'],
+    ['malformed code_challenge', { code_challenge: 'short' }, 'invalid_request', 'pkce_challenge_malformed'],
+    // RFC 8707 §2, MCP-9.
+    ['unknown resource', { resource: 'https://elsewhere.example/api' }, 'invalid_target', 'resource_unknown'],
+    ['resource with a fragment', { resource: `${RESOURCE}#frag` }, 'invalid_target', 'resource_malformed'],
+    ['relative resource', { resource: '/mcp' }, 'invalid_target', 'resource_malformed'],
+    [
+      'missing resource with no default configured',
+      { resource: undefined },
+      'invalid_target',
+      'resource_missing',
+    ],
+    ['scope the resource does not offer', { scope: 'api:read' }, 'invalid_scope', 'scope_not_allowed'],
+    ['unknown scope', { scope: 'mcp:tools root' }, 'invalid_scope', 'scope_not_allowed'],
+    ['malformed scope', { scope: 'mcp:tools "quoted"' }, 'invalid_scope', 'scope_malformed'],
+    ['response_mode fragment', { response_mode: 'fragment' }, 'invalid_request', 'response_mode_unsupported'],
+    [
+      'request object',
+      { request: 'eyJhbGciOiJub25lIn0.e30.' },
+      'invalid_request',
+      'request_object_unsupported',
+    ],
+    ['unsupported prompt', { prompt: 'create' }, 'invalid_request', 'prompt_unsupported'],
+    ['prompt=none with another value', { prompt: 'none login' }, 'invalid_request', 'prompt_none_combined'],
+    ['negative max_age', { max_age: '-1' }, 'invalid_request', 'max_age_malformed'],
+    // RFC 9449 §10: dpop_jkt is a JWK SHA-256 thumbprint.
+    ['malformed dpop_jkt', { dpop_jkt: 'not-a-thumbprint' }, 'invalid_request', 'dpop_jkt_malformed'],
+    ['prompt=none without a session', { prompt: 'none' }, 'login_required', 'login_required'],
   ];
-  for (const [name, params, error] of cases) {
-    it(`${name} → ${error}`, async () => {
-      expectErrorRedirect(await t.send(t.authorizationUrl(params)), error);
+  for (const [name, params, error, reason] of cases) {
+    it(`${name} → ${error} (${reason})`, async () => {
+      const response = await t.send(t.authorizationUrl(params));
+      expectErrorRedirect(response, error);
+      await assertRefusal(t, response, { status: 303, error, reason });
     });
   }
   it('the same errors are answered for POST requests (RFC 6749 §3.1)', async () => {
@@ -124,6 +198,11 @@ describe('authorization endpoint: errors redirected to the verified redirect_uri
       body: url.searchParams.toString(),
     });
     expectErrorRedirect(response, 'invalid_request');
+    await assertRefusal(t, response, {
+      status: 303,
+      error: 'invalid_request',
+      reason: 'pkce_method_unsupported',
+    });
   });
 });
 
@@ -205,6 +284,7 @@ describe('authorization endpoint: the happy paths', async () => {
       'deny',
     );
     assert.equal(callback.searchParams.get('error'), 'access_denied');
+    assert.equal(t.lastOutcome()?.reason, 'user_denied', 'refused because the user pressed Deny');
     assert.equal(callback.searchParams.get('iss'), ISSUER);
     assert.equal(callback.searchParams.get('code'), null);
   });

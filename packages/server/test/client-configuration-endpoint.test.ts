@@ -53,6 +53,7 @@ describe('client configuration endpoint (RFC 7592)', () => {
     const other = (await (await t.register({ ...publicClient, client_name: 'Other' })).json()) as Json;
     const missing = await t.manage(uri, 'GET', undefined);
     assert.equal(missing.status, 401);
+    assert.equal(t.lastOutcome()?.reason, 'token_missing');
     assert.match(missing.headers.get('www-authenticate') ?? '', /^Bearer/);
     const answers = await Promise.all([
       t.manage(uri, 'GET', 'wrong-token'),
@@ -65,6 +66,12 @@ describe('client configuration endpoint (RFC 7592)', () => {
     );
     assert.equal(new Set(shapes).size, 1, shapes.join('\n'));
     assert.equal(answers[0]?.status, 401);
+    // Alike inside too: all four for the same reason (DCR-MG-5).
+    const reasons = t.outcomes().slice(-4);
+    assert.deepEqual(
+      reasons.map((outcome) => [outcome.error, outcome.reason]),
+      Array(4).fill(['invalid_token', 'registration_access_token_invalid']),
+    );
   });
 
   it('answers unsupported methods with 405 and Allow (DCR-MG-3)', async () => {
@@ -101,18 +108,21 @@ describe('client configuration endpoint (RFC 7592)', () => {
   it('PUT refuses forbidden members, a different or missing client_id, and a wrong secret', async () => {
     const { t, uri, token, clientId, info } = await registered({}, { redirect_uris: [APP_REDIRECT] });
     const base = { client_id: clientId, redirect_uris: [APP_REDIRECT] };
-    for (const extra of [
-      { registration_access_token: token },
-      { registration_client_uri: uri },
-      { client_secret_expires_at: 0 },
-      { client_id_issued_at: 1 },
-      { client_id: 'dcr_other' },
-      { client_id: undefined },
-      { client_secret: 'not-the-secret' },
-    ]) {
+    // RFC 7592 §2.2, each for its own reason.
+    const refusals: { extra: Json; reason: string }[] = [
+      { extra: { registration_access_token: token }, reason: 'update_forbidden_member' },
+      { extra: { registration_client_uri: uri }, reason: 'update_forbidden_member' },
+      { extra: { client_secret_expires_at: 0 }, reason: 'update_forbidden_member' },
+      { extra: { client_id_issued_at: 1 }, reason: 'update_forbidden_member' },
+      { extra: { client_id: 'dcr_other' }, reason: 'client_id_mismatch' },
+      { extra: { client_id: undefined }, reason: 'client_id_mismatch' },
+      { extra: { client_secret: 'not-the-secret' }, reason: 'client_secret_mismatch' },
+    ];
+    for (const { extra, reason } of refusals) {
       const response = await t.manage(uri, 'PUT', token, { ...base, ...extra });
       assert.equal(response.status, 400, JSON.stringify(extra));
       assert.equal(await errorOf(response), 'invalid_client_metadata');
+      assert.equal(t.lastOutcome()?.reason, reason, JSON.stringify(extra));
     }
     const ok = await t.manage(uri, 'PUT', token, {
       ...base,
@@ -134,6 +144,7 @@ describe('client configuration endpoint (RFC 7592)', () => {
     });
     assert.equal(response.status, 400);
     assert.equal(await errorOf(response), 'invalid_redirect_uri');
+    assert.equal(t.lastOutcome()?.reason, 'redirect_uri_http_not_loopback');
   });
 
   it('DELETE answers 204, removes the client and revokes every grant and token (DCR-MG-7)', async () => {
@@ -143,11 +154,12 @@ describe('client configuration endpoint (RFC 7592)', () => {
     const response = await t.manage(uri, 'DELETE', token);
     assert.equal(response.status, 204);
     assert.equal(await t.store.clients.get(clientId), undefined);
+    // The loops must have something to check: the one grant and the one family of tokensFor().
     const grants = await t.store.grants.listByClient(clientId);
-    assert.equal(grants.length, 1);
-    for (const grant of grants) assert.notEqual(grant.revokedAt, undefined);
     const families = await t.store.tokenFamilies.listByClient(clientId);
-    assert.equal(families.length, 1);
+    assert.equal(grants.length, 1, 'the grant is kept, revoked');
+    assert.equal(families.length, 1, 'the token family is kept, revoked');
+    for (const grant of grants) assert.notEqual(grant.revokedAt, undefined);
     for (const family of families) assert.equal(family.revokedReason, 'client_deleted');
     const refresh = await t.token({
       grant_type: 'refresh_token',
@@ -168,7 +180,9 @@ describe('client configuration endpoint (RFC 7592)', () => {
     const native = { ...publicClient, software_id: 'shared-app' };
     const { t, uri, token, clientId } = await registered({}, native);
     assert.equal((await t.manage(uri, 'PUT', token, { client_id: clientId, ...native })).status, 403);
+    assert.equal(t.lastOutcome()?.reason, 'shared_registration');
     assert.equal((await t.manage(uri, 'DELETE', token)).status, 403);
+    assert.equal(t.lastOutcome()?.reason, 'shared_registration');
     assert.equal((await t.manage(uri, 'GET', token)).status, 200);
   });
 

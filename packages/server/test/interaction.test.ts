@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isPage, type UserAgent } from '../../../test/support/user-agent.ts';
+import { assertRefusal } from './support/refusal.ts';
 import { createTestServer, ISSUER, PASSWORD } from './support/test-server.ts';
 
 const atClient = (location: string) => !location.startsWith(`${ISSUER}/`);
@@ -63,6 +64,33 @@ describe('login and consent pages', async () => {
     assert.ok(isPage(result));
     assert.equal(result.status, 400);
     assert.match(result.html, /form has expired/);
+    assert.equal(t.lastOutcome()?.reason, 'csrf_mismatch');
+    assert.equal(t.lastOutcome()?.error, 'invalid_request');
+  });
+
+  it('refuses a consent form posted without its CSRF token, and one without a decision', async () => {
+    const t = await createTestServer();
+    const ua = t.userAgent();
+    const consent = await ua.submit(
+      await loginPage(t, ua),
+      { username: 'alice', password: PASSWORD },
+      atClient,
+    );
+    assert.ok(isPage(consent));
+    const forged = await ua.submit(consent, { csrf: 'forged' }, atClient, 'allow');
+    assert.ok(isPage(forged));
+    await assertRefusal(t, new Response(forged.html, { status: forged.status }), {
+      status: 400,
+      error: 'invalid_request',
+      reason: 'csrf_mismatch',
+    });
+    const undecided = await ua.submit(consent, {}, atClient);
+    assert.ok(isPage(undecided));
+    await assertRefusal(t, new Response(undecided.html, { status: undecided.status }), {
+      status: 400,
+      error: 'invalid_request',
+      reason: 'decision_missing',
+    });
   });
 
   it('refuses to continue a request in a browser that did not start it', async () => {
@@ -73,6 +101,7 @@ describe('login and consent pages', async () => {
     assert.ok(isPage(result));
     assert.equal(result.status, 400);
     assert.match(result.html, /started in another browser/);
+    assert.equal(t.lastOutcome()?.reason, 'browser_binding_mismatch');
   });
 
   it('answers a consent form once, even when it is submitted twice', async () => {
@@ -87,6 +116,14 @@ describe('login and consent pages', async () => {
     ]);
     const redirects = [first, second].filter((result) => !isPage(result));
     assert.equal(redirects.length, 1);
+    const loser = [first, second].find((result) => isPage(result));
+    assert.ok(loser && isPage(loser));
+    assert.equal(loser.status, 400);
+    // The loser found its request consumed under it (the store's single use), not merely gone.
+    assert.ok(
+      t.outcomes().some((o) => o.reason === 'interaction_answered' && o.error === 'invalid_request'),
+      'the second answer is refused as interaction_answered',
+    );
   });
 
   it('shows the client_id, the redirect host, the scopes, and marks the client name as self-asserted', async () => {
@@ -137,5 +174,6 @@ describe('login and consent pages', async () => {
     const result = await ua.submit(page, { username: 'alice', password: PASSWORD }, atClient);
     assert.ok(isPage(result));
     assert.match(result.html, /expired or was already answered/);
+    assert.equal(t.lastOutcome()?.reason, 'interaction_unknown');
   });
 });

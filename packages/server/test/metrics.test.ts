@@ -10,6 +10,7 @@ import { endpointName } from '../src/operations/request-metrics.ts';
 import { reapRegistrations } from '../src/registration/reaper.ts';
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
 import type { Store } from '../src/store/store.ts';
+import { assertRefusal } from './support/refusal.ts';
 import { CIMD_URL, cimdDocument, stubDocuments } from './support/stub-documents.ts';
 import { APP_REDIRECT, createTestServer, ISSUER } from './support/test-server.ts';
 
@@ -122,6 +123,7 @@ describe('metrics after a flow (issue #8)', () => {
     assert.equal(sampleSum(m, requests, { endpoint: 'not_found', status: '404', outcome: 'not_found' }), 1);
     // Bounded label values: route names, never the raw path.
     const endpoints = new Set(m.filter((s) => s.name === requests).map((s) => s.labels.endpoint!));
+    assert.ok(endpoints.size >= 4, `the label check saw only ${[...endpoints].join(', ')}`);
     for (const endpoint of endpoints) assert.match(endpoint, /^[a-z_]+$/);
     assert.equal(
       sampleSum(m, 'gatehouse_http_request_duration_seconds_count', { endpoint: 'token', outcome: 'ok' }),
@@ -288,6 +290,26 @@ describe('/healthz and /readyz', () => {
       [503, 503, 503, 503, 503],
     );
     assert.equal(calls.count, 1);
+  });
+});
+
+describe('a store outage (docs/errors.md, "any endpoint, store outage")', () => {
+  it('is 503 temporarily_unavailable for store_unavailable, with Retry-After: 1, not a 500', async () => {
+    const t = await createTestServer({ store: brokenStore('throws') });
+    const token = await t.token({ grant_type: 'refresh_token', refresh_token: 'x', client_id: 'public-app' });
+    const { body } = await assertRefusal(t, token, {
+      status: 503,
+      error: 'temporarily_unavailable',
+      reason: 'store_unavailable',
+    });
+    assert.ok(body);
+    assert.equal(token.headers.get('retry-after'), '1');
+    // The authorization endpoint shows its error page with the same status. (Its request outcome
+    // carries no reason for an outage: authorizationError() answers it without the request.)
+    const page = await t.send(t.authorizationUrl());
+    assert.equal(page.status, 503);
+    assert.equal(page.headers.get('retry-after'), '1');
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
   });
 });
 

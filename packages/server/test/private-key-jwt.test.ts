@@ -322,6 +322,21 @@ describe('private_key_jwt: accepted assertions', () => {
 });
 
 describe('private_key_jwt: refusals', () => {
+  it('refuses a stored client whose metadata carries both jwks and jwks_uri (RFC 7591 §2)', async () => {
+    // Registration, static clients and CIMD all refuse such metadata; a record written to the store
+    // by other means is still not guessed at.
+    const { t, tokenProbe } = await setup();
+    const client = (await t.store.clients.get('jwt-es'))!;
+    await t.store.clients.put({
+      ...client,
+      clientId: 'jwt-both',
+      metadata: { ...client.metadata, client_id: 'jwt-both', jwks_uri: JWKS_URI },
+    });
+    const response = await tokenProbe(assertionParams(await assertion('jwt-both', t.now())));
+    assert.equal((await json(response, 401)).error, 'invalid_client');
+    assert.equal(t.lastOutcome()?.reason, 'client_jwks_conflict');
+  });
+
   it('answers 401 invalid_client without a WWW-Authenticate challenge (Basic was not used)', async () => {
     const { t, tokenProbe } = await setup();
     const response = await tokenProbe(

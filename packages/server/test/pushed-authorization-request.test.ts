@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { authorizeInBrowser } from '../../../test/support/authorize-in-browser.ts';
+import { assertRefusal } from './support/refusal.ts';
 import {
   APP_REDIRECT,
   basic,
@@ -98,11 +99,13 @@ describe('PAR endpoint (RFC 9126 §2)', async () => {
 
   it('authenticates confidential clients: no secret is 401 invalid_client', async () => {
     await expectJsonError(await push(t, { client_id: 'basic-app' }), 401, 'invalid_client');
+    assert.equal(t.lastOutcome()?.reason, 'auth_method_mismatch');
     await expectJsonError(
       await push(t, { client_id: 'basic-app' }, basic('basic-app', 'wrong-secret-wrong-secret-wrong-secret')),
       401,
       'invalid_client',
     );
+    assert.equal(t.lastOutcome()?.reason, 'client_secret_mismatch');
     assert.match(await pushed(t, { client_id: 'basic-app' }, basic('basic-app', SECRET)), REQUEST_URI);
     assert.match(await pushed(t, { client_id: 'post-app', client_secret: SECRET }), REQUEST_URI);
   });
@@ -113,6 +116,7 @@ describe('PAR endpoint (RFC 9126 §2)', async () => {
       400,
       'invalid_request',
     );
+    assert.equal(t.lastOutcome()?.reason, 'client_id_conflict');
     assert.match(body.error_description ?? '', /client_id/);
   });
 
@@ -123,26 +127,55 @@ describe('PAR endpoint (RFC 9126 §2)', async () => {
   it('refuses a request_uri inside a pushed request (§2.1)', async () => {
     const inner = await pushed(t);
     const body = await expectJsonError(await push(t, { request_uri: inner }), 400, 'invalid_request');
+    assert.equal(t.lastOutcome()?.reason, 'par_request_uri');
     assert.match(body.error_description ?? '', /request_uri/);
   });
 
-  const invalid: [string, Record<string, string | undefined>, string, RegExp][] = [
-    ['PKCE plain', { code_challenge: VERIFIER, code_challenge_method: 'plain' }, 'invalid_request', /S256/],
-    ['no code_challenge', { code_challenge: undefined }, 'invalid_request', /code_challenge/],
-    ['an unknown resource', { resource: 'https://unknown.example.test' }, 'invalid_target', /resource/],
+  // [name, parameters, error, description, reason]: the same reasons as the authorization endpoint.
+  const invalid: [string, Record<string, string | undefined>, string, RegExp, string][] = [
+    [
+      'PKCE plain',
+      { code_challenge: VERIFIER, code_challenge_method: 'plain' },
+      'invalid_request',
+      /S256/,
+      'pkce_method_unsupported',
+    ],
+    ['no code_challenge', { code_challenge: undefined }, 'invalid_request', /code_challenge/, 'pkce_missing'],
+    [
+      'an unknown resource',
+      { resource: 'https://unknown.example.test' },
+      'invalid_target',
+      /resource/,
+      'resource_unknown',
+    ],
     [
       'an unregistered redirect_uri',
       { redirect_uri: 'https://evil.example/callback' },
       'invalid_request',
       /redirect_uri/,
+      'redirect_uri_mismatch',
     ],
-    ['an unsupported response_type', { response_type: 'token' }, 'unsupported_response_type', /code/],
-    ['an unknown scope', { scope: 'mcp:everything' }, 'invalid_scope', /scope/],
+    [
+      'an unsupported response_type',
+      { response_type: 'token' },
+      'unsupported_response_type',
+      /code/,
+      'response_type_unsupported',
+    ],
+    ['an unknown scope', { scope: 'mcp:everything' }, 'invalid_scope', /scope/, 'scope_not_allowed'],
+    [
+      'no response_type',
+      { response_type: undefined },
+      'invalid_request',
+      /response_type/,
+      'response_type_missing',
+    ],
   ];
-  for (const [name, overrides, error, text] of invalid) {
+  for (const [name, overrides, error, text, reason] of invalid) {
     it(`answers ${name} with ${error} as JSON, no redirect (§2.3)`, async () => {
       const body = await expectJsonError(await push(t, overrides), 400, error);
       assert.match(body.error_description ?? '', text);
+      assert.equal(t.lastOutcome()?.reason, reason);
     });
   }
 
@@ -208,6 +241,7 @@ describe('PAR at the authorization endpoint (RFC 9126 §4)', async () => {
     assert.equal(first.status, 303);
     assert.match(first.headers.get('location') ?? '', /\/interaction\//);
     await expectErrorPage(await t.send(authorizeUrl(requestUri)), /unknown, expired or was already used/);
+    assert.equal(t.lastOutcome()?.reason, 'request_uri_unknown');
   });
 
   it('lets exactly one of two browsers racing for one request_uri proceed', async () => {
@@ -239,6 +273,7 @@ describe('PAR at the authorization endpoint (RFC 9126 §4)', async () => {
       await t.send(authorizeUrl(requestUri, {}, 'post-app')),
       /not pushed by this client/,
     );
+    assert.equal(t.lastOutcome()?.reason, 'request_uri_client_mismatch');
     assert.equal((await t.send(authorizeUrl(requestUri))).status, 303);
   });
 
@@ -247,6 +282,7 @@ describe('PAR at the authorization endpoint (RFC 9126 §4)', async () => {
     const url = new URL(authorizeUrl(requestUri));
     url.searchParams.delete('client_id');
     await expectErrorPage(await t.send(url.href), /client_id is required/);
+    assert.equal(t.lastOutcome()?.reason, 'client_id_missing');
   });
 
   it('ends an unknown or foreign-format request_uri on the error page', async () => {
@@ -296,6 +332,7 @@ describe('requiring PAR (RFC 9126 §5, §6)', () => {
     });
     const direct = await t.send(t.authorizationUrl({ client_id: 'par-only' }));
     assert.equal(direct.status, 303);
+    assert.equal(t.lastOutcome()?.reason, 'par_required');
     const location = new URL(direct.headers.get('location')!);
     assert.equal(`${location.origin}${location.pathname}`, APP_REDIRECT);
     assert.equal(location.searchParams.get('error'), 'invalid_request');
@@ -320,8 +357,8 @@ describe('requiring PAR (RFC 9126 §5, §6)', () => {
     ).json()) as Record<string, unknown>;
     assert.equal(metadata.require_pushed_authorization_requests, true);
     const direct = await t.send(t.authorizationUrl());
-    assert.equal(direct.status, 303);
-    assert.equal(new URL(direct.headers.get('location')!).searchParams.get('error'), 'invalid_request');
+    // RFC 9126 §5: refused because it was not pushed (AT-6), not for any other invalid_request.
+    await assertRefusal(t, direct, { status: 303, error: 'invalid_request', reason: 'par_required' });
     // An unverifiable redirect_uri still ends on our page, never at the client.
     await expectErrorPage(
       await t.send(t.authorizationUrl({ redirect_uri: 'https://evil.example/cb' })),

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { digest } from '../src/crypto/digest.ts';
-import { APP_REDIRECT, createTestServer, ISSUER } from './support/test-server.ts';
+import { APP_REDIRECT, basic, createTestServer, ISSUER } from './support/test-server.ts';
 
 type Json = Record<string, unknown>;
 const publicClient = {
@@ -65,6 +65,15 @@ describe('registration endpoint (RFC 7591 §3)', () => {
     const t = await createTestServer({ registration: { secretLifetimeSeconds: 3600 } });
     const confidential = (await (await t.register({ redirect_uris: [APP_REDIRECT] })).json()) as Json;
     assert.equal(confidential.client_secret_expires_at, Math.floor(t.now() / 1000) + 3600);
+    // RFC 7591 §3.2.1: past client_secret_expires_at the secret no longer authenticates.
+    t.advance(3601_000);
+    const expired = await t.token(
+      { grant_type: 'refresh_token', refresh_token: 'x' },
+      basic(confidential.client_id as string, confidential.client_secret as string),
+    );
+    assert.equal(expired.status, 401);
+    assert.equal(await errorOf(expired), 'invalid_client');
+    assert.equal(t.lastOutcome()?.reason, 'client_secret_expired');
     const pub = (await (await t.register(publicClient)).json()) as Json;
     assert.equal('client_secret' in pub, false);
     assert.equal('client_secret_expires_at' in pub, false);
@@ -86,9 +95,56 @@ describe('registration endpoint (RFC 7591 §3)', () => {
     assert.equal(await errorOf(response), 'invalid_grant');
   });
 
-  const refusals: Array<[string, Json, string]> = [
-    ['http redirect (DCR-SEC-1)', { redirect_uris: ['http://app.example/cb'] }, 'invalid_redirect_uri'],
-    ['no redirect', { token_endpoint_auth_method: 'none' }, 'invalid_redirect_uri'],
+  // [name, body, error, reason]: RFC 7591 §3.2.2 codes, and the reason that proves the cause.
+  const refusals: Array<[string, Json | string, string, string]> = [
+    [
+      'http redirect (DCR-SEC-1)',
+      { redirect_uris: ['http://app.example/cb'] },
+      'invalid_redirect_uri',
+      'redirect_uri_http_not_loopback',
+    ],
+    ['no redirect', { token_endpoint_auth_method: 'none' }, 'invalid_redirect_uri', 'redirect_uris_missing'],
+    [
+      'a relative redirect',
+      { ...publicClient, redirect_uris: ['/cb'] },
+      'invalid_redirect_uri',
+      'redirect_uri_not_absolute',
+    ],
+    [
+      'a redirect with user information',
+      { ...publicClient, redirect_uris: ['https://user:pw@app.example/cb'] },
+      'invalid_redirect_uri',
+      'redirect_uri_userinfo',
+    ],
+    [
+      'a redirect that does not parse',
+      { ...publicClient, redirect_uris: ['https://exa mple.test/cb'] },
+      'invalid_redirect_uri',
+      'redirect_uri_malformed',
+    ],
+    [
+      'an overlong redirect (the metadata schema caps it at 2048 before the syntax check)',
+      { ...publicClient, redirect_uris: [`https://app.example/${'a'.repeat(3000)}`] },
+      'invalid_redirect_uri',
+      'redirect_uris_schema',
+    ],
+    ['a body that is not JSON', '{"redirect_uris":', 'invalid_client_metadata', 'body_not_json'],
+    [
+      'a key of an unknown type',
+      {
+        ...publicClient,
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [{ kty: 'oct-pub', x: 'a' }] },
+      },
+      'invalid_client_metadata',
+      'jwks_key_type',
+    ],
+    [
+      'a signing algorithm without private_key_jwt',
+      { ...publicClient, token_endpoint_auth_signing_alg: 'ES256' },
+      'invalid_client_metadata',
+      'signing_alg_without_private_key_jwt',
+    ],
     [
       'jwks and jwks_uri (DCR-MD-8)',
       {
@@ -98,11 +154,13 @@ describe('registration endpoint (RFC 7591 §3)', () => {
         jwks: { keys: [] },
       },
       'invalid_client_metadata',
+      'jwks_and_jwks_uri',
     ],
     [
       'private_key_jwt without keys',
       { ...publicClient, token_endpoint_auth_method: 'private_key_jwt' },
       'invalid_client_metadata',
+      'jwks_required',
     ],
     [
       'private key material',
@@ -112,25 +170,33 @@ describe('registration endpoint (RFC 7591 §3)', () => {
         jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'c' }] },
       },
       'invalid_client_metadata',
+      'jwks_private_key',
     ],
     [
       'inconsistent grant/response (DCR-MD-5)',
       { ...publicClient, response_types: [] },
       'invalid_client_metadata',
+      'grant_response_mismatch',
     ],
     [
       'unsupported grant',
       { ...publicClient, grant_types: ['authorization_code', 'password'] },
       'invalid_client_metadata',
+      'grant_type_unsupported',
     ],
   ];
-  for (const [name, body, code] of refusals) {
-    it(`refuses ${name} with ${code}`, async () => {
+  for (const [name, body, code, reason] of refusals) {
+    it(`refuses ${name} with ${code} (${reason})`, async () => {
       const t = await createTestServer();
       const response = await t.register(body);
       assert.equal(response.status, 400);
       assert.equal(await errorOf(response), code);
-      assert.equal((await t.store.audit.list({ type: 'client.registration_refused' })).length, 1);
+      assert.equal(t.lastOutcome()?.reason, reason);
+      const audited = await t.store.audit.list({ type: 'client.registration_refused' });
+      assert.deepEqual(
+        audited.map((event) => event.reason),
+        [reason],
+      );
     });
   }
 
@@ -194,9 +260,15 @@ describe('initial access token policy (DCR-EP-3, DCR-ERR-3)', () => {
     const missing = await t.register(publicClient);
     assert.equal(missing.status, 401);
     assert.equal(await errorOf(missing), 'invalid_token');
+    assert.equal(t.lastOutcome()?.reason, 'token_missing');
     assert.match(missing.headers.get('www-authenticate') ?? '', /^Bearer/);
     const wrong = await t.register(publicClient, { authorization: 'Bearer wrong' });
     assert.equal(wrong.status, 401);
+    assert.equal(t.lastOutcome()?.reason, 'initial_access_token_invalid');
+    const malformed = await t.register(publicClient, { authorization: 'Bearer two words' });
+    assert.equal(malformed.status, 401);
+    assert.equal(await errorOf(malformed), 'invalid_token');
+    assert.equal(t.lastOutcome()?.reason, 'bearer_malformed');
     assert.match(wrong.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
     const ok = await t.register(publicClient, { authorization: 'Bearer the-initial-access-token' });
     assert.equal(ok.status, 201);
@@ -325,17 +397,32 @@ describe('software statements (DCR-MD-11, DCR-EP-10)', async () => {
     const t = await createTestServer({
       registration: { policy: 'software_statement', softwareStatementIssuers: issuers },
     });
-    for (const software_statement of [
-      undefined,
-      'not.a.jwt',
-      await sign({ redirect_uris: [APP_REDIRECT] }, other.privateKey),
-    ]) {
+    const hmac = await new SignJWT({ redirect_uris: [APP_REDIRECT] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('https://publisher.example')
+      .sign(new TextEncoder().encode('a-shared-secret-a-shared-secret!'));
+    const noIssuer = await new SignJWT({ redirect_uris: [APP_REDIRECT] })
+      .setProtectedHeader({ alg: 'ES256' })
+      .sign(privateKey);
+    // RFC 7591 §2.3, §3.2.2: each for its own cause.
+    const cases: { software_statement: string | undefined; reason: string }[] = [
+      { software_statement: undefined, reason: 'statement_required' },
+      { software_statement: 'not.a.jwt', reason: 'statement_malformed' },
+      { software_statement: hmac, reason: 'statement_alg' },
+      { software_statement: noIssuer, reason: 'statement_iss_missing' },
+      {
+        software_statement: await sign({ redirect_uris: [APP_REDIRECT] }, other.privateKey),
+        reason: 'statement_signature',
+      },
+    ];
+    for (const { software_statement, reason } of cases) {
       const response = await t.register({
         ...publicClient,
         ...(software_statement === undefined ? {} : { software_statement }),
       });
       assert.equal(response.status, 400);
       assert.equal(await errorOf(response), 'invalid_software_statement');
+      assert.equal(t.lastOutcome()?.reason, reason);
     }
     const expired = await new SignJWT({ redirect_uris: [APP_REDIRECT] })
       .setProtectedHeader({ alg: 'ES256' })
@@ -346,6 +433,7 @@ describe('software statements (DCR-MD-11, DCR-EP-10)', async () => {
       await errorOf(await t.register({ ...publicClient, software_statement: expired })),
       'invalid_software_statement',
     );
+    assert.equal(t.lastOutcome()?.reason, 'statement_signature');
   });
 
   it('refuses a valid statement from an untrusted issuer with unapproved_software_statement', async () => {
@@ -360,6 +448,7 @@ describe('software statements (DCR-MD-11, DCR-EP-10)', async () => {
     const response = await t.register({ ...publicClient, software_statement: statement });
     assert.equal(response.status, 400);
     assert.equal(await errorOf(response), 'unapproved_software_statement');
+    assert.equal(t.lastOutcome()?.reason, 'statement_issuer_untrusted');
   });
 
   it('refuses to start with a software_statement policy and no issuers', async () => {

@@ -32,12 +32,15 @@ describe('introspection (RFC 7662)', async () => {
     assert.deepEqual(await introspect(tokens.access_token), { active: false });
   });
   it('requires client authentication, and refuses public clients', async () => {
-    const { post } = await setup();
+    const { t, post } = await setup();
     const anonymous = await post('/introspect', { token: 'x' });
     assert.equal(anonymous.status, 401);
+    assert.equal(t.lastOutcome()?.reason, 'client_id_missing');
     const publicClient = await post('/introspect', { token: 'x', client_id: 'public-app' });
     assert.equal(publicClient.status, 401);
     assert.equal(((await publicClient.json()) as { error: string }).error, 'invalid_client');
+    // RFC 7662 §2.1: a public client authenticated with nothing, so it may not introspect.
+    assert.equal(t.lastOutcome()?.reason, 'introspection_needs_credentials');
   });
 });
 
@@ -77,8 +80,10 @@ describe('revocation (RFC 7009)', async () => {
     assert.equal((await introspect(tokens.refresh_token!)).active, true);
   });
   it('requires the token parameter and client authentication', async () => {
-    const { post } = await setup();
+    const { t, post } = await setup();
     assert.equal((await post('/revoke', { client_id: 'public-app' })).status, 400);
+    assert.equal(t.lastOutcome()?.reason, 'missing_parameter');
     assert.equal((await post('/revoke', { token: 'x' })).status, 401);
+    assert.equal(t.lastOutcome()?.reason, 'client_id_missing');
   });
 });

@@ -218,5 +218,6 @@ describe('scopes are per resource', () => {
       error: 'invalid_scope',
       error_description: 'scope not offered by the requested resource: api:read',
     });
+    assert.equal(t.lastOutcome()?.reason, 'scope_not_for_resource');
   });
 });

@@ -50,5 +50,17 @@ describe('subject supplier', () => {
     });
     assert.equal(response.status, 500);
     assert.equal(((await response.json()) as { error: string }).error, 'server_error');
+    assert.equal(t.lastOutcome()?.reason, 'internal');
+  });
+
+  it('a grant whose user no longer exists gets no token (invalid_grant, user_unknown)', async () => {
+    const t = await createTestServer({ subject: (user) => `did:web:${user.username}.example.test` });
+    const callback = await t.authorize();
+    // The store has no user deletion; an account its operator removed reads like this.
+    t.store.users.get = async () => undefined;
+    const response = await t.token(t.redeemParams(callback));
+    assert.equal(response.status, 400);
+    assert.equal(((await response.json()) as { error: string }).error, 'invalid_grant');
+    assert.equal(t.lastOutcome()?.reason, 'user_unknown');
   });
 });

@@ -57,14 +57,17 @@ describe('token endpoint: request format', async () => {
       body: JSON.stringify({ grant_type: 'authorization_code' }),
     });
     await expectError(response, 400, 'invalid_request');
+    assert.equal(t.lastOutcome()?.reason, 'content_type');
   });
   it('refuses a missing and an unknown grant_type', async () => {
     await expectError(await t.token({ client_id: 'public-app' }), 400, 'invalid_request');
+    assert.equal(t.lastOutcome()?.reason, 'grant_type_missing');
     await expectError(
       await t.token({ grant_type: 'password', client_id: 'public-app' }),
       400,
       'unsupported_grant_type',
     );
+    assert.equal(t.lastOutcome()?.reason, 'grant_type_unsupported');
     await expectError(
       await t.token({ grant_type: 'implicit', client_id: 'public-app' }),
       400,
@@ -78,6 +81,7 @@ describe('token endpoint: request format', async () => {
       body: 'grant_type=authorization_code&code=a&code=b&client_id=public-app',
     });
     await expectError(response, 400, 'invalid_request');
+    assert.equal(t.lastOutcome()?.reason, 'duplicate_parameter');
   });
   it('refuses an oversized body with 413', async () => {
     const response = await t.token({
@@ -86,6 +90,7 @@ describe('token endpoint: request format', async () => {
       code: 'x'.repeat(70_000),
     });
     await expectError(response, 413, 'invalid_request');
+    assert.equal(t.lastOutcome()?.reason, 'body_too_large');
   });
   it('never answers garbage with a 500', async () => {
     const bodies = [
@@ -130,10 +135,12 @@ describe('token endpoint: client authentication (RFC 6749 §2.3)', async () => {
       basic('basic-app', 'wrong'),
     );
     await expectError(response, 401, 'invalid_client');
+    assert.equal(t.lastOutcome()?.reason, 'client_secret_mismatch');
     assert.match(response.headers.get('www-authenticate') ?? '', /^Basic /);
   });
   it('refuses a confidential client that presents no secret (no downgrade to none)', async () => {
     await expectError(await t.token(redeem('whatever', { client_id: 'basic-app' })), 401, 'invalid_client');
+    assert.equal(t.lastOutcome()?.reason, 'auth_method_mismatch');
   });
   it('refuses a method other than the registered one', async () => {
     await expectError(
@@ -141,6 +148,7 @@ describe('token endpoint: client authentication (RFC 6749 §2.3)', async () => {
       401,
       'invalid_client',
     );
+    assert.equal(t.lastOutcome()?.reason, 'auth_method_mismatch');
   });
   it('refuses two authentication methods in one request', async () => {
     const response = await t.token(
@@ -148,14 +156,17 @@ describe('token endpoint: client authentication (RFC 6749 §2.3)', async () => {
       basic('basic-app', SECRET),
     );
     await expectError(response, 400, 'invalid_request');
+    assert.equal(t.lastOutcome()?.reason, 'multiple_auth_methods');
   });
   it('refuses an unknown client and a malformed Basic header', async () => {
     await expectError(await t.token(redeem('whatever', { client_id: 'nobody' })), 401, 'invalid_client');
+    assert.equal(t.lastOutcome()?.reason, 'client_unknown');
     await expectError(
       await t.token(redeem('whatever'), { authorization: 'Basic !!!' }),
       401,
       'invalid_client',
     );
+    assert.equal(t.lastOutcome()?.reason, 'basic_malformed');
   });
   it('refuses a client not registered for the grant type', async () => {
     await t.store.clients.put({
@@ -172,6 +183,7 @@ describe('token endpoint: client authentication (RFC 6749 §2.3)', async () => {
       400,
       'unauthorized_client',
     );
+    assert.equal(t.lastOutcome()?.reason, 'grant_not_registered');
   });
 });
 
@@ -187,6 +199,7 @@ describe('token endpoint: authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6)'
     assert.equal(tokens.token_type, 'Bearer');
     assert.equal(tokens.expires_in, 300);
     await expectError(await t.token(redeem(code)), 400, 'invalid_grant');
+    assert.equal(t.lastOutcome()?.reason, 'code_reused');
     // RFC 6749 §4.1.2: the replay revokes what the first redemption produced.
     await expectError(
       await t.token({
@@ -197,6 +210,7 @@ describe('token endpoint: authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6)'
       400,
       'invalid_grant',
     );
+    assert.equal(t.lastOutcome()?.reason, 'family_revoked');
     const events = await t.store.audit.list({ type: 'code.reused' });
     assert.equal(events.length, 1);
   });
@@ -208,16 +222,28 @@ describe('token endpoint: authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6)'
     assert.deepEqual(responses.map((r) => r.status).sort(), [200, ...Array(24).fill(400)]);
   });
 
-  const refusals: [string, Record<string, string>, string][] = [
-    ['a wrong code_verifier', { code_verifier: 'x'.repeat(43) }, 'invalid_grant'],
-    ['a missing code_verifier', { code_verifier: '' }, 'invalid_grant'],
-    ['a malformed code_verifier', { code_verifier: 'short' }, 'invalid_grant'],
-    ['another redirect_uri', { redirect_uri: 'http://127.0.0.1/callback' }, 'invalid_grant'],
-    ['a missing redirect_uri', { redirect_uri: '' }, 'invalid_grant'],
-    ['a resource that was not granted', { resource: OTHER_RESOURCE }, 'invalid_target'],
-    ['an unknown code', { code: 'not-a-code' }, 'invalid_grant'],
+  // [name, override, error, reason]: RFC 7636 §4.6 and RFC 6749 §4.1.3, each for its own cause.
+  const refusals: [string, Record<string, string>, string, string][] = [
+    ['a wrong code_verifier', { code_verifier: 'x'.repeat(43) }, 'invalid_grant', 'pkce_mismatch'],
+    ['a missing code_verifier', { code_verifier: '' }, 'invalid_grant', 'pkce_verifier_missing'],
+    ['a malformed code_verifier', { code_verifier: 'short' }, 'invalid_grant', 'pkce_verifier_malformed'],
+    [
+      'another redirect_uri',
+      { redirect_uri: 'http://127.0.0.1/callback' },
+      'invalid_grant',
+      'redirect_uri_mismatch',
+    ],
+    ['a missing redirect_uri', { redirect_uri: '' }, 'invalid_grant', 'redirect_uri_mismatch'],
+    [
+      'a resource that was not granted',
+      { resource: OTHER_RESOURCE },
+      'invalid_target',
+      'resource_not_granted',
+    ],
+    ['an unknown code', { code: 'not-a-code' }, 'invalid_grant', 'code_unknown'],
+    ['a missing code', { code: '' }, 'invalid_request', 'missing_parameter'],
   ];
-  for (const [name, override, error] of refusals) {
+  for (const [name, override, error, reason] of refusals) {
     it(`refuses ${name} and burns the code`, async () => {
       const t = await createTestServer();
       const code = await codeFor(t);
@@ -225,6 +251,7 @@ describe('token endpoint: authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6)'
       for (const [key, value] of Object.entries(params))
         if (value === '') delete params[key as keyof typeof params];
       await expectError(await t.token(params), 400, error);
+      assert.equal(t.lastOutcome()?.reason, reason);
       if (!('code' in override)) await expectError(await t.token(redeem(code)), 400, 'invalid_grant');
     });
   }
@@ -237,6 +264,7 @@ describe('token endpoint: authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6)'
       400,
       'invalid_grant',
     );
+    assert.equal(t.lastOutcome()?.reason, 'code_client_mismatch');
   });
 
   it('refuses an expired code', async () => {
@@ -244,6 +272,7 @@ describe('token endpoint: authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6)'
     const code = await codeFor(t);
     t.advance(61_000);
     await expectError(await t.token(redeem(code)), 400, 'invalid_grant');
+    assert.equal(t.lastOutcome()?.reason, 'code_expired');
   });
 });
 
@@ -271,7 +300,9 @@ describe('token endpoint: refresh_token (RFC 6749 §6, RFC 9700 §4.14.2)', asyn
     const next = (await (await t.token(refresh(refresh_token!))).json()) as { refresh_token: string };
     t.advance(11_000);
     await expectError(await t.token(refresh(refresh_token!)), 400, 'invalid_grant');
+    assert.equal(t.lastOutcome()?.reason, 'refresh_token_reused');
     await expectError(await t.token(refresh(next.refresh_token)), 400, 'invalid_grant');
+    assert.equal(t.lastOutcome()?.reason, 'family_revoked');
     assert.equal((await t.store.audit.list({ type: 'refresh_token.reused' })).length, 1);
   });
 
@@ -283,6 +314,7 @@ describe('token endpoint: refresh_token (RFC 6749 §6, RFC 9700 §4.14.2)', asyn
       400,
       'invalid_scope',
     );
+    assert.equal(t.lastOutcome()?.reason, 'scope_exceeds_grant');
   });
 
   it('refuses a refresh token of another client and an expired one', async () => {
@@ -293,8 +325,10 @@ describe('token endpoint: refresh_token (RFC 6749 §6, RFC 9700 §4.14.2)', asyn
       400,
       'invalid_grant',
     );
+    assert.equal(t.lastOutcome()?.reason, 'refresh_client_mismatch');
     t.advance(15 * 24 * 3600 * 1000);
     await expectError(await t.token(refresh(refresh_token!)), 400, 'invalid_grant');
+    assert.equal(t.lastOutcome()?.reason, 'refresh_token_expired');
   });
 });
 

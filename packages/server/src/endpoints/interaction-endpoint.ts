@@ -1,11 +1,6 @@
 import { isLoopbackRedirectUri, OAuthError } from '@gatehouse/core';
 import type { VerifiedRedirect } from '../authorization/authorization-request.ts';
-import {
-  authorizationError,
-  authorizationErrorRedirect,
-  issueCode,
-  redirectTo,
-} from '../authorization/authorization-response.ts';
+import { authorizationError, issueCode, redirectTo } from '../authorization/authorization-response.ts';
 import { bindingDigestOf, currentSession, startSession } from '../authorization/browser-session.ts';
 import { installationOf } from '../authorization/installation.ts';
 import type { ServerContext } from '../context.ts';
@@ -13,7 +8,6 @@ import { safeEqual } from '../crypto/digest.ts';
 import { readFormBody } from '../http/form-body.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
 import { consentPage } from '../pages/consent-page.ts';
-import { errorPage } from '../pages/error-page.ts';
 import { loginPage } from '../pages/login-page.ts';
 import {
   describeAtprotoScope,
@@ -156,7 +150,7 @@ async function consentOrCode(
   ) {
     // Already allowed for this installation: answer without asking again.
     if ((await ctx.store.authorizationRequests.consume(record.id, ctx.clock())) === undefined)
-      return alreadyAnswered(ctx);
+      throw alreadyAnswered();
     return issueCode(ctx, codeIssue(pending, session, grant.id));
   }
   const user = await ctx.store.users.get(session.userId);
@@ -247,19 +241,16 @@ async function consent(ctx: ServerContext, request: Request, pending: Pending): 
   }
   // Answered exactly once, even if the form is submitted twice at the same moment.
   const record = await ctx.store.authorizationRequests.consume(pending.record.id, ctx.clock());
-  if (record === undefined) return alreadyAnswered(ctx);
+  if (record === undefined) throw alreadyAnswered();
   const { userId } = session!;
   if (decision === 'deny') {
     await ctx.audit({ type: 'consent.denied', userId, clientId: record.clientId });
-    return authorizationErrorRedirect(
-      ctx,
-      pending.redirect,
-      new OAuthError('access_denied', {
-        reason: 'user_denied',
-        description: 'the user denied the request',
-        redirectable: true,
-      }),
-    );
+    // Thrown like every refusal, so guarded() notes its reason; it redirects to pending.redirect.
+    throw new OAuthError('access_denied', {
+      reason: 'user_denied',
+      description: 'the user denied the request',
+      redirectable: true,
+    });
   }
   const grant = await ctx.store.grants.upsert({
     id: crypto.randomUUID(),
@@ -306,14 +297,12 @@ function checkCsrf(presented: string | undefined, record: AuthorizationRequestRe
   }
 }
 
-function alreadyAnswered(ctx: ServerContext): Promise<Response> {
-  return errorPage(
-    new OAuthError('invalid_request', {
-      reason: 'interaction_answered',
-      description: 'this sign-in request was already answered',
-    }),
-    ctx.serviceName,
-  );
+/** Thrown, so guarded() notes the reason and shows the error page (it is never redirected). */
+function alreadyAnswered(): OAuthError {
+  return new OAuthError('invalid_request', {
+    reason: 'interaction_answered',
+    description: 'this sign-in request was already answered',
+  });
 }
 
 function hostOf(uri: string): string {

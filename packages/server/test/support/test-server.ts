@@ -1,8 +1,9 @@
+import assert from 'node:assert/strict';
 import { s256 } from '@gatehouse/core';
 import { authorizeInBrowser } from '../../../../test/support/authorize-in-browser.ts';
 import { UserAgent } from '../../../../test/support/user-agent.ts';
 import { prepareStaticClient } from '../../src/clients/static-client.ts';
-import { type AuthorizationServerOptions, createAuthorizationServer } from '../../src/index.ts';
+import { type AuthorizationServerOptions, createAuthorizationServer, createLogger } from '../../src/index.ts';
 import { createMemoryStore } from '../../src/store/memory/memory-store.ts';
 import { hashPassword } from '../../src/users/password.ts';
 
@@ -19,13 +20,34 @@ export const SECRET = 'a-test-client-secret-that-is-long-enough-0123456789';
 export const PASSWORD = 'correct horse battery staple';
 export const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-more-entropy';
 
+/** What the server noted about a request: the `outcome` of its request log line. */
+export interface RequestOutcome {
+  error?: string;
+  reason?: string;
+  clientId?: string;
+}
+
 export async function createTestServer(overrides: Partial<AuthorizationServerOptions> = {}) {
   let now = Date.UTC(2026, 10, 23, 12, 0, 0);
   const store = createMemoryStore();
+  // The request log line carries the outcome (error and stable reason) of every request, so a test
+  // can tell a refusal's reason through the public logger option. Only without a logger override.
+  const outcomes: (RequestOutcome | undefined)[] = [];
+  const outcomeLogger = createLogger({
+    level: 'info',
+    destination: {
+      write(line: string) {
+        const entry = JSON.parse(line) as { msg?: string; outcome?: RequestOutcome };
+        if (entry.msg !== 'request') return;
+        outcomes.push(entry.outcome);
+      },
+    },
+  });
   const server = createAuthorizationServer({
     issuer: ISSUER,
     store,
     clock: () => now,
+    logger: outcomeLogger,
     resources: [
       {
         uri: RESOURCE,
@@ -198,6 +220,23 @@ export async function createTestServer(overrides: Partial<AuthorizationServerOpt
         response_types: [],
       }),
     userAgent: () => new UserAgent(send),
+    /**
+     * The outcome the server noted for the request it answered last (undefined for a success), from
+     * its request log line. Throws when the test passed its own `logger`, or nothing was answered.
+     */
+    lastOutcome(): RequestOutcome | undefined {
+      assert.ok(
+        overrides.logger === undefined,
+        'lastOutcome() needs the test server logger, not an override',
+      );
+      assert.ok(outcomes.length > 0, 'no request has been answered yet');
+      return outcomes.at(-1);
+    },
+    /** The outcomes of every refused request so far, in the order they were answered. */
+    outcomes(): RequestOutcome[] {
+      assert.ok(overrides.logger === undefined, 'outcomes() needs the test server logger, not an override');
+      return outcomes.filter((outcome): outcome is RequestOutcome => outcome?.reason !== undefined);
+    },
     advance(ms: number) {
       now += ms;
     },
