@@ -40,6 +40,8 @@ export function problemsOf(error: z.ZodError): ConfigurationProblem[] {
 function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'too_small':
+      if (issue.minimum === 1 && (issue.origin === 'string' || issue.origin === 'array'))
+        return 'must not be empty';
       return `must be at least ${issue.minimum}${unitOf(issue.origin)}`;
     case 'too_big':
       return `must be at most ${issue.maximum}${unitOf(issue.origin)}`;
