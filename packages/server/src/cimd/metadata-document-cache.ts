@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { type SafeFetch, SafeFetchError, type SafeResponse } from '@gatehouse/safe-fetch';
 import CachePolicy from 'http-cache-semantics';
-import { cimdSchema } from '../config/cimd-schema.ts';
+import { cimdDefaults } from '../config/cimd-schema.ts';
 import { type FetchGovernor, type GovernorRefusalReason, isGovernorRefusedError } from './fetch-governor.ts';
 
 export interface CachedDocument<T> {
@@ -165,7 +165,6 @@ export class DocumentCacheError extends Error {
 }
 
 // The cache's defaults are the configuration's (config/cimd-schema.ts), for callers that build one alone.
-const cimdDefaults = cimdSchema.parse({});
 export const DEFAULT_MIN_TTL_MS = cimdDefaults.minTtlSeconds * 1000;
 export const DEFAULT_MAX_TTL_MS = cimdDefaults.maxTtlSeconds * 1000;
 export const DEFAULT_STALE_WHILE_REVALIDATE_MS = 60_000;

@@ -49,3 +49,6 @@ export const cimdSchema = z.strictObject({
 
 export type CimdOptions = z.input<typeof cimdSchema>;
 export type CimdSettings = z.output<typeof cimdSchema>;
+
+/** The defaults, for the parts (document cache, fetch governor) that can be built alone. */
+export const cimdDefaults: CimdSettings = cimdSchema.parse({});
