@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { hashPassword, prepareStaticClient } from '@gatehouse/server';
 import { startGatehouse } from '../packages/cli/src/commands/serve.ts';
-import { configSchema } from '../packages/cli/src/config.ts';
+import { loadConfig } from '../packages/cli/src/config.ts';
 import { DOCUMENT_HOSTS, PASSWORD, RESOURCE, SCOPE, STATIC_CLIENT, USERNAME } from './common.ts';
 import { serveChild } from './lib/child.ts';
 
@@ -37,13 +37,13 @@ export function gatehouseConfig(store: 'sqlite' | 'memory', dataDir: string, caF
 
 if (import.meta.main) {
   const store = process.env.BENCH_STORE === 'memory' ? 'memory' : 'sqlite';
-  const config = configSchema.parse(
-    gatehouseConfig(
+  const config = loadConfig({
+    flags: gatehouseConfig(
       store,
       process.env.BENCH_DATA_DIR!,
       process.env.BENCH_TRUST === 'ca_file' ? process.env.BENCH_CA_FILE! : undefined,
     ),
-  );
+  });
   const running = await startGatehouse(config);
   await running.store.users.create({
     id: randomUUID(),

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGatehouse } from '../packages/cli/src/commands/serve.ts';
-import { configSchema } from '../packages/cli/src/config.ts';
+import { loadConfig } from '../packages/cli/src/config.ts';
 import { round } from './driver.ts';
 import { gatehouseConfig } from './gatehouse.ts';
 import { serveChild } from './lib/child.ts';
@@ -33,9 +33,9 @@ async function measure(clientId: string, iterations: number): Promise<ResolveCos
   for (const store of ['sqlite', 'memory'] as const) {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-resolve-'));
     const running = await startGatehouse(
-      configSchema.parse(
-        gatehouseConfig(store, dir, process.env.BENCH_TRUST === 'ca_file' ? caFile : undefined),
-      ),
+      loadConfig({
+        flags: gatehouseConfig(store, dir, process.env.BENCH_TRUST === 'ca_file' ? caFile : undefined),
+      }),
     );
     try {
       const clients = running.server.context.clients;

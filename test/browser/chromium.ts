@@ -14,19 +14,19 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { type Browser, chromium } from 'playwright-core';
 
-/** Where the browser is: Debian's package, or GATEHOUSE_CHROMIUM for another build. */
-export const CHROMIUM_PATH = process.env.GATEHOUSE_CHROMIUM ?? '/usr/bin/chromium';
+/** Where the browser is: Debian's package, or TEST_CHROMIUM for another build. */
+export const CHROMIUM_PATH = process.env.TEST_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
  * The reason to skip the browser tests (no Chromium on this machine, so a fresh checkout's
- * `npm test` still passes), or false to run them. CI sets GATEHOUSE_REQUIRE_BROWSER=1: there a
+ * `npm test` still passes), or false to run them. CI sets TEST_REQUIRE_BROWSER=1: there a
  * missing Chromium is an error, never a silent skip.
  */
 export function skipWithoutChromium(): string | false {
   if (existsSync(CHROMIUM_PATH)) return false;
-  if (process.env.GATEHOUSE_REQUIRE_BROWSER === '1') {
+  if (process.env.TEST_REQUIRE_BROWSER === '1') {
     throw new Error(
-      `GATEHOUSE_REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set GATEHOUSE_CHROMIUM)`,
+      `TEST_REQUIRE_BROWSER=1 but there is no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set TEST_CHROMIUM)`,
     );
   }
   return `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium to run the browser tests)`;

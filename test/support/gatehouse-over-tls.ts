@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { hashPassword, prepareStaticClient, type SubjectSupplier } from '@gatehouse/server';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { type RunningGatehouse, startGatehouse } from '../../packages/cli/src/commands/serve.ts';
-import { configSchema } from '../../packages/cli/src/config.ts';
+import { loadConfig } from '../../packages/cli/src/config.ts';
 import { testLookup } from './test-hosts.ts';
 import { createTestCa, type TestCa } from './test-pki.ts';
 
@@ -64,22 +64,24 @@ export async function startTestDeployment(
   writeFileSync(join(dir, 'ca.pem'), ca.certPem);
   const testHosts = options.testHosts ?? [];
   const gatehouse = await startGatehouse(
-    configSchema.parse({
-      host: '127.0.0.1',
-      port: 0,
-      data: join(dir, 'data'),
-      tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') },
-      log_level: 'silent',
-      ...(testHosts.length === 0
-        ? {}
-        : {
-            fetch: {
-              dev_loopback: true,
-              ca_file: join(dir, 'ca.pem'),
-              dev_hosts: Object.fromEntries(testHosts.map((name) => [name, '127.0.0.1'])),
-            },
-          }),
-      ...config,
+    loadConfig({
+      flags: {
+        host: '127.0.0.1',
+        port: 0,
+        data: join(dir, 'data'),
+        tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') },
+        log_level: 'silent',
+        ...(testHosts.length === 0
+          ? {}
+          : {
+              fetch: {
+                dev_loopback: true,
+                ca_file: join(dir, 'ca.pem'),
+                dev_hosts: Object.fromEntries(testHosts.map((name) => [name, '127.0.0.1'])),
+              },
+            }),
+        ...config,
+      },
     }),
     options.subject === undefined ? {} : { subject: options.subject },
   );

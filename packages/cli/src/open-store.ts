@@ -11,14 +11,14 @@ import { ConfigError, type GatehouseConfig } from './config.ts';
 export async function openStore(config: GatehouseConfig): Promise<Store> {
   if (config.store === 'memory') return createMemoryStore();
   if (config.store === 'postgres') {
-    const { url, pool_size, ssl, schema, connect_timeout_ms } = config.postgres;
+    const { url, poolSize, ssl, schema, connectTimeoutMs } = config.postgres;
     if (url === undefined)
       throw new ConfigError('store postgres needs postgres.url (GATEHOUSE_POSTGRES__URL)');
-    const logger = createLogger({ level: config.log_level });
+    const logger = createLogger({ level: config.logLevel });
     return openPostgresStore({
       connectionString: url,
-      poolSize: pool_size,
-      connectionTimeoutMillis: connect_timeout_ms,
+      poolSize,
+      connectionTimeoutMillis: connectTimeoutMs,
       ...(ssl === undefined ? {} : { ssl }),
       ...(schema === undefined ? {} : { schema }),
       // A broken idle connection (a database restart) is logged; the pool replaces it by itself.

@@ -10,9 +10,9 @@ import { ConfigError, type GatehouseConfig, isLoopbackHost } from './config.ts';
  */
 export function outboundFetchFromConfig(config: GatehouseConfig): { fetch: SafeFetch; warnings: string[] } {
   const settings = config.fetch;
-  const devHosts = Object.entries(settings.dev_hosts);
+  const devHosts = Object.entries(settings.devHosts);
   const warnings: string[] = [];
-  if (settings.dev_loopback) {
+  if (settings.devLoopback) {
     if (!isLoopbackHost(config.host)) {
       throw new ConfigError(
         'fetch.dev_loopback (--dev-loopback-fetch) is for development only and is refused unless the server listens on a loopback address (CIMD-FETCH-7)',
@@ -22,15 +22,15 @@ export function outboundFetchFromConfig(config: GatehouseConfig): { fetch: SafeF
       'DEVELOPMENT MODE: outbound fetches may reach this machine’s loopback interface (fetch.dev_loopback). Never use this in production.',
     );
   }
-  if (devHosts.length > 0 && !settings.dev_loopback) {
+  if (devHosts.length > 0 && !settings.devLoopback) {
     throw new ConfigError('fetch.dev_hosts (--dev-host) needs fetch.dev_loopback (--dev-loopback-fetch)');
   }
   for (const [name, address] of devHosts) {
     if (!isLoopbackHost(address))
       throw new ConfigError(`fetch.dev_hosts: ${name} must map to a loopback address, not ${address}`);
   }
-  if (settings.ca_file !== undefined)
-    warnings.push(`outbound fetches also trust the CA in ${settings.ca_file}`);
+  if (settings.caFile !== undefined)
+    warnings.push(`outbound fetches also trust the CA in ${settings.caFile}`);
   const overrides = new Map(devHosts);
   const resolver: Resolver = async (hostname) => {
     const address = overrides.get(hostname);
@@ -38,11 +38,11 @@ export function outboundFetchFromConfig(config: GatehouseConfig): { fetch: SafeF
     return [{ address, family: address.includes(':') ? 6 : 4 }];
   };
   const fetch = createSafeFetch({
-    allowLoopback: settings.dev_loopback,
-    deadlineMs: settings.timeout_ms,
+    allowLoopback: settings.devLoopback,
+    deadlineMs: settings.timeoutMs,
     resolver,
     ...(settings.proxy === undefined ? {} : { proxy: settings.proxy }),
-    ...(settings.ca_file === undefined ? {} : { ca: readFileSync(settings.ca_file, 'utf8') }),
+    ...(settings.caFile === undefined ? {} : { ca: readFileSync(settings.caFile, 'utf8') }),
   });
   return { fetch, warnings };
 }

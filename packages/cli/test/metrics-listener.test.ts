@@ -11,12 +11,15 @@ import { CLI, start } from './support/cli-process.ts';
 describe('gatehouse serve: metrics listener', () => {
   it('configures /metrics off the main listener and without a separate one by default', () => {
     const defaults = loadConfig({}).metrics;
-    assert.deepEqual(defaults, { enabled: true, process_metrics: true });
+    assert.deepEqual(defaults, { enabled: true, processMetrics: true });
     const set = loadConfig({
       env: { GATEHOUSE_METRICS__LISTEN__PORT: '9464', GATEHOUSE_METRICS__TOKEN: 'x'.repeat(32) },
     }).metrics;
     assert.deepEqual(set.listen, { host: '127.0.0.1', port: 9464 });
-    assert.throws(() => loadConfig({ env: { GATEHOUSE_METRICS__TOKEN: 'short' } }), /metrics\.token/);
+    assert.throws(
+      () => loadConfig({ env: { GATEHOUSE_METRICS__TOKEN: 'short' } }),
+      /GATEHOUSE_METRICS__TOKEN: must be at least 16 characters/,
+    );
     assert.throws(() => loadConfig({ env: { GATEHOUSE_METRICS__LISTEN__HOTS: 'x' } }), /unknown setting/);
   });
 

@@ -26,6 +26,7 @@ import {
   storedClientResolver,
 } from './clients/client-resolver.ts';
 import { loopbackClientResolver } from './clients/loopback-client-resolver.ts';
+import { type ResolvedServerOptions, resolveServerOptions } from './config/resolve-options.ts';
 import { buildContext, type ServerContext } from './context.ts';
 import { authorizationEndpoint } from './endpoints/authorization-endpoint.ts';
 import { interactionEndpoints } from './endpoints/interaction-endpoint.ts';
@@ -42,20 +43,14 @@ import { createKeyRing } from './keys/signing-keys.ts';
 import { countAuditEvent, countCacheEvent, createMetrics, type ServerMetrics } from './metrics.ts';
 import { observedFetch } from './observed-fetch.ts';
 import { countedCimdFetch } from './operations/cimd-fetch-metrics.ts';
-import {
-  createOperations,
-  DEFAULT_READINESS_TIMEOUT_MS,
-  type OperationsHandlers,
-} from './operations/operations-endpoints.ts';
+import { createOperations, type OperationsHandlers } from './operations/operations-endpoints.ts';
 import { observeRequest } from './operations/request-metrics.ts';
 import type { AuthorizationServerOptions } from './options.ts';
 import {
   atprotoClientIdGuard,
   atprotoClientPolicy,
   atprotoDocumentValidator,
-  withAtprotoProfile,
 } from './profiles/atproto-profile.ts';
-import { withMcpProfile } from './profiles/mcp-profile.ts';
 import { clientConfigurationEndpoint } from './registration/client-configuration-endpoint.ts';
 import { registrationEndpoint } from './registration/registration-endpoint.ts';
 import { resolveRegistrationSettings } from './registration/registration-settings.ts';
@@ -105,7 +100,7 @@ export interface AuthorizationServer {
  */
 /** The CIMD client resolver: raw URL rules, the cache (validated before storing), change handling. */
 function createCimdResolver(
-  options: AuthorizationServerOptions,
+  options: ResolvedServerOptions,
   outboundFetch: SafeFetch,
   clock: () => number,
   audit: (event: Omit<AuditEvent, 'at'>) => Promise<void>,
@@ -113,10 +108,10 @@ function createCimdResolver(
   lifecycle: ClientLifecycle,
   logger?: RefusalAuditLogger,
 ): { resolver: ClientResolver; flushRefusals: () => Promise<void>; forget: (clientId: string) => void } {
-  const cimd = options.cimd ?? {};
+  const cimd = options.cimd;
   const policy: ClientMetadataDocumentPolicy = {
-    allowQuery: cimd.allowQuery ?? false,
-    missingAuthMethod: cimd.missingAuthMethod ?? 'none',
+    allowQuery: cimd.allowQuery,
+    missingAuthMethod: cimd.missingAuthMethod,
   };
   // The AT Protocol profile adds its document rules (AT-4, AT-8) before anything is cached.
   const atproto = options.profile === 'atproto' ? atprotoClientPolicy(options) : undefined;
@@ -127,13 +122,13 @@ function createCimdResolver(
         ? (body, url) => validateClientMetadataDocument(body, url, policy).metadata
         : atprotoDocumentValidator(policy, atproto),
     governor: createFetchGovernor({
-      perHostRatePerSecond: cimd.fetchesPerSecondPerHost ?? 5,
-      globalRatePerSecond: cimd.fetchesPerSecond ?? 50,
+      perHostRatePerSecond: cimd.fetchesPerSecondPerHost,
+      globalRatePerSecond: cimd.fetchesPerSecond,
     }),
     clock,
-    minTtlMs: (cimd.minTtlSeconds ?? 300) * 1000,
-    maxTtlMs: (cimd.maxTtlSeconds ?? 86_400) * 1000,
-    forceRefreshCooldownMs: (cimd.refreshCooldownSeconds ?? 30) * 1000,
+    minTtlMs: cimd.minTtlSeconds * 1000,
+    maxTtlMs: cimd.maxTtlSeconds * 1000,
+    forceRefreshCooldownMs: cimd.refreshCooldownSeconds * 1000,
     onEvent: (event) => countCacheEvent(metrics, event),
   });
   const resolver = cimdClientResolver({
@@ -141,7 +136,7 @@ function createCimdResolver(
     store: options.store,
     clock,
     audit,
-    onChange: cimd.onChange ?? 'reconsent',
+    onChange: cimd.onChange,
     lifecycle,
     urlPolicy: policy,
     metrics,
@@ -156,29 +151,20 @@ function createCimdResolver(
 }
 
 export function createAuthorizationServer(given: AuthorizationServerOptions): AuthorizationServer {
-  // A profile only fills in defaults; everything below reads the result (docs/mcp.md).
-  const options =
-    given.profile === 'mcp'
-      ? withMcpProfile(given)
-      : given.profile === 'atproto'
-        ? withAtprotoProfile(given)
-        : given;
+  // Validated, the profile's defaults, then the schema's; everything below reads the result.
+  const options = resolveServerOptions(given);
   const clock = options.clock ?? Date.now;
   const keys = createKeyRing(options.store.signingKeys, clock);
   let ctx: ServerContext | undefined;
-  const metrics = createMetrics(
-    options.operations?.processMetrics === undefined
-      ? {}
-      : { processMetrics: options.operations.processMetrics },
-  );
+  const metrics = createMetrics({ processMetrics: options.operations.processMetrics });
   const outboundFetch = observedFetch(options.outboundFetch ?? createSafeFetch(), metrics, (event) =>
     ctx!.audit(event),
   );
   // A client's jwks_uri is attacker-chosen too (CIMD-FETCH-6): same fetcher, room for a few RSA keys.
   const fetchJwks =
     options.fetchJwks ?? (async (uri: string) => (await outboundFetch(uri, { maxBytes: 64 * 1024 })).json());
-  const cimdEnabled = options.cimd?.enabled ?? true;
-  const registrationEnabled = options.registration?.enabled ?? true;
+  const cimdEnabled = options.cimd.enabled;
+  const registrationEnabled = options.registration.enabled;
   // Resolved up front so a bad registration configuration stops the start, not a request.
   const registrationSettings = resolveRegistrationSettings(options.registration);
   // What this instance holds in memory about clients, forgotten when a client is removed here or
@@ -192,7 +178,7 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
   });
   const resolvers: ClientResolver[] = [storedClientResolver(options.store.clients)];
   // AT-5: the loopback development client, without fetch (on in the atproto profile).
-  if (options.atproto?.loopbackClient === true) resolvers.unshift(loopbackClientResolver());
+  if (options.atproto.loopbackClient) resolvers.unshift(loopbackClientResolver());
   let flushRefusals = async (): Promise<void> => {};
   if (cimdEnabled) {
     // Governor refusals are audited in aggregate, with a debug line each (decision 0020).
@@ -261,12 +247,12 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     registry: metrics.registry,
     store: options.store,
     logger: ctx.logger,
-    metricsToken: options.operations?.metricsToken,
-    readinessTimeoutMs: options.operations?.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS,
+    metricsToken: options.operations.metricsToken,
+    readinessTimeoutMs: options.operations.readinessTimeoutMs,
   });
   app.all('/healthz', (c) => operations.healthz(c.req.raw));
   app.all('/readyz', (c) => operations.readyz(c.req.raw));
-  if (options.operations?.metricsToken !== undefined)
+  if (options.operations.metricsToken !== undefined)
     app.all('/metrics', (c) => operations.metrics(c.req.raw));
 
   const metadata = metadataEndpoint(ctx);
@@ -322,12 +308,12 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
 
   const context = ctx;
   // AT-9: the periodic re-check of the keys confidential sessions are bound to.
-  const recheckSeconds = options.clientKeyRecheckSeconds ?? 0;
+  const recheckSeconds = options.clientKeyRecheckSeconds;
   const stopRecheck = recheckSeconds > 0 ? startClientKeyRecheck(context, recheckSeconds) : () => {};
   // A client removed on another instance, or by the CLI, is forgotten here within one poll.
   const changes = startClientChangeListener({
     feed: options.store.clientChanges,
-    intervalMs: options.clientChangePollMs ?? 1000,
+    intervalMs: options.clientChangePollMs,
     apply: (change) => {
       clientMemory.forget(change.clientId);
       metrics.clientChangesApplied.inc({ kind: change.kind });

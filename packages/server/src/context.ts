@@ -5,15 +5,11 @@ import { createClientJwksCache } from './clients/client-jwks.ts';
 import type { ClientLifecycle } from './clients/client-lifecycle.ts';
 import type { ClientResolver } from './clients/client-resolver.ts';
 import type { ClientAssertionContext } from './clients/private-key-jwt.ts';
+import type { ResolvedServerOptions } from './config/resolve-options.ts';
 import { createDpopSettings, type DpopSettings } from './dpop/dpop-settings.ts';
 import type { KeyRing } from './keys/signing-keys.ts';
 import { silentLogger } from './logger.ts';
-import {
-  type AuthorizationServerOptions,
-  defaultLifetimes,
-  type Lifetimes,
-  type ResourceOptions,
-} from './options.ts';
+import type { Lifetimes, ResourceOptions } from './options.ts';
 import type { AuditEvent, Store } from './store/store.ts';
 import { createSubjectResolver } from './users/subject.ts';
 
@@ -131,7 +127,7 @@ export function checkIssuer(issuer: string): URL {
 }
 
 export function buildContext(
-  options: AuthorizationServerOptions,
+  options: ResolvedServerOptions,
   keys: KeyRing,
   clients: ClientResolver,
   features: ServerFeatures,
@@ -161,7 +157,7 @@ export function buildContext(
       registration: at('/register'),
       pushedAuthorizationRequest: at('/par'),
     },
-    par: { required: options.par?.required ?? false },
+    par: { required: options.par.required },
     dpop: createDpopSettings(options.dpop, store.serverSecrets),
     store,
     keys,
@@ -170,7 +166,7 @@ export function buildContext(
     clientAssertions: {
       issuer: options.issuer,
       endpointAudiences: [at('/token'), at('/par')],
-      strictAudience: options.strictClientAssertionAudience ?? false,
+      strictAudience: options.strictClientAssertionAudience,
       replay: store.replay,
       jwks: clientJwks,
       ...(options.clientAssertionAlgorithms === undefined
@@ -179,22 +175,16 @@ export function buildContext(
     },
     clientLogos,
     clock,
-    lifetimes: { ...defaultLifetimes, ...options.lifetimes },
+    lifetimes: options.lifetimes,
     resources: {
-      ...buildResourceCatalog(options.resources ?? [], options.defaultResource),
-      selfRegisteredScopeIsLimit: options.registration?.selfRegisteredScopeIsLimit ?? true,
+      ...buildResourceCatalog(options.resources, options.defaultResource),
+      selfRegisteredScopeIsLimit: options.registration.selfRegisteredScopeIsLimit,
     },
     logger,
-    serviceName: options.serviceName ?? 'Gatehouse',
+    serviceName: options.serviceName,
     secureCookies: url.protocol === 'https:',
-    atproto:
-      options.profile === 'atproto'
-        ? {
-            loopbackClient: options.atproto?.loopbackClient ?? true,
-            allowClientIdPort: options.atproto?.allowClientIdPort ?? false,
-          }
-        : undefined,
-    cors: options.cors ?? false,
+    atproto: options.profile === 'atproto' ? options.atproto : undefined,
+    cors: options.cors,
     subjectOf: createSubjectResolver(store.users, options.subject),
     async audit(event) {
       const entry = { at: clock(), ...event };

@@ -16,6 +16,31 @@ export {
   storedClientResolver,
 } from './clients/client-resolver.ts';
 export { prepareStaticClient, type StaticClientInput } from './clients/static-client.ts';
+export { atprotoSchema } from './config/atproto-schema.ts';
+export { cimdSchema } from './config/cimd-schema.ts';
+export {
+  ConfigurationError,
+  type ConfigurationProblem,
+  pathText,
+  problemsOf,
+} from './config/configuration-error.ts';
+export { dpopSchema } from './config/dpop-schema.ts';
+export { lifetimesSchema } from './config/lifetimes-schema.ts';
+export { operationsSchema } from './config/operations-schema.ts';
+export { parSchema } from './config/par-schema.ts';
+export {
+  rateLimitSchema,
+  registrationRateLimitsSchema,
+  registrationSchema,
+  softwareStatementIssuerSchema,
+} from './config/registration-schema.ts';
+export { parseConfig } from './config/resolve-options.ts';
+export { resourceSchema } from './config/resource-schema.ts';
+export {
+  type ServerConfig,
+  type ServerConfigInput,
+  serverConfigSchema,
+} from './config/server-config-schema.ts';
 export { digest, randomToken } from './crypto/digest.ts';
 export { ensureSigningKey, generateSigningKey, rotateSigningKey } from './keys/signing-keys.ts';
 export { createLogger, silentLogger } from './logger.ts';
@@ -23,14 +48,17 @@ export type { OperationsHandlers } from './operations/operations-endpoints.ts';
 export {
   type AtprotoOptions,
   type AuthorizationServerOptions,
+  type CimdOptions,
   type DpopOptions,
   defaultLifetimes,
   type Lifetimes,
   type OperationsOptions,
+  type ParOptions,
   type RateLimitOptions,
   type RegistrationOptions,
   type RegistrationRateLimits,
   type ResourceOptions,
+  type ServerDependencies,
   type SoftwareStatementIssuer,
   type SubjectSupplier,
 } from './options.ts';

@@ -4,20 +4,16 @@ import {
   type AuthorizationServerOptions,
   createAuthorizationServer,
   createLogger,
-  type DpopOptions,
-  type Lifetimes,
-  type RegistrationOptions,
-  type RegistrationRateLimits,
   type Store,
   type SubjectSupplier,
 } from '@gatehouse/server';
 import type { Logger } from 'pino';
-import { withAtprotoSettings } from '../atproto-config.ts';
 import { ConfigError, type GatehouseConfig, resolveIssuer } from '../config.ts';
 import { type Listener, listen } from '../http-listener.ts';
 import { openStore } from '../open-store.ts';
 import { outboundFetchFromConfig } from '../outbound-fetch.ts';
 import { startRegistrationHygiene } from '../registration-hygiene.ts';
+import { serverSettings } from '../server-options.ts';
 
 export interface RunningGatehouse {
   issuer: string;
@@ -39,7 +35,7 @@ export async function startGatehouse(
   config: GatehouseConfig,
   options: { logger?: Logger; subject?: SubjectSupplier } = {},
 ): Promise<RunningGatehouse> {
-  const logger = options.logger ?? createLogger({ level: config.log_level });
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
   // Built before anything opens, so a refused development switch stops the start cleanly.
   const outbound = outboundFetchFromConfig(config);
   const store = await openStore(config);
@@ -131,46 +127,13 @@ function buildServer(
   outboundFetch: NonNullable<AuthorizationServerOptions['outboundFetch']>,
   subject: SubjectSupplier | undefined,
 ): AuthorizationServer {
-  return createAuthorizationServer(
-    withAtprotoSettings(
-      config,
-      {
-        issuer,
-        store,
-        logger,
-        serviceName: config.service_name,
-        resources: config.resources.map((resource) => ({
-          uri: resource.uri,
-          scopes: resource.scopes,
-          ...(resource.default_scopes === undefined ? {} : { defaultScopes: resource.default_scopes }),
-          ...(resource.name === undefined ? {} : { name: resource.name }),
-        })),
-        ...(config.default_resource === undefined ? {} : { defaultResource: config.default_resource }),
-        lifetimes: {
-          ...(camelCaseKeys(config.lifetimes) as Partial<Lifetimes>),
-          pushedRequestSeconds: config.par.request_lifetime_seconds,
-        },
-        outboundFetch,
-        cimd: {
-          enabled: config.cimd.enabled,
-          minTtlSeconds: config.cimd.min_ttl_seconds,
-          maxTtlSeconds: config.cimd.max_ttl_seconds,
-          onChange: config.cimd.on_change,
-          refreshCooldownSeconds: config.cimd.refresh_cooldown_seconds,
-          fetchesPerSecondPerHost: config.cimd.fetches_per_second_per_host,
-          fetchesPerSecond: config.cimd.fetches_per_second,
-          allowQuery: config.cimd.allow_query,
-          missingAuthMethod: config.cimd.missing_auth_method,
-        },
-        registration: registrationOptions(config.registration),
-        par: { required: config.par.required },
-        operations: operationsOptions(config.metrics),
-        dpop: dpopOptions(config.dpop),
-        profile: config.profile,
-      },
-      subject === undefined ? {} : { subject },
-    ),
-  );
+  return createAuthorizationServer({
+    ...serverSettings(config, issuer),
+    store,
+    logger,
+    outboundFetch,
+    ...(subject === undefined ? {} : { subject }),
+  });
 }
 
 export async function serveCommand(config: GatehouseConfig): Promise<void> {
@@ -188,8 +151,9 @@ export async function serveCommand(config: GatehouseConfig): Promise<void> {
   );
   say(`  health:    ${new URL(running.issuer).origin}/healthz, /readyz`);
   const withToken = config.metrics.enabled && config.metrics.token !== undefined;
-  if (running.metricsPort !== undefined) {
-    const host = config.metrics.listen?.host ?? '127.0.0.1';
+  const listen = config.metrics.listen;
+  if (running.metricsPort !== undefined && listen !== undefined) {
+    const host = listen.host;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${running.metricsPort}/metrics`;
     say(`  metrics:   ${url}${withToken ? ' (bearer token)' : ''}`);
   }
@@ -214,60 +178,4 @@ export async function serveCommand(config: GatehouseConfig): Promise<void> {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
-}
-
-/** The snake_case `registration` section → RegistrationOptions (docs/dcr.md). */
-function registrationOptions(section: GatehouseConfig['registration']): RegistrationOptions {
-  const limit = (value: { limit: number; window_seconds: number } | undefined) =>
-    value === undefined ? undefined : { limit: value.limit, windowSeconds: value.window_seconds };
-  const rateLimits = Object.fromEntries(
-    Object.entries({
-      perIp: limit(section.rate_limits.per_ip),
-      perSoftware: limit(section.rate_limits.per_software),
-      perRedirectHost: limit(section.rate_limits.per_redirect_host),
-      managementFailures: limit(section.rate_limits.management_failures),
-    }).filter(([, value]) => value !== undefined),
-  ) as RegistrationRateLimits;
-  return {
-    enabled: section.enabled,
-    policy: section.policy,
-    softwareStatementIssuers: section.software_statement_issuers.map((issuer) => ({
-      iss: issuer.iss,
-      jwks: issuer.jwks,
-    })),
-    secretLifetimeSeconds: section.secret_lifetime_seconds,
-    recogniseReRegistration: section.recognise_re_registration,
-    rotateRegistrationAccessToken: section.rotate_registration_access_token,
-    rateLimits,
-  };
-}
-
-/** The `metrics` section → OperationsOptions: the token reaches the server only when enabled. */
-function operationsOptions(
-  metrics: GatehouseConfig['metrics'],
-): NonNullable<AuthorizationServerOptions['operations']> {
-  return {
-    processMetrics: metrics.process_metrics,
-    ...(metrics.enabled && metrics.token !== undefined ? { metricsToken: metrics.token } : {}),
-  };
-}
-
-/** `access_token_seconds` → `accessTokenSeconds`, leaving out unset values. */
-function camelCaseKeys(values: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(values)
-      .filter(([, value]) => value !== undefined)
-      .map(([key, value]) => [key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase()), value]),
-  );
-}
-
-/** The `dpop` settings as DpopOptions: only what the configuration sets (docs/dpop.md). */
-function dpopOptions(dpop: GatehouseConfig['dpop']): DpopOptions {
-  return {
-    ...(dpop.nonce === undefined ? {} : { nonce: dpop.nonce }),
-    ...(dpop.window_seconds === undefined ? {} : { windowSeconds: dpop.window_seconds }),
-    ...(dpop.algorithms === undefined ? {} : { algorithms: dpop.algorithms }),
-    ...(dpop.required === undefined ? {} : { required: dpop.required }),
-    ...(dpop.required_at_par === undefined ? {} : { requiredAtPar: dpop.required_at_par }),
-  };
 }

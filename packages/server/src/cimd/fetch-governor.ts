@@ -10,6 +10,8 @@
  * the governor is deterministic under an injected clock.
  */
 
+import { cimdDefaults } from '../config/cimd-schema.ts';
+
 export type GovernorRefusalReason =
   /** The global token bucket is empty. */
   | 'global_rate'
@@ -125,8 +127,14 @@ function nonNegativeInteger(value: number, name: string): number {
 export function createFetchGovernor(options: FetchGovernorOptions = {}): FetchGovernor {
   const globalConcurrency = positive(options.globalConcurrency ?? 16, 'globalConcurrency');
   const perHostConcurrency = positive(options.perHostConcurrency ?? 2, 'perHostConcurrency');
-  const globalRate = positive(options.globalRatePerSecond ?? 50, 'globalRatePerSecond');
-  const hostRate = positive(options.perHostRatePerSecond ?? 5, 'perHostRatePerSecond');
+  const globalRate = positive(
+    options.globalRatePerSecond ?? cimdDefaults.fetchesPerSecond,
+    'globalRatePerSecond',
+  );
+  const hostRate = positive(
+    options.perHostRatePerSecond ?? cimdDefaults.fetchesPerSecondPerHost,
+    'perHostRatePerSecond',
+  );
   const globalBurst = positive(options.globalBurst ?? globalRate, 'globalBurst');
   const hostBurst = positive(options.burst ?? hostRate, 'burst');
   const maxQueue = nonNegativeInteger(options.maxQueue ?? 64, 'maxQueue');

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { type SafeFetch, SafeFetchError, type SafeResponse } from '@gatehouse/safe-fetch';
 import CachePolicy from 'http-cache-semantics';
+import { cimdDefaults } from '../config/cimd-schema.ts';
 import { type FetchGovernor, type GovernorRefusalReason, isGovernorRefusedError } from './fetch-governor.ts';
 
 export interface CachedDocument<T> {
@@ -163,10 +164,11 @@ export class DocumentCacheError extends Error {
   }
 }
 
-export const DEFAULT_MIN_TTL_MS = 5 * 60_000;
-export const DEFAULT_MAX_TTL_MS = 24 * 60 * 60_000;
+// The cache's defaults are the configuration's (config/cimd-schema.ts), for callers that build one alone.
+export const DEFAULT_MIN_TTL_MS = cimdDefaults.minTtlSeconds * 1000;
+export const DEFAULT_MAX_TTL_MS = cimdDefaults.maxTtlSeconds * 1000;
 export const DEFAULT_STALE_WHILE_REVALIDATE_MS = 60_000;
-export const DEFAULT_FORCE_REFRESH_COOLDOWN_MS = 30_000;
+export const DEFAULT_FORCE_REFRESH_COOLDOWN_MS = cimdDefaults.refreshCooldownSeconds * 1000;
 export const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
 /**
  * Charged per entry on top of its body: the parsed value, headers, policy and map slots are not

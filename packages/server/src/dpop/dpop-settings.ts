@@ -1,10 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import {
-  ASYMMETRIC_JWS_ALGORITHMS,
-  createDpopNonces,
-  DPOP_DEFAULT_ALGORITHMS,
-  type DpopNonces,
-} from '@gatehouse/core';
+import { ASYMMETRIC_JWS_ALGORITHMS, createDpopNonces, type DpopNonces } from '@gatehouse/core';
+import type { DpopConfig } from '../config/dpop-schema.ts';
 import type { ServerSecretStore } from '../store/store.ts';
 
 /**
@@ -12,30 +8,7 @@ import type { ServerSecretStore } from '../store/store.ts';
  * store's server secrets (`dpop-nonce`, first writer wins), so every instance on one store mints
  * and accepts the same nonces (issue #6, AT-11; decision 0011 "Left to callers").
  */
-export interface DpopOptions {
-  /**
-   * `required` (the default): every DPoP proof at PAR and the token endpoint must carry a current
-   * server nonce (RFC 9449 §8, AT-11 MUST); a proof without one is answered `use_dpop_nonce` with a
-   * fresh `DPoP-Nonce`. `off`: no nonce is asked for and one in a proof is ignored.
-   */
-  nonce?: 'required' | 'off';
-  /** A new nonce every this many seconds (1–300, AT-11: at least every 5 min). Default 60. */
-  windowSeconds?: number;
-  /** Accepted proof `alg` values, asymmetric only; published as dpop_signing_alg_values_supported. */
-  algorithms?: readonly string[];
-  /**
-   * Refuse token requests without a DPoP proof, for every client (RFC 9449 §5 lets an AS insist).
-   * Default false; a client can demand it for itself with `dpop_bound_access_tokens: true` (§5.2).
-   */
-  required?: boolean;
-  /**
-   * Refuse pushed authorization requests (RFC 9126) without a DPoP proof, for every client. Checked
-   * before client authentication, like the proof itself, so a refused request never spends a client
-   * assertion's jti (issue #5). Default false (RFC 9449 §10.1 makes DPoP at PAR optional); the
-   * AT Protocol profile forces it on (AT-11: DPoP "starting from PAR").
-   */
-  requiredAtPar?: boolean;
-}
+export type { DpopOptions } from '../config/dpop-schema.ts';
 
 /** Every algorithm a DPoP proof may use here: asymmetric JWS algorithms jose verifies (§4.3 step 5). */
 export const DPOP_SUPPORTED_ALGORITHMS: readonly string[] = [...ASYMMETRIC_JWS_ALGORITHMS];
@@ -61,13 +34,9 @@ export interface DpopSettings {
 /** The name of the shared HMAC key in the server secret store. */
 export const DPOP_NONCE_SECRET = 'dpop-nonce';
 
-export function createDpopSettings(
-  options: DpopOptions | undefined,
-  secrets: ServerSecretStore,
-): DpopSettings {
-  const nonce = options?.nonce ?? 'required';
-  const windowSeconds = options?.windowSeconds ?? 60;
-  const algorithms = [...(options?.algorithms ?? DPOP_DEFAULT_ALGORITHMS)];
+export function createDpopSettings(options: DpopConfig, secrets: ServerSecretStore): DpopSettings {
+  const { nonce, windowSeconds } = options;
+  const algorithms = [...options.algorithms];
   if (nonce !== 'required' && nonce !== 'off') throw new Error('dpop.nonce must be required or off');
   if (!Number.isInteger(windowSeconds) || windowSeconds < 1 || windowSeconds > 300) {
     throw new Error('dpop.windowSeconds must be an integer from 1 to 300');
@@ -83,8 +52,8 @@ export function createDpopSettings(
     nonce,
     windowSeconds,
     algorithms,
-    required: options?.required ?? false,
-    requiredAtPar: options?.requiredAtPar ?? false,
+    required: options.required,
+    requiredAtPar: options.requiredAtPar,
     nonces() {
       if (nonce === 'off') return Promise.resolve(undefined);
       pending ??= secrets

@@ -39,7 +39,6 @@ export interface OperationsSettings {
 
 /** Looked up by primary key and never found: the cheapest read every store implements. */
 const PROBE_CLIENT_ID = 'gatehouse-readiness-probe';
-export const DEFAULT_READINESS_TIMEOUT_MS = 2000;
 /** Below this a token is guessable; `openssl rand -hex 32` gives 64 characters. */
 export const MIN_METRICS_TOKEN_LENGTH = 16;
 

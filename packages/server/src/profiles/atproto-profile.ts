@@ -9,6 +9,7 @@ import {
   validateClientMetadataDocument,
 } from '@gatehouse/core';
 import type { ClientResolver } from '../clients/client-resolver.ts';
+import { definedOnly } from '../config/defined-only.ts';
 import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
 import type { AuthorizationServerOptions, Lifetimes, ResourceOptions } from '../options.ts';
@@ -101,7 +102,7 @@ export function withAtprotoProfile(options: AuthorizationServerOptions): Authori
   if (options.cors === false) refuse('cors cannot be false: browser clients call PAR and token (AT-13)');
 
   // AT-10: lifetimes within the profile's limits.
-  const lifetimes = { ...atprotoProfileDefaults.lifetimes, ...options.lifetimes };
+  const lifetimes = { ...atprotoProfileDefaults.lifetimes, ...definedOnly(options.lifetimes) };
   if (lifetimes.accessTokenSeconds > atprotoProfileDefaults.maxAccessTokenSeconds) {
     refuse('lifetimes.accessTokenSeconds must be under 30 minutes (AT-10)');
   }

@@ -1,4 +1,5 @@
-import type { RateLimitOptions, RegistrationOptions, SoftwareStatementIssuer } from '../options.ts';
+import type { RegistrationConfig } from '../config/registration-schema.ts';
+import type { RateLimitOptions, SoftwareStatementIssuer } from '../options.ts';
 import { createRateLimiter } from '../rate-limit/rate-limiter.ts';
 import { createRefusalLog, type Limit, type RefusalLog } from './rate-limit-refusal.ts';
 
@@ -25,21 +26,12 @@ export interface RegistrationSettings {
   refusals: RefusalLog;
 }
 
-/** Defaults: generous for real clients (one registration per connect), tight for floods. */
-export const DEFAULT_REGISTRATION_RATE_LIMITS = {
-  perIp: { limit: 20, windowSeconds: 600 },
-  // software_id is shared by every installation of a product (DCR-MD-9), so this one is wide.
-  perSoftware: { limit: 300, windowSeconds: 3600 },
-  perRedirectHost: { limit: 60, windowSeconds: 600 },
-  managementFailures: { limit: 10, windowSeconds: 600 },
-} as const satisfies Record<string, RateLimitOptions>;
-
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
-export function resolveRegistrationSettings(options: RegistrationOptions = {}): RegistrationSettings {
-  const policy = options.policy ?? 'open';
+export function resolveRegistrationSettings(options: RegistrationConfig): RegistrationSettings {
+  const { policy } = options;
   const issuers = new Map<string, SoftwareStatementIssuer>();
-  for (const issuer of options.softwareStatementIssuers ?? []) {
+  for (const issuer of options.softwareStatementIssuers) {
     if (issuer.iss === '') throw new Error('a software statement issuer needs a non-empty iss');
     if (issuers.has(issuer.iss))
       throw new Error(`software statement issuer ${issuer.iss} is configured twice`);
@@ -60,17 +52,17 @@ export function resolveRegistrationSettings(options: RegistrationOptions = {}): 
       'registration policy software_statement needs at least one softwareStatementIssuers entry',
     );
   }
-  const secretLifetimeSeconds = options.secretLifetimeSeconds ?? 0;
+  const { secretLifetimeSeconds } = options;
   if (!Number.isFinite(secretLifetimeSeconds) || secretLifetimeSeconds < 0) {
     throw new Error('registration secretLifetimeSeconds must be 0 (never expires) or positive');
   }
-  const limits = { ...DEFAULT_REGISTRATION_RATE_LIMITS, ...options.rateLimits };
+  const limits = options.rateLimits;
   return {
     policy,
     issuers,
     secretLifetimeSeconds,
-    recogniseReRegistration: options.recogniseReRegistration ?? true,
-    rotateRegistrationAccessToken: options.rotateRegistrationAccessToken ?? 'on_update',
+    recogniseReRegistration: options.recogniseReRegistration,
+    rotateRegistrationAccessToken: options.rotateRegistrationAccessToken,
     limits: {
       perIp: limit(limits.perIp),
       perSoftware: limit(limits.perSoftware),

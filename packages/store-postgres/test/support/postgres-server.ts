@@ -31,15 +31,15 @@ const SUPERUSER = 'postgres';
 
 /**
  * Starts a server, or returns undefined when this machine has no PostgreSQL binaries, so a fresh
- * checkout's `npm test` still passes. CI sets GATEHOUSE_REQUIRE_POSTGRES=1: there a missing
+ * checkout's `npm test` still passes. CI sets TEST_REQUIRE_POSTGRES=1: there a missing
  * PostgreSQL is an error, never a silent skip.
  */
 export async function startPostgres(): Promise<PostgresServer | undefined> {
   const bin = findBinaries();
   if (bin === undefined) {
-    if (process.env.GATEHOUSE_REQUIRE_POSTGRES === '1') {
+    if (process.env.TEST_REQUIRE_POSTGRES === '1') {
       throw new Error(
-        'GATEHOUSE_REQUIRE_POSTGRES=1 but no PostgreSQL binaries were found (/usr/lib/postgresql/*/bin/initdb, or GATEHOUSE_POSTGRES_BIN)',
+        'TEST_REQUIRE_POSTGRES=1 but no PostgreSQL binaries were found (/usr/lib/postgresql/*/bin/initdb, or TEST_POSTGRES_BIN)',
       );
     }
     return undefined;
@@ -185,12 +185,12 @@ export async function postgresForTests(): Promise<{
 }
 
 /**
- * GATEHOUSE_POSTGRES_BIN when set (another layout, e.g. Homebrew's), else the newest
+ * TEST_POSTGRES_BIN when set (another layout, e.g. Homebrew's), else the newest
  * `/usr/lib/postgresql/<version>/bin` holding initdb and pg_ctl (Debian's layout).
  */
 function findBinaries(): string | undefined {
   const hasTools = (bin: string) => existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl'));
-  const chosen = process.env.GATEHOUSE_POSTGRES_BIN;
+  const chosen = process.env.TEST_POSTGRES_BIN;
   if (chosen !== undefined && chosen !== '') return hasTools(chosen) ? chosen : undefined;
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;

@@ -1,0 +1,87 @@
+import {
+  atprotoSchema,
+  lifetimesSchema,
+  operationsSchema,
+  parSchema,
+  resourceSchema,
+  serverConfigSchema,
+} from '@gatehouse/server';
+import { z } from 'zod';
+
+/**
+ * The command line's schema: the server's (camelCase; every server default is there) with what
+ * only a process has: where it listens and stores, TLS, logging, the metrics listener, outbound
+ * fetch. Operators write it in snake_case (key-names.ts). Four keys keep the names operators'
+ * files already use: `par.request_lifetime_seconds` (the server's lifetimes.pushedRequestSeconds),
+ * `atproto.dev_allow_client_id_port` (atproto.allowClientIdPort), and `metrics.token` /
+ * `metrics.process_metrics` (the server's `operations`); server-options.ts maps them.
+ */
+const port = z.int().min(0).max(65535);
+
+const postgresSchema = z.strictObject({
+  url: z.string().min(1).optional().describe('postgresql://user:password@host:5432/database'),
+  poolSize: z.int().min(1).max(200).default(10).describe('connections per instance'),
+  ssl: z.boolean().optional().describe("true: TLS with the system CAs; unset: the URL's sslmode"),
+  schema: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'must be lowercase letters, digits and _')
+    .optional()
+    .describe("a schema of its own; unset: the role's search_path"),
+  connectTimeoutMs: z.int().min(100).max(60_000).default(5000).describe('connection timeout'),
+});
+
+const fetchSchema = z.strictObject({
+  /** Egress proxy (HTTPS_PROXY style) for deployments that filter egress themselves (CIMD-FETCH-8). */
+  proxy: z.url().optional(),
+  timeoutMs: z.int().min(100).max(30_000).default(5000),
+  /** DEVELOPMENT ONLY (CIMD-FETCH-7): fetch from this machine's loopback interface. */
+  devLoopback: z.boolean().default(false),
+  /** DEVELOPMENT ONLY: extra CA certificate (PEM file) trusted for outbound fetches. */
+  caFile: z.string().min(1).optional(),
+  /** DEVELOPMENT ONLY: name → loopback address overrides, e.g. { "client.test": "127.0.0.1" }. */
+  devHosts: z.record(z.string().min(1), z.string().min(1)).default({}),
+});
+
+/**
+ * /metrics (issue #8, docs/operations.md). /healthz and /readyz are always on the main listener;
+ * /metrics is served there only behind `token`, and on a separate listener only when `listen` is set.
+ */
+const metricsSchema = z.strictObject({
+  enabled: z.boolean().default(true).describe('off: /metrics is served nowhere'),
+  token: operationsSchema.shape.metricsToken,
+  listen: z
+    .strictObject({ host: z.string().min(1).default('127.0.0.1'), port })
+    .optional()
+    .describe('a separate plain-http listener for /metrics, /healthz and /readyz'),
+  // On here, unlike the library's default: a `gatehouse serve` process holds one server.
+  processMetrics: z.boolean().default(true),
+});
+
+export const cliSchema = serverConfigSchema.omit({ operations: true }).extend({
+  /** Default: http(s)://localhost:<port> when listening on loopback (config.ts resolveIssuer). */
+  issuer: serverConfigSchema.shape.issuer.optional(),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(8080),
+  /** Data directory (SQLite database); created on first start. */
+  data: z.string().min(1).default('.gatehouse'),
+  store: z.enum(['sqlite', 'memory', 'postgres']).default('sqlite'),
+  postgres: postgresSchema.prefault({}),
+  tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Operators' files may leave out a resource's scopes: it then offers none.
+  resources: z
+    .array(resourceSchema.extend({ scopes: resourceSchema.shape.scopes.default([]) }))
+    .readonly()
+    .default([]),
+  lifetimes: lifetimesSchema.omit({ pushedRequestSeconds: true }).prefault({}),
+  par: parSchema.extend({ requestLifetimeSeconds: lifetimesSchema.shape.pushedRequestSeconds }).prefault({}),
+  atproto: atprotoSchema
+    .omit({ allowClientIdPort: true })
+    .extend({ devAllowClientIdPort: atprotoSchema.shape.allowClientIdPort })
+    .prefault({}),
+  metrics: metricsSchema.prefault({}),
+  fetch: fetchSchema.prefault({}),
+});
+
+export type CliSettings = z.output<typeof cliSchema>;
+export type CliInput = z.input<typeof cliSchema>;

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+/** Client ID Metadata Documents: https client_ids (docs/cimd.md). */
+export const cimdSchema = z.strictObject({
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe('accept https client_ids as Client ID Metadata Documents (advertised in the metadata)'),
+  minTtlSeconds: z
+    .int()
+    .min(0)
+    .max(86400)
+    .default(300)
+    .describe("lower bound on a fetched document's HTTP freshness (CIMD-CACHE-2)"),
+  maxTtlSeconds: z
+    .int()
+    .min(60)
+    .max(7 * 86400)
+    .default(86400)
+    .describe("upper bound on a fetched document's HTTP freshness (CIMD-CACHE-2)"),
+  refreshCooldownSeconds: z
+    .int()
+    .min(0)
+    .max(3600)
+    .default(30)
+    .describe('a redirect_uri missing from the cached document re-fetches it, at most this often per client'),
+  fetchesPerSecondPerHost: z
+    .number()
+    .min(0.1)
+    .max(1000)
+    .default(5)
+    .describe('the fetch governor: outbound document fetches per second to one host'),
+  fetchesPerSecond: z
+    .number()
+    .min(1)
+    .max(10_000)
+    .default(50)
+    .describe('the fetch governor: outbound document fetches per second in all'),
+  onChange: z
+    .enum(['keep', 'reconsent', 'revoke'])
+    .default('reconsent')
+    .describe('what a security-relevant document change does to existing grants'),
+  allowQuery: z.boolean().default(false).describe('CIMD-URL-6: accept client ID URLs with a query'),
+  missingAuthMethod: z
+    .enum(['none', 'reject'])
+    .default('none')
+    .describe('CIMD-DOC-10: a document without token_endpoint_auth_method is a public client, or refused'),
+});
+
+export type CimdOptions = z.input<typeof cimdSchema>;
+export type CimdSettings = z.output<typeof cimdSchema>;
+
+/** The defaults, for the parts (document cache, fetch governor) that can be built alone. */
+export const cimdDefaults: CimdSettings = cimdSchema.parse({});

@@ -1,0 +1,49 @@
+import type { AuthorizationServerOptions, ServerDependencies } from '../options.ts';
+import { withAtprotoProfile } from '../profiles/atproto-profile.ts';
+import { withMcpProfile } from '../profiles/mcp-profile.ts';
+import { ConfigurationError, problemsOf } from './configuration-error.ts';
+import { type ServerConfig, type ServerConfigInput, serverConfigSchema } from './server-config-schema.ts';
+
+/** The options the server reads: every setting with its default, and the injected dependencies. */
+export type ResolvedServerOptions = ServerConfig & ServerDependencies;
+
+/**
+ * Validates what an embedder passed and applies the defaults, in this order: explicit settings,
+ * then the profile's defaults (a profile also refuses what contradicts its MUSTs), then the
+ * schema's. The embedder's own values are checked first, so a wrong one is named by the key the
+ * embedder wrote, before a profile reads it.
+ */
+export function resolveServerOptions(given: AuthorizationServerOptions): ResolvedServerOptions {
+  const { config, dependencies } = split(given);
+  parseConfig(config);
+  const profiled =
+    given.profile === 'mcp'
+      ? withMcpProfile(given)
+      : given.profile === 'atproto'
+        ? withAtprotoProfile(given)
+        : given;
+  return { ...parseConfig(split(profiled).config), ...dependencies };
+}
+
+/** The settings with their defaults; throws a ConfigurationError naming every wrong key path. */
+export function parseConfig(config: ServerConfigInput): ServerConfig {
+  const result = serverConfigSchema.safeParse(config, { reportInput: true });
+  if (!result.success) throw new ConfigurationError(problemsOf(result.error));
+  return result.data;
+}
+
+function split(options: AuthorizationServerOptions): {
+  config: ServerConfigInput;
+  dependencies: ServerDependencies;
+} {
+  const { store, logger, clock, outboundFetch, fetchJwks, subject, ...config } = options;
+  const dependencies: ServerDependencies = {
+    store,
+    ...(logger === undefined ? {} : { logger }),
+    ...(clock === undefined ? {} : { clock }),
+    ...(outboundFetch === undefined ? {} : { outboundFetch }),
+    ...(fetchJwks === undefined ? {} : { fetchJwks }),
+    ...(subject === undefined ? {} : { subject }),
+  };
+  return { config, dependencies };
+}
