@@ -1,4 +1,5 @@
 export { createMemoryStore } from './memory/memory-store.ts';
+export { union, withinGrace } from './record-rules.ts';
 export { type ColumnReader, type ColumnRow, createRowRecords, textColumn } from './row-records.ts';
 export { migrateSqlite, sqliteMigrations } from './sqlite/migrations.ts';
 export { openSqliteDatabase, openSqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.ts';
