@@ -1,3 +1,4 @@
+export { CLIENT_CHANGE_RETENTION_MS } from './client-change-feed.ts';
 export { createMemoryStore } from './memory/memory-store.ts';
 export { union, withinGrace } from './record-rules.ts';
 export { type ColumnReader, type ColumnRow, createRowRecords, textColumn } from './row-records.ts';
