@@ -1,21 +1,13 @@
 import type { AuditStore } from '@gatehouse/server';
 import type { PostgresConnection } from './connection.ts';
-import { jsonParameter, records } from './rows.ts';
+import { records, rows } from './rows.ts';
 
 export function postgresAuditStore({ query }: PostgresConnection): AuditStore {
   return {
     async append(event) {
       await query(
         'INSERT INTO audit_events (at, type, client_id, user_id, reason, detail, actor) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-        [
-          event.at,
-          event.type,
-          event.clientId ?? null,
-          event.userId ?? null,
-          event.reason ?? null,
-          event.detail === undefined ? null : jsonParameter(event.detail),
-          event.actor ?? null,
-        ],
+        rows.auditEventRow(event),
       );
     },
     async list(options = {}) {

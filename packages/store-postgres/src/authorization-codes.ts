@@ -1,6 +1,6 @@
 import type { AuthorizationCodeStore } from '@gatehouse/server';
 import type { PostgresConnection } from './connection.ts';
-import { jsonParameter, records } from './rows.ts';
+import { records, rows } from './rows.ts';
 
 export function postgresAuthorizationCodeStore({
   query,
@@ -13,23 +13,7 @@ export function postgresAuthorizationCodeStore({
         `INSERT INTO authorization_codes (digest, client_id, user_id, grant_id, redirect_uri, redirect_uri_sent,
            code_challenge, scope, resources, auth_time, issued_at, expires_at, redeemed_at, family_id, dpop_jkt)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-        [
-          code.digest,
-          code.clientId,
-          code.userId,
-          code.grantId,
-          code.redirectUri,
-          code.redirectUriSent,
-          code.codeChallenge,
-          jsonParameter(code.scope),
-          jsonParameter(code.resources),
-          code.authTime,
-          code.issuedAt,
-          code.expiresAt,
-          code.redeemedAt ?? null,
-          code.familyId ?? null,
-          code.dpopJkt ?? null,
-        ],
+        rows.codeRow(code),
       );
     },
     async redeem(digest, familyId, now) {

@@ -1,6 +1,6 @@
 import type { AuthorizationRequestStore } from '@gatehouse/server';
 import type { PostgresConnection } from './connection.ts';
-import { jsonParameter, records } from './rows.ts';
+import { records, rows } from './rows.ts';
 
 export function postgresAuthorizationRequestStore({
   query,
@@ -14,25 +14,7 @@ export function postgresAuthorizationRequestStore({
            resources, code_challenge, code_challenge_method, prompt, max_age, login_hint,
            browser_binding_digest, csrf_token, created_at, expires_at, dpop_jkt)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-        [
-          request.id,
-          request.clientId,
-          request.redirectUri,
-          request.redirectUriSent,
-          request.state ?? null,
-          jsonParameter(request.scope),
-          jsonParameter(request.resources),
-          request.codeChallenge,
-          request.codeChallengeMethod,
-          request.prompt ?? null,
-          request.maxAge ?? null,
-          request.loginHint ?? null,
-          request.browserBindingDigest,
-          request.csrfToken,
-          request.createdAt,
-          request.expiresAt,
-          request.dpopJkt ?? null,
-        ],
+        rows.requestRow(request),
       );
     },
     async get(id, now) {

@@ -1,6 +1,6 @@
 import type { ClientStore } from '@gatehouse/server';
 import type { PostgresConnection } from './connection.ts';
-import { jsonParameter, postgresColumns, records } from './rows.ts';
+import { postgresColumns, records, rows } from './rows.ts';
 
 export function postgresClientStore({ query, first, count }: PostgresConnection): ClientStore {
   return {
@@ -19,18 +19,7 @@ export function postgresClientStore({ query, first, count }: PostgresConnection)
            secret_expires_at = excluded.secret_expires_at, created_at = excluded.created_at,
            updated_at = excluded.updated_at, registration = excluded.registration,
            registration_fingerprint = excluded.registration_fingerprint, last_used_at = excluded.last_used_at`,
-        [
-          record.clientId,
-          record.kind,
-          jsonParameter(record.metadata),
-          record.secretDigest ?? null,
-          record.secretExpiresAt ?? null,
-          record.createdAt,
-          record.updatedAt,
-          record.registration === undefined ? null : jsonParameter(record.registration),
-          record.registration?.fingerprint ?? null,
-          record.lastUsedAt ?? null,
-        ],
+        rows.clientRow(record),
       );
     },
     async delete(clientId) {

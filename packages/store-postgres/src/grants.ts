@@ -1,7 +1,7 @@
-import { type GrantRecord, type GrantStore, type GrantUpsert, union } from '@gatehouse/server';
+import { type GrantRecord, type GrantStore, type GrantUpsert, mergedGrant } from '@gatehouse/server';
 import type pg from 'pg';
 import type { PostgresConnection, Row } from './connection.ts';
-import { jsonParameter, records } from './rows.ts';
+import { jsonParameter, records, rows } from './rows.ts';
 
 export function postgresGrantStore({ query, first, transaction }: PostgresConnection): GrantStore {
   return {
@@ -66,17 +66,9 @@ export function postgresGrantStore({ query, first, transaction }: PostgresConnec
 async function upsertGrant(client: pg.PoolClient, upsert: GrantUpsert): Promise<GrantRecord> {
   const inserted = await client.query<Row>(
     `INSERT INTO grants (id, user_id, client_id, redirect_uri, scope, resources, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (user_id, client_id, redirect_uri) DO NOTHING RETURNING *`,
-    [
-      upsert.id,
-      upsert.userId,
-      upsert.clientId,
-      upsert.redirectUri,
-      jsonParameter(upsert.scope),
-      jsonParameter(upsert.resources),
-      upsert.now,
-    ],
+    rows.grantRow({ ...upsert, createdAt: upsert.now, updatedAt: upsert.now }),
   );
   if (inserted.rows[0] !== undefined) return records.grantFromRow(inserted.rows[0]);
   // The installation's grant exists (ON CONFLICT waited for its inserter to commit). Lock it so
@@ -87,15 +79,7 @@ async function upsertGrant(client: pg.PoolClient, upsert: GrantUpsert): Promise<
   );
   const row = locked.rows[0];
   if (row === undefined) throw new Error('grant vanished during upsert');
-  const { revokedAt, ...existing } = records.grantFromRow(row);
-  // A live grant widens (step-up); a revoked one is replaced, so nothing revoked comes back.
-  const live = revokedAt === undefined;
-  const grant: GrantRecord = {
-    ...existing,
-    scope: live ? union(existing.scope, upsert.scope) : [...upsert.scope],
-    resources: live ? union(existing.resources, upsert.resources) : [...upsert.resources],
-    updatedAt: upsert.now,
-  };
+  const grant = mergedGrant(records.grantFromRow(row), upsert);
   await client.query(
     'UPDATE grants SET scope = $1, resources = $2, updated_at = $3, revoked_at = NULL WHERE id = $4',
     [jsonParameter(grant.scope), jsonParameter(grant.resources), grant.updatedAt, grant.id],

@@ -1,6 +1,6 @@
 import type { InitialAccessTokenStore } from '@gatehouse/server';
 import type { PostgresConnection } from './connection.ts';
-import { records } from './rows.ts';
+import { records, rows } from './rows.ts';
 
 export function postgresInitialAccessTokenStore({
   query,
@@ -12,17 +12,7 @@ export function postgresInitialAccessTokenStore({
       await query(
         `INSERT INTO initial_access_tokens (digest, id, label, created_at, expires_at, max_uses, uses, revoked_at, scope)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          token.digest,
-          token.id,
-          token.label ?? null,
-          token.createdAt,
-          token.expiresAt ?? null,
-          token.maxUses ?? null,
-          token.uses,
-          token.revokedAt ?? null,
-          token.scope ?? null,
-        ],
+        rows.initialAccessTokenRow(token),
       );
     },
     async get(digest) {

@@ -1,4 +1,4 @@
-import type { Store } from '@gatehouse/server';
+import { type Store, TABLES_WITH_EXPIRY } from '@gatehouse/server';
 import { postgresAuditStore } from './audit.ts';
 import { postgresAuthorizationCodeStore } from './authorization-codes.ts';
 import { postgresAuthorizationRequestStore } from './authorization-requests.ts';
@@ -17,15 +17,6 @@ import { postgresSessionStore } from './sessions.ts';
 import { postgresSigningKeyStore } from './signing-keys.ts';
 import { postgresTokenFamilyStore } from './token-families.ts';
 import { postgresUserStore } from './users.ts';
-
-/** Tables with an `expires_at` that `purgeExpired` cleans (constants: never caller input). */
-const PURGED_TABLES = [
-  'sessions',
-  'authorization_requests',
-  'authorization_codes',
-  'refresh_tokens',
-  'replay',
-];
 
 /**
  * The scale-out store: any number of Gatehouse instances on one PostgreSQL database. Every contract
@@ -65,7 +56,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
     async purgeExpired(now) {
       await connection.transaction(async (client) => {
-        for (const table of PURGED_TABLES) {
+        for (const table of TABLES_WITH_EXPIRY) {
           await client.query(`DELETE FROM ${table} WHERE expires_at <= $1`, [now]);
         }
         await purgeClientChanges(client, now);

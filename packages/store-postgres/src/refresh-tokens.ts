@@ -1,7 +1,7 @@
 import { type RefreshTokenRecord, type RefreshTokenStore, withinGrace } from '@gatehouse/server';
 import type pg from 'pg';
 import type { PostgresConnection, Row } from './connection.ts';
-import { records } from './rows.ts';
+import { records, rows } from './rows.ts';
 
 export function postgresRefreshTokenStore({
   pool,
@@ -44,6 +44,6 @@ export function postgresRefreshTokenStore({
 async function insertRefreshToken(runner: pg.Pool | pg.PoolClient, token: RefreshTokenRecord): Promise<void> {
   await runner.query(
     'INSERT INTO refresh_tokens (digest, family_id, issued_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5)',
-    [token.digest, token.familyId, token.issuedAt, token.expiresAt, token.usedAt ?? null],
+    rows.refreshTokenRow(token),
   );
 }

@@ -1,4 +1,10 @@
-import { type ColumnReader, type ColumnRow, createRowRecords, textColumn } from '@gatehouse/server';
+import {
+  type ColumnReader,
+  type ColumnRow,
+  createRecordRows,
+  createRowRecords,
+  textColumn,
+} from '@gatehouse/server';
 
 /**
  * How node-postgres returns a column: jsonb already parsed (into fresh objects on every read, so
@@ -25,6 +31,9 @@ export const postgresColumns: ColumnReader = {
 
 /** The shared row to record mappings (@gatehouse/server row-records.ts), reading PostgreSQL's values. */
 export const records = createRowRecords(postgresColumns);
+
+/** The values that write a record (@gatehouse/server record-rows.ts); booleans as BOOLEAN. */
+export const rows = createRecordRows((value: boolean) => value);
 
 /**
  * A value for a jsonb column, as JSON text. node-postgres would send a JS array as a PostgreSQL

@@ -1,6 +1,6 @@
 import type { SigningKeyStore } from '@gatehouse/server';
 import type { PostgresConnection } from './connection.ts';
-import { jsonParameter, records } from './rows.ts';
+import { records, rows } from './rows.ts';
 
 export function postgresSigningKeyStore({ query, count }: PostgresConnection): SigningKeyStore {
   return {
@@ -13,14 +13,7 @@ export function postgresSigningKeyStore({ query, count }: PostgresConnection): S
       const added = await count(
         `INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, created_at, retired_at)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kid) DO NOTHING`,
-        [
-          key.kid,
-          key.alg,
-          jsonParameter(key.privateJwk),
-          jsonParameter(key.publicJwk),
-          key.createdAt,
-          key.retiredAt ?? null,
-        ],
+        rows.signingKeyRow(key),
       );
       return added > 0;
     },

@@ -1,6 +1,6 @@
 import type { TokenFamilyStore } from '@gatehouse/server';
 import type { PostgresConnection } from './connection.ts';
-import { jsonParameter, records } from './rows.ts';
+import { records, rows } from './rows.ts';
 
 export function postgresTokenFamilyStore({ query, first, count }: PostgresConnection): TokenFamilyStore {
   return {
@@ -17,21 +17,7 @@ export function postgresTokenFamilyStore({ query, first, count }: PostgresConnec
            created_at = excluded.created_at, expires_at = excluded.expires_at,
            client_key_thumbprint = excluded.client_key_thumbprint, dpop_jkt = excluded.dpop_jkt
          WHERE token_families.created_at IS NULL`,
-        [
-          family.id,
-          family.grantId,
-          family.clientId,
-          family.userId,
-          jsonParameter(family.scope),
-          jsonParameter(family.resources),
-          family.authTime,
-          family.createdAt,
-          family.expiresAt,
-          family.clientKeyThumbprint ?? null,
-          family.revokedAt ?? null,
-          family.revokedReason ?? null,
-          family.dpopJkt ?? null,
-        ],
+        rows.familyRow(family),
       );
       if (created === 0) throw new Error(`token family ${family.id} already exists`);
     },

@@ -1,5 +1,5 @@
 import type { GrantRecord, GrantStore } from '../grant-store.ts';
-import { union } from '../record-rules.ts';
+import { mergedGrant } from '../record-rules.ts';
 import { compare, copy, copyOf, type MemoryState, revokeFamily } from './state.ts';
 
 export function memoryGrantStore({ grants, grantIdsByKey, families }: MemoryState): GrantStore {
@@ -23,17 +23,9 @@ export function memoryGrantStore({ grants, grantIdsByKey, families }: MemoryStat
         grantIdsByKey.set(key, grant.id);
         return copy(grant);
       }
-      if (existing.revokedAt !== undefined) {
-        // A revoked grant is replaced, not widened: what was revoked must not come back.
-        delete existing.revokedAt;
-        existing.scope = [...upsert.scope];
-        existing.resources = [...upsert.resources];
-      } else {
-        existing.scope = union(existing.scope, upsert.scope);
-        existing.resources = union(existing.resources, upsert.resources);
-      }
-      existing.updatedAt = upsert.now;
-      return copy(existing);
+      const merged = mergedGrant(existing, upsert);
+      grants.set(merged.id, merged);
+      return copy(merged);
     },
     async get(id) {
       return copyOf(grants.get(id));

@@ -1,7 +1,7 @@
 import type { SQLInputValue } from 'node:sqlite';
 import type { AuditStore } from '../audit-store.ts';
 import type { SqliteConnection } from './connection.ts';
-import { records } from './rows.ts';
+import { records, rows } from './rows.ts';
 
 export function sqliteAuditStore({ sql, write }: SqliteConnection): AuditStore {
   return {
@@ -9,15 +9,7 @@ export function sqliteAuditStore({ sql, write }: SqliteConnection): AuditStore {
       await write(() =>
         sql(
           'INSERT INTO audit_events (at, type, client_id, user_id, reason, detail, actor) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        ).run(
-          event.at,
-          event.type,
-          event.clientId ?? null,
-          event.userId ?? null,
-          event.reason ?? null,
-          event.detail === undefined ? null : JSON.stringify(event.detail),
-          event.actor ?? null,
-        ),
+        ).run(...rows.auditEventRow(event)),
       );
     },
     async list(options = {}) {

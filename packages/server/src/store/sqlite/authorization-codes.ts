@@ -1,6 +1,6 @@
 import type { AuthorizationCodeStore } from '../authorization-code-store.ts';
 import type { SqliteConnection } from './connection.ts';
-import { changes, records } from './rows.ts';
+import { changes, records, rows } from './rows.ts';
 
 export function sqliteAuthorizationCodeStore({ sql, write }: SqliteConnection): AuthorizationCodeStore {
   return {
@@ -10,23 +10,7 @@ export function sqliteAuthorizationCodeStore({ sql, write }: SqliteConnection): 
           `INSERT INTO authorization_codes (digest, client_id, user_id, grant_id, redirect_uri, redirect_uri_sent,
            code_challenge, scope, resources, auth_time, issued_at, expires_at, redeemed_at, family_id, dpop_jkt)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          code.digest,
-          code.clientId,
-          code.userId,
-          code.grantId,
-          code.redirectUri,
-          code.redirectUriSent ? 1 : 0,
-          code.codeChallenge,
-          JSON.stringify(code.scope),
-          JSON.stringify(code.resources),
-          code.authTime,
-          code.issuedAt,
-          code.expiresAt,
-          code.redeemedAt ?? null,
-          code.familyId ?? null,
-          code.dpopJkt ?? null,
-        ),
+        ).run(...rows.codeRow(code)),
       );
     },
     async redeem(digest, familyId, now) {

@@ -1,6 +1,6 @@
 import type { AuthorizationRequestStore } from '../authorization-request-store.ts';
 import type { SqliteConnection } from './connection.ts';
-import { changes, records } from './rows.ts';
+import { changes, records, rows } from './rows.ts';
 
 export function sqliteAuthorizationRequestStore({ sql, write }: SqliteConnection): AuthorizationRequestStore {
   return {
@@ -11,25 +11,7 @@ export function sqliteAuthorizationRequestStore({ sql, write }: SqliteConnection
            resources, code_challenge, code_challenge_method, prompt, max_age, login_hint,
            browser_binding_digest, csrf_token, created_at, expires_at, dpop_jkt)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          request.id,
-          request.clientId,
-          request.redirectUri,
-          request.redirectUriSent ? 1 : 0,
-          request.state ?? null,
-          JSON.stringify(request.scope),
-          JSON.stringify(request.resources),
-          request.codeChallenge,
-          request.codeChallengeMethod,
-          request.prompt ?? null,
-          request.maxAge ?? null,
-          request.loginHint ?? null,
-          request.browserBindingDigest,
-          request.csrfToken,
-          request.createdAt,
-          request.expiresAt,
-          request.dpopJkt ?? null,
-        ),
+        ).run(...rows.requestRow(request)),
       );
     },
     async get(id, now) {

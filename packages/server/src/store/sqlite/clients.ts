@@ -1,6 +1,6 @@
 import type { ClientStore } from '../client-store.ts';
 import type { SqliteConnection } from './connection.ts';
-import { changed, records } from './rows.ts';
+import { changed, records, rows } from './rows.ts';
 
 export function sqliteClientStore({ sql, write }: SqliteConnection): ClientStore {
   return {
@@ -19,18 +19,7 @@ export function sqliteClientStore({ sql, write }: SqliteConnection): ClientStore
            secret_expires_at = excluded.secret_expires_at, created_at = excluded.created_at,
            updated_at = excluded.updated_at, registration = excluded.registration,
            registration_fingerprint = excluded.registration_fingerprint, last_used_at = excluded.last_used_at`,
-      ).run(
-        record.clientId,
-        record.kind,
-        JSON.stringify(record.metadata),
-        record.secretDigest ?? null,
-        record.secretExpiresAt ?? null,
-        record.createdAt,
-        record.updatedAt,
-        record.registration === undefined ? null : JSON.stringify(record.registration),
-        record.registration?.fingerprint ?? null,
-        record.lastUsedAt ?? null,
-      );
+      ).run(...rows.clientRow(record));
     },
     async findByFingerprint(fingerprint) {
       const row = sql(

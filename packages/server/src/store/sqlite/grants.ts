@@ -1,7 +1,7 @@
 import type { GrantRecord, GrantStore, GrantUpsert } from '../grant-store.ts';
-import { union } from '../record-rules.ts';
+import { mergedGrant } from '../record-rules.ts';
 import type { SqliteConnection } from './connection.ts';
-import { changes, records } from './rows.ts';
+import { changes, records, rows } from './rows.ts';
 
 export function sqliteGrantStore(connection: SqliteConnection): GrantStore {
   const { sql, write, immediate } = connection;
@@ -82,27 +82,10 @@ function upsertGrant({ sql }: SqliteConnection, upsert: GrantUpsert): GrantRecor
     sql(
       `INSERT INTO grants (id, user_id, client_id, redirect_uri, scope, resources, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      grant.id,
-      grant.userId,
-      grant.clientId,
-      grant.redirectUri,
-      JSON.stringify(grant.scope),
-      JSON.stringify(grant.resources),
-      grant.createdAt,
-      grant.updatedAt,
-    );
+    ).run(...rows.grantRow(grant));
     return grant;
   }
-  const { revokedAt, ...existing } = records.grantFromRow(row);
-  // A live grant widens (step-up); a revoked one is replaced, so nothing revoked comes back.
-  const live = revokedAt === undefined;
-  const grant: GrantRecord = {
-    ...existing,
-    scope: live ? union(existing.scope, upsert.scope) : [...upsert.scope],
-    resources: live ? union(existing.resources, upsert.resources) : [...upsert.resources],
-    updatedAt: upsert.now,
-  };
+  const grant = mergedGrant(records.grantFromRow(row), upsert);
   sql('UPDATE grants SET scope = ?, resources = ?, updated_at = ?, revoked_at = NULL WHERE id = ?').run(
     JSON.stringify(grant.scope),
     JSON.stringify(grant.resources),

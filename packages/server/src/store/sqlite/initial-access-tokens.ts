@@ -1,6 +1,6 @@
 import type { InitialAccessTokenStore } from '../initial-access-token-store.ts';
 import type { SqliteConnection } from './connection.ts';
-import { records } from './rows.ts';
+import { records, rows } from './rows.ts';
 
 export function sqliteInitialAccessTokenStore({ sql }: SqliteConnection): InitialAccessTokenStore {
   return {
@@ -8,17 +8,7 @@ export function sqliteInitialAccessTokenStore({ sql }: SqliteConnection): Initia
       sql(
         `INSERT INTO initial_access_tokens (digest, id, label, created_at, expires_at, max_uses, uses, revoked_at, scope)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        token.digest,
-        token.id,
-        token.label ?? null,
-        token.createdAt,
-        token.expiresAt ?? null,
-        token.maxUses ?? null,
-        token.uses,
-        token.revokedAt ?? null,
-        token.scope ?? null,
-      );
+      ).run(...rows.initialAccessTokenRow(token));
     },
     async get(digest) {
       const row = sql('SELECT * FROM initial_access_tokens WHERE digest = ?').get(digest);

@@ -1,13 +1,13 @@
 import { withinGrace } from '../record-rules.ts';
 import type { RefreshTokenRecord, RefreshTokenStore } from '../refresh-token-store.ts';
 import type { SqliteConnection } from './connection.ts';
-import { records } from './rows.ts';
+import { records, rows } from './rows.ts';
 
 export function sqliteRefreshTokenStore({ sql, write }: SqliteConnection): RefreshTokenStore {
   const insert = (token: RefreshTokenRecord): void => {
     sql(
       'INSERT INTO refresh_tokens (digest, family_id, issued_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?)',
-    ).run(token.digest, token.familyId, token.issuedAt, token.expiresAt, token.usedAt ?? null);
+    ).run(...rows.refreshTokenRow(token));
   };
   return {
     async create(token) {

@@ -1,3 +1,4 @@
+import { createRecordRows } from '../record-rows.ts';
 import { type ColumnReader, createRowRecords, textColumn } from '../row-records.ts';
 
 /** How SQLite returns a column: JSON as TEXT, integers as number or bigint, booleans as 0/1. */
@@ -15,6 +16,9 @@ export const sqliteColumns: ColumnReader = {
 
 /** The shared row to record mappings (../row-records.ts), reading SQLite's column values. */
 export const records = createRowRecords(sqliteColumns);
+
+/** The values that write a record (../record-rows.ts); SQLite has no BOOLEAN, so 0/1. */
+export const rows = createRecordRows((value: boolean) => (value ? 1 : 0));
 
 /** Whether a statement changed any row. */
 export function changed(result: { changes: number | bigint }): boolean {

@@ -1,6 +1,6 @@
 import type { SigningKeyStore } from '../signing-key-store.ts';
 import type { SqliteConnection } from './connection.ts';
-import { changed, records } from './rows.ts';
+import { changed, records, rows } from './rows.ts';
 
 export function sqliteSigningKeyStore({ sql }: SqliteConnection): SigningKeyStore {
   return {
@@ -13,14 +13,7 @@ export function sqliteSigningKeyStore({ sql }: SqliteConnection): SigningKeyStor
       const result = sql(
         `INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, created_at, retired_at)
          VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kid) DO NOTHING`,
-      ).run(
-        key.kid,
-        key.alg,
-        JSON.stringify(key.privateJwk),
-        JSON.stringify(key.publicJwk),
-        key.createdAt,
-        key.retiredAt ?? null,
-      );
+      ).run(...rows.signingKeyRow(key));
       return changed(result);
     },
     async retire(kid, at) {

@@ -1,3 +1,4 @@
+import { TABLES_WITH_EXPIRY } from '../record-rows.ts';
 import type { Store } from '../store.ts';
 import { sqliteAuditStore } from './audit.ts';
 import { sqliteAuthorizationCodeStore } from './authorization-codes.ts';
@@ -23,15 +24,6 @@ export interface SqliteStoreOptions {
   /** Database file; every process and instance that shares it shares one authorization server state. */
   path: string;
 }
-
-/** Tables with an `expires_at` that `purgeExpired` cleans (constants: never caller input). */
-const PURGED_TABLES = [
-  'sessions',
-  'authorization_requests',
-  'authorization_codes',
-  'refresh_tokens',
-  'replay',
-];
 
 /**
  * The embedded store: one SQLite file, shareable by several processes on one machine. Atomicity
@@ -70,7 +62,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 
     async purgeExpired(now) {
       connection.immediate(() => {
-        for (const table of PURGED_TABLES)
+        for (const table of TABLES_WITH_EXPIRY)
           connection.sql(`DELETE FROM ${table} WHERE expires_at <= ?`).run(now);
         purgeClientChanges(connection, now);
       });

@@ -1,6 +1,6 @@
 import type { TokenFamilyStore } from '../token-family-store.ts';
 import type { SqliteConnection } from './connection.ts';
-import { changed, changes, records } from './rows.ts';
+import { changed, changes, records, rows } from './rows.ts';
 
 export function sqliteTokenFamilyStore({ sql, write }: SqliteConnection): TokenFamilyStore {
   return {
@@ -17,21 +17,7 @@ export function sqliteTokenFamilyStore({ sql, write }: SqliteConnection): TokenF
            created_at = excluded.created_at, expires_at = excluded.expires_at,
            client_key_thumbprint = excluded.client_key_thumbprint, dpop_jkt = excluded.dpop_jkt
          WHERE token_families.created_at IS NULL`,
-        ).run(
-          family.id,
-          family.grantId,
-          family.clientId,
-          family.userId,
-          JSON.stringify(family.scope),
-          JSON.stringify(family.resources),
-          family.authTime,
-          family.createdAt,
-          family.expiresAt,
-          family.clientKeyThumbprint ?? null,
-          family.revokedAt ?? null,
-          family.revokedReason ?? null,
-          family.dpopJkt ?? null,
-        ),
+        ).run(...rows.familyRow(family)),
       );
       if (!changed(result)) throw new Error(`token family ${family.id} already exists`);
     },
