@@ -1,5 +1,5 @@
 /**
- * Group commit in the SQLite store (sqlite-store.ts `write`): the writes on the request paths that
+ * Group commit in the SQLite store (sqlite/group-commit.ts): the writes on the request paths that
  * are issued in one event-loop turn run in one transaction, and each promise settles only after its
  * COMMIT. These tests pin what that must not change: every caller gets its own result or error, a
  * failing write fails alone, nothing is acknowledged before another connection can read it, and a

@@ -19,7 +19,13 @@ const freshPath = () => join(directory, `store-${++files}.db`);
 
 const T = 1_750_000_000_000;
 
-describeStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }));
+describeStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), {
+  // Two connections to one file, as two processes would have.
+  openTwoHandles: async () => {
+    const path = freshPath();
+    return [openSqliteStore({ path }), openSqliteStore({ path })];
+  },
+});
 
 describe('sqlite migrations', () => {
   it('a new database is migrated to the newest version', async () => {

@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { CLIENT_CHANGE_RETENTION_MS } from '../src/store/client-change-feed.ts';
 import type {
   AuditEvent,
   AuthorizationCodeRecord,
@@ -28,7 +29,19 @@ const T = 1_750_000_000_000;
 const MINUTE = 60_000;
 const CONCURRENCY = 50;
 
-export function describeStoreContract(name: string, open: () => Promise<Store> | Store): void {
+export interface StoreContractOptions {
+  /**
+   * Two stores on one database (two SQLite connections to one file, two PostgreSQL pools on one
+   * schema), for the contracts that hold "across instances". Omitted where there is no such thing.
+   */
+  openTwoHandles?: () => Promise<[Store, Store]>;
+}
+
+export function describeStoreContract(
+  name: string,
+  open: () => Promise<Store> | Store,
+  options: StoreContractOptions = {},
+): void {
   describe(`store contract: ${name}`, () => {
     let store: Store;
     beforeEach(async () => {
@@ -280,6 +293,27 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
       });
     });
 
+    describe('authorization requests of a removed client', () => {
+      it('deleteByClient removes pending and pushed requests of the client alike, counting them', async () => {
+        const removed = [request('r1'), request('par:p1'), request('r2', { expiresAt: T - 1 })];
+        const kept = request('r3', { clientId: 'c2' });
+        for (const record of [...removed, kept]) await store.authorizationRequests.create(record);
+
+        assert.equal(await store.authorizationRequests.deleteByClient('c1'), removed.length);
+        assert.equal(await store.authorizationRequests.deleteByClient('c1'), 0);
+
+        // Read "as of" before every expiry: a row still there would show.
+        const before = T - 2 * MINUTE;
+        let checked = 0;
+        for (const { id } of removed) {
+          assert.equal(await store.authorizationRequests.get(id, before), undefined, `${id} removed`);
+          checked++;
+        }
+        assert.equal(checked, removed.length);
+        assert.deepEqual(await store.authorizationRequests.get('r3', T), kept);
+      });
+    });
+
     describe('authorization codes', () => {
       it('redeem of an unknown digest is unknown', async () => {
         assert.deepEqual(await store.authorizationCodes.redeem('nope', 'f1', T), { outcome: 'unknown' });
@@ -346,6 +380,27 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
           assert.equal(result.code.familyId, winner.familyId);
           assert.equal(result.code.redeemedAt, winner.redeemedAt);
         }
+      });
+    });
+
+    describe('authorization codes of a removed client', () => {
+      it('deleteByClient removes the unredeemed codes; redeemed ones stay, so a reuse is still seen', async () => {
+        await store.authorizationCodes.create(code('d1'));
+        await store.authorizationCodes.create(code('d2'));
+        await store.authorizationCodes.create(code('d3'));
+        await store.authorizationCodes.create(code('d4', { clientId: 'c2' }));
+        await store.authorizationCodes.redeem('d3', 'f3', T);
+
+        assert.equal(await store.authorizationCodes.deleteByClient('c1'), 2);
+        assert.equal(await store.authorizationCodes.deleteByClient('c1'), 0);
+
+        assert.deepEqual(await store.authorizationCodes.redeem('d1', 'f1', T), { outcome: 'unknown' });
+        assert.deepEqual(await store.authorizationCodes.redeem('d2', 'f2', T), { outcome: 'unknown' });
+        assert.deepEqual(await store.authorizationCodes.redeem('d3', 'f-late', T + 1), {
+          outcome: 'reused',
+          code: { ...code('d3'), redeemedAt: T, familyId: 'f3' },
+        });
+        assert.equal((await store.authorizationCodes.redeem('d4', 'f4', T)).outcome, 'redeemed');
       });
     });
 
@@ -561,6 +616,75 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
         assert.deepEqual(await revoked('f1'), [T + 2, 'user_revoked']);
         assert.deepEqual(await revoked('f2'), [T + 1, 'earlier']);
         assert.equal(await revoked('f3'), undefined);
+      });
+    });
+
+    describe('grants of a removed client', () => {
+      /** Seeds two live grants of c1, one of c1 revoked earlier and one of c2, with a family each. */
+      const seed = async () => {
+        await store.grants.upsert(grantUpsert('g1'));
+        await store.grants.upsert(grantUpsert('g2', { redirectUri: 'http://127.0.0.1/other' }));
+        await store.grants.upsert(grantUpsert('g3', { userId: 'u2' }));
+        await store.grants.upsert(grantUpsert('g4', { clientId: 'c2' }));
+        for (const grantId of ['g1', 'g2', 'g3', 'g4']) {
+          const clientId = grantId === 'g4' ? 'c2' : 'c1';
+          await store.tokenFamilies.create(family(`f-${grantId}`, { grantId, clientId }));
+        }
+        await store.tokenFamilies.create(family('f-g1-earlier', { grantId: 'g1' }));
+        await store.tokenFamilies.revoke('f-g1-earlier', 'refresh_token_reused', T + 1);
+        await store.grants.revoke('g3', 'user_revoked', T + 1);
+      };
+      const revocation = async (familyId: string) => {
+        const found = await store.tokenFamilies.get(familyId);
+        return found?.revokedAt === undefined ? undefined : [found.revokedAt, found.revokedReason];
+      };
+
+      it('revokeByClient revokes every live grant of the client and counts them, once', async () => {
+        await seed();
+        assert.equal(await store.grants.revokeByClient('c1', 'client_removed', T + 2), 2);
+        assert.equal(await store.grants.revokeByClient('c1', 'client_removed', T + 3), 0, 'idempotent');
+        assert.equal(await store.grants.revokeByClient('c9', 'client_removed', T + 3), 0, 'no grants');
+
+        const expected: [string, number | undefined][] = [
+          ['g1', T + 2],
+          ['g2', T + 2],
+          ['g3', T + 1], // revoked before: its first revokedAt stays
+          ['g4', undefined], // another client
+        ];
+        let checked = 0;
+        for (const [id, revokedAt] of expected) {
+          assert.equal((await store.grants.get(id))?.revokedAt, revokedAt, id);
+          checked++;
+        }
+        assert.equal(checked, expected.length);
+      });
+
+      it('revokeByClient revokes the families of the grants it revoked, and no other', async () => {
+        await seed();
+        await store.grants.revokeByClient('c1', 'client_removed', T + 2);
+
+        const expected: [string, unknown][] = [
+          ['f-g1', [T + 2, 'client_removed']],
+          ['f-g2', [T + 2, 'client_removed']],
+          ['f-g1-earlier', [T + 1, 'refresh_token_reused']], // first revocation wins
+          ['f-g3', [T + 1, 'user_revoked']], // its grant was revoked before
+          ['f-g4', undefined], // another client
+        ];
+        let checked = 0;
+        for (const [id, state] of expected) {
+          assert.deepEqual(await revocation(id), state, id);
+          checked++;
+        }
+        assert.equal(checked, expected.length);
+      });
+
+      it('a grant revoked with its client is replaced, not widened, by a later consent', async () => {
+        await store.grants.upsert(grantUpsert('g1', { scope: ['read', 'write'] }));
+        await store.grants.revokeByClient('c1', 'client_removed', T + 1);
+        const again = await store.grants.upsert(grantUpsert('g-new', { scope: ['read'], now: T + 2 }));
+        assert.equal(again.id, 'g1');
+        assert.deepEqual(again.scope, ['read']);
+        assert.equal(again.revokedAt, undefined);
       });
     });
 
@@ -838,6 +962,119 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
       });
     });
 
+    describe('client documents of a removed client', () => {
+      const version = (digest: string, fetchedAt: number, clientId = 'https://app.example/cimd') => ({
+        clientId,
+        digest,
+        body: `{"client_id":"${clientId}"}`,
+        fetchedAt,
+        headers: {},
+      });
+
+      it('deleteByClient removes every version of the client and counts them; others stay', async () => {
+        await store.clientDocuments.record(version('d1', T), T);
+        await store.clientDocuments.record(version('d2', T + 1), T + 1);
+        await store.clientDocuments.record(version('d1', T + 2), T + 2);
+        await store.clientDocuments.record(version('d1', T, 'https://other.example/cimd'), T);
+
+        assert.equal(await store.clientDocuments.deleteByClient('https://app.example/cimd'), 3);
+        assert.equal(await store.clientDocuments.deleteByClient('https://app.example/cimd'), 0);
+
+        assert.equal(await store.clientDocuments.latest('https://app.example/cimd'), undefined);
+        assert.deepEqual(await store.clientDocuments.history('https://app.example/cimd'), []);
+        assert.equal((await store.clientDocuments.latest('https://other.example/cimd'))?.digest, 'd1');
+      });
+    });
+
+    describe('client change feed', () => {
+      const change = (clientId: string, at = T, kind: 'removed' | 'updated' = 'removed') => ({
+        clientId,
+        kind,
+        at,
+      });
+
+      it('latest is 0 and since is empty when nothing was published', async () => {
+        assert.equal(await store.clientChanges.latest(), 0);
+        assert.deepEqual(await store.clientChanges.since(0, 10), []);
+      });
+
+      it('publish returns increasing sequences; since lists ascending, after a sequence, up to limit', async () => {
+        const published: number[] = [];
+        for (const [index, clientId] of ['c1', 'c2', 'c3', 'c4'].entries()) {
+          published.push(
+            await store.clientChanges.publish(change(clientId, T + index, index % 2 ? 'updated' : 'removed')),
+          );
+        }
+        assert.equal(published.length, 4);
+        for (let index = 1; index < published.length; index++) {
+          assert.ok(published[index]! > published[index - 1]!, `sequence ${index} grows`);
+        }
+        assert.equal(await store.clientChanges.latest(), published[3]);
+
+        assert.deepEqual(await store.clientChanges.since(0, 10), [
+          { sequence: published[0], clientId: 'c1', kind: 'removed', at: T },
+          { sequence: published[1], clientId: 'c2', kind: 'updated', at: T + 1 },
+          { sequence: published[2], clientId: 'c3', kind: 'removed', at: T + 2 },
+          { sequence: published[3], clientId: 'c4', kind: 'updated', at: T + 3 },
+        ]);
+        const page = await store.clientChanges.since(published[0]!, 2);
+        assert.deepEqual(
+          page.map((found) => found.clientId),
+          ['c2', 'c3'],
+        );
+        assert.deepEqual(await store.clientChanges.since(published[3]!, 10), []);
+      });
+
+      it('purgeExpired removes changes older than the retention and keeps the newer ones', async () => {
+        const retention = CLIENT_CHANGE_RETENTION_MS;
+        await store.clientChanges.publish(change('old-1', T - retention - 2));
+        await store.clientChanges.publish(change('old-2', T - retention - 1));
+        const kept = await store.clientChanges.publish(change('fresh', T - retention + 1));
+        const newest = await store.clientChanges.publish(change('newest', T));
+
+        await store.purgeExpired(T);
+
+        assert.deepEqual(
+          (await store.clientChanges.since(0, 10)).map((found) => found.sequence),
+          [kept, newest],
+        );
+        assert.equal(await store.clientChanges.latest(), newest);
+      });
+
+      it('after everything expired, latest and the next sequence still grow', async () => {
+        await store.clientChanges.publish(change('c1', T - CLIENT_CHANGE_RETENTION_MS - 2));
+        const last = await store.clientChanges.publish(change('c2', T - CLIENT_CHANGE_RETENTION_MS - 1));
+        await store.purgeExpired(T);
+        assert.equal(await store.clientChanges.latest(), last);
+        assert.ok((await store.clientChanges.publish(change('c3'))) > last);
+      });
+
+      const { openTwoHandles } = options;
+      it('sequences grow across two handles on one database', {
+        skip: openTwoHandles === undefined,
+      }, async () => {
+        const [first, second] = await openTwoHandles!();
+        try {
+          const sequences: number[] = [];
+          for (const [index, handle] of [first, second, first, second].entries()) {
+            sequences.push(await handle.clientChanges.publish(change(`c${index}`)));
+          }
+          assert.equal(sequences.length, 4);
+          for (let index = 1; index < sequences.length; index++) {
+            assert.ok(sequences[index]! > sequences[index - 1]!, `sequence ${index} grows`);
+          }
+          assert.deepEqual(
+            (await second.clientChanges.since(0, 10)).map((found) => found.clientId),
+            ['c0', 'c1', 'c2', 'c3'],
+          );
+          assert.equal(await first.clientChanges.latest(), sequences[3]);
+        } finally {
+          await first.close();
+          await second.close();
+        }
+      });
+    });
+
     describe('replay', () => {
       it('remember is true once for a key, then false while the entry lives', async () => {
         assert.equal(await store.replay.remember('jti-1', T + MINUTE, T), true);
@@ -915,6 +1152,31 @@ export function describeStoreContract(name: string, open: () => Promise<Store> |
           );
         });
       }
+    });
+
+    describe('audit actor', () => {
+      const events: AuditEvent[] = [
+        { at: T + 1, type: 'client.removed', clientId: 'c1', actor: 'cli:alice' },
+        { at: T + 2, type: 'token.issued', clientId: 'c1', userId: 'u1' },
+        { at: T + 3, type: 'client.reaped', clientId: 'c2', actor: 'system:reaper' },
+        { at: T + 4, type: 'client.updated', clientId: 'c3', actor: 'cli:alice', reason: 'metadata' },
+      ];
+
+      it('round-trips the actor; an event without one stays without', async () => {
+        for (const event of events) await store.audit.append(event);
+        const listed = await store.audit.list();
+        assert.deepEqual(listed, [events[3], events[2], events[1], events[0]]);
+        assert.equal('actor' in listed[2]!, false, 'absent, not undefined');
+      });
+
+      it('list({ actor }) filters by actor, with the other filters and the limit', async () => {
+        for (const event of events) await store.audit.append(event);
+        assert.deepEqual(await store.audit.list({ actor: 'cli:alice' }), [events[3], events[0]]);
+        assert.deepEqual(await store.audit.list({ actor: 'cli:alice', limit: 1 }), [events[3]]);
+        assert.deepEqual(await store.audit.list({ actor: 'cli:alice', clientId: 'c1' }), [events[0]]);
+        assert.deepEqual(await store.audit.list({ actor: 'system:reaper' }), [events[2]]);
+        assert.deepEqual(await store.audit.list({ actor: 'nobody' }), []);
+      });
     });
 
     describe('purgeExpired', () => {

@@ -4,7 +4,8 @@
  * (packages/server/test/store-contract.ts), against a real PostgreSQL.
  */
 export { type MigrateOptions, migratePostgres, postgresMigrations } from './migrations.ts';
-export { createPostgresPool, openPostgresStore, type PostgresStoreOptions } from './postgres-store.ts';
+export { createPostgresPool, type PostgresStoreOptions } from './pool.ts';
+export { openPostgresStore } from './postgres-store.ts';
 export {
   isStoreUnavailable,
   markStoreUnavailable,

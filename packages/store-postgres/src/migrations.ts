@@ -201,6 +201,20 @@ export const postgresMigrations: readonly string[] = [
   ALTER TABLE authorization_codes ADD COLUMN dpop_jkt TEXT;
   ALTER TABLE token_families ADD COLUMN dpop_jkt TEXT;
   `,
+  // 4: the client lifecycle (SQLite migration 7; issue #12): the client change feed, and who caused
+  // an audit event. The actor index is partial: most events (every token issued) have no actor,
+  // and those inserts on the request path then do not touch it.
+  `
+  CREATE TABLE client_changes (
+    sequence BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    at BIGINT NOT NULL
+  );
+  CREATE INDEX client_changes_at ON client_changes (at);
+  ALTER TABLE audit_events ADD COLUMN actor TEXT;
+  CREATE INDEX audit_events_actor ON audit_events (actor, at) WHERE actor IS NOT NULL;
+  `,
 ];
 
 /**

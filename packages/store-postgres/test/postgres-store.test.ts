@@ -49,7 +49,14 @@ async function appliedVersions(schema: string): Promise<number[]> {
 }
 
 describe('postgres store', { skip }, () => {
-  describeStoreContract('postgres', () => open(freshSchema()));
+  describeStoreContract('postgres', () => open(freshSchema()), {
+    // Two pools on one schema, as two instances would have; the first creates it.
+    openTwoHandles: async () => {
+      const schema = freshSchema();
+      const first = await open(schema);
+      return [first, await open(schema)];
+    },
+  });
 
   describe('postgres migrations', () => {
     const all = postgresMigrations.map((_, index) => index + 1);

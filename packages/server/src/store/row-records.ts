@@ -2,6 +2,8 @@ import type {
   AuditEvent,
   AuthorizationCodeRecord,
   AuthorizationRequestRecord,
+  ClientChange,
+  ClientChangeKind,
   ClientDocumentVersion,
   ClientKind,
   ClientRecord,
@@ -207,6 +209,15 @@ export function createRowRecords(read: ColumnReader) {
       };
     },
 
+    clientChangeFromRow(row: ColumnRow): ClientChange {
+      return {
+        sequence: int(row, 'sequence'),
+        clientId: text(row, 'client_id'),
+        kind: text(row, 'kind') as ClientChangeKind,
+        at: int(row, 'at'),
+      };
+    },
+
     auditEventFromRow(row: ColumnRow): AuditEvent {
       return {
         at: int(row, 'at'),
@@ -214,6 +225,7 @@ export function createRowRecords(read: ColumnReader) {
         ...optional('clientId', optionalText(row, 'client_id')),
         ...optional('userId', optionalText(row, 'user_id')),
         ...optional('reason', optionalText(row, 'reason')),
+        ...optional('actor', optionalText(row, 'actor')),
         ...optional('detail', optionalJson<Record<string, unknown>>(row, 'detail')),
       };
     },

@@ -204,6 +204,22 @@ export const sqliteMigrations: readonly string[] = [
   ALTER TABLE authorization_codes ADD COLUMN dpop_jkt TEXT;
   ALTER TABLE token_families ADD COLUMN dpop_jkt TEXT;
   `,
+  // 7: the client lifecycle (issue #12). client_changes is the feed every instance polls to evict
+  // removed or changed clients (../client-change-feed.ts); AUTOINCREMENT, so a sequence is never
+  // reused even after the newest rows were deleted. audit_events.actor says who caused an event;
+  // its index is partial because most events (every token issued) have none, and those inserts on
+  // the request path then do not touch it.
+  `
+  CREATE TABLE client_changes (
+    sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX client_changes_at ON client_changes (at);
+  ALTER TABLE audit_events ADD COLUMN actor TEXT;
+  CREATE INDEX audit_events_actor ON audit_events (actor, at) WHERE actor IS NOT NULL;
+  `,
 ];
 
 /**

@@ -1,0 +1,40 @@
+import type { TokenFamilyStore } from '../token-family-store.ts';
+import { compare, copy, copyOf, type MemoryState, revokeFamily } from './state.ts';
+
+export function memoryTokenFamilyStore({ families, familyTombstones }: MemoryState): TokenFamilyStore {
+  return {
+    async create(family) {
+      if (families.has(family.id)) throw new Error(`token family ${family.id} already exists`);
+      const stored = copy(family);
+      const tombstone = familyTombstones.get(family.id);
+      if (tombstone !== undefined) {
+        // The revocation came first (a reused code seen before the winner wrote its family).
+        stored.revokedAt = tombstone.revokedAt;
+        stored.revokedReason = tombstone.revokedReason;
+        familyTombstones.delete(family.id);
+      }
+      families.set(family.id, stored);
+    },
+    async get(id) {
+      return copyOf(families.get(id));
+    },
+    async revoke(id, reason, now) {
+      const family = families.get(id);
+      if (family !== undefined) revokeFamily(family, reason, now);
+      else if (!familyTombstones.has(id)) familyTombstones.set(id, { revokedAt: now, revokedReason: reason });
+    },
+    async revokeByClient(clientId, reason, now) {
+      let revoked = 0;
+      for (const family of families.values()) {
+        if (family.clientId === clientId && revokeFamily(family, reason, now)) revoked++;
+      }
+      return revoked;
+    },
+    async listByClient(clientId) {
+      return [...families.values()]
+        .filter((family) => family.clientId === clientId)
+        .sort((a, b) => a.createdAt - b.createdAt || compare(a.id, b.id))
+        .map(copy);
+    },
+  };
+}

@@ -1,0 +1,170 @@
+import type {
+  AuditEvent,
+  AuthorizationCodeRecord,
+  AuthorizationRequestRecord,
+  ClientRecord,
+  GrantRecord,
+  InitialAccessTokenRecord,
+  RefreshTokenRecord,
+  SigningKeyRecord,
+  TokenFamilyRecord,
+} from './store.ts';
+
+/**
+ * The other direction of ./row-records.ts: the values a SQL store binds when it writes a record, in
+ * the column order of its INSERT (the SQL text stays per dialect, see docs/decisions/0022). Both
+ * drivers take JSON as text (SQLite TEXT; jsonb parses it) and NULL for an absent field; only
+ * booleans differ (SQLite 0/1, PostgreSQL BOOLEAN), so each store says how it writes one.
+ */
+export function createRecordRows<B>(bool: (value: boolean) => B) {
+  type Value = string | number | null | B;
+  const json = (value: unknown): string => JSON.stringify(value);
+  const optionalJson = (value: unknown): string | null => (value === undefined ? null : json(value));
+
+  return {
+    /** client_id, kind, metadata, secret_digest, secret_expires_at, created_at, updated_at, registration, registration_fingerprint, last_used_at */
+    clientRow: (record: ClientRecord): Value[] => [
+      record.clientId,
+      record.kind,
+      json(record.metadata),
+      record.secretDigest ?? null,
+      record.secretExpiresAt ?? null,
+      record.createdAt,
+      record.updatedAt,
+      optionalJson(record.registration),
+      record.registration?.fingerprint ?? null,
+      record.lastUsedAt ?? null,
+    ],
+
+    /** digest, id, label, created_at, expires_at, max_uses, uses, revoked_at, scope */
+    initialAccessTokenRow: (token: InitialAccessTokenRecord): Value[] => [
+      token.digest,
+      token.id,
+      token.label ?? null,
+      token.createdAt,
+      token.expiresAt ?? null,
+      token.maxUses ?? null,
+      token.uses,
+      token.revokedAt ?? null,
+      token.scope ?? null,
+    ],
+
+    /** kid, alg, private_jwk, public_jwk, created_at, retired_at */
+    signingKeyRow: (key: SigningKeyRecord): Value[] => [
+      key.kid,
+      key.alg,
+      json(key.privateJwk),
+      json(key.publicJwk),
+      key.createdAt,
+      key.retiredAt ?? null,
+    ],
+
+    /**
+     * id, client_id, redirect_uri, redirect_uri_sent, state, scope, resources, code_challenge,
+     * code_challenge_method, prompt, max_age, login_hint, browser_binding_digest, csrf_token,
+     * created_at, expires_at, dpop_jkt
+     */
+    requestRow: (request: AuthorizationRequestRecord): Value[] => [
+      request.id,
+      request.clientId,
+      request.redirectUri,
+      bool(request.redirectUriSent),
+      request.state ?? null,
+      json(request.scope),
+      json(request.resources),
+      request.codeChallenge,
+      request.codeChallengeMethod,
+      request.prompt ?? null,
+      request.maxAge ?? null,
+      request.loginHint ?? null,
+      request.browserBindingDigest,
+      request.csrfToken,
+      request.createdAt,
+      request.expiresAt,
+      request.dpopJkt ?? null,
+    ],
+
+    /**
+     * digest, client_id, user_id, grant_id, redirect_uri, redirect_uri_sent, code_challenge, scope,
+     * resources, auth_time, issued_at, expires_at, redeemed_at, family_id, dpop_jkt
+     */
+    codeRow: (code: AuthorizationCodeRecord): Value[] => [
+      code.digest,
+      code.clientId,
+      code.userId,
+      code.grantId,
+      code.redirectUri,
+      bool(code.redirectUriSent),
+      code.codeChallenge,
+      json(code.scope),
+      json(code.resources),
+      code.authTime,
+      code.issuedAt,
+      code.expiresAt,
+      code.redeemedAt ?? null,
+      code.familyId ?? null,
+      code.dpopJkt ?? null,
+    ],
+
+    /** id, user_id, client_id, redirect_uri, scope, resources, created_at, updated_at */
+    grantRow: (grant: Omit<GrantRecord, 'revokedAt'>): Value[] => [
+      grant.id,
+      grant.userId,
+      grant.clientId,
+      grant.redirectUri,
+      json(grant.scope),
+      json(grant.resources),
+      grant.createdAt,
+      grant.updatedAt,
+    ],
+
+    /**
+     * id, grant_id, client_id, user_id, scope, resources, auth_time, created_at, expires_at,
+     * client_key_thumbprint, revoked_at, revoked_reason, dpop_jkt
+     */
+    familyRow: (family: TokenFamilyRecord): Value[] => [
+      family.id,
+      family.grantId,
+      family.clientId,
+      family.userId,
+      json(family.scope),
+      json(family.resources),
+      family.authTime,
+      family.createdAt,
+      family.expiresAt,
+      family.clientKeyThumbprint ?? null,
+      family.revokedAt ?? null,
+      family.revokedReason ?? null,
+      family.dpopJkt ?? null,
+    ],
+
+    /** digest, family_id, issued_at, expires_at, used_at */
+    refreshTokenRow: (token: RefreshTokenRecord): Value[] => [
+      token.digest,
+      token.familyId,
+      token.issuedAt,
+      token.expiresAt,
+      token.usedAt ?? null,
+    ],
+
+    /** at, type, client_id, user_id, reason, detail, actor */
+    auditEventRow: (event: AuditEvent): Value[] => [
+      event.at,
+      event.type,
+      event.clientId ?? null,
+      event.userId ?? null,
+      event.reason ?? null,
+      optionalJson(event.detail),
+      event.actor ?? null,
+    ],
+  };
+}
+
+/** Tables with an `expires_at` that `Store.purgeExpired` cleans (constants: never caller input). */
+export const TABLES_WITH_EXPIRY: readonly string[] = [
+  'sessions',
+  'authorization_requests',
+  'authorization_codes',
+  'refresh_tokens',
+  'replay',
+];
