@@ -1,6 +1,5 @@
 import { isOAuthError } from '../oauth-error.ts';
 import { checkRedirectUriSyntax, isLoopbackRedirectUri } from '../redirect-uri.ts';
-import type { ClientIdUrlPolicy } from './client-id-url.ts';
 import type { ClientMetadataDocumentPolicy } from './client-metadata-document-policy.ts';
 import type { Report } from './finding.ts';
 
@@ -33,7 +32,7 @@ export function checkRedirectHosts(
   redirectUris: readonly string[],
   clientIdUrl: string | undefined,
   clientHost: string | undefined,
-  policy: ClientMetadataDocumentPolicy & ClientIdUrlPolicy,
+  policy: ClientMetadataDocumentPolicy,
   fail: Report,
   warn: Report,
 ): void {

@@ -40,15 +40,8 @@ export {
   policyFreshnessMs,
   type SharedDocument,
 } from './cached-document.ts';
-export type {
-  CacheEvent,
-  CacheEventType,
-  DocumentCache,
-  DocumentCacheOptions,
-  DocumentCacheStats,
-  EarlyRefusal,
-  GetOptions,
-} from './document-cache-contract.ts';
+// The cache's contract, all of it types, as this module always exported it.
+export type * from './document-cache-contract.ts';
 
 export type DocumentCacheErrorReason =
   /** The 200 body is not JSON. */
