@@ -1,3 +1,4 @@
+import type { OAuthError } from '@gatehouse/core';
 import type { TokenScheme } from './authorization-header.ts';
 
 /**
@@ -31,4 +32,55 @@ export function challenge(scheme: TokenScheme, parameters: ChallengeParameters):
     parts.push(`algs="${parameters.algs.join(' ')}"`);
   }
   return `${scheme} ${parts.join(', ')}`;
+}
+
+/** Why a request is refused and how to challenge it; `Refused` carries it out of the checks. */
+export interface Refusal {
+  error: OAuthError;
+  /** The challenges to send, in order. Bearer first where it appears: MCP clients read only the first. */
+  schemes: readonly TokenScheme[];
+  /** RFC 6750 §3.1: no error code when the request carried no credentials. */
+  withError: boolean;
+  scope?: readonly string[];
+  headers?: Record<string, string>;
+}
+
+export class Refused extends Error {
+  readonly refusal: Refusal;
+  constructor(refusal: Refusal) {
+    super(refusal.error.message);
+    this.refusal = refusal;
+  }
+}
+
+/**
+ * The complete refusal: status by error code, the challenges in order (each naming the RFC 9728
+ * metadata), `no-store`, and the error as JSON unless the request carried no credentials.
+ */
+export function refusalResponse(
+  refusal: Refusal,
+  metadataUrl: string,
+  dpopAlgorithms: readonly string[],
+): Response {
+  const { error } = refusal;
+  const status = error.error === 'invalid_request' ? 400 : error.error === 'insufficient_scope' ? 403 : 401; // invalid_token, invalid_dpop_proof, use_dpop_nonce (RFC 9449 §7.1, §9)
+  const challenges = refusal.schemes.map((scheme) =>
+    challenge(scheme, {
+      ...(refusal.withError ? { error: error.error } : {}),
+      ...(refusal.withError && error.description !== undefined
+        ? { errorDescription: error.description }
+        : {}),
+      ...(refusal.scope === undefined ? {} : { scope: refusal.scope }),
+      resourceMetadata: metadataUrl,
+      algs: dpopAlgorithms,
+    }),
+  );
+  const headers: Record<string, string> = {
+    'www-authenticate': challenges.join(', '),
+    'cache-control': 'no-store',
+    ...refusal.headers,
+  };
+  if (!refusal.withError) return new Response(null, { status, headers });
+  headers['content-type'] = 'application/json';
+  return new Response(JSON.stringify(error.toJSON()), { status, headers });
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthenticateOptions, AuthInfo, ResourceServer } from './resource-server.ts';
+import type { AuthenticateOptions, AuthInfo } from './auth-info.ts';
+import type { ResourceServer } from './resource-server.ts';
 
 /**
  * Express (and any connect-style `(req, res, next)` stack on Node's http) over the web-standard

@@ -1,3 +1,10 @@
+export type {
+  AuthenticateOptions,
+  AuthenticateResult,
+  AuthInfo,
+  AuthInfoExtra,
+  CheckScopesResult,
+} from './auth-info.ts';
 export type { TokenScheme } from './authorization-header.ts';
 export {
   protectedResourceMetadataHandler,
@@ -12,11 +19,6 @@ export {
 } from './protected-resource-metadata.ts';
 export { createMemoryReplayGuard, type ReplayGuard } from './replay-memory.ts';
 export {
-  type AuthenticateOptions,
-  type AuthenticateResult,
-  type AuthInfo,
-  type AuthInfoExtra,
-  type CheckScopesResult,
   createResourceServer,
   type ResourceServer,
   type ResourceServerOptions,

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { dropExpiredWhenFull } from './expired-first.ts';
 import { fetchJsonObject, type UpstreamOptions } from './upstream.ts';
 import {
   audienceContains,
@@ -31,26 +33,25 @@ export interface IntrospectionClientOptions {
 }
 
 export function createIntrospectionClient(options: IntrospectionClientOptions) {
-  const cache = new Map<string, { token: VerifiedToken; until: number }>();
+  // Token hash → answer. Bounded by lru-cache (decision 0023); read with `peek`, so the oldest
+  // insertion is the one evicted, as before. At least 1: lru-cache needs a bound, and with
+  // `cacheMs <= 0` nothing is stored anyway.
+  const cache = new LRUCache<string, { token: VerifiedToken; until: number }>({
+    max: Math.max(1, options.maxCacheEntries),
+  });
   const encode = (value: string) => encodeURIComponent(value).replaceAll('%20', '+');
   const authorization = `Basic ${Buffer.from(`${encode(options.clientId)}:${encode(options.clientSecret)}`).toString('base64')}`;
 
   const remember = (key: string, token: VerifiedToken, now: number) => {
     if (options.cacheMs <= 0) return;
-    if (cache.size >= options.maxCacheEntries) {
-      for (const [entry, value] of cache) if (value.until <= now) cache.delete(entry);
-      // Still full: drop the oldest insertions (Map order); they are only a cache.
-      for (const entry of cache.keys()) {
-        if (cache.size < options.maxCacheEntries) break;
-        cache.delete(entry);
-      }
-    }
+    // Expired answers go first; still full, lru-cache drops the oldest: they are only a cache.
+    dropExpiredWhenFull(cache, key, (entry) => entry.until <= now);
     cache.set(key, { token, until: Math.min(now + options.cacheMs, token.expiresAt * 1000) });
   };
 
   return async function introspect(token: string, now: number): Promise<VerifiedToken> {
     const key = createHash('sha256').update(token).digest('base64url');
-    const cached = cache.get(key);
+    const cached = cache.peek(key);
     if (cached !== undefined && cached.until > now) return check(cached.token, now, options.clockSkewSeconds);
     if (cached !== undefined) cache.delete(key);
 

@@ -59,3 +59,36 @@ export function isLoopbackHost(hostname: string): boolean {
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
   );
 }
+
+/**
+ * Serves the RFC 9728 document at its path (GET, HEAD, CORS preflight); undefined for any other
+ * path. `body` is the document, serialised once.
+ */
+export function protectedResourceMetadataResponse(
+  request: Request,
+  metadataPath: string,
+  body: string,
+): Response | undefined {
+  const url = new URL(request.url);
+  if (url.pathname !== metadataPath) return undefined;
+  const cors = { 'access-control-allow-origin': '*' };
+  // RFC 9728 §3: GET; browser-based clients need CORS to read it.
+  if (request.method === 'OPTIONS') {
+    return new Response(null, {
+      status: 204,
+      headers: {
+        ...cors,
+        'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+        'access-control-allow-headers': request.headers.get('access-control-request-headers') ?? '*',
+        'access-control-max-age': '86400',
+      },
+    });
+  }
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    return new Response(null, { status: 405, headers: { ...cors, allow: 'GET, HEAD, OPTIONS' } });
+  }
+  return new Response(request.method === 'HEAD' ? null : body, {
+    status: 200,
+    headers: { ...cors, 'content-type': 'application/json', 'cache-control': 'public, max-age=300' },
+  });
+}

@@ -1,3 +1,6 @@
+import { LRUCache } from 'lru-cache';
+import { dropExpiredWhenFull } from './expired-first.ts';
+
 /**
  * The DPoP proof replay check (RFC 9449 §11.1, AT-11) needs a "seen before?" store. Same contract
  * as Gatehouse's `ReplayStore.remember`: atomic, exactly one caller gets true for a key until it
@@ -13,19 +16,13 @@ export interface ReplayGuard {
  * the traffic (proofs live at most 5.5 minutes here).
  */
 export function createMemoryReplayGuard(maxEntries = 100_000): ReplayGuard {
-  const entries = new Map<string, number>();
+  // Key → expiry (epoch ms). `peek` leaves the order alone; `set` makes the key the most recent.
+  const entries = new LRUCache<string, number>({ max: maxEntries });
   return {
     async remember(key, expiresAt, now) {
-      const existing = entries.get(key);
+      const existing = entries.peek(key);
       if (existing !== undefined && existing > now) return false;
-      if (existing === undefined && entries.size >= maxEntries) {
-        for (const [entry, until] of entries) if (until <= now) entries.delete(entry);
-        for (const entry of entries.keys()) {
-          if (entries.size < maxEntries) break;
-          entries.delete(entry);
-        }
-      }
-      entries.delete(key);
+      dropExpiredWhenFull(entries, key, (until) => until <= now);
       entries.set(key, expiresAt);
       return true;
     },

@@ -1,4 +1,5 @@
-import type { AuthenticateOptions, AuthInfo, ResourceServer } from './resource-server.ts';
+import type { AuthenticateOptions, AuthInfo } from './auth-info.ts';
+import type { ResourceServer } from './resource-server.ts';
 
 /**
  * Web-standard middleware: `(Request) => Promise<Response>`, for Hono, Bun, Deno, workers, or Node

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRateLimiter } from '../src/rate-limit/rate-limiter.ts';
+import { createRefusalLog } from '../src/registration/rate-limit-refusal.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -112,5 +113,17 @@ describe('rate limiter', () => {
     assert.throws(() => createRateLimiter({ limit: 1.5, windowSeconds: 60 }), RangeError);
     assert.throws(() => createRateLimiter({ limit: 1, windowSeconds: 0 }), RangeError);
     assert.throws(() => createRateLimiter({ limit: 1, windowSeconds: 60, maxKeys: 0 }), RangeError);
+  });
+});
+
+describe('refusal log bound', () => {
+  it('forgets the oldest window past maxKeys, so that key is audited again early', () => {
+    const log = createRefusalLog(2);
+    assert.equal(log.note('k1', T0, 60_000).audit, true);
+    assert.equal(log.note('k2', T0, 60_000).audit, true);
+    assert.equal(log.note('k1', T0 + 1, 60_000).audit, false); // counted, not audited
+    assert.equal(log.note('k3', T0 + 2, 60_000).audit, true); // evicts k1, the oldest window
+    assert.equal(log.note('k2', T0 + 3, 60_000).audit, false);
+    assert.deepEqual(log.note('k1', T0 + 4, 60_000), { audit: true, previousWindowSuppressed: 0 });
   });
 });

@@ -1,10 +1,3 @@
-import { z } from 'zod';
-import { type ClientMetadata, clientMetadataSchema } from '../client-metadata.ts';
-import { isOAuthError } from '../oauth-error.ts';
-import { checkRedirectUriSyntax, isLoopbackRedirectUri } from '../redirect-uri.ts';
-import { type ClientIdUrlPolicy, clientIdUrlParts, lintClientIdUrl } from './client-id-url.ts';
-import { error, type Finding, throwFirstError, warning } from './finding.ts';
-
 /**
  * Client ID Metadata Document validation, draft-ietf-oauth-client-id-metadata-document-02 §4 and
  * §4.1 (CIMD-DOC-1…11), §4.2 (CIMD-REDIR-*), §8.2 (CIMD-AUTH-1), §8.6 (CIMD-FETCH-9), plus the
@@ -14,41 +7,26 @@ import { error, type Finding, throwFirstError, warning } from './finding.ts';
  * will use (auth method resolved, grant and response types narrowed to what the server supports).
  * Validation happens before anything is cached (CIMD-CACHE-4). Pure: no I/O, no clock.
  */
-export type CimdAuthMethod = 'none' | 'private_key_jwt';
+import { z } from 'zod';
+import { type ClientMetadata, clientMetadataSchema } from '../client-metadata.ts';
+import { clientIdUrlParts, lintClientIdUrl } from './client-id-url.ts';
+import {
+  type CimdAuthMethod,
+  type ClientMetadataDocumentPolicy,
+  DEFAULT_SUPPORTED_GRANT_TYPES,
+  DEFAULT_SUPPORTED_RESPONSE_TYPES,
+} from './client-metadata-document-policy.ts';
+import { checkRedirectHosts, checkRedirectUris } from './document-redirect-uris.ts';
+import { error, type Finding, type Report, throwFirstError, warning } from './finding.ts';
+import { checkPrivateKeyJwtKeys, resolveAuthMethod } from './token-endpoint-auth-method.ts';
 
-export interface ClientMetadataDocumentPolicy extends ClientIdUrlPolicy {
-  /**
-   * CIMD-DOC-11: the grant types the server supports. The document's `grant_types` are
-   * intersected with it; only an empty result is an error (VS Code lists device_code, claude.ai
-   * lists jwt-bearer). Default `['authorization_code', 'refresh_token']`.
-   */
-  supportedGrantTypes?: readonly string[];
-  /** Response types the server supports; intersected like grant types. Default `['code']`. */
-  supportedResponseTypes?: readonly string[];
-  /**
-   * Token endpoint authentication methods the server offers CIMD clients. Shared-secret methods
-   * can never be offered (CIMD-DOC-3). Default `['none', 'private_key_jwt']`.
-   */
-  supportedAuthMethods?: readonly CimdAuthMethod[];
-  /**
-   * CIMD-DOC-10: what a document without `token_endpoint_auth_method` (and without
-   * `token_endpoint_auth_methods_supported`) means. The RFC 7591 default, client_secret_basic, is
-   * impossible for a CIMD. Default `'none'`: a public client, which is what such documents mean in
-   * practice (MCP clients); `'reject'` is atproto's choice.
-   */
-  missingAuthMethod?: 'none' | 'reject';
-  /**
-   * CIMD-REDIR-4 (MAY): require every https redirect_uri to share the client_id's origin, and every
-   * private-use scheme to be the client_id host reversed (RFC 8252 §7.1, as atproto does). Loopback
-   * redirects are exempt (they are warned about instead). Default false: real clients (and CIMD
-   * services, CIMD-REDIR-5) redirect elsewhere; a differing host is a warning.
-   */
-  requireSameOriginRedirects?: boolean;
-}
-
-export const DEFAULT_SUPPORTED_GRANT_TYPES: readonly string[] = ['authorization_code', 'refresh_token'];
-export const DEFAULT_SUPPORTED_RESPONSE_TYPES: readonly string[] = ['code'];
-export const DEFAULT_SUPPORTED_AUTH_METHODS: readonly CimdAuthMethod[] = ['none', 'private_key_jwt'];
+export {
+  type CimdAuthMethod,
+  type ClientMetadataDocumentPolicy,
+  DEFAULT_SUPPORTED_AUTH_METHODS,
+  DEFAULT_SUPPORTED_GRANT_TYPES,
+  DEFAULT_SUPPORTED_RESPONSE_TYPES,
+} from './client-metadata-document-policy.ts';
 
 /**
  * The client metadata schema, extended with the members CIMD documents carry that the base schema
@@ -118,7 +96,6 @@ export function lintClientMetadataDocument(
   return evaluate(document, clientIdUrl, policy);
 }
 
-const SHARED_SECRET_METHODS = new Set(['client_secret_basic', 'client_secret_post', 'client_secret_jwt']);
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'] as const;
 const URI_FIELDS = ['jwks_uri', 'logo_uri', 'client_uri', 'policy_uri', 'tos_uri'] as const;
 
@@ -235,23 +212,7 @@ function evaluate(
     }
   }
 
-  // CIMD-REDIR-1: every redirect URI must be registrable at all (absolute, no fragment, https,
-  // http only on loopback, private-use schemes as reverse domain names; never javascript:/data:).
-  const redirectUris = Array.isArray(doc.redirect_uris)
-    ? doc.redirect_uris.filter((uri): uri is string => typeof uri === 'string')
-    : [];
-  for (const uri of redirectUris) {
-    try {
-      checkRedirectUriSyntax(uri);
-    } catch (caught) {
-      if (!isOAuthError(caught)) throw caught;
-      fail(
-        'CIMD-REDIR-1',
-        `cimd_${caught.reason}`,
-        `redirect_uris: "${uri}": ${caught.description ?? caught.reason}`,
-      );
-    }
-  }
+  const redirectUris = checkRedirectUris(doc.redirect_uris, fail);
 
   const authMethod = resolveAuthMethod(doc, policy, fail, warn);
   const grantTypes = intersect(
@@ -273,33 +234,11 @@ function evaluate(
     warn,
   );
 
-  // CIMD-AUTH-1 MUST: a private_key_jwt client authenticates with keys from jwks or jwks_uri, so
-  // one of them must be there; and the algorithm, when declared, must be asymmetric.
-  if (authMethod === 'private_key_jwt') {
-    if (!has('jwks') && !has('jwks_uri')) {
-      fail('CIMD-AUTH-1', 'cimd_private_key_jwt_without_keys', 'private_key_jwt requires jwks or jwks_uri');
-    }
-    const alg = doc.token_endpoint_auth_signing_alg;
-    if (typeof alg === 'string' && (alg === 'none' || /^HS/i.test(alg))) {
-      fail(
-        'CIMD-AUTH-3',
-        'cimd_auth_signing_alg',
-        `token_endpoint_auth_signing_alg ${alg} is not an asymmetric algorithm`,
-      );
-    }
-  }
+  if (authMethod === 'private_key_jwt') checkPrivateKeyJwtKeys(doc, fail);
 
-  // Redirect warnings for the consent screen and the operator (CIMD-UI-3, CIMD-REDIR-4).
   const urlParts = clientIdUrl === undefined ? undefined : clientIdUrlParts(clientIdUrl, policy);
-  if (redirectUris.length > 0 && redirectUris.every(isLoopbackRedirectUri)) {
-    warn(
-      'CIMD-UI-3',
-      'cimd_redirect_all_loopback',
-      'every redirect_uri is loopback: any local program can claim to be this client; consent shows a warning',
-    );
-  }
+  checkRedirectHosts(redirectUris, clientIdUrl, urlParts?.host, policy, fail, warn);
   if (urlParts !== undefined) {
-    checkRedirectOrigins(redirectUris, clientIdUrl!, urlParts.host, policy, fail, warn);
     const clientUri = doc.client_uri;
     if (typeof clientUri === 'string' && URL.canParse(clientUri)) {
       if (new URL(clientUri).hostname !== urlParts.host.toLowerCase()) {
@@ -323,98 +262,6 @@ function evaluate(
     response_types: responseTypes,
   };
   return { metadata, findings };
-}
-
-type Report = (id: string, reason: string, message: string) => void;
-
-/**
- * CIMD-DOC-3 and CIMD-DOC-10: the token endpoint authentication method the server will hold the
- * client to (CIMD-AUTH-2).
- *
- * - An explicit `token_endpoint_auth_method` wins. Shared-secret methods are refused (CIMD-DOC-3);
- *   anything else the server does not offer is refused too.
- * - Otherwise `token_endpoint_auth_methods_supported` (RP Metadata Choices) is negotiated:
- *   private_key_jwt when the document lists it, the server offers it and the document carries keys
- *   (stronger authentication, and the client has shown it can do it: this is what ChatGPT does
- *   when an AS offers it); else the first method in the document's order that the server offers.
- *   Preferring by the document's order rather than the server's avoids the client-side Auth0 break
- *   (csharp-sdk #1612) where the first entry of the *other* party's list was taken.
- * - Neither present: `missingAuthMethod` policy (default `none`).
- */
-function resolveAuthMethod(
-  doc: Record<string, unknown>,
-  policy: ClientMetadataDocumentPolicy,
-  fail: Report,
-  warn: Report,
-): CimdAuthMethod | undefined {
-  const offered = policy.supportedAuthMethods ?? DEFAULT_SUPPORTED_AUTH_METHODS;
-  const declared = doc.token_endpoint_auth_method;
-  if (declared !== undefined) {
-    if (typeof declared !== 'string') return undefined; // reported by the schema
-    if (SHARED_SECRET_METHODS.has(declared) || declared.startsWith('client_secret')) {
-      fail(
-        'CIMD-DOC-3',
-        'cimd_shared_secret_auth_method',
-        `token_endpoint_auth_method ${declared} uses a shared secret, which a CIMD client cannot have`,
-      );
-      return undefined;
-    }
-    if (!(offered as readonly string[]).includes(declared)) {
-      fail(
-        'CIMD-DOC-3',
-        'cimd_auth_method_unsupported',
-        `token_endpoint_auth_method ${declared} is not supported; use one of: ${offered.join(', ')}`,
-      );
-      return undefined;
-    }
-    return declared as CimdAuthMethod;
-  }
-
-  const choices = doc.token_endpoint_auth_methods_supported;
-  if (Array.isArray(choices)) {
-    const usable = choices.filter(
-      (choice): choice is CimdAuthMethod =>
-        typeof choice === 'string' && (offered as readonly string[]).includes(choice),
-    );
-    const hasKeys = doc.jwks !== undefined || doc.jwks_uri !== undefined;
-    const chosen =
-      usable.includes('private_key_jwt') && hasKeys
-        ? 'private_key_jwt'
-        : usable.find((m) => m !== 'private_key_jwt' || hasKeys);
-    if (chosen === undefined) {
-      fail(
-        'CIMD-DOC-10',
-        'cimd_auth_method_unsupported',
-        `none of token_endpoint_auth_methods_supported is usable; the server offers: ${offered.join(', ')}`,
-      );
-      return undefined;
-    }
-    warn(
-      'CIMD-DOC-10',
-      'cimd_auth_method_negotiated',
-      `token_endpoint_auth_method is absent; negotiated ${chosen} from token_endpoint_auth_methods_supported`,
-    );
-    return chosen;
-  }
-
-  if ((policy.missingAuthMethod ?? 'none') === 'reject') {
-    fail('CIMD-DOC-10', 'cimd_auth_method_missing', 'the document must contain token_endpoint_auth_method');
-    return undefined;
-  }
-  if (!offered.includes('none')) {
-    fail(
-      'CIMD-DOC-10',
-      'cimd_auth_method_missing',
-      'token_endpoint_auth_method is absent and public clients are not accepted',
-    );
-    return undefined;
-  }
-  warn(
-    'CIMD-DOC-10',
-    'cimd_auth_method_defaulted',
-    'token_endpoint_auth_method is absent; treated as "none" (a public client). Declare it explicitly',
-  );
-  return 'none';
 }
 
 /** CIMD-DOC-11: keep the values the server supports, drop the rest with a warning, fail if none is left. */
@@ -450,54 +297,4 @@ function intersect(
     );
   }
   return kept;
-}
-
-/** CIMD-REDIR-4 (MAY): redirect URIs on another origin than the client_id. */
-function checkRedirectOrigins(
-  redirectUris: readonly string[],
-  clientIdUrl: string,
-  clientHost: string,
-  policy: ClientMetadataDocumentPolicy,
-  fail: Report,
-  warn: Report,
-): void {
-  const host = clientHost.toLowerCase();
-  const origin = new URL(clientIdUrl).origin;
-  const reversed = host.split('.').reverse().join('.');
-  for (const uri of redirectUris) {
-    if (isLoopbackRedirectUri(uri) || !URL.canParse(uri)) continue;
-    const parsed = new URL(uri);
-    const scheme = parsed.protocol.slice(0, -1);
-    if (scheme === 'https') {
-      if (policy.requireSameOriginRedirects && parsed.origin !== origin) {
-        fail(
-          'CIMD-REDIR-4',
-          'cimd_redirect_other_origin',
-          `redirect_uri ${uri} is not on the client_id origin ${origin}`,
-        );
-      } else if (parsed.hostname !== host) {
-        warn(
-          'CIMD-REDIR-4',
-          'cimd_redirect_other_host',
-          `redirect_uri host ${parsed.hostname} differs from the client_id host ${host}`,
-        );
-      }
-    } else if (scheme !== 'http') {
-      // Private-use scheme (RFC 8252 §7.1): expected to be the client_id host reversed.
-      if (scheme === reversed) continue;
-      if (policy.requireSameOriginRedirects) {
-        fail(
-          'CIMD-REDIR-4',
-          'cimd_redirect_other_origin',
-          `redirect_uri scheme ${scheme} is not ${reversed}`,
-        );
-      } else {
-        warn(
-          'CIMD-REDIR-4',
-          'cimd_redirect_other_host',
-          `redirect_uri scheme ${scheme} is not the client_id host reversed (${reversed})`,
-        );
-      }
-    }
-  }
 }

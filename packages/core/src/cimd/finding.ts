@@ -13,6 +13,9 @@ export interface Finding {
   message: string;
 }
 
+/** How a rule reports a finding: `fail` for an error, `warn` for a warning. */
+export type Report = (id: string, reason: string, message: string) => void;
+
 export function error(id: string, reason: string, message: string): Finding {
   return { level: 'error', id, reason, message };
 }

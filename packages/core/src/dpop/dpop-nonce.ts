@@ -81,6 +81,8 @@ export function createDpopNonces(options: DpopNonceOptions): DpopNonces {
   // The MACs of the last few windows seen, so a request does not recompute the same HMAC: the
   // nonce of a window is the same for all of it. Only counters a valid nonce can carry (current,
   // accepted previous, one ahead) get in, so the map stays at a handful of entries whatever is sent.
+  // A plain Map, not lru-cache (decision 0023): the keys are bounded by construction, eviction is
+  // first in first out, and a Map lookup measured about 4x cheaper than lru-cache's on this hot path.
   const recentMacs = new Map<string, Buffer>();
   const mac = (counter: Buffer, cacheable: boolean): Buffer => {
     if (!cacheable) return computeMac(counter);

@@ -1,5 +1,6 @@
 import { createHash, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { publicJwkMembers } from '../jwk/public-jwk.ts';
 import { importPublicJwkForJws, keyFitsJwsAlgorithm, verifyJwsSignature } from '../jws/compact-jws.ts';
 import { OAuthError } from '../oauth-error.ts';
@@ -127,25 +128,9 @@ interface ProofKey {
   jkt?: string;
 }
 
-const proofKeys = new Map<string, ProofKey>();
-
-function recentProofKey(id: string): ProofKey | undefined {
-  const entry = proofKeys.get(id);
-  if (entry !== undefined) {
-    proofKeys.delete(id);
-    proofKeys.set(id, entry);
-  }
-  return entry;
-}
-
-function rememberProofKey(id: string, entry: ProofKey): ProofKey {
-  proofKeys.set(id, entry);
-  if (proofKeys.size > PROOF_KEY_CACHE_SIZE) {
-    const oldest = proofKeys.keys().next();
-    if (oldest.done !== true) proofKeys.delete(oldest.value);
-  }
-  return entry;
-}
+// lru-cache (decision 0023): `get` moves the key to the most recently used end, `set` evicts the
+// least recently used one past the bound.
+const proofKeys = new LRUCache<string, ProofKey>({ max: PROOF_KEY_CACHE_SIZE });
 
 function refuse(reason: string, description: string): OAuthError {
   return new OAuthError('invalid_dpop_proof', { reason, description });
@@ -242,7 +227,7 @@ export async function verifyDpopProof(
   // the algorithm (P-256 key under ES384, an RSA modulus under 2048 bits, X25519 under EdDSA, a
   // point off its curve) is a property of the jwk.
   const keyId = JSON.stringify(jwk);
-  const cached = recentProofKey(keyId);
+  const cached = proofKeys.get(keyId);
   const key = cached?.key ?? importPublicJwkForJws(jwk, alg);
   if (key === undefined || !keyFitsJwsAlgorithm(key, alg)) {
     throw refuse('dpop_jwk_invalid', `DPoP proof jwk cannot be used with ${alg}`);
@@ -250,7 +235,11 @@ export async function verifyDpopProof(
   if (!verifyJwsSignature(proof, alg, key)) {
     throw refuse('dpop_signature', 'DPoP proof signature does not verify with its jwk');
   }
-  const proofKey = cached ?? rememberProofKey(keyId, { key });
+  let proofKey = cached;
+  if (proofKey === undefined) {
+    proofKey = { key };
+    proofKeys.set(keyId, proofKey);
+  }
   // The segments were checked to be base64url above, so this decoding is exact.
   const payloadBytes = Buffer.from(parts[1]!, 'base64url');
 

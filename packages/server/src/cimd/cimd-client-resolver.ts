@@ -5,6 +5,7 @@ import {
   isClientIdMetadataDocumentUrl,
   OAuthError,
 } from '@gatehouse/core';
+import { LRUCache } from 'lru-cache';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { ClientResolver } from '../clients/client-resolver.ts';
 import type { ServerMetrics } from '../metrics.ts';
@@ -58,7 +59,10 @@ const KNOWN_CLIENTS_LIMIT = 10_000;
 export const SHARED_EXPIRES_AT_HEADER = 'x-gatehouse-expires-at';
 
 export function cimdClientResolver(options: CimdResolverOptions): CimdClientResolver {
-  const known = new Map<string, { digest: string; fetchedAt: number; record: ClientRecord }>();
+  // lru-cache (decision 0023): `get` is the LRU touch, `set` evicts the least recently used client.
+  const known = new LRUCache<string, { digest: string; fetchedAt: number; record: ClientRecord }>({
+    max: KNOWN_CLIENTS_LIMIT,
+  });
   const refusalAudit = createRefusalAudit({
     audit: options.audit,
     clock: options.clock,
@@ -88,6 +92,7 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
    * body, a revalidation to record) takes the ordinary path.
    */
   function resolveFromMemory(clientId: string): ClientRecord | undefined {
+    // Touched even when the answer is "not from memory": `resolve` follows and touches it anyway.
     const seen = known.get(clientId);
     if (seen === undefined) return undefined;
     const held = options.cache.peek(clientId);
@@ -95,8 +100,6 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
       return undefined;
     if (held.fetchedAt !== seen.fetchedAt && held.source === undefined) return undefined;
     if (options.cache.fresh(clientId) === undefined) return undefined;
-    known.delete(clientId);
-    known.set(clientId, seen);
     return seen.record;
   }
 
@@ -141,15 +144,10 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
         await options.store.clientDocuments.record(versionOf(clientId, document), options.clock());
         seen.fetchedAt = document.fetchedAt;
       }
-      // LRU touch: a Map iterates in insertion order.
-      known.delete(clientId);
-      known.set(clientId, seen);
-      return seen.record;
+      return seen.record; // touched by `get` above
     }
     const record = await recordVersion(clientId, document);
-    known.delete(clientId);
     known.set(clientId, { digest: document.digest, fetchedAt: document.fetchedAt, record });
-    if (known.size > KNOWN_CLIENTS_LIMIT) known.delete(known.keys().next().value!);
     return record;
   }
 

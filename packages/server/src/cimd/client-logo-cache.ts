@@ -19,6 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SafeFetch } from '@gatehouse/safe-fetch';
+import { LRUCache } from 'lru-cache';
 import { jsonResponse } from '../http/responses.ts';
 
 /** The raster types accepted; the header's value, lower-case, without parameters. */
@@ -127,41 +128,22 @@ export function createClientLogoCache(options: ClientLogoCacheOptions): ClientLo
   if (!(maxBytes > 0 && ttl > 0 && cooldown >= 0)) throw new TypeError('invalid logo cache limits');
   const { fetch } = options;
 
-  // Map order is the LRU order: a use re-inserts the entry at the end.
-  const entries = new Map<string, Entry>();
+  // Byte-bounded LRU (lru-cache, decision 0023): `get` is the touch of a use, `peek` reads without one.
+  const entries = new LRUCache<string, Entry>({ maxSize: maxBytes, sizeCalculation: (entry) => entry.size });
+  // In-flight coalescing, not a cache: one promise per URL being fetched, gone when it settles.
   const inflight = new Map<string, Promise<string | undefined>>();
-  /** URL → time until which it is not fetched again. */
-  const failures = new Map<string, number>();
-  let bytes = 0;
-
-  function remove(key: string): void {
-    const entry = entries.get(key);
-    if (entry === undefined) return;
-    entries.delete(key);
-    bytes -= entry.size;
-  }
+  /** URL → time until which it is not fetched again. Oldest first: dropping one early only costs a fetch sooner. */
+  const failures = new LRUCache<string, number>({ max: MAX_FAILURES_REMEMBERED });
 
   function store(key: string, entry: Entry): boolean {
-    remove(key);
+    entries.delete(key);
     if (entry.size > maxBytes) return false;
     entries.set(key, entry);
-    bytes += entry.size;
-    for (const [victimKey, victim] of entries) {
-      if (bytes <= maxBytes) break;
-      entries.delete(victimKey);
-      bytes -= victim.size;
-    }
     return true;
   }
 
   function fail(url: string, reason: string): undefined {
-    failures.delete(url);
     failures.set(url, clock() + cooldown);
-    // Oldest first: dropping one early only costs a fetch sooner.
-    for (const oldest of failures.keys()) {
-      if (failures.size <= MAX_FAILURES_REMEMBERED) break;
-      failures.delete(oldest);
-    }
     try {
       options.onFailure?.(url, reason);
     } catch {
@@ -192,7 +174,7 @@ export function createClientLogoCache(options: ClientLogoCacheOptions): ClientLo
       failures.delete(url);
       return key;
     } catch (error) {
-      remove(key);
+      entries.delete(key);
       return fail(url, reasonOf(error));
     }
   }
@@ -208,13 +190,12 @@ export function createClientLogoCache(options: ClientLogoCacheOptions): ClientLo
     if (url.protocol !== 'https:') return Promise.resolve(undefined);
     const key = logoKeyOf(logoUri);
     const now = clock();
-    const entry = entries.get(key);
+    const entry = entries.peek(key);
     if (entry !== undefined && now < entry.expiresAt) {
-      entries.delete(key);
-      entries.set(key, entry);
+      entries.get(key); // the LRU touch of a use
       return Promise.resolve(key);
     }
-    const until = failures.get(logoUri);
+    const until = failures.peek(logoUri);
     if (until !== undefined) {
       if (now < until) return Promise.resolve(undefined);
       failures.delete(logoUri);
@@ -227,10 +208,10 @@ export function createClientLogoCache(options: ClientLogoCacheOptions): ClientLo
   }
 
   function get(key: string): ClientLogo | undefined {
-    const entry = entries.get(key);
+    const entry = entries.peek(key);
     if (entry === undefined) return undefined;
     if (clock() >= entry.expiresAt) {
-      remove(key);
+      entries.delete(key);
       return undefined;
     }
     return entry.logo;

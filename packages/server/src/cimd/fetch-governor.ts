@@ -9,6 +9,7 @@
  * once with a `GovernorRefusedError`. Rate limits never queue at all (there is no timer in here), so
  * the governor is deterministic under an injected clock.
  */
+import { LRUCache } from 'lru-cache';
 
 import { cimdDefaults } from '../config/cimd-schema.ts';
 
@@ -113,6 +114,10 @@ interface Waiter {
   start: () => void;
 }
 
+function isBusy(state: HostState): boolean {
+  return state.active > 0 || state.waiting > 0;
+}
+
 function positive(value: number, name: string): number {
   if (!Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number`);
   return value;
@@ -142,8 +147,21 @@ export function createFetchGovernor(options: FetchGovernorOptions = {}): FetchGo
   const maxHosts = positive(options.maxHosts ?? 10_000, 'maxHosts');
   const clock = options.clock ?? (() => performance.now());
 
-  // Map order is the LRU order: touching a host re-inserts it at the end.
-  const hosts = new Map<string, HostState>();
+  // Bounded per-host memory: 100k distinct hosts must not mean 100k states. Forgetting an idle host
+  // hands it a full bucket when it returns, which is harmless: the host bucket refills within
+  // burst/rate seconds anyway, and the global bucket still bounds the total. Busy hosts (running or
+  // queued) are never forgotten, and there are at most globalConcurrency + maxQueue of them: the
+  // LRU (lru-cache, decision 0023) may evict one, but it is then kept aside in `busyEvicted` until
+  // its last task ends, and goes back into the LRU as the most recently used host.
+  const hosts = new LRUCache<string, HostState>({
+    max: maxHosts,
+    dispose: (state, host, reason) => {
+      if (reason !== 'evict') return;
+      if (isBusy(state)) busyEvicted.set(host, state);
+      else hostsEvicted++;
+    },
+  });
+  const busyEvicted = new Map<string, HostState>();
   const queue: Waiter[] = [];
   let globalBucket: TokenBucket = { tokens: globalBurst, updatedAt: clock() };
   let globalActive = 0;
@@ -157,32 +175,20 @@ export function createFetchGovernor(options: FetchGovernorOptions = {}): FetchGo
     queue_full: 0,
   };
 
+  /** The host's state, touched in the LRU; a new one (full bucket, no load) for an unseen host. */
   function hostState(host: string, now: number): HostState {
-    let state = hosts.get(host);
-    if (state === undefined) {
-      // Make room first, so the host being admitted is never the one forgotten.
-      forgetIdleHosts(maxHosts - 1);
-      state = { bucket: { tokens: hostBurst, updatedAt: now }, active: 0, waiting: 0 };
-    } else {
-      hosts.delete(host);
-    }
-    hosts.set(host, state);
-    return state;
+    const state = hosts.get(host) ?? busyEvicted.get(host);
+    if (state !== undefined) return state;
+    const fresh: HostState = { bucket: { tokens: hostBurst, updatedAt: now }, active: 0, waiting: 0 };
+    hosts.set(host, fresh);
+    return fresh;
   }
 
-  // Bounded per-host memory: 100k distinct hosts must not mean 100k states. Forgetting an idle host
-  // hands it a full bucket when it returns, which is harmless: the host bucket refills within
-  // burst/rate seconds anyway, and the global bucket still bounds the total. Busy hosts (running or
-  // queued) are never forgotten, and there are at most globalConcurrency + maxQueue of them.
-  function forgetIdleHosts(limit: number): void {
-    if (hosts.size <= limit) return;
-    for (const [name, state] of hosts) {
-      if (hosts.size <= limit) break;
-      if (state.active === 0 && state.waiting === 0) {
-        hosts.delete(name);
-        hostsEvicted++;
-      }
-    }
+  /** After a task of `host` ended: a busy host kept aside goes back into the LRU once idle. */
+  function settle(host: string, state: HostState): void {
+    if (isBusy(state) || busyEvicted.get(host) !== state) return;
+    busyEvicted.delete(host);
+    hosts.set(host, state);
   }
 
   function refuse(reason: GovernorRefusalReason, host: string): never {
@@ -204,13 +210,14 @@ export function createFetchGovernor(options: FetchGovernorOptions = {}): FetchGo
     }
   }
 
-  async function execute<T>(state: HostState, task: () => Promise<T>): Promise<T> {
+  async function execute<T>(host: string, state: HostState, task: () => Promise<T>): Promise<T> {
     try {
       return await task();
     } finally {
       state.active--;
       globalActive--;
       pump();
+      settle(host, state);
     }
   }
 
@@ -246,7 +253,7 @@ export function createFetchGovernor(options: FetchGovernorOptions = {}): FetchGo
     if (!mustWait) {
       state.active++;
       globalActive++;
-      return execute(state, task);
+      return execute(host, state, task);
     }
     const { promise, resolve, reject } = Promise.withResolvers<T>();
     state.waiting++;
@@ -255,7 +262,7 @@ export function createFetchGovernor(options: FetchGovernorOptions = {}): FetchGo
       start: () => {
         state.active++;
         globalActive++;
-        execute(state, task).then(resolve, reject);
+        execute(host, state, task).then(resolve, reject);
       },
     });
     return promise;
@@ -264,7 +271,8 @@ export function createFetchGovernor(options: FetchGovernorOptions = {}): FetchGo
   function check(rawHost: string): GovernorRefusalReason | undefined {
     const host = rawHost.toLowerCase();
     const now = clock();
-    const state = hosts.get(host);
+    // `peek`: no LRU touch, nothing changes.
+    const state = hosts.peek(host) ?? busyEvicted.get(host);
     // Same order and arithmetic as run(), on copies: an unseen host has a full bucket and no load.
     const hostTokens =
       state === undefined ? hostBurst : refill(state.bucket, now, hostRate, hostBurst).tokens;
@@ -283,7 +291,7 @@ export function createFetchGovernor(options: FetchGovernorOptions = {}): FetchGo
     return {
       active: globalActive,
       queued: queue.length,
-      hosts: hosts.size,
+      hosts: hosts.size + busyEvicted.size,
       admitted,
       hostsEvicted,
       refused: { ...refused },

@@ -1,4 +1,5 @@
 import { OAuthError } from '@gatehouse/core';
+import { LRUCache } from 'lru-cache';
 
 /**
  * A client's signing keys for `private_key_jwt` (RFC 7523 §2.2, CIMD-AUTH-1): its inline `jwks`,
@@ -53,7 +54,8 @@ export function createClientJwksCache(options: ClientJwksCacheOptions = {}): Cli
   const ttl = options.ttlMs ?? DEFAULT_JWKS_TTL_MS;
   const cooldown = options.refetchCooldownMs ?? DEFAULT_JWKS_REFETCH_COOLDOWN_MS;
   const maxEntries = options.maxEntries ?? 1000;
-  const entries = new Map<string, Entry>();
+  // lru-cache (decision 0023), read with `peek`: the least recently fetched set goes first.
+  const entries = new LRUCache<string, Entry>({ max: maxEntries });
   const inFlight = new Map<string, Promise<ClientJwks>>();
 
   function fetchNow(uri: string, now: number): Promise<ClientJwks> {
@@ -76,13 +78,7 @@ export function createClientJwksCache(options: ClientJwksCacheOptions = {}): Cli
       }
       const jwks = parseJwks(body);
       if (jwks === undefined) throw jwksUnavailable('the client jwks_uri did not return a JWK Set');
-      entries.delete(uri);
       entries.set(uri, { jwks, fetchedAt: now });
-      while (entries.size > maxEntries) {
-        const oldest = entries.keys().next();
-        if (oldest.done === true) break;
-        entries.delete(oldest.value);
-      }
       return jwks;
     })().finally(() => inFlight.delete(uri));
     inFlight.set(uri, fetching);
@@ -91,12 +87,12 @@ export function createClientJwksCache(options: ClientJwksCacheOptions = {}): Cli
 
   return {
     async get(uri, now) {
-      const entry = entries.get(uri);
+      const entry = entries.peek(uri);
       if (entry !== undefined && now - entry.fetchedAt < ttl) return entry.jwks;
       return fetchNow(uri, now);
     },
     async refresh(uri, now) {
-      const entry = entries.get(uri);
+      const entry = entries.peek(uri);
       if (entry !== undefined && now - entry.fetchedAt < cooldown) return undefined;
       return fetchNow(uri, now);
     },

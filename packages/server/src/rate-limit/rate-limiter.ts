@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * A per-key token bucket for the unauthenticated endpoints (DCR registration, RFC 7592
  * management). Each key gets `limit` tokens that refill evenly over `windowSeconds`, so a burst of
@@ -50,25 +52,20 @@ export function createRateLimiter(options: {
   const windowMs = windowSeconds * 1000;
   const tokenCost = windowMs;
   const capacity = limit * windowMs;
-  // Map iteration order is insertion order; re-inserting on every hit makes the first entry the
-  // least recently used, which is the one to evict.
-  const buckets = new Map<string, Bucket>();
+  // lru-cache (decision 0023): `set` on every hit makes the key the most recently used, and a new
+  // key in a full table evicts the least recently used one.
+  const buckets = new LRUCache<string, Bucket>({ max: maxKeys });
 
   return {
     hit(key, now) {
-      const existing = buckets.get(key);
+      const existing = buckets.peek(key);
       let credit: number;
       if (existing === undefined) {
         credit = capacity;
-        if (buckets.size >= maxKeys) {
-          const oldest = buckets.keys().next();
-          if (oldest.done !== true) buckets.delete(oldest.value);
-        }
       } else {
         // A clock that steps backwards must not mint tokens (or take them away).
         const elapsed = Math.max(0, now - existing.updatedAt);
         credit = Math.min(capacity, existing.credit + elapsed * limit);
-        buckets.delete(key);
       }
       const updatedAt = existing === undefined ? now : Math.max(now, existing.updatedAt);
 

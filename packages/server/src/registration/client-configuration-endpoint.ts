@@ -1,4 +1,5 @@
 import { OAuthError } from '@gatehouse/core';
+import { LRUCache } from 'lru-cache';
 import type { ServerContext } from '../context.ts';
 import { digest, randomToken, safeEqual } from '../crypto/digest.ts';
 import { handleOAuthJson } from '../endpoints/token-endpoint.ts';
@@ -45,7 +46,8 @@ const MAX_PENALTIES = 10_000;
 export function clientConfigurationEndpoint(ctx: ServerContext, settings: RegistrationSettings) {
   // A key whose failures exhausted its budget is refused outright until the wait is over, even with
   // a correct token: otherwise 429s would only rename the 401s of a guessing attack.
-  const penalties = new Map<string, number>();
+  // Key → end of its penalty (epoch ms); bounded by lru-cache, oldest penalty first (decision 0023).
+  const penalties = new LRUCache<string, number>({ max: MAX_PENALTIES });
   return async (request: Request, clientId: string, info: RequestInfo = {}): Promise<Response> => {
     if (request.method !== 'GET' && request.method !== 'PUT' && request.method !== 'DELETE') {
       // DCR-MG-3, DCR-MG-7: unsupported methods get 405 with Allow.
@@ -71,7 +73,7 @@ export function clientConfigurationEndpoint(ctx: ServerContext, settings: Regist
           ...(info.remoteAddress === undefined ? {} : { detail: { remote_address: info.remoteAddress } }),
         };
         const serving = charges.flatMap((charge) => {
-          const until = penalties.get(keyOf(charge));
+          const until = penalties.peek(keyOf(charge));
           return until !== undefined && until > now
             ? [{ charge, retryAfter: Math.ceil((until - now) / 1000) }]
             : [];
@@ -90,7 +92,6 @@ export function clientConfigurationEndpoint(ctx: ServerContext, settings: Regist
             await chargeRateLimits(ctx, settings.refusals, charges, now, refusal);
           } catch (limited) {
             const retry = Number((limited as OAuthError).headers['retry-after'] ?? '1');
-            if (penalties.size >= MAX_PENALTIES) penalties.delete(penalties.keys().next().value ?? '');
             for (const charge of charges) penalties.set(keyOf(charge), now + retry * 1000);
             throw limited;
           }

@@ -1,4 +1,5 @@
 import { OAuthError } from '@gatehouse/core';
+import { LRUCache } from 'lru-cache';
 import type { ServerContext } from '../context.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';
 
@@ -44,18 +45,14 @@ export interface RefusalLog {
 const DEFAULT_MAX_KEYS = 10_000;
 
 export function createRefusalLog(maxKeys = DEFAULT_MAX_KEYS): RefusalLog {
-  const windows = new Map<string, { until: number; suppressed: number }>();
+  // lru-cache (decision 0023), read with `peek`: the order is that of the windows' opening.
+  const windows = new LRUCache<string, { until: number; suppressed: number }>({ max: maxKeys });
   return {
     note(key, now, windowMs) {
-      const open = windows.get(key);
+      const open = windows.peek(key);
       if (open !== undefined && open.until > now) {
         open.suppressed += 1;
         return { audit: false, previousWindowSuppressed: 0 };
-      }
-      if (open !== undefined) windows.delete(key);
-      else if (windows.size >= maxKeys) {
-        const oldest = windows.keys().next();
-        if (oldest.done !== true) windows.delete(oldest.value);
       }
       windows.set(key, { until: now + windowMs, suppressed: 0 });
       return { audit: true, previousWindowSuppressed: open?.suppressed ?? 0 };

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { ServerContext } from '../context.ts';
 import type { ClientRecord } from '../store/store.ts';
 
@@ -9,14 +10,14 @@ import type { ClientRecord } from '../store/store.ts';
 export const CLIENT_USE_RESOLUTION_MS = 60 * 60 * 1000;
 
 /**
- * Remembered touches are dropped once older than the resolution (they no longer suppress a write),
- * so the map holds only the DCR clients active in the last hour; the cap is a backstop against a
- * burst of many distinct clients within that hour. Forgetting an entry only costs one extra write.
+ * Remembered touches older than the resolution no longer suppress a write; the cap bounds the
+ * memory (lru-cache, decision 0023: the least recently touched client goes first). Forgetting an
+ * entry only costs one extra write.
  */
 const MAX_REMEMBERED = 10_000;
 
 /** Last touch per client, per store: several servers in one process may use different stores. */
-const lastTouches = new WeakMap<object, Map<string, number>>();
+const lastTouches = new WeakMap<object, LRUCache<string, number>>();
 
 /**
  * Records that a DCR client obtained tokens (ClientRecord.lastUsedAt), so the reaper keeps it.
@@ -34,10 +35,10 @@ export async function recordClientUse(
 
   let touches = lastTouches.get(ctx.store);
   if (touches === undefined) {
-    touches = new Map();
+    touches = new LRUCache({ max: MAX_REMEMBERED });
     lastTouches.set(ctx.store, touches);
   }
-  const last = touches.get(client.clientId);
+  const last = touches.peek(client.clientId);
   if (last !== undefined && now - last < CLIENT_USE_RESOLUTION_MS && now >= last) return;
 
   try {
@@ -47,11 +48,5 @@ export async function recordClientUse(
     ctx.logger.warn({ err: error, client_id: client.clientId }, 'could not record client use');
     return;
   }
-  // Re-inserted so that Map order is touch order: the oldest entries are at the front.
-  touches.delete(client.clientId);
   touches.set(client.clientId, now);
-  for (const [clientId, at] of touches) {
-    if (touches.size <= MAX_REMEMBERED && now - at < CLIENT_USE_RESOLUTION_MS) break;
-    touches.delete(clientId);
-  }
 }
