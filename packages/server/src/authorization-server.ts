@@ -24,14 +24,8 @@ import {
 } from './clients/client-resolver.ts';
 import { loopbackClientResolver } from './clients/loopback-client-resolver.ts';
 import { buildContext, type ServerContext } from './context.ts';
-import { authorizationEndpoint } from './endpoints/authorization-endpoint.ts';
-import { interactionEndpoints } from './endpoints/interaction-endpoint.ts';
-import { introspectionEndpoint } from './endpoints/introspection-endpoint.ts';
-import { jwksEndpoint, metadataEndpoint } from './endpoints/metadata-endpoint.ts';
-import { pushedAuthorizationRequestEndpoint } from './endpoints/pushed-authorization-request-endpoint.ts';
-import { revocationEndpoint } from './endpoints/revocation-endpoint.ts';
-import { tokenEndpoint } from './endpoints/token-endpoint.ts';
 import { corsEndpoint, preflightResponse } from './http/cors.ts';
+import type { RequestInfo } from './http/request-info.ts';
 import { outcomeOf } from './http/request-outcome.ts';
 import { jsonResponse, oauthErrorResponse } from './http/responses.ts';
 import { isStoreUnavailableError, storeUnavailable } from './http/store-unavailable.ts';
@@ -46,6 +40,7 @@ import {
 } from './operations/operations-endpoints.ts';
 import { observeRequest } from './operations/request-metrics.ts';
 import type { AuthorizationServerOptions } from './options.ts';
+import { interactionEndpoints } from './pages/interaction-endpoint.ts';
 import {
   atprotoClientIdGuard,
   atprotoClientPolicy,
@@ -53,10 +48,15 @@ import {
   withAtprotoProfile,
 } from './profiles/atproto-profile.ts';
 import { withMcpProfile } from './profiles/mcp-profile.ts';
+import { authorizationEndpoint } from './protocol/authorization-endpoint.ts';
+import { introspectionEndpoint } from './protocol/introspection-endpoint.ts';
+import { jwksEndpoint, metadataEndpoint } from './protocol/metadata-endpoint.ts';
+import { pushedAuthorizationRequestEndpoint } from './protocol/pushed-authorization-request-endpoint.ts';
+import { revocationEndpoint } from './protocol/revocation-endpoint.ts';
+import { tokenEndpoint } from './protocol/token-endpoint.ts';
 import { clientConfigurationEndpoint } from './registration/client-configuration-endpoint.ts';
 import { registrationEndpoint } from './registration/registration-endpoint.ts';
 import { resolveRegistrationSettings } from './registration/registration-settings.ts';
-import type { RequestInfo } from './registration/request-info.ts';
 import type { AuditEvent } from './store/store.ts';
 
 export interface AuthorizationServer {

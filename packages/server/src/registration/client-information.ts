@@ -124,3 +124,14 @@ function canonical(value: unknown): unknown {
   }
   return value;
 }
+
+/** The stored digest of a new client secret, and its expiry when secrets expire (RFC 7591 §3.2.1). */
+export function secretFields(
+  secret: string,
+  settings: RegistrationSettings,
+  now: number,
+): { secretDigest: string; secretExpiresAt?: number } {
+  return settings.secretLifetimeSeconds === 0
+    ? { secretDigest: digest(secret) }
+    : { secretDigest: digest(secret), secretExpiresAt: now + settings.secretLifetimeSeconds * 1000 };
+}

@@ -7,6 +7,7 @@ import {
   redirectTo,
 } from '../authorization/authorization-response.ts';
 import { bindingDigestOf, currentSession, startSession } from '../authorization/browser-session.ts';
+import { covers } from '../authorization/consent-coverage.ts';
 import { installationOf } from '../authorization/installation.ts';
 import type { ServerContext } from '../context.ts';
 import { safeEqual } from '../crypto/digest.ts';
@@ -23,7 +24,6 @@ import {
 } from '../profiles/atproto-profile.ts';
 import type { AuthorizationRequestRecord, SessionRecord } from '../store/store.ts';
 import { decoyPasswordHash, verifyPassword } from '../users/password.ts';
-import { covers } from './authorization-endpoint.ts';
 
 /**
  * The interaction pages between the authorization request and its response: login, then consent.

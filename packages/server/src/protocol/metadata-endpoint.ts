@@ -1,7 +1,7 @@
 import { SUPPORTED_CODE_CHALLENGE_METHODS } from '@gatehouse/core';
 import { CLIENT_ASSERTION_SIGNING_ALGS } from '../clients/private-key-jwt.ts';
 import type { ServerContext } from '../context.ts';
-import { SUPPORTED_GRANT_TYPES } from './token-endpoint.ts';
+import { SUPPORTED_GRANT_TYPES } from '../grants/grant-types.ts';
 
 /**
  * Authorization server metadata, RFC 8414 §2 (MCP-2, MCP-4). `issuer` is exactly the configured
