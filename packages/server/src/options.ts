@@ -1,9 +1,13 @@
 import type { SafeFetch } from '@gatehouse/safe-fetch';
 import type { Logger } from 'pino';
+import type { AuditSink } from './audit/audit-trail.ts';
 import type { DocumentChangePolicy } from './cimd/document-change.ts';
+import type { ClientResolverDecorator } from './clients/client-resolver.ts';
 import type { DpopOptions } from './dpop/dpop-settings.ts';
+import type { ConsentRenderer } from './pages/consent-page.ts';
 import type { Store } from './store/store.ts';
 import type { SubjectSupplier } from './users/subject.ts';
+import type { UserAuthenticator } from './users/user-authentication.ts';
 
 /** A protected resource (RFC 8707 / RFC 9728) this server issues tokens for. */
 export interface ResourceOptions {
@@ -124,6 +128,15 @@ export interface AuthorizationServerOptions {
    * algorithm of clients/private-key-jwt.ts. atproto profile: ES256 (AT-9).
    */
   clientAssertionAlgorithms?: readonly string[];
+  // Extension points (issue #12; each documented with an example in docs/extension-points.md).
+  /** Wrap the client resolver chain, first listed outermost (e.g. an admission policy). */
+  clientResolverDecorators?: readonly ClientResolverDecorator[];
+  /** Authenticates the user at the login page. Default: local accounts with passwords. */
+  authenticateUser?: UserAuthenticator;
+  /** Receives every audit event after its log line. Default: the store's audit log. */
+  auditSink?: AuditSink;
+  /** Renders the consent page. Default: the built-in page (pages/consent-page.ts). */
+  renderConsent?: ConsentRenderer;
 }
 
 /** Switches of the AT Protocol profile (profiles/atproto-profile.ts, docs/atproto.md). */

@@ -3,6 +3,7 @@
  * after a real flow through `server.fetch` (code flow, refresh, refresh reuse, DCR, CIMD), liveness
  * and readiness, and who may read /metrics.
  */
+
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createAuthorizationServer } from '../src/index.ts';
@@ -10,6 +11,7 @@ import { endpointName } from '../src/operations/request-metrics.ts';
 import { reapRegistrations } from '../src/registration/reaper.ts';
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
 import type { Store } from '../src/store/store.ts';
+import { contextOf } from './support/server-internals.ts';
 import { CIMD_URL, cimdDocument, stubDocuments } from './support/stub-documents.ts';
 import { APP_REDIRECT, createTestServer, ISSUER } from './support/test-server.ts';
 
@@ -96,7 +98,7 @@ describe('metrics after a flow (issue #8)', () => {
 
     // DCR-SEC-7: the registration was never used; a day later it is reaped, through ctx.audit.
     t.advance(25 * 3600 * 1000);
-    assert.equal(await reapRegistrations(t.server.context), 1);
+    assert.equal(await reapRegistrations(contextOf(t.server)), 1);
 
     await t.send(`${ISSUER}/no/such/path/${'x'.repeat(20)}`);
     const m = await scrape(t.send);

@@ -70,10 +70,9 @@ export async function startGatehouse(
     await store.close();
     throw error instanceof Error && !(error instanceof ConfigError) ? new ConfigError(error.message) : error;
   }
-  // First start: make the signing key now, not on the first token request.
-  await server.context.keys.signing();
-  // The DPoP nonce secret, shared by every instance on this store (first writer wins).
-  await server.context.dpop.nonces();
+  // First start: make the signing key and the DPoP nonce secret (shared by every instance on this
+  // store, first writer wins) now, not on the first token request.
+  await server.ready();
   const purge = setInterval(() => {
     store
       .purgeExpired(Date.now())
@@ -81,7 +80,7 @@ export async function startGatehouse(
   }, 60_000);
   purge.unref();
   // DCR-SEC-7: registrations never used, or idle for long, are reaped with their grants and tokens.
-  const stopRegistrationHygiene = startRegistrationHygiene(store, logger, server.context.audit);
+  const stopRegistrationHygiene = startRegistrationHygiene(store, logger, server.audit);
   // Issue #8: /metrics, /healthz and /readyz on a listener of their own, when configured.
   let metricsListener: Listener | undefined;
   if (config.metrics.enabled && config.metrics.listen !== undefined) {

@@ -7,7 +7,6 @@ import {
   validateCodeChallenge,
 } from '@gatehouse/core';
 import type { ServerContext } from '../context.ts';
-import { checkAtprotoAuthorizationRequest } from '../profiles/atproto-profile.ts';
 import type { ClientRecord } from '../store/store.ts';
 import { resolveScope } from './scope-policy.ts';
 
@@ -171,8 +170,8 @@ export function validateAuthorizationRequest(
     parameters.get('code_challenge_method'),
   );
 
-  // AT-7, AT-1: state and the atproto scope, in the AT Protocol profile.
-  if (ctx.atproto !== undefined) checkAtprotoAuthorizationRequest(parameters, redirectable);
+  // The profile's request rules (atproto: state and the atproto scope, AT-7, AT-1).
+  ctx.profile.checkAuthorizationRequest?.(parameters, redirectable);
 
   // RFC 8707 §2.1, MCP-9: every resource must be one we serve.
   let resources = resolveResources(requestedResources, ctx.resources.known, redirectable);

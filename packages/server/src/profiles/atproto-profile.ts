@@ -9,9 +9,10 @@ import {
   validateClientMetadataDocument,
 } from '@gatehouse/core';
 import type { ClientResolver } from '../clients/client-resolver.ts';
-import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
 import type { AuthorizationServerOptions, Lifetimes, ResourceOptions } from '../options.ts';
+import type { ReplayStore } from '../store/store.ts';
+import type { AccountRestriction, Profile, ProfileHooks, PushedRequestFacts } from './profile.ts';
 
 /**
  * The AT Protocol OAuth profile (`profile: 'atproto'`; atproto OAuth spec, SPEC-CHECKLIST Part 4,
@@ -150,6 +151,41 @@ export function withAtprotoProfile(options: AuthorizationServerOptions): Authori
   };
 }
 
+/**
+ * The AT Protocol profile: its defaults and refusals (withAtprotoProfile), and the hooks where its
+ * rules join the generic flow (profiles/profile.ts).
+ */
+export const atprotoProfile: Profile = {
+  name: 'atproto',
+  applyDefaults: withAtprotoProfile,
+  hooks: atprotoHooks,
+};
+
+function atprotoHooks(options: AuthorizationServerOptions): ProfileHooks {
+  const policy = atprotoClientPolicy(options);
+  const memory: OneTimeMemory = { replay: options.store.replay, clock: options.clock ?? Date.now };
+  return {
+    // AT-2: a client_id with a port is refused before its document is fetched.
+    clientIdRules: (inner) => atprotoClientIdGuard(inner, policy),
+    // AT-4, AT-8: the profile's document rules, before anything is cached.
+    validateDocument: (body, url, documentPolicy) =>
+      atprotoDocumentValidator(documentPolicy, policy)(body, url),
+    // AT-7, AT-1: state and the atproto scope.
+    checkAuthorizationRequest: checkAtprotoAuthorizationRequest,
+    // AT-7: each code_challenge used once, each state once per client.
+    acceptPushedRequest: (request) => acceptAtprotoPushedRequest(memory, request),
+    // AT-14: login_hint restricts the login to that account.
+    accountRestriction: hintedAccountRestriction,
+    // AT-14: the consent page describes the scopes.
+    describeScope: describeAtprotoScope,
+    // AT-10: the token response always carries sub (and scope).
+    tokenResponseFields: ({ subject }) => ({ sub: subject }),
+    // AT-12: "require_request_uri_registration not false" (RFC 9101's default is false). Only
+    // pushed request_uris of our own are accepted, so true is what the server does anyway.
+    metadataFields: () => ({ require_request_uri_registration: true }),
+  };
+}
+
 function atprotoResource(resource: ResourceOptions): ResourceOptions {
   return resource.scopes.includes(ATPROTO_SCOPE)
     ? resource
@@ -274,11 +310,17 @@ export function checkAtprotoAuthorizationRequest(parameters: Parameters, redirec
  * `dpop.requiredAtPar`, which the profile turns on: it is checked before client authentication.)
  */
 export async function acceptAtprotoPushedRequest(
-  ctx: ServerContext,
-  valid: { codeChallenge: string; state: string | undefined; client: { clientId: string } },
+  memory: OneTimeMemory,
+  valid: PushedRequestFacts,
 ): Promise<void> {
-  await rememberCodeChallenge(ctx, valid.codeChallenge);
-  if (valid.state !== undefined) await rememberState(ctx, valid.client.clientId, valid.state);
+  await rememberCodeChallenge(memory, valid.codeChallenge);
+  if (valid.state !== undefined) await rememberState(memory, valid.client.clientId, valid.state);
+}
+
+/** Where AT-7's one-time values are remembered: the shared replay store, and the server's clock. */
+export interface OneTimeMemory {
+  replay: ReplayStore;
+  clock: () => number;
 }
 
 /** How long a used code_challenge is remembered (AT-7: "for example within 24 h"). */
@@ -292,9 +334,9 @@ export const STATE_MEMORY_SECONDS = 24 * 3600;
  * STATE_MEMORY_SECONDS, remembered in the shared replay store (atomic across instances) under a
  * digest, so the key stays short whatever the client sends. Another client may use the same value.
  */
-export async function rememberState(ctx: ServerContext, clientId: string, state: string): Promise<void> {
-  const now = ctx.clock();
-  const fresh = await ctx.store.replay.remember(
+export async function rememberState(memory: OneTimeMemory, clientId: string, state: string): Promise<void> {
+  const now = memory.clock();
+  const fresh = await memory.replay.remember(
     `state:${digest(JSON.stringify([clientId, state]))}`,
     now + STATE_MEMORY_SECONDS * 1000,
     now,
@@ -311,9 +353,9 @@ export async function rememberState(ctx: ServerContext, clientId: string, state:
  * AT-7 MUST: a code_challenge is accepted once. Remembered in the replay store (atomic across
  * instances) when a request is pushed; a second request with the same challenge is refused.
  */
-export async function rememberCodeChallenge(ctx: ServerContext, codeChallenge: string): Promise<void> {
-  const now = ctx.clock();
-  const fresh = await ctx.store.replay.remember(
+export async function rememberCodeChallenge(memory: OneTimeMemory, codeChallenge: string): Promise<void> {
+  const now = memory.clock();
+  const fresh = await memory.replay.remember(
     `code-challenge:${codeChallenge}`,
     now + CODE_CHALLENGE_MEMORY_SECONDS * 1000,
     now,
@@ -327,15 +369,16 @@ export async function rememberCodeChallenge(ctx: ServerContext, codeChallenge: s
 }
 
 /**
- * AT-14: "login_hint … SHOULD restrict login to that account". In the profile, the hint the login
- * is restricted to; undefined without a hint or outside the profile (where the hint only pre-fills
- * the login form).
+ * AT-14: "login_hint … SHOULD restrict login to that account". In the profile, a hint restricts the
+ * login to the hinted account; a DID is no username, so it does not pre-fill the form.
  */
-export function loginRestriction(
-  ctx: Pick<ServerContext, 'atproto'>,
-  loginHint: string | undefined,
-): string | undefined {
-  return ctx.atproto === undefined ? undefined : loginHint;
+export function hintedAccountRestriction(loginHint: string | undefined): AccountRestriction | undefined {
+  if (loginHint === undefined) return undefined;
+  return {
+    hint: loginHint,
+    prefill: loginHint.startsWith('did:') ? undefined : loginHint,
+    matches: (user, subjectOf) => isHintedAccount(subjectOf, loginHint, user),
+  };
 }
 
 /**
@@ -343,24 +386,12 @@ export function loginRestriction(
  * equal to the hint matches, and a DID matches the user's subject (the configured supplier).
  */
 export async function isHintedAccount(
-  ctx: Pick<ServerContext, 'subjectOf'>,
+  subjectOf: (userId: string) => Promise<string>,
   hint: string,
   user: { id: string; username: string },
 ): Promise<boolean> {
   if (user.username === hint) return true;
-  return hint.startsWith('did:') && (await ctx.subjectOf(user.id)) === hint;
-}
-
-/** Whether a signed-in user may answer a request with this hint (true when there is no restriction). */
-export async function sessionIsHintedAccount(
-  ctx: ServerContext,
-  loginHint: string | undefined,
-  userId: string,
-): Promise<boolean> {
-  const only = loginRestriction(ctx, loginHint);
-  if (only === undefined) return true;
-  const user = await ctx.store.users.get(userId);
-  return user !== undefined && (await isHintedAccount(ctx, only, user));
+  return hint.startsWith('did:') && (await subjectOf(user.id)) === hint;
 }
 
 /**

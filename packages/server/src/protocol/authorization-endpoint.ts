@@ -9,12 +9,12 @@ import { authorizationError, issueCode, redirectTo } from '../authorization/auth
 import { browserBinding, currentSession } from '../authorization/browser-session.ts';
 import { covers } from '../authorization/consent-coverage.ts';
 import { installationOf } from '../authorization/installation.ts';
+import { sessionIsHintedAccount } from '../authorization/login-restriction.ts';
 import { PUSHED_ID_PREFIX, REQUEST_URI_PREFIX, requestFields } from '../authorization/pushed-request.ts';
 import type { ServerContext } from '../context.ts';
 import { randomToken } from '../crypto/digest.ts';
 import { readFormBody } from '../http/form-body.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
-import { sessionIsHintedAccount } from '../profiles/atproto-profile.ts';
 import type { SessionRecord } from '../store/store.ts';
 
 /**
@@ -150,7 +150,7 @@ async function answerSilently(
   if (
     session === undefined ||
     (valid.maxAge !== undefined && now - session.authTime > valid.maxAge * 1000) ||
-    // AT-14 (atproto profile): a session of another account than the login_hint does not answer.
+    // AT-14: a session of another account than the one the profile restricts to does not answer.
     !(await sessionIsHintedAccount(ctx, valid.loginHint, session.userId))
   ) {
     throw new OAuthError('login_required', {

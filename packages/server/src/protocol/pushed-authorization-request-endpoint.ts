@@ -8,7 +8,6 @@ import type { ServerContext } from '../context.ts';
 import { randomToken } from '../crypto/digest.ts';
 import { checkDpop, dpopNonceHeader, dpopRequired } from '../dpop/request-dpop.ts';
 import { jsonResponse } from '../http/responses.ts';
-import { acceptAtprotoPushedRequest } from '../profiles/atproto-profile.ts';
 import { clientAuthenticatedEndpoint } from './client-authenticated-request.ts';
 
 /**
@@ -64,9 +63,9 @@ export function pushedAuthorizationRequestEndpoint(ctx: ServerContext) {
         withClient,
         readRepeatedParameter(raw, 'resource'),
       );
-      // atproto profile: each code_challenge used once, each state once per client (AT-7). DPoP
-      // from PAR on (AT-11) is dpop.requiredAtPar, checked before authentication (below).
-      if (ctx.atproto !== undefined) await acceptAtprotoPushedRequest(ctx, valid);
+      // The profile's rules for a pushed request (atproto: one-time code_challenge and state, AT-7).
+      // DPoP from PAR on (AT-11) is dpop.requiredAtPar, checked before authentication (below).
+      await ctx.profile.acceptPushedRequest?.(valid);
 
       const key = randomToken();
       const now = ctx.clock();

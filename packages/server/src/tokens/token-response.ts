@@ -12,7 +12,7 @@ export interface TokenResponse {
   expires_in: number;
   scope: string;
   refresh_token?: string;
-  /** The user's subject, in the AT Protocol profile (AT-10: a DID, which the client verifies). */
+  /** The user's subject, when the profile adds it (AT-10: a DID, which the client verifies). */
   sub?: string;
 }
 
@@ -56,9 +56,8 @@ export async function tokenResponse(
     scope: granted.scope.join(' '),
   };
   if (refreshToken !== undefined) response.refresh_token = refreshToken;
-  // AT-10: the token response always carries sub (and scope) in the AT Protocol profile.
-  if (ctx.atproto !== undefined) response.sub = subject;
-  return response;
+  // The profile's fields (atproto: sub, AT-10).
+  return { ...response, ...ctx.profile.tokenResponseFields?.({ subject }) };
 }
 
 /**
