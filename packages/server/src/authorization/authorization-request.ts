@@ -39,7 +39,7 @@ export interface ValidAuthorizationRequest extends VerifiedRedirect {
  * as is rather than resolved a second time, so the request is checked against the same record.
  */
 export async function verifyClientAndRedirect(
-  ctx: ServerContext,
+  ctx: Pick<ServerContext, 'clients'>,
   parameters: Parameters,
   authenticated?: ClientRecord,
 ): Promise<VerifiedRedirect> {
@@ -95,7 +95,7 @@ export async function verifyClientAndRedirect(
  * request must carry a request_uri. Checked after the redirect_uri is verified, so the refusal goes
  * back to the client like any other invalid request (docs/decisions/0010-par.md).
  */
-export function requirePushedRequest(ctx: ServerContext, verified: VerifiedRedirect): void {
+export function requirePushedRequest(ctx: Pick<ServerContext, 'par'>, verified: VerifiedRedirect): void {
   if (ctx.par.required || verified.client.metadata.require_pushed_authorization_requests === true) {
     throw new OAuthError('invalid_request', {
       reason: 'par_required',
@@ -114,7 +114,7 @@ const SUPPORTED_PROMPTS = new Set(['none', 'login', 'consent', 'select_account']
 
 /** Steps 3+: everything else. Errors from here on travel to the verified redirect_uri. */
 export function validateAuthorizationRequest(
-  ctx: ServerContext,
+  ctx: Pick<ServerContext, 'profile' | 'resources'>,
   verified: VerifiedRedirect,
   parameters: Parameters,
   requestedResources: readonly string[],

@@ -1,11 +1,10 @@
-import type { ServerContext } from '../context.ts';
 import type { TokenResponse } from '../tokens/token-response.ts';
 import { authorizationCodeGrant } from './authorization-code-grant.ts';
 import { refreshTokenGrant } from './refresh-token-grant.ts';
-import type { TokenRequest } from './token-request.ts';
+import type { GrantDeps, TokenRequest } from './token-request.ts';
 
 /** A grant type of RFC 6749 §4/§6: an authenticated token request in, tokens out. */
-export type Grant = (ctx: ServerContext, request: TokenRequest) => Promise<TokenResponse>;
+export type Grant = (ctx: GrantDeps, request: TokenRequest) => Promise<TokenResponse>;
 
 const GRANTS: Record<string, Grant> = {
   authorization_code: authorizationCodeGrant,

@@ -58,7 +58,7 @@ export function usesSecret(metadata: { token_endpoint_auth_method: string }): bo
   return method === 'client_secret_basic' || method === 'client_secret_post';
 }
 
-export function registrationClientUri(ctx: ServerContext, clientId: string): string {
+export function registrationClientUri(ctx: Pick<ServerContext, 'endpoints'>, clientId: string): string {
   return `${ctx.endpoints.registration}/${encodeURIComponent(clientId)}`;
 }
 
@@ -69,7 +69,7 @@ export function registrationClientUri(ctx: ServerContext, clientId: string): str
  * accompanies a secret-based client (DCR-EP-9: REQUIRED when a secret is issued, 0 = never).
  */
 export function clientInformation(
-  ctx: ServerContext,
+  ctx: Pick<ServerContext, 'endpoints'>,
   record: ClientRecord,
   secrets: { registrationAccessToken: string; clientSecret?: string },
 ): Record<string, unknown> {
