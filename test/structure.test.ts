@@ -100,4 +100,31 @@ describe('import structure', () => {
     const cycles = importCycles(graph).map((cycle) => cycle.map((file) => relative(root, file)));
     assert.deepEqual(cycles, [], `import cycles:\n${cycles.map((cycle) => cycle.join(' → ')).join('\n')}`);
   });
+
+  it('no endpoint imports another endpoint: what two share lives in a domain module', () => {
+    const isEndpoint = (file: string) => /-endpoints?\.ts$/.test(file);
+    const crossings = [...sourceGraph()]
+      .filter(([file]) => isEndpoint(file))
+      .flatMap(([file, targets]) =>
+        targets.filter(isEndpoint).map((target) => `${relative(root, file)} → ${relative(root, target)}`),
+      );
+    assert.deepEqual(crossings, []);
+  });
+
+  it('generic code reaches a named profile only through the registry (profiles/profile.ts hooks)', () => {
+    const named = /profiles\/(atproto|mcp)-profile\.ts$/;
+    // index.ts re-exports the profile helpers that are public API; nothing else may branch on one.
+    const allowed = new Set([
+      'packages/server/src/profiles/profile-registry.ts',
+      'packages/server/src/index.ts',
+    ]);
+    const reaches = [...sourceGraph()]
+      .map(([file, targets]) => [relative(root, file), targets] as const)
+      .filter(
+        ([file, targets]) =>
+          !named.test(file) && !allowed.has(file) && targets.some((target) => named.test(target)),
+      )
+      .map(([file]) => file);
+    assert.deepEqual(reaches, []);
+  });
 });
