@@ -19,7 +19,7 @@ import { CLIENT_ASSERTION_TYPE } from '../src/clients/private-key-jwt.ts';
 import { digest } from '../src/crypto/digest.ts';
 import { outcomeOf } from '../src/http/request-outcome.ts';
 import { type AuthorizationServerOptions, createAuthorizationServer } from '../src/index.ts';
-import { describeAtprotoScope } from '../src/profiles/atproto-profile.ts';
+import { describeAtprotoScope } from '../src/profiles/atproto-scope-descriptions.ts';
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
 import { hashPassword } from '../src/users/password.ts';
 import { contextOf } from './support/server-internals.ts';

@@ -1,17 +1,13 @@
-import {
-  type AtprotoClientPolicy,
-  type ClientMetadataDocumentPolicy,
-  checkAtprotoClientDocument,
-  checkAtprotoClientId,
-  isClientIdMetadataDocumentUrl,
-  OAuthError,
-  type Parameters,
-  validateClientMetadataDocument,
-} from '@gatehouse/core';
-import type { ClientResolver } from '../clients/client-resolver.ts';
+import { OAuthError, type Parameters } from '@gatehouse/core';
 import { digest } from '../crypto/digest.ts';
 import type { AuthorizationServerOptions, Lifetimes, ResourceOptions } from '../options.ts';
 import type { ReplayStore } from '../store/store.ts';
+import {
+  atprotoClientIdGuard,
+  atprotoClientPolicy,
+  atprotoDocumentValidator,
+} from './atproto-client-rules.ts';
+import { describeAtprotoScope } from './atproto-scope-descriptions.ts';
 import type { AccountRestriction, Profile, ProfileHooks, PushedRequestFacts } from './profile.ts';
 
 /**
@@ -192,94 +188,6 @@ function atprotoResource(resource: ResourceOptions): ResourceOptions {
     : { ...resource, scopes: [ATPROTO_SCOPE, ...resource.scopes] };
 }
 
-/** The policy the atproto client rules run with (core/atproto/atproto-client-metadata.ts). */
-export function atprotoClientPolicy(options: AuthorizationServerOptions): AtprotoClientPolicy {
-  return {
-    allowClientIdPort: options.atproto?.allowClientIdPort === true,
-    ...(options.clientAssertionAlgorithms === undefined
-      ? {}
-      : { clientAssertionAlgorithms: options.clientAssertionAlgorithms }),
-  };
-}
-
-/**
- * The CIMD validation of the profile: the generic document rules, then AT-4/AT-8 on the raw
- * document. Used as the document cache's `validate`, so a document that breaks them is never cached.
- */
-export function atprotoDocumentValidator(
-  documentPolicy: ClientMetadataDocumentPolicy,
-  policy: AtprotoClientPolicy,
-) {
-  return (body: unknown, url: string) => {
-    const { metadata } = validateClientMetadataDocument(body, url, documentPolicy);
-    checkAtprotoClientDocument(body as Record<string, unknown>, metadata, policy);
-    return metadata;
-  };
-}
-
-/**
- * AT-2 before any fetch: an https client_id with a port is refused without fetching its document.
- * Other client_ids pass to `inner` unchanged, through `resolve`, `refresh` and the fast paths
- * (`refuseEarly`, `resolveFromMemory`) alike.
- */
-export function atprotoClientIdGuard(inner: ClientResolver, policy: AtprotoClientPolicy): ClientResolver {
-  const guard = (clientId: string) => {
-    if (!isClientIdMetadataDocumentUrl(clientId)) return;
-    try {
-      checkAtprotoClientId(clientId, policy);
-    } catch (error) {
-      // With the status of the endpoint's invalid_client, like every CIMD refusal (401 at PAR and
-      // token, RFC 6749 §5.2; the authorization endpoint shows its error page either way).
-      if (!(error instanceof OAuthError)) throw error;
-      throw new OAuthError('invalid_client', {
-        reason: error.reason,
-        ...(error.description === undefined ? {} : { description: error.description }),
-      });
-    }
-  };
-  // The fast paths of decision 0020 pass through the guard too, so the profile keeps the cheap
-  // refusal of a flood (no store read before the governor says no) and the warm path of a known
-  // client. AT-2 comes first in both: a client_id with a port is refused for its port, whatever
-  // the governor would say, and is never answered from memory.
-  const passes = (clientId: string): OAuthError | undefined => {
-    try {
-      guard(clientId);
-      return undefined;
-    } catch (error) {
-      if (error instanceof OAuthError) return error;
-      throw error;
-    }
-  };
-  return {
-    resolve: async (clientId) => {
-      guard(clientId);
-      return inner.resolve(clientId);
-    },
-    ...(inner.refuseEarly === undefined
-      ? {}
-      : {
-          refuseEarly: (clientId: string) => {
-            const refused = passes(clientId);
-            return refused === undefined ? inner.refuseEarly!(clientId) : Promise.resolve(refused);
-          },
-        }),
-    ...(inner.resolveFromMemory === undefined
-      ? {}
-      : {
-          resolveFromMemory: (clientId: string) =>
-            passes(clientId) === undefined ? inner.resolveFromMemory!(clientId) : undefined,
-        }),
-    ...(inner.refresh === undefined
-      ? {}
-      : {
-          refresh: async (clientId: string) => {
-            guard(clientId);
-            return inner.refresh!(clientId);
-          },
-        }),
-  };
-}
-
 /**
  * AT-7 and AT-1 on an authorization request (pushed or not), after the generic validation:
  * `state` is required, and the requested scope names `atproto`. Sync; errors may be redirected
@@ -392,48 +300,4 @@ export async function isHintedAccount(
 ): Promise<boolean> {
   if (user.username === hint) return true;
   return hint.startsWith('did:') && (await subjectOf(user.id)) === hint;
-}
-
-/**
- * AT-14: the consent page "describes the scopes". What an atproto scope lets the client do, in
- * words, for the scopes of the atproto spec (the transitional ones and the granular permission
- * families of the Permission spec); undefined for anything else, which is then shown by name only.
- * Permission sets (`include:`) are named but not expanded: resolving them is AT-16, not done.
- */
-export function describeAtprotoScope(scope: string): string | undefined {
-  const fixed: Record<string, string> = {
-    atproto: 'know which account you are (your DID)',
-    'transition:generic':
-      'read and write your public data (posts, likes, follows, profile) and upload media, like an app password; not your direct messages or account settings',
-    'transition:chat.bsky': 'read and send your direct messages',
-    'transition:email': "see your account's email address",
-  };
-  if (Object.hasOwn(fixed, scope)) return fixed[scope];
-  // `family:resource?query`, or `family?query` with the resource among the parameters.
-  const match = /^([a-z]+)(?::([^?]*))?(?:\?(.*))?$/.exec(scope);
-  if (match === null || (match[2] === undefined && match[3] === undefined)) return undefined;
-  const family = match[1]!;
-  const resource = match[2] ?? '';
-  const query = match[3] ?? '';
-  const params = new URLSearchParams(query);
-  const target = resource === '' ? (params.get('collection') ?? params.get('lxm') ?? '') : resource;
-  switch (family) {
-    case 'repo': {
-      const actions = params.getAll('action');
-      const verbs = actions.length === 0 ? 'create, update and delete' : actions.join(', ');
-      return `${verbs} records of type ${target === '*' ? 'any kind' : target} in your repository`;
-    }
-    case 'rpc':
-      return `call ${target === '*' ? 'any method' : target} on other services as you${params.has('aud') ? ` (${params.get('aud')})` : ''}`;
-    case 'blob':
-      return `upload files (${target || params.getAll('accept').join(', ') || 'any type'})`;
-    case 'account':
-      return `${params.get('action') === 'manage' ? 'manage' : 'see'} your account's ${target}`;
-    case 'identity':
-      return `change your identity (${target === '*' ? 'handle and DID document' : target})`;
-    case 'include':
-      return `the permission set ${target}, as its publisher defines it`;
-    default:
-      return undefined;
-  }
 }
