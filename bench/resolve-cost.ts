@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGatehouse } from '../packages/cli/src/commands/serve.ts';
 import { loadConfig } from '../packages/cli/src/config.ts';
+import { contextOf } from '../packages/server/test/support/server-internals.ts';
 import { round } from './driver.ts';
 import { gatehouseConfig } from './gatehouse.ts';
 import { serveChild } from './lib/child.ts';
@@ -38,7 +39,7 @@ async function measure(clientId: string, iterations: number): Promise<ResolveCos
       }),
     );
     try {
-      const clients = running.server.context.clients;
+      const clients = contextOf(running.server).clients;
       if ((await clients.resolve(clientId)) === undefined)
         throw new Error('gatehouse: client did not resolve');
       const micros = await time(iterations, () => clients.resolve(clientId));

@@ -3,8 +3,10 @@
  * `--profile` flag, `dpop.required_at_par` and the confidential-client lifetimes (AT-10, AT-11)
  * reaching the server, and the profile's refusals at start-up.
  */
+
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { contextOf } from '../../server/test/support/server-internals.ts';
 import { startGatehouse } from '../src/commands/serve.ts';
 import { loadConfig } from '../src/config.ts';
 import { run } from './support/cli-process.ts';
@@ -46,7 +48,7 @@ describe('the atproto profile from the configuration', () => {
       }),
     );
     try {
-      const { lifetimes, dpop } = running.server.context;
+      const { lifetimes, dpop } = contextOf(running.server);
       assert.equal(lifetimes.confidentialRefreshTokenSeconds, 180 * DAY);
       assert.equal(lifetimes.confidentialTokenFamilySeconds, 1000 * DAY);
       assert.equal(lifetimes.refreshTokenSeconds, 14 * DAY);
@@ -56,8 +58,8 @@ describe('the atproto profile from the configuration', () => {
     }
     const defaults = await startGatehouse(atprotoConfig());
     try {
-      assert.equal(defaults.server.context.lifetimes.confidentialRefreshTokenSeconds, 90 * DAY);
-      assert.equal(defaults.server.context.lifetimes.confidentialTokenFamilySeconds, 365 * DAY);
+      assert.equal(contextOf(defaults.server).lifetimes.confidentialRefreshTokenSeconds, 90 * DAY);
+      assert.equal(contextOf(defaults.server).lifetimes.confidentialTokenFamilySeconds, 365 * DAY);
     } finally {
       await defaults.stop();
     }
@@ -81,8 +83,8 @@ describe('the atproto profile from the configuration', () => {
     });
     const running = await startGatehouse(config);
     try {
-      assert.equal(running.server.context.dpop.requiredAtPar, true);
-      assert.equal(running.server.context.dpop.required, false);
+      assert.equal(contextOf(running.server).dpop.requiredAtPar, true);
+      assert.equal(contextOf(running.server).dpop.required, false);
     } finally {
       await running.stop();
     }

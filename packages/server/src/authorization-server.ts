@@ -1,17 +1,7 @@
-import {
-  type ClientMetadata,
-  type ClientMetadataDocumentPolicy,
-  validateClientMetadataDocument,
-} from '@gatehouse/core';
-import { createSafeFetch, type SafeFetch } from '@gatehouse/safe-fetch';
-import { Hono } from 'hono';
-import { routePath } from 'hono/route';
+import { createSafeFetch } from '@gatehouse/safe-fetch';
 import type { Registry } from 'prom-client';
-import { cimdClientResolver } from './cimd/cimd-client-resolver.ts';
-import { clientLogoResponse, createClientLogoCache } from './cimd/client-logo-cache.ts';
-import { createFetchGovernor } from './cimd/fetch-governor.ts';
-import { createDocumentCache } from './cimd/metadata-document-cache.ts';
-import type { RefusalAuditLogger } from './cimd/refusal-audit.ts';
+import { type Audit, createAudit, storeAuditSink } from './audit/audit-trail.ts';
+import { createClientLogoCache } from './cimd/client-logo-cache.ts';
 import { startClientChangeListener } from './clients/client-change-listener.ts';
 import {
   type ClientKeyRecheckResult,
@@ -20,42 +10,25 @@ import {
 } from './clients/client-key-recheck.ts';
 import { type ClientLifecycle, createClientLifecycle } from './clients/client-lifecycle.ts';
 import { createClientMemory } from './clients/client-memory.ts';
-import {
-  type ClientResolver,
-  chainClientResolvers,
-  storedClientResolver,
-} from './clients/client-resolver.ts';
-import { loopbackClientResolver } from './clients/loopback-client-resolver.ts';
-import { type ResolvedServerOptions, resolveServerOptions } from './config/resolve-options.ts';
+import { createClientResolution } from './clients/client-resolution.ts';
+import { resolveServerOptions } from './config/resolve-options.ts';
 import { buildContext, type ServerContext } from './context.ts';
-import { authorizationEndpoint } from './endpoints/authorization-endpoint.ts';
-import { interactionEndpoints } from './endpoints/interaction-endpoint.ts';
-import { introspectionEndpoint } from './endpoints/introspection-endpoint.ts';
-import { jwksEndpoint, metadataEndpoint } from './endpoints/metadata-endpoint.ts';
-import { pushedAuthorizationRequestEndpoint } from './endpoints/pushed-authorization-request-endpoint.ts';
-import { revocationEndpoint } from './endpoints/revocation-endpoint.ts';
-import { tokenEndpoint } from './endpoints/token-endpoint.ts';
-import { corsEndpoint, preflightResponse } from './http/cors.ts';
-import { outcomeOf } from './http/request-outcome.ts';
-import { jsonResponse, oauthErrorResponse } from './http/responses.ts';
-import { isStoreUnavailableError, storeUnavailable } from './http/store-unavailable.ts';
+import type { RequestInfo } from './http/request-info.ts';
+import { answerUnmatched, createServerApp } from './http/server-app.ts';
 import { createKeyRing } from './keys/signing-keys.ts';
-import { countAuditEvent, countCacheEvent, createMetrics, type ServerMetrics } from './metrics.ts';
+import { silentLogger } from './logger.ts';
+import { countAuditEvent, createMetrics } from './metrics.ts';
 import { observedFetch } from './observed-fetch.ts';
-import { countedCimdFetch } from './operations/cimd-fetch-metrics.ts';
 import { createOperations, type OperationsHandlers } from './operations/operations-endpoints.ts';
-import { observeRequest } from './operations/request-metrics.ts';
+import { mountOperationsRoutes, observeRequests } from './operations/operations-routes.ts';
 import type { AuthorizationServerOptions } from './options.ts';
-import {
-  atprotoClientIdGuard,
-  atprotoClientPolicy,
-  atprotoDocumentValidator,
-} from './profiles/atproto-profile.ts';
-import { clientConfigurationEndpoint } from './registration/client-configuration-endpoint.ts';
-import { registrationEndpoint } from './registration/registration-endpoint.ts';
+import { consentPage } from './pages/consent-page.ts';
+import { mountPageRoutes } from './pages/page-routes.ts';
+import { profileNamed } from './profiles/profile-registry.ts';
+import { mountProtocolRoutes } from './protocol/protocol-routes.ts';
+import { mountRegistrationRoutes } from './registration/registration-routes.ts';
 import { resolveRegistrationSettings } from './registration/registration-settings.ts';
-import type { RequestInfo } from './registration/request-info.ts';
-import type { AuditEvent } from './store/store.ts';
+import { localPasswordAuthentication } from './users/user-authentication.ts';
 
 export interface AuthorizationServer {
   /**
@@ -64,7 +37,17 @@ export interface AuthorizationServer {
    * the registration rate limits; without it those limits fall back to the other keys.
    */
   fetch(request: Request, info?: RequestInfo): Promise<Response>;
-  readonly context: ServerContext;
+  /**
+   * Prepares what the first requests would otherwise make: the signing key (on first start) and the
+   * DPoP nonce secret shared by every instance on the store (first writer wins). Optional: both are
+   * made on first use otherwise; a CLI start awaits it so the first token request is not slower.
+   */
+  ready(): Promise<void>;
+  /**
+   * Records an audit event the way the server does (log line, then the audit sink): for jobs that
+   * run beside the server, like the registration reaper.
+   */
+  readonly audit: Audit;
   /** Prometheus metrics of this server (prom-client registry). */
   readonly metrics: Registry;
   /**
@@ -93,223 +76,80 @@ export interface AuthorizationServer {
 }
 
 /**
- * Builds the authorization server. Endpoints are plain `(Request) => Promise<Response>` functions;
- * Hono only routes between them. Routes live under the issuer's path; the well-known documents are
- * at the root with the issuer path inserted (RFC 8414 §3.1), and also appended for OpenID-style
- * discovery (MCP-2 lists both).
+ * Builds the authorization server: the profile's defaults, then each part from the parts before it
+ * (no part is filled in later), then the surfaces' routes on one router. Endpoints are plain
+ * `(Request) => Promise<Response>` functions; Hono only routes between them.
  */
-/** The CIMD client resolver: raw URL rules, the cache (validated before storing), change handling. */
-function createCimdResolver(
-  options: ResolvedServerOptions,
-  outboundFetch: SafeFetch,
-  clock: () => number,
-  audit: (event: Omit<AuditEvent, 'at'>) => Promise<void>,
-  metrics: ServerMetrics,
-  lifecycle: ClientLifecycle,
-  logger?: RefusalAuditLogger,
-): { resolver: ClientResolver; flushRefusals: () => Promise<void>; forget: (clientId: string) => void } {
-  const cimd = options.cimd;
-  const policy: ClientMetadataDocumentPolicy = {
-    allowQuery: cimd.allowQuery,
-    missingAuthMethod: cimd.missingAuthMethod,
-  };
-  // The AT Protocol profile adds its document rules (AT-4, AT-8) before anything is cached.
-  const atproto = options.profile === 'atproto' ? atprotoClientPolicy(options) : undefined;
-  const cache = createDocumentCache<ClientMetadata>({
-    fetch: countedCimdFetch(outboundFetch, metrics),
-    validate:
-      atproto === undefined
-        ? (body, url) => validateClientMetadataDocument(body, url, policy).metadata
-        : atprotoDocumentValidator(policy, atproto),
-    governor: createFetchGovernor({
-      perHostRatePerSecond: cimd.fetchesPerSecondPerHost,
-      globalRatePerSecond: cimd.fetchesPerSecond,
-    }),
-    clock,
-    minTtlMs: cimd.minTtlSeconds * 1000,
-    maxTtlMs: cimd.maxTtlSeconds * 1000,
-    forceRefreshCooldownMs: cimd.refreshCooldownSeconds * 1000,
-    onEvent: (event) => countCacheEvent(metrics, event),
-  });
-  const resolver = cimdClientResolver({
-    cache,
-    store: options.store,
-    clock,
-    audit,
-    onChange: cimd.onChange,
-    lifecycle,
-    urlPolicy: policy,
-    metrics,
-    ...(logger === undefined ? {} : { logger }),
-  });
-  // AT-2: a client_id with a port is refused before its document is fetched.
-  return {
-    resolver: atproto === undefined ? resolver : atprotoClientIdGuard(resolver, atproto),
-    flushRefusals: () => resolver.flushRefusals(),
-    forget: resolver.forget,
-  };
-}
-
 export function createAuthorizationServer(given: AuthorizationServerOptions): AuthorizationServer {
-  // Validated, the profile's defaults, then the schema's; everything below reads the result.
+  // Validated, the profile's defaults, then the schema's (config/resolve-options.ts); the profile
+  // also fills its hooks (profiles/profile.ts). Everything below reads the result.
   const options = resolveServerOptions(given);
+  const hooks = profileNamed(options.profile).hooks(options);
   const clock = options.clock ?? Date.now;
-  const keys = createKeyRing(options.store.signingKeys, clock);
-  let ctx: ServerContext | undefined;
+  const logger = options.logger ?? silentLogger;
   const metrics = createMetrics({ processMetrics: options.operations.processMetrics });
-  const outboundFetch = observedFetch(options.outboundFetch ?? createSafeFetch(), metrics, (event) =>
-    ctx!.audit(event),
-  );
+  const audit = createAudit({
+    logger,
+    clock,
+    sink: options.auditSink ?? storeAuditSink(options.store.audit),
+    // The metrics count every audit event (metrics.ts countAuditEvent).
+    observe: (event) => countAuditEvent(metrics, event),
+  });
+  const outboundFetch = observedFetch(options.outboundFetch ?? createSafeFetch(), metrics, audit);
   // A client's jwks_uri is attacker-chosen too (CIMD-FETCH-6): same fetcher, room for a few RSA keys.
   const fetchJwks =
     options.fetchJwks ?? (async (uri: string) => (await outboundFetch(uri, { maxBytes: 64 * 1024 })).json());
-  const cimdEnabled = options.cimd.enabled;
-  const registrationEnabled = options.registration.enabled;
+  const features = { cimd: options.cimd.enabled, registration: options.registration.enabled };
   // Resolved up front so a bad registration configuration stops the start, not a request.
   const registrationSettings = resolveRegistrationSettings(options.registration);
   // What this instance holds in memory about clients, forgotten when a client is removed here or
-  // (through the change feed) anywhere else.
+  // (through the change feed) on any other instance or by the CLI.
   const clientMemory = createClientMemory();
-  const lifecycle = createClientLifecycle({
-    store: options.store,
+  const lifecycle = createClientLifecycle({ store: options.store, clock, audit, memory: clientMemory });
+  const clients = createClientResolution(options, {
+    outboundFetch,
     clock,
-    audit: (event) => ctx!.audit(event),
+    audit,
+    metrics,
+    logger,
+    profile: hooks,
+    lifecycle,
     memory: clientMemory,
   });
-  const resolvers: ClientResolver[] = [storedClientResolver(options.store.clients)];
-  // AT-5: the loopback development client, without fetch (on in the atproto profile).
-  if (options.atproto.loopbackClient) resolvers.unshift(loopbackClientResolver());
-  let flushRefusals = async (): Promise<void> => {};
-  if (cimdEnabled) {
-    // Governor refusals are audited in aggregate, with a debug line each (decision 0020).
-    const logger: RefusalAuditLogger = {
-      debug: (object, message) => ctx!.logger.debug(object, message),
-      isLevelEnabled: (level) => ctx!.logger.isLevelEnabled(level),
-    };
-    const cimdResolver = createCimdResolver(
-      options,
-      outboundFetch,
-      clock,
-      (event) => ctx!.audit(event),
-      metrics,
-      lifecycle,
-      logger,
-    );
-    clientMemory.hold(cimdResolver.forget);
-    resolvers.push(cimdResolver.resolver);
-    flushRefusals = cimdResolver.flushRefusals;
-  }
-  // CIMD-CACHE-6: logos come through the same hardened fetcher, and are served from our origin.
-  const clientLogos = createClientLogoCache({ fetch: outboundFetch, clock });
-  ctx = buildContext(
-    { ...options, fetchJwks },
-    keys,
-    chainClientResolvers(...resolvers),
-    { cimd: cimdEnabled, registration: registrationEnabled },
-    clientLogos,
-    lifecycle,
-    (event) => countAuditEvent(metrics, event),
-  );
-  const base = ctx.basePath;
-  // The transport's facts travel as Hono bindings, beside the Request, never on it.
-  const app = new Hono<{ Bindings: RequestInfo }>();
-
-  app.use('*', async (c, next) => {
-    const started = performance.now();
-    await next();
-    const outcome = outcomeOf(c.req.raw);
-    // One line per request. The path only: queries and bodies carry codes and tokens. Built only
-    // when `info` is on: the URL parse and the object were ~1.5 % of a PAR otherwise (issue #8).
-    if (ctx.logger.isLevelEnabled('info')) {
-      ctx.logger.info(
-        {
-          method: c.req.method,
-          path: new URL(c.req.url).pathname,
-          status: c.res.status,
-          ms: Math.round((performance.now() - started) * 10) / 10,
-          ...(outcome === undefined ? {} : { outcome }),
-        },
-        'request',
-      );
-    }
-    observeRequest(metrics, {
-      route: routePath(c),
-      basePath: base,
-      method: c.req.method,
-      status: c.res.status,
-      noted: outcome,
-      seconds: (performance.now() - started) / 1000,
-    });
+  const ctx = buildContext({
+    options: { ...options, fetchJwks },
+    keys: createKeyRing(options.store.signingKeys, clock),
+    clients: clients.resolver,
+    clientLifecycle: lifecycle,
+    features,
+    // CIMD-CACHE-6: logos come through the same hardened fetcher, and are served from our origin.
+    clientLogos: createClientLogoCache({ fetch: outboundFetch, clock }),
+    logger,
+    clock,
+    audit,
+    profile: hooks,
+    authenticateUser: options.authenticateUser ?? localPasswordAuthentication(options.store.users),
+    renderConsent: options.renderConsent ?? consentPage,
   });
 
-  // Issue #8: at the root, whatever the issuer's path. /metrics only behind a token here.
+  const app = createServerApp();
+  observeRequests(app, { logger, metrics, basePath: ctx.basePath });
   const operations = createOperations({
     registry: metrics.registry,
     store: options.store,
-    logger: ctx.logger,
+    logger,
     metricsToken: options.operations.metricsToken,
     readinessTimeoutMs: options.operations.readinessTimeoutMs,
   });
-  app.all('/healthz', (c) => operations.healthz(c.req.raw));
-  app.all('/readyz', (c) => operations.readyz(c.req.raw));
-  if (options.operations.metricsToken !== undefined)
-    app.all('/metrics', (c) => operations.metrics(c.req.raw));
+  mountOperationsRoutes(app, operations, options.operations.metricsToken !== undefined);
+  mountProtocolRoutes(app, ctx);
+  mountPageRoutes(app, ctx);
+  if (features.registration) mountRegistrationRoutes(app, ctx, registrationSettings);
+  answerUnmatched(app, logger);
 
-  const metadata = metadataEndpoint(ctx);
-  for (const path of [
-    `/.well-known/oauth-authorization-server${base}`,
-    `/.well-known/openid-configuration${base}`,
-    `${base}/.well-known/openid-configuration`,
-    `${base}/.well-known/oauth-authorization-server`,
-  ]) {
-    app.get(path, metadata);
-    if (ctx.cors) app.options(path, () => preflightResponse(['GET']));
-  }
-  app.get(`${base}/jwks`, jwksEndpoint(ctx));
-  if (ctx.cors) app.options(`${base}/jwks`, () => preflightResponse(['GET']));
-  const authorize = authorizationEndpoint(ctx);
-  app.on(['GET', 'POST'], `${base}/authorize`, (c) => authorize(c.req.raw));
-  const interaction = interactionEndpoints(ctx);
-  app.get(`${base}/interaction/:id`, (c) => interaction.show(c.req.raw, c.req.param('id')));
-  app.post(`${base}/interaction/:id/login`, (c) => interaction.login(c.req.raw, c.req.param('id')));
-  app.post(`${base}/interaction/:id/consent`, (c) => interaction.consent(c.req.raw, c.req.param('id')));
-  // Serves only what the consent page prefetched; never fetches (CIMD-CACHE-6).
-  app.get(`${base}/client-logo/:key`, (c) => clientLogoResponse(ctx.clientLogos, c.req.param('key')));
-  // AT-13: CORS (with preflight) on token, revocation and PAR when configured (http/cors.ts).
-  const token = corsEndpoint(tokenEndpoint(ctx), ['POST'], ctx.cors);
-  const revoke = corsEndpoint(revocationEndpoint(ctx), ['POST'], ctx.cors);
-  const introspect = introspectionEndpoint(ctx);
-  app.all(`${base}/token`, (c) => token(c.req.raw));
-  app.all(`${base}/revoke`, (c) => revoke(c.req.raw));
-  app.all(`${base}/introspect`, (c) => introspect(c.req.raw));
-  // RFC 9126 §2: pushed authorization requests (docs/decisions/0010-par.md).
-  const par = corsEndpoint(pushedAuthorizationRequestEndpoint(ctx), ['POST'], ctx.cors);
-  app.all(`${base}/par`, (c) => par(c.req.raw));
-
-  if (registrationEnabled) {
-    // RFC 7591 §3 and RFC 7592 §2 (docs/dcr.md).
-    const register = registrationEndpoint(ctx, registrationSettings);
-    const configure = clientConfigurationEndpoint(ctx, registrationSettings);
-    const info = (env: RequestInfo | undefined): RequestInfo =>
-      env?.remoteAddress === undefined ? {} : { remoteAddress: env.remoteAddress };
-    app.all(`${base}/register`, (c) => register(c.req.raw, info(c.env)));
-    app.all(`${base}/register/:client_id`, (c) =>
-      configure(c.req.raw, c.req.param('client_id'), info(c.env)),
-    );
-  }
-
-  app.notFound(() => jsonResponse({ error: 'not_found' }, { status: 404 }));
-  app.onError((error) => {
-    // The documents (metadata, JWKS) read the store too: a database outage is a 503 there as well.
-    if (isStoreUnavailableError(error)) return oauthErrorResponse(storeUnavailable(error, ctx.logger));
-    ctx.logger.error({ err: error }, 'unhandled error');
-    return jsonResponse({ error: 'server_error' }, { status: 500 });
-  });
-
-  const context = ctx;
   // AT-9: the periodic re-check of the keys confidential sessions are bound to.
   const recheckSeconds = options.clientKeyRecheckSeconds;
-  const stopRecheck = recheckSeconds > 0 ? startClientKeyRecheck(context, recheckSeconds) : () => {};
+  const stopRecheck = recheckSeconds > 0 ? startClientKeyRecheck(ctx, recheckSeconds) : () => {};
   // A client removed on another instance, or by the CLI, is forgotten here within one poll.
   const changes = startClientChangeListener({
     feed: options.store.clientChanges,
@@ -318,20 +158,36 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
       clientMemory.forget(change.clientId);
       metrics.clientChangesApplied.inc({ kind: change.kind });
     },
-    onError: (error) => context.logger.warn({ err: error }, 'client change feed not read'),
+    onError: (error) => logger.warn({ err: error }, 'client change feed not read'),
   });
-  return {
+  const server: AuthorizationServer = {
     fetch: async (request, info) => app.fetch(request, info === undefined ? {} : info),
-    context,
     metrics: metrics.registry,
     operations,
-    recheckClientKeys: (now) => recheckClientKeys(context, now),
+    ready: async () => {
+      await ctx.keys.signing();
+      await ctx.dpop.nonces();
+    },
+    audit,
+    recheckClientKeys: (now) => recheckClientKeys(ctx, now),
     clients: lifecycle,
     // Decision 0020: pending refusal counts are written on a clean stop, not lost with the process.
     stop: async () => {
       stopRecheck();
       changes.stop();
-      await flushRefusals();
+      await clients.flushRefusals();
     },
   };
+  contexts.set(server, ctx);
+  return server;
+}
+
+/** The context of each server, for tests that inspect resolved settings; never part of the package API. */
+const contexts = new WeakMap<AuthorizationServer, ServerContext>();
+
+/** Internal (test support): the resolved context of a server made by createAuthorizationServer. */
+export function serverContextOf(server: AuthorizationServer): ServerContext {
+  const ctx = contexts.get(server);
+  if (ctx === undefined) throw new Error('not a server made by createAuthorizationServer');
+  return ctx;
 }

@@ -1,5 +1,6 @@
 import { canonicalResource } from '@gatehouse/core';
 import type { Logger } from 'pino';
+import type { Audit } from './audit/audit-trail.ts';
 import type { ClientLogoCache } from './cimd/client-logo-cache.ts';
 import { createClientJwksCache } from './clients/client-jwks.ts';
 import type { ClientLifecycle } from './clients/client-lifecycle.ts';
@@ -8,12 +9,18 @@ import type { ClientAssertionContext } from './clients/private-key-jwt.ts';
 import type { ResolvedServerOptions } from './config/resolve-options.ts';
 import { createDpopSettings, type DpopSettings } from './dpop/dpop-settings.ts';
 import type { KeyRing } from './keys/signing-keys.ts';
-import { silentLogger } from './logger.ts';
 import type { Lifetimes, ResourceOptions } from './options.ts';
-import type { AuditEvent, Store } from './store/store.ts';
+import type { ConsentRenderer } from './pages/consent-page.ts';
+import type { ProfileHooks } from './profiles/profile.ts';
+import type { Store } from './store/store.ts';
 import { createSubjectResolver } from './users/subject.ts';
+import type { UserAuthenticator } from './users/user-authentication.ts';
 
-/** What every endpoint shares: resolved options and the dependencies, built once at start-up. */
+/**
+ * What the endpoints share: resolved options and the dependencies, built once at start-up, after
+ * everything it holds (no member is filled in later). Internal: not exported from the package.
+ * Domain modules take a narrow interface of the members they use, which this satisfies.
+ */
 export interface ServerContext {
   issuer: string;
   /** What this server accepts beyond pre-registered clients; advertised in the metadata. */
@@ -51,20 +58,18 @@ export interface ServerContext {
   logger: Logger;
   serviceName: string;
   secureCookies: boolean;
-  /** The AT Protocol profile's request rules (profiles/atproto-profile.ts); undefined outside it. */
-  atproto: AtprotoSettings | undefined;
+  /** The hooks the profile fills in (profiles/profile.ts); generic code never asks which profile runs. */
+  profile: ProfileHooks;
+  /** Extension point: authenticates the user at the login page (users/user-authentication.ts). */
+  authenticateUser: UserAuthenticator;
+  /** Extension point: renders the consent page (pages/consent-page.ts). */
+  renderConsent: ConsentRenderer;
   /** CORS on PAR, token and revocation (http/cors.ts, AT-13). */
   cors: boolean;
   /** The `sub` for a user id: the id, or what the configured supplier says (users/subject.ts). */
   subjectOf(userId: string): Promise<string>;
-  audit(event: Omit<AuditEvent, 'at'>): Promise<void>;
-}
-
-export interface AtprotoSettings {
-  /** AT-5: `http://localhost` client_ids resolve to the virtual loopback client. */
-  loopbackClient: boolean;
-  /** DEVELOPMENT ONLY: https client_ids may carry a port (AT-2 forbids it). */
-  allowClientIdPort: boolean;
+  /** Records an audit event: a log line, then the audit sink (audit/audit-trail.ts). */
+  audit: Audit;
 }
 
 export interface ServerFeatures {
@@ -126,20 +131,27 @@ export function checkIssuer(issuer: string): URL {
   return url;
 }
 
-export function buildContext(
-  options: ResolvedServerOptions,
-  keys: KeyRing,
-  clients: ClientResolver,
-  features: ServerFeatures,
-  clientLogos: ClientLogoCache,
-  clientLifecycle: ClientLifecycle,
-  /** Sees every audit event before it is stored (the metrics count them: metrics.ts countAuditEvent). */
-  onAudit?: (event: Omit<AuditEvent, 'at'>) => void,
-): ServerContext {
+/** What the context is built from: the resolved options, and the parts built before it. */
+export interface ContextParts {
+  options: ResolvedServerOptions;
+  keys: KeyRing;
+  clients: ClientResolver;
+  clientLifecycle: ClientLifecycle;
+  features: ServerFeatures;
+  clientLogos: ClientLogoCache;
+  logger: Logger;
+  clock: () => number;
+  audit: Audit;
+  profile: ProfileHooks;
+  authenticateUser: UserAuthenticator;
+  renderConsent: ConsentRenderer;
+}
+
+export function buildContext(parts: ContextParts): ServerContext {
+  const { options, keys, clients, clientLifecycle, features, clientLogos, logger, clock, audit, profile } =
+    parts;
   const url = checkIssuer(options.issuer);
   const basePath = url.pathname === '/' ? '' : url.pathname;
-  const clock = options.clock ?? Date.now;
-  const logger = options.logger ?? silentLogger;
   const store = options.store;
   const at = (path: string) => `${options.issuer}${path}`;
   const fetchJwks = options.fetchJwks;
@@ -183,21 +195,11 @@ export function buildContext(
     logger,
     serviceName: options.serviceName,
     secureCookies: url.protocol === 'https:',
-    atproto: options.profile === 'atproto' ? options.atproto : undefined,
+    profile,
+    authenticateUser: parts.authenticateUser,
+    renderConsent: parts.renderConsent,
     cors: options.cors,
     subjectOf: createSubjectResolver(store.users, options.subject),
-    async audit(event) {
-      const entry = { at: clock(), ...event };
-      onAudit?.(event);
-      // Every event is a log line first, so it survives even when the store does not take it.
-      logger.info({ audit: entry }, event.type);
-      try {
-        await store.audit.append(entry);
-      } catch (error) {
-        // Audit events follow the decision they record, which has already been stored: failing the
-        // request now would tell the client its refresh failed after its token was rotated.
-        logger.error({ err: error, audit: entry }, 'audit event not stored');
-      }
-    },
+    audit,
   };
 }

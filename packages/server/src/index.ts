@@ -1,3 +1,4 @@
+export type { AuditSink } from './audit/audit-trail.ts';
 export { type AuthorizationServer, createAuthorizationServer } from './authorization-server.ts';
 export type { ClientKeyRecheckResult } from './clients/client-key-recheck.ts';
 export {
@@ -12,6 +13,7 @@ export {
 } from './clients/client-lifecycle.ts';
 export {
   type ClientResolver,
+  type ClientResolverDecorator,
   chainClientResolvers,
   storedClientResolver,
 } from './clients/client-resolver.ts';
@@ -62,7 +64,15 @@ export {
   type SoftwareStatementIssuer,
   type SubjectSupplier,
 } from './options.ts';
+// Extension points (docs/extension-points.md): what a custom consent page or login receives.
+export { type ConsentPageModel, type ConsentRenderer, consentPage } from './pages/consent-page.ts';
+export { PAGE_HEADERS } from './pages/layout.ts';
 export { atprotoProfileDefaults, withAtprotoProfile } from './profiles/atproto-profile.ts';
 export * from './registration/reaper.ts';
 export * from './store/index.ts';
 export { hashPassword, verifyPassword } from './users/password.ts';
+export {
+  type AuthenticatedUser,
+  localPasswordAuthentication,
+  type UserAuthenticator,
+} from './users/user-authentication.ts';

@@ -1,8 +1,12 @@
 import type { SafeFetch } from '@gatehouse/safe-fetch';
 import type { Logger } from 'pino';
+import type { AuditSink } from './audit/audit-trail.ts';
+import type { ClientResolverDecorator } from './clients/client-resolver.ts';
 import type { ServerConfigInput } from './config/server-config-schema.ts';
+import type { ConsentRenderer } from './pages/consent-page.ts';
 import type { Store } from './store/store.ts';
 import type { SubjectSupplier } from './users/subject.ts';
+import type { UserAuthenticator } from './users/user-authentication.ts';
 
 /**
  * The options of createAuthorizationServer: the settings of the configuration schema
@@ -34,6 +38,15 @@ export interface ServerDependencies {
    * (users/subject.ts, docs/atproto.md).
    */
   subject?: SubjectSupplier;
+  // Extension points (issue #12; each documented with an example in docs/extension-points.md).
+  /** Wrap the client resolver chain, first listed outermost (e.g. an admission policy). */
+  clientResolverDecorators?: readonly ClientResolverDecorator[];
+  /** Authenticates the user at the login page. Default: local accounts with passwords. */
+  authenticateUser?: UserAuthenticator;
+  /** Receives every audit event after its log line. Default: the store's audit log. */
+  auditSink?: AuditSink;
+  /** Renders the consent page. Default: the built-in page (pages/consent-page.ts). */
+  renderConsent?: ConsentRenderer;
 }
 
 export type { AtprotoOptions } from './config/atproto-schema.ts';

@@ -6,6 +6,7 @@
  * subject supplier, key_ops tolerance and the eager revocation of confidential sessions whose key
  * left the document (AT-9).
  */
+
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
@@ -18,9 +19,10 @@ import { CLIENT_ASSERTION_TYPE } from '../src/clients/private-key-jwt.ts';
 import { digest } from '../src/crypto/digest.ts';
 import { outcomeOf } from '../src/http/request-outcome.ts';
 import { type AuthorizationServerOptions, createAuthorizationServer } from '../src/index.ts';
-import { describeAtprotoScope } from '../src/profiles/atproto-profile.ts';
+import { describeAtprotoScope } from '../src/profiles/atproto-scope-descriptions.ts';
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
 import { hashPassword } from '../src/users/password.ts';
+import { contextOf } from './support/server-internals.ts';
 import { stubDocuments } from './support/stub-documents.ts';
 import { basic, createTestServer, ISSUER, PASSWORD, SECRET, VERIFIER } from './support/test-server.ts';
 
@@ -80,7 +82,7 @@ async function dpopKey(): Promise<DpopKey> {
 }
 
 async function proof(t: TestServer, key: DpopKey, htu: string, nonce?: string | null): Promise<string> {
-  const value = nonce === undefined ? (await t.server.context.dpop.nonces())!.current(t.now()) : nonce;
+  const value = nonce === undefined ? (await contextOf(t.server).dpop.nonces())!.current(t.now()) : nonce;
   return new SignJWT({
     htm: 'POST',
     htu,
@@ -303,10 +305,10 @@ describe('atproto profile: configuration', () => {
         confidentialTokenFamilySeconds: 3650 * 86400,
       },
     });
-    assert.equal(server.context.lifetimes.confidentialRefreshTokenSeconds, 180 * 86400);
-    assert.equal(server.context.lifetimes.confidentialTokenFamilySeconds, 3650 * 86400);
-    assert.equal(server.context.lifetimes.refreshTokenSeconds, 14 * 86400, 'public clients keep 14 days');
-    assert.equal(server.context.dpop.requiredAtPar, true, 'DPoP from PAR on (AT-11)');
+    assert.equal(contextOf(server).lifetimes.confidentialRefreshTokenSeconds, 180 * 86400);
+    assert.equal(contextOf(server).lifetimes.confidentialTokenFamilySeconds, 3650 * 86400);
+    assert.equal(contextOf(server).lifetimes.refreshTokenSeconds, 14 * 86400, 'public clients keep 14 days');
+    assert.equal(contextOf(server).dpop.requiredAtPar, true, 'DPoP from PAR on (AT-11)');
   });
 });
 
@@ -845,7 +847,7 @@ describe('atproto profile: lifetimes by client kind (AT-10)', async () => {
 
   it('outside the profile, confidential lifetimes default to the general ones and apply when set', async () => {
     const plain = await createTestServer();
-    assert.equal(plain.server.context.lifetimes.confidentialRefreshTokenSeconds, undefined);
+    assert.equal(contextOf(plain.server).lifetimes.confidentialRefreshTokenSeconds, undefined);
     const tuned = await createTestServer({
       lifetimes: { confidentialRefreshTokenSeconds: 3600, confidentialTokenFamilySeconds: 7200 },
     });

@@ -13,6 +13,7 @@ import {
   defaultLifetimes,
   serverConfigSchema,
 } from '../src/index.ts';
+import { contextOf } from './support/server-internals.ts';
 
 const base = { issuer: 'https://as.example.test', store: createMemoryStore() };
 
@@ -60,7 +61,7 @@ describe('the options of createAuthorizationServer', () => {
   });
 
   it('applies the schema defaults', () => {
-    const { context } = createAuthorizationServer(base);
+    const context = contextOf(createAuthorizationServer(base));
     assert.deepEqual(context.lifetimes, defaultLifetimes);
     assert.equal(context.lifetimes.accessTokenSeconds, 300);
     assert.equal(context.serviceName, 'Gatehouse');
@@ -74,15 +75,15 @@ describe('the options of createAuthorizationServer', () => {
 
   it('keeps explicit settings over the profile, and the profile over the schema', () => {
     const mcp = createAuthorizationServer({ ...base, profile: 'mcp' });
-    assert.equal(mcp.context.resources.selfRegisteredScopeIsLimit, false, 'the MCP profile default');
+    assert.equal(contextOf(mcp).resources.selfRegisteredScopeIsLimit, false, 'the MCP profile default');
     const explicit = createAuthorizationServer({
       ...base,
       profile: 'mcp',
       registration: { selfRegisteredScopeIsLimit: true },
     });
-    assert.equal(explicit.context.resources.selfRegisteredScopeIsLimit, true, 'explicit wins');
+    assert.equal(contextOf(explicit).resources.selfRegisteredScopeIsLimit, true, 'explicit wins');
     const plain = createAuthorizationServer(base);
-    assert.equal(plain.context.resources.selfRegisteredScopeIsLimit, true, 'the schema default');
+    assert.equal(contextOf(plain).resources.selfRegisteredScopeIsLimit, true, 'the schema default');
   });
 
   it('does not let an unset (undefined) lifetime erase the atproto profile default (AT-10)', () => {
@@ -92,6 +93,6 @@ describe('the options of createAuthorizationServer', () => {
       resources: [{ uri: 'https://pds.example.test', scopes: [] }],
       lifetimes: { tokenFamilySeconds: undefined },
     });
-    assert.equal(server.context.lifetimes.tokenFamilySeconds, 14 * 86400);
+    assert.equal(contextOf(server).lifetimes.tokenFamilySeconds, 14 * 86400);
   });
 });

@@ -7,6 +7,7 @@
  * client's refresh tokens (§5), introspection (§6.2) and the metadata (§5.1).
  * Every refused request is shown to leave the grant it presented usable.
  */
+
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
@@ -17,6 +18,7 @@ import { CLIENT_ASSERTION_TYPE } from '../src/clients/private-key-jwt.ts';
 import { checkDpop } from '../src/dpop/request-dpop.ts';
 import { outcomeOf } from '../src/http/request-outcome.ts';
 import { type AuthorizationServerOptions, createAuthorizationServer } from '../src/index.ts';
+import { contextOf } from './support/server-internals.ts';
 import {
   APP_REDIRECT,
   basic,
@@ -69,7 +71,7 @@ interface ProofOptions {
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 async function currentNonce(t: TestServer): Promise<string> {
-  return (await t.server.context.dpop.nonces())!.current(t.now());
+  return (await contextOf(t.server).dpop.nonces())!.current(t.now());
 }
 
 async function proof(t: TestServer, key: DpopKey, options: ProofOptions = {}): Promise<string> {
@@ -239,7 +241,7 @@ describe('DPoP proof checks at the token endpoint (RFC 9449 §4.3)', async () =>
     const at = async (dpop: string, accessToken: string) => {
       const request = new Request(RESOURCE, { headers: { dpop } });
       const target = { htm: 'GET', htu: RESOURCE, accessToken };
-      return checkDpop(request, target, t.server.context, t.now()).then(
+      return checkDpop(request, target, contextOf(t.server), t.now()).then(
         (verified) => verified?.jkt,
         (error: { reason: string }) => error.reason,
       );

@@ -3,6 +3,7 @@
  * after a real flow through `server.fetch` (code flow, refresh, refresh reuse, DCR, CIMD), liveness
  * and readiness, and who may read /metrics.
  */
+
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createAuthorizationServer } from '../src/index.ts';

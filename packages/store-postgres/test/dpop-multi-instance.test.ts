@@ -4,11 +4,13 @@
  * every other reads, so a nonce any instance hands out is accepted by all; and a proof's jti is
  * remembered in the shared replay store, so one proof fired at all four at once succeeds once.
  */
+
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { s256 } from '@gatehouse/core';
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { contextOf } from '../../server/test/support/server-internals.ts';
 import {
   CLIENT_ID,
   type Cluster,
@@ -78,7 +80,7 @@ describe(`DPoP over ${INSTANCES} instances on one PostgreSQL`, { skip }, () => {
   it('every instance derives its nonces from the one shared secret (first writer wins)', async () => {
     // All four start at once, as a rolling deployment's instances would: one secret for all.
     const nonces = await Promise.all(
-      cluster.instances.map((instance) => instance.server.context.dpop.nonces()),
+      cluster.instances.map((instance) => contextOf(instance.server).dpop.nonces()),
     );
     const current = new Set(nonces.map((nonces) => nonces!.current(cluster.now())));
     assert.equal(current.size, 1);
@@ -115,7 +117,7 @@ describe(`DPoP over ${INSTANCES} instances on one PostgreSQL`, { skip }, () => {
   });
 
   it(`one proof sent ${RACERS} times at once over ${INSTANCES} instances succeeds exactly once`, async () => {
-    const nonce = (await cluster.instances[2]!.server.context.dpop.nonces())!.current(cluster.now());
+    const nonce = (await contextOf(cluster.instances[2]!.server).dpop.nonces())!.current(cluster.now());
     const once = await proof(cluster, `${ISSUER}/par`, nonce);
     const responses = await Promise.all(
       Array.from({ length: RACERS }, (_, index) =>

@@ -66,10 +66,9 @@ export async function startGatehouse(
     await store.close();
     throw error instanceof Error && !(error instanceof ConfigError) ? new ConfigError(error.message) : error;
   }
-  // First start: make the signing key now, not on the first token request.
-  await server.context.keys.signing();
-  // The DPoP nonce secret, shared by every instance on this store (first writer wins).
-  await server.context.dpop.nonces();
+  // First start: make the signing key and the DPoP nonce secret (shared by every instance on this
+  // store, first writer wins) now, not on the first token request.
+  await server.ready();
   const purge = setInterval(() => {
     store
       .purgeExpired(Date.now())

@@ -7,7 +7,6 @@ import {
   validateCodeChallenge,
 } from '@gatehouse/core';
 import type { ServerContext } from '../context.ts';
-import { checkAtprotoAuthorizationRequest } from '../profiles/atproto-profile.ts';
 import type { ClientRecord } from '../store/store.ts';
 import { resolveScope } from './scope-policy.ts';
 
@@ -40,7 +39,7 @@ export interface ValidAuthorizationRequest extends VerifiedRedirect {
  * as is rather than resolved a second time, so the request is checked against the same record.
  */
 export async function verifyClientAndRedirect(
-  ctx: ServerContext,
+  ctx: Pick<ServerContext, 'clients'>,
   parameters: Parameters,
   authenticated?: ClientRecord,
 ): Promise<VerifiedRedirect> {
@@ -96,7 +95,7 @@ export async function verifyClientAndRedirect(
  * request must carry a request_uri. Checked after the redirect_uri is verified, so the refusal goes
  * back to the client like any other invalid request (docs/decisions/0010-par.md).
  */
-export function requirePushedRequest(ctx: ServerContext, verified: VerifiedRedirect): void {
+export function requirePushedRequest(ctx: Pick<ServerContext, 'par'>, verified: VerifiedRedirect): void {
   if (ctx.par.required || verified.client.metadata.require_pushed_authorization_requests === true) {
     throw new OAuthError('invalid_request', {
       reason: 'par_required',
@@ -115,7 +114,7 @@ const SUPPORTED_PROMPTS = new Set(['none', 'login', 'consent', 'select_account']
 
 /** Steps 3+: everything else. Errors from here on travel to the verified redirect_uri. */
 export function validateAuthorizationRequest(
-  ctx: ServerContext,
+  ctx: Pick<ServerContext, 'profile' | 'resources'>,
   verified: VerifiedRedirect,
   parameters: Parameters,
   requestedResources: readonly string[],
@@ -171,8 +170,8 @@ export function validateAuthorizationRequest(
     parameters.get('code_challenge_method'),
   );
 
-  // AT-7, AT-1: state and the atproto scope, in the AT Protocol profile.
-  if (ctx.atproto !== undefined) checkAtprotoAuthorizationRequest(parameters, redirectable);
+  // The profile's request rules (atproto: state and the atproto scope, AT-7, AT-1).
+  ctx.profile.checkAuthorizationRequest?.(parameters, redirectable);
 
   // RFC 8707 §2.1, MCP-9: every resource must be one we serve.
   let resources = resolveResources(requestedResources, ctx.resources.known, redirectable);

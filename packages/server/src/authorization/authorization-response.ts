@@ -5,6 +5,9 @@ import { isStoreUnavailableError, storeUnavailable } from '../http/store-unavail
 import { errorPage } from '../pages/error-page.ts';
 import type { VerifiedRedirect } from './authorization-request.ts';
 
+/** What issuing an authorization code needs (RFC 6749 §4.1.2). */
+export type CodeIssuing = Pick<ServerContext, 'issuer' | 'clock' | 'store' | 'lifetimes'>;
+
 /**
  * Authorization responses, RFC 6749 §4.1.2. Every response that goes back to the client carries
  * `iss` (RFC 9207 §2, MCP-14), errors included, and uses 303 so a browser never re-sends a POSTed
@@ -15,7 +18,7 @@ export function redirectTo(location: string, headers: Record<string, string> = {
 }
 
 export function authorizationErrorRedirect(
-  ctx: ServerContext,
+  ctx: Pick<ServerContext, 'issuer'>,
   redirect: VerifiedRedirect,
   error: OAuthError,
 ): Response {
@@ -31,7 +34,7 @@ export function authorizationErrorRedirect(
 
 /** An error from the authorization flow: to the client only if it may go there, else our page. */
 export async function authorizationError(
-  ctx: ServerContext,
+  ctx: Pick<ServerContext, 'issuer' | 'serviceName' | 'logger'>,
   error: unknown,
   redirect: VerifiedRedirect | undefined,
 ): Promise<Response> {
@@ -69,7 +72,7 @@ export interface CodeIssue {
 }
 
 /** Mints the one-time code (RFC 6749 §4.1.2: short-lived, single use) and redirects with it. */
-export async function issueCode(ctx: ServerContext, issue: CodeIssue): Promise<Response> {
+export async function issueCode(ctx: CodeIssuing, issue: CodeIssue): Promise<Response> {
   const code = randomToken();
   const now = ctx.clock();
   await ctx.store.authorizationCodes.create({

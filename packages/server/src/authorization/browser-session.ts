@@ -3,6 +3,9 @@ import { digest, randomToken } from '../crypto/digest.ts';
 import { cookieHeader, readCookie } from '../http/cookies.ts';
 import type { SessionRecord } from '../store/store.ts';
 
+/** What the browser's login session and binding cookie need. */
+export type BrowserSessionDeps = Pick<ServerContext, 'secureCookies' | 'store' | 'clock' | 'lifetimes'>;
+
 /**
  * The browser side of login. Two cookies, both HttpOnly and SameSite=Lax, with the `__Host-`
  * prefix when the issuer is https (no Domain, Path=/, Secure: a sibling subdomain cannot plant them):
@@ -10,13 +13,13 @@ import type { SessionRecord } from '../store/store.ts';
  * - the browser binding: ties an authorization request to the browser that started it, so a login
  *   or consent form cannot be completed from another browser (login CSRF, session swapping).
  */
-function names(ctx: ServerContext) {
+function names(ctx: Pick<ServerContext, 'secureCookies'>) {
   const prefix = ctx.secureCookies ? '__Host-' : '';
   return { session: `${prefix}gatehouse-session`, binding: `${prefix}gatehouse-binding` };
 }
 
 export async function currentSession(
-  ctx: ServerContext,
+  ctx: Pick<BrowserSessionDeps, 'secureCookies' | 'store' | 'clock'>,
   request: Request,
 ): Promise<SessionRecord | undefined> {
   const value = readCookie(request, names(ctx).session);
@@ -25,7 +28,7 @@ export async function currentSession(
 }
 
 export async function startSession(
-  ctx: ServerContext,
+  ctx: BrowserSessionDeps,
   userId: string,
 ): Promise<{ session: SessionRecord; setCookie: string }> {
   const value = randomToken();
@@ -46,7 +49,10 @@ export async function startSession(
 }
 
 /** The browser's binding value: the existing cookie, or a new one to set. */
-export function browserBinding(ctx: ServerContext, request: Request): { digest: string; setCookie?: string } {
+export function browserBinding(
+  ctx: Pick<ServerContext, 'secureCookies'>,
+  request: Request,
+): { digest: string; setCookie?: string } {
   const existing = readCookie(request, names(ctx).binding);
   if (existing !== undefined && /^[A-Za-z0-9_-]{43}$/.test(existing)) return { digest: digest(existing) };
   const value = randomToken();
@@ -56,7 +62,10 @@ export function browserBinding(ctx: ServerContext, request: Request): { digest: 
   };
 }
 
-export function bindingDigestOf(ctx: ServerContext, request: Request): string | undefined {
+export function bindingDigestOf(
+  ctx: Pick<ServerContext, 'secureCookies'>,
+  request: Request,
+): string | undefined {
   const value = readCookie(request, names(ctx).binding);
   return value === undefined ? undefined : digest(value);
 }

@@ -2,6 +2,12 @@ import type { ServerContext } from '../context.ts';
 import type { ClientRecord, TokenFamilyRecord } from '../store/store.ts';
 import { currentClientKeyThumbprints } from './private-key-jwt.ts';
 
+/** What the AT-9 key re-check needs: the clients and their keys, the store, the lifecycle that revokes and audits. */
+export type ClientKeyRecheckDeps = Pick<
+  ServerContext,
+  'clientAssertions' | 'clientLifecycle' | 'clients' | 'clock' | 'logger' | 'store'
+>;
+
 /**
  * AT-9 ("MUST revoke the session … if the key leaves the metadata, and MUST re-fetch
  * periodically"), CIMD-CHG-3. Decision 0008 binds each confidential session (token family) to the
@@ -32,7 +38,7 @@ export interface ClientKeyRecheckResult {
 const PAGE_SIZE = 500;
 
 export async function recheckClientKeys(
-  ctx: ServerContext,
+  ctx: ClientKeyRecheckDeps,
   now: number = ctx.clock(),
 ): Promise<ClientKeyRecheckResult> {
   const result: ClientKeyRecheckResult = { clientsChecked: 0, clientsUnreachable: 0, familiesRevoked: 0 };
@@ -49,7 +55,7 @@ export async function recheckClientKeys(
 }
 
 async function recheckClient(
-  ctx: ServerContext,
+  ctx: ClientKeyRecheckDeps,
   stored: ClientRecord,
   now: number,
   result: ClientKeyRecheckResult,
@@ -94,7 +100,7 @@ async function recheckClient(
  * Starts the periodic re-check. Returns the function that stops it. The timer does not keep the
  * process alive; a pass that is still running when the next is due is not started twice.
  */
-export function startClientKeyRecheck(ctx: ServerContext, intervalSeconds: number): () => void {
+export function startClientKeyRecheck(ctx: ClientKeyRecheckDeps, intervalSeconds: number): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;

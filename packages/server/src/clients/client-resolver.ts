@@ -29,6 +29,21 @@ export interface ClientResolver {
 }
 
 /**
+ * Wraps the whole resolver chain (docs/extension-points.md, "client resolver decorators"): sees
+ * every client_id before the chain does and every client the chain answers, and may refuse one by
+ * throwing an OAuthError. The admission policy of a deployment is one.
+ */
+export type ClientResolverDecorator = (inner: ClientResolver) => ClientResolver;
+
+/** The chain wrapped by `decorators`, the first listed outermost (it sees each client_id first). */
+export function decorateClientResolver(
+  chain: ClientResolver,
+  decorators: readonly ClientResolverDecorator[],
+): ClientResolver {
+  return decorators.reduceRight((inner, decorate) => decorate(inner), chain);
+}
+
+/**
  * Clients in the store, except CIMD ones: those are recorded there for the inventory, but always
  * resolved through their document, so that caching, re-fetching and change handling apply.
  */

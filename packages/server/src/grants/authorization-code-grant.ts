@@ -1,5 +1,4 @@
 import { OAuthError, readRepeatedParameter, requireParameter, verifyCodeVerifier } from '@gatehouse/core';
-import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
 import { requireBoundDpopKey } from '../dpop/dpop-binding.ts';
 import type { ClientRecord, TokenFamilyRecord } from '../store/store.ts';
@@ -12,7 +11,7 @@ import {
   tokenFamilySecondsFor,
   tokenResponse,
 } from '../tokens/token-response.ts';
-import type { TokenRequest } from './token-request.ts';
+import type { GrantDeps, TokenRequest } from './token-request.ts';
 import { narrowGrant } from './token-request-resources.ts';
 
 /**
@@ -21,10 +20,7 @@ import { narrowGrant } from './token-request-resources.ts';
  * attempt cannot be retried with another verifier. A second redemption revokes everything the
  * first produced (RFC 6749 §4.1.2, RFC 9700 §4.2.4).
  */
-export async function authorizationCodeGrant(
-  ctx: ServerContext,
-  request: TokenRequest,
-): Promise<TokenResponse> {
+export async function authorizationCodeGrant(ctx: GrantDeps, request: TokenRequest): Promise<TokenResponse> {
   const { parameters, client, authentication } = request;
   const code = requireParameter(parameters, 'code');
   const now = ctx.clock();
@@ -106,7 +102,7 @@ export async function authorizationCodeGrant(
 }
 
 function refreshTokenFor(
-  ctx: ServerContext,
+  ctx: GrantDeps,
   client: ClientRecord,
   family: TokenFamilyRecord,
   confidential: boolean,

@@ -1,6 +1,5 @@
 import { OAuthError, readRepeatedParameter, requireParameter } from '@gatehouse/core';
 import { currentClientKeyThumbprints } from '../clients/private-key-jwt.ts';
-import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
 import { requireBoundDpopKey } from '../dpop/dpop-binding.ts';
 import type { TokenFamilyRecord } from '../store/store.ts';
@@ -11,7 +10,7 @@ import {
   type TokenResponse,
   tokenResponse,
 } from '../tokens/token-response.ts';
-import type { TokenRequest } from './token-request.ts';
+import type { GrantDeps, TokenRequest } from './token-request.ts';
 import { narrowGrant } from './token-request-resources.ts';
 
 /**
@@ -19,7 +18,7 @@ import { narrowGrant } from './token-request-resources.ts';
  * rotate on every use; presenting a used one (outside the short grace window for parallel
  * refreshes, see RefreshTokenStore.rotate) is treated as theft and revokes the whole family.
  */
-export async function refreshTokenGrant(ctx: ServerContext, request: TokenRequest): Promise<TokenResponse> {
+export async function refreshTokenGrant(ctx: GrantDeps, request: TokenRequest): Promise<TokenResponse> {
   const { parameters, client } = request;
   const presented = requireParameter(parameters, 'refresh_token');
   const now = ctx.clock();
@@ -92,7 +91,7 @@ export async function refreshTokenGrant(ctx: ServerContext, request: TokenReques
  * are not checked.
  */
 async function checkClientKeyBinding(
-  ctx: ServerContext,
+  ctx: GrantDeps,
   request: TokenRequest,
   family: TokenFamilyRecord,
   now: number,

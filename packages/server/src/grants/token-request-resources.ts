@@ -7,7 +7,7 @@ import type { ServerContext } from '../context.ts';
  * for less scope, never more (invalid_scope).
  */
 export function narrowGrant(
-  ctx: ServerContext,
+  ctx: Pick<ServerContext, 'resources'>,
   parameters: Parameters,
   requestedResources: readonly string[],
   granted: { scope: readonly string[]; resources: readonly string[] },

@@ -1,6 +1,8 @@
 import type { Parameters, VerifiedDpopProof } from '@gatehouse/core';
 import type { AuthenticatedClient } from '../clients/client-authentication.ts';
+import type { ServerContext } from '../context.ts';
 import type { ClientRecord } from '../store/store.ts';
+import type { TokenIssuing } from '../tokens/token-response.ts';
 
 /** A token endpoint request whose client is authenticated. */
 export interface TokenRequest {
@@ -18,3 +20,9 @@ export interface TokenRequest {
    */
   dpop?: Pick<VerifiedDpopProof, 'jkt'>;
 }
+
+/**
+ * What a grant needs beyond issuing tokens: the store it redeems from, the audit, the logger (the
+ * client-use note), and the client key re-check of a refresh (AT-9).
+ */
+export type GrantDeps = TokenIssuing & Pick<ServerContext, 'audit' | 'store' | 'logger' | 'clientAssertions'>;

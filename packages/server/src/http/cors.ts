@@ -2,7 +2,7 @@
  * CORS (Fetch standard §3.2) for the endpoints a browser-based client calls directly: AT-13 asks
  * for it on the metadata, PAR and token endpoints; Gatehouse adds revocation, because browser apps
  * revoke their tokens on sign-out (the atproto client does). Metadata and JWKS are public documents
- * and always carry `Access-Control-Allow-Origin: *` (endpoints/metadata-endpoint.ts).
+ * and always carry `Access-Control-Allow-Origin: *` (protocol/metadata-endpoint.ts).
  *
  * Never on /authorize, the interaction pages or the client configuration endpoints: those are
  * navigated to, not fetched, and a page readable cross-origin would hand its form token to any site.

@@ -69,6 +69,13 @@ function stepUp(model: ConsentPageModel): boolean {
   return granted.length > 0 && model.scopes.some((scope) => !granted.includes(scope));
 }
 
+/**
+ * Renders the consent page (docs/extension-points.md, "consent rendering"). The page must post
+ * `csrf` (= model.csrfToken) and `decision` (`allow` or `deny`) to model.action; anything else it
+ * shows is its own choice. The default is consentPage.
+ */
+export type ConsentRenderer = (model: ConsentPageModel) => Response | Promise<Response>;
+
 export function consentPage(model: ConsentPageModel): Promise<Response> {
   const body = html`<h1>Allow access?</h1>
 ${

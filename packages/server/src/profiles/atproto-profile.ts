@@ -1,23 +1,20 @@
-import {
-  type AtprotoClientPolicy,
-  type ClientMetadataDocumentPolicy,
-  checkAtprotoClientDocument,
-  checkAtprotoClientId,
-  isClientIdMetadataDocumentUrl,
-  OAuthError,
-  type Parameters,
-  validateClientMetadataDocument,
-} from '@gatehouse/core';
-import type { ClientResolver } from '../clients/client-resolver.ts';
+import { OAuthError, type Parameters } from '@gatehouse/core';
 import { definedOnly } from '../config/defined-only.ts';
-import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
 import type { AuthorizationServerOptions, Lifetimes, ResourceOptions } from '../options.ts';
+import type { ReplayStore } from '../store/store.ts';
+import {
+  atprotoClientIdGuard,
+  atprotoClientPolicy,
+  atprotoDocumentValidator,
+} from './atproto-client-rules.ts';
+import { describeAtprotoScope } from './atproto-scope-descriptions.ts';
+import type { AccountRestriction, Profile, ProfileHooks, PushedRequestFacts } from './profile.ts';
 
 /**
  * The AT Protocol OAuth profile (`profile: 'atproto'`; atproto OAuth spec, docs/requirements.md,
  * AT-1…AT-13; docs/atproto.md; decision 0016). One file maps the profile to settings, like
- * mcp-profile.ts does for MCP. Unlike the MCP profile, most of these are MUSTs of the profile: an
+ * mcp-profile.ts does for MCP, and fills the profile hooks (profiles/profile.ts, decision 0025). Unlike the MCP profile, most of these are MUSTs of the profile: an
  * explicit option that contradicts one (PAR not required, DPoP off, a plain-http issuer…) stops the
  * start with an error naming the requirement, instead of quietly serving something atproto clients
  * will refuse. Where the spec leaves room (lifetimes below the limits, the re-check interval), the
@@ -151,98 +148,45 @@ export function withAtprotoProfile(options: AuthorizationServerOptions): Authori
   };
 }
 
+/**
+ * The AT Protocol profile: its defaults and refusals (withAtprotoProfile), and the hooks where its
+ * rules join the generic flow (profiles/profile.ts).
+ */
+export const atprotoProfile: Profile = {
+  name: 'atproto',
+  applyDefaults: withAtprotoProfile,
+  hooks: atprotoHooks,
+};
+
+function atprotoHooks(options: AuthorizationServerOptions): ProfileHooks {
+  const policy = atprotoClientPolicy(options);
+  const memory: OneTimeMemory = { replay: options.store.replay, clock: options.clock ?? Date.now };
+  return {
+    // AT-2: a client_id with a port is refused before its document is fetched.
+    clientIdRules: (inner) => atprotoClientIdGuard(inner, policy),
+    // AT-4, AT-8: the profile's document rules, before anything is cached.
+    validateDocument: (body, url, documentPolicy) =>
+      atprotoDocumentValidator(documentPolicy, policy)(body, url),
+    // AT-7, AT-1: state and the atproto scope.
+    checkAuthorizationRequest: checkAtprotoAuthorizationRequest,
+    // AT-7: each code_challenge used once, each state once per client.
+    acceptPushedRequest: (request) => acceptAtprotoPushedRequest(memory, request),
+    // AT-14: login_hint restricts the login to that account.
+    accountRestriction: hintedAccountRestriction,
+    // AT-14: the consent page describes the scopes.
+    describeScope: describeAtprotoScope,
+    // AT-10: the token response always carries sub (and scope).
+    tokenResponseFields: ({ subject }) => ({ sub: subject }),
+    // AT-12: "require_request_uri_registration not false" (RFC 9101's default is false). Only
+    // pushed request_uris of our own are accepted, so true is what the server does anyway.
+    metadataFields: () => ({ require_request_uri_registration: true }),
+  };
+}
+
 function atprotoResource(resource: ResourceOptions): ResourceOptions {
   return resource.scopes.includes(ATPROTO_SCOPE)
     ? resource
     : { ...resource, scopes: [ATPROTO_SCOPE, ...resource.scopes] };
-}
-
-/** The policy the atproto client rules run with (core/atproto/atproto-client-metadata.ts). */
-export function atprotoClientPolicy(options: AuthorizationServerOptions): AtprotoClientPolicy {
-  return {
-    allowClientIdPort: options.atproto?.allowClientIdPort === true,
-    ...(options.clientAssertionAlgorithms === undefined
-      ? {}
-      : { clientAssertionAlgorithms: options.clientAssertionAlgorithms }),
-  };
-}
-
-/**
- * The CIMD validation of the profile: the generic document rules, then AT-4/AT-8 on the raw
- * document. Used as the document cache's `validate`, so a document that breaks them is never cached.
- */
-export function atprotoDocumentValidator(
-  documentPolicy: ClientMetadataDocumentPolicy,
-  policy: AtprotoClientPolicy,
-) {
-  return (body: unknown, url: string) => {
-    const { metadata } = validateClientMetadataDocument(body, url, documentPolicy);
-    checkAtprotoClientDocument(body as Record<string, unknown>, metadata, policy);
-    return metadata;
-  };
-}
-
-/**
- * AT-2 before any fetch: an https client_id with a port is refused without fetching its document.
- * Other client_ids pass to `inner` unchanged, through `resolve`, `refresh` and the fast paths
- * (`refuseEarly`, `resolveFromMemory`) alike.
- */
-export function atprotoClientIdGuard(inner: ClientResolver, policy: AtprotoClientPolicy): ClientResolver {
-  const guard = (clientId: string) => {
-    if (!isClientIdMetadataDocumentUrl(clientId)) return;
-    try {
-      checkAtprotoClientId(clientId, policy);
-    } catch (error) {
-      // With the status of the endpoint's invalid_client, like every CIMD refusal (401 at PAR and
-      // token, RFC 6749 §5.2; the authorization endpoint shows its error page either way).
-      if (!(error instanceof OAuthError)) throw error;
-      throw new OAuthError('invalid_client', {
-        reason: error.reason,
-        ...(error.description === undefined ? {} : { description: error.description }),
-      });
-    }
-  };
-  // The fast paths of decision 0020 pass through the guard too, so the profile keeps the cheap
-  // refusal of a flood (no store read before the governor says no) and the warm path of a known
-  // client. AT-2 comes first in both: a client_id with a port is refused for its port, whatever
-  // the governor would say, and is never answered from memory.
-  const passes = (clientId: string): OAuthError | undefined => {
-    try {
-      guard(clientId);
-      return undefined;
-    } catch (error) {
-      if (error instanceof OAuthError) return error;
-      throw error;
-    }
-  };
-  return {
-    resolve: async (clientId) => {
-      guard(clientId);
-      return inner.resolve(clientId);
-    },
-    ...(inner.refuseEarly === undefined
-      ? {}
-      : {
-          refuseEarly: (clientId: string) => {
-            const refused = passes(clientId);
-            return refused === undefined ? inner.refuseEarly!(clientId) : Promise.resolve(refused);
-          },
-        }),
-    ...(inner.resolveFromMemory === undefined
-      ? {}
-      : {
-          resolveFromMemory: (clientId: string) =>
-            passes(clientId) === undefined ? inner.resolveFromMemory!(clientId) : undefined,
-        }),
-    ...(inner.refresh === undefined
-      ? {}
-      : {
-          refresh: async (clientId: string) => {
-            guard(clientId);
-            return inner.refresh!(clientId);
-          },
-        }),
-  };
 }
 
 /**
@@ -275,11 +219,17 @@ export function checkAtprotoAuthorizationRequest(parameters: Parameters, redirec
  * `dpop.requiredAtPar`, which the profile turns on: it is checked before client authentication.)
  */
 export async function acceptAtprotoPushedRequest(
-  ctx: ServerContext,
-  valid: { codeChallenge: string; state: string | undefined; client: { clientId: string } },
+  memory: OneTimeMemory,
+  valid: PushedRequestFacts,
 ): Promise<void> {
-  await rememberCodeChallenge(ctx, valid.codeChallenge);
-  if (valid.state !== undefined) await rememberState(ctx, valid.client.clientId, valid.state);
+  await rememberCodeChallenge(memory, valid.codeChallenge);
+  if (valid.state !== undefined) await rememberState(memory, valid.client.clientId, valid.state);
+}
+
+/** Where AT-7's one-time values are remembered: the shared replay store, and the server's clock. */
+export interface OneTimeMemory {
+  replay: ReplayStore;
+  clock: () => number;
 }
 
 /** How long a used code_challenge is remembered (AT-7: "for example within 24 h"). */
@@ -293,9 +243,9 @@ export const STATE_MEMORY_SECONDS = 24 * 3600;
  * STATE_MEMORY_SECONDS, remembered in the shared replay store (atomic across instances) under a
  * digest, so the key stays short whatever the client sends. Another client may use the same value.
  */
-export async function rememberState(ctx: ServerContext, clientId: string, state: string): Promise<void> {
-  const now = ctx.clock();
-  const fresh = await ctx.store.replay.remember(
+export async function rememberState(memory: OneTimeMemory, clientId: string, state: string): Promise<void> {
+  const now = memory.clock();
+  const fresh = await memory.replay.remember(
     `state:${digest(JSON.stringify([clientId, state]))}`,
     now + STATE_MEMORY_SECONDS * 1000,
     now,
@@ -312,9 +262,9 @@ export async function rememberState(ctx: ServerContext, clientId: string, state:
  * AT-7 MUST: a code_challenge is accepted once. Remembered in the replay store (atomic across
  * instances) when a request is pushed; a second request with the same challenge is refused.
  */
-export async function rememberCodeChallenge(ctx: ServerContext, codeChallenge: string): Promise<void> {
-  const now = ctx.clock();
-  const fresh = await ctx.store.replay.remember(
+export async function rememberCodeChallenge(memory: OneTimeMemory, codeChallenge: string): Promise<void> {
+  const now = memory.clock();
+  const fresh = await memory.replay.remember(
     `code-challenge:${codeChallenge}`,
     now + CODE_CHALLENGE_MEMORY_SECONDS * 1000,
     now,
@@ -328,15 +278,16 @@ export async function rememberCodeChallenge(ctx: ServerContext, codeChallenge: s
 }
 
 /**
- * AT-14: "login_hint … SHOULD restrict login to that account". In the profile, the hint the login
- * is restricted to; undefined without a hint or outside the profile (where the hint only pre-fills
- * the login form).
+ * AT-14: "login_hint … SHOULD restrict login to that account". In the profile, a hint restricts the
+ * login to the hinted account; a DID is no username, so it does not pre-fill the form.
  */
-export function loginRestriction(
-  ctx: Pick<ServerContext, 'atproto'>,
-  loginHint: string | undefined,
-): string | undefined {
-  return ctx.atproto === undefined ? undefined : loginHint;
+export function hintedAccountRestriction(loginHint: string | undefined): AccountRestriction | undefined {
+  if (loginHint === undefined) return undefined;
+  return {
+    hint: loginHint,
+    prefill: loginHint.startsWith('did:') ? undefined : loginHint,
+    matches: (user, subjectOf) => isHintedAccount(subjectOf, loginHint, user),
+  };
 }
 
 /**
@@ -344,66 +295,10 @@ export function loginRestriction(
  * equal to the hint matches, and a DID matches the user's subject (the configured supplier).
  */
 export async function isHintedAccount(
-  ctx: Pick<ServerContext, 'subjectOf'>,
+  subjectOf: (userId: string) => Promise<string>,
   hint: string,
   user: { id: string; username: string },
 ): Promise<boolean> {
   if (user.username === hint) return true;
-  return hint.startsWith('did:') && (await ctx.subjectOf(user.id)) === hint;
-}
-
-/** Whether a signed-in user may answer a request with this hint (true when there is no restriction). */
-export async function sessionIsHintedAccount(
-  ctx: ServerContext,
-  loginHint: string | undefined,
-  userId: string,
-): Promise<boolean> {
-  const only = loginRestriction(ctx, loginHint);
-  if (only === undefined) return true;
-  const user = await ctx.store.users.get(userId);
-  return user !== undefined && (await isHintedAccount(ctx, only, user));
-}
-
-/**
- * AT-14: the consent page "describes the scopes". What an atproto scope lets the client do, in
- * words, for the scopes of the atproto spec (the transitional ones and the granular permission
- * families of the Permission spec); undefined for anything else, which is then shown by name only.
- * Permission sets (`include:`) are named but not expanded: resolving them is AT-16, not done.
- */
-export function describeAtprotoScope(scope: string): string | undefined {
-  const fixed: Record<string, string> = {
-    atproto: 'know which account you are (your DID)',
-    'transition:generic':
-      'read and write your public data (posts, likes, follows, profile) and upload media, like an app password; not your direct messages or account settings',
-    'transition:chat.bsky': 'read and send your direct messages',
-    'transition:email': "see your account's email address",
-  };
-  if (Object.hasOwn(fixed, scope)) return fixed[scope];
-  // `family:resource?query`, or `family?query` with the resource among the parameters.
-  const match = /^([a-z]+)(?::([^?]*))?(?:\?(.*))?$/.exec(scope);
-  if (match === null || (match[2] === undefined && match[3] === undefined)) return undefined;
-  const family = match[1]!;
-  const resource = match[2] ?? '';
-  const query = match[3] ?? '';
-  const params = new URLSearchParams(query);
-  const target = resource === '' ? (params.get('collection') ?? params.get('lxm') ?? '') : resource;
-  switch (family) {
-    case 'repo': {
-      const actions = params.getAll('action');
-      const verbs = actions.length === 0 ? 'create, update and delete' : actions.join(', ');
-      return `${verbs} records of type ${target === '*' ? 'any kind' : target} in your repository`;
-    }
-    case 'rpc':
-      return `call ${target === '*' ? 'any method' : target} on other services as you${params.has('aud') ? ` (${params.get('aud')})` : ''}`;
-    case 'blob':
-      return `upload files (${target || params.getAll('accept').join(', ') || 'any type'})`;
-    case 'account':
-      return `${params.get('action') === 'manage' ? 'manage' : 'see'} your account's ${target}`;
-    case 'identity':
-      return `change your identity (${target === '*' ? 'handle and DID document' : target})`;
-    case 'include':
-      return `the permission set ${target}, as its publisher defines it`;
-    default:
-      return undefined;
-  }
+  return hint.startsWith('did:') && (await subjectOf(user.id)) === hint;
 }

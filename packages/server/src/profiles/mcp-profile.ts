@@ -1,4 +1,5 @@
 import type { AuthorizationServerOptions, ResourceOptions } from '../options.ts';
+import type { Profile } from './profile.ts';
 
 /**
  * The MCP profile (`profile: 'mcp'`): the defaults real MCP clients (Claude Code, claude.ai, VS Code,
@@ -104,3 +105,6 @@ function mcpResource(resource: ResourceOptions): ResourceOptions {
     defaultScopes: resource.defaultScopes ?? own,
   };
 }
+
+/** The MCP profile: defaults only. MCP clients need no change to the generic flow, so no hooks. */
+export const mcpProfile: Profile = { name: 'mcp', applyDefaults: withMcpProfile, hooks: () => ({}) };

@@ -2,12 +2,13 @@ import { OAuthError } from '@gatehouse/core';
 import { LRUCache } from 'lru-cache';
 import type { ServerContext } from '../context.ts';
 import { digest, randomToken, safeEqual } from '../crypto/digest.ts';
-import { handleOAuthJson } from '../endpoints/token-endpoint.ts';
+import { handleOAuthJson } from '../http/oauth-json.ts';
+import type { RequestInfo } from '../http/request-info.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
 import { jsonResponse } from '../http/responses.ts';
 import type { ClientRecord } from '../store/store.ts';
 import { bearerToken, invalidToken, missingToken } from './bearer-token.ts';
-import { clientInformation, prepareMetadata, usesSecret } from './client-information.ts';
+import { clientInformation, prepareMetadata, secretFields, usesSecret } from './client-information.ts';
 import {
   auditRefusals,
   type Charge,
@@ -17,9 +18,7 @@ import {
   rateLimited,
 } from './rate-limit-refusal.ts';
 import { readRegistrationBody } from './registration-body.ts';
-import { secretFields } from './registration-endpoint.ts';
 import type { RegistrationSettings } from './registration-settings.ts';
-import type { RequestInfo } from './request-info.ts';
 import { applyScopeLimit, registeredScopeLimit } from './scope-limit.ts';
 
 /**
@@ -102,7 +101,7 @@ export function clientConfigurationEndpoint(ctx: ServerContext, settings: Regist
         if (request.method === 'PUT') return update(ctx, settings, request, client, token, now);
         return remove(ctx, client);
       },
-      ctx,
+      ctx.logger,
     );
   };
 }

@@ -58,7 +58,7 @@ export function usesSecret(metadata: { token_endpoint_auth_method: string }): bo
   return method === 'client_secret_basic' || method === 'client_secret_post';
 }
 
-export function registrationClientUri(ctx: ServerContext, clientId: string): string {
+export function registrationClientUri(ctx: Pick<ServerContext, 'endpoints'>, clientId: string): string {
   return `${ctx.endpoints.registration}/${encodeURIComponent(clientId)}`;
 }
 
@@ -69,7 +69,7 @@ export function registrationClientUri(ctx: ServerContext, clientId: string): str
  * accompanies a secret-based client (DCR-EP-9: REQUIRED when a secret is issued, 0 = never).
  */
 export function clientInformation(
-  ctx: ServerContext,
+  ctx: Pick<ServerContext, 'endpoints'>,
   record: ClientRecord,
   secrets: { registrationAccessToken: string; clientSecret?: string },
 ): Record<string, unknown> {
@@ -123,4 +123,15 @@ function canonical(value: unknown): unknown {
     );
   }
   return value;
+}
+
+/** The stored digest of a new client secret, and its expiry when secrets expire (RFC 7591 §3.2.1). */
+export function secretFields(
+  secret: string,
+  settings: RegistrationSettings,
+  now: number,
+): { secretDigest: string; secretExpiresAt?: number } {
+  return settings.secretLifetimeSeconds === 0
+    ? { secretDigest: digest(secret) }
+    : { secretDigest: digest(secret), secretExpiresAt: now + settings.secretLifetimeSeconds * 1000 };
 }

@@ -67,7 +67,7 @@ export function createRefusalLog(maxKeys = DEFAULT_MAX_KEYS): RefusalLog {
  * among the refusing keys is the one announced. Each refusing key is audited (bounded, RefusalLog).
  */
 export async function chargeRateLimits(
-  ctx: ServerContext,
+  ctx: Pick<ServerContext, 'audit'>,
   log: RefusalLog,
   charges: readonly Charge[],
   now: number,
@@ -88,7 +88,7 @@ export async function chargeRateLimits(
  * that do not come from a limiter hit (a management key serving its penalty), so they count too.
  */
 export async function auditRefusals(
-  ctx: ServerContext,
+  ctx: Pick<ServerContext, 'audit'>,
   log: RefusalLog,
   refused: ReadonlyArray<{ charge: Charge; retryAfter: number }>,
   now: number,

@@ -1,7 +1,8 @@
 import { isOAuthError, type RegistrationMetadata } from '@gatehouse/core';
 import type { ServerContext } from '../context.ts';
 import { digest, randomToken } from '../crypto/digest.ts';
-import { handleOAuthJson } from '../endpoints/token-endpoint.ts';
+import { handleOAuthJson } from '../http/oauth-json.ts';
+import type { RequestInfo } from '../http/request-info.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
 import { jsonResponse, methodNotAllowed } from '../http/responses.ts';
 import type { ClientRecord, ClientRegistration } from '../store/store.ts';
@@ -10,12 +11,12 @@ import {
   clientInformation,
   prepareMetadata,
   registrationFingerprint,
+  secretFields,
   usesSecret,
 } from './client-information.ts';
 import { type Charge, chargeRateLimits, type RefusalContext } from './rate-limit-refusal.ts';
 import { readRegistrationBody } from './registration-body.ts';
 import type { RegistrationSettings } from './registration-settings.ts';
-import type { RequestInfo } from './request-info.ts';
 import { applyScopeLimit } from './scope-limit.ts';
 
 /**
@@ -49,7 +50,7 @@ export function registrationEndpoint(ctx: ServerContext, settings: RegistrationS
           throw error;
         }
       },
-      ctx,
+      ctx.logger,
     );
   };
 }
@@ -223,16 +224,6 @@ function registered(
  */
 function newClientId(): string {
   return `dcr_${randomToken(18)}`;
-}
-
-export function secretFields(
-  secret: string,
-  settings: RegistrationSettings,
-  now: number,
-): { secretDigest: string; secretExpiresAt?: number } {
-  return settings.secretLifetimeSeconds === 0
-    ? { secretDigest: digest(secret) }
-    : { secretDigest: digest(secret), secretExpiresAt: now + settings.secretLifetimeSeconds * 1000 };
 }
 
 function redirectHosts(metadata: RegistrationMetadata): string[] {

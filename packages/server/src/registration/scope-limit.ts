@@ -39,7 +39,7 @@ export function applyScopeLimit(
  * short; a registration whose token record is gone (removed by hand) has no limit left to apply.
  */
 export async function registeredScopeLimit(
-  ctx: ServerContext,
+  ctx: Pick<ServerContext, 'store'>,
   client: ClientRecord,
 ): Promise<string | undefined> {
   const id = client.registration?.initialAccessTokenId;

@@ -4,6 +4,12 @@ import { digest, randomToken } from '../crypto/digest.ts';
 import type { ClientRecord, TokenFamilyRecord } from '../store/store.ts';
 import { signAccessToken } from './access-token.ts';
 
+/** What a token response needs: the signing keys, the lifetimes, the subject and the profile's fields. */
+export type TokenIssuing = Pick<
+  ServerContext,
+  'clock' | 'issuer' | 'keys' | 'lifetimes' | 'profile' | 'resources' | 'subjectOf'
+>;
+
 /** RFC 6749 §5.1 successful token response. */
 export interface TokenResponse {
   access_token: string;
@@ -12,7 +18,7 @@ export interface TokenResponse {
   expires_in: number;
   scope: string;
   refresh_token?: string;
-  /** The user's subject, in the AT Protocol profile (AT-10: a DID, which the client verifies). */
+  /** The user's subject, when the profile adds it (AT-10: a DID, which the client verifies). */
   sub?: string;
 }
 
@@ -27,7 +33,7 @@ export function issuesRefreshTokens(client: ClientRecord): boolean {
  * bound to that DPoP key (`cnf.jkt`, RFC 9449 §6) and its type is `DPoP` (§5).
  */
 export async function tokenResponse(
-  ctx: ServerContext,
+  ctx: TokenIssuing,
   family: TokenFamilyRecord,
   granted: { scope: readonly string[]; resources: readonly string[] },
   refreshToken: string | undefined,
@@ -56,9 +62,8 @@ export async function tokenResponse(
     scope: granted.scope.join(' '),
   };
   if (refreshToken !== undefined) response.refresh_token = refreshToken;
-  // AT-10: the token response always carries sub (and scope) in the AT Protocol profile.
-  if (ctx.atproto !== undefined) response.sub = subject;
-  return response;
+  // The profile's fields (atproto: sub, AT-10).
+  return { ...response, ...ctx.profile.tokenResponseFields?.({ subject }) };
 }
 
 /**
@@ -87,7 +92,11 @@ export function refreshTokenSecondsFor(ctx: Pick<ServerContext, 'lifetimes'>, co
  * A new refresh token of a family: the value to hand out and the record to store. `confidential`:
  * the client authenticated with this request (isConfidentialAuthentication).
  */
-export function mintRefreshToken(ctx: ServerContext, family: TokenFamilyRecord, confidential: boolean) {
+export function mintRefreshToken(
+  ctx: Pick<ServerContext, 'clock' | 'lifetimes'>,
+  family: TokenFamilyRecord,
+  confidential: boolean,
+) {
   const value = randomToken();
   const now = ctx.clock();
   return {

@@ -1,16 +1,14 @@
 import { OAuthError, readRepeatedParameter, type VerifiedDpopProof } from '@gatehouse/core';
-import type { ValidAuthorizationRequest } from '../authorization/authorization-request.ts';
 import {
   validateAuthorizationRequest,
   verifyClientAndRedirect,
 } from '../authorization/authorization-request.ts';
+import { PUSHED_ID_PREFIX, pushedRecord, REQUEST_URI_PREFIX } from '../authorization/pushed-request.ts';
 import type { ServerContext } from '../context.ts';
 import { randomToken } from '../crypto/digest.ts';
 import { checkDpop, dpopNonceHeader, dpopRequired } from '../dpop/request-dpop.ts';
 import { jsonResponse } from '../http/responses.ts';
-import { acceptAtprotoPushedRequest } from '../profiles/atproto-profile.ts';
-import type { AuthorizationRequestRecord } from '../store/store.ts';
-import { clientAuthenticatedEndpoint } from './client-authenticated-endpoint.ts';
+import { clientAuthenticatedEndpoint } from './client-authenticated-request.ts';
 
 /**
  * Pushed Authorization Requests, RFC 9126 (docs/decisions/0010-par.md). The client POSTs its
@@ -19,22 +17,6 @@ import { clientAuthenticatedEndpoint } from './client-authenticated-endpoint.ts'
  * never a redirect. A valid request is stored, unbound to any browser, under a one-time
  * `request_uri` the client then sends the browser to the authorization endpoint with (§4).
  */
-export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
-
-/**
- * Pushed requests live in the authorization request store beside the interaction records, under
- * ids of their own namespace (interaction ids are bare base64url, never containing `:`).
- */
-export const PUSHED_ID_PREFIX = 'par:';
-
-/**
- * The marker of a pushed request not yet claimed by a browser: no binding digest and no form
- * token. The interaction pages compare the browser's binding cookie digest with this, which never
- * matches, so a pushed record cannot be driven through them; the authorization endpoint consumes
- * it and writes a fresh, browser-bound record instead (authorization-endpoint.ts).
- */
-export const UNBOUND = '';
-
 export function pushedAuthorizationRequestEndpoint(ctx: ServerContext) {
   return clientAuthenticatedEndpoint<VerifiedDpopProof | undefined>(
     ctx,
@@ -81,9 +63,9 @@ export function pushedAuthorizationRequestEndpoint(ctx: ServerContext) {
         withClient,
         readRepeatedParameter(raw, 'resource'),
       );
-      // atproto profile: each code_challenge used once, each state once per client (AT-7). DPoP
-      // from PAR on (AT-11) is dpop.requiredAtPar, checked before authentication (below).
-      if (ctx.atproto !== undefined) await acceptAtprotoPushedRequest(ctx, valid);
+      // The profile's rules for a pushed request (atproto: one-time code_challenge and state, AT-7).
+      // DPoP from PAR on (AT-11) is dpop.requiredAtPar, checked before authentication (below).
+      await ctx.profile.acceptPushedRequest?.(valid);
 
       const key = randomToken();
       const now = ctx.clock();
@@ -119,40 +101,4 @@ export function pushedAuthorizationRequestEndpoint(ctx: ServerContext) {
       return proof;
     },
   );
-}
-
-function pushedRecord(
-  valid: ValidAuthorizationRequest,
-  id: string,
-  now: number,
-  lifetimeSeconds: number,
-): AuthorizationRequestRecord {
-  return {
-    ...requestFields(valid),
-    id,
-    browserBindingDigest: UNBOUND,
-    csrfToken: UNBOUND,
-    createdAt: now,
-    expiresAt: now + lifetimeSeconds * 1000,
-  };
-}
-
-/** The validated request as stored, without the per-record id, binding, token and times. */
-export function requestFields(
-  valid: ValidAuthorizationRequest,
-): Omit<AuthorizationRequestRecord, 'id' | 'browserBindingDigest' | 'csrfToken' | 'createdAt' | 'expiresAt'> {
-  return {
-    clientId: valid.client.clientId,
-    redirectUri: valid.redirectUri,
-    redirectUriSent: valid.redirectUriSent,
-    ...(valid.state === undefined ? {} : { state: valid.state }),
-    scope: valid.scope,
-    resources: valid.resources,
-    codeChallenge: valid.codeChallenge,
-    codeChallengeMethod: 'S256',
-    ...(valid.prompt.size === 0 ? {} : { prompt: [...valid.prompt].join(' ') }),
-    ...(valid.maxAge === undefined ? {} : { maxAge: valid.maxAge }),
-    ...(valid.loginHint === undefined ? {} : { loginHint: valid.loginHint }),
-    ...(valid.dpopJkt === undefined ? {} : { dpopJkt: valid.dpopJkt }),
-  };
 }

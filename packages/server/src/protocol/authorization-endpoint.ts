@@ -1,10 +1,4 @@
-import {
-  isSubset,
-  OAuthError,
-  type Parameters,
-  readParameters,
-  readRepeatedParameter,
-} from '@gatehouse/core';
+import { OAuthError, type Parameters, readParameters, readRepeatedParameter } from '@gatehouse/core';
 import type { ValidAuthorizationRequest, VerifiedRedirect } from '../authorization/authorization-request.ts';
 import {
   requirePushedRequest,
@@ -13,18 +7,15 @@ import {
 } from '../authorization/authorization-request.ts';
 import { authorizationError, issueCode, redirectTo } from '../authorization/authorization-response.ts';
 import { browserBinding, currentSession } from '../authorization/browser-session.ts';
+import { covers } from '../authorization/consent-coverage.ts';
 import { installationOf } from '../authorization/installation.ts';
+import { sessionIsHintedAccount } from '../authorization/login-restriction.ts';
+import { PUSHED_ID_PREFIX, REQUEST_URI_PREFIX, requestFields } from '../authorization/pushed-request.ts';
 import type { ServerContext } from '../context.ts';
 import { randomToken } from '../crypto/digest.ts';
 import { readFormBody } from '../http/form-body.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
-import { sessionIsHintedAccount } from '../profiles/atproto-profile.ts';
 import type { SessionRecord } from '../store/store.ts';
-import {
-  PUSHED_ID_PREFIX,
-  REQUEST_URI_PREFIX,
-  requestFields,
-} from './pushed-authorization-request-endpoint.ts';
 
 /**
  * The authorization endpoint, RFC 6749 §3.1 / §4.1.1 (GET, and POST as §3.1 allows). A valid
@@ -159,7 +150,7 @@ async function answerSilently(
   if (
     session === undefined ||
     (valid.maxAge !== undefined && now - session.authTime > valid.maxAge * 1000) ||
-    // AT-14 (atproto profile): a session of another account than the login_hint does not answer.
+    // AT-14: a session of another account than the one the profile restricts to does not answer.
     !(await sessionIsHintedAccount(ctx, valid.loginHint, session.userId))
   ) {
     throw new OAuthError('login_required', {
@@ -190,21 +181,4 @@ async function answerSilently(
     codeChallenge: valid.codeChallenge,
     dpopJkt: valid.dpopJkt,
   });
-}
-
-/**
- * Whether an existing grant answers a request without asking the user: it covers the scopes and
- * resources, and it was given after the client last changed what it may do (a CIMD document
- * change under the `reconsent` policy moves the client's `updatedAt`, see cimd/document-change.ts).
- */
-export function covers(
-  grant: { scope: string[]; resources: string[]; updatedAt: number },
-  client: { updatedAt: number },
-  wanted: { scope: readonly string[]; resources: readonly string[] },
-): boolean {
-  return (
-    grant.updatedAt >= client.updatedAt &&
-    isSubset(wanted.scope, grant.scope) &&
-    isSubset(wanted.resources, grant.resources)
-  );
 }

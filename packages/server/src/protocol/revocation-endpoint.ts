@@ -2,7 +2,7 @@ import { requireParameter } from '@gatehouse/core';
 import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
 import { verifyOwnAccessToken } from '../tokens/access-token.ts';
-import { clientAuthenticatedEndpoint } from './client-authenticated-endpoint.ts';
+import { clientAuthenticatedEndpoint } from './client-authenticated-request.ts';
 
 /**
  * Token revocation, RFC 7009. The client authenticates (§2.1) and may revoke only its own tokens.

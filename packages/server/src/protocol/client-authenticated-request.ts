@@ -1,9 +1,9 @@
 import { type AuthenticatedClient, authenticateClient } from '../clients/client-authentication.ts';
 import type { ServerContext } from '../context.ts';
 import { type FormBody, readFormBody } from '../http/form-body.ts';
+import { handleOAuthJson } from '../http/oauth-json.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
 import { methodNotAllowed } from '../http/responses.ts';
-import { handleOAuthJson } from './token-endpoint.ts';
 
 /**
  * The shape every endpoint where a client authenticates shares (token, revocation, introspection;
@@ -35,7 +35,7 @@ export function clientAuthenticatedEndpoint<Prepared = undefined>(
         noteOutcome(request, { clientId: authentication.client.clientId });
         return handle({ request, form, authentication, prepared });
       },
-      ctx,
+      ctx.logger,
     );
   };
 }

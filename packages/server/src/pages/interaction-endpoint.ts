@@ -2,22 +2,17 @@ import { isLoopbackRedirectUri, OAuthError } from '@gatehouse/core';
 import type { VerifiedRedirect } from '../authorization/authorization-request.ts';
 import { authorizationError, issueCode, redirectTo } from '../authorization/authorization-response.ts';
 import { bindingDigestOf, currentSession, startSession } from '../authorization/browser-session.ts';
+import { covers } from '../authorization/consent-coverage.ts';
 import { installationOf } from '../authorization/installation.ts';
+import { loginRestriction, sessionIsHintedAccount } from '../authorization/login-restriction.ts';
 import type { ServerContext } from '../context.ts';
 import { safeEqual } from '../crypto/digest.ts';
 import { readFormBody } from '../http/form-body.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
-import { consentPage } from '../pages/consent-page.ts';
-import { loginPage } from '../pages/login-page.ts';
-import {
-  describeAtprotoScope,
-  isHintedAccount,
-  loginRestriction,
-  sessionIsHintedAccount,
-} from '../profiles/atproto-profile.ts';
+import type { AccountRestriction } from '../profiles/profile.ts';
 import type { AuthorizationRequestRecord, SessionRecord } from '../store/store.ts';
-import { decoyPasswordHash, verifyPassword } from '../users/password.ts';
-import { covers } from './authorization-endpoint.ts';
+import { errorPage } from './error-page.ts';
+import { loginPage } from './login-page.ts';
 
 /**
  * The interaction pages between the authorization request and its response: login, then consent.
@@ -97,7 +92,7 @@ async function needsLogin(
   return !(await sessionIsHintedAccount(ctx, record.loginHint, session.userId));
 }
 
-function onlyAccount(ctx: ServerContext, record: AuthorizationRequestRecord): string | undefined {
+function onlyAccount(ctx: ServerContext, record: AuthorizationRequestRecord): AccountRestriction | undefined {
   return loginRestriction(ctx, record.loginHint);
 }
 
@@ -114,8 +109,8 @@ function renderLogin(
 ): Promise<Response> {
   const { record, redirect } = pending;
   const only = onlyAccount(ctx, record);
-  // The hint pre-fills the username (AT-14), unless it is a DID, which is no username.
-  const hinted = only?.startsWith('did:') === true ? undefined : record.loginHint;
+  // The hint pre-fills the username (AT-14), unless the restriction says it is no username (a DID).
+  const hinted = only === undefined ? record.loginHint : only.prefill;
   const username = outcome !== undefined && 'failed' in outcome ? outcome.failed.username : hinted;
   return loginPage({
     action: `${ctx.issuer}/interaction/${record.id}/login`,
@@ -126,7 +121,7 @@ function renderLogin(
     ...(outcome !== undefined && 'failed' in outcome ? { failed: true } : {}),
     ...(only === undefined
       ? {}
-      : { onlyAccount: { hint: only, mismatch: outcome !== undefined && 'hintMismatch' in outcome } }),
+      : { onlyAccount: { hint: only.hint, mismatch: outcome !== undefined && 'hintMismatch' in outcome } }),
   });
 }
 
@@ -156,7 +151,7 @@ async function consentOrCode(
   const user = await ctx.store.users.get(session.userId);
   const redirectUris = redirect.client.metadata.redirect_uris;
   const logoKey = await logoKeyFor(ctx, redirect.client.metadata.logo_uri);
-  return consentPage({
+  return ctx.renderConsent({
     action: `${ctx.issuer}/interaction/${record.id}/consent`,
     csrfToken: record.csrfToken,
     clientId: redirect.client.clientId,
@@ -168,8 +163,10 @@ async function consentOrCode(
     redirectHost: hostOf(record.redirectUri),
     loopbackOnly: redirectUris.length > 0 && redirectUris.every(isLoopbackRedirectUri),
     scopes: record.scope,
-    // AT-14: the atproto profile says what each scope allows.
-    ...(ctx.atproto === undefined ? {} : { scopeDescriptions: atprotoScopeDescriptions(record.scope) }),
+    // AT-14: the profile's consent text says what each scope allows.
+    ...(ctx.profile.describeScope === undefined
+      ? {}
+      : { scopeDescriptions: scopeDescriptions(record.scope, ctx.profile.describeScope) }),
     // MCP-16 step-up: mark what this installation already allowed, so the new scopes stand out.
     ...(grant !== undefined && grant.revokedAt === undefined && grant.updatedAt >= redirect.client.updatedAt
       ? { alreadyGranted: grant.scope }
@@ -201,22 +198,20 @@ async function login(ctx: ServerContext, request: Request, pending: Pending): Pr
   checkCsrf(form.parameters.get('csrf'), pending.record);
   const username = form.parameters.get('username') ?? '';
   const password = form.parameters.get('password') ?? '';
-  const user = username === '' ? undefined : await ctx.store.users.findByUsername(username);
   // AT-14: another account than the hinted one is refused before its password is looked at, with
   // no session, no audit event and the request left pending. (The hinted username itself, known or
   // not, takes the usual path below, so this reveals nothing about which accounts exist.)
   const only = onlyAccount(ctx, pending.record);
-  if (
-    only !== undefined &&
-    username !== only &&
-    (user === undefined || !(await isHintedAccount(ctx, only, user)))
-  ) {
-    noteOutcome(request, { error: 'access_denied', reason: 'login_hint_mismatch' });
-    return renderLogin(ctx, pending, { hintMismatch: true });
+  if (only !== undefined && username !== only.hint) {
+    const named = username === '' ? undefined : await ctx.store.users.findByUsername(username);
+    if (named === undefined || !(await only.matches(named, ctx.subjectOf))) {
+      noteOutcome(request, { error: 'access_denied', reason: 'login_hint_mismatch' });
+      return renderLogin(ctx, pending, { hintMismatch: true });
+    }
   }
-  // Verify against a decoy for unknown users, so response time does not reveal which names exist.
-  const ok = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()));
-  if (user === undefined || !ok || user.disabledAt !== undefined) {
+  // The configured authentication (local accounts with passwords by default).
+  const user = await ctx.authenticateUser({ username, password, form: form.parameters });
+  if (user === undefined) {
     noteOutcome(request, { error: 'access_denied', reason: 'login_failed' });
     await ctx.audit({ type: 'login.failed', clientId: pending.record.clientId, reason: 'bad_credentials' });
     return renderLogin(ctx, pending, { failed: { username } });
@@ -314,10 +309,13 @@ function hostOf(uri: string): string {
   }
 }
 
-function atprotoScopeDescriptions(scopes: readonly string[]): Record<string, string> {
+function scopeDescriptions(
+  scopes: readonly string[],
+  describe: (scope: string) => string | undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const scope of scopes) {
-    const description = describeAtprotoScope(scope);
+    const description = describe(scope);
     if (description !== undefined) out[scope] = description;
   }
   return out;

@@ -3,7 +3,7 @@ import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
 import { jsonResponse } from '../http/responses.ts';
 import { verifyOwnAccessToken } from '../tokens/access-token.ts';
-import { clientAuthenticatedEndpoint } from './client-authenticated-endpoint.ts';
+import { clientAuthenticatedEndpoint } from './client-authenticated-request.ts';
 
 /**
  * Token introspection, RFC 7662, for resource servers. §2.1: the endpoint MUST require

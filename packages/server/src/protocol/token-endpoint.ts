@@ -1,23 +1,9 @@
 import { OAuthError, type VerifiedDpopProof } from '@gatehouse/core';
 import type { ServerContext } from '../context.ts';
 import { checkDpop, dpopNonceHeader, dpopRequired } from '../dpop/request-dpop.ts';
-import { authorizationCodeGrant } from '../grants/authorization-code-grant.ts';
-import { refreshTokenGrant } from '../grants/refresh-token-grant.ts';
-import type { TokenRequest } from '../grants/token-request.ts';
-import { noteOutcome } from '../http/request-outcome.ts';
-import { jsonResponse, oauthErrorResponse } from '../http/responses.ts';
-import { isStoreUnavailableError, storeUnavailable } from '../http/store-unavailable.ts';
-import type { TokenResponse } from '../tokens/token-response.ts';
-import { clientAuthenticatedEndpoint } from './client-authenticated-endpoint.ts';
-
-type Grant = (ctx: ServerContext, request: TokenRequest) => Promise<TokenResponse>;
-
-const GRANTS: Record<string, Grant> = {
-  authorization_code: authorizationCodeGrant,
-  refresh_token: refreshTokenGrant,
-};
-
-export const SUPPORTED_GRANT_TYPES = Object.keys(GRANTS);
+import { type Grant, grantOfType } from '../grants/grant-types.ts';
+import { jsonResponse } from '../http/responses.ts';
+import { clientAuthenticatedEndpoint } from './client-authenticated-request.ts';
 
 /**
  * The token endpoint, RFC 6749 §3.2 (POST, form body, client authentication, JSON answers). A DPoP
@@ -65,7 +51,7 @@ export function tokenEndpoint(ctx: ServerContext) {
           description: 'grant_type is required',
         });
       }
-      const grant = Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
+      const grant = grantOfType(grantType);
       if (grant === undefined) {
         throw new OAuthError('unsupported_grant_type', {
           reason: 'grant_type_unsupported',
@@ -82,33 +68,4 @@ export function tokenEndpoint(ctx: ServerContext) {
       return { grantType, grant, dpop };
     },
   );
-}
-
-/**
- * Runs an endpoint body: an OAuthError becomes its RFC 6749 §5.2 JSON answer, a store that cannot
- * reach its database a 503 temporarily_unavailable, anything else a 500 without details.
- */
-export async function handleOAuthJson(
-  request: Request,
-  body: () => Promise<Response>,
-  ctx: ServerContext,
-): Promise<Response> {
-  try {
-    return await body();
-  } catch (error) {
-    if (error instanceof OAuthError) {
-      noteOutcome(request, { error: error.error, reason: error.reason });
-      return oauthErrorResponse(error);
-    }
-    if (isStoreUnavailableError(error)) {
-      const unavailable = storeUnavailable(error, ctx.logger);
-      noteOutcome(request, { error: unavailable.error, reason: unavailable.reason });
-      return oauthErrorResponse(unavailable);
-    }
-    ctx.logger.error({ err: error }, 'endpoint failed');
-    noteOutcome(request, { error: 'server_error', reason: 'internal' });
-    return oauthErrorResponse(
-      new OAuthError('server_error', { reason: 'internal', description: 'internal error' }),
-    );
-  }
 }

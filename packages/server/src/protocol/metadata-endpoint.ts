@@ -1,7 +1,7 @@
 import { SUPPORTED_CODE_CHALLENGE_METHODS } from '@gatehouse/core';
 import { CLIENT_ASSERTION_SIGNING_ALGS } from '../clients/private-key-jwt.ts';
 import type { ServerContext } from '../context.ts';
-import { SUPPORTED_GRANT_TYPES } from './token-endpoint.ts';
+import { SUPPORTED_GRANT_TYPES } from '../grants/grant-types.ts';
 
 /**
  * Authorization server metadata, RFC 8414 §2 (MCP-2, MCP-4). `issuer` is exactly the configured
@@ -51,9 +51,8 @@ export function authorizationServerMetadata(ctx: ServerContext): Record<string, 
     dpop_signing_alg_values_supported: [...ctx.dpop.algorithms],
     // RFC 9068 access tokens are ES256 JWTs.
     access_token_signing_alg_values_supported: ['ES256'],
-    // AT-12: "require_request_uri_registration not false" (RFC 9101's default is false). Only
-    // pushed request_uris of our own are accepted, so true is what the server does anyway.
-    ...(ctx.atproto === undefined ? {} : { require_request_uri_registration: true }),
+    // What the profile adds (AT-12: require_request_uri_registration).
+    ...ctx.profile.metadataFields?.(),
   };
 }
 

@@ -1,0 +1,117 @@
+import {
+  type ClientMetadata,
+  type ClientMetadataDocumentPolicy,
+  validateClientMetadataDocument,
+} from '@gatehouse/core';
+import type { SafeFetch } from '@gatehouse/safe-fetch';
+import type { Audit } from '../audit/audit-trail.ts';
+import { cimdClientResolver } from '../cimd/cimd-client-resolver.ts';
+import { createFetchGovernor } from '../cimd/fetch-governor.ts';
+import { createDocumentCache } from '../cimd/metadata-document-cache.ts';
+import type { RefusalAuditLogger } from '../cimd/refusal-audit.ts';
+import type { ResolvedServerOptions } from '../config/resolve-options.ts';
+import { countCacheEvent, type ServerMetrics } from '../metrics.ts';
+import { countedCimdFetch } from '../operations/cimd-fetch-metrics.ts';
+import type { ProfileHooks } from '../profiles/profile.ts';
+import type { ClientLifecycle } from './client-lifecycle.ts';
+import type { ClientMemory } from './client-memory.ts';
+import {
+  type ClientResolver,
+  chainClientResolvers,
+  decorateClientResolver,
+  storedClientResolver,
+} from './client-resolver.ts';
+import { loopbackClientResolver } from './loopback-client-resolver.ts';
+
+/** What resolving clients needs from the server being built. */
+export interface ClientResolutionDeps {
+  outboundFetch: SafeFetch;
+  clock: () => number;
+  audit: Audit;
+  metrics: ServerMetrics;
+  /** Governor refusals are audited in aggregate, with a debug line each (decision 0020). */
+  logger: RefusalAuditLogger;
+  profile: Pick<ProfileHooks, 'clientIdRules' | 'validateDocument'>;
+  /** Ends what a client holds when the `revoke` document change policy applies. */
+  lifecycle: Pick<ClientLifecycle, 'revokeAll'>;
+  /** What this instance holds about clients: the CIMD resolver registers how to forget one. */
+  memory: ClientMemory;
+}
+
+/**
+ * The client resolver of the server: the loopback development client (AT-5) when on, stored
+ * clients, then Client ID Metadata Documents when on; the whole chain wrapped by the configured
+ * decorators (`clientResolverDecorators`, docs/extension-points.md). `flushRefusals` writes the
+ * governor's pending refusal counts (decision 0020).
+ */
+export function createClientResolution(
+  options: ResolvedServerOptions,
+  deps: ClientResolutionDeps,
+): { resolver: ClientResolver; flushRefusals: () => Promise<void> } {
+  const resolvers: ClientResolver[] = [storedClientResolver(options.store.clients)];
+  // AT-5: the loopback development client, without fetch (on in the atproto profile).
+  if (options.atproto.loopbackClient) resolvers.unshift(loopbackClientResolver());
+  let flushRefusals = async (): Promise<void> => {};
+  if (options.cimd.enabled) {
+    const cimdResolver = createCimdResolver(options, deps);
+    deps.memory.hold(cimdResolver.forget);
+    resolvers.push(cimdResolver.resolver);
+    flushRefusals = cimdResolver.flushRefusals;
+  }
+  return {
+    resolver: decorateClientResolver(
+      chainClientResolvers(...resolvers),
+      options.clientResolverDecorators ?? [],
+    ),
+    flushRefusals,
+  };
+}
+
+/** The CIMD client resolver: raw URL rules, the cache (validated before storing), change handling. */
+function createCimdResolver(
+  options: ResolvedServerOptions,
+  deps: ClientResolutionDeps,
+): { resolver: ClientResolver; flushRefusals: () => Promise<void>; forget: (clientId: string) => void } {
+  const { outboundFetch, clock, audit, metrics, logger, profile, lifecycle } = deps;
+  const cimd = options.cimd;
+  const policy: ClientMetadataDocumentPolicy = {
+    allowQuery: cimd.allowQuery,
+    missingAuthMethod: cimd.missingAuthMethod,
+  };
+  // The profile's document rules (atproto: AT-4, AT-8) apply before anything is cached.
+  const validateDocument = profile.validateDocument;
+  const cache = createDocumentCache<ClientMetadata>({
+    fetch: countedCimdFetch(outboundFetch, metrics),
+    validate:
+      validateDocument === undefined
+        ? (body, url) => validateClientMetadataDocument(body, url, policy).metadata
+        : (body, url) => validateDocument(body, url, policy),
+    governor: createFetchGovernor({
+      perHostRatePerSecond: cimd.fetchesPerSecondPerHost,
+      globalRatePerSecond: cimd.fetchesPerSecond,
+    }),
+    clock,
+    minTtlMs: cimd.minTtlSeconds * 1000,
+    maxTtlMs: cimd.maxTtlSeconds * 1000,
+    forceRefreshCooldownMs: cimd.refreshCooldownSeconds * 1000,
+    onEvent: (event) => countCacheEvent(metrics, event),
+  });
+  const resolver = cimdClientResolver({
+    cache,
+    store: options.store,
+    clock,
+    audit,
+    onChange: cimd.onChange,
+    lifecycle,
+    urlPolicy: policy,
+    metrics,
+    logger,
+  });
+  // The profile's client-id rules (atproto: AT-2, a client_id with a port is refused before fetch).
+  const clientIdRules = profile.clientIdRules;
+  return {
+    resolver: clientIdRules === undefined ? resolver : clientIdRules(resolver),
+    flushRefusals: () => resolver.flushRefusals(),
+    forget: resolver.forget,
+  };
+}
