@@ -2,7 +2,7 @@ import type { AuthorizationServerEndpoints } from './authorization-server-metada
 import { createIntrospectionClient } from './introspection.ts';
 import { createJwksCache } from './jwks-cache.ts';
 import { verifyJwtAccessToken } from './jwt-access-token.ts';
-import type { ResourceServerOptions } from './resource-server.ts';
+import type { ResourceServerOptions } from './resource-server-options.ts';
 import { AuthorizationServerUnavailable, type UpstreamOptions } from './upstream.ts';
 import type { VerifiedToken } from './verified-token.ts';
 

@@ -15,6 +15,7 @@ import { resolveServerOptions } from './config/resolve-options.ts';
 import { buildContext, type ServerContext } from './context.ts';
 import type { RequestInfo } from './http/request-info.ts';
 import { answerUnmatched, createServerApp } from './http/server-app.ts';
+import { isStoreUnavailableError } from './http/store-unavailable.ts';
 import { createKeyRing } from './keys/signing-keys.ts';
 import { silentLogger } from './logger.ts';
 import { countAuditEvent, createMetrics } from './metrics.ts';
@@ -158,7 +159,11 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
       clientMemory.forget(change.clientId);
       metrics.clientChangesApplied.inc({ kind: change.kind });
     },
-    onError: (error) => logger.warn({ err: error }, 'client change feed not read'),
+    // During a database outage every request already logs its 503; the next poll catches up.
+    onError: (error) =>
+      isStoreUnavailableError(error)
+        ? logger.debug({ err: error }, 'client change feed not read: store unavailable')
+        : logger.warn({ err: error }, 'client change feed not read'),
   });
   const server: AuthorizationServer = {
     fetch: async (request, info) => app.fetch(request, info === undefined ? {} : info),

@@ -138,16 +138,20 @@ describe('CIMD fetch governor refusals are refused as cimd_<governor reason> (de
     };
     const t = await createTestServer({
       outboundFetch: fetch,
-      cimd: { fetchesPerSecond: 10_000, fetchesPerSecondPerHost: 10_000 },
+      cimd: { fetchesPerSecond: 10_000, fetchesPerSecondPerHost: 1000 }, // the schema's maxima: rates never refuse here
     });
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+    // Each request reaches the governor after a few awaits; give them the turns they need (bounded).
+    const settle = async (done: () => boolean = () => false) => {
+      for (let turn = 0; turn < 50 && !done(); turn++)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+    };
     const pending: Promise<Response>[] = [];
     const authorize = (clientId: string) => pending.push(t.send(t.authorizationUrl({ client_id: clientId })));
     // h0 takes its 2 slots and waits for none; h1…h7 take 2 slots, 4 queue places, and a 7th each
     // is refused: its host's share of the queue is full.
     for (let n = 0; n < 2; n++) authorize(onHost('h0', n));
     for (let host = 1; host < 8; host++) for (let n = 0; n < 7; n++) authorize(onHost(`h${host}`, n));
-    await settle();
+    await settle(() => started === 16);
     assert.equal(started, 16, 'every slot is taken');
     const hostRefusals = t.outcomes().filter((outcome) => outcome.reason === 'cimd_host_concurrency');
     assert.equal(hostRefusals.length, 7, 'one refusal for each of h1…h7');

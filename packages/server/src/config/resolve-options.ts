@@ -1,7 +1,7 @@
 import type { AuthorizationServerOptions, ServerDependencies } from '../options.ts';
-import { withAtprotoProfile } from '../profiles/atproto-profile.ts';
-import { withMcpProfile } from '../profiles/mcp-profile.ts';
+import { profileNamed } from '../profiles/profile-registry.ts';
 import { ConfigurationError, problemsOf } from './configuration-error.ts';
+import { definedOnly } from './defined-only.ts';
 import { type ServerConfig, type ServerConfigInput, serverConfigSchema } from './server-config-schema.ts';
 
 /** The options the server reads: every setting with its default, and the injected dependencies. */
@@ -16,12 +16,7 @@ export type ResolvedServerOptions = ServerConfig & ServerDependencies;
 export function resolveServerOptions(given: AuthorizationServerOptions): ResolvedServerOptions {
   const { config, dependencies } = split(given);
   parseConfig(config);
-  const profiled =
-    given.profile === 'mcp'
-      ? withMcpProfile(given)
-      : given.profile === 'atproto'
-        ? withAtprotoProfile(given)
-        : given;
+  const profiled = profileNamed(given.profile).applyDefaults(given);
   return { ...parseConfig(split(profiled).config), ...dependencies };
 }
 
@@ -36,14 +31,31 @@ function split(options: AuthorizationServerOptions): {
   config: ServerConfigInput;
   dependencies: ServerDependencies;
 } {
-  const { store, logger, clock, outboundFetch, fetchJwks, subject, ...config } = options;
-  const dependencies: ServerDependencies = {
+  const {
     store,
-    ...(logger === undefined ? {} : { logger }),
-    ...(clock === undefined ? {} : { clock }),
-    ...(outboundFetch === undefined ? {} : { outboundFetch }),
-    ...(fetchJwks === undefined ? {} : { fetchJwks }),
-    ...(subject === undefined ? {} : { subject }),
-  };
+    logger,
+    clock,
+    outboundFetch,
+    fetchJwks,
+    subject,
+    clientResolverDecorators,
+    authenticateUser,
+    auditSink,
+    renderConsent,
+    ...config
+  } = options;
+  // What is injected is never parsed: only configuration goes through the schema.
+  const dependencies: ServerDependencies = definedOnly({
+    store,
+    logger,
+    clock,
+    outboundFetch,
+    fetchJwks,
+    subject,
+    clientResolverDecorators,
+    authenticateUser,
+    auditSink,
+    renderConsent,
+  }) as ServerDependencies;
   return { config, dependencies };
 }

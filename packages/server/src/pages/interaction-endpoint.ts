@@ -11,7 +11,6 @@ import { readFormBody } from '../http/form-body.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
 import type { AccountRestriction } from '../profiles/profile.ts';
 import type { AuthorizationRequestRecord, SessionRecord } from '../store/store.ts';
-import { errorPage } from './error-page.ts';
 import { loginPage } from './login-page.ts';
 
 /**
