@@ -1,7 +1,6 @@
 import type { AuthorizationServerOptions, ServerDependencies } from '../options.ts';
 import { profileNamed } from '../profiles/profile-registry.ts';
 import { ConfigurationError, problemsOf } from './configuration-error.ts';
-import { definedOnly } from './defined-only.ts';
 import { type ServerConfig, type ServerConfigInput, serverConfigSchema } from './server-config-schema.ts';
 
 /** The options the server reads: every setting with its default, and the injected dependencies. */
@@ -27,35 +26,36 @@ export function parseConfig(config: ServerConfigInput): ServerConfig {
   return result.data;
 }
 
+/**
+ * What is injected rather than configured: never parsed by the schema. Written once; the check
+ * below fails to compile when ServerDependencies gains a member this list lacks.
+ */
+const DEPENDENCY_KEYS = [
+  'store',
+  'logger',
+  'clock',
+  'outboundFetch',
+  'fetchJwks',
+  'subject',
+  'clientResolverDecorators',
+  'authenticateUser',
+  'auditSink',
+  'renderConsent',
+] as const satisfies readonly (keyof ServerDependencies)[];
+const everyDependencyListed: Exclude<keyof ServerDependencies, (typeof DEPENDENCY_KEYS)[number]> extends never
+  ? true
+  : never = true;
+void everyDependencyListed;
+
 function split(options: AuthorizationServerOptions): {
   config: ServerConfigInput;
   dependencies: ServerDependencies;
 } {
-  const {
-    store,
-    logger,
-    clock,
-    outboundFetch,
-    fetchJwks,
-    subject,
-    clientResolverDecorators,
-    authenticateUser,
-    auditSink,
-    renderConsent,
-    ...config
-  } = options;
-  // What is injected is never parsed: only configuration goes through the schema.
-  const dependencies: ServerDependencies = definedOnly({
-    store,
-    logger,
-    clock,
-    outboundFetch,
-    fetchJwks,
-    subject,
-    clientResolverDecorators,
-    authenticateUser,
-    auditSink,
-    renderConsent,
-  }) as ServerDependencies;
-  return { config, dependencies };
+  const config: Record<string, unknown> = {};
+  const dependencies: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (!(DEPENDENCY_KEYS as readonly string[]).includes(key)) config[key] = value;
+    else if (value !== undefined) dependencies[key] = value;
+  }
+  return { config: config as ServerConfigInput, dependencies: dependencies as unknown as ServerDependencies };
 }
