@@ -10,6 +10,8 @@
  * assertion, a DPoP proof), never by cookies, so `*` is right and `Allow-Credentials` is never sent.
  * Introspection is left out on purpose: its callers are resource servers, not browsers.
  */
+import { withHeaders } from './responses.ts';
+
 export const CORS_ALLOWED_HEADERS = 'Content-Type, Authorization, DPoP';
 /** What a browser client must read from our answers: the DPoP nonce (RFC 9449 §8) and challenges. */
 export const CORS_EXPOSED_HEADERS = 'DPoP-Nonce, WWW-Authenticate';
@@ -31,20 +33,14 @@ export function preflightResponse(methods: readonly string[]): Response {
   });
 }
 
-/** A response with the CORS headers of a non-credentialed cross-origin read. */
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': CORS_EXPOSED_HEADERS,
+} as const;
+
+/** A response with the CORS headers of a non-credentialed cross-origin read (set in place when it can). */
 export function withCorsHeaders(response: Response): Response {
-  // The endpoints' own answers have mutable headers: set them in place, which keeps the body as it
-  // was built (issue #8: a copy re-wraps it in a stream). A response with immutable headers (a
-  // fetched one, Response.error(), Response.redirect()) throws on set and is copied instead.
-  try {
-    response.headers.set('access-control-allow-origin', '*');
-    response.headers.set('access-control-expose-headers', CORS_EXPOSED_HEADERS);
-    return response;
-  } catch {}
-  const copy = new Response(response.body, response);
-  copy.headers.set('access-control-allow-origin', '*');
-  copy.headers.set('access-control-expose-headers', CORS_EXPOSED_HEADERS);
-  return copy;
+  return withHeaders(response, CORS_HEADERS);
 }
 
 /**

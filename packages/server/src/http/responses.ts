@@ -27,3 +27,19 @@ export function methodNotAllowed(allow: string): Response {
     { status: 405, headers: { allow } },
   );
 }
+
+/**
+ * `response` with `headers` set. An endpoint's own answer has mutable headers: they are set in place,
+ * which keeps the body as it was built (issue #8: a copy re-wraps it in a stream). A response with
+ * immutable headers (a fetched one, Response.error(), Response.redirect()) throws on set and is
+ * copied instead.
+ */
+export function withHeaders(response: Response, headers: Readonly<Record<string, string>>): Response {
+  try {
+    for (const name in headers) response.headers.set(name, headers[name]!);
+    return response;
+  } catch {}
+  const copy = new Response(response.body, response);
+  for (const name in headers) copy.headers.set(name, headers[name]!);
+  return copy;
+}
