@@ -47,11 +47,10 @@ describe('request logs', () => {
       assert.equal(typeof entry.status, 'number');
       assert.equal(typeof entry.ms, 'number');
     }
-    const reuse = requests.find(
-      (entry) => (entry.outcome as { reason?: string } | undefined)?.reason === 'code_reused',
-    );
+    const reuse = requests.find((entry) => entry.reason === 'code_reused');
     assert.ok(reuse, 'the refused redemption is logged with its reason');
-    assert.equal((reuse.outcome as { clientId: string }).clientId, 'public-app');
+    assert.equal(reuse.error, 'invalid_grant');
+    assert.equal(reuse.client_id, 'public-app');
 
     const all = lines.join('\n');
     const secrets = [

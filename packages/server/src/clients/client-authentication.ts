@@ -90,6 +90,22 @@ export async function authenticateClient(
   return { client, method: presented.method };
 }
 
+/**
+ * The client_id a request names, for its log line (never for a decision): the form's, else HTTP
+ * Basic's. Undefined when there is none, or the Basic credentials are malformed.
+ */
+export function presentedClientId(request: Request, parameters: Parameters): string | undefined {
+  const bodyId = parameters.get('client_id');
+  if (bodyId !== undefined) return bodyId;
+  const authorization = request.headers.get('authorization');
+  if (authorization === null) return undefined;
+  try {
+    return parseBasic(authorization).clientId;
+  } catch {
+    return undefined;
+  }
+}
+
 function presentedCredentials(request: Request, parameters: Parameters): Presented {
   const authorization = request.headers.get('authorization');
   const bodyId = parameters.get('client_id');

@@ -1,6 +1,8 @@
 import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
+import { REQUEST_ID_HEADER, requestIdFor, withRequestId } from '../http/request-id.ts';
 import { outcomeOf } from '../http/request-outcome.ts';
+import { withHeaders } from '../http/responses.ts';
 import type { ServerApp } from '../http/server-app.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { OperationsHandlers } from './operations-endpoints.ts';
@@ -20,7 +22,14 @@ export function mountOperationsRoutes(
   if (metricsServed) app.all('/metrics', (c) => operations.metrics(c.req.raw));
 }
 
-/** One log line and one metrics observation per request, whatever surface answered it. */
+/** Longest client_id written to a log line: a refused request's client_id is whatever it sent. */
+const MAX_LOGGED_CLIENT_ID = 200;
+
+/**
+ * One log line and one metrics observation per request, whatever surface answered it. Every request
+ * gets an id (decision 0028): every line written while it is served carries it, and so does the
+ * answer's `X-Request-Id`.
+ */
 export function observeRequests(
   app: ServerApp,
   deps: { logger: Logger; metrics: ServerMetrics; basePath: string },
@@ -28,18 +37,26 @@ export function observeRequests(
   const { logger, metrics, basePath } = deps;
   app.use('*', async (c, next) => {
     const started = performance.now();
-    await next();
+    const requestId = requestIdFor(c.req.raw);
+    await withRequestId(requestId, next);
+    // Set once the endpoint has answered, on every answer (errors and the 404 included).
+    c.res = withHeaders(c.res, { [REQUEST_ID_HEADER]: requestId });
     const outcome = outcomeOf(c.req.raw);
     // One line per request. The path only: queries and bodies carry codes and tokens. Built only
     // when `info` is on: the URL parse and the object were ~1.5 % of a PAR otherwise (issue #8).
     if (logger.isLevelEnabled('info')) {
+      const clientId = outcome?.clientId;
       logger.info(
         {
+          // Written here too: this line is outside the request's scope, and a logger of the
+          // embedding application may lack createLogger's mixin.
+          request_id: requestId,
           method: c.req.method,
           path: new URL(c.req.url).pathname,
           status: c.res.status,
           ms: Math.round((performance.now() - started) * 10) / 10,
-          ...(outcome === undefined ? {} : { outcome }),
+          ...(clientId === undefined ? {} : { client_id: clientId.slice(0, MAX_LOGGED_CLIENT_ID) }),
+          ...(outcome?.error === undefined ? {} : { error: outcome.error, reason: outcome.reason }),
         },
         'request',
       );

@@ -14,7 +14,7 @@ import { PUSHED_ID_PREFIX, REQUEST_URI_PREFIX, requestFields } from '../authoriz
 import type { ServerContext } from '../context.ts';
 import { randomToken } from '../crypto/digest.ts';
 import { readFormBody } from '../http/form-body.ts';
-import { noteOutcome } from '../http/request-outcome.ts';
+import { noteNamedClient, noteOutcome } from '../http/request-outcome.ts';
 import type { SessionRecord } from '../store/store.ts';
 
 /**
@@ -29,6 +29,8 @@ export function authorizationEndpoint(ctx: ServerContext) {
     try {
       const raw =
         request.method === 'POST' ? (await readFormBody(request)).raw : new URL(request.url).searchParams;
+      // Before anything can refuse, so a refusal's log line names the client it was for.
+      noteNamedClient(request, raw.get('client_id') ?? undefined);
       const sent = readParameters(raw);
       const pushed = sent.has('request_uri') ? await claimPushedRequest(ctx, sent) : undefined;
       const parameters = pushed?.parameters ?? sent;

@@ -1,8 +1,12 @@
-import { type AuthenticatedClient, authenticateClient } from '../clients/client-authentication.ts';
+import {
+  type AuthenticatedClient,
+  authenticateClient,
+  presentedClientId,
+} from '../clients/client-authentication.ts';
 import type { ServerContext } from '../context.ts';
 import { type FormBody, readFormBody } from '../http/form-body.ts';
 import { handleOAuthJson } from '../http/oauth-json.ts';
-import { noteOutcome } from '../http/request-outcome.ts';
+import { noteNamedClient, noteOutcome } from '../http/request-outcome.ts';
 import { methodNotAllowed } from '../http/responses.ts';
 
 /**
@@ -30,6 +34,8 @@ export function clientAuthenticatedEndpoint<Prepared = undefined>(
       request,
       async () => {
         const form = await readFormBody(request);
+        // Before anything can refuse, so a refusal's log line names the client it was for.
+        noteNamedClient(request, presentedClientId(request, form.parameters));
         const prepared = prepare === undefined ? (undefined as Prepared) : await prepare(form, request);
         const authentication = await authenticateClient(request, form.parameters, ctx, ctx.clock());
         noteOutcome(request, { clientId: authentication.client.clientId });

@@ -58,6 +58,8 @@ export function clientConfigurationEndpoint(ctx: ServerContext, settings: Regist
     return handleOAuthJson(
       request,
       async () => {
+        // The client_id in the path, so a refusal's log line names the client it was for.
+        noteOutcome(request, { clientId });
         const now = ctx.clock();
         const limit = settings.limits.managementFailures;
         const charges: Charge[] = [
@@ -96,7 +98,6 @@ export function clientConfigurationEndpoint(ctx: ServerContext, settings: Regist
           }
           throw error;
         }
-        noteOutcome(request, { clientId });
         if (request.method === 'GET') return read(ctx, settings, client, token, now);
         if (request.method === 'PUT') return update(ctx, settings, request, client, token, now);
         return remove(ctx, client);

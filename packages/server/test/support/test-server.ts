@@ -20,7 +20,7 @@ export const SECRET = 'a-test-client-secret-that-is-long-enough-0123456789';
 export const PASSWORD = 'correct horse battery staple';
 export const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-more-entropy';
 
-/** What the server noted about a request: the `outcome` of its request log line. */
+/** What the server noted about a request: the `error`, `reason` and `client_id` of its request log line. */
 export interface RequestOutcome {
   error?: string;
   reason?: string;
@@ -37,9 +37,22 @@ export async function createTestServer(overrides: Partial<AuthorizationServerOpt
     level: 'info',
     destination: {
       write(line: string) {
-        const entry = JSON.parse(line) as { msg?: string; outcome?: RequestOutcome };
+        const entry = JSON.parse(line) as {
+          msg?: string;
+          error?: string;
+          reason?: string;
+          client_id?: string;
+        };
         if (entry.msg !== 'request') return;
-        outcomes.push(entry.outcome);
+        const { error, reason, client_id: clientId } = entry;
+        outcomes.push(
+          error === undefined && clientId === undefined
+            ? undefined
+            : {
+                ...(error === undefined ? {} : { error, reason }),
+                ...(clientId === undefined ? {} : { clientId }),
+              },
+        );
       },
     },
   });
