@@ -44,6 +44,7 @@ export {
   serverConfigSchema,
 } from './config/server-config-schema.ts';
 export { digest, randomToken } from './crypto/digest.ts';
+export { requestIdLogOptions } from './http/request-id.ts';
 export { ensureSigningKey, generateSigningKey, rotateSigningKey } from './keys/signing-keys.ts';
 export { createLogger, silentLogger } from './logger.ts';
 export type { OperationsHandlers } from './operations/operations-endpoints.ts';
