@@ -42,6 +42,7 @@ options (each also settable as GATEHOUSE_<NAME> or in the --config JSON file):
   --tls-cert <file>    serve https with this certificate chain (PEM)
   --tls-key <file>     ... and this private key (PEM)
   --log-level <level>  fatal, error, warn, info (default), debug, trace, silent
+  --log-format <fmt>   json or pretty (default: pretty on a terminal, else json)
   --profile <name>     default, atproto (AT Protocol OAuth) or mcp; see docs/configuration.md
 
 development only (refused unless the server listens on loopback):
@@ -60,6 +61,7 @@ const OPTIONS = {
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'log-level': { type: 'string' },
+  'log-format': { type: 'string' },
   profile: { type: 'string' },
   'dev-loopback-fetch': { type: 'boolean' },
   'fetch-ca': { type: 'string' },
@@ -145,6 +147,7 @@ function configFlags(
     if (values[name] !== undefined) flags[name] = values[name];
   }
   if (values['log-level'] !== undefined) flags.log_level = values['log-level'];
+  if (values['log-format'] !== undefined) flags.log_format = values['log-format'];
   const cert = values['tls-cert'];
   const key = values['tls-key'];
   if ((cert === undefined) !== (key === undefined))

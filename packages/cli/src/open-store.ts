@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createLogger, createMemoryStore, openSqliteStore, type Store } from '@gatehouse/server';
+import { createMemoryStore, openSqliteStore, type Store } from '@gatehouse/server';
 import { openPostgresStore } from '@gatehouse/store-postgres';
 import { ConfigError, type GatehouseConfig } from './config.ts';
+import { cliLogger } from './log-format.ts';
 
 /**
  * The store the configuration names, migrated to the current schema. SQLite lives in the data
@@ -14,7 +15,7 @@ export async function openStore(config: GatehouseConfig): Promise<Store> {
     const { url, poolSize, ssl, schema, connectTimeoutMs } = config.postgres;
     if (url === undefined)
       throw new ConfigError('store postgres needs postgres.url (GATEHOUSE_POSTGRES__URL)');
-    const logger = createLogger({ level: config.logLevel });
+    const logger = await cliLogger(config);
     return openPostgresStore({
       connectionString: url,
       poolSize,

@@ -16,6 +16,7 @@ export function serverSettings(config: GatehouseConfig, issuer: string): ServerC
     postgres: _postgres,
     tls: _tls,
     logLevel: _logLevel,
+    logFormat: _logFormat,
     fetch: _fetch,
     metrics: _metrics,
     resources: _resources,

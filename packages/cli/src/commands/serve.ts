@@ -3,13 +3,13 @@ import {
   type AuthorizationServer,
   type AuthorizationServerOptions,
   createAuthorizationServer,
-  createLogger,
   type Store,
   type SubjectSupplier,
 } from '@gatehouse/server';
 import type { Logger } from 'pino';
 import { ConfigError, type GatehouseConfig, resolveIssuer } from '../config.ts';
 import { type Listener, listen } from '../http-listener.ts';
+import { cliLogger } from '../log-format.ts';
 import { openStore } from '../open-store.ts';
 import { outboundFetchFromConfig } from '../outbound-fetch.ts';
 import { startRegistrationHygiene } from '../registration-hygiene.ts';
@@ -35,7 +35,7 @@ export async function startGatehouse(
   config: GatehouseConfig,
   options: { logger?: Logger; subject?: SubjectSupplier } = {},
 ): Promise<RunningGatehouse> {
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const logger = options.logger ?? (await cliLogger(config));
   // Built before anything opens, so a refused development switch stops the start cleanly.
   const outbound = outboundFetchFromConfig(config);
   const store = await openStore(config);

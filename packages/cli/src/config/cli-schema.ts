@@ -68,6 +68,8 @@ export const cliSchema = serverConfigSchema.omit({ operations: true }).extend({
   postgres: postgresSchema.prefault({}),
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: pretty when stdout is a terminal, else JSON (log-format.ts chooseLogFormat). */
+  logFormat: z.enum(['json', 'pretty']).optional(),
   // Operators' files may leave out a resource's scopes: it then offers none.
   resources: z
     .array(resourceSchema.extend({ scopes: resourceSchema.shape.scopes.default([]) }))
