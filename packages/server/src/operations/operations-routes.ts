@@ -22,6 +22,18 @@ export function mountOperationsRoutes(
   if (metricsServed) app.all('/metrics', (c) => operations.metrics(c.req.raw));
 }
 
+/** The request line (docs/operations.md "Logs"). */
+interface RequestLine {
+  request_id: string;
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+  client_id?: string;
+  error?: string;
+  reason?: string | undefined;
+}
+
 /** Longest client_id written to a log line: a refused request's client_id is whatever it sent. */
 const MAX_LOGGED_CLIENT_ID = 200;
 
@@ -39,27 +51,30 @@ export function observeRequests(
     const started = performance.now();
     const requestId = requestIdFor(c.req.raw);
     await withRequestId(requestId, next);
-    // Set once the endpoint has answered, on every answer (errors and the 404 included).
-    c.res = withHeaders(c.res, { [REQUEST_ID_HEADER]: requestId });
+    // Set once the endpoint has answered, on every answer (errors and the 404 included). Assigned
+    // back only when copied: Hono's setter copies whatever it is given.
+    const answered = withHeaders(c.res, { [REQUEST_ID_HEADER]: requestId });
+    if (answered !== c.res) c.res = answered;
     const outcome = outcomeOf(c.req.raw);
     // One line per request. The path only: queries and bodies carry codes and tokens. Built only
     // when `info` is on: the URL parse and the object were ~1.5 % of a PAR otherwise (issue #8).
     if (logger.isLevelEnabled('info')) {
-      const clientId = outcome?.clientId;
-      logger.info(
-        {
-          // Written here too: this line is outside the request's scope, and a logger of the
-          // embedding application may lack createLogger's mixin.
-          request_id: requestId,
-          method: c.req.method,
-          path: new URL(c.req.url).pathname,
-          status: c.res.status,
-          ms: Math.round((performance.now() - started) * 10) / 10,
-          ...(clientId === undefined ? {} : { client_id: clientId.slice(0, MAX_LOGGED_CLIENT_ID) }),
-          ...(outcome?.error === undefined ? {} : { error: outcome.error, reason: outcome.reason }),
-        },
-        'request',
-      );
+      const line: RequestLine = {
+        // Written here too: this line is outside the request's scope, and a logger of the
+        // embedding application may lack createLogger's mixin.
+        request_id: requestId,
+        method: c.req.method,
+        path: new URL(c.req.url).pathname,
+        status: c.res.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      };
+      // Assigned, not spread in: object spreads were most of this function's own time.
+      if (outcome?.clientId !== undefined) line.client_id = outcome.clientId.slice(0, MAX_LOGGED_CLIENT_ID);
+      if (outcome?.error !== undefined) {
+        line.error = outcome.error;
+        line.reason = outcome.reason;
+      }
+      logger.info(line, 'request');
     }
     observeRequest(metrics, {
       route: routePath(c),
