@@ -22,7 +22,8 @@ commands:
     [--sub <subject>]               ... with a fixed token subject (a DID for --profile atproto)
   users list
   users remove <name>               remove an account and revoke its grants and tokens
-  users disable <name> | users enable <name>   a disabled account cannot log in; its grants stop
+  users disable <name>              the account cannot log in and its grants stop working
+  users enable <name>               ... until enabled again
   users set-password <name> --password-stdin
   users set-sub <name> <subject>    give an account a fixed token subject
   clients add --file <client.json>  add a pre-registered client (RFC 7591 metadata)
