@@ -17,11 +17,15 @@
  * on the development switch `atproto.dev_allow_client_id_port` (AT-2 forbids ports otherwise).
  */
 import assert from 'node:assert/strict';
-import { type AddressInfo, createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { JoseKey } from '@atproto/jwk-jose';
-import { NodeOAuthClient, type NodeSavedSession, type NodeSavedState } from '@atproto/oauth-client-node';
-import { fetch as undiciFetch } from 'undici';
+import type { NodeOAuthClient } from '@atproto/oauth-client-node';
+import {
+  atprotoClient as clientFor,
+  fetchThrough,
+  freePort,
+  publishAccount,
+} from '../support/atproto-client.ts';
 import { authorizeInBrowser } from '../support/authorize-in-browser.ts';
 import { startTestDeployment, type TestDeployment } from '../support/gatehouse-over-tls.ts';
 import { startTestHost, type TestHost } from '../support/test-hosts.ts';
@@ -32,31 +36,6 @@ const LOGIN = { username: 'alice', password: 'correct horse battery staple' };
 /** did:plc identifiers are 24 base32 characters. */
 const DID = 'did:plc:gatehousee2etestalice234';
 const SCOPE = 'atproto transition:generic';
-
-/** A loopback port free right now, so the issuer can be written before the server starts. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A key-value store of the shape the atproto client asks for, in memory. */
-function memoryStore<V>() {
-  const values = new Map<string, V>();
-  return {
-    async get(key: string) {
-      return values.get(key);
-    },
-    async set(key: string, value: V) {
-      values.set(key, value);
-    },
-    async del(key: string) {
-      values.delete(key);
-    },
-  };
-}
 
 describe('AT Protocol profile end to end with @atproto/oauth-client-node', () => {
   let deployment: TestDeployment;
@@ -89,39 +68,8 @@ describe('AT Protocol profile end to end with @atproto/oauth-client-node', () =>
       },
     );
     await deployment.addUser(LOGIN.username, LOGIN.password);
-    // The PDS names Gatehouse as its one authorization server (AT-13)…
-    host.json('/.well-known/oauth-protected-resource', {
-      resource: pds,
-      authorization_servers: [deployment.issuer],
-    });
-    // …and the user's DID document names the PDS.
-    host.route(`/${encodeURIComponent(DID)}`, (_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/did+ld+json' }).end(
-        JSON.stringify({
-          '@context': ['https://www.w3.org/ns/did/v1'],
-          id: DID,
-          service: [{ id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: pds }],
-        }),
-      );
-    });
-    clientFetch = async (input, init) => {
-      const request = new Request(input, init);
-      const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-      const response = await undiciFetch(request.url, {
-        method: request.method,
-        headers: [...request.headers],
-        ...(hasBody ? { body: await request.arrayBuffer() } : {}),
-        redirect: request.redirect,
-        signal: request.signal,
-        dispatcher: deployment.dispatcher,
-      });
-      const empty = [101, 204, 205, 304].includes(response.status);
-      return new Response(empty ? null : await response.arrayBuffer(), {
-        status: response.status,
-        statusText: response.statusText,
-        headers: [...response.headers],
-      });
-    };
+    pds = publishAccount(host, DID, deployment.issuer);
+    clientFetch = fetchThrough(deployment.dispatcher);
   });
 
   after(async () => {
@@ -133,17 +81,7 @@ describe('AT Protocol profile end to end with @atproto/oauth-client-node', () =>
     clientMetadata: ConstructorParameters<typeof NodeOAuthClient>[0]['clientMetadata'],
     keyset?: JoseKey[],
   ) {
-    return new NodeOAuthClient({
-      clientMetadata,
-      ...(keyset === undefined ? {} : { keyset }),
-      stateStore: memoryStore<NodeSavedState>(),
-      sessionStore: memoryStore<NodeSavedSession>(),
-      fetch: clientFetch,
-      plcDirectoryUrl: host.origin('plc.test'),
-      // Handles are not part of this test: the DID document has none to resolve.
-      handleResolver: { resolve: async () => null },
-      requestLock: async (_name, fn) => fn(),
-    });
+    return clientFor(host, clientFetch, clientMetadata, keyset);
   }
 
   /** authorize() → the browser → callback(): what an atproto app does, then one forced refresh. */

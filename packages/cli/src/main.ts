@@ -19,7 +19,13 @@ usage: gatehouse <command> [options]
 commands:
   serve                             run the server (SQLite in --data by default)
   users add <name> --password-stdin add a local account; the password is read from standard input
+    [--sub <subject>]               ... with a fixed token subject (a DID for --profile atproto)
   users list
+  users remove <name>               remove an account and revoke its grants and tokens
+  users disable <name>              the account cannot log in and its grants stop working
+  users enable <name>               ... until enabled again
+  users set-password <name> --password-stdin
+  users set-sub <name> <subject>    give an account a fixed token subject
   clients add --file <client.json>  add a pre-registered client (RFC 7591 metadata)
   clients list | clients remove <client_id>
   clients reap                      delete stale dynamic registrations now and revoke their tokens
@@ -67,6 +73,7 @@ const OPTIONS = {
   'fetch-ca': { type: 'string' },
   'dev-host': { type: 'string', multiple: true },
   'password-stdin': { type: 'boolean' },
+  sub: { type: 'string' },
   file: { type: 'string' },
   label: { type: 'string' },
   'max-uses': { type: 'string' },
@@ -113,7 +120,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   await withStore(config, async (store) => {
     switch (command) {
       case 'users':
-        return usersCommand(store, rest, { passwordStdin: values['password-stdin'] === true });
+        return usersCommand(store, rest, {
+          passwordStdin: values['password-stdin'] === true,
+          sub: values.sub,
+          requireDid: config.profile === 'atproto',
+        });
       case 'clients':
         return clientsCommand(store, rest, {
           file: values.file,

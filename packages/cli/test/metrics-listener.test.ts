@@ -55,7 +55,8 @@ describe('gatehouse serve: metrics listener', () => {
         text,
         /gatehouse_http_requests_total\{endpoint="not_found",method="GET",status="404",outcome="not_found"\} 1\n/,
       );
-      assert.match(text, /^gatehouse_process_cpu_user_seconds_total /m, 'process metrics in serve');
+      assert.match(text, /^process_cpu_user_seconds_total /m, 'process metrics in serve, standard names');
+      assert.match(text, /^nodejs_eventloop_lag_seconds /m);
       // Only the operations paths there.
       assert.equal((await fetch(`${metricsUrl}/.well-known/oauth-authorization-server`)).status, 404);
     } finally {

@@ -15,6 +15,7 @@ import type { ProfileHooks } from './profiles/profile.ts';
 import type { Store } from './store/store.ts';
 import { createSubjectResolver } from './users/subject.ts';
 import type { UserAuthenticator } from './users/user-authentication.ts';
+import { createUserStanding, type UserStanding } from './users/user-standing.ts';
 
 /**
  * What the endpoints share: resolved options and the dependencies, built once at start-up, after
@@ -68,6 +69,8 @@ export interface ServerContext {
   cors: boolean;
   /** The `sub` for a user id: the id, or what the configured supplier says (users/subject.ts). */
   subjectOf(userId: string): Promise<string>;
+  /** Whether a user's grants and sessions still count (users/user-standing.ts). */
+  userStanding(userId: string): Promise<UserStanding>;
   /** Records an audit event: a log line, then the audit sink (audit/audit-trail.ts). */
   audit: Audit;
 }
@@ -200,6 +203,8 @@ export function buildContext(parts: ContextParts): ServerContext {
     renderConsent: parts.renderConsent,
     cors: options.cors,
     subjectOf: createSubjectResolver(store.users, options.subject),
+    // No injected authenticator: the store's accounts are the only users, so a missing one was removed.
+    userStanding: createUserStanding(store.users, { localAccounts: options.authenticateUser === undefined }),
     audit,
   };
 }

@@ -72,6 +72,7 @@ export { atprotoProfileDefaults, withAtprotoProfile } from './profiles/atproto-p
 export * from './registration/reaper.ts';
 export * from './store/index.ts';
 export { hashPassword, verifyPassword } from './users/password.ts';
+export { subjectProblem } from './users/subject.ts';
 export {
   type AuthenticatedUser,
   localPasswordAuthentication,

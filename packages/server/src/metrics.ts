@@ -48,8 +48,10 @@ export interface ServerMetrics {
 export interface MetricsOptions {
   /**
    * Also register prom-client's default process metrics (CPU, memory, file descriptors, event
-   * loop lag, GC), prefixed `gatehouse_`. Off by default: they describe the process, so one server
-   * per process should carry them (`gatehouse serve` turns them on).
+   * loop lag, GC) under their standard names (`process_cpu_seconds_total`,
+   * `nodejs_eventloop_lag_seconds`, …), unprefixed so stock Node.js dashboards find them (issue #16);
+   * Gatehouse's own metrics keep `gatehouse_`. Off by default: they describe the process, so one
+   * server per process should carry them (`gatehouse serve` turns them on).
    */
   processMetrics?: boolean;
 }
@@ -59,7 +61,7 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 export function createMetrics(options: MetricsOptions = {}): ServerMetrics {
   const registry = new Registry();
-  if (options.processMetrics === true) collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' });
+  if (options.processMetrics === true) collectDefaultMetrics({ register: registry });
   const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
     new Counter<L>({ name, help, labelNames, registers: [registry] });
   return {

@@ -189,12 +189,29 @@ describe('metrics after a flow (issue #8)', () => {
     assert.equal(sampleSum(m, 'gatehouse_cimd_fetches_total'), 0);
   });
 
-  it('carries the process metrics, prefixed, when asked to', async () => {
+  it('carries the process metrics under their standard names when asked to', async () => {
     const t = await createTestServer({ operations: { metricsToken: TOKEN, processMetrics: true } });
     const m = await scrape(t.send);
-    assert.ok(m.some((s) => s.name === 'gatehouse_process_cpu_user_seconds_total'));
+    // The names stock Node.js dashboards query (issue #16): no `gatehouse_` prefix on these.
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_cpu_seconds_total',
+      'nodejs_eventloop_lag_seconds',
+    ]) {
+      assert.ok(
+        m.some((s) => s.name === name),
+        name,
+      );
+    }
+    assert.ok(!m.some((s) => /^gatehouse_(process|nodejs)_/.test(s.name)));
+    // The first scrape is counted by the second.
+    const again = await scrape(t.send);
+    assert.ok(
+      again.some((s) => s.name.startsWith('gatehouse_http_')),
+      'our own metrics keep the prefix',
+    );
     const plain = await createTestServer({ operations: { metricsToken: TOKEN } });
-    assert.ok(!(await scrape(plain.send)).some((s) => s.name.startsWith('gatehouse_process_')));
+    assert.ok(!(await scrape(plain.send)).some((s) => /^(process|nodejs)_/.test(s.name)));
   });
 
   it('names endpoints by route, not by path', () => {

@@ -167,6 +167,61 @@ export function describeStoreContract(
         const names = (await store.users.list()).map((listed) => listed.username);
         assert.deepEqual(names.sort(), ['alice', 'bob', 'carol']);
       });
+
+      it('keeps a sub, and refuses a second user with the same sub', async () => {
+        const alice = user('u1', 'alice', { sub: 'did:plc:alice' });
+        assert.equal(await store.users.create(alice), true);
+        assert.deepEqual(await store.users.get('u1'), alice);
+        assert.equal(await store.users.create(user('u2', 'bob', { sub: 'did:plc:alice' })), false);
+        assert.equal(await store.users.findByUsername('bob'), undefined);
+        // Accounts without a sub do not clash with each other.
+        assert.equal(await store.users.create(user('u3', 'carol')), true);
+        assert.equal(await store.users.create(user('u4', 'dave')), true);
+      });
+
+      it('setSub sets, moves and clears a sub; a taken sub or an unknown user changes nothing', async () => {
+        await store.users.create(user('u1', 'alice', { sub: 'did:plc:alice' }));
+        await store.users.create(user('u2', 'bob'));
+        assert.equal(await store.users.setSub('u2', 'did:plc:alice'), 'taken');
+        assert.equal((await store.users.get('u2'))?.sub, undefined);
+        assert.equal(await store.users.setSub('nobody', 'did:plc:nobody'), 'unknown');
+        assert.equal(await store.users.setSub('u1', 'did:plc:alice'), 'set');
+        assert.equal(await store.users.setSub('u1', 'did:web:alice.example'), 'set');
+        assert.equal(await store.users.setSub('u2', 'did:plc:alice'), 'set');
+        assert.equal((await store.users.get('u2'))?.sub, 'did:plc:alice');
+        assert.equal(await store.users.setSub('u1', undefined), 'set');
+        assert.deepEqual(await store.users.get('u1'), user('u1', 'alice'));
+      });
+
+      it(`of ${CONCURRENCY} concurrent setSubs of one sub on different users, exactly one succeeds`, async () => {
+        for (const index of range(CONCURRENCY)) await store.users.create(user(`u${index}`, `user${index}`));
+        const outcomes = await Promise.all(
+          range(CONCURRENCY).map((index) => store.users.setSub(`u${index}`, 'did:plc:contested')),
+        );
+        assert.equal(outcomes.filter((outcome) => outcome === 'set').length, 1);
+        assert.equal(outcomes.filter((outcome) => outcome === 'taken').length, CONCURRENCY - 1);
+      });
+
+      it('setDisabled disables and enables an existing user only', async () => {
+        await store.users.create(user('u1', 'alice'));
+        assert.equal(await store.users.setDisabled('u1', T + 5), true);
+        assert.equal((await store.users.get('u1'))?.disabledAt, T + 5);
+        assert.equal((await store.users.findByUsername('alice'))?.disabledAt, T + 5);
+        assert.equal(await store.users.setDisabled('u1', undefined), true);
+        assert.deepEqual(await store.users.get('u1'), user('u1', 'alice'));
+        assert.equal(await store.users.setDisabled('nobody', T), false);
+        assert.equal(await store.users.get('nobody'), undefined);
+      });
+
+      it('delete removes the user, freeing the username and sub; false for an unknown user', async () => {
+        await store.users.create(user('u1', 'alice', { sub: 'did:plc:alice' }));
+        assert.equal(await store.users.delete('u1'), true);
+        assert.equal(await store.users.get('u1'), undefined);
+        assert.equal(await store.users.findByUsername('alice'), undefined);
+        assert.equal(await store.users.count(), 0);
+        assert.equal(await store.users.delete('u1'), false);
+        assert.equal(await store.users.create(user('u2', 'alice', { sub: 'did:plc:alice' })), true);
+      });
     });
 
     describe('signing keys', () => {

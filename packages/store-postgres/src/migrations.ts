@@ -215,6 +215,11 @@ export const postgresMigrations: readonly string[] = [
   ALTER TABLE audit_events ADD COLUMN actor TEXT;
   CREATE INDEX audit_events_actor ON audit_events (actor, at) WHERE actor IS NOT NULL;
   `,
+  // 5: a fixed subject per account (SQLite migration 8; issue #16). NULL = the user id is the subject.
+  `
+  ALTER TABLE users ADD COLUMN sub TEXT;
+  CREATE UNIQUE INDEX users_sub ON users (sub) WHERE sub IS NOT NULL;
+  `,
 ];
 
 /**

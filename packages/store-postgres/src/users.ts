@@ -1,15 +1,26 @@
 import type { UserStore } from '@gatehouse/server';
 import type { PostgresConnection } from './connection.ts';
 import { postgresColumns, records } from './rows.ts';
+import { storeErrorCode } from './store-errors.ts';
+
+/** SQLSTATE unique_violation: here, only the partial unique index on users.sub can raise it. */
+const UNIQUE_VIOLATION = '23505';
 
 export function postgresUserStore({ query, first, count }: PostgresConnection): UserStore {
   return {
     async create(user) {
-      // No conflict target: a taken id and a taken username both make the insert a no-op.
+      // No conflict target: a taken id, username or sub all make the insert a no-op.
       const created = await count(
-        `INSERT INTO users (id, username, password_hash, created_at, disabled_at) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO users (id, username, password_hash, created_at, disabled_at, sub) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT DO NOTHING`,
-        [user.id, user.username, user.passwordHash, user.createdAt, user.disabledAt ?? null],
+        [
+          user.id,
+          user.username,
+          user.passwordHash,
+          user.createdAt,
+          user.disabledAt ?? null,
+          user.sub ?? null,
+        ],
       );
       return created > 0;
     },
@@ -23,6 +34,23 @@ export function postgresUserStore({ query, first, count }: PostgresConnection): 
     },
     async setPassword(id, passwordHash) {
       return (await count('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, id])) > 0;
+    },
+    async setDisabled(id, disabledAt) {
+      return (await count('UPDATE users SET disabled_at = $1 WHERE id = $2', [disabledAt ?? null, id])) > 0;
+    },
+    async setSub(id, sub) {
+      try {
+        return (await count('UPDATE users SET sub = $1 WHERE id = $2', [sub ?? null, id])) > 0
+          ? 'set'
+          : 'unknown';
+      } catch (error) {
+        // The index decides, so two operators giving one subject to two accounts at once cannot both win.
+        if (storeErrorCode(error) === UNIQUE_VIOLATION) return 'taken';
+        throw error;
+      }
+    },
+    async delete(id) {
+      return (await count('DELETE FROM users WHERE id = $1', [id])) > 0;
     },
     async list() {
       return (await query('SELECT * FROM users ORDER BY username')).map(records.userFromRow);

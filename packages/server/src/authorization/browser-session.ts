@@ -4,7 +4,10 @@ import { cookieHeader, readCookie } from '../http/cookies.ts';
 import type { SessionRecord } from '../store/store.ts';
 
 /** What the browser's login session and binding cookie need. */
-export type BrowserSessionDeps = Pick<ServerContext, 'secureCookies' | 'store' | 'clock' | 'lifetimes'>;
+export type BrowserSessionDeps = Pick<
+  ServerContext,
+  'secureCookies' | 'store' | 'clock' | 'lifetimes' | 'userStanding'
+>;
 
 /**
  * The browser side of login. Two cookies, both HttpOnly and SameSite=Lax, with the `__Host-`
@@ -18,13 +21,20 @@ function names(ctx: Pick<ServerContext, 'secureCookies'>) {
   return { session: `${prefix}gatehouse-session`, binding: `${prefix}gatehouse-binding` };
 }
 
+/**
+ * The login session the request's cookie names. A session of a disabled or removed account is no
+ * session (issue #16): silent authorization answers login_required, and the login page asks again,
+ * where a disabled account cannot log in (users/user-authentication.ts).
+ */
 export async function currentSession(
-  ctx: Pick<BrowserSessionDeps, 'secureCookies' | 'store' | 'clock'>,
+  ctx: Pick<BrowserSessionDeps, 'secureCookies' | 'store' | 'clock' | 'userStanding'>,
   request: Request,
 ): Promise<SessionRecord | undefined> {
   const value = readCookie(request, names(ctx).session);
   if (value === undefined || value.length > 100) return undefined;
-  return ctx.store.sessions.get(digest(value), ctx.clock());
+  const session = await ctx.store.sessions.get(digest(value), ctx.clock());
+  if (session === undefined || (await ctx.userStanding(session.userId)) !== 'active') return undefined;
+  return session;
 }
 
 export async function startSession(

@@ -14,7 +14,7 @@ export const operationsSchema = z.strictObject({
     .boolean()
     // Off in the library: process metrics describe the process, and a process may hold several servers.
     .default(false)
-    .describe('prom-client process metrics (CPU, memory, event loop lag, GC), prefixed gatehouse_'),
+    .describe('prom-client process metrics (CPU, memory, event loop lag, GC) under their standard names'),
   readinessTimeoutMs: z
     .int()
     .min(1)

@@ -11,6 +11,7 @@ import {
   tokenFamilySecondsFor,
   tokenResponse,
 } from '../tokens/token-response.ts';
+import { requireUserInGoodStanding } from '../users/user-standing.ts';
 import type { GrantDeps, TokenRequest } from './token-request.ts';
 import { narrowGrant } from './token-request-resources.ts';
 
@@ -60,6 +61,8 @@ export async function authorizationCodeGrant(ctx: GrantDeps, request: TokenReque
   // RFC 9449 §10: a code authorized with dpop_jkt (or pushed with a proof) is redeemed only with a
   // proof of that key. After the burn, like PKCE: a stolen code gets no second try with another key.
   requireBoundDpopKey(record.dpopJkt, request.dpop, 'authorization code');
+  // A code issued just before its account was disabled or removed gets no tokens (issue #16).
+  await requireUserInGoodStanding(ctx, record.userId);
 
   const granted = narrowGrant(ctx, parameters, readRepeatedParameter(request.raw, 'resource'), record);
   const confidential = isConfidentialAuthentication(authentication.method);

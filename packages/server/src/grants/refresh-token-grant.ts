@@ -10,6 +10,7 @@ import {
   type TokenResponse,
   tokenResponse,
 } from '../tokens/token-response.ts';
+import { requireUserInGoodStanding } from '../users/user-standing.ts';
 import type { GrantDeps, TokenRequest } from './token-request.ts';
 import { narrowGrant } from './token-request-resources.ts';
 
@@ -35,6 +36,8 @@ export async function refreshTokenGrant(ctx: GrantDeps, request: TokenRequest): 
   if (family.revokedAt !== undefined) throw invalid('family_revoked', 'the refresh token has been revoked');
   if (stored.expiresAt <= now || family.expiresAt <= now)
     throw invalid('refresh_token_expired', 'the refresh token has expired');
+  // Issue #16: a disabled account's sessions stop; the family is kept, so enabling it restores them.
+  await requireUserInGoodStanding(ctx, family.userId);
   // Before rotation, so a refused refresh leaves the presented token usable by the rightful key.
   await checkClientKeyBinding(ctx, request, family, now);
   // RFC 9449 §5: a public client's DPoP-bound refresh token needs a proof of the same key.

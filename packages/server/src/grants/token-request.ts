@@ -25,4 +25,5 @@ export interface TokenRequest {
  * What a grant needs beyond issuing tokens: the store it redeems from, the audit, the logger (the
  * client-use note), and the client key re-check of a refresh (AT-9).
  */
-export type GrantDeps = TokenIssuing & Pick<ServerContext, 'audit' | 'store' | 'logger' | 'clientAssertions'>;
+export type GrantDeps = TokenIssuing &
+  Pick<ServerContext, 'audit' | 'store' | 'logger' | 'clientAssertions' | 'userStanding'>;

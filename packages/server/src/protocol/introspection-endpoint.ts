@@ -8,8 +8,8 @@ import { clientAuthenticatedEndpoint } from './client-authenticated-request.ts';
 /**
  * Token introspection, RFC 7662, for resource servers. §2.1: the endpoint MUST require
  * authorization; here the caller must be a confidential client (resource servers are registered as
- * such). A token that is expired, revoked, of a revoked family or simply unknown is
- * `{"active": false}` and nothing more (§2.2).
+ * such). A token that is expired, revoked, of a revoked family, of a disabled or removed account
+ * (users/user-standing.ts) or simply unknown is `{"active": false}` and nothing more (§2.2).
  */
 export function introspectionEndpoint(ctx: ServerContext) {
   return clientAuthenticatedEndpoint(ctx, async ({ form, authentication }) => {
@@ -33,6 +33,7 @@ async function introspectAccess(ctx: ServerContext, token: string, now: number) 
   if (verified === undefined) return undefined;
   const family = await ctx.store.tokenFamilies.get(verified.familyId);
   if (family === undefined || family.revokedAt !== undefined) return { active: false };
+  if ((await ctx.userStanding(family.userId)) !== 'active') return { active: false };
   if (await ctx.store.replay.has(`revoked-access-token:${verified.jti}`, now)) return { active: false };
   const { payload } = verified;
   return {
@@ -61,7 +62,8 @@ async function introspectRefresh(ctx: ServerContext, token: string, now: number)
     family.revokedAt === undefined &&
     stored.usedAt === undefined &&
     stored.expiresAt > now &&
-    family.expiresAt > now;
+    family.expiresAt > now &&
+    (await ctx.userStanding(family.userId)) === 'active';
   if (!active) return { active: false };
   return {
     active: true,

@@ -99,6 +99,7 @@ export function createRowRecords(read: ColumnReader) {
         passwordHash: text(row, 'password_hash'),
         createdAt: int(row, 'created_at'),
         ...optional('disabledAt', optionalInt(row, 'disabled_at')),
+        ...optional('sub', optionalText(row, 'sub')),
       };
     },
 

@@ -71,4 +71,4 @@ export type { ServerSecretStore } from './server-secret-store.ts';
 export type { SessionRecord, SessionStore } from './session-store.ts';
 export type { SigningKeyRecord, SigningKeyStore } from './signing-key-store.ts';
 export type { TokenFamilyRecord, TokenFamilyStore } from './token-family-store.ts';
-export type { UserRecord, UserStore } from './user-store.ts';
+export type { SetSubOutcome, UserRecord, UserStore } from './user-store.ts';

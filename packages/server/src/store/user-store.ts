@@ -5,18 +5,34 @@ export interface UserRecord {
   /** scrypt hash in the PHC-like format of ../users/password.ts. */
   passwordHash: string;
   createdAt: number;
+  /** Set while the account is disabled: no login, and its grants, sessions and tokens stop working. */
   disabledAt?: number;
+  /**
+   * The account's fixed `sub` (an AT Protocol DID, for instance); unique among users. Absent: the
+   * id is the subject (../users/subject.ts).
+   */
+  sub?: string;
 }
 
+/** What `setSub` did: `taken` when another account already has that subject. */
+export type SetSubOutcome = 'set' | 'unknown' | 'taken';
+
 /**
- * Contract: usernames are unique; `create` returns false (and changes nothing) when the username or
- * id is taken, even when two instances create the same username at once.
+ * Contract: usernames, ids and subjects are unique; `create` returns false (and changes nothing)
+ * when the username, id or sub is taken, even when two instances create the same username at once.
+ * `setSub` changes nothing when another user has the subject. The setters and `delete` return false
+ * (or `unknown`) for a user that does not exist.
  */
 export interface UserStore {
   create(user: UserRecord): Promise<boolean>;
   get(id: string): Promise<UserRecord | undefined>;
   findByUsername(username: string): Promise<UserRecord | undefined>;
   setPassword(id: string, passwordHash: string): Promise<boolean>;
+  /** `disabledAt` undefined enables the account again. */
+  setDisabled(id: string, disabledAt: number | undefined): Promise<boolean>;
+  /** `sub` undefined returns the account to its id as subject. */
+  setSub(id: string, sub: string | undefined): Promise<SetSubOutcome>;
+  delete(id: string): Promise<boolean>;
   list(): Promise<UserRecord[]>;
   count(): Promise<number>;
 }

@@ -220,6 +220,13 @@ export const sqliteMigrations: readonly string[] = [
   ALTER TABLE audit_events ADD COLUMN actor TEXT;
   CREATE INDEX audit_events_actor ON audit_events (actor, at) WHERE actor IS NOT NULL;
   `,
+  // 8: a fixed subject per account (issue #16): the `sub` of its tokens, e.g. an AT Protocol DID.
+  // NULL = the user id is the subject, as for every account created before this migration. Unique,
+  // because two accounts with one subject would be one identity to every relying party.
+  `
+  ALTER TABLE users ADD COLUMN sub TEXT;
+  CREATE UNIQUE INDEX users_sub ON users (sub) WHERE sub IS NOT NULL;
+  `,
 ];
 
 /**
