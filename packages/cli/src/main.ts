@@ -95,6 +95,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     env,
     flags: configFlags(values),
   });
+  // Said before the command runs and never stopping it (config/unknown-names.ts).
+  for (const warning of config.warnings) process.stderr.write(`gatehouse: WARNING: ${warning}\n`);
   if (command === 'serve') return serveCommand(config);
   if (command === 'lint') {
     const [target] = rest;
