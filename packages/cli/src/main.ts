@@ -10,6 +10,8 @@ import { usersCommand } from './commands/users.ts';
 import { ConfigError, type GatehouseConfig, loadConfig } from './config.ts';
 import { openStore } from './open-store.ts';
 import { outboundFetchFromConfig } from './outbound-fetch.ts';
+import { EXIT_CODES } from './exit-codes.ts';
+import { StartupError } from './startup-error.ts';
 import { UsageError } from './usage-error.ts';
 
 const HELP = `gatehouse: an OAuth 2.1 authorization server for clients it has never met
@@ -178,18 +180,20 @@ async function withStore(config: GatehouseConfig, run: (store: Store) => Promise
   }
 }
 
-/** Runs a command line and turns failures into a message and an exit code, never a stack trace for user errors. */
+/**
+ * Runs a command line and turns failures into a message and an exit code (exit-codes.ts): what the
+ * operator can fix is said without a stack trace; only an unexpected failure shows one.
+ */
 export function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   return main(argv, env).catch((error: unknown) => {
-    if (error instanceof UsageError || error instanceof ConfigError) {
-      process.stderr.write(`gatehouse: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    process.stderr.write(
-      `gatehouse: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 1;
+    const said = (code: number, message: string) => {
+      process.stderr.write(`gatehouse: ${message}\n`);
+      process.exitCode = code;
+    };
+    if (error instanceof UsageError || error instanceof ConfigError)
+      return said(EXIT_CODES.usage.code, error.message);
+    if (error instanceof StartupError) return said(EXIT_CODES.startup.code, error.message);
+    said(EXIT_CODES.failure.code, error instanceof Error ? (error.stack ?? error.message) : String(error));
   });
 }
 
