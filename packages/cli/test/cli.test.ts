@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isPage, UserAgent } from '../../../test/support/user-agent.ts';
-import { CLI, run, start } from './support/cli-process.ts';
+import { CLI, ROOT, run, start } from './support/cli-process.ts';
 
 describe('gatehouse CLI', () => {
   let data: string;
@@ -40,6 +40,15 @@ describe('gatehouse CLI', () => {
       result.stderr,
       'gatehouse: WARNING: GATEHOUSE_PORTT is not a Gatehouse setting and is ignored; the nearest setting is GATEHOUSE_PORT\n',
     );
+  });
+
+  it('prints its version', async () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8')) as {
+      version: string;
+    };
+    const result = await run(['--version']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `${manifest.version}\n`);
   });
 
   it('refuses the development fetch switches unless the server listens on loopback (CIMD-FETCH-7)', async () => {

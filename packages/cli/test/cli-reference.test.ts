@@ -1,0 +1,64 @@
+/**
+ * docs/cli.md and the CLI say the same thing: the page's reference section is regenerated from the
+ * definitions table (src/cli-definitions.ts) and must be what the page holds (`npm run docs:cli`
+ * rewrites it). `gatehouse --help` is made from the same table.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { COMMANDS, parserOptions } from '../src/cli-definitions.ts';
+import { withReference } from '../src/cli-reference.ts';
+import { helpText } from '../src/help-text.ts';
+import { run } from './support/cli-process.ts';
+
+const PAGE = new URL('../../../docs/cli.md', import.meta.url);
+
+describe('docs/cli.md', () => {
+  it('holds the reference generated from the definitions (run `npm run docs:cli` after changing them)', () => {
+    const page = readFileSync(PAGE, 'utf8');
+    assert.equal(page, withReference(page));
+  });
+
+  it('keeps every command spelling scripts and docs depend on', () => {
+    assert.deepEqual(
+      COMMANDS.map((command) => command.name),
+      [
+        'serve',
+        'users add',
+        'users list',
+        'clients add',
+        'clients list',
+        'clients remove',
+        'clients reap',
+        'registration-tokens issue',
+        'registration-tokens list',
+        'registration-tokens revoke',
+        'keys rotate',
+        'keys list',
+        'migrate',
+        'lint',
+      ],
+    );
+    assert.ok(parserOptions()['password-stdin'], 'every command option is parsed');
+  });
+});
+
+describe('gatehouse --help', () => {
+  it('prints the help made from the definitions', async () => {
+    const result = await run(['--help']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, helpText());
+    for (const command of COMMANDS) assert.ok(result.stdout.includes(`  ${command.name}`), command.name);
+  });
+
+  it("prints one command's forms and options", async () => {
+    const result = await run(['clients', '--help']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /clients reap \[options\]/);
+    assert.match(result.stdout, /--never-used-seconds <n>/);
+    assert.doesNotMatch(result.stdout, /users add/);
+    const unknown = await run(['nope', '--help']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command nope/);
+  });
+});
