@@ -19,6 +19,17 @@ describe('docs/cli.md', () => {
     assert.equal(page, withReference(page));
   });
 
+  it("is what the README's CLI section points to, and that section names every command", () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## The CLI'), readme.indexOf('## Using it as a library'));
+    assert.match(section, /\(docs\/cli\.md\)/);
+    for (const command of COMMANDS) {
+      const [word, action] = command.name.split(' ');
+      assert.match(section, new RegExp(`gatehouse ${word}\\b`), command.name);
+      if (action !== undefined) assert.ok(section.includes(action), `${command.name} in the README`);
+    }
+  });
+
   it('keeps every command spelling scripts and docs depend on', () => {
     assert.deepEqual(
       COMMANDS.map((command) => command.name),
