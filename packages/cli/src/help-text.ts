@@ -17,7 +17,7 @@ export function helpText(): string {
     `usage: ${PROGRAM.usage}`,
     '',
     'commands:',
-    ...columns(COMMANDS.flatMap(commandRows)),
+    ...columns(COMMANDS.flatMap((command) => commandRows(command, false))),
     '',
     ...settingSections(),
     'options:',
@@ -35,7 +35,7 @@ export function commandHelpText(word: string): string | undefined {
   if (commands.length === 0) return undefined;
   return [
     'usage:',
-    ...columns(commands.flatMap(commandRows)),
+    ...columns(commands.flatMap((command) => commandRows(command, true))),
     '',
     ...settingSections(),
     `see ${PROGRAM.name} --help for every command, and docs/cli.md`,
@@ -61,10 +61,12 @@ export function flag(option: OptionDefinition): string {
   return option.short === undefined ? long : `-${option.short}, ${long}`;
 }
 
-function commandRows(command: CommandDefinition): [string, string][] {
+/** The command's line (with the program's name when it stands alone) and its optional options. */
+function commandRows(command: CommandDefinition, withProgram: boolean): [string, string][] {
   const optional = (command.options ?? []).filter((option) => option.required !== true);
+  const line = withProgram ? synopsis(command) : synopsis(command).slice(PROGRAM.name.length + 1);
   return [
-    [`  ${synopsis(command).slice(PROGRAM.name.length + 1)}`, command.description],
+    [`  ${line}`, command.description],
     ...optional.map((option): [string, string] => [`      ${flag(option)}`, option.description]),
   ];
 }
