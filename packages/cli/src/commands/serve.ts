@@ -42,10 +42,13 @@ export async function startGatehouse(
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const outbound = outboundFetchFromConfig(config);
   const tls = config.tls === undefined ? undefined : readTlsFiles(config.tls);
-  // Handlers are looked up per request: the server is built once the port is known.
+  // Handlers are looked up per request: the server is built once the port is known. A request
+  // that arrives while the store opens (migrations) is told to come back, as /readyz would say.
   let server: AuthorizationServer | undefined;
+  const starting = () =>
+    Promise.resolve(new Response('starting\n', { status: 503, headers: { 'retry-after': '1' } }));
   const listener = await bind(config.host, config.port, MAIN_LISTENER, tls, (request, info) =>
-    server!.fetch(request, info),
+    server === undefined ? starting() : server.fetch(request, info),
   );
   let metricsListener: Listener | undefined;
   let opened: OpenedStore | undefined;
@@ -55,7 +58,7 @@ export async function startGatehouse(
     const metricsAt = config.metrics.enabled ? config.metrics.listen : undefined;
     if (metricsAt !== undefined) {
       metricsListener = await bind(metricsAt.host, metricsAt.port, METRICS_LISTENER, undefined, (request) =>
-        server!.operations.fetch(request),
+        server === undefined ? starting() : server.operations.fetch(request),
       );
     }
     issuer = resolveIssuer(config, listener.port);
