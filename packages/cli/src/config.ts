@@ -5,7 +5,13 @@ import { type CliInput, type CliSettings, cliSchema } from './config/cli-schema.
 import { camelCase, isSnakeKey, renameKeys, snakePath } from './config/key-names.ts';
 import { isTree, Layers, type Origin, type Tree, treeAt } from './config/layers.ts';
 import { readText } from './config/read-text.ts';
-import { fieldsOf, kindOf, type Schema, schemaAt } from './config/schema-walk.ts';
+import { fieldsOf, kindOf, namesSetting, type Schema, schemaAt } from './config/schema-walk.ts';
+import {
+  CONFIG_VARIABLE,
+  ENV_PREFIX,
+  suggestionFor,
+  unknownVariableWarning,
+} from './config/unknown-names.ts';
 import { ConfigError } from './config-error.ts';
 
 export { ConfigError } from './config-error.ts';
@@ -13,13 +19,15 @@ export { ConfigError } from './config-error.ts';
 /**
  * The configuration: a JSON file, then `GATEHOUSE_*` environment variables, then command-line
  * flags, each overriding the one before, checked against one schema (config/cli-schema.ts, which
- * is the server's plus the process's own settings). Every level is strict: an unknown key,
- * variable or flag is an error that names it, because a misspelt security setting that is silently
- * ignored is worse than a server that does not start.
+ * is the server's plus the process's own settings). An unknown key in the file or a flag is an
+ * error that names it, because a misspelt security setting that is silently ignored is worse than a
+ * server that does not start. An unknown `GATEHOUSE_*` variable is a warning (config/unknown-names.ts).
  */
 export type GatehouseConfig = CliSettings & {
   /** Only what the operator set, camelCase: a profile must tell it from a default (decision 0024). */
   given: CliInput;
+  /** Said at every start, never stopping it: unknown `GATEHOUSE_*` variables, each with its nearest setting. */
+  warnings: readonly string[];
 };
 
 export interface ConfigSources {
@@ -28,8 +36,6 @@ export interface ConfigSources {
   /** Already-parsed flags with config names, snake_case (`tls: { cert, key }` etc. by the caller). */
   flags?: Record<string, unknown>;
 }
-
-const ENV_PREFIX = 'GATEHOUSE_';
 
 /** Flags whose name is not their key path with `-` for `_` and `.` (main.ts). */
 const FLAG_NAMES: Record<string, string> = {
@@ -44,7 +50,8 @@ export function loadConfig(sources: ConfigSources): GatehouseConfig {
   const env = sources.env ?? {};
   const layers = new Layers();
   const problems: string[] = [];
-  const file = sources.file ?? env.GATEHOUSE_CONFIG;
+  const warnings: string[] = [];
+  const file = sources.file ?? env[CONFIG_VARIABLE];
   if (file !== undefined) {
     const origin = { label: file, depth: 0 };
     layers.add(
@@ -53,8 +60,12 @@ export function loadConfig(sources: ConfigSources): GatehouseConfig {
     );
   }
   for (const [name, text] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || name === 'GATEHOUSE_CONFIG' || text === undefined) continue;
+    if (!name.startsWith(ENV_PREFIX) || name === CONFIG_VARIABLE || text === undefined) continue;
     const path = name.slice(ENV_PREFIX.length).toLowerCase().split('__');
+    if (!namesSetting(cliSchema, path.map(camelCase))) {
+      warnings.push(unknownVariableWarning(name));
+      continue;
+    }
     const origin = { label: name, depth: path.length };
     layers.add(
       readStrings(treeAt(path, text), [], () => origin, problems, true),
@@ -77,15 +88,21 @@ export function loadConfig(sources: ConfigSources): GatehouseConfig {
     }
   }
   if (problems.length > 0 || !result.success) {
-    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    // One problem is one line; several are listed under the first.
+    throw new ConfigError(
+      problems.length === 1
+        ? `invalid configuration: ${problems[0]}`
+        : `invalid configuration:\n  ${problems.join('\n  ')}`,
+    );
   }
-  return { ...result.data, given };
+  return { ...result.data, given, warnings };
 }
 
 /** One problem, in the operator's words: who set the key, the rest of its path, what is wrong. */
 function say(origin: Origin | undefined, path: readonly PropertyKey[], message: string): string {
   const { label, depth } = origin ?? { label: 'configuration', depth: 0 };
-  if (message === 'unknown setting') return `${label}: unknown setting ${pathText(path)}`;
+  if (message === 'unknown setting')
+    return `${label}: unknown setting ${pathText(path)}${suggestionFor(path)}`;
   const rest = pathText(path.slice(depth));
   return `${label}: ${rest === '' ? '' : `${rest}: `}${message}`;
 }

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Store } from '@gatehouse/server';
+import { parserOptions } from './cli-definitions.ts';
 import { clientsCommand } from './commands/clients.ts';
 import { keysCommand } from './commands/keys.ts';
 import { lintCommand } from './commands/lint.ts';
@@ -8,102 +10,50 @@ import { registrationTokensCommand } from './commands/registration-tokens.ts';
 import { serveCommand } from './commands/serve.ts';
 import { usersCommand } from './commands/users.ts';
 import { ConfigError, type GatehouseConfig, loadConfig } from './config.ts';
+import { EXIT_CODES } from './exit-codes.ts';
+import { commandHelpText, helpText } from './help-text.ts';
 import { openStore } from './open-store.ts';
 import { outboundFetchFromConfig } from './outbound-fetch.ts';
+import { StartupError } from './startup-error.ts';
 import { UsageError } from './usage-error.ts';
 
-const HELP = `gatehouse: an OAuth 2.1 authorization server for clients it has never met
+const OPTIONS = parserOptions();
 
-usage: gatehouse <command> [options]
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-commands:
-  serve                             run the server (SQLite in --data by default)
-  users add <name> --password-stdin add a local account; the password is read from standard input
-    [--sub <subject>]               ... with a fixed token subject (a DID for --profile atproto)
-  users list
-  users remove <name>               remove an account and revoke its grants and tokens
-  users disable <name>              the account cannot log in and its grants stop working
-  users enable <name>               ... until enabled again
-  users set-password <name> --password-stdin
-  users set-sub <name> <subject>    give an account a fixed token subject
-  clients add --file <client.json>  add a pre-registered client (RFC 7591 metadata)
-  clients list | clients remove <client_id>
-  clients reap                      delete stale dynamic registrations now and revoke their tokens
-    [--never-used-seconds N]        ... never used and older than N seconds (default 86400)
-    [--idle-seconds N]              ... or unused for N seconds (default 7776000, 90 days)
-  registration-tokens issue         issue an initial access token for DCR; printed once
-    [--label L] [--max-uses N] [--expires-in SECONDS] [--scope "A B"]
-  registration-tokens list | registration-tokens revoke <id>
-  keys rotate | keys list           signing keys for access tokens
-  migrate                           create or upgrade the database schema
-  lint <url|file>                   check a Client ID Metadata Document against every rule
-
-options (each also settable as GATEHOUSE_<NAME> or in the --config JSON file):
-  --config <file>      JSON configuration file
-  --issuer <url>       issuer URL (default http(s)://localhost:<port> on loopback)
-  --host <address>     listen address (default 127.0.0.1)
-  --port <n>           listen port (default 8080)
-  --data <dir>         data directory (default .gatehouse)
-  --store <kind>       sqlite (default), memory or postgres
-  --tls-cert <file>    serve https with this certificate chain (PEM)
-  --tls-key <file>     ... and this private key (PEM)
-  --log-level <level>  fatal, error, warn, info (default), debug, trace, silent
-  --log-format <fmt>   json or pretty (default: pretty on a terminal, else json)
-  --profile <name>     default, atproto (AT Protocol OAuth) or mcp; see docs/configuration.md
-
-development only (refused unless the server listens on loopback):
-  --dev-loopback-fetch        let outbound fetches (CIMD documents) reach this machine's loopback
-  --fetch-ca <file>           also trust this CA (PEM) for outbound fetches
-  --dev-host <name=address>   resolve <name> to a loopback <address>; repeatable
-`;
-
-const OPTIONS = {
-  config: { type: 'string' },
-  issuer: { type: 'string' },
-  host: { type: 'string' },
-  port: { type: 'string' },
-  data: { type: 'string' },
-  store: { type: 'string' },
-  'tls-cert': { type: 'string' },
-  'tls-key': { type: 'string' },
-  'log-level': { type: 'string' },
-  'log-format': { type: 'string' },
-  profile: { type: 'string' },
-  'dev-loopback-fetch': { type: 'boolean' },
-  'fetch-ca': { type: 'string' },
-  'dev-host': { type: 'string', multiple: true },
-  'password-stdin': { type: 'boolean' },
-  sub: { type: 'string' },
-  file: { type: 'string' },
-  label: { type: 'string' },
-  'max-uses': { type: 'string' },
-  'expires-in': { type: 'string' },
-  scope: { type: 'string' },
-  'never-used-seconds': { type: 'string' },
-  'idle-seconds': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+/** The CLI package's own version, for `gatehouse --version`. */
+function version(): string {
+  const manifest = new URL('../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+}
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
-  let parsed: ReturnType<
-    typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; args: string[] }>
-  >;
+  let parsed: { values: Values; positionals: string[] };
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(`${(error as Error).message}; see gatehouse --help`);
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
-  if (values.help || command === undefined || command === 'help') {
-    process.stdout.write(HELP);
+  if (values.version === true) {
+    process.stdout.write(`${version()}\n`);
     return;
   }
-  const config = loadConfig({
-    ...(values.config === undefined ? {} : { file: values.config }),
-    env,
-    flags: configFlags(values),
-  });
+  if (values.help === true && command !== undefined && command !== 'help') {
+    const help = commandHelpText(command);
+    if (help === undefined) throw new UsageError(`unknown command ${command}; see gatehouse --help`);
+    process.stdout.write(help);
+    return;
+  }
+  if (values.help === true || command === undefined || command === 'help') {
+    process.stdout.write(helpText());
+    return;
+  }
+  const file = text(values, 'config');
+  const config = loadConfig({ ...(file === undefined ? {} : { file }), env, flags: configFlags(values) });
+  // Said before the command runs and never stopping it (config/unknown-names.ts).
+  for (const warning of config.warnings) process.stderr.write(`gatehouse: WARNING: ${warning}\n`);
   if (command === 'serve') return serveCommand(config);
   if (command === 'lint') {
     const [target] = rest;
@@ -122,21 +72,21 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       case 'users':
         return usersCommand(store, rest, {
           passwordStdin: values['password-stdin'] === true,
-          sub: values.sub,
+          sub: text(values, 'sub'),
           requireDid: config.profile === 'atproto',
         });
       case 'clients':
         return clientsCommand(store, rest, {
-          file: values.file,
-          neverUsedSeconds: values['never-used-seconds'],
-          idleSeconds: values['idle-seconds'],
+          file: text(values, 'file'),
+          neverUsedSeconds: text(values, 'never-used-seconds'),
+          idleSeconds: text(values, 'idle-seconds'),
         });
       case 'registration-tokens':
         return registrationTokensCommand(store, rest, {
-          label: values.label,
-          maxUses: values['max-uses'],
-          expiresIn: values['expires-in'],
-          scope: values.scope,
+          label: text(values, 'label'),
+          maxUses: text(values, 'max-uses'),
+          expiresIn: text(values, 'expires-in'),
+          scope: text(values, 'scope'),
         });
       case 'keys':
         return keysCommand(store, rest);
@@ -150,17 +100,22 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   });
 }
 
-function configFlags(
-  values: Record<string, string | boolean | string[] | undefined>,
-): Record<string, unknown> {
+/** A flag's text; the parser already refused a switch given a value and the reverse. */
+function text(values: Values, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function configFlags(values: Values): Record<string, unknown> {
   const flags: Record<string, unknown> = {};
   for (const name of ['issuer', 'host', 'port', 'data', 'store', 'profile'] as const) {
     if (values[name] !== undefined) flags[name] = values[name];
   }
   if (values['log-level'] !== undefined) flags.log_level = values['log-level'];
-  if (values['log-format'] !== undefined) flags.log_format = values['log-format'];
-  const cert = values['tls-cert'];
-  const key = values['tls-key'];
+  const logFormat = text(values, 'log-format');
+  if (logFormat !== undefined) flags.log_format = logFormat;
+  const cert = text(values, 'tls-cert');
+  const key = text(values, 'tls-key');
   if ((cert === undefined) !== (key === undefined))
     throw new UsageError('--tls-cert and --tls-key go together');
   if (cert !== undefined) flags.tls = { cert, key };
@@ -171,7 +126,7 @@ function configFlags(
   if (Array.isArray(devHosts)) {
     fetch.dev_hosts = Object.fromEntries(
       devHosts.map((entry) => {
-        const [name, address] = entry.split('=');
+        const [name, address] = String(entry).split('=');
         if (!name || !address) throw new UsageError(`--dev-host takes name=address, not ${entry}`);
         return [name, address];
       }),
@@ -190,18 +145,20 @@ async function withStore(config: GatehouseConfig, run: (store: Store) => Promise
   }
 }
 
-/** Runs a command line and turns failures into a message and an exit code, never a stack trace for user errors. */
+/**
+ * Runs a command line and turns failures into a message and an exit code (exit-codes.ts): what the
+ * operator can fix is said without a stack trace; only an unexpected failure shows one.
+ */
 export function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   return main(argv, env).catch((error: unknown) => {
-    if (error instanceof UsageError || error instanceof ConfigError) {
-      process.stderr.write(`gatehouse: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    process.stderr.write(
-      `gatehouse: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 1;
+    const said = (code: number, message: string) => {
+      process.stderr.write(`gatehouse: ${message}\n`);
+      process.exitCode = code;
+    };
+    if (error instanceof UsageError || error instanceof ConfigError)
+      return said(EXIT_CODES.usage.code, error.message);
+    if (error instanceof StartupError) return said(EXIT_CODES.startup.code, error.message);
+    said(EXIT_CODES.failure.code, error instanceof Error ? (error.stack ?? error.message) : String(error));
   });
 }
 

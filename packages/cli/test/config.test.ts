@@ -31,8 +31,30 @@ describe('configuration from GATEHOUSE_* variables', () => {
       assert.equal(fromEnv({ GATEHOUSE_CORS: text }).cors, false, text);
     assert.match(
       refused(() => fromEnv({ GATEHOUSE_CORS: 'maybe' })),
-      /^invalid configuration:\n {2}GATEHOUSE_CORS: expected true or false, got "maybe"$/,
+      /^invalid configuration: GATEHOUSE_CORS: expected true or false, got "maybe"$/,
     );
+  });
+
+  it('warns about an unknown variable, naming the nearest setting, and never stops', () => {
+    const config = fromEnv({
+      GATEHOUSE_PORTT: '1',
+      GATEHOUSE_LIFETIMES__ACCESS_TOKEN_SECOND: '60',
+      GATEHOUSE_VERSION: '1.2.3',
+      GATEHOUSE_PORT: '9000',
+    });
+    assert.equal(config.port, 9000);
+    assert.deepEqual(config.warnings, [
+      'GATEHOUSE_PORTT is not a Gatehouse setting and is ignored; the nearest setting is GATEHOUSE_PORT',
+      'GATEHOUSE_LIFETIMES__ACCESS_TOKEN_SECOND is not a Gatehouse setting and is ignored; the nearest setting is GATEHOUSE_LIFETIMES__ACCESS_TOKEN_SECONDS',
+      'GATEHOUSE_VERSION is not a Gatehouse setting and is ignored; the nearest setting is GATEHOUSE_CORS',
+    ]);
+    assert.deepEqual(fromEnv({ GATEHOUSE_PORT: '9000' }).warnings, []);
+  });
+
+  it('reads a variable inside a free-form setting as data, not as an unknown setting', () => {
+    const config = fromEnv({ GATEHOUSE_FETCH__DEV_HOSTS__CLIENT: '127.0.0.1' });
+    assert.deepEqual(config.fetch.devHosts, { client: '127.0.0.1' });
+    assert.deepEqual(config.warnings, []);
   });
 
   it('reads numbers, and names the variable when one is not a number or out of range', () => {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   type AuthorizationServer,
   type AuthorizationServerOptions,
@@ -9,11 +8,13 @@ import {
 import type { Logger } from 'pino';
 import { ConfigError, type GatehouseConfig, resolveIssuer } from '../config.ts';
 import { type Listener, listen } from '../http-listener.ts';
+import { type ListenSettings, listenFailure, MAIN_LISTENER, METRICS_LISTENER } from '../listen-failure.ts';
 import { cliLogger } from '../log-format.ts';
-import { openStore } from '../open-store.ts';
+import { type OpenedStore, openStoreUndoably } from '../open-store.ts';
 import { outboundFetchFromConfig } from '../outbound-fetch.ts';
 import { startRegistrationHygiene } from '../registration-hygiene.ts';
 import { serverSettings } from '../server-options.ts';
+import { readTlsFiles } from '../tls-files.ts';
 
 export interface RunningGatehouse {
   issuer: string;
@@ -28,47 +29,52 @@ export interface RunningGatehouse {
 }
 
 /**
- * `gatehouse serve`: opens the store (creating the data directory and the first signing key on
- * first start), listens, and builds the server once the port, and so the default issuer, is known.
+ * `gatehouse serve`. Whatever can refuse a start is checked before anything is created on disk:
+ * the development switches, the TLS files, both ports (bound), the issuer. Only then is the store
+ * opened (creating the data directory and, on first start, the signing key), and the server built
+ * once the port, and so the default issuer, is known. A refusal after that (a profile's MUST)
+ * removes what the opening created.
  */
 export async function startGatehouse(
   config: GatehouseConfig,
   options: { logger?: Logger; subject?: SubjectSupplier } = {},
 ): Promise<RunningGatehouse> {
   const logger = options.logger ?? (await cliLogger(config));
-  // Built before anything opens, so a refused development switch stops the start cleanly.
   const outbound = outboundFetchFromConfig(config);
-  const store = await openStore(config);
+  const tls = config.tls === undefined ? undefined : readTlsFiles(config.tls);
+  // Handlers are looked up per request: the server is built once the port is known. A request
+  // that arrives while the store opens (migrations) is told to come back, as /readyz would say.
   let server: AuthorizationServer | undefined;
-  let listener: Listener;
-  try {
-    listener = await listen({
-      host: config.host,
-      port: config.port,
-      tls:
-        config.tls === undefined
-          ? undefined
-          : { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
-      fetch: (request, info) => server!.fetch(request, info),
-    });
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
+  const starting = () =>
+    Promise.resolve(new Response('starting\n', { status: 503, headers: { 'retry-after': '1' } }));
+  const listener = await bind(config.host, config.port, MAIN_LISTENER, tls, (request, info) =>
+    server === undefined ? starting() : server.fetch(request, info),
+  );
+  let metricsListener: Listener | undefined;
+  let opened: OpenedStore | undefined;
   let issuer: string;
   try {
+    // Issue #8: /metrics, /healthz and /readyz on a listener of their own, when configured.
+    const metricsAt = config.metrics.enabled ? config.metrics.listen : undefined;
+    if (metricsAt !== undefined) {
+      metricsListener = await bind(metricsAt.host, metricsAt.port, METRICS_LISTENER, undefined, (request) =>
+        server === undefined ? starting() : server.operations.fetch(request),
+      );
+    }
     issuer = resolveIssuer(config, listener.port);
-    server = buildServer(config, issuer, store, logger, outbound.fetch, options.subject);
+    opened = await openStoreUndoably(config);
+    server = buildServer(config, issuer, opened.store, logger, outbound.fetch, options.subject);
+    // First start: make the signing key and the DPoP nonce secret (shared by every instance on
+    // this store, first writer wins) now, not on the first token request.
+    await server.ready();
   } catch (error) {
-    // A refused configuration (a profile's MUST, a bad issuer) must not leave the port open, and
-    // is said as a configuration error (exit 2, no stack trace).
+    await server?.stop();
+    await metricsListener?.close();
     await listener.close();
-    await store.close();
-    throw error instanceof Error && !(error instanceof ConfigError) ? new ConfigError(error.message) : error;
+    await opened?.discard();
+    throw error;
   }
-  // First start: make the signing key and the DPoP nonce secret (shared by every instance on this
-  // store, first writer wins) now, not on the first token request.
-  await server.ready();
+  const store = opened.store;
   const purge = setInterval(() => {
     store
       .purgeExpired(Date.now())
@@ -77,33 +83,15 @@ export async function startGatehouse(
   purge.unref();
   // DCR-SEC-7: registrations never used, or idle for long, are reaped with their grants and tokens.
   const stopRegistrationHygiene = startRegistrationHygiene(store, logger, server.clients);
-  // Issue #8: /metrics, /healthz and /readyz on a listener of their own, when configured.
-  let metricsListener: Listener | undefined;
-  if (config.metrics.enabled && config.metrics.listen !== undefined) {
-    const operations = server.operations;
-    try {
-      metricsListener = await listen({
-        host: config.metrics.listen.host,
-        port: config.metrics.listen.port,
-        fetch: (request) => operations.fetch(request),
-      });
-    } catch (error) {
-      clearInterval(purge);
-      stopRegistrationHygiene();
-      await server.stop();
-      await listener.close();
-      await store.close();
-      throw error;
-    }
-  }
   for (const warning of outbound.warnings) logger.warn(warning);
+  const running = server;
   return {
     issuer,
     warnings: outbound.warnings,
     port: listener.port,
     ...(metricsListener === undefined ? {} : { metricsPort: metricsListener.port }),
     store,
-    server,
+    server: running,
     async stop() {
       clearInterval(purge);
       stopRegistrationHygiene();
@@ -111,13 +99,31 @@ export async function startGatehouse(
       await listener.close();
       // After the listener: refusals of the last requests are in the counts it writes (decision
       // 0020), and the store commits them before it closes.
-      await server.stop();
+      await running.stop();
       await store.close();
     },
   };
 }
 
-/** The server for this configuration; throws when the options are refused (a profile's MUST). */
+/** A listener on host:port, or a StartupError saying why not and which setting to change. */
+async function bind(
+  host: string,
+  port: number,
+  settings: ListenSettings,
+  tls: { cert: Buffer; key: Buffer } | undefined,
+  fetch: Parameters<typeof listen>[0]['fetch'],
+): Promise<Listener> {
+  try {
+    return await listen({ host, port, tls, fetch });
+  } catch (error) {
+    throw listenFailure(error, host, port, settings);
+  }
+}
+
+/**
+ * The server for this configuration. A refusal (a profile's MUST, a bad issuer) is said as a
+ * configuration error: exit 2, no stack trace.
+ */
 function buildServer(
   config: GatehouseConfig,
   issuer: string,
@@ -126,13 +132,17 @@ function buildServer(
   outboundFetch: NonNullable<AuthorizationServerOptions['outboundFetch']>,
   subject: SubjectSupplier | undefined,
 ): AuthorizationServer {
-  return createAuthorizationServer({
-    ...serverSettings(config, issuer),
-    store,
-    logger,
-    outboundFetch,
-    ...(subject === undefined ? {} : { subject }),
-  });
+  try {
+    return createAuthorizationServer({
+      ...serverSettings(config, issuer),
+      store,
+      logger,
+      outboundFetch,
+      ...(subject === undefined ? {} : { subject }),
+    });
+  } catch (error) {
+    throw error instanceof Error && !(error instanceof ConfigError) ? new ConfigError(error.message) : error;
+  }
 }
 
 export async function serveCommand(config: GatehouseConfig): Promise<void> {

@@ -76,3 +76,19 @@ export function settingPaths(schema: Schema, prefix: readonly string[] = []): st
     return [[...prefix]];
   return Object.entries(fields).flatMap(([key, field]) => settingPaths(field, [...prefix, key]));
 }
+
+/**
+ * Whether a key path names a setting, or lies inside a free-form one (a record's keys are data).
+ * A path that leaves the schema's objects (`portt`, `port.x`) names nothing.
+ */
+export function namesSetting(schema: Schema, path: readonly string[]): boolean {
+  let current = schema;
+  for (const key of path) {
+    const fields = fieldsOf(current);
+    if (fields === undefined) return definitionOf(unwrap(current)).type === 'record';
+    const next = Object.hasOwn(fields, key) ? fields[key] : undefined;
+    if (next === undefined) return false;
+    current = next;
+  }
+  return true;
+}
