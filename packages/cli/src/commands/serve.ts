@@ -6,7 +6,7 @@ import {
   createLogger,
   type Store,
   type SubjectSupplier,
-} from '@gatehouse/server';
+} from '@gatehouse-oauth/server';
 import type { Logger } from 'pino';
 import { ConfigError, type GatehouseConfig, resolveIssuer } from '../config.ts';
 import { type Listener, listen } from '../http-listener.ts';

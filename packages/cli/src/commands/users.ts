@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { hashPassword, type Store } from '@gatehouse/server';
+import { hashPassword, type Store } from '@gatehouse-oauth/server';
 import { UsageError } from '../usage-error.ts';
 
 /** `gatehouse users add <name> --password-stdin` and `gatehouse users list`. */
