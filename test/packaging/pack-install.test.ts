@@ -180,4 +180,20 @@ console.log(JSON.stringify({ issuer: metadata.issuer, resourceMetadata: resource
     assert.equal(printed.resourceMetadata.resource, 'https://mcp.example.com/mcp');
     assert.deepEqual(printed.resourceMetadata.authorization_servers, ['https://auth.example.com']);
   });
+
+  it("runs the README's library snippet as it is printed", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const snippet = /## Using it as a library[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(snippet, 'no ```ts block under "Using it as a library" in README.md');
+    const script = join(project, 'readme-snippet.mjs'); // the snippet has no type annotations
+    writeFileSync(script, `${snippet}\nconsole.log(typeof server.fetch);\n`);
+    const result = spawnSync(process.execPath, [script], {
+      cwd: project,
+      env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(result.status, 0, result.stderr);
+    assert.equal(result.stdout.trim(), 'function');
+  });
 });
