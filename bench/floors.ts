@@ -5,7 +5,7 @@ import {
   signCompactJws,
   verifyDpopProof,
   verifyJwsSignature,
-} from '@gatehouse/core';
+} from '@gatehouse-oauth/core';
 import {
   calculateJwkThumbprint,
   decodeProtectedHeader,
@@ -29,7 +29,7 @@ import { DpopKey } from './oauth.ts';
  * Gatehouse does since decision 0018; the thumbprint stays jose's in both), so the two floors can
  * be compared on the same core. The refresh target stays measured against the jose floor.
  *
- * Also Gatehouse's own proof verifier (@gatehouse/core verifyDpopProof: node:crypto for the
+ * Also Gatehouse's own proof verifier (@gatehouse-oauth/core verifyDpopProof: node:crypto for the
  * signature since 0018, plus the RFC 9449 checks), to show what the checks around the signature cost.
  *
  * `node bench/floors.ts [durationMs]` prints the figures without the rest of the bench.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { hashPassword, prepareStaticClient } from '@gatehouse/server';
+import { hashPassword, prepareStaticClient } from '@gatehouse-oauth/server';
 import { startGatehouse } from '../packages/cli/src/commands/serve.ts';
 import { loadConfig } from '../packages/cli/src/config.ts';
 import { DOCUMENT_HOSTS, PASSWORD, RESOURCE, SCOPE, STATIC_CLIENT, USERNAME } from './common.ts';

@@ -58,7 +58,7 @@ function area(file: string, functionName: string): string {
   const module = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
   if (module) return module[1]!;
   const workspace = /packages\/([^/]+)\/src\/([^/]+)/.exec(file);
-  if (workspace) return `@gatehouse/${workspace[1]} ${workspace[2]}`;
+  if (workspace) return `@gatehouse-oauth/${workspace[1]} ${workspace[2]}`;
   if (file.startsWith('node:')) return file.split('/').slice(0, 2).join('/');
   return file;
 }

@@ -2,7 +2,7 @@
 //
 // Every relative `.ts` import of packages/*/src counts, `import type` and `export … from` included:
 // a cycle of types is still two files that cannot be understood (or moved) one without the other,
-// and a type-only edge is one refactor away from a runtime one. Package imports (@gatehouse/*) are
+// and a type-only edge is one refactor away from a runtime one. Package imports (@gatehouse-oauth/*) are
 // not followed: the workspace's package graph is checked by npm, which refuses a cyclic workspace.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * A small, real MCP server (MCP TypeScript SDK, Streamable HTTP over Express) protected by
- * Gatehouse through @gatehouse/resource-server. It is what an MCP server author writes:
+ * Gatehouse through @gatehouse-oauth/resource-server. It is what an MCP server author writes:
  *
  * - RFC 9728 protected-resource metadata at the path-inserted well-known URL
  *   (`/.well-known/oauth-protected-resource/mcp` for `…/mcp`), naming Gatehouse as its
@@ -21,7 +21,7 @@ import {
   type ResourceServer,
   requireAccessToken,
   sendResponse,
-} from '@gatehouse/resource-server';
+} from '@gatehouse-oauth/resource-server';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';

@@ -1,6 +1,6 @@
 /**
  * A real MCP server protected by Gatehouse, end to end over TLS on loopback (issue #7): the example
- * server (examples/mcp-server, MCP TypeScript SDK + @gatehouse/resource-server) on
+ * server (examples/mcp-server, MCP TypeScript SDK + @gatehouse-oauth/resource-server) on
  * `https://mcp.test:<port>/mcp`, `gatehouse serve` with the MCP profile, and the MCP SDK clients as
  * MCP hosts run them:
  *

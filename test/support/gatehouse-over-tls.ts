@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashPassword, prepareStaticClient, type SubjectSupplier } from '@gatehouse/server';
+import { hashPassword, prepareStaticClient, type SubjectSupplier } from '@gatehouse-oauth/server';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { type RunningGatehouse, startGatehouse } from '../../packages/cli/src/commands/serve.ts';
 import { loadConfig } from '../../packages/cli/src/config.ts';

@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { type ClientLifecycle, createClientLifecycle, type Store } from '@gatehouse/server';
+import { type ClientLifecycle, createClientLifecycle, type Store } from '@gatehouse-oauth/server';
 
 /**
  * The client lifecycle for commands that run beside the server, against the same store: the same

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathText, problemsOf } from '@gatehouse/server';
+import { pathText, problemsOf } from '@gatehouse-oauth/server';
 import { type CliInput, type CliSettings, cliSchema } from './config/cli-schema.ts';
 import { camelCase, isSnakeKey, renameKeys, snakePath } from './config/key-names.ts';
 import { isTree, Layers, type Origin, type Tree, treeAt } from './config/layers.ts';

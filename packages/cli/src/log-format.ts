@@ -1,4 +1,4 @@
-import { createLogger } from '@gatehouse/server';
+import { createLogger } from '@gatehouse-oauth/server';
 import type { Logger } from 'pino';
 import type { GatehouseConfig } from './config.ts';
 

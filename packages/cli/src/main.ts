@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { Store } from '@gatehouse/server';
+import type { Store } from '@gatehouse-oauth/server';
 import { parserOptions } from './cli-definitions.ts';
 import { clientsCommand } from './commands/clients.ts';
 import { keysCommand } from './commands/keys.ts';

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createMemoryStore, openSqliteStore, type Store } from '@gatehouse/server';
-import { openPostgresStore } from '@gatehouse/store-postgres';
+import { createMemoryStore, openSqliteStore, type Store } from '@gatehouse-oauth/server';
+import { openPostgresStore } from '@gatehouse-oauth/store-postgres';
 import { ConfigError, type GatehouseConfig } from './config.ts';
 import { cliLogger } from './log-format.ts';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createSafeFetch, type Resolver, type SafeFetch, systemResolver } from '@gatehouse/safe-fetch';
+import { createSafeFetch, type Resolver, type SafeFetch, systemResolver } from '@gatehouse-oauth/safe-fetch';
 import { ConfigError, type GatehouseConfig, isLoopbackHost } from './config.ts';
 
 /**

@@ -4,7 +4,7 @@ import {
   type ReaperLogger,
   type Store,
   startReaper,
-} from '@gatehouse/server';
+} from '@gatehouse-oauth/server';
 
 /** How often `gatehouse serve` looks for stale registrations: often enough that they never pile up. */
 const REAP_INTERVAL_MS = 10 * 60 * 1000;

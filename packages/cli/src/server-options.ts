@@ -1,4 +1,4 @@
-import type { AuthorizationServerOptions, ServerConfigInput } from '@gatehouse/server';
+import type { AuthorizationServerOptions, ServerConfigInput } from '@gatehouse-oauth/server';
 import type { GatehouseConfig } from './config.ts';
 
 /**

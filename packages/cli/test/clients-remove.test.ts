@@ -9,9 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { s256 } from '@gatehouse/core';
-import type { SafeFetch } from '@gatehouse/safe-fetch';
-import { createAuthorizationServer, openSqliteStore } from '@gatehouse/server';
+import { s256 } from '@gatehouse-oauth/core';
+import type { SafeFetch } from '@gatehouse-oauth/safe-fetch';
+import { createAuthorizationServer, openSqliteStore } from '@gatehouse-oauth/server';
 import { CIMD_URL, cimdDocument, stubDocuments } from '../../server/test/support/stub-documents.ts';
 import { run } from './support/cli-process.ts';
 

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { createAuthorizationServer, createMemoryStore, prepareStaticClient } from '@gatehouse/server';
+import { createAuthorizationServer, createMemoryStore, prepareStaticClient } from '@gatehouse-oauth/server';
 import { type Listener, listen } from '../src/http-listener.ts';
 
 const SECRET = 'a-listener-test-secret-that-is-long-enough-0123456789';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
-import { type ClientRecord, createMemoryStore, digest, openSqliteStore } from '@gatehouse/server';
+import { type ClientRecord, createMemoryStore, digest, openSqliteStore } from '@gatehouse-oauth/server';
 import { cliLifecycle } from '../src/cli-lifecycle.ts';
 import { startRegistrationHygiene } from '../src/registration-hygiene.ts';
 import { run } from './support/cli-process.ts';

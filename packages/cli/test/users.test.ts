@@ -8,13 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { s256 } from '@gatehouse/core';
+import { s256 } from '@gatehouse-oauth/core';
 import {
   createAuthorizationServer,
   openSqliteStore,
   prepareStaticClient,
   type Store,
-} from '@gatehouse/server';
+} from '@gatehouse-oauth/server';
 import { decodeJwt } from 'jose';
 import { authorizeInBrowser } from '../../../test/support/authorize-in-browser.ts';
 import { UserAgent } from '../../../test/support/user-agent.ts';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkRedirectUriSyntax, isOAuthError } from '@gatehouse/core';
+import { checkRedirectUriSyntax, isOAuthError } from '@gatehouse-oauth/core';
 
 describe('checkRedirectUriSyntax', () => {
   const refused: { uri: string; reason: string }[] = [

@@ -1,4 +1,4 @@
-import type { OAuthError } from '@gatehouse/core';
+import type { OAuthError } from '@gatehouse-oauth/core';
 
 /* What a resource server's `authenticate` and `checkScopes` answer, and what they are asked. */
 

@@ -1,4 +1,4 @@
-import { OAuthError } from '@gatehouse/core';
+import { OAuthError } from '@gatehouse-oauth/core';
 
 /**
  * The `Authorization` request header at a resource server: RFC 6750 §2.1 (`Bearer`) and RFC 9449

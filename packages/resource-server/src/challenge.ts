@@ -1,4 +1,4 @@
-import type { OAuthError } from '@gatehouse/core';
+import type { OAuthError } from '@gatehouse-oauth/core';
 import type { TokenScheme } from './authorization-header.ts';
 
 /**

@@ -4,7 +4,7 @@ import {
   isOAuthError,
   OAuthError,
   verifyDpopProof,
-} from '@gatehouse/core';
+} from '@gatehouse-oauth/core';
 import type { TokenScheme } from './authorization-header.ts';
 import { Refused } from './challenge.ts';
 import type { ReplayGuard } from './replay-memory.ts';

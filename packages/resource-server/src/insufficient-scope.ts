@@ -1,4 +1,4 @@
-import { OAuthError } from '@gatehouse/core';
+import { OAuthError } from '@gatehouse-oauth/core';
 import type { Refusal } from './challenge.ts';
 
 /** Scope hierarchy (MCP-16): a granted scope implies these others, transitively. */

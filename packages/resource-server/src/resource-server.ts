@@ -5,7 +5,7 @@ import {
   type DpopNonces,
   isOAuthError,
   OAuthError,
-} from '@gatehouse/core';
+} from '@gatehouse-oauth/core';
 import { createAccessTokenVerifier } from './access-token-verifier.ts';
 import type { AuthenticateOptions, AuthenticateResult, AuthInfo, CheckScopesResult } from './auth-info.ts';
 import {

@@ -1,7 +1,7 @@
 /**
  * Calls to the authorization server (its RFC 8414 metadata, its JWKS, its introspection endpoint).
  * These go to the configured issuer, not to an attacker-chosen URL, so the SSRF guard of
- * `@gatehouse/safe-fetch` is not needed; what is kept is a deadline, a byte cap, no redirects and
+ * `@gatehouse-oauth/safe-fetch` is not needed; what is kept is a deadline, a byte cap, no redirects and
  * strict JSON, so a slow or broken authorization server cannot hold requests or memory.
  */
 export class AuthorizationServerUnavailable extends Error {

@@ -1,4 +1,4 @@
-import { OAuthError } from '@gatehouse/core';
+import { OAuthError } from '@gatehouse-oauth/core';
 
 /** What local verification and introspection both produce: one shape for the checks that follow. */
 export interface VerifiedToken {

@@ -1,5 +1,5 @@
 /**
- * @gatehouse/safe-fetch: the hardened outbound fetcher for CIMD documents, jwks_uri, logos and
+ * @gatehouse-oauth/safe-fetch: the hardened outbound fetcher for CIMD documents, jwks_uri, logos and
  * software statement keys. See README.md and docs/decisions/0004-safe-fetch.md.
  */
 

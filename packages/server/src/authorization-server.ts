@@ -1,4 +1,4 @@
-import { createSafeFetch } from '@gatehouse/safe-fetch';
+import { createSafeFetch } from '@gatehouse-oauth/safe-fetch';
 import type { Registry } from 'prom-client';
 import { type Audit, createAudit, storeAuditSink } from './audit/audit-trail.ts';
 import { createClientLogoCache } from './cimd/client-logo-cache.ts';

@@ -1,4 +1,4 @@
-import { canonicalResource } from '@gatehouse/core';
+import { canonicalResource } from '@gatehouse-oauth/core';
 import type { Logger } from 'pino';
 import type { Audit } from './audit/audit-trail.ts';
 import type { ClientLogoCache } from './cimd/client-logo-cache.ts';

@@ -1,4 +1,4 @@
-import type { SafeFetch } from '@gatehouse/safe-fetch';
+import type { SafeFetch } from '@gatehouse-oauth/safe-fetch';
 import type { Logger } from 'pino';
 import type { AuditSink } from './audit/audit-trail.ts';
 import type { ClientResolverDecorator } from './clients/client-resolver.ts';
@@ -23,12 +23,12 @@ export interface ServerDependencies {
   clock?: () => number;
   /**
    * The hardened outbound fetcher for everything a client names (its metadata document, jwks_uri).
-   * Default: @gatehouse/safe-fetch with production settings. `fetchJwks`, when not given, uses it.
+   * Default: @gatehouse-oauth/safe-fetch with production settings. `fetchJwks`, when not given, uses it.
    */
   outboundFetch?: SafeFetch;
   /**
    * Fetches a client's `jwks_uri` (private_key_jwt, RFC 7523 §2.2) and returns the parsed JSON. Give
-   * it the hardened fetcher (@gatehouse/safe-fetch, CIMD-FETCH-6): the URI is chosen by the client.
+   * it the hardened fetcher (@gatehouse-oauth/safe-fetch, CIMD-FETCH-6): the URI is chosen by the client.
    * Default: `outboundFetch`, limited to 64 KiB.
    */
   fetchJwks?: (uri: string) => Promise<unknown>;

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { JoseKey } from '@atproto/jwk-jose';
-import { s256 } from '@gatehouse/core';
+import { s256 } from '@gatehouse-oauth/core';
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { authorizeInBrowser } from '../../../test/support/authorize-in-browser.ts';
 import { isPage, UserAgent } from '../../../test/support/user-agent.ts';

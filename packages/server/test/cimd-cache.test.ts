@@ -1,7 +1,7 @@
 /** The Client ID Metadata Document cache (CIMD-CACHE-2/3/4/5/7, decision 0007). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SafeFetchError, type SafeFetchInit, type SafeResponse } from '@gatehouse/safe-fetch';
+import { SafeFetchError, type SafeFetchInit, type SafeResponse } from '@gatehouse-oauth/safe-fetch';
 import {
   createFetchGovernor,
   type FetchGovernorOptions,

@@ -12,7 +12,7 @@ import {
   SafeFetchError,
   type SafeFetchReason,
   type SafeResponse,
-} from '@gatehouse/safe-fetch';
+} from '@gatehouse-oauth/safe-fetch';
 import { assertRefusal } from './support/refusal.ts';
 import { CIMD_URL, cimdDocument } from './support/stub-documents.ts';
 import { createTestServer } from './support/test-server.ts';

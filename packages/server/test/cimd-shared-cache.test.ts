@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { s256 } from '@gatehouse/core';
+import { s256 } from '@gatehouse-oauth/core';
 import { createAuthorizationServer } from '../src/index.ts';
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
 import { CIMD_URL, cimdDocument, stubDocuments } from './support/stub-documents.ts';

@@ -5,7 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type SafeFetch, SafeFetchError, type SafeFetchInit, type SafeResponse } from '@gatehouse/safe-fetch';
+import {
+  type SafeFetch,
+  SafeFetchError,
+  type SafeFetchInit,
+  type SafeResponse,
+} from '@gatehouse-oauth/safe-fetch';
 import { isPage, type UserAgent } from '../../../test/support/user-agent.ts';
 import {
   createClientLogoCache,

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OAuthError } from '@gatehouse/core';
+import { OAuthError } from '@gatehouse-oauth/core';
 import { decodeJwt } from 'jose';
 import { authorizeInBrowser } from '../../../test/support/authorize-in-browser.ts';
 import type { ClientResolver } from '../src/clients/client-resolver.ts';

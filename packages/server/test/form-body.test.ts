@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OAuthError } from '@gatehouse/core';
+import { OAuthError } from '@gatehouse-oauth/core';
 import { MAX_FORM_BYTES, readCappedText, readFormBody } from '../src/http/form-body.ts';
 
 const FORM = 'application/x-www-form-urlencoded';

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isOAuthError } from '@gatehouse/core';
-import { prepareStaticClient } from '@gatehouse/server';
+import { isOAuthError } from '@gatehouse-oauth/core';
+import { prepareStaticClient } from '@gatehouse-oauth/server';
 import { APP_REDIRECT, SECRET } from './support/test-server.ts';
 
 const base = {

@@ -1,4 +1,4 @@
-import type { AuthorizationCodeStore } from '@gatehouse/server';
+import type { AuthorizationCodeStore } from '@gatehouse-oauth/server';
 import type { PostgresConnection } from './connection.ts';
 import { records, rows } from './rows.ts';
 

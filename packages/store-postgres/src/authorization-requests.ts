@@ -1,4 +1,4 @@
-import type { AuthorizationRequestStore } from '@gatehouse/server';
+import type { AuthorizationRequestStore } from '@gatehouse-oauth/server';
 import type { PostgresConnection } from './connection.ts';
 import { records, rows } from './rows.ts';
 

@@ -1,4 +1,4 @@
-import { CLIENT_CHANGE_RETENTION_MS, type ClientChangeFeed } from '@gatehouse/server';
+import { CLIENT_CHANGE_RETENTION_MS, type ClientChangeFeed } from '@gatehouse-oauth/server';
 import type pg from 'pg';
 import type { PostgresConnection } from './connection.ts';
 import { postgresColumns, records } from './rows.ts';

@@ -1,4 +1,8 @@
-import type { ClientDocumentStore, ClientDocumentVersion, RecordDocumentResult } from '@gatehouse/server';
+import type {
+  ClientDocumentStore,
+  ClientDocumentVersion,
+  RecordDocumentResult,
+} from '@gatehouse-oauth/server';
 import type pg from 'pg';
 import type { PostgresConnection, Row } from './connection.ts';
 import { jsonParameter, records } from './rows.ts';

@@ -1,4 +1,4 @@
-import type { ClientStore } from '@gatehouse/server';
+import type { ClientStore } from '@gatehouse-oauth/server';
 import type { PostgresConnection } from './connection.ts';
 import { postgresColumns, records, rows } from './rows.ts';
 

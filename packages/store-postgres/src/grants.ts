@@ -1,4 +1,4 @@
-import { type GrantRecord, type GrantStore, type GrantUpsert, mergedGrant } from '@gatehouse/server';
+import { type GrantRecord, type GrantStore, type GrantUpsert, mergedGrant } from '@gatehouse-oauth/server';
 import type pg from 'pg';
 import type { PostgresConnection, Row } from './connection.ts';
 import { jsonParameter, records, rows } from './rows.ts';

@@ -1,5 +1,5 @@
 /**
- * @gatehouse/store-postgres: the PostgreSQL implementation of Gatehouse's Store, for several
+ * @gatehouse-oauth/store-postgres: the PostgreSQL implementation of Gatehouse's Store, for several
  * instances behind one issuer. It passes the same contract suite as the memory and SQLite stores
  * (packages/server/test/store-contract.ts), against a real PostgreSQL.
  */

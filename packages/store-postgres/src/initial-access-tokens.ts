@@ -1,4 +1,4 @@
-import type { InitialAccessTokenStore } from '@gatehouse/server';
+import type { InitialAccessTokenStore } from '@gatehouse-oauth/server';
 import type { PostgresConnection } from './connection.ts';
 import { records, rows } from './rows.ts';
 

@@ -1,4 +1,4 @@
-import { type Store, TABLES_WITH_EXPIRY } from '@gatehouse/server';
+import { type Store, TABLES_WITH_EXPIRY } from '@gatehouse-oauth/server';
 import { postgresAuditStore } from './audit.ts';
 import { postgresAuthorizationCodeStore } from './authorization-codes.ts';
 import { postgresAuthorizationRequestStore } from './authorization-requests.ts';

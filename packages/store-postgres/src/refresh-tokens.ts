@@ -1,4 +1,4 @@
-import { type RefreshTokenRecord, type RefreshTokenStore, withinGrace } from '@gatehouse/server';
+import { type RefreshTokenRecord, type RefreshTokenStore, withinGrace } from '@gatehouse-oauth/server';
 import type pg from 'pg';
 import type { PostgresConnection, Row } from './connection.ts';
 import { records, rows } from './rows.ts';

@@ -1,4 +1,4 @@
-import type { ReplayStore } from '@gatehouse/server';
+import type { ReplayStore } from '@gatehouse-oauth/server';
 import type { PostgresConnection } from './connection.ts';
 
 export function postgresReplayStore({ first, count }: PostgresConnection): ReplayStore {

@@ -4,7 +4,7 @@ import {
   createRecordRows,
   createRowRecords,
   textColumn,
-} from '@gatehouse/server';
+} from '@gatehouse-oauth/server';
 
 /**
  * How node-postgres returns a column: jsonb already parsed (into fresh objects on every read, so
@@ -29,10 +29,10 @@ export const postgresColumns: ColumnReader = {
   },
 };
 
-/** The shared row to record mappings (@gatehouse/server row-records.ts), reading PostgreSQL's values. */
+/** The shared row to record mappings (@gatehouse-oauth/server row-records.ts), reading PostgreSQL's values. */
 export const records = createRowRecords(postgresColumns);
 
-/** The values that write a record (@gatehouse/server record-rows.ts); booleans as BOOLEAN. */
+/** The values that write a record (@gatehouse-oauth/server record-rows.ts); booleans as BOOLEAN. */
 export const rows = createRecordRows((value: boolean) => value);
 
 /**

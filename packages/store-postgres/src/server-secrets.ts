@@ -1,4 +1,4 @@
-import type { ServerSecretStore } from '@gatehouse/server';
+import type { ServerSecretStore } from '@gatehouse-oauth/server';
 import type { PostgresConnection } from './connection.ts';
 import { postgresColumns } from './rows.ts';
 

@@ -1,4 +1,4 @@
-import type { SessionStore } from '@gatehouse/server';
+import type { SessionStore } from '@gatehouse-oauth/server';
 import type { PostgresConnection } from './connection.ts';
 import { records } from './rows.ts';
 

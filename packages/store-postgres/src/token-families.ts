@@ -1,4 +1,4 @@
-import type { TokenFamilyStore } from '@gatehouse/server';
+import type { TokenFamilyStore } from '@gatehouse-oauth/server';
 import type { PostgresConnection } from './connection.ts';
 import { records, rows } from './rows.ts';
 

@@ -1,4 +1,4 @@
-import type { UserStore } from '@gatehouse/server';
+import type { UserStore } from '@gatehouse-oauth/server';
 import type { PostgresConnection } from './connection.ts';
 import { postgresColumns, records } from './rows.ts';
 import { storeErrorCode } from './store-errors.ts';

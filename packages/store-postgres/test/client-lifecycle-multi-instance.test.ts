@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { s256 } from '@gatehouse/core';
-import type { SafeFetch } from '@gatehouse/safe-fetch';
+import { s256 } from '@gatehouse-oauth/core';
+import type { SafeFetch } from '@gatehouse-oauth/safe-fetch';
 import { CIMD_URL, cimdDocument, stubDocuments } from '../../server/test/support/stub-documents.ts';
 import { type Cluster, ISSUER, REDIRECT, startCluster, VERIFIER } from './support/instances.ts';
 import { postgresForTests } from './support/postgres-server.ts';

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { s256 } from '@gatehouse/core';
+import { s256 } from '@gatehouse-oauth/core';
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { contextOf } from '../../server/test/support/server-internals.ts';
 import {

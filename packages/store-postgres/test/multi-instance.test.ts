@@ -7,8 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { s256 } from '@gatehouse/core';
-import { digest, rotateSigningKey } from '@gatehouse/server';
+import { s256 } from '@gatehouse-oauth/core';
+import { digest, rotateSigningKey } from '@gatehouse-oauth/server';
 import { decodeProtectedHeader } from 'jose';
 import {
   CLIENT_ID,

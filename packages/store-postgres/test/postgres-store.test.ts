@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { Store } from '@gatehouse/server';
+import type { Store } from '@gatehouse-oauth/server';
 import pg from 'pg';
 import { describeStoreContract } from '../../server/test/store-contract.ts';
 import { assertRaceRound, seedRaceRound } from '../../server/test/support/store-race.ts';

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { digest } from '@gatehouse/server';
+import { digest } from '@gatehouse-oauth/server';
 import pg from 'pg';
 import { CLIENT_ID, type Cluster, startCluster } from './support/instances.ts';
 import { postgresForTests } from './support/postgres-server.ts';

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { isOAuthError } from '@gatehouse/core';
-import { defaultReaperPolicy, prepareStaticClient, reapRegistrations, type Store } from '@gatehouse/server';
+import { isOAuthError } from '@gatehouse-oauth/core';
+import {
+  defaultReaperPolicy,
+  prepareStaticClient,
+  reapRegistrations,
+  type Store,
+} from '@gatehouse-oauth/server';
 import { cliActor, cliLifecycle } from '../cli-lifecycle.ts';
 import { UsageError } from '../usage-error.ts';
 import { positiveInteger } from './registration-tokens.ts';

@@ -1,4 +1,4 @@
-import { rotateSigningKey, type Store } from '@gatehouse/server';
+import { rotateSigningKey, type Store } from '@gatehouse-oauth/server';
 import { UsageError } from '../usage-error.ts';
 
 /**

@@ -3,7 +3,7 @@ import {
   type Finding,
   lintClientIdUrl,
   lintClientMetadataDocument,
-} from '@gatehouse/core';
+} from '@gatehouse-oauth/core';
 
 /**
  * `gatehouse lint <url|file>`: checks a Client ID Metadata Document the way the server would
@@ -17,7 +17,7 @@ import {
  * there is any error, else 0. All I/O is injected, so the command is tested without a network.
  */
 export interface LintOptions {
-  /** Fetches and parses the document (the lead wires @gatehouse/safe-fetch in). */
+  /** Fetches and parses the document (the lead wires @gatehouse-oauth/safe-fetch in). */
   fetchDocument: (url: string) => Promise<unknown>;
   readFile: (path: string) => Promise<string>;
   out: (line: string) => void;

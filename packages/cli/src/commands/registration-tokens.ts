@@ -1,5 +1,5 @@
-import { isOAuthError, parseScope } from '@gatehouse/core';
-import { digest, type InitialAccessTokenRecord, randomToken, type Store } from '@gatehouse/server';
+import { isOAuthError, parseScope } from '@gatehouse-oauth/core';
+import { digest, type InitialAccessTokenRecord, randomToken, type Store } from '@gatehouse-oauth/server';
 import { UsageError } from '../usage-error.ts';
 
 const USAGE =

@@ -4,7 +4,7 @@ import {
   createAuthorizationServer,
   type Store,
   type SubjectSupplier,
-} from '@gatehouse/server';
+} from '@gatehouse-oauth/server';
 import type { Logger } from 'pino';
 import { ConfigError, type GatehouseConfig, resolveIssuer } from '../config.ts';
 import { type Listener, listen } from '../http-listener.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { hashPassword, type Store, subjectProblem, type UserRecord } from '@gatehouse/server';
+import { hashPassword, type Store, subjectProblem, type UserRecord } from '@gatehouse-oauth/server';
 import { cliActor } from '../cli-lifecycle.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -52,7 +52,7 @@ export async function usersCommand(store: Store, args: readonly string[], flags:
     case 'disable':
     case 'enable': {
       // Grants and sessions are kept: the server ignores them while the account is disabled
-      // (user-standing.ts in @gatehouse/server), so enabling it restores them.
+      // (user-standing.ts in @gatehouse-oauth/server), so enabling it restores them.
       await store.users.setDisabled(user.id, action === 'disable' ? Date.now() : undefined);
       await audit(`user.${action}d`);
       process.stdout.write(`${action}d user ${name}\n`);

@@ -5,7 +5,7 @@ import {
   parSchema,
   resourceSchema,
   serverConfigSchema,
-} from '@gatehouse/server';
+} from '@gatehouse-oauth/server';
 import { z } from 'zod';
 
 /**

@@ -7,6 +7,8 @@ import { join } from 'node:path';
  */
 export const ROOT = new URL('../../../../', import.meta.url).pathname;
 export const CLI = join(ROOT, 'packages/cli/src/main.ts');
+/** The environment is not passed on, so neither is NODE_OPTIONS: the source condition (see .npmrc) is given here. */
+const NODE_ARGS = ['--disable-warning=ExperimentalWarning', '--conditions=@gatehouse-oauth/source'];
 
 export interface Finished {
   code: number | null;
@@ -19,7 +21,7 @@ export function run(
   options: { env?: Record<string, string>; input?: string } = {},
 ): Promise<Finished> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, ...args], {
+    const child = spawn(process.execPath, [...NODE_ARGS, CLI, ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', ...options.env },
     });
@@ -34,7 +36,7 @@ export function run(
 
 /** Starts a long-running process (a script path and its arguments) and resolves once its output matches `ready`. */
 export function start(command: string[], ready: RegExp, env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...command], {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...command], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
   });

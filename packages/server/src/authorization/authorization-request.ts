@@ -5,7 +5,7 @@ import {
   parseScope,
   resolveResources,
   validateCodeChallenge,
-} from '@gatehouse/core';
+} from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
 import type { ClientRecord } from '../store/store.ts';
 import { resolveScope } from './scope-policy.ts';

@@ -1,4 +1,4 @@
-import { OAuthError, withResponseParameters } from '@gatehouse/core';
+import { OAuthError, withResponseParameters } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
 import { digest, randomToken } from '../crypto/digest.ts';
 import { isStoreUnavailableError, storeUnavailable } from '../http/store-unavailable.ts';

@@ -1,4 +1,4 @@
-import { isSubset } from '@gatehouse/core';
+import { isSubset } from '@gatehouse-oauth/core';
 
 /**
  * Whether an existing grant answers a request without asking the user: it covers the scopes and

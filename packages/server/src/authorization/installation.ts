@@ -1,4 +1,4 @@
-import { findRegisteredRedirectUri } from '@gatehouse/core';
+import { findRegisteredRedirectUri } from '@gatehouse-oauth/core';
 import type { ClientRecord } from '../store/store.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { OAuthError } from '@gatehouse/core';
+import { OAuthError } from '@gatehouse-oauth/core';
 import type { ResourceCatalog } from '../context.ts';
 import type { ClientRecord } from '../store/store.ts';
 

@@ -4,7 +4,7 @@ import {
   checkClientIdUrl,
   isClientIdMetadataDocumentUrl,
   OAuthError,
-} from '@gatehouse/core';
+} from '@gatehouse-oauth/core';
 import { LRUCache } from 'lru-cache';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { ClientResolver } from '../clients/client-resolver.ts';

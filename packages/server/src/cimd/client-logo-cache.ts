@@ -18,7 +18,7 @@
  *   outbound fetch, and up to one fetch deadline of waiting, on every consent page view.
  */
 import { createHash } from 'node:crypto';
-import type { SafeFetch } from '@gatehouse/safe-fetch';
+import type { SafeFetch } from '@gatehouse-oauth/safe-fetch';
 import { LRUCache } from 'lru-cache';
 import { jsonResponse } from '../http/responses.ts';
 

@@ -2,7 +2,7 @@
  * What the Client ID Metadata Document cache offers (metadata-document-cache.ts): its options, its
  * operations, the events it reports and its statistics.
  */
-import type { SafeFetch } from '@gatehouse/safe-fetch';
+import type { SafeFetch } from '@gatehouse-oauth/safe-fetch';
 import type { CachedDocument, SharedDocument } from './cached-document.ts';
 import type { FetchGovernor, GovernorRefusalReason } from './fetch-governor.ts';
 

@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { ClientMetadata } from '@gatehouse/core';
+import type { ClientMetadata } from '@gatehouse-oauth/core';
 
 /**
  * What changed between two versions of a client's metadata (CIMD §8.4, CIMD-CHG-1). Fields that

@@ -8,7 +8,7 @@
  * The choices the draft leaves open (no-store, failed revalidation, the stale window) are recorded
  * with their reasons in docs/decisions/0007-cimd-cache.md.
  */
-import { SafeFetchError, type SafeResponse } from '@gatehouse/safe-fetch';
+import { SafeFetchError, type SafeResponse } from '@gatehouse-oauth/safe-fetch';
 import { LRUCache } from 'lru-cache';
 import { cimdDefaults } from '../config/cimd-schema.ts';
 import {

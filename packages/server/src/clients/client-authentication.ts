@@ -1,4 +1,4 @@
-import { OAuthError, type Parameters } from '@gatehouse/core';
+import { OAuthError, type Parameters } from '@gatehouse-oauth/core';
 import { digest, safeEqual } from '../crypto/digest.ts';
 import type { ClientRecord } from '../store/store.ts';
 import type { ClientResolver } from './client-resolver.ts';

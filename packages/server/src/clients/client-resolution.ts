@@ -2,8 +2,8 @@ import {
   type ClientMetadata,
   type ClientMetadataDocumentPolicy,
   validateClientMetadataDocument,
-} from '@gatehouse/core';
-import type { SafeFetch } from '@gatehouse/safe-fetch';
+} from '@gatehouse-oauth/core';
+import type { SafeFetch } from '@gatehouse-oauth/safe-fetch';
 import type { Audit } from '../audit/audit-trail.ts';
 import { cimdClientResolver } from '../cimd/cimd-client-resolver.ts';
 import { createFetchGovernor } from '../cimd/fetch-governor.ts';

@@ -1,4 +1,4 @@
-import type { OAuthError } from '@gatehouse/core';
+import type { OAuthError } from '@gatehouse-oauth/core';
 import type { ClientRecord, ClientStore } from '../store/store.ts';
 
 /**

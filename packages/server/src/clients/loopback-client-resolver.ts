@@ -1,4 +1,4 @@
-import { atprotoLoopbackClientMetadata, isAtprotoLoopbackClientId } from '@gatehouse/core';
+import { atprotoLoopbackClientMetadata, isAtprotoLoopbackClientId } from '@gatehouse-oauth/core';
 import type { ClientRecord } from '../store/store.ts';
 import type { ClientResolver } from './client-resolver.ts';
 

@@ -1,4 +1,4 @@
-import { OAuthError, publicJwkMembers } from '@gatehouse/core';
+import { OAuthError, publicJwkMembers } from '@gatehouse-oauth/core';
 import {
   calculateJwkThumbprint,
   decodeJwt,

@@ -3,7 +3,7 @@ import {
   checkRedirectUriSyntax,
   clientMetadataSchema,
   OAuthError,
-} from '@gatehouse/core';
+} from '@gatehouse-oauth/core';
 import { z } from 'zod';
 import { digest, randomToken } from '../crypto/digest.ts';
 import type { ClientRecord } from '../store/store.ts';

@@ -1,4 +1,4 @@
-import { DPOP_DEFAULT_ALGORITHMS } from '@gatehouse/core';
+import { DPOP_DEFAULT_ALGORITHMS } from '@gatehouse-oauth/core';
 import { z } from 'zod';
 
 /** DPoP, RFC 9449 (docs/dpop.md). The atproto profile forces nonces and both requirements on (AT-11). */

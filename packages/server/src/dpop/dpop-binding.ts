@@ -1,4 +1,4 @@
-import { OAuthError } from '@gatehouse/core';
+import { OAuthError } from '@gatehouse-oauth/core';
 
 /**
  * Key binding of a grant (RFC 9449 §5 refresh tokens of public clients, §10 `dpop_jkt` and the

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ASYMMETRIC_JWS_ALGORITHMS, createDpopNonces, type DpopNonces } from '@gatehouse/core';
+import { ASYMMETRIC_JWS_ALGORITHMS, createDpopNonces, type DpopNonces } from '@gatehouse-oauth/core';
 import type { DpopConfig } from '../config/dpop-schema.ts';
 import type { ServerSecretStore } from '../store/store.ts';
 

@@ -1,4 +1,4 @@
-import { isDpopNonceError, OAuthError, type VerifiedDpopProof, verifyDpopProof } from '@gatehouse/core';
+import { isDpopNonceError, OAuthError, type VerifiedDpopProof, verifyDpopProof } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
 import { DPOP_CLOCK_SKEW_SECONDS, DPOP_PROOF_MAX_AGE_SECONDS } from './dpop-settings.ts';
 

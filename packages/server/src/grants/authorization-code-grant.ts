@@ -1,4 +1,9 @@
-import { OAuthError, readRepeatedParameter, requireParameter, verifyCodeVerifier } from '@gatehouse/core';
+import {
+  OAuthError,
+  readRepeatedParameter,
+  requireParameter,
+  verifyCodeVerifier,
+} from '@gatehouse-oauth/core';
 import { digest } from '../crypto/digest.ts';
 import { requireBoundDpopKey } from '../dpop/dpop-binding.ts';
 import type { ClientRecord, TokenFamilyRecord } from '../store/store.ts';

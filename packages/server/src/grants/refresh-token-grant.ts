@@ -1,4 +1,4 @@
-import { OAuthError, readRepeatedParameter, requireParameter } from '@gatehouse/core';
+import { OAuthError, readRepeatedParameter, requireParameter } from '@gatehouse-oauth/core';
 import { currentClientKeyThumbprints } from '../clients/private-key-jwt.ts';
 import { digest } from '../crypto/digest.ts';
 import { requireBoundDpopKey } from '../dpop/dpop-binding.ts';

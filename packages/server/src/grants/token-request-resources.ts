@@ -1,4 +1,4 @@
-import { isSubset, OAuthError, type Parameters, parseScope, resolveResources } from '@gatehouse/core';
+import { isSubset, OAuthError, type Parameters, parseScope, resolveResources } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
 
 /**

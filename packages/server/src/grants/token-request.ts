@@ -1,4 +1,4 @@
-import type { Parameters, VerifiedDpopProof } from '@gatehouse/core';
+import type { Parameters, VerifiedDpopProof } from '@gatehouse-oauth/core';
 import type { AuthenticatedClient } from '../clients/client-authentication.ts';
 import type { ServerContext } from '../context.ts';
 import type { ClientRecord } from '../store/store.ts';

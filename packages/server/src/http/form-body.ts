@@ -1,4 +1,4 @@
-import { OAuthError, readParameters } from '@gatehouse/core';
+import { OAuthError, readParameters } from '@gatehouse-oauth/core';
 
 /**
  * Reads an `application/x-www-form-urlencoded` body (RFC 6749 §3.2, §4.1.3: the token endpoint

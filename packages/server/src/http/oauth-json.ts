@@ -1,4 +1,4 @@
-import { OAuthError } from '@gatehouse/core';
+import { OAuthError } from '@gatehouse-oauth/core';
 import type { Logger } from 'pino';
 import { noteOutcome } from './request-outcome.ts';
 import { oauthErrorResponse } from './responses.ts';

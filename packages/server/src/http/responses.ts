@@ -1,4 +1,4 @@
-import type { OAuthError } from '@gatehouse/core';
+import type { OAuthError } from '@gatehouse-oauth/core';
 
 /**
  * Responses that carry tokens or token-related errors are never cached (RFC 6749 §5.1, §5.2:

@@ -1,4 +1,4 @@
-import { isSafeFetchError, type SafeFetch } from '@gatehouse/safe-fetch';
+import { isSafeFetchError, type SafeFetch } from '@gatehouse-oauth/safe-fetch';
 import type { ServerMetrics } from '../metrics.ts';
 
 /**

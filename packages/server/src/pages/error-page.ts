@@ -1,4 +1,4 @@
-import type { OAuthError } from '@gatehouse/core';
+import type { OAuthError } from '@gatehouse-oauth/core';
 import { html } from 'hono/html';
 import { currentRequestId } from '../http/request-id.ts';
 import { pageResponse } from './layout.ts';

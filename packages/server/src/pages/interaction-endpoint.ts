@@ -1,4 +1,4 @@
-import { isLoopbackRedirectUri, OAuthError } from '@gatehouse/core';
+import { isLoopbackRedirectUri, OAuthError } from '@gatehouse-oauth/core';
 import type { VerifiedRedirect } from '../authorization/authorization-request.ts';
 import { authorizationError, issueCode, redirectTo } from '../authorization/authorization-response.ts';
 import { bindingDigestOf, currentSession, startSession } from '../authorization/browser-session.ts';

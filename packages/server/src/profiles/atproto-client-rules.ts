@@ -6,7 +6,7 @@ import {
   isClientIdMetadataDocumentUrl,
   OAuthError,
   validateClientMetadataDocument,
-} from '@gatehouse/core';
+} from '@gatehouse-oauth/core';
 import type { ClientResolver } from '../clients/client-resolver.ts';
 import type { AuthorizationServerOptions } from '../options.ts';
 

@@ -1,4 +1,4 @@
-import { OAuthError, type Parameters } from '@gatehouse/core';
+import { OAuthError, type Parameters } from '@gatehouse-oauth/core';
 import { definedOnly } from '../config/defined-only.ts';
 import { digest } from '../crypto/digest.ts';
 import type { AuthorizationServerOptions, Lifetimes, ResourceOptions } from '../options.ts';

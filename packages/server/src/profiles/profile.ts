@@ -1,4 +1,4 @@
-import type { ClientMetadata, ClientMetadataDocumentPolicy, Parameters } from '@gatehouse/core';
+import type { ClientMetadata, ClientMetadataDocumentPolicy, Parameters } from '@gatehouse-oauth/core';
 import type { ClientResolver } from '../clients/client-resolver.ts';
 import type { AuthorizationServerOptions } from '../options.ts';
 

@@ -1,4 +1,4 @@
-import { OAuthError, type Parameters, readParameters, readRepeatedParameter } from '@gatehouse/core';
+import { OAuthError, type Parameters, readParameters, readRepeatedParameter } from '@gatehouse-oauth/core';
 import type { ValidAuthorizationRequest, VerifiedRedirect } from '../authorization/authorization-request.ts';
 import {
   requirePushedRequest,

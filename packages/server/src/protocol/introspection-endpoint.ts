@@ -1,4 +1,4 @@
-import { OAuthError, requireParameter } from '@gatehouse/core';
+import { OAuthError, requireParameter } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
 import { jsonResponse } from '../http/responses.ts';

@@ -1,4 +1,4 @@
-import { SUPPORTED_CODE_CHALLENGE_METHODS } from '@gatehouse/core';
+import { SUPPORTED_CODE_CHALLENGE_METHODS } from '@gatehouse-oauth/core';
 import { CLIENT_ASSERTION_SIGNING_ALGS } from '../clients/private-key-jwt.ts';
 import type { ServerContext } from '../context.ts';
 import { SUPPORTED_GRANT_TYPES } from '../grants/grant-types.ts';

@@ -1,4 +1,4 @@
-import { OAuthError, readRepeatedParameter, type VerifiedDpopProof } from '@gatehouse/core';
+import { OAuthError, readRepeatedParameter, type VerifiedDpopProof } from '@gatehouse-oauth/core';
 import {
   validateAuthorizationRequest,
   verifyClientAndRedirect,

@@ -1,4 +1,4 @@
-import { requireParameter } from '@gatehouse/core';
+import { requireParameter } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
 import { verifyOwnAccessToken } from '../tokens/access-token.ts';

@@ -1,4 +1,4 @@
-import { OAuthError, type VerifiedDpopProof } from '@gatehouse/core';
+import { OAuthError, type VerifiedDpopProof } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
 import { checkDpop, dpopNonceHeader, dpopRequired } from '../dpop/request-dpop.ts';
 import { type Grant, grantOfType } from '../grants/grant-types.ts';

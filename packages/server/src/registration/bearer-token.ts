@@ -1,4 +1,4 @@
-import { OAuthError } from '@gatehouse/core';
+import { OAuthError } from '@gatehouse-oauth/core';
 
 /**
  * RFC 6750 §2.1 bearer credentials, for the initial access token (RFC 7591 §3) and the

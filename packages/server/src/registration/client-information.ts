@@ -1,4 +1,4 @@
-import { OAuthError, type RegistrationMetadata, validateRegistrationRequest } from '@gatehouse/core';
+import { OAuthError, type RegistrationMetadata, validateRegistrationRequest } from '@gatehouse-oauth/core';
 import { CLIENT_ASSERTION_SIGNING_ALGS } from '../clients/private-key-jwt.ts';
 import { checkKeyMetadata } from '../clients/static-client.ts';
 import type { ServerContext } from '../context.ts';

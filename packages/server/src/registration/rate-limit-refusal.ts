@@ -1,4 +1,4 @@
-import { OAuthError } from '@gatehouse/core';
+import { OAuthError } from '@gatehouse-oauth/core';
 import { LRUCache } from 'lru-cache';
 import type { ServerContext } from '../context.ts';
 import type { RateLimiter } from '../rate-limit/rate-limiter.ts';

@@ -1,4 +1,4 @@
-import { isOAuthError, OAuthError } from '@gatehouse/core';
+import { isOAuthError, OAuthError } from '@gatehouse-oauth/core';
 import { readCappedText } from '../http/form-body.ts';
 
 /**

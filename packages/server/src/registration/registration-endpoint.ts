@@ -1,4 +1,4 @@
-import { isOAuthError, type RegistrationMetadata } from '@gatehouse/core';
+import { isOAuthError, type RegistrationMetadata } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
 import { digest, randomToken } from '../crypto/digest.ts';
 import { handleOAuthJson } from '../http/oauth-json.ts';

@@ -1,4 +1,4 @@
-import { OAuthError, type RegistrationMetadata } from '@gatehouse/core';
+import { OAuthError, type RegistrationMetadata } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
 import type { ClientRecord } from '../store/store.ts';
 

@@ -1,4 +1,4 @@
-import { OAuthError } from '@gatehouse/core';
+import { OAuthError } from '@gatehouse-oauth/core';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import { CLIENT_ASSERTION_SIGNING_ALGS } from '../clients/private-key-jwt.ts';
 import type { SoftwareStatementIssuer } from '../options.ts';

@@ -1,4 +1,4 @@
-import type { ClientMetadata } from '@gatehouse/core';
+import type { ClientMetadata } from '@gatehouse-oauth/core';
 
 /** Where a client came from (CIMD-CO-2: provenance is a recorded fact, never guessed from the id). */
 export type ClientKind = 'static' | 'dcr' | 'cimd';

@@ -1,4 +1,4 @@
-import { signCompactJws } from '@gatehouse/core';
+import { signCompactJws } from '@gatehouse-oauth/core';
 import { decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
 import { randomToken } from '../crypto/digest.ts';
 import { type KeyRing, SIGNING_ALG } from '../keys/signing-keys.ts';

@@ -1,4 +1,4 @@
-import { OAuthError } from '@gatehouse/core';
+import { OAuthError } from '@gatehouse-oauth/core';
 import type { UserStore } from '../store/store.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { type SafeFetch, SafeFetchError, type SafeResponse } from '@gatehouse/safe-fetch';
+import { type SafeFetch, SafeFetchError, type SafeResponse } from '@gatehouse-oauth/safe-fetch';
 
 /**
  * A stand-in for the hardened fetcher in process: serves the JSON documents a test publishes,

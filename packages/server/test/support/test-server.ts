@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { s256 } from '@gatehouse/core';
+import { s256 } from '@gatehouse-oauth/core';
 import { authorizeInBrowser } from '../../../../test/support/authorize-in-browser.ts';
 import { UserAgent } from '../../../../test/support/user-agent.ts';
 import { prepareStaticClient } from '../../src/clients/static-client.ts';

@@ -6,7 +6,7 @@
  * Requests go through `server.fetch`, as in packages/server/test/support/test-server.ts.
  */
 import { Writable } from 'node:stream';
-import { s256 } from '@gatehouse/core';
+import { s256 } from '@gatehouse-oauth/core';
 import {
   type AuthorizationServer,
   type AuthorizationServerOptions,
@@ -15,7 +15,7 @@ import {
   hashPassword,
   prepareStaticClient,
   type Store,
-} from '@gatehouse/server';
+} from '@gatehouse-oauth/server';
 import { authorizeInBrowser } from '../../../../test/support/authorize-in-browser.ts';
 import { UserAgent } from '../../../../test/support/user-agent.ts';
 import { openPostgresStore } from '../../src/index.ts';
