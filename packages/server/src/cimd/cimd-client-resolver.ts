@@ -9,6 +9,8 @@ import { LRUCache } from 'lru-cache';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { ClientResolver } from '../clients/client-resolver.ts';
 import type { ServerMetrics } from '../metrics.ts';
+import { fetchFailureDetail } from '../observed-fetch.ts';
+import { fetchFailureReason, publicFetchDescription } from '../public-fetch-descriptions.ts';
 import type { AuditEvent, ClientRecord, Store } from '../store/store.ts';
 import { type DocumentChangePolicy, diffClientMetadata } from './document-change.ts';
 import { isGovernorRefusedError } from './fetch-governor.ts';
@@ -20,7 +22,8 @@ import { createRefusalAudit, type RefusalAuditLogger } from './refusal-audit.ts'
  * checked on the raw string, the document comes from the cache (fetched through safe-fetch and
  * validated before it is cached), and every new version is recorded, diffed and handled by the
  * change policy. A client_id that cannot be resolved is an `invalid_client` whose description says
- * why, so the authorization endpoint shows it on the server's own page (CIMD-FETCH-13).
+ * why, so the authorization endpoint shows it on the server's own page (CIMD-FETCH-13): for a
+ * failed fetch, the fixed sentence of public-fetch-descriptions.ts, never the fetcher's message.
  */
 export interface CimdResolverOptions {
   cache: DocumentCache<ClientMetadata>;
@@ -81,8 +84,7 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
     if (!isClientIdMetadataDocumentUrl(clientId)) return undefined;
     const refusal = options.cache.refuseEarly(clientId);
     if (refusal === undefined) return undefined;
-    const message = `outbound fetch to ${refusal.host} refused by the governor: ${refusal.reason}`;
-    return governorRefused(clientId, refusal.host, refusal.reason, message);
+    return governorRefused(clientId, refusal.host, refusal.reason);
   }
 
   /**
@@ -214,12 +216,7 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
   }
 
   /** Load shedding: counted per request, audited in aggregate (refusal-audit.ts). */
-  async function governorRefused(
-    clientId: string,
-    host: string,
-    reason: string,
-    message: string,
-  ): Promise<OAuthError> {
+  async function governorRefused(clientId: string, host: string, reason: string): Promise<OAuthError> {
     options.metrics?.cimdRefusals.inc({ reason });
     await refusalAudit.record(clientId, host, reason);
     // Without a stack: capturing one was a visible share of a refusal's cost under a flood, and
@@ -229,7 +226,7 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
     try {
       return new OAuthError('invalid_client', {
         reason: `cimd_${reason}`,
-        description: `the client metadata document at ${clientId.slice(0, 200)} could not be used: ${message.slice(0, 300)}`,
+        description: publicFetchDescription(documentAt(clientId), reason),
       });
     } finally {
       Error.stackTraceLimit = limit;
@@ -237,22 +234,28 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
   }
 
   async function refused(clientId: string, error: unknown): Promise<OAuthError> {
-    if (isGovernorRefusedError(error))
-      return governorRefused(clientId, error.host, error.reason, error.message);
-    const reason = reasonOf(error);
+    if (isGovernorRefusedError(error)) return governorRefused(clientId, error.host, error.reason);
+    const reason = fetchFailureReason(error);
     options.metrics?.cimdRefusals.inc({ reason });
-    await options.audit({ type: 'cimd.refused', clientId, reason });
     if (error instanceof OAuthError) {
-      // Same code and reason, with the status of the endpoint's invalid_client (401 at the token
-      // endpoint, RFC 6749 §5.2; the authorization endpoint shows its error page either way).
+      await options.audit({ type: 'cimd.refused', clientId, reason });
+      // A URL rule or a validation finding: about what the client sent or published, so it stays
+      // specific (which member is wrong). Same code and reason, with the status of the endpoint's
+      // invalid_client (401 at the token endpoint, RFC 6749 §5.2; the authorization endpoint shows
+      // its error page either way).
       return new OAuthError('invalid_client', {
         reason: error.reason,
-        description: `the client metadata document at ${clientId.slice(0, 200)} was refused: ${error.description ?? error.reason}`,
+        description: `${documentAt(clientId)} was refused: ${error.description ?? error.reason}`,
       });
     }
+    // A fetch or cache failure: its message names what the server saw on its own network (the
+    // address and range it refused, the DNS error, the socket error). That stays in the audit
+    // event and its log line; the answer, to an unauthenticated stranger, gets the fixed sentence
+    // for the reason (CIMD-FETCH-13, issue 18 finding 5).
+    await options.audit({ type: 'cimd.refused', clientId, reason, detail: fetchFailureDetail(error) });
     return new OAuthError('invalid_client', {
       reason: `cimd_${reason}`,
-      description: `the client metadata document at ${clientId.slice(0, 200)} could not be used: ${messageOf(error)}`,
+      description: publicFetchDescription(documentAt(clientId), reason),
     });
   }
 
@@ -289,12 +292,7 @@ function isSameMetadata(a: ClientMetadata, b: ClientMetadata): boolean {
   return change.securityRelevant.length === 0 && change.cosmetic.length === 0;
 }
 
-function reasonOf(error: unknown): string {
-  if (error instanceof OAuthError) return error.reason;
-  const reason = (error as { reason?: unknown } | null)?.reason;
-  return typeof reason === 'string' ? reason : 'fetch_failed';
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message.slice(0, 300) : 'unknown error';
+/** The client_id as the client sent it (bounded): the only host a refusal names. */
+function documentAt(clientId: string): string {
+  return `the client metadata document at ${clientId.slice(0, 200)}`;
 }

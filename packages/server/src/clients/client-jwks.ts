@@ -1,5 +1,6 @@
 import { OAuthError } from '@gatehouse-oauth/core';
 import { LRUCache } from 'lru-cache';
+import { fetchFailureReason, publicFetchDescription } from '../public-fetch-descriptions.ts';
 
 /**
  * A client's signing keys for `private_key_jwt` (RFC 7523 §2.2, CIMD-AUTH-1): its inline `jwks`,
@@ -73,8 +74,10 @@ export function createClientJwksCache(options: ClientJwksCacheOptions = {}): Cli
       let body: unknown;
       try {
         body = await fetchJwks(uri);
-      } catch {
-        throw jwksUnavailable('the client jwks_uri could not be fetched');
+      } catch (error) {
+        // The fixed sentence for the fetcher's reason, never its message (addresses, DNS errors):
+        // the detail is in the `fetch.refused` audit event (observed-fetch.ts), issue 18 finding 5.
+        throw jwksUnavailable(publicFetchDescription('the client jwks_uri', fetchFailureReason(error)));
       }
       const jwks = parseJwks(body);
       if (jwks === undefined) throw jwksUnavailable('the client jwks_uri did not return a JWK Set');
