@@ -1,4 +1,4 @@
-import type { SafeFetchReason } from '@gatehouse/safe-fetch';
+import type { SafeFetchReason } from '@gatehouse-oauth/safe-fetch';
 import type { GovernorRefusalReason } from './cimd/fetch-governor.ts';
 import type { DocumentCacheErrorReason } from './cimd/metadata-document-cache.ts';
 

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { type SafeFetch, SafeFetchError, type SafeFetchReason } from '@gatehouse/safe-fetch';
+import { type SafeFetch, SafeFetchError, type SafeFetchReason } from '@gatehouse-oauth/safe-fetch';
 import { generateKeyPair, SignJWT } from 'jose';
 import { CLIENT_ASSERTION_TYPE } from '../src/clients/private-key-jwt.ts';
 import { createLogger } from '../src/index.ts';
