@@ -35,7 +35,11 @@ describe('oauth4webapi against Gatehouse over TLS', () => {
 
   before(async () => {
     deployment = await startTestDeployment({
-      resources: EXAMPLE_RESOURCES,
+      // The resource server may introspect its resource's tokens (RFC 7662 §2.1, decision 0029).
+      resources: EXAMPLE_RESOURCES.map((resource) => ({
+        ...resource,
+        introspection_clients: ['e2e-resource-server'],
+      })),
       lifetimes: { refresh_grace_seconds: 0 },
     });
     options = clientOptions(deployment);
@@ -119,12 +123,17 @@ describe('oauth4webapi against Gatehouse over TLS', () => {
     assert.equal(active.active, true);
     assert.equal(active.client_id, client.client_id);
     assert.equal(active.aud, RESOURCE);
+    // A client that is not a resource server may not introspect, not even its own tokens.
+    const notAllowed = await oauth.introspectionRequest(as, client, auth, refreshed.access_token, options);
+    assert.equal(notAllowed.status, 403);
+    assert.equal(((await notAllowed.json()) as { error: string }).error, 'unauthorized_client');
 
     // RFC 7009: revoking the refresh token ends the family, access tokens included.
     await oauth.processRevocationResponse(
       await oauth.revocationRequest(as, client, auth, refreshed.refresh_token!, options),
     );
     assert.equal((await introspect(refreshed.access_token)).active, false);
+    // A resource server sees no refresh token, revoked or not (§2.2).
     assert.equal((await introspect(refreshed.refresh_token!)).active, false);
     await assert.rejects(refresh(client, auth, refreshed.refresh_token!), invalidGrant);
   });

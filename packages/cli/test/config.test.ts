@@ -99,6 +99,20 @@ describe('configuration from GATEHOUSE_* variables', () => {
     );
   });
 
+  it('reads who may introspect (decision 0029), and passes it to the server under its names', () => {
+    const config = fromEnv({
+      GATEHOUSE_INTROSPECTION__CLIENTS: 'audit-service, mcp-rs',
+      GATEHOUSE_RESOURCES:
+        '[{"uri":"https://mcp.example.test/mcp","scopes":["a"],"introspection_clients":["mcp-rs"]}]',
+    });
+    assert.deepEqual(config.introspection.clients, ['audit-service', 'mcp-rs']);
+    const settings = serverSettings(config, 'https://as.example.test');
+    assert.deepEqual(settings.introspection, { clients: ['audit-service', 'mcp-rs'] });
+    assert.deepEqual(settings.resources, [
+      { uri: 'https://mcp.example.test/mcp', scopes: ['a'], introspectionClients: ['mcp-rs'] },
+    ]);
+  });
+
   it('reaches nested keys with __, and names the variable and the rest of the path in an error', () => {
     const config = fromEnv({
       GATEHOUSE_LIFETIMES__ACCESS_TOKEN_SECONDS: '120',

@@ -15,8 +15,13 @@ import {
 import { createResourceServer, type ResourceServerOptions } from '../src/index.ts';
 import { type DpopKey, dpopKey } from './support/fixture.ts';
 
-async function setup(options: Partial<ResourceServerOptions> = {}) {
-  const t = await createTestServer();
+async function setup(
+  options: Partial<ResourceServerOptions> = {},
+  gatehouse: Parameters<typeof createTestServer>[0] = { introspection: { clients: ['mcp-rs'] } },
+) {
+  // Gatehouse lets only the clients its operator names introspect (RFC 7662 §2.1, decision 0029);
+  // by default this resource server may introspect every token.
+  const t = await createTestServer(gatehouse);
   await t.addResourceServer('mcp-rs');
   const calls: string[] = [];
   // Requests to Gatehouse go to its fetch handler: the real endpoints, no sockets.
@@ -149,6 +154,31 @@ describe('introspection mode (RFC 7662)', () => {
     const result = await rs.authenticate(bearer('not-a-token'));
     assert.equal(result.ok, false);
     if (!result.ok) assert.equal(result.error.reason, 'token_inactive');
+  });
+  it('a resource server named by its resource alone (introspection_clients) accepts its tokens', async () => {
+    const { t, rs, bearer } = await setup(
+      { introspection },
+      {
+        resources: [
+          { uri: RESOURCE, scopes: ['mcp:tools'], introspectionClients: ['mcp-rs'] },
+          { uri: OTHER_RESOURCE, scopes: ['api:read'] },
+        ],
+      },
+    );
+    const result = await rs.authenticate(bearer((await t.tokensFor()).access_token));
+    assert.equal(result.ok, true);
+    const refresh = await rs.authenticate(bearer((await t.tokensFor()).refresh_token!));
+    assert.equal(refresh.ok, false);
+    if (!refresh.ok) assert.equal(refresh.error.reason, 'token_inactive');
+  });
+  it('a resource server Gatehouse does not let introspect: 503, the client is not blamed', async () => {
+    const { t, rs, bearer } = await setup({ introspection }, {});
+    const result = await rs.authenticate(bearer((await t.tokensFor()).access_token));
+    assert.equal(result.ok, false);
+    if (!result.ok) {
+      assert.equal(result.response.status, 503);
+      assert.doesNotMatch(await result.response.text(), /introspect|unauthorized_client|mcp-rs/);
+    }
   });
   it('wrong resource server credentials: 503, the client is not blamed and nothing leaks', async () => {
     const { t, rs, bearer } = await setup({

@@ -12,6 +12,7 @@ import type { KeyRing } from './keys/signing-keys.ts';
 import type { Lifetimes, ResourceOptions } from './options.ts';
 import type { ConsentRenderer } from './pages/consent-page.ts';
 import type { ProfileHooks } from './profiles/profile.ts';
+import { buildIntrospectionPolicy, type IntrospectionPolicy } from './protocol/introspection-policy.ts';
 import type { Store } from './store/store.ts';
 import { createSubjectResolver } from './users/subject.ts';
 import type { UserAuthenticator } from './users/user-authentication.ts';
@@ -56,6 +57,8 @@ export interface ServerContext {
   clock: () => number;
   lifetimes: Lifetimes;
   resources: ResourceCatalog;
+  /** Which clients may introspect which tokens (RFC 7662 §2.1, decision 0029). */
+  introspection: IntrospectionPolicy;
   logger: Logger;
   serviceName: string;
   secureCookies: boolean;
@@ -195,6 +198,7 @@ export function buildContext(parts: ContextParts): ServerContext {
       ...buildResourceCatalog(options.resources, options.defaultResource),
       selfRegisteredScopeIsLimit: options.registration.selfRegisteredScopeIsLimit,
     },
+    introspection: buildIntrospectionPolicy(options.introspection.clients, options.resources),
     logger,
     serviceName: options.serviceName,
     secureCookies: url.protocol === 'https:',

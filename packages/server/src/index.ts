@@ -27,6 +27,7 @@ export {
   problemsOf,
 } from './config/configuration-error.ts';
 export { dpopSchema } from './config/dpop-schema.ts';
+export { introspectionSchema } from './config/introspection-schema.ts';
 export { lifetimesSchema } from './config/lifetimes-schema.ts';
 export { operationsSchema } from './config/operations-schema.ts';
 export { parSchema } from './config/par-schema.ts';

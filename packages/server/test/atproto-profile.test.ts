@@ -24,7 +24,15 @@ import { createMemoryStore } from '../src/store/memory/memory-store.ts';
 import { hashPassword } from '../src/users/password.ts';
 import { contextOf } from './support/server-internals.ts';
 import { stubDocuments } from './support/stub-documents.ts';
-import { basic, createTestServer, ISSUER, PASSWORD, SECRET, VERIFIER } from './support/test-server.ts';
+import {
+  basic,
+  createTestServer,
+  ISSUER,
+  PASSWORD,
+  RESOURCE_SERVER,
+  SECRET,
+  VERIFIER,
+} from './support/test-server.ts';
 
 type TestServer = Awaited<ReturnType<typeof createTestServer>>;
 type Body = Record<string, unknown>;
@@ -361,6 +369,7 @@ describe('atproto profile: metadata (AT-12, AT-13)', async () => {
 
 describe('atproto profile: a public client (AT-1, AT-6, AT-7, AT-10, AT-11)', async () => {
   const { t } = await atprotoServer();
+  await t.addResourceServer();
   const key = await dpopKey();
 
   it('completes PAR → authorize → token with DPoP; the response carries the DID as sub', async () => {
@@ -384,7 +393,7 @@ describe('atproto profile: a public client (AT-1, AT-6, AT-7, AT-10, AT-11)', as
       t,
       `${ISSUER}/introspect`,
       { token: refreshToken },
-      basic('basic-app', SECRET),
+      basic(RESOURCE_SERVER, SECRET),
     );
     assert.equal(introspected.body.active, true);
     assert.equal(introspected.body.sub, DID);

@@ -44,6 +44,8 @@ async function setup() {
     // Longer than the 5 min JWKS cache TTL, so a revoked family's access token is still unexpired
     // when introspected after the key set is re-fetched.
     lifetimes: { accessTokenSeconds: 3600 },
+    // The client introspects its own tokens with each key, so it is a resource server too (decision 0029).
+    introspection: { clients: [CLIENT] },
   });
   const metadata = {
     client_id: CLIENT,

@@ -26,6 +26,7 @@ import {
   ISSUER,
   PASSWORD,
   RESOURCE,
+  RESOURCE_SERVER,
   SECRET,
   VERIFIER,
 } from './support/test-server.ts';
@@ -431,6 +432,7 @@ describe('DPoP and client authentication: the nonce first (issue #5)', async () 
 
 describe('DPoP key binding (RFC 9449 §5, §6, §10)', async () => {
   const t = await createTestServer();
+  await t.addResourceServer();
   const key = await dpopKey();
   const other = await dpopKey();
 
@@ -442,7 +444,7 @@ describe('DPoP key binding (RFC 9449 §5, §6, §10)', async () => {
       t,
       `${ISSUER}/introspect`,
       { token: tokens.access_token },
-      basic('basic-app', SECRET),
+      basic(RESOURCE_SERVER, SECRET),
     );
     assert.equal(introspection.body.active, true);
     assert.equal(introspection.body.token_type, 'DPoP');
@@ -457,7 +459,7 @@ describe('DPoP key binding (RFC 9449 §5, §6, §10)', async () => {
       t,
       `${ISSUER}/introspect`,
       { token: answer.body.access_token as string },
-      basic('basic-app', SECRET),
+      basic(RESOURCE_SERVER, SECRET),
     );
     assert.equal(introspection.body.token_type, 'Bearer');
     assert.equal(introspection.body.cnf, undefined);

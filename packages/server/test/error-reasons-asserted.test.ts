@@ -35,7 +35,7 @@ const NOT_OBSERVABLE: Record<string, string> = {
     '(CIMD-DOC-8), which packages/cli/test/lint.test.ts asserts, never the reason',
 };
 /** Reasons the doc names in prose only, outside any table or CIMD list. */
-const PROSE_REASONS = ['introspection_needs_credentials'];
+const PROSE_REASONS: readonly string[] = [];
 const REASON_COLUMNS = new Set(['reason', 'answered as', 'fetcher / cache / governor reason']);
 const TOKEN = /`([a-z][a-z0-9_]*[a-z0-9])`/g;
 

@@ -89,6 +89,8 @@ async function setup(options: { fetcher?: boolean; strictAudience?: boolean } = 
     return served;
   };
   const t = await createTestServer({
+    // These clients authenticate at introspection too, so they are resource servers (decision 0029).
+    introspection: { clients: ['jwt-es', 'jwt-rs', 'jwt-uri'] },
     ...(options.fetcher === false ? {} : { fetchJwks }),
     ...(options.strictAudience === true ? { strictClientAssertionAudience: true } : {}),
   });

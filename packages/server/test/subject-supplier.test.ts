@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { basic, createTestServer, ISSUER, SECRET } from './support/test-server.ts';
+import { basic, createTestServer, ISSUER, RESOURCE_SERVER, SECRET } from './support/test-server.ts';
 
 async function introspect(t: Awaited<ReturnType<typeof createTestServer>>, token: string) {
-  const response = await t.post('/introspect', { token }, basic('basic-app', SECRET));
+  if ((await t.store.clients.get(RESOURCE_SERVER)) === undefined) await t.addResourceServer();
+  const response = await t.post('/introspect', { token }, basic(RESOURCE_SERVER, SECRET));
   return (await response.json()) as Record<string, unknown>;
 }
 

@@ -10,6 +10,13 @@ export const resourceSchema = z.strictObject({
     .optional()
     .describe('scopes granted when a request for this resource names none'),
   name: z.string().optional().describe('shown on the consent page'),
+  introspectionClients: z
+    .array(z.string().min(1))
+    .readonly()
+    .optional()
+    .describe(
+      'pre-registered client_ids that may introspect access tokens whose audience is this resource (decision 0029)',
+    ),
 });
 
 export type ResourceOptions = z.output<typeof resourceSchema>;

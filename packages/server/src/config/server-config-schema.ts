@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { atprotoSchema } from './atproto-schema.ts';
 import { cimdSchema } from './cimd-schema.ts';
 import { dpopSchema } from './dpop-schema.ts';
+import { introspectionSchema } from './introspection-schema.ts';
 import { lifetimesSchema } from './lifetimes-schema.ts';
 import { operationsSchema } from './operations-schema.ts';
 import { parSchema } from './par-schema.ts';
@@ -35,6 +36,7 @@ export const serverConfigSchema = z.strictObject({
   registration: registrationSchema.prefault({}),
   par: parSchema.prefault({}),
   dpop: dpopSchema.prefault({}),
+  introspection: introspectionSchema.prefault({}),
   operations: operationsSchema.prefault({}),
   profile: z
     .enum(['default', 'atproto', 'mcp'])

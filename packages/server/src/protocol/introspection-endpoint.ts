@@ -4,12 +4,16 @@ import { digest } from '../crypto/digest.ts';
 import { jsonResponse } from '../http/responses.ts';
 import { verifyOwnAccessToken } from '../tokens/access-token.ts';
 import { clientAuthenticatedEndpoint } from './client-authenticated-request.ts';
+import { audienceOwned, type IntrospectionScope, introspectionScope } from './introspection-policy.ts';
 
 /**
  * Token introspection, RFC 7662, for resource servers. §2.1: the endpoint MUST require
- * authorization; here the caller must be a confidential client (resource servers are registered as
- * such). A token that is expired, revoked, of a revoked family, of a disabled or removed account
- * (users/user-standing.ts) or simply unknown is `{"active": false}` and nothing more (§2.2).
+ * authorization, and §4: the server MUST prevent token scanning. So the caller must authenticate as
+ * a confidential client AND be one the operator authorized (decision 0029): named in
+ * `introspection.clients` (every token), or in a resource's `introspectionClients` (access tokens
+ * for that audience). A token that is expired, revoked, of a revoked family, of a disabled or removed
+ * account (users/user-standing.ts), unknown, or not this caller's to see is `{"active": false}` and
+ * nothing more (§2.2).
  */
 export function introspectionEndpoint(ctx: ServerContext) {
   return clientAuthenticatedEndpoint(ctx, async ({ form, authentication }) => {
@@ -19,23 +23,38 @@ export function introspectionEndpoint(ctx: ServerContext) {
         description: 'introspection is for authenticated resource servers',
       });
     }
+    const scope = introspectionScope(ctx.introspection, authentication.client);
+    if (scope.kind === 'nothing') {
+      // RFC 7662 §2.1 and §4: authenticated, but not a resource server. 403, not 401: the
+      // credentials are good (RFC 6749 §5.2's 401 is for failed authentication) and retrying with
+      // them cannot help; not `active: false` either, so a misconfigured resource server learns why
+      // instead of rejecting every token. Refused before the token is read: nothing is looked up.
+      throw new OAuthError('unauthorized_client', {
+        status: 403,
+        reason: 'introspection_not_allowed',
+        description: 'this client is not authorized to introspect tokens',
+      });
+    }
     const token = requireParameter(form.parameters, 'token');
     const now = ctx.clock();
-    return jsonResponse(
-      (await introspectAccess(ctx, token, now)) ??
-        (await introspectRefresh(ctx, token, now)) ?? { active: false },
-    );
+    const access = await introspectAccess(ctx, token, now, scope);
+    if (access !== undefined) return jsonResponse(access);
+    // Refresh tokens never reach a resource server; only a client allowed everything may ask (§2.2:
+    // a token the caller may not introspect is simply inactive).
+    if (scope.kind !== 'everything') return jsonResponse({ active: false });
+    return jsonResponse((await introspectRefresh(ctx, token, now)) ?? { active: false });
   });
 }
 
-async function introspectAccess(ctx: ServerContext, token: string, now: number) {
+async function introspectAccess(ctx: ServerContext, token: string, now: number, scope: IntrospectionScope) {
   const verified = await verifyOwnAccessToken(ctx.keys, ctx.issuer, token, now);
   if (verified === undefined) return undefined;
+  const { payload } = verified;
+  if (scope.kind === 'audiences' && !audienceOwned(payload.aud, scope.audiences)) return { active: false };
   const family = await ctx.store.tokenFamilies.get(verified.familyId);
   if (family === undefined || family.revokedAt !== undefined) return { active: false };
   if ((await ctx.userStanding(family.userId)) !== 'active') return { active: false };
   if (await ctx.store.replay.has(`revoked-access-token:${verified.jti}`, now)) return { active: false };
-  const { payload } = verified;
   return {
     active: true,
     // RFC 9449 §6.2: a DPoP-bound token says so, with the key it is bound to.
@@ -52,7 +71,6 @@ async function introspectAccess(ctx: ServerContext, token: string, now: number) 
     auth_time: payload.auth_time,
   };
 }
-
 async function introspectRefresh(ctx: ServerContext, token: string, now: number) {
   const stored = await ctx.store.refreshTokens.get(digest(token));
   if (stored === undefined) return undefined;

@@ -18,6 +18,8 @@ export const APP_REDIRECT = 'https://app.example.test/callback';
 export const LOOPBACK_REDIRECT = 'http://127.0.0.1/callback';
 export const SECRET = 'a-test-client-secret-that-is-long-enough-0123456789';
 export const PASSWORD = 'correct horse battery staple';
+/** The client_id introspection allows by default; addResourceServer() with no argument adds it. */
+export const RESOURCE_SERVER = 'rs';
 export const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-more-entropy';
 
 /** What the server noted about a request: the `error`, `reason` and `client_id` of its request log line. */
@@ -70,6 +72,8 @@ export async function createTestServer(overrides: Partial<AuthorizationServerOpt
       },
       { uri: OTHER_RESOURCE, scopes: ['api:read'] },
     ],
+    // The resource server addResourceServer() adds by default (RFC 7662 §2.1, decision 0029).
+    introspection: { clients: [RESOURCE_SERVER] },
     ...overrides,
   });
   await store.users.create({
@@ -222,9 +226,10 @@ export async function createTestServer(overrides: Partial<AuthorizationServerOpt
     addClient: add,
     /**
      * Pre-registers a resource server: a client_secret_basic client with SECRET and no grant types,
-     * so it can authenticate at introspection (RFC 7662 §2.1) but is issued no tokens itself.
+     * so it can authenticate at introspection (RFC 7662 §2.1) but is issued no tokens itself. Only
+     * RESOURCE_SERVER is allowed to introspect by default; another id needs `introspection` options.
      */
-    addResourceServer: (clientId: string) =>
+    addResourceServer: (clientId = RESOURCE_SERVER) =>
       add({
         client_id: clientId,
         client_secret: SECRET,
