@@ -518,6 +518,54 @@ describe('registration rate limits', () => {
     assert.equal((await t.register(publicClient)).status, 201);
   });
 
+  it('keys an IPv6 source by its /64 and an IPv4-mapped one by its IPv4 address (issue #18)', async () => {
+    const t = await createTestServer({
+      registration: { rateLimits: { perIp: { limit: 2, windowSeconds: 60 } } },
+    });
+    const from = (remoteAddress: string) => t.register(publicClient, {}, { remoteAddress });
+    assert.equal((await from('2001:db8:1:2::1')).status, 201);
+    // Another spelling and another interface id in the same /64: the same bucket.
+    assert.equal((await from('2001:0DB8:0001:0002:aaaa:bbbb:cccc:dddd')).status, 201);
+    assert.equal((await from('2001:db8:1:2:ffff:ffff:ffff:ffff')).status, 429);
+    // The next /64 is another source.
+    assert.equal((await from('2001:db8:1:3::1')).status, 201);
+    // An IPv4 peer seen through a dual-stack socket shares the IPv4 address's bucket.
+    assert.equal((await from('198.51.100.30')).status, 201);
+    assert.equal((await from('::ffff:198.51.100.30')).status, 201);
+    assert.equal((await from('::ffff:c633:641e')).status, 429);
+    const events = await t.store.audit.list({ type: 'client.registration_rate_limited' });
+    assert.deepEqual(events.map((e) => e.detail?.key).sort(), ['198.51.100.30', '2001:db8:1:2::/64']);
+  });
+
+  it('holds a global ceiling over all sources together (issue #18)', async () => {
+    const t = await createTestServer({
+      registration: { rateLimits: { global: { limit: 3, windowSeconds: 60 } } },
+    });
+    const ip = (n: number) => ({ remoteAddress: `203.0.113.${n}` });
+    for (let n = 1; n <= 3; n++) assert.equal((await t.register(publicClient, {}, ip(n))).status, 201);
+    const limited = await t.register(publicClient, {}, ip(4));
+    assert.equal(limited.status, 429);
+    assert.equal(await errorOf(limited), 'temporarily_unavailable');
+    // An embedder that passes no address is under the ceiling too.
+    assert.equal((await t.register(publicClient, {}, {})).status, 429);
+    const [event] = await t.store.audit.list({ type: 'client.registration_rate_limited' });
+    assert.equal(event?.detail?.key_kind, 'global');
+    t.advance(20_000);
+    assert.equal((await t.register(publicClient, {}, ip(5))).status, 201);
+  });
+
+  it('does not let a source refused by its own limit spend the global ceiling', async () => {
+    const t = await createTestServer({
+      registration: {
+        rateLimits: { perIp: { limit: 1, windowSeconds: 60 }, global: { limit: 2, windowSeconds: 60 } },
+      },
+    });
+    const flood = { remoteAddress: '198.51.100.9' };
+    assert.equal((await t.register(publicClient, {}, flood)).status, 201);
+    for (let i = 0; i < 10; i++) assert.equal((await t.register(publicClient, {}, flood)).status, 429);
+    assert.equal((await t.register(publicClient, {}, { remoteAddress: '198.51.100.10' })).status, 201);
+  });
+
   it('keys by software_id and redirect host, whatever the source address', async () => {
     const t = await createTestServer({
       registration: {
