@@ -176,6 +176,18 @@ describe('client configuration endpoint (RFC 7592)', () => {
     assert.equal(removed?.reason, 'client_request');
   });
 
+  it('refuses an update body nested too deep with 400 body_too_deep, never a 500 (issue #18)', async () => {
+    const { t, uri, token, clientId } = await registered();
+    const response = await t.send(uri, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: `{"client_id":"${clientId}","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
+    });
+    assert.equal(response.status, 400);
+    assert.equal(await errorOf(response), 'invalid_client_metadata');
+    assert.equal(t.lastOutcome()?.reason, 'body_too_deep');
+  });
+
   it('refuses to update or delete a shared (recognised) registration with 403', async () => {
     const native = { ...publicClient, software_id: 'shared-app' };
     const { t, uri, token, clientId } = await registered({}, native);

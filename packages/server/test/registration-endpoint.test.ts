@@ -130,6 +130,18 @@ describe('registration endpoint (RFC 7591 §3)', () => {
     ],
     ['a body that is not JSON', '{"redirect_uris":', 'invalid_client_metadata', 'body_not_json'],
     [
+      'JSON nested thousands deep (issue #18: was a 500)',
+      `{"redirect_uris":["${APP_REDIRECT}"],"x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
+      'invalid_client_metadata',
+      'body_too_deep',
+    ],
+    [
+      'JSON nested thousands deep and unterminated',
+      `{"x":${'{"a":'.repeat(10_000)}`,
+      'invalid_client_metadata',
+      'body_too_deep',
+    ],
+    [
       'a key of an unknown type',
       {
         ...publicClient,
@@ -185,6 +197,17 @@ describe('registration endpoint (RFC 7591 §3)', () => {
       'grant_type_unsupported',
     ],
   ];
+  it('accepts nesting up to the depth limit, and brackets inside strings do not count', async () => {
+    const t = await createTestServer();
+    const nested = (depth: number) => `${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}`;
+    const body = (depth: number) =>
+      `{"redirect_uris":["${APP_REDIRECT}"],"token_endpoint_auth_method":"none","x":${nested(depth)},"client_name":"${'[{'.repeat(100)}\\"["}`;
+    assert.equal((await t.register(body(32))).status, 201);
+    const refused = await t.register(body(33));
+    assert.equal(refused.status, 400);
+    assert.equal(t.lastOutcome()?.reason, 'body_too_deep');
+  });
+
   for (const [name, body, code, reason] of refusals) {
     it(`refuses ${name} with ${code} (${reason})`, async () => {
       const t = await createTestServer();
