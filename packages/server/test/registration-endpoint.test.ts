@@ -117,6 +117,24 @@ describe('registration endpoint (RFC 7591 §3)', () => {
       'redirect_uri_userinfo',
     ],
     [
+      'a redirect without an authority (issue #18)',
+      { ...publicClient, redirect_uris: ['https:evil.example'] },
+      'invalid_redirect_uri',
+      'redirect_uri_no_authority',
+    ],
+    [
+      'a redirect with a NUL byte (issue #18)',
+      { ...publicClient, redirect_uris: [`${APP_REDIRECT}\u0000`] },
+      'invalid_redirect_uri',
+      'redirect_uri_control_character',
+    ],
+    [
+      'a redirect with a raw non-ASCII host (issue #18)',
+      { ...publicClient, redirect_uris: ['https://bücher.example/cb'] },
+      'invalid_redirect_uri',
+      'redirect_uri_host_not_ascii',
+    ],
+    [
       'a redirect that does not parse',
       { ...publicClient, redirect_uris: ['https://exa mple.test/cb'] },
       'invalid_redirect_uri',
