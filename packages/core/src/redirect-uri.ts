@@ -101,7 +101,7 @@ export function checkRedirectUriSyntax(uri: string): void {
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 const NON_ASCII = /[^\x20-\x7e]/;
 
 /**
@@ -109,7 +109,7 @@ const NON_ASCII = /[^\x20-\x7e]/;
  * the URL parser also ends a special scheme's host at), or undefined when the URI does not start
  * with `scheme://`. RFC 8252 §7.1 private-use redirects (`com.example.app:/cb`) have none.
  */
-function rawAuthority(uri: string, scheme: string): string | undefined {
+export function rawAuthority(uri: string, scheme: string): string | undefined {
   const rest = uri.slice(scheme.length + 1);
   if (!rest.startsWith('//')) return undefined;
   return /^[^/?#\\]*/.exec(rest.slice(2))?.[0];

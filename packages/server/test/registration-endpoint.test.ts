@@ -135,6 +135,28 @@ describe('registration endpoint (RFC 7591 §3)', () => {
       'redirect_uri_host_not_ascii',
     ],
     [
+      'a javascript: logo_uri (issue #18)',
+      { ...publicClient, logo_uri: 'javascript:alert(1)' },
+      'invalid_client_metadata',
+      'uri_not_https',
+    ],
+    [
+      "a tos_uri on a private address, by safe-fetch's tables (issue #18)",
+      { ...publicClient, tos_uri: 'https://192.168.1.1/tos' },
+      'invalid_client_metadata',
+      'uri_special_purpose_address',
+    ],
+    [
+      'a jwks_uri on the cloud metadata address wrapped in IPv6 (issue #18)',
+      {
+        ...publicClient,
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks_uri: 'https://[::ffff:169.254.169.254]/',
+      },
+      'invalid_client_metadata',
+      'uri_special_purpose_address',
+    ],
+    [
       'a redirect that does not parse',
       { ...publicClient, redirect_uris: ['https://exa mple.test/cb'] },
       'invalid_redirect_uri',
@@ -215,6 +237,25 @@ describe('registration endpoint (RFC 7591 §3)', () => {
       'grant_type_unsupported',
     ],
   ];
+  it('accepts loopback links only with registration.devLoopbackUris, and echoes only what it accepted', async () => {
+    const links = {
+      ...publicClient,
+      logo_uri: 'http://localhost:3000/logo.png',
+      policy_uri: 'https://127.0.0.1/p',
+    };
+    const production = await createTestServer();
+    assert.equal((await production.register(links)).status, 400);
+    assert.equal(production.lastOutcome()?.reason, 'uri_not_https');
+    const dev = await createTestServer({ registration: { devLoopbackUris: true } });
+    const response = await dev.register(links);
+    assert.equal(response.status, 201);
+    const body = (await response.json()) as Json;
+    assert.equal(body.logo_uri, 'http://localhost:3000/logo.png');
+    // Loopback only: a private address stays refused under the switch.
+    assert.equal((await dev.register({ ...publicClient, client_uri: 'https://10.1.2.3/' })).status, 400);
+    assert.equal(dev.lastOutcome()?.reason, 'uri_special_purpose_address');
+  });
+
   it('accepts nesting up to the depth limit, and brackets inside strings do not count', async () => {
     const t = await createTestServer();
     const nested = (depth: number) => `${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}`;

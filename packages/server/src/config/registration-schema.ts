@@ -65,6 +65,12 @@ export const registrationSchema = z.strictObject({
     .describe(
       'the scope of an open registration limits what the client may request later (RFC 7591 §2); the MCP profile turns it off',
     ),
+  devLoopbackUris: z
+    .boolean()
+    .default(false)
+    .describe(
+      'development only: http://localhost, 127.0.0.1 and [::1] accepted in logo_uri, client_uri, tos_uri and policy_uri (never jwks_uri)',
+    ),
   rateLimits: registrationRateLimitsSchema.prefault({}),
 });
 

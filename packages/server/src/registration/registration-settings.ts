@@ -15,6 +15,8 @@ export interface RegistrationSettings {
   secretLifetimeSeconds: number;
   recogniseReRegistration: boolean;
   rotateRegistrationAccessToken: 'never' | 'on_read' | 'on_update';
+  /** Development only: loopback http and loopback literals in URI members (docs/dcr.md). */
+  devLoopbackUris: boolean;
   limits: {
     /** Keyed `ip:<sourceKey>`: an IPv4 address or an IPv6 /64 (source-key.ts). */
     perIp: Limit;
@@ -69,6 +71,7 @@ export function resolveRegistrationSettings(options: RegistrationConfig): Regist
     secretLifetimeSeconds,
     recogniseReRegistration: options.recogniseReRegistration,
     rotateRegistrationAccessToken: options.rotateRegistrationAccessToken,
+    devLoopbackUris: options.devLoopbackUris,
     limits: {
       perIp: limit(limits.perIp),
       global: limit(limits.global),
