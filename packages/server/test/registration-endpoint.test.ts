@@ -170,7 +170,14 @@ describe('registration endpoint (RFC 7591 §3)', () => {
     ],
     ['a body that is not JSON', '{"redirect_uris":', 'invalid_client_metadata', 'body_not_json'],
     [
-      'JSON nested thousands deep (issue #18: was a 500)',
+      // Without the depth check this one was a 500: the key's members are kept and recursed over.
+      'a jwks key nested thousands deep (issue #18: was a 500)',
+      `{"redirect_uris":["${APP_REDIRECT}"],"token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b","z":${'['.repeat(30_000)}${']'.repeat(30_000)}}]}}`,
+      'invalid_client_metadata',
+      'body_too_deep',
+    ],
+    [
+      'an unknown member nested thousands deep (dropped, but refused before parsing)',
       `{"redirect_uris":["${APP_REDIRECT}"],"x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
       'invalid_client_metadata',
       'body_too_deep',
