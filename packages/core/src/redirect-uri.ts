@@ -55,9 +55,27 @@ export function findRegisteredRedirectUri(
  */
 export function checkRedirectUriSyntax(uri: string): void {
   if (uri.length > 2048) refuse('redirect_uri_too_long', 'redirect_uri is too long');
+  // Checked on the raw string: the URL parser silently drops tab, CR and LF, so the URI that was
+  // registered would not be the one that is compared (issue #18 finding 6). C0, DEL and C1.
+  if (CONTROL_CHARACTER.test(uri)) {
+    refuse('redirect_uri_control_character', 'redirect_uri must not contain control characters');
+  }
   if (uri.includes('#')) refuse('redirect_uri_fragment', 'redirect_uri must not contain a fragment');
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(uri)?.[1]?.toLowerCase();
   if (scheme === undefined) refuse('redirect_uri_not_absolute', 'redirect_uri must be absolute');
+  const authority = rawAuthority(uri, scheme);
+  // https and http are hierarchical (RFC 9110 §4.2): `https:evil.example`, `https:/evil.example`
+  // and `https:\\evil.example` are repaired by the URL parser into some host, but the string
+  // registered names none, and exact string matching must compare what was meant.
+  if ((scheme === 'https' || scheme === 'http') && (authority === undefined || authority === '')) {
+    refuse('redirect_uri_no_authority', 'an http(s) redirect_uri must be scheme://host/...');
+  }
+  // Hosts in ASCII (IDNA A-labels, `xn--`): the parser would turn a raw Unicode host into punycode,
+  // so the registered string and what a browser redirects to would differ, and look-alike hosts
+  // would reach the consent page in their Unicode form.
+  if (authority !== undefined && NON_ASCII.test(authority)) {
+    refuse('redirect_uri_host_not_ascii', 'the redirect_uri host must be ASCII (punycode, xn--)');
+  }
   let parsed: URL;
   try {
     parsed = new URL(uri);
@@ -80,6 +98,21 @@ export function checkRedirectUriSyntax(uri: string): void {
   if (!scheme.includes('.')) {
     refuse('redirect_uri_scheme', 'a private-use redirect_uri scheme must be a reverse domain name');
   }
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+const NON_ASCII = /[^\x20-\x7e]/;
+
+/**
+ * The authority of `scheme://authority/...` as written (up to the first `/`, `?`, `#` or `\`, which
+ * the URL parser also ends a special scheme's host at), or undefined when the URI does not start
+ * with `scheme://`. RFC 8252 §7.1 private-use redirects (`com.example.app:/cb`) have none.
+ */
+export function rawAuthority(uri: string, scheme: string): string | undefined {
+  const rest = uri.slice(scheme.length + 1);
+  if (!rest.startsWith('//')) return undefined;
+  return /^[^/?#\\]*/.exec(rest.slice(2))?.[0];
 }
 
 function refuse(reason: string, description: string): never {

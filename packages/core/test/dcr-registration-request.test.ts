@@ -176,9 +176,67 @@ describe('validateRegistrationRequest accepts', () => {
     assert.deepEqual(metadata.redirect_uris, ['https://a.example/cb']);
     assert.deepEqual(metadata.grant_types, ['authorization_code']);
   });
+});
 
-  it('warns about non-https links (DCR-SEC-3)', () => {
-    const { findings } = validateRegistrationRequest({ ...base, logo_uri: 'http://a.example/logo.png' });
-    assert.ok(findings.some((f) => f.reason === 'uri_not_https'));
+describe('URI members (RFC 7591 §2, DCR-SEC-2/3, issue #18 finding 6)', () => {
+  // What the server passes: safe-fetch's IANA tables. A stand-in here, so the rule is tested on its
+  // own; the server test uses the real tables.
+  const special = new Set(['127.0.0.1', '10.0.0.1', '169.254.169.254', '::1', 'fe80::1']);
+  const policy = { isRefusedAddress: (address: string) => special.has(address) };
+  const refusedUris: Array<[string, string, string]> = [
+    ['logo_uri', 'javascript:alert(1)', 'uri_not_https'],
+    ['client_uri', 'file:///etc/passwd', 'uri_not_https'],
+    ['tos_uri', 'http://a.example/tos', 'uri_not_https'],
+    ['policy_uri', 'data:text/html,<b>x</b>', 'uri_not_https'],
+    ['logo_uri', 'http://127.0.0.1/logo.png', 'uri_not_https'],
+    ['jwks_uri', 'file:///etc/passwd', 'jwks_uri_not_https'],
+    ['logo_uri', 'https:a.example/logo.png', 'uri_no_authority'],
+    ['client_uri', 'https:/a.example/', 'uri_no_authority'],
+    ['client_uri', 'https://user:pw@a.example/', 'uri_userinfo'],
+    ['logo_uri', 'https://a.example/lo\ngo.png', 'uri_control_character'],
+    ['logo_uri', 'https://127.0.0.1/logo.png', 'uri_special_purpose_address'],
+    ['jwks_uri', 'https://169.254.169.254/jwks', 'uri_special_purpose_address'],
+    ['tos_uri', 'https://[::1]/tos', 'uri_special_purpose_address'],
+    // The URL parser's normalisation is what is checked: 0x7f.1 is 127.0.0.1.
+    ['policy_uri', 'https://0x7f.1/policy', 'uri_special_purpose_address'],
+    ['client_uri', 'https://10.0.0.1/', 'uri_special_purpose_address'],
+  ];
+  for (const [field, uri, reason] of refusedUris) {
+    it(`refuses ${field} ${JSON.stringify(uri)} (${reason})`, () => {
+      assert.throws(
+        () => validateRegistrationRequest({ ...base, [field]: uri }, policy),
+        (error: unknown) =>
+          isOAuthError(error) && error.error === 'invalid_client_metadata' && error.reason === reason,
+      );
+    });
+  }
+
+  it('accepts https links on names and public addresses', () => {
+    const { metadata } = validateRegistrationRequest(
+      {
+        ...base,
+        logo_uri: 'https://a.example/logo.png',
+        client_uri: 'https://93.184.215.14/',
+        tos_uri: 'https://[2001:4860:4860::8888]/tos',
+        jwks_uri: 'https://a.example/jwks',
+      },
+      policy,
+    );
+    assert.equal(metadata.logo_uri, 'https://a.example/logo.png');
+  });
+
+  it('accepts loopback http links only under the development switch, never for jwks_uri', () => {
+    const dev = { ...policy, allowLoopbackHttpUris: true };
+    for (const uri of ['http://localhost:3000/logo.png', 'http://127.0.0.1/logo.png', 'http://[::1]/x']) {
+      assert.equal(validateRegistrationRequest({ ...base, logo_uri: uri }, dev).metadata.logo_uri, uri);
+    }
+    assert.throws(
+      () => validateRegistrationRequest({ ...base, logo_uri: 'http://a.example/logo.png' }, dev),
+      (error: unknown) => isOAuthError(error) && error.reason === 'uri_not_https',
+    );
+    assert.throws(
+      () => validateRegistrationRequest({ ...base, jwks_uri: 'http://127.0.0.1/jwks' }, dev),
+      (error: unknown) => isOAuthError(error) && error.reason === 'jwks_uri_not_https',
+    );
   });
 });

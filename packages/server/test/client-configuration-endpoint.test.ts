@@ -176,6 +176,18 @@ describe('client configuration endpoint (RFC 7592)', () => {
     assert.equal(removed?.reason, 'client_request');
   });
 
+  it('refuses an update body nested too deep with 400 body_too_deep, never a 500 (issue #18)', async () => {
+    const { t, uri, token, clientId } = await registered();
+    const response = await t.send(uri, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: `{"client_id":"${clientId}","x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
+    });
+    assert.equal(response.status, 400);
+    assert.equal(await errorOf(response), 'invalid_client_metadata');
+    assert.equal(t.lastOutcome()?.reason, 'body_too_deep');
+  });
+
   it('refuses to update or delete a shared (recognised) registration with 403', async () => {
     const native = { ...publicClient, software_id: 'shared-app' };
     const { t, uri, token, clientId } = await registered({}, native);
@@ -186,7 +198,7 @@ describe('client configuration endpoint (RFC 7592)', () => {
     assert.equal((await t.manage(uri, 'GET', token)).status, 200);
   });
 
-  it('rate-limits failed attempts per client_id, even for the right token afterwards (DCR-MG-8)', async () => {
+  it('rate-limits failed attempts per source, even for the right token afterwards (DCR-MG-8)', async () => {
     const { t, uri, token } = await registered({
       registration: { rateLimits: { managementFailures: { limit: 3, windowSeconds: 60 } } },
     });
@@ -200,15 +212,40 @@ describe('client configuration endpoint (RFC 7592)', () => {
     assert.equal((await t.manage(uri, 'GET', token)).status, 200);
   });
 
+  it('a stranger cannot lock the owner out: the limit is per source, an IPv6 /64 one source (issue #18)', async () => {
+    const { t, uri, token, clientId } = await registered({
+      registration: { rateLimits: { managementFailures: { limit: 3, windowSeconds: 60 } } },
+    });
+    const stranger = { remoteAddress: '2001:db8:bad:1::1' };
+    const statuses = [];
+    for (let i = 0; i < 11; i++) {
+      statuses.push((await t.manage(uri, 'GET', `guess-${i}`, undefined, stranger)).status);
+    }
+    assert.deepEqual(statuses, [401, 401, 401, ...new Array<number>(8).fill(429)]);
+    // Another address in the stranger's /64 is the same source, so rotating addresses gains nothing.
+    const sameNet = { remoteAddress: '2001:db8:bad:1:ffff::2' };
+    assert.equal((await t.manage(uri, 'GET', 'guess-x', undefined, sameNet)).status, 429);
+    // The owner, from its own address, still manages its registration with its token.
+    const owner = { remoteAddress: '198.51.100.20' };
+    assert.equal((await t.manage(uri, 'GET', token, undefined, owner)).status, 200);
+    // The refusals name the client they were aimed at and the /64 they came from.
+    const events = await t.store.audit.list({ type: 'client.management_rate_limited' });
+    assert.deepEqual(events.map((e) => `${String(e.detail?.key_kind)}:${String(e.detail?.key)}`).sort(), [
+      `client_source:${clientId} 2001:db8:bad:1::/64`,
+      'ip:2001:db8:bad:1::/64',
+    ]);
+    assert.ok(events.every((e) => e.clientId === clientId || e.detail?.key_kind === 'ip'));
+  });
+
   it('audits management refusals once per key and window (issue #4)', async () => {
     const { t, uri, clientId } = await registered({
       registration: { rateLimits: { managementFailures: { limit: 3, windowSeconds: 60 } } },
     });
     for (let i = 0; i < 50; i++) await t.manage(uri, 'GET', `guess-${i}`);
     const events = await t.store.audit.list({ type: 'client.management_rate_limited' });
-    // The client key and the address key, each once, though 47 attempts were refused.
-    assert.deepEqual(events.map((e) => e.detail?.key_kind).sort(), ['client', 'ip']);
-    const client = events.find((e) => e.detail?.key_kind === 'client');
+    // The (client, source) key and the source key, each once, though 47 attempts were refused.
+    assert.deepEqual(events.map((e) => e.detail?.key_kind).sort(), ['client_source', 'ip']);
+    const client = events.find((e) => e.detail?.key_kind === 'client_source');
     assert.equal(client?.clientId, clientId);
     assert.equal(client?.detail?.remote_address, '192.0.2.1');
     t.advance(60_000);

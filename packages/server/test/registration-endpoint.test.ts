@@ -117,6 +117,46 @@ describe('registration endpoint (RFC 7591 §3)', () => {
       'redirect_uri_userinfo',
     ],
     [
+      'a redirect without an authority (issue #18)',
+      { ...publicClient, redirect_uris: ['https:evil.example'] },
+      'invalid_redirect_uri',
+      'redirect_uri_no_authority',
+    ],
+    [
+      'a redirect with a NUL byte (issue #18)',
+      { ...publicClient, redirect_uris: [`${APP_REDIRECT}\u0000`] },
+      'invalid_redirect_uri',
+      'redirect_uri_control_character',
+    ],
+    [
+      'a redirect with a raw non-ASCII host (issue #18)',
+      { ...publicClient, redirect_uris: ['https://bücher.example/cb'] },
+      'invalid_redirect_uri',
+      'redirect_uri_host_not_ascii',
+    ],
+    [
+      'a javascript: logo_uri (issue #18)',
+      { ...publicClient, logo_uri: 'javascript:alert(1)' },
+      'invalid_client_metadata',
+      'uri_not_https',
+    ],
+    [
+      "a tos_uri on a private address, by safe-fetch's tables (issue #18)",
+      { ...publicClient, tos_uri: 'https://192.168.1.1/tos' },
+      'invalid_client_metadata',
+      'uri_special_purpose_address',
+    ],
+    [
+      'a jwks_uri on the cloud metadata address wrapped in IPv6 (issue #18)',
+      {
+        ...publicClient,
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks_uri: 'https://[::ffff:169.254.169.254]/',
+      },
+      'invalid_client_metadata',
+      'uri_special_purpose_address',
+    ],
+    [
       'a redirect that does not parse',
       { ...publicClient, redirect_uris: ['https://exa mple.test/cb'] },
       'invalid_redirect_uri',
@@ -129,6 +169,25 @@ describe('registration endpoint (RFC 7591 §3)', () => {
       'redirect_uris_schema',
     ],
     ['a body that is not JSON', '{"redirect_uris":', 'invalid_client_metadata', 'body_not_json'],
+    [
+      // Without the depth check this one was a 500: the key's members are kept and recursed over.
+      'a jwks key nested thousands deep (issue #18: was a 500)',
+      `{"redirect_uris":["${APP_REDIRECT}"],"token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[{"kty":"EC","crv":"P-256","x":"a","y":"b","z":${'['.repeat(30_000)}${']'.repeat(30_000)}}]}}`,
+      'invalid_client_metadata',
+      'body_too_deep',
+    ],
+    [
+      'an unknown member nested thousands deep (dropped, but refused before parsing)',
+      `{"redirect_uris":["${APP_REDIRECT}"],"x":${'['.repeat(20_000)}${']'.repeat(20_000)}}`,
+      'invalid_client_metadata',
+      'body_too_deep',
+    ],
+    [
+      'JSON nested thousands deep and unterminated',
+      `{"x":${'{"a":'.repeat(10_000)}`,
+      'invalid_client_metadata',
+      'body_too_deep',
+    ],
     [
       'a key of an unknown type',
       {
@@ -185,6 +244,36 @@ describe('registration endpoint (RFC 7591 §3)', () => {
       'grant_type_unsupported',
     ],
   ];
+  it('accepts loopback links only with registration.devLoopbackUris, and echoes only what it accepted', async () => {
+    const links = {
+      ...publicClient,
+      logo_uri: 'http://localhost:3000/logo.png',
+      policy_uri: 'https://127.0.0.1/p',
+    };
+    const production = await createTestServer();
+    assert.equal((await production.register(links)).status, 400);
+    assert.equal(production.lastOutcome()?.reason, 'uri_not_https');
+    const dev = await createTestServer({ registration: { devLoopbackUris: true } });
+    const response = await dev.register(links);
+    assert.equal(response.status, 201);
+    const body = (await response.json()) as Json;
+    assert.equal(body.logo_uri, 'http://localhost:3000/logo.png');
+    // Loopback only: a private address stays refused under the switch.
+    assert.equal((await dev.register({ ...publicClient, client_uri: 'https://10.1.2.3/' })).status, 400);
+    assert.equal(dev.lastOutcome()?.reason, 'uri_special_purpose_address');
+  });
+
+  it('accepts nesting up to the depth limit, and brackets inside strings do not count', async () => {
+    const t = await createTestServer();
+    const nested = (depth: number) => `${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}`;
+    const body = (depth: number) =>
+      `{"redirect_uris":["${APP_REDIRECT}"],"token_endpoint_auth_method":"none","x":${nested(depth)},"client_name":"${'[{'.repeat(100)}\\"["}`;
+    assert.equal((await t.register(body(32))).status, 201);
+    const refused = await t.register(body(33));
+    assert.equal(refused.status, 400);
+    assert.equal(t.lastOutcome()?.reason, 'body_too_deep');
+  });
+
   for (const [name, body, code, reason] of refusals) {
     it(`refuses ${name} with ${code} (${reason})`, async () => {
       const t = await createTestServer();
@@ -516,6 +605,54 @@ describe('registration rate limits', () => {
     assert.equal((await t.register(publicClient, {}, { remoteAddress: '198.51.100.7' })).status, 201);
     t.advance(60_000);
     assert.equal((await t.register(publicClient)).status, 201);
+  });
+
+  it('keys an IPv6 source by its /64 and an IPv4-mapped one by its IPv4 address (issue #18)', async () => {
+    const t = await createTestServer({
+      registration: { rateLimits: { perIp: { limit: 2, windowSeconds: 60 } } },
+    });
+    const from = (remoteAddress: string) => t.register(publicClient, {}, { remoteAddress });
+    assert.equal((await from('2001:db8:1:2::1')).status, 201);
+    // Another spelling and another interface id in the same /64: the same bucket.
+    assert.equal((await from('2001:0DB8:0001:0002:aaaa:bbbb:cccc:dddd')).status, 201);
+    assert.equal((await from('2001:db8:1:2:ffff:ffff:ffff:ffff')).status, 429);
+    // The next /64 is another source.
+    assert.equal((await from('2001:db8:1:3::1')).status, 201);
+    // An IPv4 peer seen through a dual-stack socket shares the IPv4 address's bucket.
+    assert.equal((await from('198.51.100.30')).status, 201);
+    assert.equal((await from('::ffff:198.51.100.30')).status, 201);
+    assert.equal((await from('::ffff:c633:641e')).status, 429);
+    const events = await t.store.audit.list({ type: 'client.registration_rate_limited' });
+    assert.deepEqual(events.map((e) => e.detail?.key).sort(), ['198.51.100.30', '2001:db8:1:2::/64']);
+  });
+
+  it('holds a global ceiling over all sources together (issue #18)', async () => {
+    const t = await createTestServer({
+      registration: { rateLimits: { global: { limit: 3, windowSeconds: 60 } } },
+    });
+    const ip = (n: number) => ({ remoteAddress: `203.0.113.${n}` });
+    for (let n = 1; n <= 3; n++) assert.equal((await t.register(publicClient, {}, ip(n))).status, 201);
+    const limited = await t.register(publicClient, {}, ip(4));
+    assert.equal(limited.status, 429);
+    assert.equal(await errorOf(limited), 'temporarily_unavailable');
+    // An embedder that passes no address is under the ceiling too.
+    assert.equal((await t.register(publicClient, {}, {})).status, 429);
+    const [event] = await t.store.audit.list({ type: 'client.registration_rate_limited' });
+    assert.equal(event?.detail?.key_kind, 'global');
+    t.advance(20_000);
+    assert.equal((await t.register(publicClient, {}, ip(5))).status, 201);
+  });
+
+  it('does not let a source refused by its own limit spend the global ceiling', async () => {
+    const t = await createTestServer({
+      registration: {
+        rateLimits: { perIp: { limit: 1, windowSeconds: 60 }, global: { limit: 2, windowSeconds: 60 } },
+      },
+    });
+    const flood = { remoteAddress: '198.51.100.9' };
+    assert.equal((await t.register(publicClient, {}, flood)).status, 201);
+    for (let i = 0; i < 10; i++) assert.equal((await t.register(publicClient, {}, flood)).status, 429);
+    assert.equal((await t.register(publicClient, {}, { remoteAddress: '198.51.100.10' })).status, 201);
   });
 
   it('keys by software_id and redirect host, whatever the source address', async () => {

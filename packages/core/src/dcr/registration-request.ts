@@ -6,7 +6,12 @@ import {
   type TokenEndpointAuthMethod,
 } from '../client-metadata.ts';
 import { OAuthError } from '../oauth-error.ts';
-import { checkRedirectUriSyntax, isLoopbackRedirectUri } from '../redirect-uri.ts';
+import {
+  CONTROL_CHARACTER,
+  checkRedirectUriSyntax,
+  isLoopbackRedirectUri,
+  rawAuthority,
+} from '../redirect-uri.ts';
 
 /**
  * A client registration request, RFC 7591 §2 and §3.1 (DCR-EP-1, -4, -5, DCR-MD-1…8, DCR-SEC-1),
@@ -31,6 +36,18 @@ export interface RegistrationPolicy {
   supportedAuthMethods?: readonly TokenEndpointAuthMethod[];
   /** Accepted `token_endpoint_auth_signing_alg` values (asymmetric only). Default: the value is refused. */
   supportedSigningAlgs?: readonly string[];
+  /**
+   * Whether an IP literal host may not appear in a URI member (logo_uri, jwks_uri, ...): the server
+   * passes safe-fetch's special-purpose check (the IANA tables), so core stays free of I/O and no
+   * second table exists. Default: no literal is refused.
+   */
+  isRefusedAddress?: (address: string) => boolean;
+  /**
+   * Development only: http URI members on a loopback host (`http://localhost`, `127.0.0.1`,
+   * `[::1]`) are accepted, for a client under development on the same machine. Never jwks_uri,
+   * which is fetched over https only. Default false.
+   */
+  allowLoopbackHttpUris?: boolean;
 }
 
 /** What gets registered: client metadata without the client_id, which the server assigns. */
@@ -84,6 +101,12 @@ export function validateRegistrationRequest(
         warning('DCR-EP-6', 'provisioned_member_ignored', `${member} is assigned by the server; ignored`),
       );
     }
+  }
+  // On the members as sent: the schema's URL check returns the string with tabs and newlines
+  // removed, so checking its output would accept, and then store, a URI the client never sent.
+  for (const field of URI_MEMBERS) {
+    const value = (body as Record<string, unknown>)[field];
+    if (typeof value === 'string') checkUriMember(field, value, policy);
   }
   // DCR-EP-5 MUST: unknown members are dropped (zod strips them). DCR-MD-2..4: RFC 7591 defaults.
   const parsed = registrationSchema.safeParse(body);
@@ -150,22 +173,10 @@ export function validateRegistrationRequest(
   if (rest.jwks !== undefined && rest.jwks_uri !== undefined) {
     throw metadataError('jwks_and_jwks_uri', 'jwks and jwks_uri must not both be present');
   }
-  // jwks_uri is fetched by the hardened fetcher, which speaks https only; refuse what it never could.
-  if (rest.jwks_uri !== undefined && !rest.jwks_uri.startsWith('https://')) {
-    throw metadataError('jwks_uri_not_https', 'jwks_uri must be an https URL');
-  }
   const alg = rest.token_endpoint_auth_signing_alg;
   if (alg !== undefined && !(policy.supportedSigningAlgs ?? []).includes(alg)) {
     throw metadataError('signing_alg_unsupported', `token_endpoint_auth_signing_alg ${alg} is not supported`);
   }
-  // DCR-SEC-2/3 SHOULD: self-asserted links are only warned about; the consent page labels them.
-  for (const field of ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri'] as const) {
-    const value = rest[field];
-    if (value !== undefined && !value.startsWith('https://')) {
-      findings.push(warning('DCR-SEC-3', 'uri_not_https', `${field} is not an https URL`));
-    }
-  }
-
   const metadata: RegistrationMetadata = {
     ...rest,
     token_endpoint_auth_method: method as TokenEndpointAuthMethod,
@@ -200,6 +211,50 @@ function checkApplicationType(
       warning('MCP-7', 'web_private_scheme', 'a web client registered a private-use scheme redirect_uri'),
     );
   }
+}
+
+/** The URL members of RFC 7591 §2 this server accepts; each is echoed back and shown or fetched. */
+const URI_MEMBERS = ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'jwks_uri'] as const;
+
+/**
+ * RFC 7591 §2 members that are URLs (issue #18 finding 6: `javascript:`, `file:`, loopback and
+ * private addresses were accepted and echoed). The links are shown on the consent page and the logo
+ * is fetched (DCR-SEC-2/3: protect users from them), jwks_uri is fetched by the hardened fetcher:
+ * each must be https (loopback http only under the development switch, never for jwks_uri, which
+ * the fetcher speaks https only for), written `https://host/...`, without user information or
+ * control characters, and never on a special-purpose IP literal (the fetcher would refuse it at
+ * fetch time anyway; refusing at registration keeps the address out of the echoed metadata).
+ */
+function checkUriMember(field: (typeof URI_MEMBERS)[number], uri: string, policy: RegistrationPolicy): void {
+  if (CONTROL_CHARACTER.test(uri)) {
+    throw metadataError('uri_control_character', `${field} must not contain control characters`);
+  }
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(uri)?.[1]?.toLowerCase();
+  const devLoopback =
+    policy.allowLoopbackHttpUris === true && field !== 'jwks_uri' && isLoopbackRedirectUri(uri);
+  if (scheme !== 'https' && !devLoopback) {
+    if (field === 'jwks_uri') throw metadataError('jwks_uri_not_https', 'jwks_uri must be an https URL');
+    throw metadataError('uri_not_https', `${field} must be an https URL`);
+  }
+  const authority = rawAuthority(uri, scheme ?? '');
+  if (authority === undefined || authority === '' || !URL.canParse(uri)) {
+    throw metadataError('uri_no_authority', `${field} must be an absolute URL written https://host/...`);
+  }
+  const parsed = new URL(uri);
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw metadataError('uri_userinfo', `${field} must not contain user information`);
+  }
+  // The parsed hostname: the URL parser has already turned `https://2130706433/` and
+  // `https://0x7f.1/` into 127.0.0.1, so no spelling of an address slips past the check.
+  const host = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
+  if (!devLoopback && isIP(host) && policy.isRefusedAddress?.(host) === true) {
+    throw metadataError('uri_special_purpose_address', `${field} must not name a special-purpose address`);
+  }
+}
+
+/** Whether a URL hostname (brackets removed) is an IPv4 or IPv6 literal; no node:net in core. */
+function isIP(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':');
 }
 
 function metadataError(reason: string, description: string): OAuthError {

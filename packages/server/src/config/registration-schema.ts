@@ -11,14 +11,17 @@ const rateLimit = (limit: number, windowSeconds: number, description: string) =>
 
 /** Registration and management rate limits (DCR-EP-3 MAY, DCR-MG-8 SHOULD; docs/dcr.md). */
 export const registrationRateLimitsSchema = z.strictObject({
-  perIp: rateLimit(20, 600, 'registrations per remote address'),
+  perIp: rateLimit(20, 600, 'registrations per remote address (an IPv6 address counts as its /64)'),
+  // The ceiling over all sources together: a sender with many addresses (or many /64s) still
+  // cannot grow the client table faster than this (issue #18 finding 6).
+  global: rateLimit(1000, 3600, 'registrations from all sources together'),
   // software_id is shared by every installation of a product (DCR-MD-9), so this one is wide.
   perSoftware: rateLimit(300, 3600, 'registrations per software_id'),
   perRedirectHost: rateLimit(60, 600, 'registrations per https redirect host'),
   managementFailures: rateLimit(
     10,
     600,
-    'failed RFC 7592 management attempts, per client_id and per address',
+    'failed RFC 7592 management attempts, per source address and per client_id from that source',
   ),
 });
 
@@ -61,6 +64,12 @@ export const registrationSchema = z.strictObject({
     .default(true)
     .describe(
       'the scope of an open registration limits what the client may request later (RFC 7591 §2); the MCP profile turns it off',
+    ),
+  devLoopbackUris: z
+    .boolean()
+    .default(false)
+    .describe(
+      'development only: http://localhost, 127.0.0.1 and [::1] accepted in logo_uri, client_uri, tos_uri and policy_uri (never jwks_uri)',
     ),
   rateLimits: registrationRateLimitsSchema.prefault({}),
 });

@@ -14,12 +14,14 @@ import {
   type Charge,
   chargeRateLimits,
   keyOf,
+  type Limit,
   type RefusalContext,
   rateLimited,
 } from './rate-limit-refusal.ts';
 import { readRegistrationBody } from './registration-body.ts';
 import type { RegistrationSettings } from './registration-settings.ts';
 import { applyScopeLimit, registeredScopeLimit } from './scope-limit.ts';
+import { sourceKey } from './source-key.ts';
 
 /**
  * The client configuration endpoint, RFC 7592 §2, at `{issuer}/register/{client_id}` (the
@@ -27,7 +29,7 @@ import { applyScopeLimit, registeredScopeLimit } from './scope-limit.ts';
  * access token as a bearer token (DCR-MG-3), matched by digest, in constant time, against the
  * client named in the URL. An unknown client and a wrong token get the same 401 (DCR-MG-5), so
  * the endpoint cannot be used to probe which client_ids exist. Failed attempts are rate-limited
- * per client_id and per source address (DCR-MG-8).
+ * per source and per (client_id, source) (DCR-MG-8, managementCharges).
  */
 const ALLOW = 'GET, PUT, DELETE';
 /** RFC 7592 §2.2: members an update MUST NOT carry. */
@@ -62,12 +64,7 @@ export function clientConfigurationEndpoint(ctx: ServerContext, settings: Regist
         noteOutcome(request, { clientId });
         const now = ctx.clock();
         const limit = settings.limits.managementFailures;
-        const charges: Charge[] = [
-          { limit, kind: 'client', value: clientId },
-          ...(info.remoteAddress === undefined
-            ? []
-            : [{ limit, kind: 'ip' as const, value: info.remoteAddress }]),
-        ];
+        const charges = managementCharges(limit, clientId, info.remoteAddress);
         const refusal: RefusalContext = {
           type: 'client.management_rate_limited',
           what: 'failed attempts',
@@ -105,6 +102,24 @@ export function clientConfigurationEndpoint(ctx: ServerContext, settings: Regist
       ctx.logger,
     );
   };
+}
+
+/**
+ * DCR-MG-8: failed attempts are limited per source (an IPv4 address or an IPv6 /64, source-key.ts)
+ * and per (client_id, source), never per client_id alone: a per-client key let any stranger with
+ * eleven bad tokens lock the owner out of its own registration (issue #18 finding 6). Guessing one
+ * client's token from one source still meets the limit; guessing it from many sources meets one
+ * limit per source, which against a 256-bit random token (randomToken) buys an attacker nothing.
+ * The (client_id, source) key names the client in the audit event. Without an address (an embedder
+ * that passes none) the client_id is the only key there is, and keeps the old per-client limit.
+ */
+function managementCharges(limit: Limit, clientId: string, remoteAddress: string | undefined): Charge[] {
+  if (remoteAddress === undefined) return [{ limit, kind: 'client', value: clientId, clientId }];
+  const source = sourceKey(remoteAddress);
+  return [
+    { limit, kind: 'ip', value: source },
+    { limit, kind: 'client_source', value: `${clientId} ${source}`, clientId },
+  ];
 }
 
 async function authenticate(

@@ -1,4 +1,5 @@
 import { OAuthError, type RegistrationMetadata, validateRegistrationRequest } from '@gatehouse-oauth/core';
+import { isAddressAllowed } from '@gatehouse-oauth/safe-fetch';
 import { CLIENT_ASSERTION_SIGNING_ALGS } from '../clients/private-key-jwt.ts';
 import { checkKeyMetadata } from '../clients/static-client.ts';
 import type { ServerContext } from '../context.ts';
@@ -44,9 +45,16 @@ export async function prepareMetadata(
     });
   }
   // DCR-MD-11 MUST: the statement's values take precedence over the plain JSON members.
+  // URI members never name a special-purpose address: safe-fetch's IANA tables decide, with
+  // loopback opened by the same development switch that opens loopback http (issue #18).
+  const addressPolicy = { allowLoopback: settings.devLoopbackUris };
   const { metadata } = validateRegistrationRequest(
     { ...members, ...claims },
-    { supportedSigningAlgs: CLIENT_ASSERTION_SIGNING_ALGS },
+    {
+      supportedSigningAlgs: CLIENT_ASSERTION_SIGNING_ALGS,
+      isRefusedAddress: (address) => !isAddressAllowed(address, addressPolicy),
+      allowLoopbackHttpUris: settings.devLoopbackUris,
+    },
   );
   // private_key_jwt key rules, shared with pre-registered clients (no private key material, ...).
   checkKeyMetadata(metadata);

@@ -10,13 +10,15 @@ export interface Limit {
 }
 
 /** What a limiter key names; reported in the audit event as `key_kind`. */
-export type LimitKeyKind = 'ip' | 'software' | 'redirect_host' | 'client';
+export type LimitKeyKind = 'ip' | 'global' | 'software' | 'redirect_host' | 'client' | 'client_source';
 
 export interface Charge {
   limit: Limit;
   kind: LimitKeyKind;
   /** The keyed value (an address, a software_id, a host, a client_id), without the kind prefix. */
   value: string;
+  /** The client a `client` or `client_source` key is about, named in its audit event. */
+  clientId?: string;
 }
 
 /** The audit event a refusal is reported as, and the words of its 429 description. */
@@ -106,7 +108,7 @@ export async function auditRefusals(
     await ctx.audit({
       type: context.type,
       reason: 'rate_limited',
-      ...(charge.kind === 'client' ? { clientId: charge.value } : {}),
+      ...(charge.clientId === undefined ? {} : { clientId: charge.clientId }),
       detail: {
         key_kind: charge.kind,
         key: charge.value,

@@ -18,6 +18,7 @@ import { type Charge, chargeRateLimits, type RefusalContext } from './rate-limit
 import { readRegistrationBody } from './registration-body.ts';
 import type { RegistrationSettings } from './registration-settings.ts';
 import { applyScopeLimit } from './scope-limit.ts';
+import { sourceKey } from './source-key.ts';
 
 /**
  * The client registration endpoint, RFC 7591 §3: `POST {issuer}/register` with a JSON object of
@@ -67,17 +68,27 @@ async function register(
     what: 'registrations',
     detail: remote(info),
   };
-  // DCR-EP-3 MAY rate-limit: the source address first, before the body is even read. Without an
-  // address (an embedder that does not pass one) this key is skipped rather than shared by all.
+  // DCR-EP-3 MAY rate-limit: the source first, before the body is even read; an IPv6 source is its
+  // /64 (source-key.ts). Without an address (an embedder that does not pass one) this key is
+  // skipped rather than shared by all.
   if (info.remoteAddress !== undefined) {
     await chargeRateLimits(
       ctx,
       settings.refusals,
-      [{ limit: settings.limits.perIp, kind: 'ip', value: info.remoteAddress }],
+      [{ limit: settings.limits.perIp, kind: 'ip', value: sourceKey(info.remoteAddress) }],
       now,
       refusal,
     );
   }
+  // Then the global ceiling, charged only by requests their source allowed: one source's refused
+  // flood does not spend everyone's budget, many sources together still meet the ceiling.
+  await chargeRateLimits(
+    ctx,
+    settings.refusals,
+    [{ limit: settings.limits.global, kind: 'global', value: '*' }],
+    now,
+    refusal,
+  );
   // DCR-EP-3 / DCR-ERR-3: the initial access token is a bearer token; its absence is a 401 now,
   // its validity is decided (and a use counted) only once the rest of the request is acceptable.
   let initialAccessToken: string | undefined;

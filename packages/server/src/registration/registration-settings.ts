@@ -15,11 +15,19 @@ export interface RegistrationSettings {
   secretLifetimeSeconds: number;
   recogniseReRegistration: boolean;
   rotateRegistrationAccessToken: 'never' | 'on_read' | 'on_update';
+  /** Development only: loopback http and loopback literals in URI members (docs/dcr.md). */
+  devLoopbackUris: boolean;
   limits: {
+    /** Keyed `ip:<sourceKey>`: an IPv4 address or an IPv6 /64 (source-key.ts). */
     perIp: Limit;
+    /** One key for every registration, whatever its source. */
+    global: Limit;
     perSoftware: Limit;
     perRedirectHost: Limit;
-    /** Keyed `client:<id>` and `ip:<address>`; only failed attempts are counted. */
+    /**
+     * Keyed `ip:<sourceKey>` and `client_source:<id> <sourceKey>` (`client:<id>` without an
+     * address); only failed attempts are counted.
+     */
     managementFailures: Limit;
   };
   /** Which limiter keys were refused in their current window: one audit event per key and window. */
@@ -63,8 +71,10 @@ export function resolveRegistrationSettings(options: RegistrationConfig): Regist
     secretLifetimeSeconds,
     recogniseReRegistration: options.recogniseReRegistration,
     rotateRegistrationAccessToken: options.rotateRegistrationAccessToken,
+    devLoopbackUris: options.devLoopbackUris,
     limits: {
       perIp: limit(limits.perIp),
+      global: limit(limits.global),
       perSoftware: limit(limits.perSoftware),
       perRedirectHost: limit(limits.perRedirectHost),
       managementFailures: limit(limits.managementFailures),

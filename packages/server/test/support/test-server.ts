@@ -200,12 +200,18 @@ export async function createTestServer(overrides: Partial<AuthorizationServerOpt
   }
 
   /** RFC 7592: a call to a registration_client_uri with a registration access token. */
-  function manage(uri: string, method: string, token: string | undefined, body?: unknown) {
+  function manage(
+    uri: string,
+    method: string,
+    token: string | undefined,
+    body?: unknown,
+    info: { remoteAddress?: string } = { remoteAddress: '192.0.2.1' },
+  ) {
     const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     return server.fetch(
       new Request(uri, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) }),
-      { remoteAddress: '192.0.2.1' },
+      info,
     );
   }
 
