@@ -126,6 +126,18 @@ describe('gatehouse serve: start-up errors', () => {
     );
   });
 
+  it('refuses a development switch on a server that does not listen on loopback (exit 2)', async () => {
+    const result = await run(
+      ['serve', '--host', '0.0.0.0', '--issuer', 'https://as.example', '--port', '0', '--data', data],
+      { env: { GATEHOUSE_REGISTRATION__DEV_LOOPBACK_URIS: 'true' } },
+    );
+    assertRefused(
+      result,
+      EXIT_CODES.usage.code,
+      /registration\.dev_loopback_uris is for development only and is refused unless the server listens on a loopback address/,
+    );
+  });
+
   it('says an unknown key of the config file, with the key it probably meant (exit 2)', async () => {
     const file = join(dir, 'gatehouse.json');
     writeFileSync(file, JSON.stringify({ isuer: 'https://as.example' }));

@@ -7,6 +7,7 @@ import {
 } from '@gatehouse-oauth/server';
 import type { Logger } from 'pino';
 import { ConfigError, type GatehouseConfig, resolveIssuer } from '../config.ts';
+import { checkDevelopmentSwitches } from '../development-switches.ts';
 import { type Listener, listen } from '../http-listener.ts';
 import { type ListenSettings, listenFailure, MAIN_LISTENER, METRICS_LISTENER } from '../listen-failure.ts';
 import { cliLogger } from '../log-format.ts';
@@ -41,6 +42,7 @@ export async function startGatehouse(
 ): Promise<RunningGatehouse> {
   const logger = options.logger ?? (await cliLogger(config));
   const outbound = outboundFetchFromConfig(config);
+  outbound.warnings.push(...checkDevelopmentSwitches(config));
   const tls = config.tls === undefined ? undefined : readTlsFiles(config.tls);
   // Handlers are looked up per request: the server is built once the port is known. A request
   // that arrives while the store opens (migrations) is told to come back, as /readyz would say.
