@@ -15,7 +15,13 @@ import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { Agent } from 'undici';
 import { CLI, run, start } from '../../packages/cli/test/support/cli-process.ts';
-import { atprotoClient, fetchThrough, freePort, publishAccount } from '../support/atproto-client.ts';
+import {
+  atprotoClient,
+  fetchThrough,
+  freePort,
+  publicClientMetadata,
+  publishAccount,
+} from '../support/atproto-client.ts';
 import { authorizeInBrowser } from '../support/authorize-in-browser.ts';
 import { startTestHost, type TestHost, testLookup } from '../support/test-hosts.ts';
 import { createTestCa } from '../support/test-pki.ts';
@@ -87,19 +93,12 @@ describe('AT Protocol through `gatehouse serve` alone, the DID from `users add -
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ did: DID }));
     });
 
-    const clientId = `${host.origin('client.test')}/oauth-client-metadata.json`;
-    const metadata = {
-      client_id: clientId,
-      client_name: 'E2E atproto client against gatehouse serve',
-      client_uri: host.origin('client.test'),
-      redirect_uris: [`${host.origin('client.test')}/callback`] as [string],
-      grant_types: ['authorization_code', 'refresh_token'] as ['authorization_code', 'refresh_token'],
-      response_types: ['code'] as ['code'],
+    const metadata = publicClientMetadata(host, {
+      documentPath: '/oauth-client-metadata.json',
+      callbackPath: '/callback',
+      name: 'E2E atproto client against gatehouse serve',
       scope: SCOPE,
-      token_endpoint_auth_method: 'none' as const,
-      application_type: 'web' as const,
-      dpop_bound_access_tokens: true as const,
-    };
+    });
     host.json('/oauth-client-metadata.json', metadata);
     const fetch = fetchThrough(dispatcher);
     const client = atprotoClient(host, fetch, metadata);

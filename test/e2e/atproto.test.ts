@@ -24,6 +24,7 @@ import {
   atprotoClient as clientFor,
   fetchThrough,
   freePort,
+  publicClientMetadata,
   publishAccount,
 } from '../support/atproto-client.ts';
 import { authorizeInBrowser } from '../support/authorize-in-browser.ts';
@@ -104,19 +105,13 @@ describe('AT Protocol profile end to end with @atproto/oauth-client-node', () =>
   }
 
   it('(a) a public client with its metadata document on client.test', async () => {
-    const clientId = `${host.origin('client.test')}/public/oauth-client-metadata.json`;
-    const metadata = {
-      client_id: clientId,
-      client_name: 'E2E atproto public client',
-      client_uri: host.origin('client.test'),
-      redirect_uris: [`${host.origin('client.test')}/public/callback`] as [string],
-      grant_types: ['authorization_code', 'refresh_token'] as ['authorization_code', 'refresh_token'],
-      response_types: ['code'] as ['code'],
+    const metadata = publicClientMetadata(host, {
+      documentPath: '/public/oauth-client-metadata.json',
+      callbackPath: '/public/callback',
+      name: 'E2E atproto public client',
       scope: SCOPE,
-      token_endpoint_auth_method: 'none' as const,
-      application_type: 'web' as const,
-      dpop_bound_access_tokens: true as const,
-    };
+    });
+    const clientId = metadata.client_id;
     host.json('/public/oauth-client-metadata.json', metadata);
     const client = atprotoClient(metadata);
     await signIn(client);

@@ -58,6 +58,9 @@ describe('the npm tarballs, installed into an empty project (issue #16)', () => 
   let dir: string;
   let project: string;
   const env = userEnv();
+  /** Runs a plain .mjs file in the installed project, as a user of the packages would. */
+  const runScript = (script: string) =>
+    spawnSync(process.execPath, [script], { cwd: project, env, encoding: 'utf8', timeout: 30_000 });
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-pack-'));
@@ -168,12 +171,7 @@ const resource = createResourceServer({ issuer, resource: 'https://mcp.example.c
 console.log(JSON.stringify({ issuer: metadata.issuer, resourceMetadata: resource.metadata() }));
 `,
     );
-    const result = spawnSync(process.execPath, [script], {
-      cwd: project,
-      env,
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const result = runScript(script);
     assert.equal(result.status, 0, result.stderr);
     const printed = JSON.parse(result.stdout.trim().split('\n').at(-1)!);
     assert.equal(printed.issuer, 'https://auth.example.com');
@@ -187,12 +185,7 @@ console.log(JSON.stringify({ issuer: metadata.issuer, resourceMetadata: resource
     assert.ok(snippet, 'no ```ts block under "Using it as a library" in README.md');
     const script = join(project, 'readme-snippet.mjs'); // the snippet has no type annotations
     writeFileSync(script, `${snippet}\nconsole.log(typeof server.fetch);\n`);
-    const result = spawnSync(process.execPath, [script], {
-      cwd: project,
-      env,
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
+    const result = runScript(script);
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout.trim(), 'function');
   });

@@ -94,3 +94,26 @@ export function publishAccount(host: TestHost, did: string, issuer: string): str
   });
   return pds;
 }
+
+/**
+ * The Client ID Metadata Document of a public AT Protocol web client on `host` (AT-4: DPoP-bound,
+ * `none` auth, the scope it will ask for), with its document at `documentPath` and its redirect at
+ * `callbackPath`.
+ */
+export function publicClientMetadata(
+  host: TestHost,
+  options: { documentPath: string; callbackPath: string; name: string; scope: string },
+) {
+  return {
+    client_id: `${host.origin('client.test')}${options.documentPath}`,
+    client_name: options.name,
+    client_uri: host.origin('client.test'),
+    redirect_uris: [`${host.origin('client.test')}${options.callbackPath}`] as [string],
+    grant_types: ['authorization_code', 'refresh_token'] as ['authorization_code', 'refresh_token'],
+    response_types: ['code'] as ['code'],
+    scope: options.scope,
+    token_endpoint_auth_method: 'none' as const,
+    application_type: 'web' as const,
+    dpop_bound_access_tokens: true as const,
+  };
+}
