@@ -14,6 +14,7 @@ import type { ConsentRenderer } from './pages/consent-page.ts';
 import type { ProfileHooks } from './profiles/profile.ts';
 import { buildIntrospectionPolicy, type IntrospectionPolicy } from './protocol/introspection-policy.ts';
 import type { Store } from './store/store.ts';
+import { createLoginThrottle, type LoginThrottle } from './users/login-throttle.ts';
 import { createSubjectResolver } from './users/subject.ts';
 import type { UserAuthenticator } from './users/user-authentication.ts';
 import { createUserStanding, type UserStanding } from './users/user-standing.ts';
@@ -66,6 +67,8 @@ export interface ServerContext {
   profile: ProfileHooks;
   /** Extension point: authenticates the user at the login page (users/user-authentication.ts). */
   authenticateUser: UserAuthenticator;
+  /** Failed sign-ins per account name and per source, around `authenticateUser` (users/login-throttle.ts). */
+  loginThrottle: LoginThrottle;
   /** Extension point: renders the consent page (pages/consent-page.ts). */
   renderConsent: ConsentRenderer;
   /** CORS on PAR, token and revocation (http/cors.ts, AT-13). */
@@ -204,6 +207,7 @@ export function buildContext(parts: ContextParts): ServerContext {
     secureCookies: url.protocol === 'https:',
     profile,
     authenticateUser: parts.authenticateUser,
+    loginThrottle: createLoginThrottle({ audit }, options.login.throttle),
     renderConsent: parts.renderConsent,
     cors: options.cors,
     subjectOf: createSubjectResolver(store.users, options.subject),

@@ -29,6 +29,7 @@ export {
 export { dpopSchema } from './config/dpop-schema.ts';
 export { introspectionSchema } from './config/introspection-schema.ts';
 export { lifetimesSchema } from './config/lifetimes-schema.ts';
+export { loginSchema } from './config/login-schema.ts';
 export { operationsSchema } from './config/operations-schema.ts';
 export { parSchema } from './config/par-schema.ts';
 export {

@@ -37,6 +37,8 @@ export interface ServerMetrics {
   dcrRegistrations: Counter<'outcome'>;
   /** Dynamic registrations deleted as stale (DCR-SEC-7), by reaper rule: never_used | idle. */
   dcrReaped: Counter<'reason'>;
+  /** Login throttle windows opened (one `login.throttled` audit event each), by key kind: account | source. */
+  loginThrottled: Counter<'key_kind'>;
   /** Every audit event (each security decision), by type. */
   auditEvents: Counter<'type'>;
   /** Clients removed, and clients whose every grant was revoked, by action and reason (client-lifecycle.ts). */
@@ -124,6 +126,11 @@ export function createMetrics(options: MetricsOptions = {}): ServerMetrics {
     dcrReaped: counter('gatehouse_dcr_reaped_total', 'Stale dynamic registrations reaped, by rule', [
       'reason',
     ]),
+    loginThrottled: counter(
+      'gatehouse_login_throttled_total',
+      'Login throttle windows opened (an account name or a source refused after too many failed sign-ins), by key kind',
+      ['key_kind'],
+    ),
     auditEvents: counter('gatehouse_audit_events_total', 'Audit events (security decisions), by type', [
       'type',
     ]),
@@ -174,6 +181,13 @@ export function countAuditEvent(metrics: ServerMetrics, event: Omit<AuditEvent, 
       // Rate-limited registrations are not audited one by one; the request metrics count those.
       metrics.dcrRegistrations.inc({ outcome: 'refused' });
       break;
+    case 'login.throttled': {
+      // Audited once per key and window (users/login-throttle.ts), so this counts locks, not attempts;
+      // each refused attempt is a request log line with reason `login_throttled`.
+      const kind = event.detail?.key_kind;
+      metrics.loginThrottled.inc({ key_kind: kind === 'account' || kind === 'source' ? kind : 'other' });
+      break;
+    }
     case 'client.removed':
       metrics.clientLifecycle.inc({ action: 'removed', reason: lifecycleReason(event.reason) });
       if (event.reason === 'never_used' || event.reason === 'idle')

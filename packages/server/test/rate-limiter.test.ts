@@ -108,6 +108,30 @@ describe('rate limiter', () => {
     assert.equal(limiter.hit('key-0', T0).allowed, false);
   });
 
+  it('peeks without spending, refunds one token up to the burst, and resets a key (login throttle)', () => {
+    const limiter = createRateLimiter({ limit: 2, windowSeconds: 60 });
+    assert.deepEqual(limiter.peek('k', T0), { allowed: true, retryAfterSeconds: 0 });
+    limiter.hit('k', T0);
+    limiter.hit('k', T0);
+    for (let i = 0; i < 3; i++)
+      assert.deepEqual(limiter.peek('k', T0), { allowed: false, retryAfterSeconds: 30 });
+    assert.equal(limiter.peek('k', T0 + 30_000).allowed, true, 'peek sees the refill');
+    limiter.refund('k');
+    assert.equal(limiter.hit('k', T0).allowed, true, 'the refunded token');
+    assert.equal(limiter.hit('k', T0).allowed, false);
+    limiter.refund('k');
+    limiter.refund('k');
+    limiter.refund('k'); // capped at the burst of 2
+    assert.equal(limiter.hit('k', T0).allowed, true);
+    assert.equal(limiter.hit('k', T0).allowed, true);
+    assert.equal(limiter.hit('k', T0).allowed, false);
+    limiter.reset('k');
+    assert.equal(limiter.hit('k', T0).allowed, true);
+    assert.equal(limiter.hit('k', T0).allowed, true);
+    limiter.refund('unknown'); // nothing to give back to
+    assert.equal(limiter.peek('unknown', T0).allowed, true);
+  });
+
   it('rejects nonsensical options', () => {
     assert.throws(() => createRateLimiter({ limit: 0, windowSeconds: 60 }), RangeError);
     assert.throws(() => createRateLimiter({ limit: 1.5, windowSeconds: 60 }), RangeError);

@@ -4,6 +4,7 @@ import { cimdSchema } from './cimd-schema.ts';
 import { dpopSchema } from './dpop-schema.ts';
 import { introspectionSchema } from './introspection-schema.ts';
 import { lifetimesSchema } from './lifetimes-schema.ts';
+import { loginSchema } from './login-schema.ts';
 import { operationsSchema } from './operations-schema.ts';
 import { parSchema } from './par-schema.ts';
 import { registrationSchema } from './registration-schema.ts';
@@ -37,6 +38,7 @@ export const serverConfigSchema = z.strictObject({
   par: parSchema.prefault({}),
   dpop: dpopSchema.prefault({}),
   introspection: introspectionSchema.prefault({}),
+  login: loginSchema.prefault({}),
   operations: operationsSchema.prefault({}),
   profile: z
     .enum(['default', 'atproto', 'mcp'])

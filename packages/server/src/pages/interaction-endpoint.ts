@@ -22,8 +22,8 @@ export function interactionEndpoints(ctx: ServerContext) {
   return {
     show: (request: Request, id: string) =>
       guarded(ctx, request, id, (pending) => show(ctx, request, pending)),
-    login: (request: Request, id: string) =>
-      guarded(ctx, request, id, (pending) => login(ctx, request, pending)),
+    login: (request: Request, id: string, remoteAddress?: string) =>
+      guarded(ctx, request, id, (pending) => login(ctx, request, pending, remoteAddress)),
     consent: (request: Request, id: string) =>
       guarded(ctx, request, id, (pending) => consent(ctx, request, pending)),
   };
@@ -192,7 +192,12 @@ async function logoKeyFor(ctx: ServerContext, logoUri: string | undefined): Prom
   }
 }
 
-async function login(ctx: ServerContext, request: Request, pending: Pending): Promise<Response> {
+async function login(
+  ctx: ServerContext,
+  request: Request,
+  pending: Pending,
+  remoteAddress: string | undefined,
+): Promise<Response> {
   const form = await readFormBody(request);
   checkCsrf(form.parameters.get('csrf'), pending.record);
   const username = form.parameters.get('username') ?? '';
@@ -208,6 +213,20 @@ async function login(ctx: ServerContext, request: Request, pending: Pending): Pr
       return renderLogin(ctx, pending, { hintMismatch: true });
     }
   }
+  // Issue #18 finding 3: throttled per account name and per source before the authenticator runs,
+  // so custom authenticators are covered and a right password is refused while throttled. The
+  // answer is the wrong-password page, byte for byte (no user enumeration, OWASP); only the
+  // recorded outcome and the once-per-window `login.throttled` audit event tell them apart.
+  const attempt = await ctx.loginThrottle.attempt({
+    username,
+    remoteAddress,
+    clientId: pending.record.clientId,
+    now: ctx.clock(),
+  });
+  if (!attempt.allowed) {
+    noteOutcome(request, { error: 'access_denied', reason: 'login_throttled' });
+    return renderLogin(ctx, pending, { failed: { username } });
+  }
   // The configured authentication (local accounts with passwords by default).
   const user = await ctx.authenticateUser({ username, password, form: form.parameters });
   if (user === undefined) {
@@ -215,6 +234,7 @@ async function login(ctx: ServerContext, request: Request, pending: Pending): Pr
     await ctx.audit({ type: 'login.failed', clientId: pending.record.clientId, reason: 'bad_credentials' });
     return renderLogin(ctx, pending, { failed: { username } });
   }
+  attempt.succeeded();
   const { setCookie } = await startSession(ctx, user.id);
   await ctx.audit({ type: 'login.succeeded', userId: user.id, clientId: pending.record.clientId });
   return redirectTo(`${ctx.issuer}/interaction/${pending.record.id}`, { 'set-cookie': setCookie });

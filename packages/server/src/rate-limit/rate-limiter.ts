@@ -19,6 +19,12 @@ export interface RateLimitDecision {
 
 export interface RateLimiter {
   hit(key: string, now: number): RateLimitDecision;
+  /** What `hit` would decide now, without spending a token. */
+  peek(key: string, now: number): RateLimitDecision;
+  /** Gives back one token spent by `hit` (capped at the burst), e.g. an attempt that succeeded. */
+  refund(key: string): void;
+  /** Forgets the key: its next hit starts from a full bucket. */
+  reset(key: string): void;
 }
 
 interface Bucket {
@@ -56,27 +62,40 @@ export function createRateLimiter(options: {
   // key in a full table evicts the least recently used one.
   const buckets = new LRUCache<string, Bucket>({ max: maxKeys });
 
+  /** The key's credit refilled up to `now`, and the time it is counted from. */
+  const refilled = (key: string, now: number): Bucket => {
+    const existing = buckets.peek(key);
+    if (existing === undefined) return { credit: capacity, updatedAt: now };
+    // A clock that steps backwards must not mint tokens (or take them away).
+    const elapsed = Math.max(0, now - existing.updatedAt);
+    return {
+      credit: Math.min(capacity, existing.credit + elapsed * limit),
+      updatedAt: Math.max(now, existing.updatedAt),
+    };
+  };
+  const decide = (credit: number): RateLimitDecision =>
+    credit >= tokenCost
+      ? { allowed: true, retryAfterSeconds: 0 }
+      : { allowed: false, retryAfterSeconds: Math.ceil((tokenCost - credit) / limit / 1000) };
+
   return {
     hit(key, now) {
-      const existing = buckets.peek(key);
-      let credit: number;
-      if (existing === undefined) {
-        credit = capacity;
-      } else {
-        // A clock that steps backwards must not mint tokens (or take them away).
-        const elapsed = Math.max(0, now - existing.updatedAt);
-        credit = Math.min(capacity, existing.credit + elapsed * limit);
-      }
-      const updatedAt = existing === undefined ? now : Math.max(now, existing.updatedAt);
-
-      if (credit >= tokenCost) {
-        buckets.set(key, { credit: credit - tokenCost, updatedAt });
-        return { allowed: true, retryAfterSeconds: 0 };
-      }
+      const { credit, updatedAt } = refilled(key, now);
+      const decision = decide(credit);
       // Refused hits leave the bucket as refilled, so hammering does not extend the wait.
-      buckets.set(key, { credit, updatedAt });
-      const waitMs = (tokenCost - credit) / limit;
-      return { allowed: false, retryAfterSeconds: Math.ceil(waitMs / 1000) };
+      buckets.set(key, { credit: decision.allowed ? credit - tokenCost : credit, updatedAt });
+      return decision;
+    },
+    peek(key, now) {
+      return decide(refilled(key, now).credit);
+    },
+    refund(key) {
+      const existing = buckets.peek(key);
+      if (existing === undefined) return;
+      buckets.set(key, { ...existing, credit: Math.min(capacity, existing.credit + tokenCost) });
+    },
+    reset(key) {
+      buckets.delete(key);
     },
   };
 }
