@@ -46,7 +46,7 @@ describe('configuration from GATEHOUSE_* variables', () => {
     assert.deepEqual(config.warnings, [
       'GATEHOUSE_PORTT is not a Gatehouse setting and is ignored; the nearest setting is GATEHOUSE_PORT',
       'GATEHOUSE_LIFETIMES__ACCESS_TOKEN_SECOND is not a Gatehouse setting and is ignored; the nearest setting is GATEHOUSE_LIFETIMES__ACCESS_TOKEN_SECONDS',
-      'GATEHOUSE_VERSION is not a Gatehouse setting and is ignored; the nearest setting is GATEHOUSE_CORS',
+      'GATEHOUSE_VERSION is not a Gatehouse setting and is ignored; the nearest setting is GATEHOUSE_LOGIN',
     ]);
     assert.deepEqual(fromEnv({ GATEHOUSE_PORT: '9000' }).warnings, []);
   });
