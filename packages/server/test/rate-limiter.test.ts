@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createRateLimiter } from '../src/rate-limit/rate-limiter.ts';
-import { createRefusalLog } from '../src/registration/rate-limit-refusal.ts';
+import { createRefusalLog } from '../src/rate-limit/refusal-log.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 

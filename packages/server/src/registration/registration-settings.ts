@@ -1,7 +1,8 @@
 import type { RegistrationConfig } from '../config/registration-schema.ts';
 import type { RateLimitOptions, SoftwareStatementIssuer } from '../options.ts';
 import { createRateLimiter } from '../rate-limit/rate-limiter.ts';
-import { createRefusalLog, type Limit, type RefusalLog } from './rate-limit-refusal.ts';
+import { createRefusalLog, type RefusalLog } from '../rate-limit/refusal-log.ts';
+import type { Limit } from './rate-limit-refusal.ts';
 
 /**
  * The registration options (options.ts) resolved once at start-up, with their defaults, and the

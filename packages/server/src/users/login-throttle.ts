@@ -1,7 +1,7 @@
-import type { ServerContext } from '../context.ts';
+import type { Audit } from '../audit/audit-trail.ts';
 import type { RateLimitOptions } from '../options.ts';
 import { createRateLimiter, type RateLimiter } from '../rate-limit/rate-limiter.ts';
-import { createRefusalLog } from '../registration/rate-limit-refusal.ts';
+import { createRefusalLog } from '../rate-limit/refusal-log.ts';
 import { sourceKey } from '../registration/source-key.ts';
 
 /**
@@ -62,10 +62,7 @@ interface Keyed {
   value: string;
 }
 
-export function createLoginThrottle(
-  ctx: Pick<ServerContext, 'audit'>,
-  options: LoginThrottleOptions,
-): LoginThrottle {
+export function createLoginThrottle(ctx: { audit: Audit }, options: LoginThrottleOptions): LoginThrottle {
   const perAccount = createRateLimiter(options.perAccount);
   const perSource = createRateLimiter(options.perSource);
   const refusals = createRefusalLog();
