@@ -1,6 +1,6 @@
 import type { UserStore } from '@gatehouse-oauth/server';
 import type { PostgresConnection } from './connection.ts';
-import { postgresColumns, records } from './rows.ts';
+import { postgresColumns, records, rows } from './rows.ts';
 import { storeErrorCode } from './store-errors.ts';
 
 /** SQLSTATE unique_violation: here, only the partial unique index on users.sub can raise it. */
@@ -13,14 +13,7 @@ export function postgresUserStore({ query, first, count }: PostgresConnection): 
       const created = await count(
         `INSERT INTO users (id, username, password_hash, created_at, disabled_at, sub) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT DO NOTHING`,
-        [
-          user.id,
-          user.username,
-          user.passwordHash,
-          user.createdAt,
-          user.disabledAt ?? null,
-          user.sub ?? null,
-        ],
+        rows.userRow(user),
       );
       return created > 0;
     },

@@ -8,6 +8,7 @@ import type {
   RefreshTokenRecord,
   SigningKeyRecord,
   TokenFamilyRecord,
+  UserRecord,
 } from './store.ts';
 
 /**
@@ -22,6 +23,16 @@ export function createRecordRows<B>(bool: (value: boolean) => B) {
   const optionalJson = (value: unknown): string | null => (value === undefined ? null : json(value));
 
   return {
+    /** id, username, password_hash, created_at, disabled_at, sub */
+    userRow: (user: UserRecord): Value[] => [
+      user.id,
+      user.username,
+      user.passwordHash,
+      user.createdAt,
+      user.disabledAt ?? null,
+      user.sub ?? null,
+    ],
+
     /** client_id, kind, metadata, secret_digest, secret_expires_at, created_at, updated_at, registration, registration_fingerprint, last_used_at */
     clientRow: (record: ClientRecord): Value[] => [
       record.clientId,

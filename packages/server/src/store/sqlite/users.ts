@@ -1,6 +1,6 @@
 import type { UserStore } from '../user-store.ts';
 import type { SqliteConnection } from './connection.ts';
-import { changed, records, sqliteColumns } from './rows.ts';
+import { changed, records, rows, sqliteColumns } from './rows.ts';
 
 export function sqliteUserStore({ sql }: SqliteConnection): UserStore {
   return {
@@ -9,14 +9,7 @@ export function sqliteUserStore({ sql }: SqliteConnection): UserStore {
       const result = sql(
         `INSERT INTO users (id, username, password_hash, created_at, disabled_at, sub) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING`,
-      ).run(
-        user.id,
-        user.username,
-        user.passwordHash,
-        user.createdAt,
-        user.disabledAt ?? null,
-        user.sub ?? null,
-      );
+      ).run(...rows.userRow(user));
       return changed(result);
     },
     async get(id) {
