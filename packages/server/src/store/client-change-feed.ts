@@ -4,7 +4,12 @@
  * answered from the memory of every other instance within seconds. Each instance polls the feed
  * (clients/client-change-listener.ts) and evicts what it holds for the clients named.
  */
-export type ClientChangeKind = 'removed' | 'updated';
+/**
+ * `removed` and `updated` name one client; `governance` means the stored rules, holds or a
+ * client's approval changed (its clientId is the selector or client_id concerned, for the log):
+ * every instance reloads what governance holds in memory.
+ */
+export type ClientChangeKind = 'removed' | 'updated' | 'governance';
 
 export interface ClientChange {
   /** Assigned by the store; increases with every publish. */

@@ -7,12 +7,14 @@
  *
  * "Atomic" below means: across every instance sharing the store, not just within one process.
  */
+import type { AdminTokenStore } from './admin-token-store.ts';
 import type { AuditStore } from './audit-store.ts';
 import type { AuthorizationCodeStore } from './authorization-code-store.ts';
 import type { AuthorizationRequestStore } from './authorization-request-store.ts';
 import type { ClientChangeFeed } from './client-change-feed.ts';
 import type { ClientDocumentStore } from './client-document-store.ts';
 import type { ClientStore } from './client-store.ts';
+import type { GovernanceStore } from './governance-store.ts';
 import type { GrantStore } from './grant-store.ts';
 import type { InitialAccessTokenStore } from './initial-access-token-store.ts';
 import type { RefreshTokenStore } from './refresh-token-store.ts';
@@ -41,6 +43,10 @@ export interface Store {
   readonly refreshTokens: RefreshTokenStore;
   readonly replay: ReplayStore;
   readonly audit: AuditStore;
+  /** Stored governance rules, holds and access requests (issue #13). */
+  readonly governance: GovernanceStore;
+  /** Credentials of the admin HTTP API, as digests. */
+  readonly adminTokens: AdminTokenStore;
   /**
    * Deletes rows whose expiry is before `now` (codes, requests, sessions, refresh tokens, replay)
    * and client changes older than CLIENT_CHANGE_RETENTION_MS.
@@ -49,6 +55,11 @@ export interface Store {
   close(): Promise<void>;
 }
 
+export type {
+  AdminTokenRecord,
+  AdminTokenScope,
+  AdminTokenStore,
+} from './admin-token-store.ts';
 export type { AuditEvent, AuditStore } from './audit-store.ts';
 export type {
   AuthorizationCodeRecord,
@@ -63,6 +74,12 @@ export type {
   RecordDocumentResult,
 } from './client-document-store.ts';
 export type { ClientKind, ClientRecord, ClientRegistration, ClientStore } from './client-store.ts';
+export type {
+  AccessRequest,
+  ClientHold,
+  GovernanceStore,
+  StoredRule,
+} from './governance-store.ts';
 export type { GrantRecord, GrantStore, GrantUpsert } from './grant-store.ts';
 export type { InitialAccessTokenRecord, InitialAccessTokenStore } from './initial-access-token-store.ts';
 export type { RefreshTokenRecord, RefreshTokenStore, RotateResult } from './refresh-token-store.ts';

@@ -1,10 +1,12 @@
 import type { Store } from '../store.ts';
+import { memoryAdminTokenStore } from './admin-tokens.ts';
 import { memoryAuditStore } from './audit.ts';
 import { memoryAuthorizationCodeStore } from './authorization-codes.ts';
 import { memoryAuthorizationRequestStore } from './authorization-requests.ts';
 import { memoryClientChangeFeed, purgeClientChanges } from './client-changes.ts';
 import { memoryClientDocumentStore } from './client-documents.ts';
 import { memoryClientStore } from './clients.ts';
+import { memoryGovernanceStore } from './governance.ts';
 import { memoryGrantStore } from './grants.ts';
 import { memoryInitialAccessTokenStore } from './initial-access-tokens.ts';
 import { memoryRefreshTokenStore } from './refresh-tokens.ts';
@@ -41,6 +43,8 @@ export function createMemoryStore(): Store {
     refreshTokens: memoryRefreshTokenStore(state),
     replay: memoryReplayStore(state),
     audit: memoryAuditStore(state),
+    governance: memoryGovernanceStore(state),
+    adminTokens: memoryAdminTokenStore(state),
 
     async purgeExpired(now) {
       const { sessions, requests, codes, refreshTokens, replay } = state;

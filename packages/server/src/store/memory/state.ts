@@ -1,15 +1,19 @@
 import type {
+  AccessRequest,
+  AdminTokenRecord,
   AuditEvent,
   AuthorizationCodeRecord,
   AuthorizationRequestRecord,
   ClientChange,
   ClientDocumentVersion,
+  ClientHold,
   ClientRecord,
   GrantRecord,
   InitialAccessTokenRecord,
   RefreshTokenRecord,
   SessionRecord,
   SigningKeyRecord,
+  StoredRule,
   TokenFamilyRecord,
   UserRecord,
 } from '../store.ts';
@@ -36,6 +40,12 @@ export interface MemoryState {
   clientChanges: ClientChange[]; // ascending sequence
   /** Oldest first; `list` walks it backwards. */
   audit: AuditEvent[];
+  governance: {
+    rules: Map<string, StoredRule>; // by selector
+    holds: Map<string, ClientHold>; // by client_id
+    accessRequests: Map<string, AccessRequest>; // by [client_id, user_id]
+  };
+  adminTokens: Map<string, AdminTokenRecord>; // by digest
 }
 
 export function createMemoryState(): MemoryState {
@@ -58,6 +68,8 @@ export function createMemoryState(): MemoryState {
     clientDocuments: new Map(),
     clientChanges: [],
     audit: [],
+    governance: { rules: new Map(), holds: new Map(), accessRequests: new Map() },
+    adminTokens: new Map(),
   };
 }
 
