@@ -13,6 +13,7 @@ import { createClientMemory } from './clients/client-memory.ts';
 import { createClientResolution } from './clients/client-resolution.ts';
 import { resolveServerOptions } from './config/resolve-options.ts';
 import { buildContext, type ServerContext } from './context.ts';
+import { createClientGovernance } from './governance/client-governance.ts';
 import type { RequestInfo } from './http/request-info.ts';
 import { answerUnmatched, createServerApp } from './http/server-app.ts';
 import { isStoreUnavailableError } from './http/store-unavailable.ts';
@@ -107,6 +108,12 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
   // (through the change feed) on any other instance or by the CLI.
   const clientMemory = createClientMemory();
   const lifecycle = createClientLifecycle({ store: options.store, clock, audit, memory: clientMemory });
+  // Issue #13: the operator's rules, holds and tiers, reloaded on every `governance` change.
+  const governance = createClientGovernance({
+    store: options.store.governance,
+    config: options.governance,
+    metrics,
+  });
   const clients = createClientResolution(options, {
     outboundFetch,
     clock,
@@ -116,12 +123,14 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     profile: hooks,
     lifecycle,
     memory: clientMemory,
+    governance,
   });
   const ctx = buildContext({
     options: { ...options, fetchJwks },
     keys: createKeyRing(options.store.signingKeys, clock),
     clients: clients.resolver,
     clientLifecycle: lifecycle,
+    governance,
     features,
     // CIMD-CACHE-6: logos come through the same hardened fetcher, and are served from our origin.
     clientLogos: createClientLogoCache({ fetch: outboundFetch, clock }),
@@ -156,7 +165,10 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     feed: options.store.clientChanges,
     intervalMs: options.clientChangePollMs,
     apply: (change) => {
-      clientMemory.forget(change.clientId);
+      if (change.kind === 'governance') {
+        // A rule, hold or approval changed somewhere: read them again (errors: the next change retries).
+        governance.reload().catch((error: unknown) => logger.warn({ err: error }, 'governance not reloaded'));
+      } else clientMemory.forget(change.clientId);
       metrics.clientChangesApplied.inc({ kind: change.kind });
     },
     // During a database outage every request already logs its 503; the next poll catches up.

@@ -8,6 +8,7 @@ import type { ClientResolver } from './clients/client-resolver.ts';
 import type { ClientAssertionContext } from './clients/private-key-jwt.ts';
 import type { ResolvedServerOptions } from './config/resolve-options.ts';
 import { createDpopSettings, type DpopSettings } from './dpop/dpop-settings.ts';
+import type { ClientGovernance } from './governance/client-governance.ts';
 import type { KeyRing } from './keys/signing-keys.ts';
 import type { Lifetimes, ResourceOptions } from './options.ts';
 import type { ConsentRenderer } from './pages/consent-page.ts';
@@ -51,6 +52,8 @@ export interface ServerContext {
   clients: ClientResolver;
   /** Removal and revocation of clients and sessions: the one lifecycle (clients/client-lifecycle.ts). */
   clientLifecycle: ClientLifecycle;
+  /** Admission decisions, trust tiers and their policies (governance/client-governance.ts, issue #13). */
+  governance: ClientGovernance;
   /** What private_key_jwt verification needs (RFC 7523 §3). */
   clientAssertions: ClientAssertionContext;
   /** Client logos fetched by the server and served from its own origin (CIMD-CACHE-6). */
@@ -146,6 +149,7 @@ export interface ContextParts {
   keys: KeyRing;
   clients: ClientResolver;
   clientLifecycle: ClientLifecycle;
+  governance: ClientGovernance;
   features: ServerFeatures;
   clientLogos: ClientLogoCache;
   logger: Logger;
@@ -184,6 +188,7 @@ export function buildContext(parts: ContextParts): ServerContext {
     keys,
     clients,
     clientLifecycle,
+    governance: parts.governance,
     clientAssertions: {
       issuer: options.issuer,
       endpointAudiences: [at('/token'), at('/par')],

@@ -45,6 +45,8 @@ export interface ServerMetrics {
   clientLifecycle: Counter<'action' | 'reason'>;
   /** Client changes read from the feed and applied to this instance's memory, by kind. */
   clientChangesApplied: Counter<'kind'>;
+  /** Admission decisions (issue #13), by state, tier and whether it was enforced (report-only: not). */
+  governanceDecisions: Counter<'state' | 'tier' | 'enforced'>;
 }
 
 export interface MetricsOptions {
@@ -143,6 +145,11 @@ export function createMetrics(options: MetricsOptions = {}): ServerMetrics {
       'gatehouse_client_changes_applied_total',
       'Client changes from the feed applied to this instance, by kind',
       ['kind'],
+    ),
+    governanceDecisions: counter(
+      'gatehouse_governance_decisions_total',
+      'Admission decisions about clients, by approval state, trust tier and whether enforced',
+      ['state', 'tier', 'enforced'],
     ),
   };
 }

@@ -10,6 +10,8 @@ import { createFetchGovernor } from '../cimd/fetch-governor.ts';
 import { createDocumentCache } from '../cimd/metadata-document-cache.ts';
 import type { RefusalAuditLogger } from '../cimd/refusal-audit.ts';
 import type { ResolvedServerOptions } from '../config/resolve-options.ts';
+import { governanceAdmission } from '../governance/admission.ts';
+import type { ClientGovernance } from '../governance/client-governance.ts';
 import { countCacheEvent, type ServerMetrics } from '../metrics.ts';
 import { countedCimdFetch } from '../operations/cimd-fetch-metrics.ts';
 import type { ProfileHooks } from '../profiles/profile.ts';
@@ -36,12 +38,15 @@ export interface ClientResolutionDeps {
   lifecycle: Pick<ClientLifecycle, 'revokeAll'>;
   /** What this instance holds about clients: the CIMD resolver registers how to forget one. */
   memory: ClientMemory;
+  /** Admission (issue #13): wraps the chain outermost, before the configured decorators. */
+  governance: ClientGovernance;
 }
 
 /**
  * The client resolver of the server: the loopback development client (AT-5) when on, stored
- * clients, then Client ID Metadata Documents when on; the whole chain wrapped by the configured
- * decorators (`clientResolverDecorators`, docs/extension-points.md). `flushRefusals` writes the
+ * clients, then Client ID Metadata Documents when on; the whole chain wrapped by governance
+ * admission (governance/admission.ts), then the configured decorators (`clientResolverDecorators`,
+ * docs/extension-points.md). `flushRefusals` writes the
  * governor's pending refusal counts (decision 0020).
  */
 export function createClientResolution(
@@ -59,10 +64,10 @@ export function createClientResolution(
     flushRefusals = cimdResolver.flushRefusals;
   }
   return {
-    resolver: decorateClientResolver(
-      chainClientResolvers(...resolvers),
-      options.clientResolverDecorators ?? [],
-    ),
+    resolver: decorateClientResolver(chainClientResolvers(...resolvers), [
+      governanceAdmission({ governance: deps.governance, audit: deps.audit, clock: deps.clock }),
+      ...(options.clientResolverDecorators ?? []),
+    ]),
     flushRefusals,
   };
 }

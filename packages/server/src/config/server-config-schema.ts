@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { atprotoSchema } from './atproto-schema.ts';
 import { cimdSchema } from './cimd-schema.ts';
 import { dpopSchema } from './dpop-schema.ts';
+import { governanceSchema } from './governance-schema.ts';
 import { introspectionSchema } from './introspection-schema.ts';
 import { lifetimesSchema } from './lifetimes-schema.ts';
 import { loginSchema } from './login-schema.ts';
@@ -39,6 +40,7 @@ export const serverConfigSchema = z.strictObject({
   dpop: dpopSchema.prefault({}),
   introspection: introspectionSchema.prefault({}),
   login: loginSchema.prefault({}),
+  governance: governanceSchema.prefault({}),
   operations: operationsSchema.prefault({}),
   profile: z
     .enum(['default', 'atproto', 'mcp'])
