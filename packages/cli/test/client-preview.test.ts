@@ -1,6 +1,6 @@
 /**
  * `gatehouse clients preview <url>`, `gatehouse clients add --cimd <url>` and `gatehouse lint
- * --config` (issue #13, item 6) as an operator runs them: a child process against a SQLite file,
+ * --config` (CIMD-CO-3; issue #13, item 6) as an operator runs them: a child process against a SQLite file,
  * the documents served over real TLS on loopback by this run's CA (the development fetch switches,
  * as the server itself would fetch them), judged with the configuration's profile and policies.
  */

@@ -1,5 +1,5 @@
 /**
- * The preview of a Client ID Metadata Document client (issue #13, item 6): what the server would
+ * The preview of a Client ID Metadata Document client (CIMD-CO-3; issue #13, item 6): what the server would
  * decide (validation with the profile's and the `cimd` settings' rules, tier, admission, scope
  * ceiling, the tier's policy), storing nothing; and pre-registration, which records the client and
  * its approval the way the server would have.

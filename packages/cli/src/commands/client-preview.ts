@@ -20,7 +20,7 @@ import { admissionLines, documentSummary, findingLines } from './preview-report.
 
 /**
  * `gatehouse clients preview <url> [--json]` and `gatehouse clients add --cimd <url> [--tier T]
- * [--owner O]` (issue #13, item 6): the document is fetched now through the hardened fetcher the
+ * [--owner O]` (CIMD-CO-3; issue #13, item 6): the document is fetched now through the hardened fetcher the
  * server uses (with the development fetch switches, for loopback test hosts) and judged with this
  * configuration's profile, `cimd` settings and governance (the file's rules and the stored ones),
  * exactly as the server would (server: governance/client-preview.ts). Preview stores nothing; add

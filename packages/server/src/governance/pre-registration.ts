@@ -1,5 +1,5 @@
 /**
- * Pre-registration of a Client ID Metadata Document client (issue #13, item 6): the operator has
+ * Pre-registration of a Client ID Metadata Document client (CIMD-CO-3; issue #13, item 6): the operator has
  * the server fetch and validate the document now (governance/client-preview.ts) and records the
  * client approved, before its first user ever signs in. `gatehouse clients add --cimd <url>` runs
  * it; the admin API can.
