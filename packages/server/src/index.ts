@@ -46,6 +46,15 @@ export {
   serverConfigSchema,
 } from './config/server-config-schema.ts';
 export { digest, randomToken } from './crypto/digest.ts';
+export {
+  type BlockResult,
+  createGovernanceAdmin,
+  type GovernanceActor,
+  type GovernanceAdmin,
+  type GovernanceAdminDeps,
+  type ListedRule,
+  type RuleChange,
+} from './governance/governance-admin.ts';
 export { requestIdLogOptions } from './http/request-id.ts';
 export { ensureSigningKey, generateSigningKey, rotateSigningKey } from './keys/signing-keys.ts';
 export { createLogger, silentLogger } from './logger.ts';
