@@ -124,6 +124,7 @@ describe('governance admin: approve', () => {
       note: 'reviewed',
     });
     assert.equal(change.selector, CIMD_A);
+    assert.equal(change.changed, true);
     assert.equal(change.before, undefined);
     assert.deepEqual(change.after, {
       selector: CIMD_A,
@@ -155,6 +156,7 @@ describe('governance admin: approve', () => {
     t.advance(1000);
     const again = await t.admin.approve('domain:example.com', { actor: 'console:bob' });
     assert.equal(again.before?.updatedBy, ACTOR);
+    assert.equal(again.changed, false);
     assert.equal(again.after, again.before, 'nothing rewritten');
     assert.equal((await t.changes()).length, 1, 'nothing published');
     assert.equal((await t.events()).length, 1, 'nothing audited');
@@ -256,6 +258,7 @@ describe('governance admin: block', () => {
 
     // Blocking again: nothing stored, revoked, published or audited.
     const again = await t.admin.block(CIMD_A, { actor: ACTOR, reason: 'phishing' });
+    assert.equal(again.changed, false);
     assert.deepEqual(again.revoked[0]?.result.grantsRevoked, 0);
     assert.equal((await t.events()).length, 1);
     assert.equal((await t.changes()).length, 1);

@@ -60,6 +60,8 @@ export interface RuleChange {
   selector: string;
   before: StoredRule | undefined;
   after: StoredRule | undefined;
+  /** Whether the call changed anything (a rule, a hold, access requests, grants): then it was audited. */
+  changed: boolean;
   /**
    * The configuration file's rule on the same selector, when there is one: it applies beside the
    * stored rule (equally specific, so the safer state wins), which a surface should say.
@@ -176,9 +178,20 @@ export function createGovernanceAdmin(deps: GovernanceAdminDeps): GovernanceAdmi
     });
   }
 
-  function changeOf(target: Target, before: StoredRule | undefined, after: StoredRule | undefined) {
+  function changeOf(
+    target: Target,
+    before: StoredRule | undefined,
+    after: StoredRule | undefined,
+    changed: boolean,
+  ): RuleChange {
     const fileRule = fileRuleFor(target.selector);
-    return { selector: target.selector, before, after, ...(fileRule === undefined ? {} : { fileRule }) };
+    return {
+      selector: target.selector,
+      before,
+      after,
+      changed,
+      ...(fileRule === undefined ? {} : { fileRule }),
+    };
   }
 
   async function allRules(): Promise<GovernanceRule[]> {
@@ -217,7 +230,8 @@ export function createGovernanceAdmin(deps: GovernanceAdminDeps): GovernanceAdmi
       const cleared =
         target.clientId === undefined ? 0 : await governance.clearAccessRequests(target.clientId);
       if (changed || released) await propagate(target.selector);
-      if (changed || released || cleared > 0) {
+      const anyChange = changed || released || cleared > 0;
+      if (anyChange) {
         await audited(
           'governance.client_approved',
           target,
@@ -229,7 +243,7 @@ export function createGovernanceAdmin(deps: GovernanceAdminDeps): GovernanceAdmi
           },
         );
       }
-      return changeOf(target, before, after);
+      return changeOf(target, before, after, anyChange);
     },
 
     async block(written, { actor, reason }) {
@@ -257,8 +271,8 @@ export function createGovernanceAdmin(deps: GovernanceAdminDeps): GovernanceAdmi
         totals.families += result.familiesRevoked;
         if (stored || anything(result)) revoked.push({ clientId, result });
       }
-      const revokedAny = revoked.some(({ result }) => anything(result));
-      if (changed || revokedAny || cleared > 0) {
+      const anyChange = changed || cleared > 0 || revoked.some(({ result }) => anything(result));
+      if (anyChange) {
         await audited(
           'governance.client_blocked',
           target,
@@ -272,7 +286,7 @@ export function createGovernanceAdmin(deps: GovernanceAdminDeps): GovernanceAdmi
           },
         );
       }
-      return { ...changeOf(target, before, after), revoked };
+      return { ...changeOf(target, before, after, anyChange), revoked };
     },
 
     async unblock(written, { actor }) {
@@ -298,7 +312,7 @@ export function createGovernanceAdmin(deps: GovernanceAdminDeps): GovernanceAdmi
       if (change.before === undefined) throw ruleNotFound(`no stored block for ${target.selector}`);
       await propagate(target.selector);
       await audited('governance.client_unblocked', target, actor, change);
-      return changeOf(target, change.before, change.after);
+      return changeOf(target, change.before, change.after, true);
     },
 
     async setTier(written, { actor, tier }) {
@@ -320,7 +334,7 @@ export function createGovernanceAdmin(deps: GovernanceAdminDeps): GovernanceAdmi
         await propagate(target.selector);
         await audited('governance.rule_changed', target, actor, { before, after });
       }
-      return changeOf(target, before, after);
+      return changeOf(target, before, after, changed);
     },
 
     async deleteRule(written, { actor }) {
@@ -333,7 +347,7 @@ export function createGovernanceAdmin(deps: GovernanceAdminDeps): GovernanceAdmi
       }
       await propagate(target.selector);
       await audited('governance.rule_deleted', target, actor, { before, after: undefined });
-      return changeOf(target, before, undefined);
+      return changeOf(target, before, undefined, true);
     },
 
     async release(clientId, { actor }) {
