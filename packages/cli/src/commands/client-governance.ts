@@ -149,6 +149,7 @@ async function rules(admin: GovernanceAdmin, json: boolean): Promise<void> {
     say(JSON.stringify({ rules: listed.map(ruleJson) }, null, 2));
     return;
   }
+  if (listed.length === 0) say('no rules');
   for (const rule of listed) {
     const columns = [rule.origin, rule.selector, rule.state ?? '-', rule.tier ?? '-'];
     if (rule.owner !== undefined) columns.push(`owner=${rule.owner}`);
