@@ -99,7 +99,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   },
   {
     name: 'clients list',
-    options: [{ name: 'json', description: 'as JSON: {"clients": [...]}' }],
+    options: [{ name: 'json', description: 'as a JSON array' }],
     description: 'list clients: id, kind, authentication method, name',
   },
   {
@@ -156,7 +156,7 @@ export const COMMANDS: readonly CommandDefinition[] = [
   },
   {
     name: 'clients rules',
-    options: [{ name: 'json', description: 'as JSON: {"rules": [...]}' }],
+    options: [{ name: 'json', description: 'as a JSON array, each rule with its origin' }],
     description: "the governance rules in force: the configuration file's, then the stored ones",
   },
   {

@@ -20,7 +20,6 @@ import { run } from './support/cli-process.ts';
 const ISSUER = 'https://as.example.test';
 const REDIRECT = 'https://app.example.test/callback';
 const T = Date.UTC(2026, 10, 23, 12, 0, 0);
-const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 async function grantFor(store: Store, clientId: string, userId: string) {
   const grant = await store.grants.upsert({
@@ -213,28 +212,16 @@ describe('gatehouse clients approve, rules, pending, list', () => {
       assert.deepEqual(JSON.parse(json.stdout), {
         requests: [
           {
-            client_id: CIMD_URL,
-            client_name: 'Example CIMD client',
-            user_id: 'user-1',
-            first_at: '2026-11-23T12:00:00.000Z',
-            last_at: '2026-11-23T12:01:00.000Z',
+            clientId: CIMD_URL,
+            userId: 'user-1',
+            clientName: 'Example CIMD client',
+            firstAt: T,
+            lastAt: T + 60_000,
             attempts: 2,
           },
-          {
-            client_id: 'dcr-client',
-            user_id: 'user-2',
-            first_at: '2026-11-23T12:00:00.000Z',
-            last_at: '2026-11-23T12:00:00.000Z',
-            attempts: 1,
-          },
+          { clientId: 'dcr-client', userId: 'user-2', firstAt: T, lastAt: T, attempts: 1 },
         ],
-        holds: [
-          {
-            client_id: 'https://held.example/client.json',
-            reason: 'jwks_uri changed',
-            held_at: '2026-11-23T12:00:00.000Z',
-          },
-        ],
+        holds: [{ clientId: 'https://held.example/client.json', reason: 'jwks_uri changed', at: T }],
       });
 
       const approved = await gatehouse(
@@ -263,25 +250,25 @@ describe('gatehouse clients approve, rules, pending, list', () => {
 
       const rules = await gatehouse('clients', 'rules', '--json');
       assert.equal(rules.code, 0, rules.stderr);
-      const parsed = JSON.parse(rules.stdout) as { rules: Record<string, unknown>[] };
-      assert.deepEqual(parsed.rules[0], {
+      const parsed = JSON.parse(rules.stdout) as Record<string, unknown>[];
+      assert.deepEqual(parsed[0], {
         selector: 'domain:evil.example',
-        origin: 'file',
         state: 'blocked',
+        origin: 'file',
         note: 'known bad',
       });
-      const { updated_by, updated_at, ...stored } = parsed.rules[1]!;
+      const { updatedBy, updatedAt, ...stored } = parsed[1]!;
       assert.deepEqual(stored, {
         selector: CIMD_URL,
-        origin: 'stored',
         state: 'approved',
         tier: 'trusted',
+        origin: 'stored',
         owner: 'platform team',
         note: 'reviewed in CHG-7',
       });
-      assert.match(String(updated_by), /^cli(:|$)/);
-      assert.match(String(updated_at), ISO);
-      assert.equal(parsed.rules.length, 2);
+      assert.match(String(updatedBy), /^cli(:|$)/);
+      assert.equal(typeof updatedAt, 'number');
+      assert.equal(parsed.length, 2);
 
       const human = await gatehouse('clients', 'rules');
       const lines = human.stdout.trimEnd().split('\n');
@@ -341,15 +328,15 @@ describe('gatehouse clients approve, rules, pending, list', () => {
     assert.equal((await gatehouse('clients', 'add', '--file', file)).code, 0);
     const listed = await gatehouse('clients', 'list', '--json');
     assert.equal(listed.code, 0, listed.stderr);
-    const { clients } = JSON.parse(listed.stdout) as { clients: Record<string, unknown>[] };
-    const { created_at, ...client } = clients[0]!;
+    const clients = JSON.parse(listed.stdout) as Record<string, unknown>[];
+    const { createdAt, ...client } = clients[0]!;
     assert.deepEqual(client, {
-      client_id: 'static-app',
+      clientId: 'static-app',
       kind: 'static',
-      token_endpoint_auth_method: 'none',
-      client_name: 'Static app',
+      tokenEndpointAuthMethod: 'none',
+      clientName: 'Static app',
     });
-    assert.match(String(created_at), ISO);
+    assert.equal(typeof createdAt, 'number');
     assert.equal(clients.length, 1);
     const human = await gatehouse('clients', 'list');
     assert.equal(human.stdout, 'static-app\tstatic\tnone\tStatic app\n');

@@ -1,10 +1,7 @@
 import { isOAuthError, TRUST_TIERS, type TrustTier } from '@gatehouse-oauth/core';
 import {
-  type AccessRequest,
-  type ClientHold,
   createGovernanceAdmin,
   type GovernanceAdmin,
-  type ListedRule,
   type RuleChange,
   type ServerConfig,
   type Store,
@@ -108,16 +105,12 @@ async function pending(store: Store, admin: GovernanceAdmin, json: boolean): Pro
     if (!usernames.has(userId)) usernames.set(userId, (await store.users.get(userId))?.username);
   }
   if (json) {
-    say(
-      JSON.stringify(
-        {
-          requests: requests.map((request) => requestJson(request, usernames.get(request.userId))),
-          holds: holds.map(holdJson),
-        },
-        null,
-        2,
-      ),
-    );
+    // The service's own objects (as the admin API answers), each request with its user's name.
+    const named = requests.map((request) => ({
+      ...request,
+      ...defined({ username: usernames.get(request.userId) }),
+    }));
+    say(JSON.stringify({ requests: named, holds }, null, 2));
     return;
   }
   if (requests.length === 0) say('no access requests');
@@ -146,7 +139,7 @@ async function pending(store: Store, admin: GovernanceAdmin, json: boolean): Pro
 async function rules(admin: GovernanceAdmin, json: boolean): Promise<void> {
   const listed = await admin.rules();
   if (json) {
-    say(JSON.stringify({ rules: listed.map(ruleJson) }, null, 2));
+    say(JSON.stringify(listed, null, 2));
     return;
   }
   if (listed.length === 0) say('no rules');
@@ -158,38 +151,6 @@ async function rules(admin: GovernanceAdmin, json: boolean): Promise<void> {
     if (rule.updatedAt !== undefined) columns.push(`at=${iso(rule.updatedAt)}`);
     say(columns.join('\t'));
   }
-}
-
-/** `clients pending --json`: one access request. */
-function requestJson(request: AccessRequest, username: string | undefined) {
-  return withoutUndefined({
-    client_id: request.clientId,
-    client_name: request.clientName,
-    user_id: request.userId,
-    username,
-    first_at: iso(request.firstAt),
-    last_at: iso(request.lastAt),
-    attempts: request.attempts,
-  });
-}
-
-/** `clients pending --json`: one held client. */
-function holdJson(hold: ClientHold) {
-  return { client_id: hold.clientId, reason: hold.reason, held_at: iso(hold.at) };
-}
-
-/** `clients rules --json`: one rule, marked by origin. */
-function ruleJson(rule: ListedRule) {
-  return withoutUndefined({
-    selector: rule.selector,
-    origin: rule.origin,
-    state: rule.state,
-    tier: rule.tier,
-    owner: rule.owner,
-    note: rule.note,
-    updated_by: rule.updatedBy,
-    updated_at: rule.updatedAt === undefined ? undefined : iso(rule.updatedAt),
-  });
 }
 
 function tierFlag(tier: string | undefined): TrustTier | undefined {
@@ -231,11 +192,9 @@ function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** The options object without its unset members (exactOptionalPropertyTypes). */
+/** The object without its unset members (exactOptionalPropertyTypes, and JSON without nulls). */
 function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return withoutUndefined(value) as { [K in keyof T]?: Exclude<T[K], undefined> };
-}
-
-function withoutUndefined<T extends Record<string, unknown>>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as T;
+  return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }

@@ -54,7 +54,7 @@ export async function clientsCommand(
   if (action === 'list') {
     const clients = await store.clients.list();
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ clients: clients.map(clientJson) }, null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(clients.map(clientJson), null, 2)}\n`);
       return;
     }
     for (const client of clients) {
@@ -115,14 +115,14 @@ export async function clientsCommand(
   }
 }
 
-/** `clients list --json`: one client, in the metadata's own names. */
+/** `clients list --json`: what the human list shows, and when; never a secret's digest. */
 function clientJson(client: ClientRecord) {
   return {
-    client_id: client.clientId,
+    clientId: client.clientId,
     kind: client.kind,
-    token_endpoint_auth_method: client.metadata.token_endpoint_auth_method,
-    ...(client.metadata.client_name === undefined ? {} : { client_name: client.metadata.client_name }),
-    created_at: new Date(client.createdAt).toISOString(),
-    ...(client.lastUsedAt === undefined ? {} : { last_used_at: new Date(client.lastUsedAt).toISOString() }),
+    tokenEndpointAuthMethod: client.metadata.token_endpoint_auth_method,
+    ...(client.metadata.client_name === undefined ? {} : { clientName: client.metadata.client_name }),
+    createdAt: client.createdAt,
+    ...(client.lastUsedAt === undefined ? {} : { lastUsedAt: client.lastUsedAt }),
   };
 }
