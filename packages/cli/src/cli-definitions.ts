@@ -122,7 +122,11 @@ export const COMMANDS: readonly CommandDefinition[] = [
     description:
       'what the server would decide about a document client: findings, tier, admission, scope ceiling; stores nothing',
   },
-  { name: 'clients list', description: 'list clients' },
+  {
+    name: 'clients list',
+    options: [{ name: 'json', description: 'as a JSON array' }],
+    description: 'list clients: id, kind, authentication method, name',
+  },
   {
     name: 'clients remove',
     arguments: '<client_id>',
@@ -143,6 +147,42 @@ export const COMMANDS: readonly CommandDefinition[] = [
       },
     ],
     description: 'delete stale dynamic registrations now and revoke their tokens',
+  },
+  {
+    name: 'clients approve',
+    arguments: '<client_id|rule>',
+    options: [
+      {
+        name: 'tier',
+        value: '<tier>',
+        description: 'place it in a trust tier: trusted, verified-domain, self-asserted or local',
+      },
+      { name: 'owner', value: '<text>', description: 'who answers for the clients it selects' },
+      { name: 'note', value: '<text>', description: 'why, for the audit and the listings' },
+    ],
+    description:
+      'approve a client, or every client a rule selects (domain:, host:, a URL pattern…); ends its hold and access requests',
+  },
+  {
+    name: 'clients block',
+    arguments: '<client_id|rule>',
+    options: [{ name: 'reason', value: '<text>', description: 'why, for the audit and the listings' }],
+    description: 'block a client or a rule, and revoke the grants and tokens of every client it selects',
+  },
+  {
+    name: 'clients unblock',
+    arguments: '<client_id|rule>',
+    description: 'remove a stored block (a block in the configuration file changes with the file)',
+  },
+  {
+    name: 'clients pending',
+    options: [{ name: 'json', description: 'as JSON: {"requests": [...], "holds": [...]}' }],
+    description: 'access requests awaiting approval (client, user, first, last, attempts) and held clients',
+  },
+  {
+    name: 'clients rules',
+    options: [{ name: 'json', description: 'as a JSON array, each rule with its origin' }],
+    description: "the governance rules in force: the configuration file's, then the stored ones",
   },
   {
     name: 'registration-tokens issue',

@@ -91,6 +91,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
           file: text(values, 'file'),
           neverUsedSeconds: text(values, 'never-used-seconds'),
           idleSeconds: text(values, 'idle-seconds'),
+          tier: text(values, 'tier'),
+          owner: text(values, 'owner'),
+          note: text(values, 'note'),
+          reason: text(values, 'reason'),
+          json: values.json === true,
+          governance: config.governance,
         });
       case 'registration-tokens':
         return registrationTokensCommand(store, rest, {

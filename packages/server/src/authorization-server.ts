@@ -14,6 +14,7 @@ import { createClientResolution } from './clients/client-resolution.ts';
 import { resolveServerOptions } from './config/resolve-options.ts';
 import { buildContext, type ServerContext } from './context.ts';
 import { createClientGovernance } from './governance/client-governance.ts';
+import { createGovernanceAdmin, type GovernanceAdmin } from './governance/governance-admin.ts';
 import type { RequestInfo } from './http/request-info.ts';
 import { answerUnmatched, createServerApp } from './http/server-app.ts';
 import { isStoreUnavailableError } from './http/store-unavailable.ts';
@@ -68,6 +69,12 @@ export interface AuthorizationServer {
    * holds, end one session; audited with the actor given, seen by every instance within seconds.
    */
   readonly clients: ClientLifecycle;
+  /**
+   * The operator's governance operations (issue #13, governance/governance-admin.ts): approve,
+   * block, unblock, tiers, holds, the rules and what awaits approval. Each write is stored,
+   * applied here at once and on every other instance within a poll, and audited with its actor.
+   */
+  readonly governance: GovernanceAdmin;
   /**
    * Stops the server's own timers (the client key re-check, the client change listener) and writes what it holds pending: the
    * aggregated `cimd.refused` counts of the fetch governor's refusals (decision 0020), which would
@@ -189,6 +196,15 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     audit,
     recheckClientKeys: (now) => recheckClientKeys(ctx, now),
     clients: lifecycle,
+    governance: createGovernanceAdmin({
+      store: options.store,
+      lifecycle,
+      audit,
+      clock,
+      fileRules: options.governance.rules,
+      mode: options.governance.mode,
+      reload: () => governance.reload(),
+    }),
     // Decision 0020: pending refusal counts are written on a clean stop, not lost with the process.
     stop: async () => {
       stopRecheck();

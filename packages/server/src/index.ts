@@ -54,6 +54,15 @@ export {
   previewClient,
 } from './governance/client-preview.ts';
 export {
+  type BlockResult,
+  createGovernanceAdmin,
+  type GovernanceActor,
+  type GovernanceAdmin,
+  type GovernanceAdminDeps,
+  type ListedRule,
+  type RuleChange,
+} from './governance/governance-admin.ts';
+export {
   type PreRegistration,
   type PreRegistrationDeps,
   type PreRegistrationResult,

@@ -212,6 +212,7 @@ const LIFECYCLE_REASONS = new Set([
   'never_used',
   'idle',
   'client_document_changed',
+  'client_blocked',
 ]);
 
 /** The lifecycle's reasons are a closed set (clients/client-lifecycle.ts); anything else is one label. */

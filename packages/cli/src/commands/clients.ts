@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isOAuthError } from '@gatehouse-oauth/core';
 import {
+  type ClientRecord,
   defaultReaperPolicy,
   prepareStaticClient,
   reapRegistrations,
@@ -8,22 +9,30 @@ import {
 } from '@gatehouse-oauth/server';
 import { cliActor, cliLifecycle } from '../cli-lifecycle.ts';
 import { UsageError } from '../usage-error.ts';
+import {
+  type ClientGovernanceFlags,
+  clientGovernanceCommand,
+  GOVERNANCE_ACTIONS,
+} from './client-governance.ts';
 import { positiveInteger } from './registration-tokens.ts';
 
 /**
- * `gatehouse clients add --file <client.json>`, `clients list`, `clients remove <client_id>`,
- * `clients reap [--never-used-seconds N] [--idle-seconds N]`.
+ * `gatehouse clients add --file <client.json>`, `clients list [--json]`, `clients remove <client_id>`,
+ * `clients reap [--never-used-seconds N] [--idle-seconds N]`; approve, block, unblock, pending and
+ * rules are governance's (client-governance.ts).
  */
 export async function clientsCommand(
   store: Store,
   args: readonly string[],
-  flags: {
+  flags: ClientGovernanceFlags & {
     file?: string | undefined;
     neverUsedSeconds?: string | undefined;
     idleSeconds?: string | undefined;
   },
 ): Promise<void> {
   const [action, clientId] = args;
+  if (action !== undefined && GOVERNANCE_ACTIONS.includes(action))
+    return clientGovernanceCommand(store, args, flags);
   if (action === 'reap' && clientId === undefined) {
     // The same pass `serve` runs periodically (registration-hygiene.ts), on demand.
     const reaped = await reapRegistrations(
@@ -43,7 +52,12 @@ export async function clientsCommand(
     return;
   }
   if (action === 'list') {
-    for (const client of await store.clients.list()) {
+    const clients = await store.clients.list();
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(clients.map(clientJson), null, 2)}\n`);
+      return;
+    }
+    for (const client of clients) {
       const m = client.metadata;
       process.stdout.write(
         `${client.clientId}\t${client.kind}\t${m.token_endpoint_auth_method}\t${m.client_name ?? ''}\n`,
@@ -65,8 +79,9 @@ export async function clientsCommand(
   }
   if (action !== 'add' || flags.file === undefined) {
     throw new UsageError(
-      'usage: gatehouse clients add --file <client.json> | clients list | clients remove <client_id>' +
-        ' | clients reap [--never-used-seconds N] [--idle-seconds N]',
+      'usage: gatehouse clients add --file <client.json> | clients list [--json] | clients remove <client_id>' +
+        ' | clients reap [--never-used-seconds N] [--idle-seconds N]' +
+        ' | clients approve|block|unblock <client_id|rule> | clients pending|rules [--json]',
     );
   }
   let input: unknown;
@@ -98,4 +113,16 @@ export async function clientsCommand(
   if (generatedSecret !== undefined) {
     process.stdout.write(`client_secret: ${generatedSecret}\n(shown once; only its digest is stored)\n`);
   }
+}
+
+/** `clients list --json`: what the human list shows, and when; never a secret's digest. */
+function clientJson(client: ClientRecord) {
+  return {
+    clientId: client.clientId,
+    kind: client.kind,
+    tokenEndpointAuthMethod: client.metadata.token_endpoint_auth_method,
+    ...(client.metadata.client_name === undefined ? {} : { clientName: client.metadata.client_name }),
+    createdAt: client.createdAt,
+    ...(client.lastUsedAt === undefined ? {} : { lastUsedAt: client.lastUsedAt }),
+  };
 }

@@ -32,7 +32,11 @@ export type RemovalReason =
   | 'idle';
 
 /** Why every grant of a client is revoked; the audit event's `reason`. */
-export type RevocationReason = 'operator' | 'client_document_changed';
+export type RevocationReason =
+  | 'operator'
+  | 'client_document_changed'
+  /** An operator's block rule selects the client (governance/governance-admin.ts). */
+  | 'client_blocked';
 
 /** The reason written on each revoked grant and token family (what introspection logs and tests read). */
 const FAMILY_REASON: Record<RemovalReason | RevocationReason, string> = {
@@ -41,6 +45,7 @@ const FAMILY_REASON: Record<RemovalReason | RevocationReason, string> = {
   never_used: 'client_reaped',
   idle: 'client_reaped',
   client_document_changed: 'client_document_changed',
+  client_blocked: 'client_blocked',
 };
 
 export interface LifecycleAction<Reason extends string> {
