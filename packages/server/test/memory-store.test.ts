@@ -1,4 +1,6 @@
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
 import { describeStoreContract } from './store-contract.ts';
+import { describeGovernanceStoreContract } from './store-contract-governance.ts';
 
 describeStoreContract('memory', createMemoryStore);
+describeGovernanceStoreContract('memory', createMemoryStore);

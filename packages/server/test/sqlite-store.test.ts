@@ -9,7 +9,8 @@ import { Worker } from 'node:worker_threads';
 import { migrateSqlite, sqliteMigrations, userVersion } from '../src/store/sqlite/migrations.ts';
 import { openSqliteDatabase, openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { RaceInput, RoundResult } from './sqlite-store-race-worker.ts';
-import { describeStoreContract } from './store-contract.ts';
+import { describeStoreContract, type StoreContractOptions } from './store-contract.ts';
+import { describeGovernanceStoreContract } from './store-contract-governance.ts';
 import { assertRaceRound, seedRaceRound } from './support/store-race.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'gatehouse-sqlite-store-'));
@@ -19,13 +20,15 @@ const freshPath = () => join(directory, `store-${++files}.db`);
 
 const T = 1_750_000_000_000;
 
-describeStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), {
+const contractOptions: StoreContractOptions = {
   // Two connections to one file, as two processes would have.
   openTwoHandles: async () => {
     const path = freshPath();
     return [openSqliteStore({ path }), openSqliteStore({ path })];
   },
-});
+};
+describeStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
+describeGovernanceStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 
 describe('sqlite migrations', () => {
   it('a new database is migrated to the newest version', async () => {

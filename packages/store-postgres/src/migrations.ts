@@ -220,6 +220,49 @@ export const postgresMigrations: readonly string[] = [
   ALTER TABLE users ADD COLUMN sub TEXT;
   CREATE UNIQUE INDEX users_sub ON users (sub) WHERE sub IS NOT NULL;
   `,
+  // 6: governance and the admin API (SQLite migration 9; issue #13): stored rules, holds, access
+  // requests (listed newest first, hence the last_at index), admin API tokens as digests. Nothing
+  // here is purged: an expired admin token stays listed, as expired.
+  `
+  CREATE TABLE governance_rules (
+    selector TEXT COLLATE "C" PRIMARY KEY,
+    state TEXT,
+    tier TEXT,
+    owner TEXT,
+    note TEXT,
+    updated_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+
+  CREATE TABLE client_holds (
+    client_id TEXT COLLATE "C" PRIMARY KEY,
+    reason TEXT NOT NULL,
+    at BIGINT NOT NULL
+  );
+
+  CREATE TABLE access_requests (
+    client_id TEXT COLLATE "C" NOT NULL,
+    user_id TEXT COLLATE "C" NOT NULL,
+    client_name TEXT,
+    first_at BIGINT NOT NULL,
+    last_at BIGINT NOT NULL,
+    attempts INTEGER NOT NULL,
+    PRIMARY KEY (client_id, user_id)
+  );
+  CREATE INDEX access_requests_last_at ON access_requests (last_at);
+
+  CREATE TABLE admin_tokens (
+    digest TEXT PRIMARY KEY,
+    id TEXT COLLATE "C" NOT NULL UNIQUE,
+    scope TEXT NOT NULL,
+    label TEXT,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT,
+    revoked_at BIGINT
+  );
+  `,
 ];
 
 /**

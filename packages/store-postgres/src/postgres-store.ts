@@ -1,4 +1,5 @@
 import { type Store, TABLES_WITH_EXPIRY } from '@gatehouse-oauth/server';
+import { postgresAdminTokenStore } from './admin-tokens.ts';
 import { postgresAuditStore } from './audit.ts';
 import { postgresAuthorizationCodeStore } from './authorization-codes.ts';
 import { postgresAuthorizationRequestStore } from './authorization-requests.ts';
@@ -6,6 +7,7 @@ import { postgresClientChangeFeed, purgeClientChanges } from './client-changes.t
 import { postgresClientDocumentStore } from './client-documents.ts';
 import { postgresClientStore } from './clients.ts';
 import { createPostgresConnection } from './connection.ts';
+import { postgresGovernanceStore } from './governance.ts';
 import { postgresGrantStore } from './grants.ts';
 import { postgresInitialAccessTokenStore } from './initial-access-tokens.ts';
 import { migratePostgres } from './migrations.ts';
@@ -53,6 +55,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     refreshTokens: postgresRefreshTokenStore(connection),
     replay: postgresReplayStore(connection),
     audit: postgresAuditStore(connection),
+    governance: postgresGovernanceStore(connection),
+    adminTokens: postgresAdminTokenStore(connection),
 
     async purgeExpired(now) {
       await connection.transaction(async (client) => {

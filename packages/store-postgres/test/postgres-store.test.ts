@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Store } from '@gatehouse-oauth/server';
 import pg from 'pg';
-import { describeStoreContract } from '../../server/test/store-contract.ts';
+import { describeStoreContract, type StoreContractOptions } from '../../server/test/store-contract.ts';
+import { describeGovernanceStoreContract } from '../../server/test/store-contract-governance.ts';
 import { assertRaceRound, seedRaceRound } from '../../server/test/support/store-race.ts';
 import { createPostgresPool, migratePostgres, openPostgresStore, postgresMigrations } from '../src/index.ts';
 import { postgresForTests } from './support/postgres-server.ts';
@@ -49,14 +50,16 @@ async function appliedVersions(schema: string): Promise<number[]> {
 }
 
 describe('postgres store', { skip }, () => {
-  describeStoreContract('postgres', () => open(freshSchema()), {
+  const contractOptions: StoreContractOptions = {
     // Two pools on one schema, as two instances would have; the first creates it.
     openTwoHandles: async () => {
       const schema = freshSchema();
       const first = await open(schema);
       return [first, await open(schema)];
     },
-  });
+  };
+  describeStoreContract('postgres', () => open(freshSchema()), contractOptions);
+  describeGovernanceStoreContract('postgres', () => open(freshSchema()), contractOptions);
 
   describe('postgres migrations', () => {
     const all = postgresMigrations.map((_, index) => index + 1);

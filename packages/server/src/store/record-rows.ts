@@ -1,12 +1,16 @@
 import type {
+  AccessRequest,
+  AdminTokenRecord,
   AuditEvent,
   AuthorizationCodeRecord,
   AuthorizationRequestRecord,
+  ClientHold,
   ClientRecord,
   GrantRecord,
   InitialAccessTokenRecord,
   RefreshTokenRecord,
   SigningKeyRecord,
+  StoredRule,
   TokenFamilyRecord,
   UserRecord,
 } from './store.ts';
@@ -168,10 +172,51 @@ export function createRecordRows<B>(bool: (value: boolean) => B) {
       optionalJson(event.detail),
       event.actor ?? null,
     ],
+
+    /** selector, state, tier, owner, note, updated_by, created_at, updated_at */
+    ruleRow: (rule: StoredRule): Value[] => [
+      rule.selector,
+      rule.state ?? null,
+      rule.tier ?? null,
+      rule.owner ?? null,
+      rule.note ?? null,
+      rule.updatedBy,
+      rule.createdAt,
+      rule.updatedAt,
+    ],
+
+    /** client_id, reason, at */
+    holdRow: (hold: ClientHold): Value[] => [hold.clientId, hold.reason, hold.at],
+
+    /** client_id, user_id, client_name, first_at, last_at, attempts */
+    accessRequestRow: (request: AccessRequest): Value[] => [
+      request.clientId,
+      request.userId,
+      request.clientName ?? null,
+      request.firstAt,
+      request.lastAt,
+      request.attempts,
+    ],
+
+    /** digest, id, scope, label, created_by, created_at, expires_at, revoked_at */
+    adminTokenRow: (token: AdminTokenRecord): Value[] => [
+      token.digest,
+      token.id,
+      token.scope,
+      token.label ?? null,
+      token.createdBy,
+      token.createdAt,
+      token.expiresAt ?? null,
+      token.revokedAt ?? null,
+    ],
   };
 }
 
-/** Tables with an `expires_at` that `Store.purgeExpired` cleans (constants: never caller input). */
+/**
+ * Tables with an `expires_at` that `Store.purgeExpired` cleans (constants: never caller input).
+ * Initial access tokens and admin tokens have an expiry too but are kept: they are listed, as
+ * expired, until an operator removes them.
+ */
 export const TABLES_WITH_EXPIRY: readonly string[] = [
   'sessions',
   'authorization_requests',

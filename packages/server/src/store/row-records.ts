@@ -1,10 +1,14 @@
 import type {
+  AccessRequest,
+  AdminTokenRecord,
+  AdminTokenScope,
   AuditEvent,
   AuthorizationCodeRecord,
   AuthorizationRequestRecord,
   ClientChange,
   ClientChangeKind,
   ClientDocumentVersion,
+  ClientHold,
   ClientKind,
   ClientRecord,
   ClientRegistration,
@@ -13,6 +17,7 @@ import type {
   RefreshTokenRecord,
   SessionRecord,
   SigningKeyRecord,
+  StoredRule,
   TokenFamilyRecord,
   UserRecord,
 } from './store.ts';
@@ -228,6 +233,47 @@ export function createRowRecords(read: ColumnReader) {
         ...optional('reason', optionalText(row, 'reason')),
         ...optional('actor', optionalText(row, 'actor')),
         ...optional('detail', optionalJson<Record<string, unknown>>(row, 'detail')),
+      };
+    },
+
+    ruleFromRow(row: ColumnRow): StoredRule {
+      return {
+        selector: text(row, 'selector'),
+        ...optional('state', optionalText(row, 'state') as StoredRule['state']),
+        ...optional('tier', optionalText(row, 'tier') as StoredRule['tier']),
+        ...optional('owner', optionalText(row, 'owner')),
+        ...optional('note', optionalText(row, 'note')),
+        updatedBy: text(row, 'updated_by'),
+        createdAt: int(row, 'created_at'),
+        updatedAt: int(row, 'updated_at'),
+      };
+    },
+
+    holdFromRow(row: ColumnRow): ClientHold {
+      return { clientId: text(row, 'client_id'), reason: text(row, 'reason'), at: int(row, 'at') };
+    },
+
+    accessRequestFromRow(row: ColumnRow): AccessRequest {
+      return {
+        clientId: text(row, 'client_id'),
+        userId: text(row, 'user_id'),
+        ...optional('clientName', optionalText(row, 'client_name')),
+        firstAt: int(row, 'first_at'),
+        lastAt: int(row, 'last_at'),
+        attempts: int(row, 'attempts'),
+      };
+    },
+
+    adminTokenFromRow(row: ColumnRow): AdminTokenRecord {
+      return {
+        id: text(row, 'id'),
+        digest: text(row, 'digest'),
+        scope: text(row, 'scope') as AdminTokenScope,
+        ...optional('label', optionalText(row, 'label')),
+        createdBy: text(row, 'created_by'),
+        createdAt: int(row, 'created_at'),
+        ...optional('expiresAt', optionalInt(row, 'expires_at')),
+        ...optional('revokedAt', optionalInt(row, 'revoked_at')),
       };
     },
   };

@@ -227,6 +227,50 @@ export const sqliteMigrations: readonly string[] = [
   ALTER TABLE users ADD COLUMN sub TEXT;
   CREATE UNIQUE INDEX users_sub ON users (sub) WHERE sub IS NOT NULL;
   `,
+  // 9: governance and the admin API (issue #13). Stored rules (state and tier NULL = the rule does
+  // not set them), holds the server put on clients, access requests (listed newest first, hence
+  // the last_at index; filtered and cleared by client through the primary key), and admin API
+  // tokens as digests. Nothing here is purged: an expired admin token stays listed, as expired.
+  `
+  CREATE TABLE governance_rules (
+    selector TEXT PRIMARY KEY NOT NULL,
+    state TEXT,
+    tier TEXT,
+    owner TEXT,
+    note TEXT,
+    updated_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE client_holds (
+    client_id TEXT PRIMARY KEY NOT NULL,
+    reason TEXT NOT NULL,
+    at INTEGER NOT NULL
+  ) STRICT;
+
+  CREATE TABLE access_requests (
+    client_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    client_name TEXT,
+    first_at INTEGER NOT NULL,
+    last_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL,
+    PRIMARY KEY (client_id, user_id)
+  ) STRICT;
+  CREATE INDEX access_requests_last_at ON access_requests (last_at);
+
+  CREATE TABLE admin_tokens (
+    digest TEXT PRIMARY KEY NOT NULL,
+    id TEXT NOT NULL UNIQUE,
+    scope TEXT NOT NULL,
+    label TEXT,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    revoked_at INTEGER
+  ) STRICT;
+  `,
 ];
 
 /**

@@ -1,5 +1,6 @@
 import { TABLES_WITH_EXPIRY } from '../record-rows.ts';
 import type { Store } from '../store.ts';
+import { sqliteAdminTokenStore } from './admin-tokens.ts';
 import { sqliteAuditStore } from './audit.ts';
 import { sqliteAuthorizationCodeStore } from './authorization-codes.ts';
 import { sqliteAuthorizationRequestStore } from './authorization-requests.ts';
@@ -7,6 +8,7 @@ import { purgeClientChanges, sqliteClientChangeFeed } from './client-changes.ts'
 import { sqliteClientDocumentStore } from './client-documents.ts';
 import { sqliteClientStore } from './clients.ts';
 import { createSqliteConnection, openSqliteDatabase } from './connection.ts';
+import { sqliteGovernanceStore } from './governance.ts';
 import { sqliteGrantStore } from './grants.ts';
 import { sqliteInitialAccessTokenStore } from './initial-access-tokens.ts';
 import { migrateSqlite } from './migrations.ts';
@@ -59,6 +61,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     refreshTokens: sqliteRefreshTokenStore(connection),
     replay: sqliteReplayStore(connection),
     audit: sqliteAuditStore(connection),
+    governance: sqliteGovernanceStore(connection),
+    adminTokens: sqliteAdminTokenStore(connection),
 
     async purgeExpired(now) {
       connection.immediate(() => {
