@@ -7,6 +7,7 @@ export {
   createAdminTokens,
   type IssueAdminToken,
 } from './admin/admin-tokens.ts';
+export { adminTokenJson } from './admin/admin-views.ts';
 export type { AuditSink } from './audit/audit-trail.ts';
 export { type AuthorizationServer, createAuthorizationServer } from './authorization-server.ts';
 export type { ClientKeyRecheckResult } from './clients/client-key-recheck.ts';
