@@ -5,6 +5,7 @@ import { startGatehouse } from '../packages/cli/src/commands/serve.ts';
 import { loadConfig } from '../packages/cli/src/config.ts';
 import { DOCUMENT_HOSTS, PASSWORD, RESOURCE, SCOPE, STATIC_CLIENT, USERNAME } from './common.ts';
 import { serveChild } from './lib/child.ts';
+import { benchGovernanceRules } from './scenarios/governance.ts';
 
 /**
  * Gatehouse as the bench runs it: `gatehouse serve` itself (startGatehouse, the function behind the
@@ -15,7 +16,12 @@ import { serveChild } from './lib/child.ts';
  *
  * Before it says ready, it adds the bench user and the pre-registered client to its store.
  */
-export function gatehouseConfig(store: 'sqlite' | 'memory', dataDir: string, caFile?: string) {
+export function gatehouseConfig(
+  store: 'sqlite' | 'memory',
+  dataDir: string,
+  caFile?: string,
+  governed?: { cimdClientId: string },
+) {
   return {
     host: '127.0.0.1',
     port: 0,
@@ -27,6 +33,10 @@ export function gatehouseConfig(store: 'sqlite' | 'memory', dataDir: string, caF
     default_resource: RESOURCE,
     // Both servers ask for DPoP nonces unless the run says otherwise (BENCH_DPOP_NONCE=0).
     ...(process.env.BENCH_DPOP_NONCE === '0' ? { dpop: { nonce: 'off' } } : {}),
+    // gatehouse-approval (scenarios/governance.ts): approval mode, 1,000 rules.
+    ...(governed === undefined
+      ? {}
+      : { governance: { mode: 'approval', rules: benchGovernanceRules(governed.cimdClientId) } }),
     fetch: {
       dev_loopback: true,
       ...(caFile === undefined ? {} : { ca_file: caFile }),
@@ -42,6 +52,9 @@ if (import.meta.main) {
       store,
       process.env.BENCH_DATA_DIR!,
       process.env.BENCH_TRUST === 'ca_file' ? process.env.BENCH_CA_FILE! : undefined,
+      process.env.BENCH_GOVERNANCE === 'approval'
+        ? { cimdClientId: process.env.BENCH_CIMD_CLIENT_ID! }
+        : undefined,
     ),
   });
   const running = await startGatehouse(config);

@@ -21,6 +21,12 @@ import { type BenchClient, discover, type Target } from './oauth.ts';
 import type { ResolveCost } from './resolve-cost.ts';
 import { type FloodResult, floodScenario, type StampedeResult, stampedeScenario } from './scenarios/cimd.ts';
 import {
+  blockedClient,
+  GOVERNED_TARGET,
+  governanceLines,
+  parBlockedScenario,
+} from './scenarios/governance.ts';
+import {
   codeFlowScenario,
   metadataScenario,
   parScenario,
@@ -63,6 +69,7 @@ const ALL_SCENARIOS = [
   'floors',
   'bare',
   'par-cimd',
+  'par-blocked',
   'par-static',
   'refresh-dpop',
   'code-flow',
@@ -187,7 +194,7 @@ async function main(): Promise<void> {
     const servers: { target: Target; child: BenchChild }[] = [];
     try {
       for (const name of targetNames) {
-        const server = await startTarget(name, caFile, work, profileDir);
+        const server = await startTarget(name, caFile, work, profileDir, cimdClient.clientId);
         say(`${name}: ${server.target.issuer} (pid ${server.child.pid})`);
         servers.push(server);
       }
@@ -198,11 +205,17 @@ async function main(): Promise<void> {
         ['refresh-dpop', refreshScenario],
         ['code-flow', codeFlowScenario],
       ];
+      // Only the governed target has a rule that blocks a client (scenarios/governance.ts).
+      scenarios.splice(2, 0, [
+        'par-blocked',
+        (setup) => parBlockedScenario(setup, blockedClient(documentPort)),
+      ]);
       for (const [scenario, measure] of scenarios) {
         if (!wanted.has(scenario)) continue;
         const best = new Map<string, ThroughputResult>();
         for (let round = 1; round <= rounds; round++) {
           for (const { target } of servers) {
+            if (scenario === 'par-blocked' && target.name !== GOVERNED_TARGET) continue;
             const result = await measure({ target, cimdClient, connections, load });
             say(
               `  ${scenario.padEnd(13)} ${target.name.padEnd(17)} round ${round}: ${String(result.opsPerSecond).padStart(6)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms` +
@@ -286,6 +299,7 @@ async function startTarget(
   caFile: string,
   work: string,
   profileDir: string,
+  cimdClientId: string,
 ): Promise<{ target: Target; child: BenchChild }> {
   const dataDir = mkdtempSync(join(work, `${name}-`));
   const env = {
@@ -295,6 +309,8 @@ async function startTarget(
     // Trusted like a system CA: both servers' outbound TLS keeps Node's default (cached) trust store.
     NODE_EXTRA_CA_CERTS: caFile,
     BENCH_DPOP_NONCE: flags['dpop-nonce'] === 'off' ? '0' : '1',
+    // gatehouse-approval: approval mode with 1,000 rules, one approving this client.
+    BENCH_CIMD_CLIENT_ID: cimdClientId,
   };
   const isGatehouse = name.startsWith('gatehouse-');
   if (!isGatehouse && name !== 'oidc-provider') throw new Error(`unknown target ${name}`);
@@ -308,7 +324,13 @@ async function startTarget(
     {
       core: SERVER_CORE,
       nodeArgs,
-      env: isGatehouse ? { ...env, BENCH_STORE: name.slice('gatehouse-'.length) } : env,
+      env: isGatehouse
+        ? {
+            ...env,
+            BENCH_STORE: name === GOVERNED_TARGET ? 'sqlite' : name.slice('gatehouse-'.length),
+            BENCH_GOVERNANCE: name === GOVERNED_TARGET ? 'approval' : 'open',
+          }
+        : env,
       verbose: flags.verbose,
     },
   );
@@ -442,6 +464,7 @@ export function formatReport(report: BenchReport): string {
       '(each cell: operations/s, p50/p99 latency of one operation; code-flow: one operation = whole flow)',
     );
   }
+  lines.push(...governanceLines(report.throughput));
   if (report.stampede.length > 0) {
     push();
     push('CIMD (1) stampede: concurrent requests for one unseen client_id');

@@ -30,6 +30,8 @@ export interface TestDeployment {
   /** The CA that signed the server's certificate; use it for `.test` hosts too. */
   ca: TestCa;
   gatehouse: RunningGatehouse;
+  /** The data directory (`--data`): the CLI run beside the server opens the same SQLite file. */
+  dataDir: string;
   issuer: string;
   dispatcher: Agent;
   /** fetch that trusts the test CA: hand it to third-party clients as their customFetch. */
@@ -93,6 +95,7 @@ export async function startTestDeployment(
   return {
     ca,
     gatehouse,
+    dataDir: join(dir, 'data'),
     issuer: gatehouse.issuer,
     dispatcher,
     fetch: testFetch,

@@ -97,6 +97,31 @@ export const COMMANDS: readonly CommandDefinition[] = [
     ],
     description: 'add a pre-registered client; a generated secret is printed once',
   },
+  {
+    name: 'clients add',
+    options: [
+      {
+        name: 'cimd',
+        value: '<url>',
+        required: true,
+        description: 'a Client ID Metadata Document URL, fetched and validated now as the server would',
+      },
+      {
+        name: 'tier',
+        value: '<tier>',
+        description: 'trusted, verified-domain, self-asserted or local (default: the weakest that applies)',
+      },
+      { name: 'owner', value: '<text>', description: 'who answers for the client' },
+    ],
+    description: 'pre-register a document client: recorded, and approved by its exact client_id',
+  },
+  {
+    name: 'clients preview',
+    arguments: '<url>',
+    options: [{ name: 'json', description: 'the preview as JSON' }],
+    description:
+      'what the server would decide about a document client: findings, tier, admission, scope ceiling; stores nothing',
+  },
   { name: 'clients list', description: 'list clients' },
   {
     name: 'clients remove',
@@ -165,7 +190,8 @@ export const COMMANDS: readonly CommandDefinition[] = [
   {
     name: 'lint',
     arguments: '<url|file>',
-    description: 'check a Client ID Metadata Document against every rule',
+    description:
+      "check a Client ID Metadata Document against every rule of the configuration's profile and policies",
   },
 ];
 

@@ -7,7 +7,7 @@ export const EXIT_CODES = {
   failure: {
     code: 1,
     meaning:
-      'an unexpected failure (printed with its stack trace: please report it), a database the store cannot reach, or `lint` found an error in the document',
+      'an unexpected failure (printed with its stack trace: please report it), a database the store cannot reach, or `lint`, `clients preview` or `clients add --cimd` found an error in the document',
   },
   usage: {
     code: 2,

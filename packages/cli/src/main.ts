@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Store } from '@gatehouse-oauth/server';
 import { parserOptions } from './cli-definitions.ts';
 import { adminTokensCommand } from './commands/admin-tokens.ts';
+import { clientPreviewCommand, lintServerOf } from './commands/client-preview.ts';
 import { clientsCommand } from './commands/clients.ts';
 import { keysCommand } from './commands/keys.ts';
 import { lintCommand } from './commands/lint.ts';
@@ -65,6 +66,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
       fetchDocument: async (url) => (await fetch(url)).json(),
       readFile: (path) => readFile(path, 'utf8'),
       out: (line) => process.stdout.write(`${line}\n`),
+      // The configuration's profile, cimd settings and governance: the server's own rules.
+      server: lintServerOf(config),
     });
     return;
   }
@@ -77,6 +80,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
           requireDid: config.profile === 'atproto',
         });
       case 'clients':
+        if (rest[0] === 'preview' || values.cimd !== undefined)
+          return clientPreviewCommand(store, config, rest, {
+            cimd: text(values, 'cimd'),
+            file: text(values, 'file'),
+            tier: text(values, 'tier'),
+            owner: text(values, 'owner'),
+            json: values.json === true,
+          });
         return clientsCommand(store, rest, {
           file: text(values, 'file'),
           neverUsedSeconds: text(values, 'never-used-seconds'),

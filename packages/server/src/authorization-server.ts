@@ -219,6 +219,7 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     ready: async () => {
       await ctx.keys.signing();
       await ctx.dpop.nonces();
+      await governance.current();
     },
     audit,
     recheckClientKeys: (now) => recheckClientKeys(ctx, now),

@@ -58,6 +58,13 @@ export {
 } from './config/server-config-schema.ts';
 export { digest, randomToken } from './crypto/digest.ts';
 export {
+  type ClientPreview,
+  type ClientPreviewContext,
+  clientIdFindings,
+  createClientPreviewContext,
+  previewClient,
+} from './governance/client-preview.ts';
+export {
   type BlockResult,
   createGovernanceAdmin,
   type GovernanceActor,
@@ -66,6 +73,12 @@ export {
   type ListedRule,
   type RuleChange,
 } from './governance/governance-admin.ts';
+export {
+  type PreRegistration,
+  type PreRegistrationDeps,
+  type PreRegistrationResult,
+  preRegisterCimdClient,
+} from './governance/pre-registration.ts';
 export { requestIdLogOptions } from './http/request-id.ts';
 export { ensureSigningKey, generateSigningKey, rotateSigningKey } from './keys/signing-keys.ts';
 export { createLogger, silentLogger } from './logger.ts';

@@ -4,6 +4,8 @@ import {
   lintClientIdUrl,
   lintClientMetadataDocument,
 } from '@gatehouse-oauth/core';
+import type { ClientPreview } from '@gatehouse-oauth/server';
+import { admissionLines, documentSummary, findingLines } from './preview-report.ts';
 
 /**
  * `gatehouse lint <url|file>`: checks a Client ID Metadata Document the way the server would
@@ -15,6 +17,11 @@ import {
  *
  * Every finding is printed as `error|warning  <ID>  <message>`, then a summary. Exit code 1 when
  * there is any error, else 0. All I/O is injected, so the command is tested without a network.
+ *
+ * With `server` (main.ts gives it, made from the configuration: `--config`, `--profile`, …), the
+ * rules are the server's own: its profile's client-id and document rules, its `cimd` settings, and
+ * what governance decides (tier, admission, scope ceiling) by the configuration's rules; without
+ * it, the generic rules with `policy`.
  */
 export interface LintOptions {
   /** Fetches and parses the document (the lead wires @gatehouse-oauth/safe-fetch in). */
@@ -22,16 +29,39 @@ export interface LintOptions {
   readFile: (path: string) => Promise<string>;
   out: (line: string) => void;
   policy?: ClientMetadataDocumentPolicy;
+  server?: LintServer;
+}
+
+/** The server's decisions (server: governance/client-preview.ts), for this configuration. */
+export interface LintServer {
+  /** What the server refuses on the client_id alone: the URL rules, the profile's client-id rules. */
+  clientIdFindings(url: string): Promise<Finding[]>;
+  preview(url: string, document: unknown): Promise<ClientPreview>;
 }
 
 export async function lintCommand(target: string, options: LintOptions): Promise<number> {
   const { out } = options;
   const findings: Finding[] = [];
-  let summary: string | undefined;
+  let summary: string[] = [];
+  const { server } = options;
+  /** Every finding on a document fetched from (or naming) `url`, and what is said when it passes. */
+  const lintDocument = async (document: unknown, url: string | undefined) => {
+    if (server !== undefined && url !== undefined) {
+      const preview = await server.preview(url, document);
+      findings.push(...preview.findings);
+      summary =
+        preview.metadata === undefined ? [] : [documentSummary(preview.metadata), ...admissionLines(preview)];
+      return;
+    }
+    const result = lintClientMetadataDocument(document, url, options.policy);
+    findings.push(...result.findings);
+    summary = result.metadata === undefined ? [] : [documentSummary(result.metadata)];
+  };
 
   if (/^https?:\/\//i.test(target)) {
     // The URL is the client_id: if it breaks a URL rule, the server would not fetch it either.
-    const urlFindings = lintClientIdUrl(target, options.policy);
+    const urlFindings =
+      server === undefined ? lintClientIdUrl(target, options.policy) : await server.clientIdFindings(target);
     if (urlFindings.some((finding) => finding.level === 'error')) {
       findings.push(...urlFindings);
     } else {
@@ -40,9 +70,7 @@ export async function lintCommand(target: string, options: LintOptions): Promise
         findings.push(...urlFindings, fetched.failure);
       } else {
         // The document lint repeats the URL findings, so they come from it alone.
-        const result = lintClientMetadataDocument(fetched.document, target, options.policy);
-        findings.push(...result.findings);
-        summary = describe(result.metadata);
+        await lintDocument(fetched.document, target);
       }
     }
   } else {
@@ -60,38 +88,40 @@ export async function lintCommand(target: string, options: LintOptions): Promise
     try {
       document = JSON.parse(text);
     } catch {
-      findings.push({
-        level: 'error',
-        id: 'CIMD-DOC-8',
-        reason: 'cimd_document_not_json',
-        message: `${target} is not valid JSON`,
-      });
+      findings.push(notJsonFinding(target));
     }
     if (findings.length === 0) {
-      const result = lintClientMetadataDocument(document, undefined, options.policy);
-      findings.push(...result.findings);
-      summary = describe(result.metadata);
+      // A file names its own client_id: the URL the server would fetch it from.
+      const named = (document as { client_id?: unknown } | null)?.client_id;
+      await lintDocument(document, typeof named === 'string' ? named : undefined);
     }
   }
 
-  for (const finding of findings) out(`${finding.level}  ${finding.id}  ${finding.message}`);
+  for (const line of findingLines(findings)) out(line);
   const errors = findings.filter((finding) => finding.level === 'error').length;
-  const warnings = findings.length - errors;
-  out(`${plural(errors, 'error')}, ${plural(warnings, 'warning')}`);
-  if (errors === 0 && summary !== undefined) out(summary);
+  if (errors === 0) for (const line of summary) out(line);
   return errors > 0 ? 1 : 0;
 }
 
-function describe(metadata: ReturnType<typeof lintClientMetadataDocument>['metadata']): string | undefined {
-  if (metadata === undefined) return undefined;
-  return (
-    `ok: ${metadata.client_id} as ${metadata.token_endpoint_auth_method === 'none' ? 'a public client' : 'a private_key_jwt client'}` +
-    `, grant_types ${metadata.grant_types.join(' ')}`
-  );
+/** CIMD-DOC-8: a document that does not parse. */
+export function notJsonFinding(target: string): Finding {
+  return {
+    level: 'error',
+    id: 'CIMD-DOC-8',
+    reason: 'cimd_document_not_json',
+    message: `${target} is not valid JSON`,
+  };
 }
 
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
+/** CIMD-FETCH-*: 200 only, no redirects, a byte cap, public addresses only; the fetcher says which. */
+export function fetchFailureFinding(url: string, caught: unknown): Finding {
+  const message = caught instanceof Error ? caught.message : String(caught);
+  return {
+    level: 'error',
+    id: 'CIMD-FETCH',
+    reason: 'cimd_fetch_failed',
+    message: `could not fetch ${url}: ${message}`,
+  };
 }
 
 async function fetchQuietly(
@@ -101,15 +131,6 @@ async function fetchQuietly(
   try {
     return { document: await fetchDocument(url) };
   } catch (caught) {
-    const message = caught instanceof Error ? caught.message : String(caught);
-    // CIMD-FETCH-*: 200 only, no redirects, a byte cap, public addresses only; the fetcher says which.
-    return {
-      failure: {
-        level: 'error',
-        id: 'CIMD-FETCH',
-        reason: 'cimd_fetch_failed',
-        message: `could not fetch ${url}: ${message}`,
-      },
-    };
+    return { failure: fetchFailureFinding(url, caught) };
   }
 }

@@ -12,6 +12,7 @@ import type { ServerMetrics } from '../metrics.ts';
 import { fetchFailureDetail } from '../observed-fetch.ts';
 import { fetchFailureReason, publicFetchDescription } from '../public-fetch-descriptions.ts';
 import type { AuditEvent, ClientRecord, Store } from '../store/store.ts';
+import { cimdClientRecord } from './cimd-client-record.ts';
 import { type DocumentChangePolicy, diffClientMetadata } from './document-change.ts';
 import { isGovernorRefusedError } from './fetch-governor.ts';
 import type { CachedDocument, DocumentCache } from './metadata-document-cache.ts';
@@ -167,7 +168,7 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
     const existing = await store.clients.get(clientId);
     const metadata = document.value;
     if (existing === undefined || existing.kind !== 'cimd') {
-      const record: ClientRecord = { clientId, kind: 'cimd', metadata, createdAt: now, updatedAt: now };
+      const record = cimdClientRecord(clientId, metadata, now);
       await store.clients.put(record);
       await options.audit({
         type: 'client.discovered',

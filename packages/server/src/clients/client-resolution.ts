@@ -1,11 +1,8 @@
-import {
-  type ClientMetadata,
-  type ClientMetadataDocumentPolicy,
-  validateClientMetadataDocument,
-} from '@gatehouse-oauth/core';
+import type { ClientMetadata } from '@gatehouse-oauth/core';
 import type { SafeFetch } from '@gatehouse-oauth/safe-fetch';
 import type { Audit } from '../audit/audit-trail.ts';
 import { cimdClientResolver } from '../cimd/cimd-client-resolver.ts';
+import { cimdDocumentPolicy, documentValidator } from '../cimd/document-validation.ts';
 import { createFetchGovernor } from '../cimd/fetch-governor.ts';
 import { createDocumentCache } from '../cimd/metadata-document-cache.ts';
 import type { RefusalAuditLogger } from '../cimd/refusal-audit.ts';
@@ -79,18 +76,11 @@ function createCimdResolver(
 ): { resolver: ClientResolver; flushRefusals: () => Promise<void>; forget: (clientId: string) => void } {
   const { outboundFetch, clock, audit, metrics, logger, profile, lifecycle } = deps;
   const cimd = options.cimd;
-  const policy: ClientMetadataDocumentPolicy = {
-    allowQuery: cimd.allowQuery,
-    missingAuthMethod: cimd.missingAuthMethod,
-  };
-  // The profile's document rules (atproto: AT-4, AT-8) apply before anything is cached.
-  const validateDocument = profile.validateDocument;
+  const policy = cimdDocumentPolicy(cimd);
   const cache = createDocumentCache<ClientMetadata>({
     fetch: countedCimdFetch(outboundFetch, metrics),
-    validate:
-      validateDocument === undefined
-        ? (body, url) => validateClientMetadataDocument(body, url, policy).metadata
-        : (body, url) => validateDocument(body, url, policy),
+    // The profile's document rules (atproto: AT-4, AT-8) apply before anything is cached.
+    validate: documentValidator(profile, policy),
     governor: createFetchGovernor({
       perHostRatePerSecond: cimd.fetchesPerSecondPerHost,
       globalRatePerSecond: cimd.fetchesPerSecond,

@@ -19,6 +19,10 @@ function tierSchema(defaults: {
   refreshTokenSeconds?: number;
   tokenFamilySeconds?: number;
 }) {
+  // An unset lifetime falls back to `lifetimes`; a tier with its own default (local) keeps it
+  // whatever else the operator sets for the tier.
+  const lifetime = (min: number, fallback: number | undefined) =>
+    fallback === undefined ? z.int().min(min).optional() : z.int().min(min).default(fallback);
   return z
     .strictObject({
       resources: z
@@ -39,12 +43,12 @@ function tierSchema(defaults: {
         .max(86400)
         .optional()
         .describe('access token lifetime; unset: lifetimes'),
-      refreshTokenSeconds: z.int().min(60).optional().describe('refresh token lifetime; unset: lifetimes'),
-      tokenFamilySeconds: z
-        .int()
-        .min(60)
-        .optional()
-        .describe('absolute lifetime of one login; unset: lifetimes'),
+      refreshTokenSeconds: lifetime(60, defaults.refreshTokenSeconds).describe(
+        'refresh token lifetime; unset: lifetimes',
+      ),
+      tokenFamilySeconds: lifetime(60, defaults.tokenFamilySeconds).describe(
+        'absolute lifetime of one login; unset: lifetimes',
+      ),
       refresh: z.boolean().default(true).describe('whether refresh tokens are issued'),
       dpop: z
         .enum(['optional', 'required'])
@@ -55,14 +59,7 @@ function tierSchema(defaults: {
         .default(defaults.consent)
         .describe('remembered: asked once per scope set; every-time: asked at every authorization'),
     })
-    .prefault(
-      defaults.refreshTokenSeconds === undefined
-        ? {}
-        : {
-            refreshTokenSeconds: defaults.refreshTokenSeconds,
-            tokenFamilySeconds: defaults.tokenFamilySeconds,
-          },
-    );
+    .prefault({});
 }
 
 export type TierPolicy = z.output<ReturnType<typeof tierSchema>>;

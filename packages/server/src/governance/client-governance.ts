@@ -74,6 +74,7 @@ export function createClientGovernance(deps: ClientGovernanceDeps): ClientGovern
 
   function buildSnapshot(rules: GovernanceRule[], holds: Map<string, ClientHold>): GovernanceSnapshot {
     const index: RuleIndex = indexRules(rules);
+    const decided = new WeakMap<ClientRecord, AdmissionDecision>();
     const counted = (decision: AdmissionDecision): AdmissionDecision => {
       metrics.governanceDecisions.inc({
         state: decision.state,
@@ -91,8 +92,12 @@ export function createClientGovernance(deps: ClientGovernanceDeps): ClientGovern
           (rule.selector.startsWith('redirect-host:') || rule.selector.startsWith('software:')),
       ),
       decide(client) {
+        // A cached document's record is the same object request after request: decided once per
+        // snapshot (and counted once); a new snapshot decides again.
+        const known = decided.get(client);
+        if (known !== undefined) return known;
         const hold = holds.get(client.clientId);
-        return counted(
+        const decision = counted(
           decideAdmission({
             client: governedClientOf(client),
             redirectUris: client.metadata.redirect_uris ?? [],
@@ -101,6 +106,8 @@ export function createClientGovernance(deps: ClientGovernanceDeps): ClientGovern
             hold: hold === undefined ? undefined : { reason: hold.reason },
           }),
         );
+        decided.set(client, decision);
+        return decision;
       },
       decideBeforeFetch(clientId) {
         const client = governedClientBeforeFetch(clientId);

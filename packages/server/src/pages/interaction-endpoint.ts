@@ -7,11 +7,13 @@ import { installationOf } from '../authorization/installation.ts';
 import { loginRestriction, sessionIsHintedAccount } from '../authorization/login-restriction.ts';
 import type { ServerContext } from '../context.ts';
 import { safeEqual } from '../crypto/digest.ts';
+import { enforcedPending } from '../governance/pending-admission.ts';
 import { readFormBody } from '../http/form-body.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
 import type { AccountRestriction } from '../profiles/profile.ts';
 import type { AuthorizationRequestRecord, SessionRecord } from '../store/store.ts';
 import { loginPage } from './login-page.ts';
+import { waitingPage } from './waiting-page.ts';
 
 /**
  * The interaction pages between the authorization request and its response: login, then consent.
@@ -130,6 +132,9 @@ async function consentOrCode(
   session: SessionRecord,
 ): Promise<Response> {
   const { record, redirect } = pending;
+  // Issue #13: a client awaiting approval gets no code; the user is told, the operator sees who asked.
+  if ((await enforcedPending(ctx, redirect.client, 'consent', session.userId)) !== undefined)
+    return awaitApproval(ctx, pending, session);
   const prompts = record.prompt?.split(' ') ?? [];
   const grant = await ctx.store.grants.find(
     session.userId,
@@ -176,6 +181,33 @@ async function consentOrCode(
     }),
     username: user?.username ?? session.userId,
     serviceName: ctx.serviceName,
+  });
+}
+
+/**
+ * Issue #13: the waiting page, and the attempt recorded as an access request (who, which client,
+ * when; repeated attempts are counted) and audited. The authorization request stays open: once the
+ * client is approved, the same sign-in can go on.
+ */
+async function awaitApproval(
+  ctx: ServerContext,
+  pending: Pending,
+  session: SessionRecord,
+): Promise<Response> {
+  const { client } = pending.redirect;
+  const clientName = client.metadata.client_name;
+  await ctx.store.governance.recordAccessRequest({
+    clientId: client.clientId,
+    userId: session.userId,
+    clientName,
+    at: ctx.clock(),
+  });
+  await ctx.audit({ type: 'governance.access_requested', clientId: client.clientId, userId: session.userId });
+  const user = await ctx.store.users.get(session.userId);
+  return waitingPage({
+    clientLabel: clientName ?? client.clientId,
+    serviceName: ctx.serviceName,
+    username: user?.username ?? session.userId,
   });
 }
 
@@ -253,6 +285,9 @@ async function consent(ctx: ServerContext, request: Request, pending: Pending): 
       description: 'choose Allow or Deny',
     });
   }
+  // The client may have been put back to pending since the consent page was shown.
+  if ((await enforcedPending(ctx, pending.redirect.client, 'consent', session!.userId)) !== undefined)
+    return awaitApproval(ctx, pending, session!);
   // Answered exactly once, even if the form is submitted twice at the same moment.
   const record = await ctx.store.authorizationRequests.consume(pending.record.id, ctx.clock());
   if (record === undefined) throw alreadyAnswered();

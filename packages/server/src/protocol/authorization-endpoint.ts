@@ -13,6 +13,7 @@ import { sessionIsHintedAccount } from '../authorization/login-restriction.ts';
 import { PUSHED_ID_PREFIX, REQUEST_URI_PREFIX, requestFields } from '../authorization/pushed-request.ts';
 import type { ServerContext } from '../context.ts';
 import { randomToken } from '../crypto/digest.ts';
+import { enforcedPending } from '../governance/pending-admission.ts';
 import { readFormBody } from '../http/form-body.ts';
 import { noteNamedClient, noteOutcome } from '../http/request-outcome.ts';
 import type { SessionRecord } from '../store/store.ts';
@@ -158,6 +159,14 @@ async function answerSilently(
     throw new OAuthError('login_required', {
       reason: 'login_required',
       description: 'the user is not logged in',
+      redirectable: true,
+    });
+  }
+  // Issue #13: without a page to show, a client awaiting approval is told so at its redirect_uri.
+  if ((await enforcedPending(ctx, valid.client, 'prompt_none', session.userId)) !== undefined) {
+    throw new OAuthError('access_denied', {
+      reason: 'client_pending',
+      description: "this client awaits approval by the server's administrator",
       redirectable: true,
     });
   }

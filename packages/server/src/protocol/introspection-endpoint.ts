@@ -1,6 +1,7 @@
 import { OAuthError, requireParameter } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
 import { digest } from '../crypto/digest.ts';
+import { clientTokensCount } from '../governance/pending-admission.ts';
 import { jsonResponse } from '../http/responses.ts';
 import { verifyOwnAccessToken } from '../tokens/access-token.ts';
 import { clientAuthenticatedEndpoint } from './client-authenticated-request.ts';
@@ -55,6 +56,8 @@ async function introspectAccess(ctx: ServerContext, token: string, now: number, 
   if (family === undefined || family.revokedAt !== undefined) return { active: false };
   if ((await ctx.userStanding(family.userId)) !== 'active') return { active: false };
   if (await ctx.store.replay.has(`revoked-access-token:${verified.jti}`, now)) return { active: false };
+  // Issue #13: a blocked client's tokens are inactive at once, before the revocation cascade ends.
+  if (!(await clientTokensCount(ctx, family.clientId))) return { active: false };
   return {
     active: true,
     // RFC 9449 §6.2: a DPoP-bound token says so, with the key it is bound to.
@@ -81,7 +84,8 @@ async function introspectRefresh(ctx: ServerContext, token: string, now: number)
     stored.usedAt === undefined &&
     stored.expiresAt > now &&
     family.expiresAt > now &&
-    (await ctx.userStanding(family.userId)) === 'active';
+    (await ctx.userStanding(family.userId)) === 'active' &&
+    (await clientTokensCount(ctx, family.clientId));
   if (!active) return { active: false };
   return {
     active: true,

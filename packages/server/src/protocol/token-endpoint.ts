@@ -1,6 +1,8 @@
 import { OAuthError, type VerifiedDpopProof } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
 import { checkDpop, dpopNonceHeader, dpopRequired } from '../dpop/request-dpop.ts';
+import { admissionError } from '../governance/admission.ts';
+import { enforcedPending } from '../governance/pending-admission.ts';
 import { type Grant, grantOfType } from '../grants/grant-types.ts';
 import { jsonResponse } from '../http/responses.ts';
 import { clientAuthenticatedEndpoint } from './client-authenticated-request.ts';
@@ -24,6 +26,9 @@ export function tokenEndpoint(ctx: ServerContext) {
           description: `this client is not registered for ${grantType}`,
         });
       }
+      // Issue #13: a client awaiting approval (or held after a suspicious document change) gets
+      // no token by any grant, refresh included.
+      if ((await enforcedPending(ctx, client, 'token')) !== undefined) throw admissionError('client_pending');
       // RFC 9449 §5.2 (dpop_bound_access_tokens): no proof, no tokens. Checked before the grant
       // runs, so the code or refresh token stays usable. (The server-wide switch is checked before
       // client authentication, in the preparation below.)

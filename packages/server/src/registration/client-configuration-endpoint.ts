@@ -2,6 +2,8 @@ import { OAuthError } from '@gatehouse-oauth/core';
 import { LRUCache } from 'lru-cache';
 import type { ServerContext } from '../context.ts';
 import { digest, randomToken, safeEqual } from '../crypto/digest.ts';
+import { admissionError } from '../governance/admission.ts';
+import { refuseBlockedRegistration } from '../governance/registration-admission.ts';
 import { handleOAuthJson } from '../http/oauth-json.ts';
 import type { RequestInfo } from '../http/request-info.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
@@ -138,6 +140,10 @@ async function authenticate(
   if (!safeEqual(digest(token), expected) || client === undefined || expected === NO_CLIENT_DIGEST) {
     throw invalidToken('registration_access_token_invalid', 'the registration access token is not valid');
   }
+  // Issue #13: a blocked client manages nothing (its grants were revoked when it was blocked).
+  const decision = (await ctx.governance.current()).decide(client);
+  if (decision.refusal === 'client_blocked' && ctx.governance.mode !== 'report-only')
+    throw admissionError('client_blocked');
   return { client, token };
 }
 
@@ -221,6 +227,7 @@ async function update(
       ...(softwareStatement === undefined ? {} : { softwareStatement: softwareStatement.statement }),
     },
   };
+  await refuseBlockedRegistration(ctx, record, 'update');
   let registrationAccessToken = token;
   if (settings.rotateRegistrationAccessToken === 'on_update') {
     ({ record, token: registrationAccessToken } = rotated(record, now));

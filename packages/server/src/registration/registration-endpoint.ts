@@ -1,6 +1,7 @@
 import { isOAuthError, type RegistrationMetadata } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
 import { digest, randomToken } from '../crypto/digest.ts';
+import { refuseBlockedRegistration } from '../governance/registration-admission.ts';
 import { handleOAuthJson } from '../http/oauth-json.ts';
 import type { RequestInfo } from '../http/request-info.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
@@ -106,6 +107,8 @@ async function register(
       ? undefined
       : (await ctx.store.initialAccessTokens.get(digest(initialAccessToken)))?.scope;
   let metadata = applyScopeLimit(prepared.metadata, limit);
+  // Issue #13: a blocked software_id or redirect host is refused before anything is charged or stored.
+  await refuseBlockedRegistration(ctx, provisional(metadata, now), 'registration');
 
   // Keyed by more than the source (issue #4): the software and every https redirect host. Loopback
   // and private-use redirects are shared by all native clients and say nothing about the sender.
@@ -233,6 +236,17 @@ function registered(
  * client_ids are random base64url strings with a fixed prefix: never `https://`, `http://` or any
  * `scheme:`, so they can never be mistaken for a CIMD URL (CIMD-CO-1, AT-2).
  */
+/** What the registration would be, for governance to decide on before it is made. */
+function provisional(metadata: RegistrationMetadata, now: number): ClientRecord {
+  return {
+    clientId: '',
+    kind: 'dcr',
+    metadata: { client_id: '', ...metadata },
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 function newClientId(): string {
   return `dcr_${randomToken(18)}`;
 }
