@@ -84,6 +84,7 @@ export { ensureSigningKey, generateSigningKey, rotateSigningKey } from './keys/s
 export { createLogger, silentLogger } from './logger.ts';
 export type { OperationsHandlers } from './operations/operations-endpoints.ts';
 export {
+  type AdminOptions,
   type AtprotoOptions,
   type AuthorizationServerOptions,
   type CimdOptions,
