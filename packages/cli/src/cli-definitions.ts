@@ -200,6 +200,30 @@ export const COMMANDS: readonly CommandDefinition[] = [
     arguments: '<id>',
     description: 'revoke an initial access token',
   },
+  {
+    name: 'admin-tokens issue',
+    options: [
+      {
+        name: 'scope',
+        value: 'read|write',
+        required: true,
+        description: 'read: the GET operations; write: every operation',
+      },
+      { name: 'label', value: '<text>', description: 'a name for the token, shown by list' },
+      { name: 'expires-in', value: '<seconds>', description: 'lifetime (default: until revoked)' },
+    ],
+    description: 'issue an admin API token (docs/admin-api.md); printed once',
+  },
+  {
+    name: 'admin-tokens list',
+    options: [{ name: 'json', description: 'as JSON: the AdminToken objects of the admin API' }],
+    description: 'list admin API tokens: id, state, scope, expiry, who issued it, label',
+  },
+  {
+    name: 'admin-tokens revoke',
+    arguments: '<id>',
+    description: 'revoke an admin API token',
+  },
   { name: 'keys rotate', description: 'add a new signing key; the previous ones stay published' },
   { name: 'keys list', description: 'list signing keys for access tokens' },
   { name: 'migrate', description: 'create or upgrade the database schema' },

@@ -16,6 +16,11 @@ export const METRICS_LISTENER: ListenSettings = {
   port: 'metrics.listen.port (GATEHOUSE_METRICS__LISTEN__PORT)',
 };
 
+export const ADMIN_LISTENER: ListenSettings = {
+  host: 'admin.listen.host (GATEHOUSE_ADMIN__LISTEN__HOST)',
+  port: 'admin.listen.port (GATEHOUSE_ADMIN__LISTEN__PORT)',
+};
+
 /** A failed bind said as what is wrong and which setting to change (exit 3), not Node's stack. */
 export function listenFailure(
   error: unknown,

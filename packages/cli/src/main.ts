@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Store } from '@gatehouse-oauth/server';
 import { parserOptions } from './cli-definitions.ts';
+import { adminTokensCommand } from './commands/admin-tokens.ts';
 import { clientPreviewCommand, lintServerOf } from './commands/client-preview.ts';
 import { clientsCommand } from './commands/clients.ts';
 import { keysCommand } from './commands/keys.ts';
@@ -104,6 +105,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
           maxUses: text(values, 'max-uses'),
           expiresIn: text(values, 'expires-in'),
           scope: text(values, 'scope'),
+        });
+      case 'admin-tokens':
+        return adminTokensCommand(store, rest, {
+          scope: text(values, 'scope'),
+          label: text(values, 'label'),
+          expiresIn: text(values, 'expires-in'),
+          json: values.json === true,
         });
       case 'keys':
         return keysCommand(store, rest);

@@ -4,7 +4,7 @@ import type { GatehouseConfig } from './config.ts';
 /**
  * The server's settings from the configuration: what the operator set, as set, so a profile can
  * still tell an explicit `false` from a default (the server applies the defaults, decision 0024),
- * with the four keys whose CLI names differ from the library's moved to their place.
+ * with the keys whose CLI names differ from the library's moved to their place.
  */
 export function serverSettings(config: GatehouseConfig, issuer: string): ServerConfigInput {
   const {
@@ -19,6 +19,7 @@ export function serverSettings(config: GatehouseConfig, issuer: string): ServerC
     logFormat: _logFormat,
     fetch: _fetch,
     metrics: _metrics,
+    admin,
     resources: _resources,
     par,
     atproto,
@@ -42,6 +43,18 @@ export function serverSettings(config: GatehouseConfig, issuer: string): ServerC
       ...(devAllowClientIdPort === undefined ? {} : { allowClientIdPort: devAllowClientIdPort }),
     },
     operations: operationsSettings(config.metrics),
+    ...adminSettings(admin),
+  };
+}
+
+/** `admin`: with a listener of its own (serve.ts binds it), the API is served only there. */
+function adminSettings(admin: GatehouseConfig['given']['admin']): Pick<ServerConfigInput, 'admin'> {
+  if (admin?.enabled === undefined && admin?.listen === undefined) return {};
+  return {
+    admin: {
+      ...(admin.enabled === undefined ? {} : { enabled: admin.enabled }),
+      ...(admin.listen === undefined ? {} : { mainHandler: false }),
+    },
   };
 }
 

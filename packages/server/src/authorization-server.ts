@@ -1,5 +1,6 @@
 import { createSafeFetch } from '@gatehouse-oauth/safe-fetch';
 import type { Registry } from 'prom-client';
+import { type AdminSurface, createAdminSurface } from './admin/admin-surface.ts';
 import { type Audit, createAudit, storeAuditSink } from './audit/audit-trail.ts';
 import { createClientLogoCache } from './cimd/client-logo-cache.ts';
 import { startClientChangeListener } from './clients/client-change-listener.ts';
@@ -75,6 +76,11 @@ export interface AuthorizationServer {
    * applied here at once and on every other instance within a poll, and audited with its actor.
    */
   readonly governance: GovernanceAdmin;
+  /**
+   * The admin HTTP API (docs/admin-api.md): `admin.fetch` serves it at the root for a listener of
+   * its own (`/admin/v1/…`); `admin.tokens` issues, lists and revokes its bearer tokens.
+   */
+  readonly admin: AdminSurface;
   /**
    * Stops the server's own timers (the client key re-check, the client change listener) and writes what it holds pending: the
    * aggregated `cimd.refused` counts of the fetch governor's refusals (decision 0020), which would
@@ -162,6 +168,28 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
   mountProtocolRoutes(app, ctx);
   mountPageRoutes(app, ctx);
   if (features.registration) mountRegistrationRoutes(app, ctx, registrationSettings);
+  const governanceAdmin = createGovernanceAdmin({
+    store: options.store,
+    lifecycle,
+    audit,
+    clock,
+    fileRules: options.governance.rules,
+    mode: options.governance.mode,
+    reload: () => governance.reload(),
+  });
+  // Issue #13: the admin API, below the issuer's path and/or on `admin.fetch` (decision 0032).
+  const admin = createAdminSurface({
+    app,
+    basePath: ctx.basePath,
+    settings: options.admin,
+    governance: governanceAdmin,
+    clients: lifecycle,
+    store: options.store.adminTokens,
+    audit,
+    clock,
+    logger,
+    metrics,
+  });
   answerUnmatched(app, logger);
 
   // AT-9: the periodic re-check of the keys confidential sessions are bound to.
@@ -196,15 +224,8 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     audit,
     recheckClientKeys: (now) => recheckClientKeys(ctx, now),
     clients: lifecycle,
-    governance: createGovernanceAdmin({
-      store: options.store,
-      lifecycle,
-      audit,
-      clock,
-      fileRules: options.governance.rules,
-      mode: options.governance.mode,
-      reload: () => governance.reload(),
-    }),
+    governance: governanceAdmin,
+    admin,
     // Decision 0020: pending refusal counts are written on a clean stop, not lost with the process.
     stop: async () => {
       stopRecheck();

@@ -1,3 +1,13 @@
+export { adminOpenApiDocument } from './admin/admin-openapi.ts';
+export type { AdminSurface } from './admin/admin-surface.ts';
+export {
+  ADMIN_TOKEN_PREFIX,
+  type AdminTokens,
+  type AdminTokenView,
+  createAdminTokens,
+  type IssueAdminToken,
+} from './admin/admin-tokens.ts';
+export { adminTokenJson } from './admin/admin-views.ts';
 export type { AuditSink } from './audit/audit-trail.ts';
 export { type AuthorizationServer, createAuthorizationServer } from './authorization-server.ts';
 export type { ClientKeyRecheckResult } from './clients/client-key-recheck.ts';
@@ -18,6 +28,7 @@ export {
   storedClientResolver,
 } from './clients/client-resolver.ts';
 export { prepareStaticClient, type StaticClientInput } from './clients/static-client.ts';
+export { adminSchema } from './config/admin-schema.ts';
 export { atprotoSchema } from './config/atproto-schema.ts';
 export { cimdSchema } from './config/cimd-schema.ts';
 export {
@@ -73,6 +84,7 @@ export { ensureSigningKey, generateSigningKey, rotateSigningKey } from './keys/s
 export { createLogger, silentLogger } from './logger.ts';
 export type { OperationsHandlers } from './operations/operations-endpoints.ts';
 export {
+  type AdminOptions,
   type AtprotoOptions,
   type AuthorizationServerOptions,
   type CimdOptions,

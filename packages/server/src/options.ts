@@ -49,6 +49,7 @@ export interface ServerDependencies {
   renderConsent?: ConsentRenderer;
 }
 
+export type { AdminOptions } from './config/admin-schema.ts';
 export type { AtprotoOptions } from './config/atproto-schema.ts';
 export type { CimdOptions } from './config/cimd-schema.ts';
 export type { DpopOptions } from './config/dpop-schema.ts';

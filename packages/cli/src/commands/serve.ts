@@ -9,7 +9,13 @@ import type { Logger } from 'pino';
 import { ConfigError, type GatehouseConfig, resolveIssuer } from '../config.ts';
 import { checkDevelopmentSwitches } from '../development-switches.ts';
 import { type Listener, listen } from '../http-listener.ts';
-import { type ListenSettings, listenFailure, MAIN_LISTENER, METRICS_LISTENER } from '../listen-failure.ts';
+import {
+  ADMIN_LISTENER,
+  type ListenSettings,
+  listenFailure,
+  MAIN_LISTENER,
+  METRICS_LISTENER,
+} from '../listen-failure.ts';
 import { cliLogger } from '../log-format.ts';
 import { type OpenedStore, openStoreUndoably } from '../open-store.ts';
 import { outboundFetchFromConfig } from '../outbound-fetch.ts';
@@ -24,6 +30,8 @@ export interface RunningGatehouse {
   port: number;
   /** The separate metrics listener's port, when `metrics.listen` is set (docs/operations.md). */
   metricsPort?: number;
+  /** The admin API's own listener's port, when `admin.listen` is set (docs/admin-api.md). */
+  adminPort?: number;
   store: Store;
   server: AuthorizationServer;
   stop(): Promise<void>;
@@ -53,6 +61,7 @@ export async function startGatehouse(
     server === undefined ? starting() : server.fetch(request, info),
   );
   let metricsListener: Listener | undefined;
+  let adminListener: Listener | undefined;
   let opened: OpenedStore | undefined;
   let issuer: string;
   try {
@@ -63,6 +72,14 @@ export async function startGatehouse(
         server === undefined ? starting() : server.operations.fetch(request),
       );
     }
+    // Issue #13: the admin API on a listener of its own, when configured; then only there. Its
+    // bearer tokens travel over TLS when the main listener has it.
+    const adminAt = config.admin.enabled ? config.admin.listen : undefined;
+    if (adminAt !== undefined) {
+      adminListener = await bind(adminAt.host, adminAt.port, ADMIN_LISTENER, tls, (request) =>
+        server === undefined ? starting() : server.admin.fetch(request),
+      );
+    }
     issuer = resolveIssuer(config, listener.port);
     opened = await openStoreUndoably(config);
     server = buildServer(config, issuer, opened.store, logger, outbound.fetch, options.subject);
@@ -71,6 +88,7 @@ export async function startGatehouse(
     await server.ready();
   } catch (error) {
     await server?.stop();
+    await adminListener?.close();
     await metricsListener?.close();
     await listener.close();
     await opened?.discard();
@@ -92,11 +110,13 @@ export async function startGatehouse(
     warnings: outbound.warnings,
     port: listener.port,
     ...(metricsListener === undefined ? {} : { metricsPort: metricsListener.port }),
+    ...(adminListener === undefined ? {} : { adminPort: adminListener.port }),
     store,
     server: running,
     async stop() {
       clearInterval(purge);
       stopRegistrationHygiene();
+      await adminListener?.close();
       await metricsListener?.close();
       await listener.close();
       // After the listener: refusals of the last requests are in the counts it writes (decision
@@ -169,6 +189,14 @@ export async function serveCommand(config: GatehouseConfig): Promise<void> {
     say(`  metrics:   ${url}${withToken ? ' (bearer token)' : ''}`);
   }
   if (withToken) say(`  metrics:   ${new URL(running.issuer).origin}/metrics (bearer token)`);
+  if (config.admin.enabled) {
+    const adminAt = config.admin.listen;
+    const base =
+      running.adminPort === undefined || adminAt === undefined
+        ? running.issuer
+        : `${config.tls === undefined ? 'http' : 'https'}://${adminAt.host.includes(':') ? `[${adminAt.host}]` : adminAt.host}:${running.adminPort}`;
+    say(`  admin API: ${base}/admin/v1 (admin API tokens: gatehouse admin-tokens issue)`);
+  }
   for (const warning of running.warnings) say(`  WARNING: ${warning}`);
   if (users === 0) {
     say('  No users yet. Add one to log in with (in another terminal):');

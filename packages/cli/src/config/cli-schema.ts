@@ -1,4 +1,5 @@
 import {
+  adminSchema,
   atprotoSchema,
   lifetimesSchema,
   operationsSchema,
@@ -10,8 +11,8 @@ import { z } from 'zod';
 
 /**
  * The command line's schema: the server's (camelCase; every server default is there) with what
- * only a process has: where it listens and stores, TLS, logging, the metrics listener, outbound
- * fetch. Operators write it in snake_case (key-names.ts). Four keys keep the names operators'
+ * only a process has: where it listens and stores, TLS, logging, the metrics and admin listeners,
+ * outbound fetch. Operators write it in snake_case (key-names.ts). Four keys keep the names operators'
  * files already use: `par.request_lifetime_seconds` (the server's lifetimes.pushedRequestSeconds),
  * `atproto.dev_allow_client_id_port` (atproto.allowClientIdPort), and `metrics.token` /
  * `metrics.process_metrics` (the server's `operations`); server-options.ts maps them.
@@ -57,6 +58,17 @@ const metricsSchema = z.strictObject({
   processMetrics: z.boolean().default(true),
 });
 
+/**
+ * The admin API (docs/admin-api.md): always behind admin API tokens; below the issuer on the main
+ * listener, or only on a listener of its own when `listen` is set.
+ */
+const adminSettingsSchema = adminSchema.omit({ mainHandler: true }).extend({
+  listen: z
+    .strictObject({ host: z.string().min(1).default('127.0.0.1'), port })
+    .optional()
+    .describe('a listener of its own for the admin API; when set, it is served only there'),
+});
+
 export const cliSchema = serverConfigSchema.omit({ operations: true }).extend({
   /** Default: http(s)://localhost:<port> when listening on loopback (config.ts resolveIssuer). */
   issuer: serverConfigSchema.shape.issuer.optional(),
@@ -82,6 +94,7 @@ export const cliSchema = serverConfigSchema.omit({ operations: true }).extend({
     .extend({ devAllowClientIdPort: atprotoSchema.shape.allowClientIdPort })
     .prefault({}),
   metrics: metricsSchema.prefault({}),
+  admin: adminSettingsSchema.prefault({}),
   fetch: fetchSchema.prefault({}),
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adminSchema } from './admin-schema.ts';
 import { atprotoSchema } from './atproto-schema.ts';
 import { cimdSchema } from './cimd-schema.ts';
 import { dpopSchema } from './dpop-schema.ts';
@@ -42,6 +43,7 @@ export const serverConfigSchema = z.strictObject({
   login: loginSchema.prefault({}),
   governance: governanceSchema.prefault({}),
   operations: operationsSchema.prefault({}),
+  admin: adminSchema.prefault({}),
   profile: z
     .enum(['default', 'atproto', 'mcp'])
     .default('default')

@@ -9,6 +9,7 @@ import type { ServerMetrics } from '../metrics.ts';
 /** Route names that the path alone does not give well. */
 const NAMED_ROUTES: Record<string, string> = {
   '/register/:client_id': 'client_configuration',
+  '/admin/openapi.json': 'admin_openapi',
 };
 
 /** The operations routes, at the root whatever the issuer's path. */

@@ -1,0 +1,229 @@
+/**
+ * The admin HTTP API (issue #13, docs/admin-api.md): the operator's governance operations and the
+ * client lifecycle as JSON, mounted from the one operations table (admin-openapi.ts). Every
+ * operation asks for an admin API token first (admin-tokens.ts): no token, no data, whatever is
+ * configured; only the OpenAPI document is public. Each call runs the same service the CLI and the
+ * console call, with the actor `admin-token:<id>`, so it is validated, stored, propagated and
+ * audited in the same way. Refusals are `{error, error_description}` with their status and a stable
+ * reason in the request log; never a stack trace.
+ */
+import { OAuthError } from '@gatehouse-oauth/core';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
+import type { GovernanceAdmin } from '../governance/governance-admin.ts';
+import { readCappedText } from '../http/form-body.ts';
+import { handleOAuthJson } from '../http/oauth-json.ts';
+import { jsonResponse } from '../http/responses.ts';
+import type { ServerApp } from '../http/server-app.ts';
+import type { AdminTokenRecord, AdminTokenScope } from '../store/store.ts';
+import {
+  ADMIN_OPERATIONS,
+  type AdminOperation,
+  type AdminOperationId,
+  adminOpenApiText,
+  OPENAPI_PATH,
+} from './admin-openapi.ts';
+import { approvalRequestSchema, blockRequestSchema, tierRequestSchema } from './admin-schemas.ts';
+import { type AdminTokens, adminTokenMissing, adminTokenScope } from './admin-tokens.ts';
+import {
+  accessRequestsJson,
+  adminTokenJson,
+  blockResultJson,
+  cascadeJson,
+  decisionJson,
+  removalJson,
+  ruleChangeJson,
+  ruleJson,
+} from './admin-views.ts';
+
+export interface AdminRouteDeps {
+  governance: GovernanceAdmin;
+  clients: Pick<ClientLifecycle, 'remove' | 'revokeAll'>;
+  tokens: AdminTokens;
+  logger: Logger;
+}
+
+/** A call that passed authentication: its path parameters, its request and who makes it. */
+interface AdminCall {
+  request: Request;
+  params: Record<string, string>;
+  /** `admin-token:<id>`, the audit actor of whatever the call changes. */
+  actor: string;
+}
+
+/** Admin bodies are a selector and a few words: 16 KiB is generous. */
+export const MAX_ADMIN_BODY_BYTES = 16 * 1024;
+
+const BEARER = /^Bearer +(\S+)$/i;
+
+/**
+ * Mounts every admin operation below `basePath` (the issuer's path; '' on a listener of its own),
+ * the public OpenAPI document, and a catch-all below `/admin/v1/` that asks for a token before it
+ * says a route does not exist.
+ */
+export function mountAdminRoutes(app: ServerApp, deps: AdminRouteDeps, basePath: string): void {
+  const handlers = adminHandlers(deps);
+  const document = adminOpenApiText();
+  app.get(
+    `${basePath}${OPENAPI_PATH}`,
+    () =>
+      new Response(document, {
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' },
+      }),
+  );
+  for (const [id, operation] of Object.entries(ADMIN_OPERATIONS) as [AdminOperationId, AdminOperation][]) {
+    const path = `${basePath}${operation.path.replace(/\{([a-z_]+)\}/g, ':$1')}`;
+    app.on(operation.method.toUpperCase(), path, (c) =>
+      handleOAuthJson(
+        c.req.raw,
+        async () => {
+          const token = await authenticate(c.req.raw, operation.scope, deps.tokens);
+          const params = checkedParameters(operation, c.req.param() as Record<string, string>);
+          const answer = await handlers[id]({ request: c.req.raw, params, actor: actorOf(token) });
+          return jsonResponse(answer);
+        },
+        deps.logger,
+      ),
+    );
+  }
+  app.all(`${basePath}/admin/v1/*`, (c) =>
+    handleOAuthJson(
+      c.req.raw,
+      async () => {
+        await authenticate(c.req.raw, 'read', deps.tokens);
+        throw new OAuthError('invalid_request', {
+          status: 404,
+          reason: 'admin_route_unknown',
+          description: 'no such admin API operation; see /admin/openapi.json',
+        });
+      },
+      deps.logger,
+    ),
+  );
+}
+
+export function actorOf(token: Pick<AdminTokenRecord, 'id'>): string {
+  return `admin-token:${token.id}`;
+}
+
+/** The token's record when it may make this call; its refusal otherwise. */
+async function authenticate(
+  request: Request,
+  needed: AdminTokenScope,
+  tokens: AdminTokens,
+): Promise<AdminTokenRecord> {
+  const header = request.headers.get('authorization');
+  const presented = header === null ? null : BEARER.exec(header.trim());
+  // No credentials, or another scheme's: nothing was presented to this API (RFC 6750 §3.1).
+  if (presented === null) throw adminTokenMissing();
+  const record = await tokens.verify(presented[1]!);
+  if (needed === 'write' && record.scope !== 'write') throw adminTokenScope('write');
+  return record;
+}
+
+function adminHandlers(
+  deps: AdminRouteDeps,
+): Record<AdminOperationId, (call: AdminCall) => Promise<unknown>> {
+  const { governance, clients, tokens } = deps;
+  return {
+    listRules: async () => ({ rules: (await governance.rules()).map(ruleJson) }),
+    approve: async ({ request, actor }) => {
+      const { target, tier, owner, note } = await readBody(request, approvalRequestSchema);
+      const options = {
+        actor,
+        ...(tier === undefined ? {} : { tier }),
+        ...(owner === undefined ? {} : { owner }),
+        ...(note === undefined ? {} : { note }),
+      };
+      return ruleChangeJson(await governance.approve(target, options));
+    },
+    block: async ({ request, actor }) => {
+      const { target, reason } = await readBody(request, blockRequestSchema);
+      return blockResultJson(
+        await governance.block(target, { actor, ...(reason === undefined ? {} : { reason }) }),
+      );
+    },
+    unblock: async ({ params, actor }) =>
+      ruleChangeJson(await governance.unblock(params.selector!, { actor })),
+    setTier: async ({ request, params, actor }) => {
+      const { tier } = await readBody(request, tierRequestSchema);
+      return ruleChangeJson(await governance.setTier(params.selector!, { actor, tier }));
+    },
+    deleteRule: async ({ params, actor }) =>
+      ruleChangeJson(await governance.deleteRule(params.selector!, { actor })),
+    accessRequests: async () => accessRequestsJson(await governance.pending()),
+    releaseHold: async ({ params, actor }) => {
+      const clientId = params.client_id!;
+      if (!(await governance.release(clientId, { actor })))
+        throw notFound('hold_not_found', `no hold on client ${clientId}`);
+      return { client_id: clientId, released: true };
+    },
+    decision: async ({ params }) => {
+      const clientId = params.client_id!;
+      const decision = await governance.decisionFor(clientId);
+      if (decision === undefined)
+        throw notFound('client_not_found', `no stored client ${clientId}, and not a client ID URL`);
+      return decisionJson(clientId, decision);
+    },
+    removeClient: async ({ params, actor }) => {
+      const clientId = params.client_id!;
+      const removed = await clients.remove(clientId, { actor, reason: 'operator' });
+      // As `gatehouse clients remove` says it: nothing was there, and nothing was held.
+      if (!removed.existed && removed.grantsRevoked + removed.familiesRevoked === 0)
+        throw notFound('client_not_found', `no client ${clientId}`);
+      return removalJson(clientId, removed);
+    },
+    revokeClient: async ({ params, actor }) => {
+      const clientId = params.client_id!;
+      return cascadeJson(clientId, await clients.revokeAll(clientId, { actor, reason: 'operator' }));
+    },
+    listAdminTokens: async () => ({ tokens: (await tokens.list()).map(adminTokenJson) }),
+  };
+}
+
+/** Path parameters as the operation declares them (a client_id or selector of at most 2048 characters). */
+function checkedParameters(
+  operation: AdminOperation,
+  params: Record<string, string>,
+): Record<string, string> {
+  if (operation.parameters === undefined) return params;
+  const checked = operation.parameters.safeParse(params);
+  if (!checked.success) throw invalidAdminRequest('parameter_invalid', describeIssue(checked.error));
+  return checked.data as Record<string, string>;
+}
+
+/** A JSON object body, parsed by the operation's schema; every failure is a 400 (413 when too large). */
+async function readBody<Schema extends z.ZodType>(
+  request: Request,
+  schema: Schema,
+): Promise<z.output<Schema>> {
+  const type = request.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json')
+    throw invalidAdminRequest('content_type', 'the request body must be application/json');
+  const text = await readCappedText(request, MAX_ADMIN_BODY_BYTES);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalidAdminRequest('body_not_json', 'the request body is not valid JSON');
+  }
+  const checked = schema.safeParse(parsed);
+  if (!checked.success) throw invalidAdminRequest('body_invalid', describeIssue(checked.error));
+  return checked.data;
+}
+
+function describeIssue(error: z.ZodError): string {
+  const [issue] = error.issues;
+  if (issue === undefined) return 'invalid';
+  const at = issue.path.length === 0 ? 'body' : issue.path.join('.');
+  return `${at}: ${issue.message}`;
+}
+
+function invalidAdminRequest(reason: string, description: string): OAuthError {
+  return new OAuthError('invalid_request', { reason, description });
+}
+
+function notFound(reason: string, description: string): OAuthError {
+  return new OAuthError('invalid_request', { status: 404, reason, description });
+}

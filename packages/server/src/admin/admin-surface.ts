@@ -1,0 +1,58 @@
+/**
+ * The admin surface (decision 0025, decision 0032): its tokens, its routes on the main handler
+ * below the issuer's path (unless `admin.mainHandler` is off), and the same routes at the root of
+ * a handler of its own, `server.admin.fetch`, for a listener the operator keeps apart (the CLI's
+ * `admin.listen`), like `server.operations.fetch` for /metrics. Both count and log each request
+ * the way the main handler does.
+ */
+import type { Logger } from 'pino';
+import type { Audit } from '../audit/audit-trail.ts';
+import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
+import type { ServerConfig } from '../config/server-config-schema.ts';
+import type { GovernanceAdmin } from '../governance/governance-admin.ts';
+import { answerUnmatched, createServerApp, type ServerApp } from '../http/server-app.ts';
+import type { ServerMetrics } from '../metrics.ts';
+import { observeRequests } from '../operations/operations-routes.ts';
+import type { AdminTokenStore } from '../store/store.ts';
+import { mountAdminRoutes } from './admin-routes.ts';
+import { type AdminTokens, createAdminTokens } from './admin-tokens.ts';
+
+export interface AdminSurface {
+  /**
+   * The admin API at the root (`/admin/v1/…`, `/admin/openapi.json`) for a listener of its own;
+   * 404 for every other path, and for every path when `admin.enabled` is off. Tokens are asked for
+   * here as everywhere.
+   */
+  fetch(request: Request): Promise<Response>;
+  /** Issue, list, revoke and verify admin API tokens: what `gatehouse admin-tokens` does. */
+  readonly tokens: AdminTokens;
+}
+
+export interface AdminSurfaceDeps {
+  /** The main handler's router, which the routes are mounted on when configured so. */
+  app: ServerApp;
+  basePath: string;
+  settings: ServerConfig['admin'];
+  governance: GovernanceAdmin;
+  clients: ClientLifecycle;
+  store: AdminTokenStore;
+  audit: Audit;
+  clock: () => number;
+  logger: Logger;
+  metrics: ServerMetrics;
+}
+
+export function createAdminSurface(deps: AdminSurfaceDeps): AdminSurface {
+  const { settings, logger } = deps;
+  const tokens = createAdminTokens({ store: deps.store, audit: deps.audit, clock: deps.clock });
+  const routes = { governance: deps.governance, clients: deps.clients, tokens, logger };
+  if (settings.enabled && settings.mainHandler) mountAdminRoutes(deps.app, routes, deps.basePath);
+  const own = createServerApp();
+  observeRequests(own, { logger, metrics: deps.metrics, basePath: '' });
+  if (settings.enabled) mountAdminRoutes(own, routes, '');
+  answerUnmatched(own, logger);
+  return {
+    fetch: async (request) => own.fetch(request, {}),
+    tokens,
+  };
+}
