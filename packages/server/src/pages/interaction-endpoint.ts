@@ -8,6 +8,7 @@ import { loginRestriction, sessionIsHintedAccount } from '../authorization/login
 import type { ServerContext } from '../context.ts';
 import { safeEqual } from '../crypto/digest.ts';
 import { enforcedPending } from '../governance/pending-admission.ts';
+import { tierPolicyOf } from '../governance/tier-policy.ts';
 import { readFormBody } from '../http/form-body.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
 import type { AccountRestriction } from '../profiles/profile.ts';
@@ -72,6 +73,7 @@ async function guarded(
       redirectUri: record.redirectUri,
       redirectUriSent: record.redirectUriSent,
       state: record.state,
+      tier: await tierPolicyOf(ctx, client),
     };
     return await step({ record, redirect });
   } catch (error) {
