@@ -53,8 +53,14 @@ export function rememberDecision(
   decisions.set(client, { snapshot, decision });
 }
 
-/** The decision for this record under the snapshot in force: remembered, or made (and remembered). */
-async function decisionFor(deps: TierDeps, client: ClientRecord): Promise<AdmissionDecision> {
+/**
+ * The admission decision for this record under the snapshot in force: the one admission made on it
+ * on this request (or earlier, for a record the resolver keeps), else made now and remembered.
+ */
+export async function decisionOf(
+  deps: { governance: Pick<ClientGovernance, 'current'> },
+  client: ClientRecord,
+): Promise<AdmissionDecision> {
   const snapshot = await deps.governance.current();
   const known = decisions.get(client);
   if (known !== undefined && known.snapshot === snapshot) return known.decision;
@@ -72,7 +78,7 @@ export async function tierPolicyOf(
   client: ClientRecord,
   decision?: AdmissionDecision,
 ): Promise<ClientTier> {
-  const tier = (decision ?? (await decisionFor(deps, client))).tier;
+  const tier = (decision ?? (await decisionOf(deps, client))).tier;
   const policy = deps.governance.tierPolicy(tier);
   return {
     tier,
