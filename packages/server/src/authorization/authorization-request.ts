@@ -7,6 +7,7 @@ import {
   validateCodeChallenge,
 } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
+import { type ClientTier, requireTierResources, tierPolicyOf } from '../governance/tier-policy.ts';
 import type { ClientRecord } from '../store/store.ts';
 import { resolveScope } from './scope-policy.ts';
 
@@ -20,6 +21,8 @@ export interface VerifiedRedirect {
   redirectUri: string;
   redirectUriSent: boolean;
   state: string | undefined;
+  /** The client's trust tier on this request and what it allows (governance/tier-policy.ts). */
+  tier: ClientTier;
 }
 
 export interface ValidAuthorizationRequest extends VerifiedRedirect {
@@ -39,7 +42,7 @@ export interface ValidAuthorizationRequest extends VerifiedRedirect {
  * as is rather than resolved a second time, so the request is checked against the same record.
  */
 export async function verifyClientAndRedirect(
-  ctx: Pick<ServerContext, 'clients'>,
+  ctx: Pick<ServerContext, 'clients' | 'governance' | 'resources'>,
   parameters: Parameters,
   authenticated?: ClientRecord,
 ): Promise<VerifiedRedirect> {
@@ -70,6 +73,8 @@ export async function verifyClientAndRedirect(
     client = (await ctx.clients.refresh(clientId)) ?? client;
   }
   const registered = client.metadata.redirect_uris;
+  // Issue #13: the tier of the client as it is now (a re-fetched document included).
+  const tier = await tierPolicyOf(ctx, client);
   if (requested === undefined) {
     // OAuth 2.1 §4.1.1: redirect_uri may be omitted only when exactly one is registered.
     if (registered.length !== 1) {
@@ -78,7 +83,13 @@ export async function verifyClientAndRedirect(
         description: 'redirect_uri is required for this client',
       });
     }
-    return { client, redirectUri: registered[0]!, redirectUriSent: false, state: parameters.get('state') };
+    return {
+      client,
+      redirectUri: registered[0]!,
+      redirectUriSent: false,
+      state: parameters.get('state'),
+      tier,
+    };
   }
   // CIMD-REDIR-1, MCP-13: exact string match; CIMD-REDIR-2: any port for http loopback.
   if (findRegisteredRedirectUri(registered, requested) === undefined) {
@@ -87,7 +98,7 @@ export async function verifyClientAndRedirect(
       description: 'redirect_uri is not registered for this client',
     });
   }
-  return { client, redirectUri: requested, redirectUriSent: true, state: parameters.get('state') };
+  return { client, redirectUri: requested, redirectUriSent: true, state: parameters.get('state'), tier };
 }
 
 /**
@@ -185,9 +196,11 @@ export function validateAuthorizationRequest(
       });
     }
   }
+  // Issue #13: the tier's resources (invalid_target) and its scope ceiling (invalid_scope).
+  requireTierResources(verified.tier, resources, redirectable);
   const scope = resolveScope(
     ctx.resources,
-    client,
+    verified.tier.scopeCeiling,
     parseScope(parameters.get('scope'), redirectable),
     resources,
     redirectable,

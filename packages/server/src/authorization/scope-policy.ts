@@ -1,16 +1,18 @@
 import { OAuthError } from '@gatehouse-oauth/core';
 import type { ResourceCatalog } from '../context.ts';
-import type { ClientRecord } from '../store/store.ts';
 
 /**
- * Which scopes a request may get (RFC 6749 §3.3). A scope must be offered by one of the requested
- * resources and, when the client registered a `scope`, be among those. A request naming no scope
- * gets the resources' default scopes (that the client may have). Unknown scopes are refused rather
- * than silently dropped, so a client learns of its typo instead of a missing permission.
+ * Which scopes a request may get (RFC 6749 §3.3): a scope must be offered by one of the requested
+ * resources and lie within the client's scope ceiling (governance/tier-policy.ts: its trust tier's
+ * `scopes`, narrowed by the `scope` the client registered when that is a limit; undefined when no
+ * level sets one). A request naming no scope gets the resources' default scopes that the client may
+ * have. Scopes outside are refused rather than silently dropped, so a client learns of its typo, or
+ * of the operator's ceiling, instead of a missing permission: one behaviour for a document's own
+ * `scope` and a tier's ceiling alike.
  */
 export function resolveScope(
   catalog: ResourceCatalog,
-  client: ClientRecord,
+  ceiling: ReadonlySet<string> | undefined,
   requested: readonly string[],
   resources: readonly string[],
   redirectable: boolean,
@@ -22,12 +24,7 @@ export function resolveScope(
     for (const scope of resource?.scopes ?? []) offered.add(scope);
     for (const scope of resource?.defaultScopes ?? []) defaults.add(scope);
   }
-  const registered =
-    client.metadata.scope === undefined || !registeredScopeLimits(catalog, client)
-      ? undefined
-      : new Set(client.metadata.scope.split(' '));
-  const allowed = (scope: string) =>
-    offered.has(scope) && (registered === undefined || registered.has(scope));
+  const allowed = (scope: string) => offered.has(scope) && (ceiling === undefined || ceiling.has(scope));
 
   if (requested.length === 0) return [...defaults].filter(allowed);
   const refused = requested.filter((scope) => !allowed(scope));
@@ -46,16 +43,4 @@ export function audienceOf(resources: readonly string[], catalog: ResourceCatalo
   if (resources.length > 0) return [...resources];
   if (catalog.defaultResource !== undefined) return [catalog.defaultResource];
   return [issuer];
-}
-
-/**
- * Whether the client's registered `scope` is a ceiling. Always for static and CIMD clients (the
- * operator or the document's author chose it) and for registrations an initial access token or a
- * software statement vouched for; for open registrations only when `selfRegisteredScopeIsLimit`
- * (the MCP profile turns it off: SDKs register the scope of their first request, MCP-16).
- */
-function registeredScopeLimits(catalog: ResourceCatalog, client: ClientRecord): boolean {
-  if (catalog.selfRegisteredScopeIsLimit !== false || client.kind !== 'dcr') return true;
-  const registration = client.registration;
-  return registration?.initialAccessTokenId !== undefined || registration?.softwareStatement !== undefined;
 }

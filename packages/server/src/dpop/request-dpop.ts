@@ -89,16 +89,18 @@ export async function dpopNonceHeader(
 
 /**
  * The refusal of a request that must carry a DPoP proof and carries none (400 `invalid_dpop_proof`,
- * reason `dpop_required`), with the current nonce so the retry needs no `use_dpop_nonce` round
- * trip (§8). `description` says which rule asked for the proof.
+ * reason `dpop_required`, or `dpop_required_by_tier` when the client's trust tier asks for it),
+ * with the current nonce so the retry needs no `use_dpop_nonce` round trip (§8). `description`
+ * says which rule asked for the proof.
  */
 export async function dpopRequired(
   ctx: Pick<ServerContext, 'dpop'>,
   now: number,
   description: string,
+  reason: 'dpop_required' | 'dpop_required_by_tier' = 'dpop_required',
 ): Promise<OAuthError> {
   return new OAuthError('invalid_dpop_proof', {
-    reason: 'dpop_required',
+    reason,
     description,
     headers: await dpopNonceHeader(ctx, now),
   });

@@ -16,6 +16,7 @@ import type { ClientResolverDecorator } from '../clients/client-resolver.ts';
 import { createRefusalLog } from '../rate-limit/refusal-log.ts';
 import type { ClientRecord } from '../store/store.ts';
 import type { ClientGovernance, GovernanceSnapshot } from './client-governance.ts';
+import { rememberDecision } from './tier-policy.ts';
 
 export interface AdmissionDeps {
   governance: ClientGovernance;
@@ -54,7 +55,11 @@ export function governanceAdmission(deps: AdmissionDeps): ClientResolverDecorato
   }
 
   const decided = (snapshot: GovernanceSnapshot, client: ClientRecord | undefined) => {
-    if (client !== undefined) refuseIfNotAdmitted(client.clientId, snapshot.decide(client), 'resolved');
+    if (client === undefined) return client;
+    const decision = snapshot.decide(client);
+    // The endpoints read the client's trust tier from this decision (tier-policy.ts): decided once.
+    rememberDecision(snapshot, client, decision);
+    refuseIfNotAdmitted(client.clientId, decision, 'resolved');
     return client;
   };
 

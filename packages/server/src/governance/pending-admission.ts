@@ -12,6 +12,7 @@ import type { Audit } from '../audit/audit-trail.ts';
 import type { ClientResolver } from '../clients/client-resolver.ts';
 import type { ClientRecord } from '../store/store.ts';
 import type { ClientGovernance } from './client-governance.ts';
+import { decisionOf } from './tier-policy.ts';
 
 export interface PendingAdmissionDeps {
   governance: ClientGovernance;
@@ -28,7 +29,7 @@ export async function enforcedPending(
   where: string,
   userId?: string,
 ): Promise<AdmissionDecision | undefined> {
-  const decision = (await deps.governance.current()).decide(client);
+  const decision = await decisionOf(deps, client);
   if (decision.refusal !== 'client_pending') return undefined;
   if (deps.governance.mode !== 'report-only') return decision;
   await deps.audit({

@@ -6,14 +6,15 @@ import {
 } from '@gatehouse-oauth/core';
 import { digest } from '../crypto/digest.ts';
 import { requireBoundDpopKey } from '../dpop/dpop-binding.ts';
-import type { ClientRecord, TokenFamilyRecord } from '../store/store.ts';
+import type { ClientTier } from '../governance/tier-policy.ts';
+import type { TokenFamilyRecord } from '../store/store.ts';
 import { recordClientUse } from '../tokens/client-use.ts';
 import {
   isConfidentialAuthentication,
+  issueLifetimes,
   issuesRefreshTokens,
   mintRefreshToken,
   type TokenResponse,
-  tokenFamilySecondsFor,
   tokenResponse,
 } from '../tokens/token-response.ts';
 import { requireUserInGoodStanding } from '../users/user-standing.ts';
@@ -24,9 +25,14 @@ import { narrowGrant } from './token-request-resources.ts';
  * grant_type=authorization_code, RFC 6749 §4.1.3 with OAuth 2.1 §4.1.3 and RFC 7636 §4.6.
  * The code is burnt first (atomically, at most once ever); only then is it checked, so a failed
  * attempt cannot be retried with another verifier. A second redemption revokes everything the
- * first produced (RFC 6749 §4.1.2, RFC 9700 §4.2.4).
+ * first produced (RFC 6749 §4.1.2, RFC 9700 §4.2.4). The client's trust tier (issue #13) sets the
+ * lifetimes, whether a refresh token is issued, and bounds the resources and scope of the tokens.
  */
-export async function authorizationCodeGrant(ctx: GrantDeps, request: TokenRequest): Promise<TokenResponse> {
+export async function authorizationCodeGrant(
+  ctx: GrantDeps,
+  request: TokenRequest,
+  tier: ClientTier,
+): Promise<TokenResponse> {
   const { parameters, client, authentication } = request;
   const code = requireParameter(parameters, 'code');
   const now = ctx.clock();
@@ -69,8 +75,9 @@ export async function authorizationCodeGrant(ctx: GrantDeps, request: TokenReque
   // A code issued just before its account was disabled or removed gets no tokens (issue #16).
   await requireUserInGoodStanding(ctx, record.userId);
 
-  const granted = narrowGrant(ctx, parameters, readRepeatedParameter(request.raw, 'resource'), record);
+  const granted = narrowGrant(ctx, parameters, readRepeatedParameter(request.raw, 'resource'), record, tier);
   const confidential = isConfidentialAuthentication(authentication.method);
+  const lifetimes = issueLifetimes(ctx, confidential, tier.policy);
   const family: TokenFamilyRecord = {
     id: familyId,
     grantId: record.grantId,
@@ -80,8 +87,9 @@ export async function authorizationCodeGrant(ctx: GrantDeps, request: TokenReque
     resources: record.resources,
     authTime: record.authTime,
     createdAt: now,
-    // AT-10: confidential clients' sessions may last longer than public clients'.
-    expiresAt: now + tokenFamilySecondsFor(ctx, confidential) * 1000,
+    // AT-10: confidential clients' sessions may last longer than public clients' (unless the tier
+    // sets the lifetime).
+    expiresAt: now + lifetimes.tokenFamilySeconds * 1000,
     // AT-9, CIMD-CHG-3: a confidential session is bound to the key it started with; every refresh
     // must be signed by that key (refresh-token-grant.ts, decision 0008).
     ...(authentication.method === 'private_key_jwt' && authentication.keyThumbprint !== undefined
@@ -92,7 +100,9 @@ export async function authorizationCodeGrant(ctx: GrantDeps, request: TokenReque
     ...(request.dpop !== undefined && !confidential ? { dpopJkt: request.dpop.jkt } : {}),
   };
   await ctx.store.tokenFamilies.create(family);
-  const refresh = refreshTokenFor(ctx, client, family, confidential);
+  const refresh = issuesRefreshTokens(client, tier.policy)
+    ? mintRefreshToken(ctx, family, lifetimes.refreshTokenSeconds)
+    : undefined;
   if (refresh !== undefined) await ctx.store.refreshTokens.create(refresh.record);
   await ctx.audit({
     type: 'token.issued',
@@ -106,14 +116,9 @@ export async function authorizationCodeGrant(ctx: GrantDeps, request: TokenReque
     },
   });
   await recordClientUse(ctx, client, now);
-  return tokenResponse(ctx, family, granted, refresh?.value, request.dpop?.jkt);
-}
-
-function refreshTokenFor(
-  ctx: GrantDeps,
-  client: ClientRecord,
-  family: TokenFamilyRecord,
-  confidential: boolean,
-) {
-  return issuesRefreshTokens(client) ? mintRefreshToken(ctx, family, confidential) : undefined;
+  return tokenResponse(ctx, family, granted, {
+    refreshToken: refresh?.value,
+    dpopJkt: request.dpop?.jkt,
+    accessTokenSeconds: lifetimes.accessTokenSeconds,
+  });
 }

@@ -2,10 +2,12 @@ import { OAuthError, readRepeatedParameter, requireParameter } from '@gatehouse-
 import { currentClientKeyThumbprints } from '../clients/private-key-jwt.ts';
 import { digest } from '../crypto/digest.ts';
 import { requireBoundDpopKey } from '../dpop/dpop-binding.ts';
+import type { ClientTier } from '../governance/tier-policy.ts';
 import type { TokenFamilyRecord } from '../store/store.ts';
 import { recordClientUse } from '../tokens/client-use.ts';
 import {
   isConfidentialAuthentication,
+  issueLifetimes,
   mintRefreshToken,
   type TokenResponse,
   tokenResponse,
@@ -18,8 +20,14 @@ import { narrowGrant } from './token-request-resources.ts';
  * grant_type=refresh_token, RFC 6749 §6 with OAuth 2.1 §4.3 and RFC 9700 §4.14.2: refresh tokens
  * rotate on every use; presenting a used one (outside the short grace window for parallel
  * refreshes, see RefreshTokenStore.rotate) is treated as theft and revokes the whole family.
+ * The client's trust tier as it is now (issue #13) sets the lifetimes and bounds the resources and
+ * scope, so a rule that moves the client reaches the sessions it already has.
  */
-export async function refreshTokenGrant(ctx: GrantDeps, request: TokenRequest): Promise<TokenResponse> {
+export async function refreshTokenGrant(
+  ctx: GrantDeps,
+  request: TokenRequest,
+  tier: ClientTier,
+): Promise<TokenResponse> {
   const { parameters, client } = request;
   const presented = requireParameter(parameters, 'refresh_token');
   const now = ctx.clock();
@@ -34,7 +42,19 @@ export async function refreshTokenGrant(ctx: GrantDeps, request: TokenRequest): 
   if (family.clientId !== client.clientId)
     throw invalid('refresh_client_mismatch', 'the refresh token was issued to another client');
   if (family.revokedAt !== undefined) throw invalid('family_revoked', 'the refresh token has been revoked');
-  if (stored.expiresAt <= now || family.expiresAt <= now)
+  const lifetimes = issueLifetimes(
+    ctx,
+    isConfidentialAuthentication(request.authentication.method),
+    tier.policy,
+  );
+  // A tier's own session lifetime also ends the sessions begun before the client was placed in it.
+  const familyEnd = Math.min(
+    family.expiresAt,
+    tier.policy.tokenFamilySeconds === undefined
+      ? Number.POSITIVE_INFINITY
+      : family.createdAt + tier.policy.tokenFamilySeconds * 1000,
+  );
+  if (stored.expiresAt <= now || familyEnd <= now)
     throw invalid('refresh_token_expired', 'the refresh token has expired');
   // Issue #16: a disabled account's sessions stop; the family is kept, so enabling it restores them.
   await requireUserInGoodStanding(ctx, family.userId);
@@ -42,10 +62,10 @@ export async function refreshTokenGrant(ctx: GrantDeps, request: TokenRequest): 
   await checkClientKeyBinding(ctx, request, family, now);
   // RFC 9449 §5: a public client's DPoP-bound refresh token needs a proof of the same key.
   requireBoundDpopKey(family.dpopJkt, request.dpop, 'refresh token');
-  const granted = narrowGrant(ctx, parameters, readRepeatedParameter(request.raw, 'resource'), family);
+  const granted = narrowGrant(ctx, parameters, readRepeatedParameter(request.raw, 'resource'), family, tier);
 
   // AT-10: confidential clients' refresh tokens may live longer (capped by the family's end anyway).
-  const next = mintRefreshToken(ctx, family, isConfidentialAuthentication(request.authentication.method));
+  const next = mintRefreshToken(ctx, { ...family, expiresAt: familyEnd }, lifetimes.refreshTokenSeconds);
   const result = await ctx.store.refreshTokens.rotate(
     stored.digest,
     next.record,
@@ -77,7 +97,11 @@ export async function refreshTokenGrant(ctx: GrantDeps, request: TokenRequest): 
   await recordClientUse(ctx, client, now);
   // The new access token is bound to this request's proof key: for a bound family that is the
   // family's key; a confidential client may move to another key, or refresh as Bearer (docs/dpop.md).
-  return tokenResponse(ctx, family, granted, next.value, request.dpop?.jkt);
+  return tokenResponse(ctx, family, granted, {
+    refreshToken: next.value,
+    dpopJkt: request.dpop?.jkt,
+    accessTokenSeconds: lifetimes.accessTokenSeconds,
+  });
 }
 
 /**

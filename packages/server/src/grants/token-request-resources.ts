@@ -1,16 +1,22 @@
 import { isSubset, OAuthError, type Parameters, parseScope, resolveResources } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
+import { type ClientTier, requireTierResources } from '../governance/tier-policy.ts';
 
 /**
  * Narrowing at the token endpoint. RFC 8707 §2.2: `resource` at the token endpoint picks the
  * audience among what was granted (anything else is invalid_target); RFC 6749 §6: a refresh may ask
- * for less scope, never more (invalid_scope).
+ * for less scope, never more (invalid_scope). The client's trust tier as it is now (issue #13)
+ * bounds both: a resource the tier does not list is refused (`resource_not_allowed_for_tier`), and
+ * what was granted is narrowed to the scope ceiling in force, which may have shrunk since the
+ * grant (a rule moving the client, a document narrowing its `scope`); asking for a scope outside
+ * it is refused as at the authorization endpoint (`scope_not_allowed`).
  */
 export function narrowGrant(
   ctx: Pick<ServerContext, 'resources'>,
   parameters: Parameters,
   requestedResources: readonly string[],
   granted: { scope: readonly string[]; resources: readonly string[] },
+  tier: Pick<ClientTier, 'tier' | 'resources' | 'scopeCeiling'>,
 ): { scope: string[]; resources: string[] } {
   let resources = [...granted.resources];
   if (requestedResources.length > 0) {
@@ -23,9 +29,14 @@ export function narrowGrant(
     }
     resources = wanted;
   }
+  requireTierResources(tier, resources, false);
+  const ceiling = tier.scopeCeiling;
+  const withinCeiling = (value: string) => ceiling === undefined || ceiling.has(value);
   // A token for fewer resources carries only the scopes those resources offer.
   const offered = new Set(resources.flatMap((uri) => ctx.resources.byUri.get(uri)?.scopes ?? []));
-  let scope = granted.scope.filter((value) => offered.has(value) || resources.length === 0);
+  let scope = granted.scope.filter(
+    (value) => (offered.has(value) || resources.length === 0) && withinCeiling(value),
+  );
   if (parameters.has('scope')) {
     const wanted = parseScope(parameters.get('scope'));
     if (!isSubset(wanted, granted.scope)) {
@@ -41,6 +52,13 @@ export function narrowGrant(
       throw new OAuthError('invalid_scope', {
         reason: 'scope_not_for_resource',
         description: `scope not offered by the requested resource: ${foreign.slice(0, 5).join(' ')}`,
+      });
+    }
+    const outside = wanted.filter((value) => !withinCeiling(value));
+    if (outside.length > 0) {
+      throw new OAuthError('invalid_scope', {
+        reason: 'scope_not_allowed',
+        description: `scope not allowed for this client: ${outside.slice(0, 5).join(' ')}`,
       });
     }
     scope = wanted;

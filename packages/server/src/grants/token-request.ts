@@ -23,7 +23,11 @@ export interface TokenRequest {
 
 /**
  * What a grant needs beyond issuing tokens: the store it redeems from, the audit, the logger (the
- * client-use note), and the client key re-check of a refresh (AT-9).
+ * client-use note), the client key re-check of a refresh (AT-9), and the client's trust tier with
+ * the DPoP settings its refusal carries a nonce from (issue #13, grant-types.ts).
  */
 export type GrantDeps = TokenIssuing &
-  Pick<ServerContext, 'audit' | 'store' | 'logger' | 'clientAssertions' | 'userStanding'>;
+  Pick<
+    ServerContext,
+    'audit' | 'store' | 'logger' | 'clientAssertions' | 'userStanding' | 'governance' | 'dpop'
+  >;

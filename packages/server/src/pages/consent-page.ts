@@ -1,3 +1,4 @@
+import type { TrustTier } from '@gatehouse-oauth/core';
 import { html } from 'hono/html';
 import { pageResponse } from './layout.ts';
 
@@ -16,6 +17,12 @@ export interface ConsentPageModel {
   logoSrc?: string;
   redirectHost: string;
   loopbackOnly: boolean;
+  /**
+   * The client's trust tier (issue #13, `governance.tiers`) and what it means, in a sentence for the
+   * user ("This application runs on your own device; any program there could be asking."). Set by
+   * the server on every consent page; optional so that models built elsewhere keep compiling.
+   */
+  tier?: { name: TrustTier; statement: string };
   scopes: readonly string[];
   /**
    * Step-up (MCP-16): the scopes this installation's grant already holds. Those are marked as
@@ -63,6 +70,25 @@ function describe(model: ConsentPageModel, scope: string) {
   return description === undefined ? '' : html`: ${description}`;
 }
 
+const TIER_LABELS: Record<TrustTier, string> = {
+  trusted: 'trusted',
+  'verified-domain': 'verified domain',
+  'self-asserted': 'self-asserted',
+  local: 'local application',
+};
+
+/**
+ * The trust tier, stated in words. For a loopback-only client the warning below already says what
+ * `local` means (CIMD-UI-3, MCP-15), so its sentence is not repeated.
+ */
+function trust(model: ConsentPageModel) {
+  const tier = model.tier;
+  if (tier === undefined) return '';
+  const repeated = tier.name === 'local' && model.loopbackOnly;
+  return html`<p class="${tier.name === 'local' && !repeated ? 'warn' : 'muted'}" role="note">Trust tier: <strong>${TIER_LABELS[tier.name] ?? tier.name}</strong>.${repeated ? '' : html` ${tier.statement}`}</p>
+`;
+}
+
 /** A request for more than an existing grant: some scopes are already allowed, some are new. */
 function stepUp(model: ConsentPageModel): boolean {
   const granted = model.alreadyGranted ?? [];
@@ -84,7 +110,7 @@ ${
     : html`<p>An application from <strong>${model.clientHost}</strong> <span class="muted">(<code>${model.clientId}</code>)</span>`
 }${claims(model)} wants access to your account <strong>${model.username}</strong>.</p>
 <p>After you answer, you will be sent to <strong>${model.redirectHost}</strong>.</p>
-${
+${trust(model)}${
   model.loopbackOnly
     ? html`<p class="warn" role="note">This application receives the answer on your own computer (a loopback address).
 Any program running on this computer could be the one asking. Allow only if you just started it yourself.</p>`

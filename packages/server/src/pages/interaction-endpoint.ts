@@ -8,6 +8,7 @@ import { loginRestriction, sessionIsHintedAccount } from '../authorization/login
 import type { ServerContext } from '../context.ts';
 import { safeEqual } from '../crypto/digest.ts';
 import { enforcedPending } from '../governance/pending-admission.ts';
+import { TIER_STATEMENTS, tierPolicyOf } from '../governance/tier-policy.ts';
 import { readFormBody } from '../http/form-body.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
 import type { AccountRestriction } from '../profiles/profile.ts';
@@ -72,6 +73,7 @@ async function guarded(
       redirectUri: record.redirectUri,
       redirectUriSent: record.redirectUriSent,
       state: record.state,
+      tier: await tierPolicyOf(ctx, client),
     };
     return await step({ record, redirect });
   } catch (error) {
@@ -145,7 +147,7 @@ async function consentOrCode(
     !prompts.includes('consent') &&
     grant !== undefined &&
     grant.revokedAt === undefined &&
-    covers(grant, redirect.client, record)
+    covers(grant, redirect.client, record, redirect.tier)
   ) {
     // Already allowed for this installation: answer without asking again.
     if ((await ctx.store.authorizationRequests.consume(record.id, ctx.clock())) === undefined)
@@ -166,6 +168,7 @@ async function consentOrCode(
     ...(logoKey === undefined ? {} : { logoSrc: `${ctx.issuer}/client-logo/${logoKey}` }),
     redirectHost: hostOf(record.redirectUri),
     loopbackOnly: redirectUris.length > 0 && redirectUris.every(isLoopbackRedirectUri),
+    tier: { name: redirect.tier.tier, statement: TIER_STATEMENTS[redirect.tier.tier] },
     scopes: record.scope,
     // AT-14: the profile's consent text says what each scope allows.
     ...(ctx.profile.describeScope === undefined

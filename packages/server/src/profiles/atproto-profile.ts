@@ -115,6 +115,15 @@ export function withAtprotoProfile(options: AuthorizationServerOptions): Authori
   ) {
     refuse('lifetimes.confidentialRefreshTokenSeconds must be at most 180 days (AT-10)');
   }
+  // AT-10 in every trust tier too: a tier's lifetimes replace the ones above for its clients, public
+  // ones included (issue #13, governance/tier-policy.ts).
+  for (const [name, tier] of Object.entries(options.governance?.tiers ?? {})) {
+    const { accessTokenSeconds = 0, refreshTokenSeconds = 0, tokenFamilySeconds = 0 } = tier ?? {};
+    if (accessTokenSeconds > atprotoProfileDefaults.maxAccessTokenSeconds)
+      refuse(`governance.tiers.${name}.accessTokenSeconds must be under 30 minutes (AT-10)`);
+    if (Math.max(refreshTokenSeconds, tokenFamilySeconds) > atprotoProfileDefaults.maxRefreshTokenSeconds)
+      refuse(`governance.tiers.${name}: refresh tokens and sessions of at most 2 weeks (AT-10)`);
+  }
 
   // AT-1, AT-12: the atproto scope is offered by every resource (so it is in scopes_supported), and
   // atproto clients never send `resource`, so there must be a default one: the PDS.

@@ -175,7 +175,11 @@ async function answerSilently(
     valid.client.clientId,
     installationOf(valid.client, valid.redirectUri),
   );
-  if (grant === undefined || grant.revokedAt !== undefined || !covers(grant, valid.client, valid)) {
+  if (
+    grant === undefined ||
+    grant.revokedAt !== undefined ||
+    !covers(grant, valid.client, valid, valid.tier)
+  ) {
     throw new OAuthError('consent_required', {
       reason: 'consent_required',
       description: 'the user has not consented',

@@ -1,4 +1,5 @@
 import { audienceOf } from '../authorization/scope-policy.ts';
+import type { TierPolicy } from '../config/governance-schema.ts';
 import type { ServerContext } from '../context.ts';
 import { digest, randomToken } from '../crypto/digest.ts';
 import type { ClientRecord, TokenFamilyRecord } from '../store/store.ts';
@@ -22,25 +23,37 @@ export interface TokenResponse {
   sub?: string;
 }
 
-/** Whether this client gets refresh tokens at all: only when it registered the grant (RFC 7591 §2). */
-export function issuesRefreshTokens(client: ClientRecord): boolean {
-  return client.metadata.grant_types.includes('refresh_token');
+/**
+ * Whether this client gets refresh tokens at all: only when it registered the grant (RFC 7591 §2)
+ * and its trust tier allows refresh (issue #13, `refresh: false`; MCP-17: issuing them is the
+ * server's choice).
+ */
+export function issuesRefreshTokens(client: ClientRecord, tier: Pick<TierPolicy, 'refresh'>): boolean {
+  return tier.refresh && client.metadata.grant_types.includes('refresh_token');
+}
+
+/** What one token response carries beside the access token's claims. */
+export interface TokenIssue {
+  /** The family's next refresh token, when one is handed out. */
+  refreshToken?: string | undefined;
+  /** Binds the access token to this DPoP key (`cnf.jkt`, RFC 9449 §6); its type is then `DPoP` (§5). */
+  dpopJkt?: string | undefined;
+  accessTokenSeconds: number;
 }
 
 /**
  * Access token for the family's user and client, audience-bound to `resources` (RFC 8707 §2.2), and
- * the family's next refresh token when given one to hand out. With `dpopJkt` the access token is
- * bound to that DPoP key (`cnf.jkt`, RFC 9449 §6) and its type is `DPoP` (§5).
+ * the family's next refresh token when given one to hand out.
  */
 export async function tokenResponse(
   ctx: TokenIssuing,
   family: TokenFamilyRecord,
   granted: { scope: readonly string[]; resources: readonly string[] },
-  refreshToken: string | undefined,
-  dpopJkt?: string,
+  issue: TokenIssue,
 ): Promise<TokenResponse> {
+  const { refreshToken, dpopJkt, accessTokenSeconds } = issue;
   const now = ctx.clock();
-  const expiresAt = now + ctx.lifetimes.accessTokenSeconds * 1000;
+  const expiresAt = now + accessTokenSeconds * 1000;
   // The configured subject supplier (users/subject.ts); the user id by default.
   const subject = await ctx.subjectOf(family.userId);
   const accessToken = await signAccessToken(ctx.keys, {
@@ -58,7 +71,7 @@ export async function tokenResponse(
   const response: TokenResponse = {
     access_token: accessToken,
     token_type: dpopJkt === undefined ? 'Bearer' : 'DPoP',
-    expires_in: ctx.lifetimes.accessTokenSeconds,
+    expires_in: accessTokenSeconds,
     scope: granted.scope.join(' '),
   };
   if (refreshToken !== undefined) response.refresh_token = refreshToken;
@@ -74,28 +87,46 @@ export function isConfidentialAuthentication(method: string): boolean {
   return method !== 'none';
 }
 
-/** The absolute lifetime of a new token family (AT-10: confidential clients may have longer ones). */
-export function tokenFamilySecondsFor(ctx: Pick<ServerContext, 'lifetimes'>, confidential: boolean): number {
-  return confidential
-    ? (ctx.lifetimes.confidentialTokenFamilySeconds ?? ctx.lifetimes.tokenFamilySeconds)
-    : ctx.lifetimes.tokenFamilySeconds;
-}
-
-/** The lifetime of each refresh token (AT-10: ≤ 14 days public, ≤ 180 days confidential). */
-export function refreshTokenSecondsFor(ctx: Pick<ServerContext, 'lifetimes'>, confidential: boolean): number {
-  return confidential
-    ? (ctx.lifetimes.confidentialRefreshTokenSeconds ?? ctx.lifetimes.refreshTokenSeconds)
-    : ctx.lifetimes.refreshTokenSeconds;
+/** The lifetimes of what one token request issues, in seconds. */
+export interface IssueLifetimes {
+  accessTokenSeconds: number;
+  /** Each refresh token (never beyond its family's end). */
+  refreshTokenSeconds: number;
+  /** The absolute lifetime of a new token family: one login. */
+  tokenFamilySeconds: number;
 }
 
 /**
- * A new refresh token of a family: the value to hand out and the record to store. `confidential`:
- * the client authenticated with this request (isConfidentialAuthentication).
+ * The lifetimes for a client: its trust tier's where the tier sets them (issue #13), for public and
+ * confidential clients alike; else `lifetimes`, where confidential clients may have longer refresh
+ * tokens and sessions (AT-10: ≤ 14 days public, ≤ 180 days confidential).
  */
-export function mintRefreshToken(
-  ctx: Pick<ServerContext, 'clock' | 'lifetimes'>,
-  family: TokenFamilyRecord,
+export function issueLifetimes(
+  ctx: Pick<ServerContext, 'lifetimes'>,
   confidential: boolean,
+  tier: Pick<TierPolicy, 'accessTokenSeconds' | 'refreshTokenSeconds' | 'tokenFamilySeconds'>,
+): IssueLifetimes {
+  const { lifetimes } = ctx;
+  return {
+    accessTokenSeconds: tier.accessTokenSeconds ?? lifetimes.accessTokenSeconds,
+    refreshTokenSeconds:
+      tier.refreshTokenSeconds ??
+      (confidential
+        ? (lifetimes.confidentialRefreshTokenSeconds ?? lifetimes.refreshTokenSeconds)
+        : lifetimes.refreshTokenSeconds),
+    tokenFamilySeconds:
+      tier.tokenFamilySeconds ??
+      (confidential
+        ? (lifetimes.confidentialTokenFamilySeconds ?? lifetimes.tokenFamilySeconds)
+        : lifetimes.tokenFamilySeconds),
+  };
+}
+
+/** A new refresh token of a family, living `seconds`: the value to hand out and the record to store. */
+export function mintRefreshToken(
+  ctx: Pick<ServerContext, 'clock'>,
+  family: TokenFamilyRecord,
+  seconds: number,
 ) {
   const value = randomToken();
   const now = ctx.clock();
@@ -106,7 +137,7 @@ export function mintRefreshToken(
       familyId: family.id,
       issuedAt: now,
       // Never beyond the family's absolute end: refreshing does not extend a login forever.
-      expiresAt: Math.min(now + refreshTokenSecondsFor(ctx, confidential) * 1000, family.expiresAt),
+      expiresAt: Math.min(now + seconds * 1000, family.expiresAt),
     },
   };
 }

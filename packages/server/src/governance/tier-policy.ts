@@ -1,0 +1,158 @@
+/**
+ * The trust tier of a client on this request, and what its policy allows (issue #13,
+ * `governance.tiers`; core/governance/trust-tier.ts): which resources it may get tokens for, the
+ * scope ceiling, token lifetimes, refresh, DPoP and how consent is remembered. Evaluated on every
+ * request from the governance snapshot in force, cached client documents included, so a rule that
+ * moves a client to another tier applies from the next request on, to its existing sessions too.
+ *
+ * Cheap by design: the admission decorator (admission.ts) has already decided on the very client
+ * record the endpoint holds, and remembers that decision here; this reads it back instead of
+ * deciding again. A record no admission saw (or one decided under an older snapshot) is decided
+ * once and remembered the same way.
+ */
+import {
+  type AdmissionDecision,
+  canonicalResource,
+  effectiveScopeCeiling,
+  OAuthError,
+  type TrustTier,
+} from '@gatehouse-oauth/core';
+import type { TierPolicy } from '../config/governance-schema.ts';
+import type { ResourceCatalog } from '../context.ts';
+import type { ClientRecord } from '../store/store.ts';
+import type { ClientGovernance, GovernanceSnapshot } from './client-governance.ts';
+
+export interface ClientTier {
+  tier: TrustTier;
+  policy: TierPolicy;
+  /**
+   * The effective scope ceiling: the tier's `scopes` ∩ a per-client ceiling (none yet) ∩ the
+   * client's own registered `scope` when that is a limit (documentScopeLimits). A document can
+   * narrow what the operator allows, never widen it. Undefined: no level sets a limit, only what
+   * the resources offer.
+   */
+  scopeCeiling: ReadonlySet<string> | undefined;
+  /** The configured spellings of the resources the tier allows; undefined: every configured one. */
+  resources: ReadonlySet<string> | undefined;
+}
+
+export interface TierDeps {
+  governance: Pick<ClientGovernance, 'current' | 'tierPolicy'>;
+  resources: ResourceCatalog;
+}
+
+/** Decisions already made, per client record and the snapshot they were made under. */
+const decisions = new WeakMap<ClientRecord, { snapshot: GovernanceSnapshot; decision: AdmissionDecision }>();
+
+/** Called by admission with the decision it made on this record, so that nobody decides twice. */
+export function rememberDecision(
+  snapshot: GovernanceSnapshot,
+  client: ClientRecord,
+  decision: AdmissionDecision,
+): void {
+  decisions.set(client, { snapshot, decision });
+}
+
+/**
+ * The admission decision for this record under the snapshot in force: the one admission made on it
+ * on this request (or earlier, for a record the resolver keeps), else made now and remembered.
+ */
+export async function decisionOf(
+  deps: { governance: Pick<ClientGovernance, 'current'> },
+  client: ClientRecord,
+): Promise<AdmissionDecision> {
+  const snapshot = await deps.governance.current();
+  const known = decisions.get(client);
+  if (known !== undefined && known.snapshot === snapshot) return known.decision;
+  const decision = snapshot.decide(client);
+  rememberDecision(snapshot, client, decision);
+  return decision;
+}
+
+/**
+ * The tier of `client` and what it allows. `decision`: one the caller already holds for this
+ * request (then nothing is read at all).
+ */
+export async function tierPolicyOf(
+  deps: TierDeps,
+  client: ClientRecord,
+  decision?: AdmissionDecision,
+): Promise<ClientTier> {
+  const tier = (decision ?? (await decisionOf(deps, client))).tier;
+  const policy = deps.governance.tierPolicy(tier);
+  return {
+    tier,
+    policy,
+    scopeCeiling: effectiveScopeCeiling(
+      policy.scopes,
+      // The per-client level: no stored ceiling for one client exists yet (a rule may only place a
+      // client in a tier); when it does, it goes here.
+      undefined,
+      documentScopeLimits(deps.resources, client) ? scopeTokens(client.metadata.scope) : undefined,
+    ),
+    resources: allowedResources(deps.resources, policy),
+  };
+}
+
+/**
+ * Whether the client's own registered `scope` is a ceiling. Always for static and CIMD clients (the
+ * operator or the document's author chose it) and for registrations an initial access token or a
+ * software statement vouched for; for open registrations only when `selfRegisteredScopeIsLimit`
+ * (the MCP profile turns it off: SDKs register the scope of their first request, MCP-16).
+ */
+function documentScopeLimits(catalog: ResourceCatalog, client: ClientRecord): boolean {
+  if (client.metadata.scope === undefined) return false;
+  if (catalog.selfRegisteredScopeIsLimit !== false || client.kind !== 'dcr') return true;
+  const registration = client.registration;
+  return registration?.initialAccessTokenId !== undefined || registration?.softwareStatement !== undefined;
+}
+
+function scopeTokens(scope: string | undefined): string[] | undefined {
+  return scope?.split(' ').filter((token) => token !== '');
+}
+
+/** Tier resource lists matched as RFC 8707 resources are (core/resource-indicator.ts), per policy. */
+const resourceSets = new WeakMap<TierPolicy, { catalog: ResourceCatalog; set: ReadonlySet<string> }>();
+
+function allowedResources(catalog: ResourceCatalog, policy: TierPolicy): ReadonlySet<string> | undefined {
+  if (policy.resources === undefined) return undefined;
+  const known = resourceSets.get(policy);
+  if (known !== undefined && known.catalog === catalog) return known.set;
+  const set = new Set(policy.resources.map((uri) => catalog.known.get(canonicalResource(uri) ?? '') ?? uri));
+  resourceSets.set(policy, { catalog, set });
+  return set;
+}
+
+/**
+ * RFC 8707 §2: a resource the tier does not list is refused as `invalid_target` (MCP-9), at the
+ * authorization endpoint and PAR (`redirectable` there) as at the token endpoint.
+ */
+export function requireTierResources(
+  tier: Pick<ClientTier, 'tier' | 'resources'>,
+  resources: readonly string[],
+  redirectable: boolean,
+): void {
+  const allowed = tier.resources;
+  if (allowed === undefined) return;
+  const refused = resources.filter((uri) => !allowed.has(uri));
+  if (refused.length === 0) return;
+  throw new OAuthError('invalid_target', {
+    reason: 'resource_not_allowed_for_tier',
+    description: `clients of the ${tier.tier} tier may not get tokens for ${refused.slice(0, 3).join(' ')}`,
+    redirectable,
+  });
+}
+
+/**
+ * The tier in words, for the user at the consent page (ConsentPageModel.tier): what the server
+ * knows about who is asking, never more than it verified (CIMD-UI-2, CIMD-UI-4; for `local`,
+ * CIMD-UI-3 / MCP-15 on localhost redirects).
+ */
+export const TIER_STATEMENTS: Readonly<Record<TrustTier, string>> = {
+  trusted: "This application was registered or approved by this server's administrator.",
+  'verified-domain':
+    'This application is identified by its web address, which this server checked; what it says about itself is its own claim.',
+  'self-asserted':
+    'This application registered itself with this server; nothing it says about itself has been checked.',
+  local: 'This application runs on your own device; any program there could be asking.',
+};
