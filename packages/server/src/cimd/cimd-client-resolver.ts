@@ -188,17 +188,16 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
       });
       return record;
     }
-    const same = classifyDocumentChange(existing.metadata, metadata, clientId).outcome === 'unchanged';
-    if (!result.changed && same) return existing;
+    const change = classifyDocumentChange(existing.metadata, metadata, clientId);
+    if (!result.changed && change.outcome === 'unchanged') return existing;
     let record: ClientRecord = { ...existing, metadata };
     const digests = {
       digest: document.digest,
       previousDigest: result.changed ? result.previous?.digest : undefined,
     };
-    const handled = await changes.handle({
+    const { response, familiesRevoked } = await changes.handle({
       clientId,
-      before: existing.metadata,
-      after: metadata,
+      change,
       ...digests,
       // `updatedAt` is when the client last changed what it may do; grants older than it no longer
       // approve silently (see covers() in the authorization endpoint).
@@ -207,7 +206,6 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
         await store.clients.put(record);
       },
     });
-    const { change, response, familiesRevoked } = handled;
     options.metrics?.cimdDocumentChanges.inc({ kind: change.outcome });
     await options.audit({
       type: 'client.document_changed',

@@ -1,16 +1,12 @@
-import {
-  type ChangeOutcome,
-  type ClientMetadata,
-  classifyDocumentChange,
-  type DocumentChange,
-} from '@gatehouse-oauth/core';
+import type { ChangeOutcome, DocumentChange } from '@gatehouse-oauth/core';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { AuditEvent, Store } from '../store/store.ts';
 
 /**
  * What a changed Client ID Metadata Document does (issue #13; CIMD §8.4, CIMD-CHG-1, CIMD-CHG-2).
- * The new version is weighed field by field by the table of core's document-change-policy.ts, and
- * its outcome answered here (docs/governance.md, "Document change policy"; decision 0031):
+ * The resolver weighs the new version field by field by the table of core's
+ * document-change-policy.ts; its outcome is answered here (docs/governance.md, "Document change
+ * policy"; decision 0031):
  *
  * - `hold`: the client goes back to `pending` with the reason, on every instance: the hold is
  *   stored, a `governance` change goes on the client change feed (each instance reloads within one
@@ -50,8 +46,8 @@ export interface DocumentChangeDeps {
 
 export interface DocumentChangeInput {
   clientId: string;
-  before: ClientMetadata;
-  after: ClientMetadata;
+  /** The new version weighed against the last (core's classifyDocumentChange). */
+  change: DocumentChange;
   digest: string;
   previousDigest?: string | undefined;
   /** Saves the client with its new metadata and `updatedAt` (after a hold, before a revocation). */
@@ -59,7 +55,6 @@ export interface DocumentChangeInput {
 }
 
 export interface HandledChange {
-  change: DocumentChange;
   response: ChangeResponse;
   familiesRevoked: number;
 }
@@ -70,8 +65,8 @@ const ACTOR = 'system:document-change';
 const HOLD_REASON_LENGTH = 500;
 
 export function createDocumentChangeHandler(deps: DocumentChangeDeps) {
-  async function hold(input: DocumentChangeInput, change: DocumentChange, now: number): Promise<void> {
-    const { clientId } = input;
+  async function hold(input: DocumentChangeInput, now: number): Promise<void> {
+    const { clientId, change } = input;
     const why = change.findings.filter((finding) => finding.consequence === change.outcome);
     const reason = `the client's metadata document changed: ${why.map((finding) => finding.reason).join('; ')}`;
     await deps.store.governance.hold({ clientId, reason: reason.slice(0, HOLD_REASON_LENGTH), at: now });
@@ -89,9 +84,9 @@ export function createDocumentChangeHandler(deps: DocumentChangeDeps) {
   return {
     async handle(input: DocumentChangeInput): Promise<HandledChange> {
       const now = deps.clock();
-      const change = classifyDocumentChange(input.before, input.after, input.clientId);
+      const { change } = input;
       const response = responseTo(change.outcome, deps.changePolicy.downgrade);
-      if (response === 'hold') await hold(input, change, now);
+      if (response === 'hold') await hold(input, now);
       await input.save(response === 'none' ? undefined : now);
       let familiesRevoked = 0;
       if (response === 'revoke') {
@@ -103,7 +98,7 @@ export function createDocumentChangeHandler(deps: DocumentChangeDeps) {
         });
         familiesRevoked = cascade.familiesRevoked;
       }
-      return { change, response, familiesRevoked };
+      return { response, familiesRevoked };
     },
   };
 }
