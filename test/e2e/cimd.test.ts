@@ -190,8 +190,10 @@ describe('Client ID Metadata Documents end to end', () => {
       return deployment.fetch(url.href, { redirect: 'manual' });
     };
     assert.equal((await authorizeWith('http://127.0.0.1:40000/callback')).status, 303);
-    publish('/grows.json', { redirect_uris: ['http://127.0.0.1/callback', 'https://app.example.test/cb'] });
-    const second = await authorizeWith('https://app.example.test/cb');
+    // On the client_id host: kept (a foreign host would hold the client, decision 0031).
+    const added = `${host.origin('client.test')}/cb`;
+    publish('/grows.json', { redirect_uris: ['http://127.0.0.1/callback', added] });
+    const second = await authorizeWith(added);
     assert.equal(second.status, 303, await second.text());
     assert.equal(host.hits('/grows.json'), 2);
     const changes = await deployment.gatehouse.store.audit.list({

@@ -10,6 +10,7 @@ export * from './dpop/dpop-proof.ts';
 export * from './governance/admission-decision.ts';
 export * from './governance/client-selector.ts';
 export * from './governance/client-selector-match.ts';
+export * from './governance/document-change-policy.ts';
 export * from './governance/governance-rule.ts';
 export * from './governance/rule-index.ts';
 export * from './governance/scope-ceiling.ts';

@@ -99,7 +99,7 @@ export function createMetrics(options: MetricsOptions = {}): ServerMetrics {
     ),
     cimdDocumentChanges: counter(
       'gatehouse_cimd_document_changes_total',
-      'Changed Client ID Metadata Documents, security_relevant or cosmetic',
+      'Changed Client ID Metadata Documents, by the outcome of the change policy: hold, downgrade, keep, cosmetic or unchanged (only the bytes)',
       ['kind'],
     ),
     cimdFetches: counter(
@@ -211,7 +211,7 @@ const LIFECYCLE_REASONS = new Set([
   'client_request',
   'never_used',
   'idle',
-  'client_document_changed',
+  'client_document_downgraded',
   'client_blocked',
 ]);
 

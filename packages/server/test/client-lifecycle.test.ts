@@ -142,12 +142,13 @@ describe('every removal path ends in the same state', () => {
     });
   }
 
-  it('the revoke document change policy ends the same way, keeping the client (CIMD-CHG-1)', async () => {
+  it('a downgraded document (consent policy) ends the same way, keeping the client (CIMD-CHG-1)', async () => {
     const documents = stubDocuments();
     documents.publish(CIMD_URL, cimdDocument());
-    const t = await createTestServer({ outboundFetch: documents.fetch, cimd: { onChange: 'revoke' } });
+    const t = await createTestServer({ outboundFetch: documents.fetch });
     const held = await holdEverything(t, CIMD_URL);
-    documents.publish(CIMD_URL, cimdDocument({ redirect_uris: [APP_REDIRECT, 'https://elsewhere.test/cb'] }));
+    // web (unset) to native: a downgrade (core's document-change-policy.ts).
+    documents.publish(CIMD_URL, cimdDocument({ application_type: 'native' }));
     t.advance(301_000);
     // The first request after expiry is served the stale copy while it revalidates (stale while
     // revalidate); the next one meets the new version, and the policy.
@@ -156,7 +157,7 @@ describe('every removal path ends in the same state', () => {
     const [revoked, ...more] = await t.store.audit.list({ type: 'client.revoked', clientId: CIMD_URL });
     assert.equal(more.length, 0);
     assert.equal(revoked!.actor, 'system:document-change');
-    assert.equal(revoked!.reason, 'client_document_changed');
+    assert.equal(revoked!.reason, 'client_document_downgraded');
     assert.equal(revoked!.detail?.families_revoked, 1);
     assert.equal(revoked!.detail?.codes_deleted, 1);
     // The two held, and the one the stale-served request above left pending.

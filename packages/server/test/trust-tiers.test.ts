@@ -12,8 +12,7 @@ import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, SignJWT 
 import { authorizeInBrowser } from '../../../test/support/authorize-in-browser.ts';
 import { isPage, type Page } from '../../../test/support/user-agent.ts';
 import { digest } from '../src/crypto/digest.ts';
-import type { GovernanceSnapshot } from '../src/governance/client-governance.ts';
-import { rememberDecision, tierPolicyOf } from '../src/governance/tier-policy.ts';
+import { decisionOf, tierPolicyOf } from '../src/governance/tier-policy.ts';
 import { type AuthorizationServerOptions, createAuthorizationServer } from '../src/index.ts';
 import type { ConsentPageModel } from '../src/pages/consent-page.ts';
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
@@ -174,27 +173,18 @@ describe('trust tiers: the cost of a lookup', () => {
   it('reads the decision admission made on the same record; another record is decided once', async () => {
     const t = await createTestServer();
     const ctx = contextOf(t.server);
-    const snapshot = await ctx.governance.current();
-    let decided = 0;
-    const counting: GovernanceSnapshot = {
-      ...snapshot,
-      decide: (client) => {
-        decided += 1;
-        return snapshot.decide(client);
-      },
-    };
-    const deps = {
-      governance: { ...ctx.governance, current: async () => counting },
-      resources: ctx.resources,
+    const decisions = async () => {
+      const metric = await t.server.metrics.getSingleMetric('gatehouse_governance_decisions_total')?.get();
+      return (metric?.values ?? []).reduce((sum, value) => sum + value.value, 0);
     };
     const client = (await t.store.clients.get('public-app'))!;
-    rememberDecision(counting, client, snapshot.decide(client));
-    assert.equal((await tierPolicyOf(deps, client)).tier, 'trusted');
-    assert.equal(decided, 0, 'admission already decided on this record');
-    const other = (await t.store.clients.get('basic-app'))!;
-    await tierPolicyOf(deps, other);
-    await tierPolicyOf(deps, other);
-    assert.equal(decided, 1, 'decided once, then remembered for the snapshot in force');
+    const first = await decisionOf(ctx, client);
+    assert.equal((await tierPolicyOf(ctx, client)).tier, 'trusted');
+    assert.equal(await decisionOf(ctx, client), first, 'the same decision object');
+    assert.equal(await decisions(), 1, 'decided once for the record under this snapshot');
+    await ctx.governance.reload();
+    await decisionOf(ctx, client);
+    assert.equal(await decisions(), 2, 'a new snapshot decides again');
   });
 });
 

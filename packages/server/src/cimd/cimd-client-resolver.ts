@@ -2,6 +2,7 @@ import {
   type ClientIdUrlPolicy,
   type ClientMetadata,
   checkClientIdUrl,
+  classifyDocumentChange,
   isClientIdMetadataDocumentUrl,
   OAuthError,
 } from '@gatehouse-oauth/core';
@@ -13,7 +14,7 @@ import { fetchFailureDetail } from '../observed-fetch.ts';
 import { fetchFailureReason, publicFetchDescription } from '../public-fetch-descriptions.ts';
 import type { AuditEvent, ClientRecord, Store } from '../store/store.ts';
 import { cimdClientRecord } from './cimd-client-record.ts';
-import { type DocumentChangePolicy, diffClientMetadata } from './document-change.ts';
+import { changeDetail, createDocumentChangeHandler, type DowngradeResponse } from './document-change.ts';
 import { isGovernorRefusedError } from './fetch-governor.ts';
 import type { CachedDocument, DocumentCache } from './metadata-document-cache.ts';
 import { createRefusalAudit, type RefusalAuditLogger } from './refusal-audit.ts';
@@ -31,9 +32,12 @@ export interface CimdResolverOptions {
   store: Store;
   clock: () => number;
   audit: (event: Omit<AuditEvent, 'at'>) => Promise<void>;
-  onChange: DocumentChangePolicy;
-  /** Ends what the client holds when the `revoke` change policy applies. */
+  /** The document change policy (document-change.ts; `governance.changePolicy`). */
+  changePolicy: { downgrade: DowngradeResponse };
+  /** Revokes a downgraded client's grants (`consent`). */
   lifecycle: Pick<ClientLifecycle, 'revokeAll'>;
+  /** This instance's governance, read again at once after the change policy holds a client. */
+  governance: { reload(): Promise<void> };
   urlPolicy?: ClientIdUrlPolicy;
   metrics?: ServerMetrics;
   /** Gets a debug line per refusal the governor made (those are audited in aggregate). */
@@ -66,6 +70,14 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
   // lru-cache (decision 0023): `get` is the LRU touch, `set` evicts the least recently used client.
   const known = new LRUCache<string, { digest: string; fetchedAt: number; record: ClientRecord }>({
     max: KNOWN_CLIENTS_LIMIT,
+  });
+  const changes = createDocumentChangeHandler({
+    store: options.store,
+    clock: options.clock,
+    audit: options.audit,
+    lifecycle: options.lifecycle,
+    governance: options.governance,
+    changePolicy: options.changePolicy,
   });
   const refusalAudit = createRefusalAudit({
     audit: options.audit,
@@ -177,40 +189,34 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
       });
       return record;
     }
-    if (!result.changed && isSameMetadata(existing.metadata, metadata)) return existing;
-    const change = diffClientMetadata(existing.metadata, metadata);
-    const securityRelevant = change.securityRelevant.length > 0;
-    options.metrics?.cimdDocumentChanges.inc({ kind: securityRelevant ? 'security_relevant' : 'cosmetic' });
-    const record: ClientRecord = {
-      ...existing,
-      metadata,
+    const change = classifyDocumentChange(existing.metadata, metadata, clientId);
+    if (!result.changed && change.outcome === 'unchanged') return existing;
+    let record: ClientRecord = { ...existing, metadata };
+    const digests = {
+      digest: document.digest,
+      previousDigest: result.changed ? result.previous?.digest : undefined,
+    };
+    const { response, familiesRevoked } = await changes.handle({
+      clientId,
+      change,
+      ...digests,
       // `updatedAt` is when the client last changed what it may do; grants older than it no longer
       // approve silently (see covers() in the authorization endpoint).
-      updatedAt: securityRelevant && options.onChange !== 'keep' ? now : existing.updatedAt,
-    };
-    await store.clients.put(record);
-    let revoked = 0;
-    if (securityRelevant && options.onChange === 'revoke') {
-      // CIMD-CHG-1: every grant and session ends, through the one lifecycle (audited as client.revoked).
-      const cascade = await options.lifecycle.revokeAll(clientId, {
-        actor: 'system:document-change',
-        reason: 'client_document_changed',
-        detail: { digest: document.digest },
-      });
-      revoked = cascade.familiesRevoked;
-    }
+      save: async (updatedAt) => {
+        record = { ...record, updatedAt: updatedAt ?? existing.updatedAt };
+        await store.clients.put(record);
+      },
+    });
+    options.metrics?.cimdDocumentChanges.inc({ kind: change.outcome });
     await options.audit({
       type: 'client.document_changed',
       clientId,
-      reason: securityRelevant ? 'security_relevant_change' : 'cosmetic_change',
+      reason: change.outcome,
       detail: {
-        digest: document.digest,
-        ...(result.changed && result.previous !== undefined
-          ? { previous_digest: result.previous.digest }
-          : {}),
-        changed: [...change.securityRelevant, ...change.cosmetic],
-        policy: securityRelevant ? options.onChange : 'keep',
-        ...(revoked > 0 ? { families_revoked: revoked } : {}),
+        ...changeDetail(digests, change),
+        changed: [...new Set(change.findings.map((finding) => finding.field))],
+        response,
+        ...(familiesRevoked > 0 ? { families_revoked: familiesRevoked } : {}),
       },
     });
     return record;
@@ -286,11 +292,6 @@ function versionOf(clientId: string, document: CachedDocument<ClientMetadata>) {
       [SHARED_EXPIRES_AT_HEADER]: String(document.expiresAt),
     },
   };
-}
-
-function isSameMetadata(a: ClientMetadata, b: ClientMetadata): boolean {
-  const change = diffClientMetadata(a, b);
-  return change.securityRelevant.length === 0 && change.cosmetic.length === 0;
 }
 
 /** The client_id as the client sent it (bounded): the only host a refusal names. */

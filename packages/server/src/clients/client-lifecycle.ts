@@ -1,9 +1,9 @@
 /**
  * The one way a client's standing with this server ends. Every path that removes a client or
  * revokes what it holds comes through here: `gatehouse clients remove`, RFC 7592 DELETE
- * (DCR-MG-7), the reaper of stale registrations (DCR-SEC-7), the `revoke` document change policy
- * (CIMD-CHG-1), the AT Protocol key re-check (AT-9) and, with governance, the admin API. So each
- * ends in the same state, audited once with who did it:
+ * (DCR-MG-7), the reaper of stale registrations (DCR-SEC-7), the document change policy on a
+ * downgrade (CIMD-CHG-1), the AT Protocol key re-check (AT-9) and, with governance, the admin API.
+ * So each ends in the same state, audited once with who did it:
  *
  * - `remove`: the record and its document versions are deleted, every grant and token family is
  *   revoked (so users must consent again, and no refresh token or access token of it passes
@@ -34,7 +34,7 @@ export type RemovalReason =
 /** Why every grant of a client is revoked; the audit event's `reason`. */
 export type RevocationReason =
   | 'operator'
-  | 'client_document_changed'
+  | 'client_document_downgraded'
   /** An operator's block rule selects the client (governance/governance-admin.ts). */
   | 'client_blocked';
 
@@ -44,7 +44,7 @@ const FAMILY_REASON: Record<RemovalReason | RevocationReason, string> = {
   client_request: 'client_deleted',
   never_used: 'client_reaped',
   idle: 'client_reaped',
-  client_document_changed: 'client_document_changed',
+  client_document_downgraded: 'client_document_downgraded',
   client_blocked: 'client_blocked',
 };
 

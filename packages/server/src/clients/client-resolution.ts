@@ -31,7 +31,7 @@ export interface ClientResolutionDeps {
   /** Governor refusals are audited in aggregate, with a debug line each (decision 0020). */
   logger: RefusalAuditLogger;
   profile: Pick<ProfileHooks, 'clientIdRules' | 'validateDocument'>;
-  /** Ends what a client holds when the `revoke` document change policy applies. */
+  /** Revokes a client's grants when its document is downgraded (cimd/document-change.ts). */
   lifecycle: Pick<ClientLifecycle, 'revokeAll'>;
   /** What this instance holds about clients: the CIMD resolver registers how to forget one. */
   memory: ClientMemory;
@@ -96,8 +96,9 @@ function createCimdResolver(
     store: options.store,
     clock,
     audit,
-    onChange: cimd.onChange,
+    changePolicy: options.governance.changePolicy,
     lifecycle,
+    governance: deps.governance,
     urlPolicy: policy,
     metrics,
     logger,

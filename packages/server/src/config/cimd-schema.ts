@@ -36,10 +36,18 @@ export const cimdSchema = z.strictObject({
     .max(10_000)
     .default(50)
     .describe('the fetch governor: outbound document fetches per second in all'),
+  // Decision 0031: superseded by governance.changePolicy, which decides per field and direction.
+  // Still accepted so existing files start; `keep` is refused, the table has no "ignore everything".
   onChange: z
     .enum(['keep', 'reconsent', 'revoke'])
-    .default('reconsent')
-    .describe('what a security-relevant document change does to existing grants'),
+    .refine((value) => value !== 'keep', {
+      message:
+        'keep is no longer offered: document changes follow the governance change policy (decision 0031)',
+    })
+    .optional()
+    .describe(
+      'deprecated, no effect (decision 0031): reconsent and revoke are accepted, keep is refused; see governance.changePolicy',
+    ),
   allowQuery: z.boolean().default(false).describe('CIMD-URL-6: accept client ID URLs with a query'),
   missingAuthMethod: z
     .enum(['none', 'reject'])

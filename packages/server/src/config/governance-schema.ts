@@ -116,6 +116,17 @@ export const governanceSchema = z.strictObject({
     .prefault({})
     .describe('policy per trust tier (trusted, verified-domain, self-asserted, local)'),
   rules: z.array(ruleSchema).readonly().default([]).describe('rules from the configuration file'),
+  changePolicy: z
+    .strictObject({
+      downgrade: z
+        .enum(['consent', 'quarantine'])
+        .default('consent')
+        .describe(
+          "a client's document drops a protection (DPoP, PAR, its auth method or signing algorithm weakened, web to native, a new grant type): consent ends its grants so users are asked again; quarantine holds it for the operator",
+        ),
+    })
+    .prefault({})
+    .describe('what a changed client metadata document does (docs/governance.md, decision 0031)'),
 });
 
 export type GovernanceConfig = z.output<typeof governanceSchema>;

@@ -16,7 +16,6 @@ import type { ClientResolverDecorator } from '../clients/client-resolver.ts';
 import { createRefusalLog } from '../rate-limit/refusal-log.ts';
 import type { ClientRecord } from '../store/store.ts';
 import type { ClientGovernance, GovernanceSnapshot } from './client-governance.ts';
-import { rememberDecision } from './tier-policy.ts';
 
 export interface AdmissionDeps {
   governance: ClientGovernance;
@@ -56,10 +55,8 @@ export function governanceAdmission(deps: AdmissionDeps): ClientResolverDecorato
 
   const decided = (snapshot: GovernanceSnapshot, client: ClientRecord | undefined) => {
     if (client === undefined) return client;
-    const decision = snapshot.decide(client);
-    // The endpoints read the client's trust tier from this decision (tier-policy.ts): decided once.
-    rememberDecision(snapshot, client, decision);
-    refuseIfNotAdmitted(client.clientId, decision, 'resolved');
+    // The snapshot keeps this decision for the record: the endpoints read the trust tier from it.
+    refuseIfNotAdmitted(client.clientId, snapshot.decide(client), 'resolved');
     return client;
   };
 
@@ -70,14 +67,16 @@ export function governanceAdmission(deps: AdmissionDeps): ClientResolverDecorato
       const early = snapshot.decideBeforeFetch(clientId);
       if (early !== undefined && refusedBeforeFetch(snapshot, early))
         refuseIfNotAdmitted(clientId, early, 'before_fetch');
-      return decided(snapshot, await inner.resolve(clientId));
+      const client = await inner.resolve(clientId);
+      // Read again: resolving may have changed it (a document change that held the client).
+      return decided(await governance.current(), client);
     },
     ...(inner.refresh === undefined
       ? {}
       : {
           async refresh(clientId: string) {
-            const snapshot = await governance.current();
-            return decided(snapshot, await inner.refresh!(clientId));
+            const client = await inner.refresh!(clientId);
+            return decided(await governance.current(), client);
           },
         }),
   });

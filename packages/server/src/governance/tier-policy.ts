@@ -20,7 +20,7 @@ import {
 import type { TierPolicy } from '../config/governance-schema.ts';
 import type { ResourceCatalog } from '../context.ts';
 import type { ClientRecord } from '../store/store.ts';
-import type { ClientGovernance, GovernanceSnapshot } from './client-governance.ts';
+import type { ClientGovernance } from './client-governance.ts';
 
 export interface ClientTier {
   tier: TrustTier;
@@ -41,32 +41,16 @@ export interface TierDeps {
   resources: ResourceCatalog;
 }
 
-/** Decisions already made, per client record and the snapshot they were made under. */
-const decisions = new WeakMap<ClientRecord, { snapshot: GovernanceSnapshot; decision: AdmissionDecision }>();
-
-/** Called by admission with the decision it made on this record, so that nobody decides twice. */
-export function rememberDecision(
-  snapshot: GovernanceSnapshot,
-  client: ClientRecord,
-  decision: AdmissionDecision,
-): void {
-  decisions.set(client, { snapshot, decision });
-}
-
 /**
- * The admission decision for this record under the snapshot in force: the one admission made on it
- * on this request (or earlier, for a record the resolver keeps), else made now and remembered.
+ * The admission decision for this record under the snapshot in force. The snapshot decides a record
+ * once and keeps the answer (client-governance.ts), so the admission decorator's decision is the
+ * one read here: nobody decides twice.
  */
 export async function decisionOf(
   deps: { governance: Pick<ClientGovernance, 'current'> },
   client: ClientRecord,
 ): Promise<AdmissionDecision> {
-  const snapshot = await deps.governance.current();
-  const known = decisions.get(client);
-  if (known !== undefined && known.snapshot === snapshot) return known.decision;
-  const decision = snapshot.decide(client);
-  rememberDecision(snapshot, client, decision);
-  return decision;
+  return (await deps.governance.current()).decide(client);
 }
 
 /**
