@@ -69,6 +69,8 @@ describe('governance end to end (approval mode, real clients, the CLI beside the
     mcp = await startMcpDeployment(
       {
         governance: { mode: 'approval' },
+        // The resource server that checks tokens by introspection (decision 0029).
+        introspection: { clients: ['e2e-introspector'] },
         cimd: { refresh_cooldown_seconds: 0, fetches_per_second_per_host: 100 },
       },
       ['client.test', 'mcp.test', 'blocked.test'],
@@ -191,9 +193,7 @@ describe('governance end to end (approval mode, real clients, the CLI beside the
 
   it('a domain: block: the document host receives no request at all', async () => {
     await cli('clients', 'block', 'domain:blocked.test');
-    const clientId = `${host.origin('blocked.test')}/never.json`;
-    host.json('/never.json', { client_id: clientId, redirect_uris: ['http://127.0.0.1/callback'] });
-    await eventually(async () => {
+    const attempt = async (clientId: string) => {
       const url = authorizationUrl(`${deployment.issuer}/authorize`, {
         client_id: clientId,
         redirect_uri: 'http://127.0.0.1:40000/callback',
@@ -201,11 +201,57 @@ describe('governance end to end (approval mode, real clients, the CLI beside the
         code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
         code_challenge_method: 'S256',
       });
-      const response = await deployment.fetch(url.href, { redirect: 'manual' });
-      assert.equal(response.status, 400);
-      assert.match(await response.text(), /blocked/);
+      return deployment.fetch(url.href, { redirect: 'manual' });
+    };
+    // A probe tells when the running server has read the block from the change feed.
+    await eventually(async () => {
+      const response = await attempt(`${host.origin('blocked.test')}/probe.json`);
+      assert.match(await response.text(), /blocked by the server/);
     });
+    const clientId = `${host.origin('blocked.test')}/never.json`;
+    host.json('/never.json', { client_id: clientId, redirect_uris: ['http://127.0.0.1/callback'] });
+    const response = await attempt(clientId);
+    assert.equal(response.status, 400);
+    assert.match(await response.text(), /blocked by the server/);
     assert.equal(host.hits('/never.json'), 0);
+  });
+
+  it('a document edited between fetches (a redirect on a foreign host) puts the client back to pending', async () => {
+    const clientId = publish('/edited.json');
+    await cli('clients', 'approve', clientId);
+    const as = await discover(deployment);
+    const request = (redirectUri: string) =>
+      authorizationUrl(as.authorization_endpoint!, {
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        response_type: 'code',
+        resource: mcpResource,
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      });
+    await eventually(async () => {
+      await authorizeInBrowser(
+        new UserAgent(deployment.fetch),
+        request('http://127.0.0.1:40000/callback'),
+        deployment.issuer,
+        LOGIN,
+      );
+    });
+    // The client adds a redirect on a host that is not its own; the server re-fetches on first use.
+    publish('/edited.json', { redirect_uris: ['http://127.0.0.1/callback', 'https://elsewhere.example/cb'] });
+    const ua = new UserAgent(deployment.fetch);
+    const atClient = (location: string) => !location.startsWith(`${deployment.issuer}/`);
+    const login = await ua.navigate(request('https://elsewhere.example/cb').href, atClient);
+    assert.ok(isPage(login));
+    const waiting = await ua.submit(login, LOGIN, atClient);
+    assert.ok(isPage(waiting), 'no code for the held client');
+    assert.equal(waiting.status, 403);
+    const pending = JSON.parse(await cli('clients', 'pending', '--json')) as {
+      holds: { clientId: string; reason: string }[];
+    };
+    const hold = pending.holds.find((candidate) => candidate.clientId === clientId);
+    assert.ok(hold, 'listed as held');
+    assert.match(hold.reason, /elsewhere\.example/);
   });
 
   it('`clients rules --json` lists the stored rules with their origin', async () => {
@@ -214,5 +260,97 @@ describe('governance end to end (approval mode, real clients, the CLI beside the
       origin: string;
     }[];
     assert.ok(rules.some((rule) => rule.selector === 'domain:blocked.test' && rule.origin === 'stored'));
+  });
+});
+
+describe('governance end to end (report-only mode, a tier ceiling)', () => {
+  let mcp: McpDeployment;
+  let host: TestHost;
+  let deployment: TestDeployment;
+  let mcpResource: string;
+  let options: ClientOptions;
+
+  before(async () => {
+    mcp = await startMcpDeployment(
+      {
+        governance: {
+          mode: 'report-only',
+          // The test documents redirect to loopback only: the `local` tier (any program on the machine).
+          tiers: { local: { scopes: ['mcp:tools'] } },
+        },
+        cimd: { refresh_cooldown_seconds: 0, fetches_per_second_per_host: 100 },
+      },
+      ['client.test', 'mcp.test'],
+      // The resource offers both; the tier allows only the first.
+      ['mcp:tools', 'mcp:admin'],
+    );
+    ({ host, deployment, mcpResource } = mcp);
+    options = clientOptions(deployment);
+  });
+
+  after(() => mcp.close());
+
+  async function flow(clientId: string, scope?: string) {
+    const as = await discover(deployment);
+    const client: oauth.Client = { client_id: clientId, token_endpoint_auth_method: 'none' };
+    const redirectUri = 'http://127.0.0.1:53682/callback';
+    const verifier = oauth.generateRandomCodeVerifier();
+    const url = authorizationUrl(as.authorization_endpoint!, {
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      response_type: 'code',
+      resource: mcpResource,
+      ...(scope === undefined ? {} : { scope }),
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const callback = await authorizeInBrowser(new UserAgent(deployment.fetch), url, deployment.issuer, LOGIN);
+    return { as, client, callback, redirectUri, verifier };
+  }
+
+  it('report-only: a blocked, unapproved client is served as before, and what would have happened is audited', async () => {
+    const clientId = `${host.origin('client.test')}/report.json`;
+    host.json('/report.json', {
+      client_id: clientId,
+      client_name: 'Report-only client',
+      redirect_uris: ['http://127.0.0.1/callback'],
+      token_endpoint_auth_method: 'none',
+    });
+    const finished = await run(['clients', 'block', clientId, '--data', deployment.dataDir]);
+    assert.equal(finished.code, 0, finished.stderr);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // one poll of the change feed
+    const { as, client, callback, redirectUri, verifier } = await flow(clientId);
+    const parameters = oauth.validateAuthResponse(as, client, callback, oauth.expectNoState);
+    const tokens = await redeemCode(as, client, oauth.None(), parameters, redirectUri, verifier, {
+      ...options,
+      additionalParameters: { resource: mcpResource },
+    });
+    assert.ok(tokens.access_token, 'no outcome changed');
+    const events = await deployment.gatehouse.store.audit.list({ type: 'governance.would_refuse', clientId });
+    assert.ok(events.some((event) => event.reason === 'client_blocked'));
+    assert.equal(
+      (await deployment.gatehouse.store.audit.list({ type: 'client.refused', clientId })).length,
+      0,
+    );
+  });
+
+  it("a tier's scope ceiling narrows a document's wide scope: a document cannot widen what the operator allows", async () => {
+    const clientId = `${host.origin('client.test')}/wide.json`;
+    host.json('/wide.json', {
+      client_id: clientId,
+      client_name: 'Wide client',
+      redirect_uris: ['http://127.0.0.1/callback'],
+      token_endpoint_auth_method: 'none',
+      scope: 'mcp:tools mcp:admin',
+    });
+    const wide = await flow(clientId, 'mcp:tools mcp:admin');
+    assert.equal(wide.callback.searchParams.get('error'), 'invalid_scope');
+    const { as, client, callback, redirectUri, verifier } = await flow(clientId, 'mcp:tools');
+    const parameters = oauth.validateAuthResponse(as, client, callback, oauth.expectNoState);
+    const tokens = await redeemCode(as, client, oauth.None(), parameters, redirectUri, verifier, {
+      ...options,
+      additionalParameters: { resource: mcpResource },
+    });
+    assert.equal(tokens.scope, 'mcp:tools');
   });
 });

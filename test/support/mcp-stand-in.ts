@@ -19,20 +19,22 @@ export interface McpDeployment {
 export async function startMcpDeployment(
   config: Record<string, unknown>,
   hosts: readonly string[],
+  /** What the MCP resource offers (its first scope is the default). */
+  scopes: readonly string[] = ['mcp:tools'],
 ): Promise<McpDeployment> {
   const ca = await createTestCa('Gatehouse MCP e2e CA');
   const host = await startTestHost(ca, hosts);
   const mcpResource = `${host.origin('mcp.test')}/mcp`;
   const fetchedHosts = hosts.filter((name) => name !== 'mcp.test');
   const deployment = await startTestDeployment(
-    { resources: [{ uri: mcpResource, scopes: ['mcp:tools'], default_scopes: ['mcp:tools'] }], ...config },
+    { resources: [{ uri: mcpResource, scopes, default_scopes: scopes.slice(0, 1) }], ...config },
     fetchedHosts.length === 0 ? { ca } : { ca, testHosts: fetchedHosts },
   );
   await deployment.addUser(LOGIN.username, LOGIN.password);
   host.json('/.well-known/oauth-protected-resource/mcp', {
     resource: mcpResource,
     authorization_servers: [deployment.issuer],
-    scopes_supported: ['mcp:tools'],
+    scopes_supported: scopes,
   });
   return {
     host,
