@@ -68,7 +68,9 @@ export function indexRules(rules: readonly GovernanceRule[]): RuleIndex {
       }
       for (const key of keys) candidates.push(...(byKey.get(key) ?? []));
       // Stable: equally specific rules keep the order they were given in.
-      return candidates.sort((a, b) => compareSpecificity(b.specificity, a.specificity));
+      return candidates.length < 2
+        ? candidates
+        : candidates.sort((a, b) => compareSpecificity(b.specificity, a.specificity));
     },
   };
 }
