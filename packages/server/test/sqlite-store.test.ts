@@ -11,6 +11,7 @@ import { openSqliteDatabase, openSqliteStore } from '../src/store/sqlite/sqlite-
 import type { RaceInput, RoundResult } from './sqlite-store-race-worker.ts';
 import { describeStoreContract, type StoreContractOptions } from './store-contract.ts';
 import { describeGovernanceStoreContract } from './store-contract-governance.ts';
+import { describeInventoryStoreContract } from './store-contract-inventory.ts';
 import { assertRaceRound, seedRaceRound } from './support/store-race.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'gatehouse-sqlite-store-'));
@@ -29,6 +30,7 @@ const contractOptions: StoreContractOptions = {
 };
 describeStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 describeGovernanceStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
+describeInventoryStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 
 describe('sqlite migrations', () => {
   it('a new database is migrated to the newest version', async () => {
@@ -77,6 +79,48 @@ describe('sqlite migrations', () => {
     const migrated = new DatabaseSync(path);
     assert.equal(userVersion(migrated), sqliteMigrations.length);
     migrated.close();
+  });
+
+  it('migration 10: clients written before the inventory index (or without it) are indexed by the next inventory query', async () => {
+    const path = freshPath();
+    const db = new DatabaseSync(path);
+    // A version 9 database, as the previous release left it, holding one registration.
+    for (const [index, migration] of sqliteMigrations.slice(0, 9).entries()) {
+      db.exec(migration);
+      db.exec(`PRAGMA user_version = ${index + 1}`);
+    }
+    const metadata = (clientId: string, host: string) =>
+      JSON.stringify({
+        client_id: clientId,
+        redirect_uris: [`https://${host}/cb`],
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      });
+    const insert = (target: DatabaseSync, clientId: string, host: string) =>
+      target
+        .prepare(
+          `INSERT INTO clients (client_id, kind, metadata, created_at, updated_at) VALUES (?, 'dcr', ?, ?, ?)`,
+        )
+        .run(clientId, metadata(clientId, host), T, T);
+    insert(db, 'old-registration', 'old.example');
+    db.close();
+
+    const store = openSqliteStore({ path });
+    const inDomain = async (domain: string) =>
+      (await store.inventory.list({ sort: 'client_id', limit: 10, domain })).map(
+        (row) => row.record.clientId,
+      );
+    assert.deepEqual(await inDomain('old.example'), ['old-registration']);
+    // A writer that does not index (a Gatehouse older than migration 10, still running during an
+    // upgrade): its inserts are indexed, and the terms of its deletions dropped, at the next query.
+    const foreign = new DatabaseSync(path);
+    insert(foreign, 'foreign-registration', 'foreign.example');
+    foreign.prepare(`DELETE FROM clients WHERE client_id = 'old-registration'`).run();
+    foreign.close();
+    assert.deepEqual(await inDomain('foreign.example'), ['foreign-registration']);
+    assert.deepEqual(await inDomain('old.example'), []);
+    await store.close();
   });
 
   it('refuses a database whose schema is newer than this code', () => {

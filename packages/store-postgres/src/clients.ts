@@ -1,17 +1,20 @@
 import type { ClientStore } from '@gatehouse-oauth/server';
+import { indexClient, unindexClients } from './client-inventory.ts';
 import type { PostgresConnection } from './connection.ts';
 import { postgresColumns, records, rows } from './rows.ts';
 
-export function postgresClientStore({ query, first, count }: PostgresConnection): ClientStore {
+export function postgresClientStore({ query, first, transaction }: PostgresConnection): ClientStore {
   return {
     async get(clientId) {
       const row = await first('SELECT * FROM clients WHERE client_id = $1', [clientId]);
       return row === undefined ? undefined : records.clientFromRow(row);
     },
     async put(record) {
-      // Every column is written, so fields absent from the new record are cleared (no merge).
-      await query(
-        `INSERT INTO clients (client_id, kind, metadata, secret_digest, secret_expires_at, created_at, updated_at,
+      // Every column is written, so fields absent from the new record are cleared (no merge). The
+      // inventory's index terms of the record go with it, in the same transaction.
+      await transaction(async (client) => {
+        await client.query(
+          `INSERT INTO clients (client_id, kind, metadata, secret_digest, secret_expires_at, created_at, updated_at,
            registration, registration_fingerprint, last_used_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (client_id) DO UPDATE SET
@@ -19,11 +22,17 @@ export function postgresClientStore({ query, first, count }: PostgresConnection)
            secret_expires_at = excluded.secret_expires_at, created_at = excluded.created_at,
            updated_at = excluded.updated_at, registration = excluded.registration,
            registration_fingerprint = excluded.registration_fingerprint, last_used_at = excluded.last_used_at`,
-        rows.clientRow(record),
-      );
+          rows.clientRow(record),
+        );
+        await indexClient(client, record);
+      });
     },
     async delete(clientId) {
-      return (await count('DELETE FROM clients WHERE client_id = $1', [clientId])) > 0;
+      return transaction(async (client) => {
+        const deleted = await client.query('DELETE FROM clients WHERE client_id = $1', [clientId]);
+        await unindexClients(client, [clientId]);
+        return (deleted.rowCount ?? 0) > 0;
+      });
     },
     async list(options = {}) {
       const rows = await query(
@@ -45,16 +54,21 @@ export function postgresClientStore({ query, first, count }: PostgresConnection)
     },
     async reapRegistrations({ neverUsedCreatedBefore, idleSince, limit }) {
       // One statement: the rows chosen are the rows deleted. SKIP LOCKED lets instances reaping at
-      // the same time take disjoint batches instead of queueing behind each other.
-      const rows = await query(
-        `DELETE FROM clients WHERE client_id IN (
-           SELECT client_id FROM clients WHERE kind = 'dcr' AND (
-             (last_used_at IS NULL AND created_at < $1) OR last_used_at < $2)
-           ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-         RETURNING client_id`,
-        [neverUsedCreatedBefore, idleSince, limit],
-      );
-      return rows.map((row) => postgresColumns.text(row, 'client_id'));
+      // the same time take disjoint batches instead of queueing behind each other. Their index
+      // terms go in the same transaction.
+      return transaction(async (client) => {
+        const { rows } = await client.query(
+          `DELETE FROM clients WHERE client_id IN (
+             SELECT client_id FROM clients WHERE kind = 'dcr' AND (
+               (last_used_at IS NULL AND created_at < $1) OR last_used_at < $2)
+             ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+           RETURNING client_id`,
+          [neverUsedCreatedBefore, idleSince, limit],
+        );
+        const reaped = rows.map((row) => postgresColumns.text(row, 'client_id'));
+        await unindexClients(client, reaped);
+        return reaped;
+      });
     },
   };
 }

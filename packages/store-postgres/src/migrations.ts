@@ -263,6 +263,63 @@ export const postgresMigrations: readonly string[] = [
     revoked_at BIGINT
   );
   `,
+  // 7: the client inventory (SQLite migration 10; issue #14): the index of what the inventory
+  // filters on, written with each client record; the trigger notes every client inserted, changed
+  // or deleted in client_index_pending, which the code that writes the terms empties in the same
+  // transaction, so what is left there (records of before this migration, or of a writer that does
+  // not index) is indexed by the next inventory query; operator fields; activity. Nothing here is
+  // purged.
+  `
+  CREATE TABLE client_index (
+    term TEXT NOT NULL,
+    value TEXT COLLATE "C" NOT NULL,
+    client_id TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (term, value, client_id)
+  );
+  CREATE INDEX client_index_client_id ON client_index (client_id);
+
+  CREATE TABLE client_index_pending (
+    client_id TEXT COLLATE "C" PRIMARY KEY
+  );
+  INSERT INTO client_index_pending (client_id) SELECT client_id FROM clients;
+  -- SET search_path FROM CURRENT: the function finds this schema's table whoever writes the row.
+  CREATE FUNCTION gatehouse_client_index_pending() RETURNS trigger LANGUAGE plpgsql
+    SET search_path FROM CURRENT AS $$
+  BEGIN
+    IF TG_OP <> 'INSERT' THEN
+      INSERT INTO client_index_pending (client_id) VALUES (OLD.client_id) ON CONFLICT DO NOTHING;
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+      INSERT INTO client_index_pending (client_id) VALUES (NEW.client_id) ON CONFLICT DO NOTHING;
+    END IF;
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER clients_index_pending AFTER INSERT OR DELETE OR UPDATE OF client_id, kind, metadata
+    ON clients FOR EACH ROW EXECUTE FUNCTION gatehouse_client_index_pending();
+
+  CREATE TABLE client_operator_fields (
+    client_id TEXT COLLATE "C" PRIMARY KEY,
+    owner TEXT,
+    team TEXT,
+    contact TEXT,
+    labels JSONB NOT NULL,
+    note TEXT,
+    updated_by TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+  );
+  CREATE INDEX client_operator_fields_owner ON client_operator_fields (owner) WHERE owner IS NOT NULL;
+
+  CREATE TABLE client_activity (
+    client_id TEXT COLLATE "C" PRIMARY KEY,
+    first_seen_at BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL,
+    last_authorization_at BIGINT,
+    last_token_at BIGINT,
+    last_refresh_at BIGINT
+  );
+  CREATE INDEX client_activity_last_seen_at ON client_activity (last_seen_at);
+  `,
 ];
 
 /**

@@ -5,6 +5,7 @@ import { postgresAuthorizationCodeStore } from './authorization-codes.ts';
 import { postgresAuthorizationRequestStore } from './authorization-requests.ts';
 import { postgresClientChangeFeed, purgeClientChanges } from './client-changes.ts';
 import { postgresClientDocumentStore } from './client-documents.ts';
+import { postgresClientInventoryStore } from './client-inventory.ts';
 import { postgresClientStore } from './clients.ts';
 import { createPostgresConnection } from './connection.ts';
 import { postgresGovernanceStore } from './governance.ts';
@@ -57,6 +58,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     audit: postgresAuditStore(connection),
     governance: postgresGovernanceStore(connection),
     adminTokens: postgresAdminTokenStore(connection),
+    inventory: postgresClientInventoryStore(connection),
 
     async purgeExpired(now) {
       await connection.transaction(async (client) => {

@@ -9,6 +9,7 @@ import type { Store } from '@gatehouse-oauth/server';
 import pg from 'pg';
 import { describeStoreContract, type StoreContractOptions } from '../../server/test/store-contract.ts';
 import { describeGovernanceStoreContract } from '../../server/test/store-contract-governance.ts';
+import { describeInventoryStoreContract } from '../../server/test/store-contract-inventory.ts';
 import { assertRaceRound, seedRaceRound } from '../../server/test/support/store-race.ts';
 import { createPostgresPool, migratePostgres, openPostgresStore, postgresMigrations } from '../src/index.ts';
 import { postgresForTests } from './support/postgres-server.ts';
@@ -60,6 +61,7 @@ describe('postgres store', { skip }, () => {
   };
   describeStoreContract('postgres', () => open(freshSchema()), contractOptions);
   describeGovernanceStoreContract('postgres', () => open(freshSchema()), contractOptions);
+  describeInventoryStoreContract('postgres', () => open(freshSchema()), contractOptions);
 
   describe('postgres migrations', () => {
     const all = postgresMigrations.map((_, index) => index + 1);
@@ -111,6 +113,43 @@ describe('postgres store', { skip }, () => {
       );
       await assert.rejects(open(schema), /newer than this Gatehouse knows/);
       assert.deepEqual(await appliedVersions(schema), [...all, newer]);
+    });
+
+    it('migration 7: clients written without the inventory index are indexed by the next inventory query', async () => {
+      const schema = freshSchema();
+      const store = await open(schema);
+      const table = `${pg.escapeIdentifier(schema)}.clients`;
+      const metadata = (clientId: string, host: string) =>
+        JSON.stringify({
+          client_id: clientId,
+          redirect_uris: [`https://${host}/cb`],
+          token_endpoint_auth_method: 'none',
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+        });
+      // A writer that does not index (a Gatehouse older than the index, still running during an
+      // upgrade): the trigger notes what it inserts and deletes.
+      const insert = (clientId: string, host: string) =>
+        inspect((client) =>
+          client.query(
+            `INSERT INTO ${table} (client_id, kind, metadata, created_at, updated_at) VALUES ($1, 'dcr', $2, $3, $3)`,
+            [clientId, metadata(clientId, host), T],
+          ),
+        );
+      const inDomain = async (domain: string) =>
+        (await store.inventory.list({ sort: 'client_id', limit: 10, domain })).map(
+          (row) => row.record.clientId,
+        );
+      try {
+        await insert('old-registration', 'old.example');
+        assert.deepEqual(await inDomain('old.example'), ['old-registration']);
+        await insert('foreign-registration', 'foreign.example');
+        await inspect((client) => client.query(`DELETE FROM ${table} WHERE client_id = 'old-registration'`));
+        assert.deepEqual(await inDomain('foreign.example'), ['foreign-registration']);
+        assert.deepEqual(await inDomain('old.example'), []);
+      } finally {
+        await store.close();
+      }
     });
 
     it('rejects a schema name it would have to quote', () => {

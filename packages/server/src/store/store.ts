@@ -13,6 +13,7 @@ import type { AuthorizationCodeStore } from './authorization-code-store.ts';
 import type { AuthorizationRequestStore } from './authorization-request-store.ts';
 import type { ClientChangeFeed } from './client-change-feed.ts';
 import type { ClientDocumentStore } from './client-document-store.ts';
+import type { ClientInventoryStore } from './client-inventory-store.ts';
 import type { ClientStore } from './client-store.ts';
 import type { GovernanceStore } from './governance-store.ts';
 import type { GrantStore } from './grant-store.ts';
@@ -47,6 +48,8 @@ export interface Store {
   readonly governance: GovernanceStore;
   /** Credentials of the admin HTTP API, as digests. */
   readonly adminTokens: AdminTokenStore;
+  /** The client inventory's fields, activity and queries (issue #14). */
+  readonly inventory: ClientInventoryStore;
   /**
    * Deletes rows whose expiry is before `now` (codes, requests, sessions, refresh tokens, replay)
    * and client changes older than CLIENT_CHANGE_RETENTION_MS.
@@ -73,6 +76,21 @@ export type {
   ClientDocumentVersion,
   RecordDocumentResult,
 } from './client-document-store.ts';
+export type {
+  ActivityKind,
+  ClientActivity,
+  ClientIndexTerm,
+  ClientInventoryStore,
+  Connection,
+  InventoryCandidates,
+  InventoryCursor,
+  InventoryQuery,
+  InventoryRow,
+  InventorySort,
+  OperatorFields,
+  ReachFigures,
+  ReachSelection,
+} from './client-inventory-store.ts';
 export type { ClientKind, ClientRecord, ClientRegistration, ClientStore } from './client-store.ts';
 export type {
   AccessRequest,

@@ -5,6 +5,7 @@ import { memoryAuthorizationCodeStore } from './authorization-codes.ts';
 import { memoryAuthorizationRequestStore } from './authorization-requests.ts';
 import { memoryClientChangeFeed, purgeClientChanges } from './client-changes.ts';
 import { memoryClientDocumentStore } from './client-documents.ts';
+import { memoryClientInventoryStore } from './client-inventory.ts';
 import { memoryClientStore } from './clients.ts';
 import { memoryGovernanceStore } from './governance.ts';
 import { memoryGrantStore } from './grants.ts';
@@ -45,6 +46,7 @@ export function createMemoryStore(): Store {
     audit: memoryAuditStore(state),
     governance: memoryGovernanceStore(state),
     adminTokens: memoryAdminTokenStore(state),
+    inventory: memoryClientInventoryStore(state),
 
     async purgeExpired(now) {
       const { sessions, requests, codes, refreshTokens, replay } = state;

@@ -4,12 +4,14 @@ import type {
   AuditEvent,
   AuthorizationCodeRecord,
   AuthorizationRequestRecord,
+  ClientActivity,
   ClientChange,
   ClientDocumentVersion,
   ClientHold,
   ClientRecord,
   GrantRecord,
   InitialAccessTokenRecord,
+  OperatorFields,
   RefreshTokenRecord,
   SessionRecord,
   SigningKeyRecord,
@@ -46,6 +48,10 @@ export interface MemoryState {
     accessRequests: Map<string, AccessRequest>; // by [client_id, user_id]
   };
   adminTokens: Map<string, AdminTokenRecord>; // by digest
+  inventory: {
+    operatorFields: Map<string, OperatorFields>; // by client_id
+    activity: Map<string, ClientActivity>; // by client_id
+  };
 }
 
 export function createMemoryState(): MemoryState {
@@ -70,6 +76,7 @@ export function createMemoryState(): MemoryState {
     audit: [],
     governance: { rules: new Map(), holds: new Map(), accessRequests: new Map() },
     adminTokens: new Map(),
+    inventory: { operatorFields: new Map(), activity: new Map() },
   };
 }
 

@@ -271,6 +271,64 @@ export const sqliteMigrations: readonly string[] = [
     revoked_at INTEGER
   ) STRICT;
   `,
+  // 10: the client inventory (issue #14, ../client-inventory-store.ts). client_index holds what the
+  // inventory filters on, written with each client record (../client-index-terms.ts) so that a
+  // filter never parses a metadata document: a lookup by (term, value), a deletion by client_id.
+  // The triggers note every client inserted, changed or deleted in client_index_pending, which the
+  // code that writes the terms empties in the same transaction: what is left there (the records of
+  // before this migration, or of a writer that does not index) is indexed by the next inventory
+  // query. (NOT EXISTS, not OR IGNORE: an upsert's conflict policy overrides the one in a trigger.) Operator fields and activity are keyed by client_id; the activity's last_seen_at is
+  // what "idle for" and "seen since" filter on. Nothing here is purged.
+  `
+  CREATE TABLE client_index (
+    term TEXT NOT NULL,
+    value TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    PRIMARY KEY (term, value, client_id)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX client_index_client_id ON client_index (client_id);
+
+  CREATE TABLE client_index_pending (
+    client_id TEXT PRIMARY KEY NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO client_index_pending (client_id) SELECT client_id FROM clients;
+  CREATE TRIGGER clients_index_inserted AFTER INSERT ON clients BEGIN
+    INSERT INTO client_index_pending (client_id) SELECT NEW.client_id
+      WHERE NOT EXISTS (SELECT 1 FROM client_index_pending WHERE client_id = NEW.client_id);
+  END;
+  CREATE TRIGGER clients_index_updated AFTER UPDATE OF client_id, kind, metadata ON clients BEGIN
+    INSERT INTO client_index_pending (client_id) SELECT OLD.client_id
+      WHERE NOT EXISTS (SELECT 1 FROM client_index_pending WHERE client_id = OLD.client_id);
+    INSERT INTO client_index_pending (client_id) SELECT NEW.client_id
+      WHERE NOT EXISTS (SELECT 1 FROM client_index_pending WHERE client_id = NEW.client_id);
+  END;
+  CREATE TRIGGER clients_index_deleted AFTER DELETE ON clients BEGIN
+    INSERT INTO client_index_pending (client_id) SELECT OLD.client_id
+      WHERE NOT EXISTS (SELECT 1 FROM client_index_pending WHERE client_id = OLD.client_id);
+  END;
+
+  CREATE TABLE client_operator_fields (
+    client_id TEXT PRIMARY KEY NOT NULL,
+    owner TEXT,
+    team TEXT,
+    contact TEXT,
+    labels TEXT NOT NULL,
+    note TEXT,
+    updated_by TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX client_operator_fields_owner ON client_operator_fields (owner) WHERE owner IS NOT NULL;
+
+  CREATE TABLE client_activity (
+    client_id TEXT PRIMARY KEY NOT NULL,
+    first_seen_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    last_authorization_at INTEGER,
+    last_token_at INTEGER,
+    last_refresh_at INTEGER
+  ) STRICT;
+  CREATE INDEX client_activity_last_seen_at ON client_activity (last_seen_at);
+  `,
 ];
 
 /**

@@ -6,6 +6,7 @@ import { sqliteAuthorizationCodeStore } from './authorization-codes.ts';
 import { sqliteAuthorizationRequestStore } from './authorization-requests.ts';
 import { purgeClientChanges, sqliteClientChangeFeed } from './client-changes.ts';
 import { sqliteClientDocumentStore } from './client-documents.ts';
+import { sqliteClientInventoryStore } from './client-inventory.ts';
 import { sqliteClientStore } from './clients.ts';
 import { createSqliteConnection, openSqliteDatabase } from './connection.ts';
 import { sqliteGovernanceStore } from './governance.ts';
@@ -63,6 +64,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     audit: sqliteAuditStore(connection),
     governance: sqliteGovernanceStore(connection),
     adminTokens: sqliteAdminTokenStore(connection),
+    inventory: sqliteClientInventoryStore(connection),
 
     async purgeExpired(now) {
       connection.immediate(() => {
