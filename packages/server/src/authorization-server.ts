@@ -19,6 +19,7 @@ import { createGovernanceAdmin, type GovernanceAdmin } from './governance/govern
 import type { RequestInfo } from './http/request-info.ts';
 import { answerUnmatched, createServerApp } from './http/server-app.ts';
 import { isStoreUnavailableError } from './http/store-unavailable.ts';
+import { type ClientInventory, createClientInventory } from './inventory/client-inventory.ts';
 import { createKeyRing } from './keys/signing-keys.ts';
 import { silentLogger } from './logger.ts';
 import { countAuditEvent, createMetrics } from './metrics.ts';
@@ -81,6 +82,13 @@ export interface AuthorizationServer {
    * its own (`/admin/v1/…`); `admin.tokens` issues, lists and revokes its bearer tokens.
    */
   readonly admin: AdminSurface;
+  /**
+   * The client inventory (issue #14, inventory/client-inventory.ts): every client with its owner,
+   * state, tier and activity; the blast radius of a client, domain, software_id or user, and
+   * revoking it; the connections (grants) of users and clients. What `gatehouse clients
+   * list|show|set-owner|blast-radius` and the admin API call.
+   */
+  readonly inventory: ClientInventory;
   /**
    * Stops the server's own timers (the client key re-check, the client change listener) and writes what it holds pending: the
    * aggregated `cimd.refused` counts of the fetch governor's refusals (decision 0020), which would
@@ -177,12 +185,15 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     mode: options.governance.mode,
     reload: () => governance.reload(),
   });
+  // Issue #14: the inventory reads with the governance snapshot requests are decided with.
+  const inventory = createClientInventory({ store: options.store, governance, lifecycle, audit, clock });
   // Issue #13: the admin API, below the issuer's path and/or on `admin.fetch` (decision 0032).
   const admin = createAdminSurface({
     app,
     basePath: ctx.basePath,
     settings: options.admin,
     governance: governanceAdmin,
+    inventory,
     clients: lifecycle,
     store: options.store.adminTokens,
     audit,
@@ -226,6 +237,7 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     clients: lifecycle,
     governance: governanceAdmin,
     admin,
+    inventory,
     // Decision 0020: pending refusal counts are written on a clean stop, not lost with the process.
     stop: async () => {
       stopRecheck();

@@ -80,6 +80,23 @@ export {
   preRegisterCimdClient,
 } from './governance/pre-registration.ts';
 export { requestIdLogOptions } from './http/request-id.ts';
+export {
+  type BlastRadius,
+  type ClientInventory,
+  type ClientInventoryDeps,
+  createClientInventory,
+  type InventoryDetail,
+  type InventoryPage,
+  type OperatorFieldsResult,
+  type ReachTarget,
+  type RevokedReach,
+  SCAN_BUDGET,
+} from './inventory/client-inventory.ts';
+export type { ClientConnections, ConnectionsOf, ConnectionView } from './inventory/connections.ts';
+export { type InventoryEntry, LOOPBACK_ENTRY_ID } from './inventory/inventory-entry.ts';
+export { createClientInventoryFor } from './inventory/inventory-for-options.ts';
+export { DEFAULT_PAGE, type InventoryFilter, MAX_PAGE } from './inventory/inventory-query.ts';
+export type { OperatorFieldsChange } from './inventory/operator-fields.ts';
 export { ensureSigningKey, generateSigningKey, rotateSigningKey } from './keys/signing-keys.ts';
 export { createLogger, silentLogger } from './logger.ts';
 export type { OperationsHandlers } from './operations/operations-endpoints.ts';

@@ -11,6 +11,7 @@ import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { ServerConfig } from '../config/server-config-schema.ts';
 import type { GovernanceAdmin } from '../governance/governance-admin.ts';
 import { answerUnmatched, createServerApp, type ServerApp } from '../http/server-app.ts';
+import type { ClientInventory } from '../inventory/client-inventory.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import { observeRequests } from '../operations/operations-routes.ts';
 import type { AdminTokenStore } from '../store/store.ts';
@@ -35,6 +36,8 @@ export interface AdminSurfaceDeps {
   settings: ServerConfig['admin'];
   governance: GovernanceAdmin;
   clients: ClientLifecycle;
+  /** The client inventory (issue #14): its operations are below /admin/v1/clients too. */
+  inventory: ClientInventory;
   store: AdminTokenStore;
   audit: Audit;
   clock: () => number;
@@ -45,7 +48,13 @@ export interface AdminSurfaceDeps {
 export function createAdminSurface(deps: AdminSurfaceDeps): AdminSurface {
   const { settings, logger } = deps;
   const tokens = createAdminTokens({ store: deps.store, audit: deps.audit, clock: deps.clock });
-  const routes = { governance: deps.governance, clients: deps.clients, tokens, logger };
+  const routes = {
+    governance: deps.governance,
+    clients: deps.clients,
+    inventory: deps.inventory,
+    tokens,
+    logger,
+  };
   if (settings.enabled && settings.mainHandler) mountAdminRoutes(deps.app, routes, deps.basePath);
   const own = createServerApp();
   observeRequests(own, { logger, metrics: deps.metrics, basePath: '' });

@@ -12,12 +12,14 @@
  *   client may come back by its next request: it is then a new client, discovered again.
  * - `revokeAll`: the same cascade without deleting the client (its document stays cached).
  * - `revokeFamily`: one session (token family) ends; the key re-check's step.
+ * - `revokeGrant`: one connection ends: a user's grant to one installation of a client, with its
+ *   sessions (the inventory's connections and a user's blast radius, issue #14).
  *
  * Order: the record goes first, so no new token is minted for a client being removed; revocations
  * follow and are idempotent, so a removal interrupted half way is completed by running it again.
  * A call that finds nothing to do writes no audit event: repeating a removal changes nothing.
  */
-import type { AuditEvent, Store, TokenFamilyRecord } from '../store/store.ts';
+import type { AuditEvent, GrantRecord, Store, TokenFamilyRecord } from '../store/store.ts';
 import type { ClientMemory } from './client-memory.ts';
 
 /** Why a client is removed; the audit event's `reason`. */
@@ -81,6 +83,11 @@ export interface ClientLifecycle {
   revokeAll(clientId: string, action: LifecycleAction<RevocationReason>): Promise<CascadeResult>;
   /** Ends one session; returns whether this call revoked it (false: already revoked). */
   revokeFamily(family: TokenFamilyRecord, action: LifecycleAction<string>): Promise<boolean>;
+  /**
+   * Ends one grant and every session under it (its families carry `grant_revoked`); the user must
+   * consent again. Returns whether this call revoked it (false: already revoked).
+   */
+  revokeGrant(grant: GrantRecord, action: LifecycleAction<'operator'>): Promise<boolean>;
 }
 
 export interface ClientLifecycleDeps {
@@ -161,6 +168,20 @@ export function createClientLifecycle(deps: ClientLifecycleDeps): ClientLifecycl
         actor,
         reason,
         detail: { family_id: family.id, ...detail },
+      });
+      return true;
+    },
+
+    async revokeGrant(grant, { actor, reason, detail }) {
+      if (grant.revokedAt !== undefined) return false;
+      await store.grants.revoke(grant.id, 'grant_revoked', deps.clock());
+      await deps.audit({
+        type: 'grant.revoked',
+        clientId: grant.clientId,
+        userId: grant.userId,
+        actor,
+        reason,
+        detail: { grant_id: grant.id, redirect_uri: grant.redirectUri, ...detail },
       });
       return true;
     },

@@ -94,7 +94,7 @@ export async function refreshTokenGrant(
       in_grace: result.outcome === 'rotated_in_grace',
     },
   });
-  await recordClientUse(ctx, client, now);
+  await recordClientUse(ctx, client, now, 'refresh');
   // The new access token is bound to this request's proof key: for a bound family that is the
   // family's key; a confidential client may move to another key, or refresh as Bearer (docs/dpop.md).
   return tokenResponse(ctx, family, granted, {

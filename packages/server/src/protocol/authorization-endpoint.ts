@@ -16,6 +16,7 @@ import { randomToken } from '../crypto/digest.ts';
 import { enforcedPending } from '../governance/pending-admission.ts';
 import { readFormBody } from '../http/form-body.ts';
 import { noteNamedClient, noteOutcome } from '../http/request-outcome.ts';
+import { recordClientActivity } from '../inventory/client-activity.ts';
 import type { SessionRecord } from '../store/store.ts';
 
 /**
@@ -44,6 +45,8 @@ export function authorizationEndpoint(ctx: ServerContext) {
         parameters,
         pushed?.resources ?? readRepeatedParameter(raw, 'resource'),
       );
+      // The inventory's "last seen" (issue #14): a valid request, at most one write an hour.
+      await recordClientActivity(ctx, verified.client.clientId, 'authorization', ctx.clock());
       const session = await currentSession(ctx, request);
       if (valid.prompt.has('none')) return await answerSilently(ctx, valid, session);
       return await startInteraction(ctx, request, valid);

@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { ServerContext } from '../context.ts';
+import { recordClientActivity } from '../inventory/client-activity.ts';
 import type { ClientRecord } from '../store/store.ts';
 
 /**
@@ -20,14 +21,18 @@ const MAX_REMEMBERED = 10_000;
 const lastTouches = new WeakMap<object, LRUCache<string, number>>();
 
 /**
- * Records that a DCR client obtained tokens (ClientRecord.lastUsedAt), so the reaper keeps it.
- * Called by every grant that issues tokens. Static and CIMD clients are never reaped and are skipped.
+ * Records that a client obtained tokens: for the inventory, every client's activity (`kind`: a
+ * code redeemed or a refresh, ../inventory/client-activity.ts); for a DCR client also
+ * ClientRecord.lastUsedAt, so the reaper keeps it. Called by every grant that issues tokens.
+ * Static and CIMD clients are never reaped and have no lastUsedAt.
  */
 export async function recordClientUse(
   ctx: Pick<ServerContext, 'store' | 'logger'>,
   client: ClientRecord,
   now: number,
+  kind: 'token' | 'refresh' = 'token',
 ): Promise<void> {
+  await recordClientActivity(ctx, client.clientId, kind, now);
   if (client.kind !== 'dcr') return;
   // The record the resolver loaded already says whether a write is due: this covers the first use
   // after a restart and the other instances sharing the store.

@@ -17,8 +17,12 @@ export function memoryClientInventoryStore(state: MemoryState): ClientInventoryS
     activity.get(record.clientId)?.lastSeenAt ?? record.lastUsedAt ?? 0;
 
   const passes = (record: ClientRecord, query: InventoryQuery): boolean => {
-    const terms = clientIndexTerms(record);
-    const has = (term: string, value: string) => terms.some(([t, v]) => t === term && v === value);
+    // Computed when a filter needs them (the SQL stores keep them in client_index).
+    let terms: ReturnType<typeof clientIndexTerms> | undefined;
+    const has = (term: string, value: string) => {
+      terms ??= clientIndexTerms(record);
+      return terms.some(([t, v]) => t === term && v === value);
+    };
     const fields = operatorFields.get(record.clientId);
     const seen = activity.get(record.clientId)?.lastSeenAt ?? record.lastUsedAt;
     if (query.kinds !== undefined && !query.kinds.includes(record.kind)) return false;

@@ -1,0 +1,160 @@
+/**
+ * Connections (issue #14, item 7): what a user allowed which client, per installation (a grant,
+ * decision 0006), with the sessions each holds; and who allowed a client. Readable by the operator
+ * (the admin API, the console) and, later, by the user on a "connected apps" page; each revocable
+ * through the one client lifecycle (`revokeGrant`: the grant and every session under it, audited
+ * `grant.revoked` with the actor).
+ */
+import { isAtprotoLoopbackClientId, OAuthError } from '@gatehouse-oauth/core';
+import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
+import type { Connection, ReachSelection, Store } from '../store/store.ts';
+import { LOOPBACK_ENTRY_ID } from './inventory-entry.ts';
+
+export interface ConnectionView {
+  grantId: string;
+  userId: string;
+  username?: string | undefined;
+  clientId: string;
+  /** The client's own `client_name` (a claim), when it has one. */
+  clientName?: string | undefined;
+  /** The installation: the registered redirect URI the grant is for. */
+  redirectUri: string;
+  scope: string[];
+  resources: string[];
+  createdAt: number;
+  updatedAt: number;
+  /** Token families of the grant neither revoked nor expired. */
+  liveSessions: number;
+  lastSessionAt?: number | undefined;
+}
+
+export interface ConnectionsOf {
+  /** The user (`ofUser`), resolved from a username or a user id. */
+  userId?: string | undefined;
+  username?: string | undefined;
+  /** The client (`ofClient`). */
+  clientId?: string | undefined;
+  connections: ConnectionView[];
+}
+
+export interface ClientConnections {
+  /** A user's live grants, per client and installation; `user_not_found` when unknown. */
+  ofUser(user: string): Promise<ConnectionsOf>;
+  /** A client's live grants, per user (`http://localhost`: every AT Protocol loopback client). */
+  ofClient(clientId: string): Promise<ConnectionsOf>;
+  /**
+   * Revokes one grant and its sessions; answers it as it was (its `liveSessions`: the sessions this
+   * ended). `grant_not_found` when there is no live grant with that id.
+   */
+  revoke(grantId: string, options: { actor: string }): Promise<ConnectionView>;
+}
+
+export interface ConnectionsDeps {
+  store: Pick<Store, 'inventory' | 'clients' | 'grants' | 'users'>;
+  lifecycle: Pick<ClientLifecycle, 'revokeGrant'>;
+  clock: () => number;
+}
+
+/** A user named by username, else by id; `undefined` when neither is known and no grant has that id. */
+export async function resolveUser(
+  store: ConnectionsDeps['store'],
+  user: string,
+  now: number,
+): Promise<{ userId: string; username?: string | undefined } | undefined> {
+  const byName = await store.users.findByUsername(user);
+  if (byName !== undefined) return { userId: byName.id, username: byName.username };
+  const byId = await store.users.get(user);
+  if (byId !== undefined) return { userId: byId.id, username: byId.username };
+  // Accounts may live in the embedding application (docs/extension-points.md): a user id with
+  // live grants is a user.
+  const held = await store.inventory.connections({ userId: user }, now);
+  return held.length > 0 ? { userId: user } : undefined;
+}
+
+export function userNotFound(user: string): OAuthError {
+  return new OAuthError('invalid_request', {
+    status: 404,
+    reason: 'user_not_found',
+    description: `no user ${user.slice(0, 200)} (by username or id), and no grant of such a user id`,
+  });
+}
+
+/** The selection of a client_id: `http://localhost` stands for every loopback client_id. */
+export function selectionOf(clientId: string): ReachSelection {
+  return clientId === LOOPBACK_ENTRY_ID
+    ? { clientIds: [], loopback: true }
+    : { clientIds: [clientId], loopback: false };
+}
+
+export function createConnections(deps: ConnectionsDeps): ClientConnections {
+  const { store, clock } = deps;
+
+  async function views(connections: Connection[]): Promise<ConnectionView[]> {
+    const names = new Map<string, string | undefined>();
+    const users = new Map<string, string | undefined>();
+    for (const { grant } of connections) {
+      if (!names.has(grant.clientId))
+        names.set(
+          grant.clientId,
+          isAtprotoLoopbackClientId(grant.clientId)
+            ? undefined
+            : (await store.clients.get(grant.clientId))?.metadata.client_name,
+        );
+      if (!users.has(grant.userId)) users.set(grant.userId, (await store.users.get(grant.userId))?.username);
+    }
+    return connections.map(({ grant, liveFamilies, lastFamilyAt }) =>
+      definedOnly({
+        grantId: grant.id,
+        userId: grant.userId,
+        username: users.get(grant.userId),
+        clientId: grant.clientId,
+        clientName: names.get(grant.clientId),
+        redirectUri: grant.redirectUri,
+        scope: [...grant.scope],
+        resources: [...grant.resources],
+        createdAt: grant.createdAt,
+        updatedAt: grant.updatedAt,
+        liveSessions: liveFamilies,
+        lastSessionAt: lastFamilyAt,
+      }),
+    );
+  }
+
+  return {
+    async ofUser(user) {
+      const now = clock();
+      const found = await resolveUser(store, user, now);
+      if (found === undefined) throw userNotFound(user);
+      const connections = await store.inventory.connections({ userId: found.userId }, now);
+      return definedOnly({ ...found, connections: await views(connections) });
+    },
+
+    async ofClient(clientId) {
+      const connections = await store.inventory.connections(selectionOf(clientId), clock());
+      return { clientId, connections: await views(connections) };
+    },
+
+    async revoke(grantId, { actor }) {
+      const grant = await store.grants.get(grantId);
+      const live =
+        grant === undefined || grant.revokedAt !== undefined
+          ? []
+          : (await store.inventory.connections({ userId: grant.userId }, clock())).filter(
+              (connection) => connection.grant.id === grantId,
+            );
+      const [view] = await views(live);
+      if (grant === undefined || view === undefined)
+        throw new OAuthError('invalid_request', {
+          status: 404,
+          reason: 'grant_not_found',
+          description: `no live grant ${grantId.slice(0, 200)}`,
+        });
+      await deps.lifecycle.revokeGrant(grant, { actor, reason: 'operator' });
+      return view;
+    },
+  };
+}
+
+function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as T;
+}
