@@ -25,6 +25,20 @@ import {
   selectorParameterSchema,
   tierRequestSchema,
 } from './admin-schemas.ts';
+import {
+  blastRadiusSchema,
+  connectionSchema,
+  connectionsSchema,
+  grantIdParameterSchema,
+  inventoryDetailSchema,
+  inventoryPageSchema,
+  inventoryQuerySchema,
+  operatorFieldsChangeSchema,
+  operatorFieldsRequestSchema,
+  reachTargetSchema,
+  revokedReachSchema,
+  userParameterSchema,
+} from './inventory-schemas.ts';
 
 export interface AdminOperation {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -34,6 +48,8 @@ export interface AdminOperation {
   summary: string;
   description?: string;
   parameters?: z.ZodObject;
+  /** Query parameters (an inventory listing's filters), parsed like the path's. */
+  query?: z.ZodObject;
   body?: z.ZodType;
   answer: z.ZodType;
   /** Refusals besides 401 (every operation) and 403 (every write operation). */
@@ -151,6 +167,85 @@ export const ADMIN_OPERATIONS = {
     answer: adminTokensResponseSchema,
     refusals: [],
   },
+  // The client inventory (issue #14, docs/inventory.md).
+  listClients: {
+    method: 'get',
+    path: '/admin/v1/clients',
+    scope: 'read',
+    summary: 'the inventory: every client with its owner, state, tier and activity, filtered and paged',
+    description:
+      'Keyset pages: pass `next` as `cursor` for the following one. A state or tier filter decides at most 5,000 clients per page: a page may then be short and still have a `next`.',
+    query: inventoryQuerySchema,
+    answer: inventoryPageSchema,
+    refusals: ['400'],
+  },
+  showClient: {
+    method: 'get',
+    path: '/admin/v1/clients/{client_id}',
+    scope: 'read',
+    summary:
+      'one client of the inventory with its reach (`http://localhost`: every AT Protocol loopback client)',
+    parameters: clientIdParameterSchema,
+    answer: inventoryDetailSchema,
+    refusals: ['404'],
+  },
+  setOperatorFields: {
+    method: 'patch',
+    path: '/admin/v1/clients/{client_id}',
+    scope: 'write',
+    summary: "set the operator's fields of a client: owner, team, contact, labels, note",
+    parameters: clientIdParameterSchema,
+    body: operatorFieldsRequestSchema,
+    answer: operatorFieldsChangeSchema,
+    refusals: ['400', '404'],
+  },
+  blastRadius: {
+    method: 'get',
+    path: '/admin/v1/blast-radius',
+    scope: 'read',
+    summary: 'what a client, a domain (with its subdomains), a software_id or a user reaches now',
+    description: 'Name exactly one of client_id, domain, software_id, user in the query.',
+    query: reachTargetSchema,
+    answer: blastRadiusSchema,
+    refusals: ['400', '404'],
+  },
+  revokeBlastRadius: {
+    method: 'post',
+    path: '/admin/v1/blast-radius/revocations',
+    scope: 'write',
+    summary:
+      'revoke every grant and session a client, domain, software_id or user holds, answering the counts before and after',
+    body: reachTargetSchema,
+    answer: revokedReachSchema,
+    refusals: ['400', '404'],
+  },
+  userConnections: {
+    method: 'get',
+    path: '/admin/v1/users/{user}/connections',
+    scope: 'read',
+    summary: "a user's live grants, per client and installation",
+    parameters: userParameterSchema,
+    answer: connectionsSchema,
+    refusals: ['404'],
+  },
+  clientConnections: {
+    method: 'get',
+    path: '/admin/v1/clients/{client_id}/connections',
+    scope: 'read',
+    summary: "a client's live grants, per user",
+    parameters: clientIdParameterSchema,
+    answer: connectionsSchema,
+    refusals: ['404'],
+  },
+  revokeConnection: {
+    method: 'delete',
+    path: '/admin/v1/connections/{grant_id}',
+    scope: 'write',
+    summary: 'revoke one connection (a grant) and its sessions; answers it as it was',
+    parameters: grantIdParameterSchema,
+    answer: connectionSchema,
+    refusals: ['404'],
+  },
 } as const satisfies Record<string, AdminOperation>;
 
 export type AdminOperationId = keyof typeof ADMIN_OPERATIONS;
@@ -160,10 +255,10 @@ export const OPENAPI_PATH = '/admin/openapi.json';
 
 /** The refusals, each a component response: `{error, error_description}`. */
 const REFUSALS = {
-  '400': refusal('BadRequest', 'invalid_request: a malformed body, selector or rule'),
+  '400': refusal('BadRequest', 'invalid_request: a malformed body, selector, rule, filter or field'),
   '401': refusal('Unauthorized', 'invalid_token: no admin API token, or an unknown, expired or revoked one'),
   '403': refusal('Forbidden', 'insufficient_scope: a read token on a write operation'),
-  '404': refusal('NotFound', 'invalid_request: no such stored rule, client or hold'),
+  '404': refusal('NotFound', 'invalid_request: no such stored rule, client, hold, user or grant'),
   '409': refusal('Conflict', "invalid_request: the rule is the configuration file's; change the file"),
   '503': refusal('Unavailable', 'temporarily_unavailable: the store cannot be reached (Retry-After)'),
 } as const;
@@ -183,7 +278,14 @@ function operationObject(id: string, operation: AdminOperation): ZodOpenApiOpera
     summary: operation.summary,
     ...(operation.description === undefined ? {} : { description: operation.description }),
     security: [{ adminToken: [operation.scope] }],
-    ...(operation.parameters === undefined ? {} : { requestParams: { path: operation.parameters } }),
+    ...(operation.parameters === undefined && operation.query === undefined
+      ? {}
+      : {
+          requestParams: {
+            ...(operation.parameters === undefined ? {} : { path: operation.parameters }),
+            ...(operation.query === undefined ? {} : { query: operation.query }),
+          },
+        }),
     ...(operation.body === undefined
       ? {}
       : { requestBody: { required: true, content: { 'application/json': { schema: operation.body } } } }),

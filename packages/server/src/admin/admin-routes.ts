@@ -16,6 +16,8 @@ import { readCappedText } from '../http/form-body.ts';
 import { handleOAuthJson } from '../http/oauth-json.ts';
 import { jsonResponse } from '../http/responses.ts';
 import type { ServerApp } from '../http/server-app.ts';
+import type { ClientInventory, ReachTarget } from '../inventory/client-inventory.ts';
+import type { InventoryFilter } from '../inventory/inventory-query.ts';
 import type { AdminTokenRecord, AdminTokenScope } from '../store/store.ts';
 import {
   ADMIN_OPERATIONS,
@@ -36,10 +38,21 @@ import {
   ruleChangeJson,
   ruleJson,
 } from './admin-views.ts';
+import { operatorFieldsRequestSchema, reachTargetSchema } from './inventory-schemas.ts';
+import {
+  blastRadiusJson,
+  connectionJson,
+  connectionsJson,
+  inventoryDetailJson,
+  inventoryEntryJson,
+  operatorFieldsJson,
+  revokedReachJson,
+} from './inventory-views.ts';
 
 export interface AdminRouteDeps {
   governance: GovernanceAdmin;
   clients: Pick<ClientLifecycle, 'remove' | 'revokeAll'>;
+  inventory: ClientInventory;
   tokens: AdminTokens;
   logger: Logger;
 }
@@ -48,6 +61,8 @@ export interface AdminRouteDeps {
 interface AdminCall {
   request: Request;
   params: Record<string, string>;
+  /** The query parameters the operation declares, parsed (undefined members left out). */
+  query: Record<string, unknown>;
   /** `admin-token:<id>`, the audit actor of whatever the call changes. */
   actor: string;
 }
@@ -80,7 +95,8 @@ export function mountAdminRoutes(app: ServerApp, deps: AdminRouteDeps, basePath:
         async () => {
           const token = await authenticate(c.req.raw, operation.scope, deps.tokens);
           const params = checkedParameters(operation, c.req.param() as Record<string, string>);
-          const answer = await handlers[id]({ request: c.req.raw, params, actor: actorOf(token) });
+          const query = checkedQuery(operation, c.req.raw);
+          const answer = await handlers[id]({ request: c.req.raw, params, query, actor: actorOf(token) });
           return jsonResponse(answer);
         },
         deps.logger,
@@ -125,7 +141,7 @@ async function authenticate(
 function adminHandlers(
   deps: AdminRouteDeps,
 ): Record<AdminOperationId, (call: AdminCall) => Promise<unknown>> {
-  const { governance, clients, tokens } = deps;
+  const { governance, clients, inventory, tokens } = deps;
   return {
     listRules: async () => ({ rules: (await governance.rules()).map(ruleJson) }),
     approve: async ({ request, actor }) => {
@@ -179,7 +195,82 @@ function adminHandlers(
       return cascadeJson(clientId, await clients.revokeAll(clientId, { actor, reason: 'operator' }));
     },
     listAdminTokens: async () => ({ tokens: (await tokens.list()).map(adminTokenJson) }),
+    listClients: async ({ query }) => {
+      const page = await inventory.list(inventoryFilterOf(query));
+      return {
+        clients: page.entries.map(inventoryEntryJson),
+        ...(page.next === undefined ? {} : { next: page.next }),
+      };
+    },
+    showClient: async ({ params }) => {
+      const detail = await inventory.show(params.client_id!);
+      if (detail === undefined)
+        throw notFound('client_not_found', `no client ${params.client_id} in the inventory`);
+      return inventoryDetailJson(detail);
+    },
+    setOperatorFields: async ({ request, params, actor }) => {
+      const change = await readBody(request, operatorFieldsRequestSchema);
+      const result = await inventory.setOperatorFields(params.client_id!, change, { actor });
+      return {
+        client_id: result.clientId,
+        before: operatorFieldsJson(result.before) ?? null,
+        after: operatorFieldsJson(result.after) ?? null,
+      };
+    },
+    blastRadius: async ({ query }) => blastRadiusJson(await inventory.reach(reachTargetOf(query))),
+    revokeBlastRadius: async ({ request, actor }) =>
+      revokedReachJson(
+        await inventory.revokeReach(reachTargetOf(await readBody(request, reachTargetSchema)), { actor }),
+      ),
+    userConnections: async ({ params }) => connectionsJson(await inventory.connections.ofUser(params.user!)),
+    clientConnections: async ({ params }) =>
+      connectionsJson(await inventory.connections.ofClient(params.client_id!)),
+    revokeConnection: async ({ params, actor }) =>
+      connectionJson(await inventory.connections.revoke(params.grant_id!, { actor })),
   };
+}
+
+/** The listing's query as the inventory's filter (its own checks refuse the rest). */
+function inventoryFilterOf(query: Record<string, unknown>): InventoryFilter {
+  const text = (name: string) => query[name] as string | undefined;
+  const seenSince = text('seen_since');
+  const parsed = seenSince === undefined ? undefined : Date.parse(seenSince);
+  if (parsed !== undefined && Number.isNaN(parsed))
+    throw invalidAdminRequest('parameter_invalid', 'seen_since must be an ISO 8601 time');
+  return {
+    kind: text('kind'),
+    state: text('state'),
+    tier: text('tier'),
+    domain: text('domain'),
+    softwareId: text('software_id'),
+    owner: text('owner'),
+    label: text('label'),
+    seenSince: parsed,
+    idleDays: query.idle_days as number | undefined,
+    sort: text('sort'),
+    cursor: text('cursor'),
+    limit: query.limit as number | undefined,
+  };
+}
+
+/** The one member named (the inventory refuses none or several: invalid_blast_radius_target). */
+function reachTargetOf(given: Record<string, unknown>): ReachTarget {
+  const named = {
+    clientId: given.client_id,
+    domain: given.domain,
+    softwareId: given.software_id,
+    user: given.user,
+  };
+  return Object.fromEntries(Object.entries(named).filter(([, value]) => value !== undefined)) as ReachTarget;
+}
+
+/** The query parameters as the operation declares them; none allowed where it declares none. */
+function checkedQuery(operation: AdminOperation, request: Request): Record<string, unknown> {
+  const given = Object.fromEntries(new URL(request.url).searchParams);
+  if (operation.query === undefined) return {};
+  const checked = operation.query.safeParse(given);
+  if (!checked.success) throw invalidAdminRequest('parameter_invalid', describeIssue(checked.error));
+  return checked.data as Record<string, unknown>;
 }
 
 /** Path parameters as the operation declares them (a client_id or selector of at most 2048 characters). */

@@ -12,13 +12,7 @@
  * selects few of many candidates stops after SCAN_BUDGET clients with what it found and a cursor,
  * so no request walks the whole table at once.
  */
-import {
-  type AdmissionDecision,
-  decideAdmission,
-  indexRules,
-  OAuthError,
-  type RuleIndex,
-} from '@gatehouse-oauth/core';
+import { type AdmissionDecision, decideAdmission, indexRules, type RuleIndex } from '@gatehouse-oauth/core';
 import type { Audit } from '../audit/audit-trail.ts';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { ClientGovernance, GovernanceSnapshot } from '../governance/client-governance.ts';
@@ -33,7 +27,12 @@ import type {
   Store,
 } from '../store/store.ts';
 import { type BlastRadius, createClientReach, type ReachTarget, type RevokedReach } from './client-reach.ts';
-import { type ClientConnections, type ConnectionsOf, createConnections } from './connections.ts';
+import {
+  type ClientConnections,
+  type ConnectionsOf,
+  clientNotFound,
+  createConnections,
+} from './connections.ts';
 import { stateCandidates, tierCandidates } from './governance-candidates.ts';
 import { type InventoryEntry, inventoryEntry, LOOPBACK_ENTRY_ID, loopbackRecord } from './inventory-entry.ts';
 import { type CheckedFilter, checkFilter, encodeCursor, type InventoryFilter } from './inventory-query.ts';
@@ -255,15 +254,6 @@ export function createClientInventory(deps: ClientInventoryDeps): ClientInventor
 }
 
 export type { BlastRadius, ConnectionsOf, ReachTarget, RevokedReach };
-
-/** No such client in the inventory: 404, as the admin API's other client operations answer. */
-function clientNotFound(clientId: string): OAuthError {
-  return new OAuthError('invalid_request', {
-    status: 404,
-    reason: 'client_not_found',
-    description: `no client ${clientId} in the inventory`,
-  });
-}
 
 /** Decisions made as the server makes them, without counting them as requests (no metric). */
 const indexes = new WeakMap<GovernanceSnapshot, RuleIndex>();

@@ -71,6 +71,15 @@ export async function resolveUser(
   return held.length > 0 ? { userId: user } : undefined;
 }
 
+/** No such client in the inventory: 404, as the admin API's other client operations answer. */
+export function clientNotFound(clientId: string): OAuthError {
+  return new OAuthError('invalid_request', {
+    status: 404,
+    reason: 'client_not_found',
+    description: `no client ${clientId.slice(0, 2048)} in the inventory`,
+  });
+}
+
 export function userNotFound(user: string): OAuthError {
   return new OAuthError('invalid_request', {
     status: 404,
@@ -130,6 +139,8 @@ export function createConnections(deps: ConnectionsDeps): ClientConnections {
     },
 
     async ofClient(clientId) {
+      const known = isAtprotoLoopbackClientId(clientId) || (await store.clients.get(clientId)) !== undefined;
+      if (!known) throw clientNotFound(clientId);
       const connections = await store.inventory.connections(selectionOf(clientId), clock());
       return { clientId, connections: await views(connections) };
     },
