@@ -58,15 +58,14 @@ function parameters() {
   };
 }
 
-/** One OR-group of candidates (see InventoryCandidates). */
+/** One OR-group of candidates (see InventoryCandidates), as one IN-subquery (as the SQLite store). */
 function group(add: (value: unknown, type: string) => string, candidates: InventoryCandidates): string {
-  if (candidates.all) return 'TRUE';
-  return `(c.client_id = ANY(${add(candidates.clientIds, 'text[]')})
-    OR c.kind = ANY(${add(candidates.kinds, 'text[]')})
-    OR c.client_id IN (SELECT i.client_id FROM jsonb_to_recordset(${add(
+  return `c.client_id IN (SELECT unnest(${add(candidates.clientIds, 'text[]')})
+    UNION SELECT client_id FROM clients WHERE kind = ANY(${add(candidates.kinds, 'text[]')})
+    UNION SELECT i.client_id FROM jsonb_to_recordset(${add(
       jsonParameter(candidates.terms.map(([term, value]) => ({ term, value }))),
       'jsonb',
-    )}) AS t(term text, value text) JOIN client_index i ON i.term = t.term AND i.value = t.value))`;
+    )}) AS t(term text, value text) JOIN client_index i ON i.term = t.term AND i.value = t.value)`;
 }
 
 function listStatement(query: InventoryQuery): { text: string; values: unknown[] } {
@@ -81,19 +80,28 @@ function listStatement(query: InventoryQuery): { text: string; values: unknown[]
     where.push(
       `c.client_id IN (SELECT client_id FROM client_index WHERE term = 'software_id' AND value = ${add(query.softwareId, 'text')})`,
     );
-  if (query.owner !== undefined) where.push(`o.owner = ${add(query.owner, 'text')}`);
-  if (query.label !== undefined) where.push(`o.labels ? ${add(query.label, 'text')}`);
+  if (query.owner !== undefined)
+    where.push(
+      `c.client_id IN (SELECT client_id FROM client_operator_fields WHERE owner = ${add(query.owner, 'text')})`,
+    );
+  if (query.label !== undefined)
+    where.push(
+      `c.client_id IN (SELECT client_id FROM client_operator_fields WHERE labels ? ${add(query.label, 'text')})`,
+    );
   if (query.seenSince !== undefined) where.push(`${SEEN} >= ${add(query.seenSince, 'bigint')}`);
   if (query.idleBefore !== undefined)
     where.push(`coalesce(a.last_seen_at, c.last_used_at, c.created_at) < ${add(query.idleBefore, 'bigint')}`);
-  for (const candidates of query.candidates ?? []) where.push(group(add, candidates));
+  for (const candidates of query.candidates ?? []) if (!candidates.all) where.push(group(add, candidates));
   const { key, direction, type } = ORDER[query.sort];
   if (query.after !== undefined) {
-    const afterKey = add(query.after.key, type);
     const afterId = add(query.after.clientId, 'text');
-    where.push(
-      `(${key} ${direction === 'ASC' ? '>' : '<'} ${afterKey} OR (${key} = ${afterKey} AND c.client_id > ${afterId}))`,
-    );
+    if (query.sort === 'client_id') where.push(`c.client_id > ${afterId}`);
+    else {
+      const afterKey = add(query.after.key, type);
+      where.push(
+        `(${key} ${direction === 'ASC' ? '>' : '<'} ${afterKey} OR (${key} = ${afterKey} AND c.client_id > ${afterId}))`,
+      );
+    }
   }
   const text = `SELECT ${INVENTORY_COLUMNS} FROM clients c
     LEFT JOIN client_operator_fields o ON o.client_id = c.client_id

@@ -77,7 +77,9 @@ export function createInventoryRows(read: ColumnReader) {
   };
 }
 
-/** The object without its undefined members: optional properties are omitted, never undefined. */
+/** The object without its undefined members (in place: it was just built): omitted, never undefined. */
 function defined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as T;
+  const members = value as Record<string, unknown>;
+  for (const key of Object.keys(members)) if (members[key] === undefined) delete members[key];
+  return value;
 }

@@ -2,7 +2,6 @@ import type { SQLInputValue } from 'node:sqlite';
 import { clientIndexTerms } from '../client-index-terms.ts';
 import type {
   ClientInventoryStore,
-  InventoryCandidates,
   InventoryQuery,
   InventorySort,
   ReachSelection,
@@ -41,61 +40,88 @@ const ORDER: Record<InventorySort, { key: string; direction: 'ASC' | 'DESC' }> =
   last_seen: { key: SEEN, direction: 'DESC' },
 };
 
-/** One OR-group of candidates (see InventoryCandidates); absent (`all` NULL): no narrowing. */
+/**
+ * One OR-group of candidates (see InventoryCandidates) as one IN-subquery: no OR for the planner
+ * to scan the whole table with, so a sparse group drives the query from what it selects.
+ */
 function group(name: string): string {
-  return `(:${name}All IS NULL OR :${name}All = 1
-    OR c.client_id IN (SELECT value FROM json_each(:${name}Ids))
-    OR c.kind IN (SELECT value FROM json_each(:${name}Kinds))
-    OR c.client_id IN (SELECT i.client_id FROM json_each(:${name}Terms) t
-      JOIN client_index i ON i.term = t.value ->> 0 AND i.value = t.value ->> 1))`;
+  return `c.client_id IN (SELECT value FROM json_each(:${name}Ids)
+    UNION SELECT client_id FROM clients WHERE kind IN (SELECT value FROM json_each(:${name}Kinds))
+    UNION SELECT i.client_id FROM json_each(:${name}Terms) t
+      JOIN client_index i ON i.term = t.value ->> 0 AND i.value = t.value ->> 1)`;
 }
 
-function listSql(sort: InventorySort): string {
-  const { key, direction } = ORDER[sort];
-  const after = direction === 'ASC' ? '>' : '<';
-  return `SELECT ${INVENTORY_COLUMNS} FROM clients c
+/**
+ * The listing's statement with only the filters given: a filter as `(:x IS NULL OR …)` would keep
+ * SQLite from seeking by it (or by the cursor), and every page would scan from the first row.
+ * Each filter is an IN-subquery on an indexed lookup where one exists, so a sparse filter drives
+ * the query and a dense one is checked row by row in client_id order until the page is full.
+ */
+function listStatement(query: InventoryQuery): { text: string; parameters: Record<string, SQLInputValue> } {
+  const where: string[] = [];
+  const parameters: Record<string, SQLInputValue> = { limit: query.limit };
+  const given = (name: string, value: SQLInputValue | undefined, condition: string) => {
+    if (value === undefined) return;
+    parameters[name] = value;
+    where.push(condition);
+  };
+  // `+c.kind`: not by the reaping index (kind, …), which would sort every client of a kind to
+  // return the first page of it; in client_id order, a page of even a rare kind is found quickly.
+  given(
+    'kinds',
+    query.kinds && JSON.stringify(query.kinds),
+    '+c.kind IN (SELECT value FROM json_each(:kinds))',
+  );
+  given(
+    'domain',
+    query.domain,
+    `c.client_id IN (SELECT client_id FROM client_index WHERE term = 'domain' AND value = :domain)`,
+  );
+  given(
+    'softwareId',
+    query.softwareId,
+    `c.client_id IN (SELECT client_id FROM client_index WHERE term = 'software_id' AND value = :softwareId)`,
+  );
+  given(
+    'owner',
+    query.owner,
+    'c.client_id IN (SELECT client_id FROM client_operator_fields WHERE owner = :owner)',
+  );
+  given(
+    'label',
+    query.label,
+    `c.client_id IN (SELECT f.client_id FROM client_operator_fields f, json_each(f.labels) l WHERE l.value = :label)`,
+  );
+  given('seenSince', query.seenSince, `${SEEN} >= :seenSince`);
+  given(
+    'idleBefore',
+    query.idleBefore,
+    'coalesce(a.last_seen_at, c.last_used_at, c.created_at) < :idleBefore',
+  );
+  const groups = (query.candidates ?? []).filter((candidates) => !candidates.all);
+  groups.forEach((candidates, index) => {
+    const name = `g${index}`;
+    parameters[`${name}Ids`] = JSON.stringify(candidates.clientIds);
+    parameters[`${name}Kinds`] = JSON.stringify(candidates.kinds);
+    parameters[`${name}Terms`] = JSON.stringify(candidates.terms);
+    where.push(group(name));
+  });
+  const { key, direction } = ORDER[query.sort];
+  if (query.after !== undefined) {
+    parameters.afterId = query.after.clientId;
+    if (query.sort === 'client_id') where.push('c.client_id > :afterId');
+    else {
+      parameters.afterKey = query.after.key;
+      const after = direction === 'ASC' ? '>' : '<';
+      where.push(`(${key} ${after} :afterKey OR (${key} = :afterKey AND c.client_id > :afterId))`);
+    }
+  }
+  const text = `SELECT ${INVENTORY_COLUMNS} FROM clients c
     LEFT JOIN client_operator_fields o ON o.client_id = c.client_id
     LEFT JOIN client_activity a ON a.client_id = c.client_id
-    WHERE (:kinds IS NULL OR c.kind IN (SELECT value FROM json_each(:kinds)))
-      AND (:domain IS NULL OR c.client_id IN
-        (SELECT client_id FROM client_index WHERE term = 'domain' AND value = :domain))
-      AND (:softwareId IS NULL OR c.client_id IN
-        (SELECT client_id FROM client_index WHERE term = 'software_id' AND value = :softwareId))
-      AND (:owner IS NULL OR o.owner = :owner)
-      AND (:label IS NULL OR EXISTS (SELECT 1 FROM json_each(o.labels) l WHERE l.value = :label))
-      AND (:seenSince IS NULL OR ${SEEN} >= :seenSince)
-      AND (:idleBefore IS NULL OR coalesce(a.last_seen_at, c.last_used_at, c.created_at) < :idleBefore)
-      AND ${group('g0')} AND ${group('g1')}
-      AND (:afterId IS NULL OR ${key} ${after} :afterKey OR (${key} = :afterKey AND c.client_id > :afterId))
+    ${where.length === 0 ? '' : `WHERE ${where.join('\n      AND ')}`}
     ORDER BY ${key} ${direction}, c.client_id LIMIT :limit`;
-}
-
-function groupParameters(name: string, candidates: InventoryCandidates | undefined) {
-  return {
-    [`${name}All`]: candidates === undefined ? null : candidates.all ? 1 : 0,
-    [`${name}Ids`]: JSON.stringify(candidates?.clientIds ?? []),
-    [`${name}Kinds`]: JSON.stringify(candidates?.kinds ?? []),
-    [`${name}Terms`]: JSON.stringify(candidates?.terms ?? []),
-  };
-}
-
-function listParameters(query: InventoryQuery): Record<string, SQLInputValue> {
-  const [first, second, ...more] = query.candidates ?? [];
-  if (more.length > 0) throw new RangeError('at most two candidate groups (a state and a tier)');
-  return {
-    kinds: query.kinds === undefined ? null : JSON.stringify(query.kinds),
-    domain: query.domain ?? null,
-    softwareId: query.softwareId ?? null,
-    owner: query.owner ?? null,
-    label: query.label ?? null,
-    seenSince: query.seenSince ?? null,
-    idleBefore: query.idleBefore ?? null,
-    ...groupParameters('g0', first),
-    ...groupParameters('g1', second),
-    afterKey: query.after?.key ?? null,
-    afterId: query.after?.clientId ?? null,
-    limit: query.limit,
-  };
+  return { text, parameters };
 }
 
 /**
@@ -141,7 +167,8 @@ export function sqliteClientInventoryStore(connection: SqliteConnection): Client
   return {
     async list(query) {
       indexPending();
-      return sql(listSql(query.sort)).all(listParameters(query)).map(inventoryRows.inventoryRowFromRow);
+      const { text, parameters } = listStatement(query);
+      return sql(text).all(parameters).map(inventoryRows.inventoryRowFromRow);
     },
     async operatorFields(clientId) {
       const row = sql('SELECT * FROM client_operator_fields WHERE client_id = ?').get(clientId);
