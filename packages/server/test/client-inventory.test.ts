@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { authorizeInBrowser } from '../../../test/support/authorize-in-browser.ts';
 import { UserAgent } from '../../../test/support/user-agent.ts';
 import { type InventoryFilter, SCAN_BUDGET } from '../src/index.ts';
+import { thumbprintOf } from '../src/inventory/inventory-entry.ts';
 import { hashPassword } from '../src/users/password.ts';
 import { CIMD_URL, cimdDocument, stubDocuments } from './support/stub-documents.ts';
 import { createTestServer, ISSUER, PASSWORD, RESOURCE } from './support/test-server.ts';
@@ -137,6 +138,7 @@ describe('inventory: a CIMD client used by two users from two installations', ()
     assert.deepEqual(entry, {
       clientId: CIMD_URL,
       kind: 'cimd',
+      tokenEndpointAuthMethod: 'none',
       clientName: 'Example CIMD client',
       clientNameSource: 'self-asserted',
       owningHosts: ['client.example.test'],
@@ -551,5 +553,17 @@ describe('inventory: connections', () => {
       reason: 'grant_not_found',
     });
     await assert.rejects(inventory.connections.ofUser('nobody'), { reason: 'user_not_found' });
+  });
+});
+
+describe('inventory: key thumbprints', () => {
+  it('are the RFC 7638 SHA-256 thumbprints jose computes, for EC, OKP and RSA keys', async () => {
+    const { calculateJwkThumbprint, exportJWK, generateKeyPair } = await import('jose');
+    for (const alg of ['ES256', 'EdDSA', 'RS256'] as const) {
+      const { publicKey } = await generateKeyPair(alg, { extractable: true });
+      const jwk = { ...(await exportJWK(publicKey)), kid: 'ignored', use: 'sig' };
+      assert.equal(thumbprintOf(jwk), await calculateJwkThumbprint(jwk, 'sha256'), alg);
+    }
+    assert.equal(thumbprintOf({ kty: 'EC', crv: 'P-256', x: 'only-x' }), undefined);
   });
 });

@@ -89,6 +89,7 @@ export const inventoryEntrySchema = z
   .strictObject({
     client_id: z.string(),
     kind: z.enum(CLIENT_KINDS),
+    token_endpoint_auth_method: z.string().meta({ description: '`none`: a public client' }),
     client_name: z.string().optional(),
     client_name_source: z
       .enum(['self-asserted', 'operator'])

@@ -43,6 +43,7 @@ export function inventoryEntryJson(entry: InventoryEntry): InventoryEntryJson {
   return defined({
     client_id: entry.clientId,
     kind: entry.kind,
+    token_endpoint_auth_method: entry.tokenEndpointAuthMethod,
     client_name: entry.clientName,
     client_name_source: entry.clientNameSource,
     owning_hosts: entry.owningHosts,

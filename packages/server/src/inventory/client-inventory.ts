@@ -139,7 +139,7 @@ export function createClientInventory(deps: ClientInventoryDeps): ClientInventor
         scanned++;
         position = cursorOf(row, checked.sort);
         const made = decision(row.record);
-        if (wanted(made)) found.push({ entry: await inventoryEntry(row, made), cursor: position });
+        if (wanted(made)) found.push({ entry: inventoryEntry(row, made), cursor: position });
         if (found.length === checked.limit) break;
       }
       exhausted = rows.length < batch && consumed === rows.length;
@@ -152,7 +152,7 @@ export function createClientInventory(deps: ClientInventoryDeps): ClientInventor
       const after = (a: InventoryCursor, b: InventoryCursor | undefined) =>
         b === undefined || compareCursors(checked.sort, a, b) > 0;
       if (wanted(made) && after(cursor, checked.after) && (exhausted || !after(cursor, position))) {
-        found.push({ entry: await inventoryEntry(loopback, made), cursor });
+        found.push({ entry: inventoryEntry(loopback, made), cursor });
         found.sort((a, b) => compareCursors(checked.sort, a.cursor, b.cursor));
         if (found.length > checked.limit) {
           found.pop();
@@ -208,7 +208,7 @@ export function createClientInventory(deps: ClientInventoryDeps): ClientInventor
       const row = await rowOf(clientId);
       if (row === undefined) return undefined;
       const now = clock();
-      const entry = await inventoryEntry(row, (await decide())(row.record));
+      const entry = inventoryEntry(row, (await decide())(row.record));
       const loopback = clientId === LOOPBACK_ENTRY_ID;
       const figures = await store.inventory.reach(
         { clientIds: loopback ? [] : [clientId], loopback },

@@ -177,7 +177,7 @@ function checkedTarget(target: ReachTarget): ReachTarget {
   if (name === 'domain') {
     const domain = value.toLowerCase().replace(/\.$/, '');
     if (!/^[a-z0-9.[\]:-]+$/.test(domain) || domain.startsWith('.'))
-      throw invalidTarget(`domain ${JSON.stringify(value.slice(0, 80))} is not a host name`);
+      throw invalidTarget(`domain '${value.slice(0, 80)}' is not a host name`);
     return { domain };
   }
   return target;

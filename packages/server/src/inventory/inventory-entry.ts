@@ -9,6 +9,8 @@
  * its own virtual client. The inventory shows them as one entry, `http://localhost`, seen as
  * their activity is recorded (client-activity.ts).
  */
+
+import { createHash } from 'node:crypto';
 import {
   type AdmissionDecision,
   type ApprovalState,
@@ -18,7 +20,6 @@ import {
   isAtprotoLoopbackClientId,
   type TrustTier,
 } from '@gatehouse-oauth/core';
-import { calculateJwkThumbprint, type JWK } from 'jose';
 import { governedClientOf } from '../governance/governed-client.ts';
 import { hostOf } from '../store/client-index-terms.ts';
 import type { ClientActivity, ClientRecord, InventoryRow, OperatorFields } from '../store/store.ts';
@@ -26,6 +27,8 @@ import type { ClientActivity, ClientRecord, InventoryRow, OperatorFields } from 
 export interface InventoryEntry {
   clientId: string;
   kind: GovernedClientKind;
+  /** How it authenticates at the token endpoint (`none`: a public client). */
+  tokenEndpointAuthMethod: string;
   /** `client_name`: the client's own claim, unless an operator registered it (`static`). */
   clientName?: string | undefined;
   clientNameSource?: 'self-asserted' | 'operator' | undefined;
@@ -72,10 +75,7 @@ export function loopbackRecord(activity: ClientActivity): ClientRecord {
   };
 }
 
-export async function inventoryEntry(
-  row: InventoryRow,
-  decision: AdmissionDecision,
-): Promise<InventoryEntry> {
+export function inventoryEntry(row: InventoryRow, decision: AdmissionDecision): InventoryEntry {
   const { record, operator, activity } = row;
   const { metadata } = record;
   const governed = governedClientOf(record);
@@ -89,6 +89,7 @@ export async function inventoryEntry(
   return definedOnly({
     clientId: record.clientId,
     kind: governed.kind,
+    tokenEndpointAuthMethod: metadata.token_endpoint_auth_method ?? 'none',
     clientName: metadata.client_name,
     clientNameSource:
       metadata.client_name === undefined
@@ -111,18 +112,33 @@ export async function inventoryEntry(
     lastRefreshAt: activity?.lastRefreshAt,
     redirectUris: [...(metadata.redirect_uris ?? [])],
     jwksUri: metadata.jwks_uri,
-    keyThumbprints: await thumbprints(metadata.jwks?.keys ?? []),
+    keyThumbprints: (metadata.jwks?.keys ?? []).flatMap((key) => thumbprintOf(key) ?? []),
   });
 }
 
-/** Thumbprints of the public keys; a key the thumbprint cannot be taken of is left out. */
-async function thumbprints(keys: readonly Record<string, unknown>[]): Promise<string[]> {
-  const taken = await Promise.all(
-    keys.map((key) => calculateJwkThumbprint(key as JWK, 'sha256').catch(() => undefined)),
-  );
-  return taken.filter((thumbprint): thumbprint is string => thumbprint !== undefined);
+/** The members RFC 7638 §3.2 hashes, by key type. */
+const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = {
+  EC: ['crv', 'kty', 'x', 'y'],
+  OKP: ['crv', 'kty', 'x'],
+  RSA: ['e', 'kty', 'n'],
+  oct: ['k', 'kty'],
+};
+
+/**
+ * RFC 7638 SHA-256 thumbprint: the required members in lexicographic order, as JSON without
+ * whitespace, hashed and base64url-encoded (as jose's calculateJwkThumbprint, synchronously: an
+ * inventory page takes one per key of each of its clients). Undefined for a key missing a member.
+ */
+export function thumbprintOf(jwk: Record<string, unknown>): string | undefined {
+  const members = THUMBPRINT_MEMBERS[String(jwk.kty)];
+  if (members === undefined || members.some((member) => typeof jwk[member] !== 'string')) return undefined;
+  const canonical = `{${members.map((member) => `${JSON.stringify(member)}:${JSON.stringify(jwk[member])}`).join(',')}}`;
+  return createHash('sha256').update(canonical).digest('base64url');
 }
 
+/** The object without its undefined members (in place: it was just built), so JSON leaves them out. */
 function definedOnly<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as T;
+  const members = value as Record<string, unknown>;
+  for (const key of Object.keys(members)) if (members[key] === undefined) delete members[key];
+  return value;
 }

@@ -69,7 +69,7 @@ function checkedLabels(labels: readonly string[]): string[] {
   for (const label of labels) {
     if (!LABEL.test(label))
       throw invalidFields(
-        `label ${JSON.stringify(label.slice(0, 70))} must be 1 to 64 letters, digits and . _ : = / - (starting with a letter or digit)`,
+        `label '${label.slice(0, 70)}' must be 1 to 64 letters, digits and . _ : = / - (starting with a letter or digit)`,
       );
   }
   return [...new Set(labels)];
