@@ -26,6 +26,7 @@ import {
   governanceLines,
   parBlockedScenario,
 } from './scenarios/governance.ts';
+import { type InventoryResult, inventoryLines, inventoryScenario } from './scenarios/inventory.ts';
 import {
   codeFlowScenario,
   metadataScenario,
@@ -77,6 +78,7 @@ const ALL_SCENARIOS = [
   'stampede',
   'flood',
   'resolve',
+  'inventory',
 ] as const;
 
 /** The targets of issue #8, printed next to the figures. */
@@ -277,6 +279,10 @@ async function main(): Promise<void> {
       });
       await child.stop();
     }
+    if (wanted.has('inventory')) {
+      say('inventory: 100,000 clients in SQLite, listed and filtered in process');
+      report.inventory = await inventoryScenario({ quick });
+    }
   } finally {
     await documentHost.stop();
     rmSync(work, { recursive: true, force: true });
@@ -360,6 +366,7 @@ export interface BenchReport {
   stampede: StampedeResult[];
   flood: FloodResult[];
   resolveCost: ResolveCost[];
+  inventory?: InventoryResult;
   elapsedSeconds?: number;
   profiles?: string[];
 }
@@ -506,6 +513,7 @@ export function formatReport(report: BenchReport): string {
       push(`  ${r.target.padEnd(17)} ${r.microsecondsPerResolve} µs per resolve (${r.resolvesPerSecond}/s)`);
     }
   }
+  lines.push(...inventoryLines(report.inventory));
   if (report.elapsedSeconds !== undefined) {
     push();
     push(`elapsed: ${report.elapsedSeconds} s`);

@@ -124,8 +124,71 @@ export const COMMANDS: readonly CommandDefinition[] = [
   },
   {
     name: 'clients list',
-    options: [{ name: 'json', description: 'as a JSON array' }],
-    description: 'list clients: id, kind, authentication method, name',
+    options: [
+      { name: 'kind', value: '<kind>', description: 'static, dcr, cimd or loopback' },
+      {
+        name: 'state',
+        value: '<state>',
+        description: 'approved, pending or blocked: what governance decides now',
+      },
+      { name: 'tier', value: '<tier>', description: 'trusted, verified-domain, self-asserted or local' },
+      {
+        name: 'domain',
+        value: '<host>',
+        description: 'clients under a host and its subdomains (registered clients: by their redirect hosts)',
+      },
+      {
+        name: 'idle-days',
+        value: '<n>',
+        description: 'not seen for n days (never seen: since the client was recorded)',
+      },
+      { name: 'owner', value: '<text>', description: "the operator's owner field, exactly" },
+      { name: 'label', value: '<label>', description: 'with this operator label' },
+      { name: 'json', description: 'as a JSON array of inventory entries' },
+    ],
+    description:
+      'list clients: id, kind, authentication method, name, then state, tier, owner, last seen (docs/inventory.md)',
+  },
+  {
+    name: 'clients show',
+    arguments: '<client_id>',
+    options: [{ name: 'json', description: 'as JSON: the inventory entry with its reach' }],
+    description:
+      'one client: who it is and who answers for it, its state and tier, when it was seen, what it reaches',
+  },
+  {
+    name: 'clients set-owner',
+    arguments: '<client_id>',
+    options: [
+      { name: 'owner', value: '<text>', description: "who answers for the client ('' clears it)" },
+      { name: 'team', value: '<text>', description: "the team ('' clears it)" },
+      { name: 'contact', value: '<text>', description: "how to reach them ('' clears it)" },
+      {
+        name: 'label',
+        value: '<label>',
+        multiple: true,
+        description: "a label; repeatable, replaces the labels ('' clears them)",
+      },
+      { name: 'note', value: '<text>', description: "a note ('' clears it)" },
+      { name: 'json', description: 'as JSON: the fields before and after' },
+    ],
+    description: "set the operator's fields of a client; audited with who set them",
+  },
+  {
+    name: 'clients blast-radius',
+    arguments: '[<client_id>]',
+    options: [
+      { name: 'domain', value: '<host>', description: 'every client under a host and its subdomains' },
+      { name: 'software-id', value: '<id>', description: 'every client with this software_id' },
+      { name: 'user', value: '<name>', description: 'a user (username or id): every grant of theirs' },
+      {
+        name: 'revoke',
+        description: 'after printing the counts, revoke every grant and session of the selection',
+      },
+      { name: 'json', description: 'as JSON: the counts (with --revoke: before, after, what was revoked)' },
+    ],
+    description:
+      'what a client, a domain, a software_id or a user reaches: users, installations, scopes, sessions, recent tokens',
   },
   {
     name: 'clients remove',
@@ -320,7 +383,8 @@ export function parserOptions(): Record<
     // Two commands may share a flag (`--password-stdin`), but it must be read the same way.
     if (existing !== undefined && existing.type !== parsed.type)
       throw new Error(`--${option.name} is defined both as a switch and with a value`);
-    options[option.name] = parsed;
+    // A flag repeatable for one command (`--label`) is collected for all; the others read its last.
+    options[option.name] = existing?.multiple === true ? { ...parsed, multiple: true } : parsed;
   }
   return options;
 }

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Store } from '@gatehouse-oauth/server';
 import { parserOptions } from './cli-definitions.ts';
 import { adminTokensCommand } from './commands/admin-tokens.ts';
+import { clientInventoryCommand, INVENTORY_ACTIONS } from './commands/client-inventory.ts';
 import { clientPreviewCommand, lintServerOf } from './commands/client-preview.ts';
 import { clientsCommand } from './commands/clients.ts';
 import { keysCommand } from './commands/keys.ts';
@@ -88,6 +89,23 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
             owner: text(values, 'owner'),
             json: values.json === true,
           });
+        if (INVENTORY_ACTIONS.includes(rest[0] ?? ''))
+          return clientInventoryCommand(store, config, rest, {
+            kind: text(values, 'kind'),
+            state: text(values, 'state'),
+            tier: text(values, 'tier'),
+            domain: text(values, 'domain'),
+            idleDays: text(values, 'idle-days'),
+            owner: text(values, 'owner'),
+            team: text(values, 'team'),
+            contact: text(values, 'contact'),
+            labels: texts(values, 'label'),
+            note: text(values, 'note'),
+            softwareId: text(values, 'software-id'),
+            user: text(values, 'user'),
+            revoke: values.revoke === true,
+            json: values.json === true,
+          });
         return clientsCommand(store, rest, {
           file: text(values, 'file'),
           neverUsedSeconds: text(values, 'never-used-seconds'),
@@ -125,10 +143,21 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   });
 }
 
-/** A flag's text; the parser already refused a switch given a value and the reverse. */
+/**
+ * A flag's text; the parser already refused a switch given a value and the reverse. A flag one
+ * command repeats (`--label`) is collected for every command: the others read its last value.
+ */
 function text(values: Values, name: string): string | undefined {
   const value = values[name];
+  if (Array.isArray(value)) return value.at(-1) as string | undefined;
   return typeof value === 'string' ? value : undefined;
+}
+
+/** Every value of a repeatable flag, in order; undefined when it was not given. */
+function texts(values: Values, name: string): string[] | undefined {
+  const value = values[name];
+  if (value === undefined) return undefined;
+  return (Array.isArray(value) ? value : [value]).map(String);
 }
 
 function configFlags(values: Values): Record<string, unknown> {

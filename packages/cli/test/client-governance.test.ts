@@ -66,7 +66,16 @@ describe('gatehouse clients approve|block|unblock|pending|rules: the spellings s
     assert.deepEqual(flags('clients unblock'), []);
     assert.deepEqual(flags('clients pending'), ['json']);
     assert.deepEqual(flags('clients rules'), ['json']);
-    assert.deepEqual(flags('clients list'), ['json']);
+    assert.deepEqual(flags('clients list'), [
+      'kind',
+      'state',
+      'tier',
+      'domain',
+      'idle-days',
+      'owner',
+      'label',
+      'json',
+    ]);
   });
 });
 
@@ -329,16 +338,15 @@ describe('gatehouse clients approve, rules, pending, list', () => {
     const listed = await gatehouse('clients', 'list', '--json');
     assert.equal(listed.code, 0, listed.stderr);
     const clients = JSON.parse(listed.stdout) as Record<string, unknown>[];
-    const { createdAt, ...client } = clients[0]!;
-    assert.deepEqual(client, {
-      clientId: 'static-app',
-      kind: 'static',
-      tokenEndpointAuthMethod: 'none',
-      clientName: 'Static app',
-    });
-    assert.equal(typeof createdAt, 'number');
+    // Inventory entries (issue #14): what the list always said, and more (approval mode: pending).
+    const [client] = clients;
+    assert.deepEqual(
+      [client?.clientId, client?.kind, client?.tokenEndpointAuthMethod, client?.clientName],
+      ['static-app', 'static', 'none', 'Static app'],
+    );
+    assert.equal(typeof client?.createdAt, 'number');
     assert.equal(clients.length, 1);
     const human = await gatehouse('clients', 'list');
-    assert.equal(human.stdout, 'static-app\tstatic\tnone\tStatic app\n');
+    assert.equal(human.stdout, 'static-app\tstatic\tnone\tStatic app\tpending\ttrusted\t-\tnever seen\n');
   });
 });

@@ -155,7 +155,12 @@ describe('gatehouse clients preview, clients add --cimd, lint --config', () => {
     assert.match(added.stdout, /^decision {2}approved$/m);
 
     const listed = await gatehouse('clients', 'list');
-    assert.ok(listed.stdout.split('\n').includes(`${url}\tcimd\tnone\tClient at /added.json`), listed.stdout);
+    assert.ok(
+      listed.stdout
+        .split('\n')
+        .some((line) => line.startsWith(`${url}\tcimd\tnone\tClient at /added.json\t`)),
+      listed.stdout,
+    );
 
     const store = openSqliteStore({ path: join(data, 'gatehouse.sqlite') });
     try {

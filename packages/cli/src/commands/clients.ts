@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isOAuthError } from '@gatehouse-oauth/core';
 import {
-  type ClientRecord,
   defaultReaperPolicy,
   prepareStaticClient,
   reapRegistrations,
@@ -17,9 +16,10 @@ import {
 import { positiveInteger } from './registration-tokens.ts';
 
 /**
- * `gatehouse clients add --file <client.json>`, `clients list [--json]`, `clients remove <client_id>`,
- * `clients reap [--never-used-seconds N] [--idle-seconds N]`; approve, block, unblock, pending and
- * rules are governance's (client-governance.ts).
+ * `gatehouse clients add --file <client.json>`, `clients remove <client_id>`, `clients reap
+ * [--never-used-seconds N] [--idle-seconds N]`; approve, block, unblock, pending and rules are
+ * governance's (client-governance.ts); list, show, set-owner and blast-radius the inventory's
+ * (client-inventory.ts).
  */
 export async function clientsCommand(
   store: Store,
@@ -51,20 +51,6 @@ export async function clientsCommand(
     process.stdout.write(`reaped ${reaped} stale registration${reaped === 1 ? '' : 's'}\n`);
     return;
   }
-  if (action === 'list') {
-    const clients = await store.clients.list();
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify(clients.map(clientJson), null, 2)}\n`);
-      return;
-    }
-    for (const client of clients) {
-      const m = client.metadata;
-      process.stdout.write(
-        `${client.clientId}\t${client.kind}\t${m.token_endpoint_auth_method}\t${m.client_name ?? ''}\n`,
-      );
-    }
-    return;
-  }
   if (action === 'remove' && clientId !== undefined) {
     // Everything the server holds for the client goes; running instances forget it within a second.
     const removed = await cliLifecycle(store).remove(clientId, { actor: cliActor(), reason: 'operator' });
@@ -79,7 +65,8 @@ export async function clientsCommand(
   }
   if (action !== 'add' || flags.file === undefined) {
     throw new UsageError(
-      'usage: gatehouse clients add --file <client.json> | clients list [--json] | clients remove <client_id>' +
+      'usage: gatehouse clients add --file <client.json> | clients list|show|set-owner|blast-radius (see --help)' +
+        ' | clients remove <client_id>' +
         ' | clients reap [--never-used-seconds N] [--idle-seconds N]' +
         ' | clients approve|block|unblock <client_id|rule> | clients pending|rules [--json]',
     );
@@ -113,16 +100,4 @@ export async function clientsCommand(
   if (generatedSecret !== undefined) {
     process.stdout.write(`client_secret: ${generatedSecret}\n(shown once; only its digest is stored)\n`);
   }
-}
-
-/** `clients list --json`: what the human list shows, and when; never a secret's digest. */
-function clientJson(client: ClientRecord) {
-  return {
-    clientId: client.clientId,
-    kind: client.kind,
-    tokenEndpointAuthMethod: client.metadata.token_endpoint_auth_method,
-    ...(client.metadata.client_name === undefined ? {} : { clientName: client.metadata.client_name }),
-    createdAt: client.createdAt,
-    ...(client.lastUsedAt === undefined ? {} : { lastUsedAt: client.lastUsedAt }),
-  };
 }
