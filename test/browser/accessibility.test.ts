@@ -85,7 +85,7 @@ describe('accessibility of the pages people meet (axe-core, WCAG 2.1 AA)', {
 
   /**
    * The pages forbid every script (`Content-Security-Policy: default-src 'none'`); the context lets
-   * Playwright inject axe-core anyway. The policy itself is asserted in consent.test.ts.
+   * Playwright inject axe-core anyway. The policy itself is asserted in packages/server/test/interaction.test.ts.
    */
   const newPage = async () => (await browser.newContext({ bypassCSP: true })).newPage();
 
