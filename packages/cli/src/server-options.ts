@@ -19,6 +19,7 @@ export function serverSettings(config: GatehouseConfig, issuer: string): ServerC
     logFormat: _logFormat,
     fetch: _fetch,
     metrics: _metrics,
+    http: _http,
     admin,
     resources: _resources,
     par,

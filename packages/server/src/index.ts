@@ -106,6 +106,7 @@ export { type ConsentPageModel, type ConsentRenderer, consentPage } from './page
 export { PAGE_HEADERS } from './pages/layout.ts';
 export { atprotoProfileDefaults, withAtprotoProfile } from './profiles/atproto-profile.ts';
 export * from './registration/reaper.ts';
+export { sourceKey } from './registration/source-key.ts';
 export * from './store/index.ts';
 export { hashPassword, verifyPassword } from './users/password.ts';
 export { subjectProblem } from './users/subject.ts';

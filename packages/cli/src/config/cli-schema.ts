@@ -69,6 +69,45 @@ const adminSettingsSchema = adminSchema.omit({ mainHandler: true }).extend({
     .describe('a listener of its own for the admin API; when set, it is served only there'),
 });
 
+/**
+ * The listeners' limits and shutdown (issue #18 finding 8; docs/deployment.md): Node's timeouts, a
+ * per-source connection cap, and how long in-flight requests may finish after SIGTERM.
+ */
+const httpSchema = z.strictObject({
+  shutdownTimeoutMs: z
+    .int()
+    .min(0)
+    .max(120_000)
+    .default(10_000)
+    .describe(
+      'after SIGTERM or SIGINT: how long requests in flight may finish before every connection is cut',
+    ),
+  headersTimeoutMs: z
+    .int()
+    .min(1000)
+    .max(120_000)
+    .default(10_000)
+    .describe('the request line and headers must arrive within this'),
+  requestTimeoutMs: z
+    .int()
+    .min(1000)
+    .max(600_000)
+    .default(30_000)
+    .describe('the whole request, body included, must arrive within this (a stalled upload is cut)'),
+  keepAliveTimeoutMs: z
+    .int()
+    .min(100)
+    .max(120_000)
+    .default(5000)
+    .describe('an idle keep-alive connection is closed after this'),
+  maxConnectionsPerSource: z
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(256)
+    .describe('connections one source (an IPv4 address, an IPv6 /64) may hold open; more are closed at once'),
+});
+
 export const cliSchema = serverConfigSchema.omit({ operations: true }).extend({
   /** Default: http(s)://localhost:<port> when listening on loopback (config.ts resolveIssuer). */
   issuer: serverConfigSchema.shape.issuer.optional(),
@@ -96,6 +135,7 @@ export const cliSchema = serverConfigSchema.omit({ operations: true }).extend({
   metrics: metricsSchema.prefault({}),
   admin: adminSettingsSchema.prefault({}),
   fetch: fetchSchema.prefault({}),
+  http: httpSchema.prefault({}),
 });
 
 export type CliSettings = z.output<typeof cliSchema>;
