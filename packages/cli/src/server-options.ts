@@ -20,6 +20,8 @@ export function serverSettings(config: GatehouseConfig, issuer: string): ServerC
     fetch: _fetch,
     metrics: _metrics,
     admin,
+    // The process's own job (audit-retention.ts), not the library's.
+    audit: _audit,
     resources: _resources,
     par,
     atproto,

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type AuditEvent, openSqliteStore } from '@gatehouse-oauth/server';
 import { COMMANDS } from '../src/cli-definitions.ts';
+import { startGatehouse } from '../src/commands/serve.ts';
+import { loadConfig } from '../src/config.ts';
 import { EXIT_CODES } from '../src/exit-codes.ts';
 import { CLI, ROOT, run } from './support/cli-process.ts';
 
@@ -228,5 +230,60 @@ describe('gatehouse audit export', () => {
     assert.equal((JSON.parse(firstLine) as AuditEvent).detail?.index, 0);
     assert.equal(code, 0, stderr);
     assert.equal(stderr, '');
+  });
+});
+
+describe('gatehouse serve and the audit log', () => {
+  const data = mkdtempSync(join(tmpdir(), 'gatehouse-audit-serve-'));
+  after(() => rmSync(data, { recursive: true, force: true }));
+  const DAY = 86_400_000;
+
+  it('purges events past audit.retention_days at start, audited once by its count; the admin API streams the rest', async () => {
+    const now = Date.now();
+    const store = openSqliteStore({ path: join(data, 'gatehouse.sqlite') });
+    for (let index = 0; index < 1500; index++)
+      await store.audit.append({ at: now - 31 * DAY - index, type: 'token.issued', clientId: 'old-app' });
+    await store.audit.append({ at: now - 29 * DAY, type: 'token.issued', clientId: 'recent-app' });
+    await store.close();
+    const issued = await run(['admin-tokens', 'issue', '--scope', 'read', '--data', data]);
+    assert.equal(issued.code, 0, issued.stderr);
+    const token = /admin_token: (\S+)/.exec(issued.stdout)![1]!;
+
+    const running = await startGatehouse(
+      loadConfig({
+        env: {
+          GATEHOUSE_DATA: data,
+          GATEHOUSE_PORT: '0',
+          GATEHOUSE_LOG_LEVEL: 'silent',
+          GATEHOUSE_AUDIT__RETENTION_DAYS: '30',
+        },
+      }),
+    );
+    try {
+      // The first purge runs as soon as the server is up; give it a few seconds on a busy machine.
+      let purged: AuditEvent[] = [];
+      for (let tries = 0; tries < 100 && purged.length === 0; tries++) {
+        purged = await running.store.audit.list({ type: 'audit.purged' });
+        if (purged.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(purged.length, 1);
+      assert.equal(purged[0]!.actor, 'system:audit-retention');
+      assert.equal(purged[0]!.detail?.deleted, 1500);
+      assert.equal(purged[0]!.detail?.retention_days, 30);
+
+      // Through the real listener: JSON Lines, newest first, what is left.
+      const response = await fetch(`${running.issuer}/admin/v1/audit.jsonl?type=token.issued`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('content-type'), 'application/jsonl; charset=utf-8');
+      const lines = (await response.text()).trim().split('\n');
+      assert.deepEqual(
+        lines.map((line) => (JSON.parse(line) as { client_id: string }).client_id),
+        ['recent-app'],
+      );
+    } finally {
+      await running.stop();
+    }
   });
 });
