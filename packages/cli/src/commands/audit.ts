@@ -53,12 +53,13 @@ export async function auditCommand(store: Store, args: readonly string[], flags:
         throw new UsageError('audit export writes JSON Lines already; --json is for the listing');
       for await (const event of query.stream(filter, { limit }))
         await out.write(`${JSON.stringify(event)}\n`);
-      return;
+    } else {
+      const events = query.stream(filter, { limit: limit ?? AUDIT_LIST_DEFAULT });
+      const names = accountNames(store);
+      if (flags.json) await writeJsonArray(out, events, names);
+      else await writeLines(out, events, names);
     }
-    const events = query.stream(filter, { limit: limit ?? AUDIT_LIST_DEFAULT });
-    const names = accountNames(store);
-    if (flags.json) await writeJsonArray(out, events, names);
-    else await writeLines(out, events, names);
+    await out.end();
   } catch (error) {
     if (!(error instanceof ReaderGone)) throw error;
   }
@@ -141,30 +142,43 @@ class ReaderGone extends Error {}
 
 interface Output {
   write(text: string): Promise<void>;
+  /** Writes what is still gathered. */
+  end(): Promise<void>;
 }
 
+/** Characters gathered before a write: one write per line would be a system call per event. */
+const CHUNK_CHARACTERS = 64 * 1024;
+
 /**
- * Writes that wait for `drain` when the pipe is full, and end quietly when the reader is gone. The
- * EPIPE listener stays for the life of the process: output still buffered when the command returns
- * may meet the closed pipe later, and that is no failure of the command either.
+ * Writes gathered into chunks, each waiting for `drain` when the pipe is full, ending quietly when
+ * the reader is gone. The EPIPE listener stays for the life of the process: output still buffered
+ * when the command returns may meet the closed pipe later, and that is no failure of the command.
  */
 function standardOutput(): Output {
   const stdout = process.stdout;
   let gone = false;
+  let chunk = '';
   stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
     gone = true;
   });
+  const flush = async () => {
+    if (gone) throw new ReaderGone();
+    const text = chunk;
+    chunk = '';
+    if (text === '' || stdout.write(text)) return;
+    try {
+      await once(stdout, 'drain');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EPIPE') throw new ReaderGone();
+      throw error;
+    }
+  };
   return {
     async write(text) {
-      if (gone) throw new ReaderGone();
-      if (stdout.write(text)) return;
-      try {
-        await once(stdout, 'drain');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EPIPE') throw new ReaderGone();
-        throw error;
-      }
+      chunk += text;
+      if (chunk.length >= CHUNK_CHARACTERS) await flush();
     },
+    end: flush,
   };
 }
