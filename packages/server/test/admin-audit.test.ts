@@ -127,12 +127,12 @@ describe('admin API: GET /admin/v1/audit', () => {
     const { t, get } = await auditServer();
     const refused = async (query: Record<string, string>, reason: string, status = 400) =>
       assertRefusal(t, await get('/audit', query), { status, error: 'invalid_request', reason });
-    await refused({ client: 'public-app' }, 'query_invalid');
-    await refused({ limit: '0' }, 'query_invalid');
-    await refused({ limit: '1001' }, 'query_invalid');
-    await refused({ limit: 'ten' }, 'query_invalid');
+    await refused({ client: 'public-app' }, 'parameter_invalid');
+    await refused({ limit: '0' }, 'parameter_invalid');
+    await refused({ limit: '1001' }, 'parameter_invalid');
+    await refused({ limit: 'ten' }, 'parameter_invalid');
     const twice = await get('/audit', 'type=a&type=b');
-    await assertRefusal(t, twice, { status: 400, error: 'invalid_request', reason: 'query_invalid' });
+    await assertRefusal(t, twice, { status: 400, error: 'invalid_request', reason: 'parameter_invalid' });
     await refused({ since: 'yesterday' }, 'audit_time_invalid');
     await refused({ since: '2026-11-23T12:00:00' }, 'audit_time_invalid'); // no zone
     await refused({ until: '2026-02-30' }, 'audit_time_invalid');
@@ -206,7 +206,7 @@ describe('admin API: GET /admin/v1/audit.jsonl', () => {
     await assertRefusal(t, await get('/audit.jsonl', { cursor: 'x' }), {
       status: 400,
       error: 'invalid_request',
-      reason: 'query_invalid',
+      reason: 'parameter_invalid',
     });
     await assertRefusal(t, await get('/audit.jsonl', { until: '23/11/2026' }), {
       status: 400,

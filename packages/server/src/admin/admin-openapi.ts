@@ -38,7 +38,7 @@ export interface AdminOperation {
   summary: string;
   description?: string;
   parameters?: z.ZodObject;
-  /** Query parameters; any other is refused (`query_invalid`). */
+  /** Query parameters; any other is refused (`parameter_invalid`). */
   query?: z.ZodObject;
   body?: z.ZodType;
   answer: z.ZodType;

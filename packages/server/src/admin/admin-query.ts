@@ -1,7 +1,8 @@
 /**
  * Query parameters of an admin API operation, read by the zod schema its table entry declares
  * (admin-openapi.ts), so the OpenAPI document says what is accepted. A name the schema does not
- * know, or one given twice, is refused like a body the schema refuses: 400 `query_invalid`.
+ * know, or one given twice, is refused as a path parameter the schema refuses is: 400
+ * `parameter_invalid` (one reason for every parameter of the admin API).
  */
 import { OAuthError } from '@gatehouse-oauth/core';
 import type { z } from 'zod';
@@ -25,5 +26,5 @@ export function readQuery<Schema extends z.ZodObject>(request: Request, schema: 
 }
 
 function queryInvalid(description: string): OAuthError {
-  return new OAuthError('invalid_request', { reason: 'query_invalid', description });
+  return new OAuthError('invalid_request', { reason: 'parameter_invalid', description });
 }
