@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Store } from '@gatehouse-oauth/server';
 import { parserOptions } from './cli-definitions.ts';
 import { adminTokensCommand } from './commands/admin-tokens.ts';
+import { auditCommand } from './commands/audit.ts';
 import { clientPreviewCommand, lintServerOf } from './commands/client-preview.ts';
 import { clientsCommand } from './commands/clients.ts';
 import { keysCommand } from './commands/keys.ts';
@@ -115,6 +116,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
         });
       case 'keys':
         return keysCommand(store, rest);
+      case 'audit':
+        return auditCommand(store, rest, {
+          client: text(values, 'client'),
+          user: text(values, 'user'),
+          type: text(values, 'type'),
+          actor: text(values, 'actor'),
+          since: text(values, 'since'),
+          until: text(values, 'until'),
+          limit: text(values, 'limit'),
+          json: values.json === true,
+        });
       case 'migrate':
         // Opening the store applied every pending migration.
         process.stdout.write(`database schema is up to date (${store.kind})\n`);

@@ -21,6 +21,8 @@ export function serverSettings(config: GatehouseConfig, issuer: string): ServerC
     metrics: _metrics,
     http: _http,
     admin,
+    // The process's own job (audit-retention.ts), not the library's.
+    audit: _audit,
     resources: _resources,
     par,
     atproto,

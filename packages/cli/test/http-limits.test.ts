@@ -129,7 +129,7 @@ describe('gatehouse serve: SIGTERM with a stalled upload', () => {
   it('exits within the drain deadline, with exit code 0', async () => {
     const server = start(
       ['packages/cli/src/main.ts', 'serve', '--port', '0', '--data', join(dir, 'data')],
-      /Issuer: http:\/\/localhost:(\d+)/,
+      /Issuer: http:\/\/localhost:(\d+)[\s\S]*Stop with Ctrl-C/,
       { GATEHOUSE_HTTP__SHUTDOWN_TIMEOUT_MS: '500', GATEHOUSE_LOG_LEVEL: 'warn' },
     );
     const [, port] = await server.matched;

@@ -1,6 +1,7 @@
 import { createSafeFetch } from '@gatehouse-oauth/safe-fetch';
 import type { Registry } from 'prom-client';
 import { type AdminSurface, createAdminSurface } from './admin/admin-surface.ts';
+import { createAuditQuery } from './audit/audit-query.ts';
 import { type Audit, createAudit, storeAuditSink } from './audit/audit-trail.ts';
 import { createClientLogoCache } from './cimd/client-logo-cache.ts';
 import { startClientChangeListener } from './clients/client-change-listener.ts';
@@ -189,6 +190,8 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     clock,
     logger,
     metrics,
+    // Issue #14: the store's audit log, read by client, user, type, actor and time.
+    auditLog: createAuditQuery({ audit: options.store.audit, users: options.store.users }),
   });
   answerUnmatched(app, logger);
 

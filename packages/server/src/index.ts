@@ -8,6 +8,8 @@ export {
   type IssueAdminToken,
 } from './admin/admin-tokens.ts';
 export { adminTokenJson } from './admin/admin-views.ts';
+export * from './audit/audit-query.ts';
+export * from './audit/audit-retention.ts';
 export type { AuditSink } from './audit/audit-trail.ts';
 export { type AuthorizationServer, createAuthorizationServer } from './authorization-server.ts';
 export type { ClientKeyRecheckResult } from './clients/client-key-recheck.ts';

@@ -6,6 +6,7 @@ import {
   type SubjectSupplier,
 } from '@gatehouse-oauth/server';
 import type { Logger } from 'pino';
+import { startAuditRetentionJob } from '../audit-retention.ts';
 import { ConfigError, type GatehouseConfig, resolveIssuer } from '../config.ts';
 import { checkDevelopmentSwitches } from '../development-switches.ts';
 import { type ConnectionLimits, type Listener, listen } from '../http-listener.ts';
@@ -109,6 +110,8 @@ export async function startGatehouse(
   purge.unref();
   // DCR-SEC-7: registrations never used, or idle for long, are reaped with their grants and tokens.
   const stopRegistrationHygiene = startRegistrationHygiene(store, logger, server.clients);
+  // Issue #14: audit events past `audit.retention_days` are deleted, each purge audited by its count.
+  const stopAuditRetention = startAuditRetentionJob(store, logger, server, config.audit.retentionDays);
   for (const warning of outbound.warnings) logger.warn(warning);
   const running = server;
   return {
@@ -122,6 +125,7 @@ export async function startGatehouse(
     async stop() {
       clearInterval(purge);
       stopRegistrationHygiene();
+      stopAuditRetention();
       // Issue #18 finding 8: stop accepting, let what is in flight finish (answered with
       // `Connection: close`) within the deadline, then cut what is left.
       const drainMs = config.http.shutdownTimeoutMs;

@@ -108,6 +108,20 @@ const httpSchema = z.strictObject({
     .describe('connections one source (an IPv4 address, an IPv6 /64) may hold open; more are closed at once'),
 });
 
+/**
+ * The audit log's retention (issue #14, item 6; docs/operations.md). 400 days by default: a year of
+ * history, as yearly reviews and PCI DSS 10.5.1 ask for, with a month to spare for the review
+ * itself; not forever, because every token issued is an event and the table would only grow.
+ */
+const auditSettingsSchema = z.strictObject({
+  retentionDays: z
+    .int()
+    .min(0)
+    .max(36_500)
+    .default(400)
+    .describe('events older than this many days are deleted by `serve`, hourly; 0 keeps every event'),
+});
+
 export const cliSchema = serverConfigSchema.omit({ operations: true }).extend({
   /** Default: http(s)://localhost:<port> when listening on loopback (config.ts resolveIssuer). */
   issuer: serverConfigSchema.shape.issuer.optional(),
@@ -134,6 +148,7 @@ export const cliSchema = serverConfigSchema.omit({ operations: true }).extend({
     .prefault({}),
   metrics: metricsSchema.prefault({}),
   admin: adminSettingsSchema.prefault({}),
+  audit: auditSettingsSchema.prefault({}),
   fetch: fetchSchema.prefault({}),
   http: httpSchema.prefault({}),
 });

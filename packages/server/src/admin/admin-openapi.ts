@@ -12,6 +12,10 @@ import {
   accessRequestsResponseSchema,
   adminTokensResponseSchema,
   approvalRequestSchema,
+  auditEventSchema,
+  auditExportQuerySchema,
+  auditPageSchema,
+  auditQuerySchema,
   blockRequestSchema,
   blockResultSchema,
   cascadeSchema,
@@ -34,8 +38,12 @@ export interface AdminOperation {
   summary: string;
   description?: string;
   parameters?: z.ZodObject;
+  /** Query parameters; any other is refused (`parameter_invalid`). */
+  query?: z.ZodObject;
   body?: z.ZodType;
   answer: z.ZodType;
+  /** The answer's media type when it is not one JSON document: JSON Lines, one `answer` per line. */
+  answerType?: 'application/jsonl';
   /** Refusals besides 401 (every operation) and 403 (every write operation). */
   refusals: readonly ('400' | '404' | '409')[];
 }
@@ -151,6 +159,29 @@ export const ADMIN_OPERATIONS = {
     answer: adminTokensResponseSchema,
     refusals: [],
   },
+  listAudit: {
+    method: 'get',
+    path: '/admin/v1/audit',
+    scope: 'read',
+    summary: 'audit events, newest first, a page at a time: by client, user, type, actor and time range',
+    description:
+      'Every event type and its fields are listed in docs/audit-events.md. Walk the pages with `cursor`: each event is read once even while new ones are written.',
+    query: auditQuerySchema,
+    answer: auditPageSchema,
+    refusals: ['400', '404'],
+  },
+  exportAudit: {
+    method: 'get',
+    path: '/admin/v1/audit.jsonl',
+    scope: 'read',
+    summary: 'every audit event the filters select, newest first, streamed as JSON Lines',
+    description:
+      'One AuditEvent per line, written as the store is read a page at a time, so an export of millions of events neither waits for the last one nor holds them in memory.',
+    query: auditExportQuerySchema,
+    answer: auditEventSchema,
+    answerType: 'application/jsonl',
+    refusals: ['400', '404'],
+  },
 } as const satisfies Record<string, AdminOperation>;
 
 export type AdminOperationId = keyof typeof ADMIN_OPERATIONS;
@@ -163,7 +194,7 @@ const REFUSALS = {
   '400': refusal('BadRequest', 'invalid_request: a malformed body, selector or rule'),
   '401': refusal('Unauthorized', 'invalid_token: no admin API token, or an unknown, expired or revoked one'),
   '403': refusal('Forbidden', 'insufficient_scope: a read token on a write operation'),
-  '404': refusal('NotFound', 'invalid_request: no such stored rule, client or hold'),
+  '404': refusal('NotFound', 'invalid_request: no such stored rule, client, hold or account'),
   '409': refusal('Conflict', "invalid_request: the rule is the configuration file's; change the file"),
   '503': refusal('Unavailable', 'temporarily_unavailable: the store cannot be reached (Retry-After)'),
 } as const;
@@ -183,12 +214,22 @@ function operationObject(id: string, operation: AdminOperation): ZodOpenApiOpera
     summary: operation.summary,
     ...(operation.description === undefined ? {} : { description: operation.description }),
     security: [{ adminToken: [operation.scope] }],
-    ...(operation.parameters === undefined ? {} : { requestParams: { path: operation.parameters } }),
+    ...(operation.parameters === undefined && operation.query === undefined
+      ? {}
+      : {
+          requestParams: {
+            ...(operation.parameters === undefined ? {} : { path: operation.parameters }),
+            ...(operation.query === undefined ? {} : { query: operation.query }),
+          },
+        }),
     ...(operation.body === undefined
       ? {}
       : { requestBody: { required: true, content: { 'application/json': { schema: operation.body } } } }),
     responses: {
-      '200': { description: 'done', content: { 'application/json': { schema: operation.answer } } },
+      '200': {
+        description: operation.answerType === undefined ? 'done' : 'one answer schema per line',
+        content: { [operation.answerType ?? 'application/json']: { schema: operation.answer } },
+      },
       ...Object.fromEntries(refusals.map((status) => [status, REFUSALS[status]])),
       '503': REFUSALS['503'],
     },

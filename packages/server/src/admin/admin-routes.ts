@@ -10,6 +10,7 @@
 import { OAuthError } from '@gatehouse-oauth/core';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { AuditQuery } from '../audit/audit-query.ts';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { GovernanceAdmin } from '../governance/governance-admin.ts';
 import { readCappedText } from '../http/form-body.ts';
@@ -17,6 +18,7 @@ import { handleOAuthJson } from '../http/oauth-json.ts';
 import { jsonResponse } from '../http/responses.ts';
 import type { ServerApp } from '../http/server-app.ts';
 import type { AdminTokenRecord, AdminTokenScope } from '../store/store.ts';
+import { auditHandlers } from './admin-audit.ts';
 import {
   ADMIN_OPERATIONS,
   type AdminOperation,
@@ -42,6 +44,8 @@ export interface AdminRouteDeps {
   clients: Pick<ClientLifecycle, 'remove' | 'revokeAll'>;
   tokens: AdminTokens;
   logger: Logger;
+  /** The audit log as the operator reads it (issue #14): the same query as `gatehouse audit`. */
+  auditLog: AuditQuery;
 }
 
 /** A call that passed authentication: its path parameters, its request and who makes it. */
@@ -81,7 +85,8 @@ export function mountAdminRoutes(app: ServerApp, deps: AdminRouteDeps, basePath:
           const token = await authenticate(c.req.raw, operation.scope, deps.tokens);
           const params = checkedParameters(operation, c.req.param() as Record<string, string>);
           const answer = await handlers[id]({ request: c.req.raw, params, actor: actorOf(token) });
-          return jsonResponse(answer);
+          // A streamed answer (the audit export) is its own Response.
+          return answer instanceof Response ? answer : jsonResponse(answer);
         },
         deps.logger,
       ),
@@ -179,6 +184,7 @@ function adminHandlers(
       return cascadeJson(clientId, await clients.revokeAll(clientId, { actor, reason: 'operator' }));
     },
     listAdminTokens: async () => ({ tokens: (await tokens.list()).map(adminTokenJson) }),
+    ...auditHandlers(deps.auditLog, deps.logger),
   };
 }
 

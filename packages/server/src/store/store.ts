@@ -60,7 +60,7 @@ export type {
   AdminTokenScope,
   AdminTokenStore,
 } from './admin-token-store.ts';
-export type { AuditEvent, AuditStore } from './audit-store.ts';
+export type { AuditEvent, AuditFilter, AuditPage, AuditPosition, AuditStore } from './audit-store.ts';
 export type {
   AuthorizationCodeRecord,
   AuthorizationCodeStore,

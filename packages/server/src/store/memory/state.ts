@@ -38,8 +38,10 @@ export interface MemoryState {
   replay: Map<string, number>;
   clientDocuments: Map<string, ClientDocumentVersion[]>; // newest last
   clientChanges: ClientChange[]; // ascending sequence
-  /** Oldest first; `list` walks it backwards. */
-  audit: AuditEvent[];
+  /** In append order, each with its sequence number (the SQL stores' row id). */
+  audit: { seq: number; event: AuditEvent }[];
+  /** The last sequence number given; never reused, even after a purge (like AUTOINCREMENT). */
+  auditSeq: number;
   governance: {
     rules: Map<string, StoredRule>; // by selector
     holds: Map<string, ClientHold>; // by client_id
@@ -68,6 +70,7 @@ export function createMemoryState(): MemoryState {
     clientDocuments: new Map(),
     clientChanges: [],
     audit: [],
+    auditSeq: 0,
     governance: { rules: new Map(), holds: new Map(), accessRequests: new Map() },
     adminTokens: new Map(),
   };
