@@ -1,6 +1,8 @@
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
 import { describeStoreContract } from './store-contract.ts';
+import { describeDocumentFetchStoreContract } from './store-contract-document-fetches.ts';
 import { describeGovernanceStoreContract } from './store-contract-governance.ts';
 
 describeStoreContract('memory', createMemoryStore);
 describeGovernanceStoreContract('memory', createMemoryStore);
+describeDocumentFetchStoreContract('memory', createMemoryStore);
