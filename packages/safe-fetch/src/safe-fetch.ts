@@ -15,6 +15,7 @@ import {
   trustContext,
 } from './dispatchers.ts';
 import { SafeFetchError } from './errors.ts';
+import { createPeerCertificates, type PeerCertificate } from './peer-certificate.ts';
 import { type Resolver, systemResolver } from './resolver.ts';
 import { assertIdentityCoding, isJsonMediaType } from './response-checks.ts';
 import { parseTargetUrl } from './target-url.ts';
@@ -84,6 +85,11 @@ export interface SafeResponse {
   body: Uint8Array;
   /** The address the socket was connected to; undefined through a proxy or an injected dispatcher. */
   remoteAddress: string | undefined;
+  /**
+   * The certificate the server presented in the handshake (issue #14); undefined through a proxy or
+   * an injected dispatcher, which dial sockets this fetcher never sees.
+   */
+  tls?: PeerCertificate | undefined;
   /** The body as UTF-8 text. */
   text(): string;
   /** The body parsed as JSON; throws SyntaxError if it is not. */
@@ -169,15 +175,30 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+/** Who answered: the dialled address and the server's certificate, from the socket at connect. */
+interface Peer {
+  remoteAddress: string | undefined;
+  certificate: PeerCertificate | undefined;
+}
+
 function makeResponse(
   status: 200 | 304,
   url: string,
   headers: Headers,
   body: Uint8Array,
-  remoteAddress: string | undefined,
+  peer: Peer,
 ): SafeResponse {
   const text = (): string => new TextDecoder('utf-8').decode(body);
-  return { status, url, headers, body, remoteAddress, text, json: () => JSON.parse(text()) as unknown };
+  return {
+    status,
+    url,
+    headers,
+    body,
+    remoteAddress: peer.remoteAddress,
+    tls: peer.certificate,
+    text,
+    json: () => JSON.parse(text()) as unknown,
+  };
 }
 
 async function readCapped(
@@ -228,6 +249,8 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
     }
     return connector;
   };
+  // Per fetcher, like the connectors whose session cache it follows: who authenticated each session.
+  const certificates = createPeerCertificates();
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
   const defaults = {
     maxBytes: positiveInteger(options.maxBytes ?? DEFAULT_MAX_BYTES, 'maxBytes'),
@@ -259,11 +282,13 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
     if (callerSignal?.aborted) onCallerAbort();
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
 
-    let remoteAddress: string | undefined;
+    const peer: Peer = { remoteAddress: undefined, certificate: undefined };
     let connected = false;
     const onConnect = (socket: Socket): void => {
       connected = true;
-      remoteAddress = socket.remoteAddress;
+      peer.remoteAddress = socket.remoteAddress;
+      // Read once, at connect: the socket is gone by the time a caller looks at the response.
+      peer.certificate = certificates.of(socket);
     };
     const timeoutMs = deadlineMs; // undici's own timers as a backstop; the deadline above governs
     const owned =
@@ -313,7 +338,7 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
       // other status. See docs/decisions/0004-safe-fetch.md.
       if (status === 304 && conditional) {
         discard(response.body);
-        return makeResponse(304, url, toHeaders(raw), new Uint8Array(0), remoteAddress);
+        return makeResponse(304, url, toHeaders(raw), new Uint8Array(0), peer);
       }
       if (status !== 200) {
         const location = single(raw.location);
@@ -346,16 +371,17 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
       }
 
       const body = await readCapped(response.body, maxBytes, url);
-      return makeResponse(200, url, toHeaders(raw), body, remoteAddress);
+      return makeResponse(200, url, toHeaders(raw), body, peer);
     } catch (error) {
       // An abort (deadline or caller) surfaces from undici as its own error type; the reason we
       // aborted with is the truth.
+      // A refusal after connect names the peer that answered (the fetch log keeps it, issue #14).
       if (controller.signal.aborted && controller.signal.reason instanceof SafeFetchError) {
-        throw controller.signal.reason;
+        throw controller.signal.reason.withPeer(peer);
       }
       const known = findSafeFetchError(error);
-      if (known !== undefined) throw known.withUrl(url);
-      throw classifyNetworkError(error, url, connected);
+      if (known !== undefined) throw known.withUrl(url).withPeer(peer);
+      throw classifyNetworkError(error, url, connected).withPeer(peer);
     } finally {
       clearTimeout(timer);
       callerSignal?.removeEventListener('abort', onCallerAbort);
