@@ -1,6 +1,7 @@
 export * from './atproto/atproto-client-metadata.ts';
 export * from './atproto/loopback-client.ts';
 export * from './cimd/client-id-url.ts';
+export * from './cimd/client-metadata-diff.ts';
 export * from './cimd/client-metadata-document.ts';
 export type { Finding } from './cimd/finding.ts';
 export * from './client-metadata.ts';
@@ -15,6 +16,7 @@ export * from './governance/governance-rule.ts';
 export * from './governance/rule-index.ts';
 export * from './governance/scope-ceiling.ts';
 export * from './governance/trust-tier.ts';
+export * from './jwk/jwk-thumbprint.ts';
 export * from './jwk/public-jwk.ts';
 export * from './jws/compact-jws.ts';
 export * from './oauth-error.ts';
