@@ -13,6 +13,8 @@ export * from './governance/client-selector.ts';
 export * from './governance/client-selector-match.ts';
 export * from './governance/document-change-policy.ts';
 export * from './governance/governance-rule.ts';
+export * from './governance/network-prefix.ts';
+export * from './governance/ownership-drift.ts';
 export * from './governance/rule-index.ts';
 export * from './governance/scope-ceiling.ts';
 export * from './governance/trust-tier.ts';
