@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import { type AdminSurface, createAdminSurface } from './admin/admin-surface.ts';
 import { type Audit, createAudit, storeAuditSink } from './audit/audit-trail.ts';
 import { createClientLogoCache } from './cimd/client-logo-cache.ts';
+import { createDocumentHistory } from './cimd/document-history.ts';
 import { startClientChangeListener } from './clients/client-change-listener.ts';
 import {
   type ClientKeyRecheckResult,
@@ -189,6 +190,7 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     clock,
     logger,
     metrics,
+    history: createDocumentHistory({ store: options.store }),
   });
   answerUnmatched(app, logger);
 

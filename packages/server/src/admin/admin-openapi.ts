@@ -9,6 +9,12 @@ import type { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
 import type { AdminTokenScope } from '../store/store.ts';
 import {
+  diffQuerySchema,
+  documentHistorySchema,
+  historyQuerySchema,
+  versionDiffSchema,
+} from './admin-history-schemas.ts';
+import {
   accessRequestsResponseSchema,
   adminTokensResponseSchema,
   approvalRequestSchema,
@@ -34,6 +40,8 @@ export interface AdminOperation {
   summary: string;
   description?: string;
   parameters?: z.ZodObject;
+  /** Query parameters, parsed by this schema (a refusal is `parameter_invalid`). */
+  query?: z.ZodObject;
   body?: z.ZodType;
   answer: z.ZodType;
   /** Refusals besides 401 (every operation) and 403 (every write operation). */
@@ -151,6 +159,30 @@ export const ADMIN_OPERATIONS = {
     answer: adminTokensResponseSchema,
     refusals: [],
   },
+  clientHistory: {
+    method: 'get',
+    path: '/admin/v1/clients/{client_id}/history',
+    scope: 'read',
+    summary: "a client's document history: the versions accepted and every fetch with its outcome",
+    description:
+      'Versions newest first, numbered from 1; fetches newest first, a page at a time (`limit`, `before`), each with its outcome, reason, status, headers, the address dialled and the TLS certificate. 404 when the server knows nothing of the client. See docs/document-history.md.',
+    parameters: clientIdParameterSchema,
+    query: historyQuerySchema,
+    answer: documentHistorySchema,
+    refusals: ['400', '404'],
+  },
+  clientHistoryDiff: {
+    method: 'get',
+    path: '/admin/v1/clients/{client_id}/history/diff',
+    scope: 'read',
+    summary: 'the value-level diff of two versions of a client’s document',
+    description:
+      'Redirect URIs added and removed, keys added and removed by RFC 7638 thumbprint, jwks_uri, every other member before and after. `from` and `to` are version numbers or digests (a prefix of 8+ characters will do); 404 for a version that does not exist.',
+    parameters: clientIdParameterSchema,
+    query: diffQuerySchema,
+    answer: versionDiffSchema,
+    refusals: ['400', '404'],
+  },
 } as const satisfies Record<string, AdminOperation>;
 
 export type AdminOperationId = keyof typeof ADMIN_OPERATIONS;
@@ -183,7 +215,14 @@ function operationObject(id: string, operation: AdminOperation): ZodOpenApiOpera
     summary: operation.summary,
     ...(operation.description === undefined ? {} : { description: operation.description }),
     security: [{ adminToken: [operation.scope] }],
-    ...(operation.parameters === undefined ? {} : { requestParams: { path: operation.parameters } }),
+    ...(operation.parameters === undefined && operation.query === undefined
+      ? {}
+      : {
+          requestParams: {
+            ...(operation.parameters === undefined ? {} : { path: operation.parameters }),
+            ...(operation.query === undefined ? {} : { query: operation.query }),
+          },
+        }),
     ...(operation.body === undefined
       ? {}
       : { requestBody: { required: true, content: { 'application/json': { schema: operation.body } } } }),
