@@ -10,13 +10,9 @@ import { DOCUMENT_FETCH_OUTCOMES } from '../store/document-fetch-store.ts';
 const timestamp = z.string().meta({ format: 'date-time', description: 'ISO 8601, UTC' });
 
 /** A version, by number or digest (cimd/document-history.ts). */
-const versionName = z
-  .string()
-  .min(1)
-  .max(100)
-  .meta({
-    description: 'a version number (1 = the first accepted) or a digest, or a digest prefix of 8+ characters',
-  });
+const versionName = z.string().min(1).max(100).meta({
+  description: 'a version number (1 = the first accepted) or a digest, or a digest prefix of 8+ characters',
+});
 
 export const historyQuerySchema = z.strictObject({
   limit: z.coerce

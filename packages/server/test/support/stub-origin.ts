@@ -17,13 +17,13 @@ export interface OriginState {
   /** Served as JSON with status 200 (unless `raw` or `fail`). */
   document?: unknown;
   /** Served as the body as is (a body that is not JSON). */
-  raw?: string;
+  raw?: string | undefined;
   /** Fail the way safe-fetch would, after connecting (the peer is still reported). */
-  fail?: { reason: SafeFetchReason; status?: number };
-  remoteAddress?: string;
-  tls?: PeerCertificate;
+  fail?: { reason: SafeFetchReason; status?: number } | undefined;
+  remoteAddress?: string | undefined;
+  tls?: PeerCertificate | undefined;
   /** Sent as ETag; a request with this If-None-Match is answered 304. */
-  etag?: string;
+  etag?: string | undefined;
 }
 
 export function certificate(issuer: string, key: string, now: number): PeerCertificate {
