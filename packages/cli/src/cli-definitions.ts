@@ -185,6 +185,23 @@ export const COMMANDS: readonly CommandDefinition[] = [
     description: "the governance rules in force: the configuration file's, then the stored ones",
   },
   {
+    name: 'clients history',
+    arguments: '<client_id>',
+    options: [
+      {
+        name: 'diff',
+        value: '<from> <to>',
+        description:
+          'what changed between two versions, value by value: version numbers (1 = the first) or digests',
+      },
+      { name: 'limit', value: '<n>', description: 'fetches to list, newest first (default 50, at most 500)' },
+      { name: 'before', value: '<id>', description: 'the next page: fetches older than this id' },
+      { name: 'json', description: 'as JSON: the history, or the diff, as the admin API has it (camelCase)' },
+    ],
+    description:
+      "a document client's versions, and every fetch of its document: outcome, reason, address dialled, TLS certificate",
+  },
+  {
     name: 'registration-tokens issue',
     options: [
       { name: 'label', value: '<text>', description: 'a name for the token, shown by list' },

@@ -99,6 +99,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
           reason: text(values, 'reason'),
           json: values.json === true,
           governance: config.governance,
+          diff: text(values, 'diff'),
+          limit: text(values, 'limit'),
+          before: text(values, 'before'),
         });
       case 'registration-tokens':
         return registrationTokensCommand(store, rest, {

@@ -4,6 +4,7 @@ import { type AdminSurface, createAdminSurface } from './admin/admin-surface.ts'
 import { createAuditQuery } from './audit/audit-query.ts';
 import { type Audit, createAudit, storeAuditSink } from './audit/audit-trail.ts';
 import { createClientLogoCache } from './cimd/client-logo-cache.ts';
+import { createDocumentHistory } from './cimd/document-history.ts';
 import { startClientChangeListener } from './clients/client-change-listener.ts';
 import {
   type ClientKeyRecheckResult,
@@ -192,6 +193,7 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     metrics,
     // Issue #14: the store's audit log, read by client, user, type, actor and time.
     auditLog: createAuditQuery({ audit: options.store.audit, users: options.store.users }),
+    history: createDocumentHistory({ store: options.store }),
   });
   answerUnmatched(app, logger);
 

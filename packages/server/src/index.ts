@@ -12,6 +12,14 @@ export * from './audit/audit-query.ts';
 export * from './audit/audit-retention.ts';
 export type { AuditSink } from './audit/audit-trail.ts';
 export { type AuthorizationServer, createAuthorizationServer } from './authorization-server.ts';
+export {
+  createDocumentHistory,
+  type DocumentHistory,
+  type DocumentHistoryReader,
+  type HistoryPage,
+  type NumberedVersion,
+  type VersionDiff,
+} from './cimd/document-history.ts';
 export type { ClientKeyRecheckResult } from './clients/client-key-recheck.ts';
 export {
   type CascadeResult,

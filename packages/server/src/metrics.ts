@@ -1,3 +1,4 @@
+import { DRIFT_SIGNALS } from '@gatehouse-oauth/core';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { CacheEvent } from './cimd/metadata-document-cache.ts';
 import type { AuditEvent } from './store/store.ts';
@@ -47,6 +48,8 @@ export interface ServerMetrics {
   clientChangesApplied: Counter<'kind'>;
   /** Admission decisions (issue #13), by state, tier and whether it was enforced (report-only: not). */
   governanceDecisions: Counter<'state' | 'tier' | 'enforced'>;
+  /** Signs that a client's domain changed hands (issue #14, cimd/ownership-drift-check.ts), by signal. */
+  clientDriftSuspected: Counter<'signal'>;
 }
 
 export interface MetricsOptions {
@@ -151,6 +154,11 @@ export function createMetrics(options: MetricsOptions = {}): ServerMetrics {
       'Admission decisions about clients, by approval state, trust tier and whether enforced',
       ['state', 'tier', 'enforced'],
     ),
+    clientDriftSuspected: counter(
+      'gatehouse_client_drift_suspected_total',
+      'Signs that the party behind a document client domain changed (ownership drift), by signal',
+      ['signal'],
+    ),
   };
 }
 
@@ -203,8 +211,17 @@ export function countAuditEvent(metrics: ServerMetrics, event: Omit<AuditEvent, 
     case 'client.revoked':
       metrics.clientLifecycle.inc({ action: 'revoked', reason: lifecycleReason(event.reason) });
       break;
+    case 'client.drift_suspected': {
+      // One event per fetch that showed drift, naming each signal it showed (a closed set).
+      const signals = event.detail?.signals;
+      for (const signal of Array.isArray(signals) ? signals : [])
+        metrics.clientDriftSuspected.inc({ signal: DRIFT_SIGNAL_SET.has(signal) ? signal : 'other' });
+      break;
+    }
   }
 }
+
+const DRIFT_SIGNAL_SET: ReadonlySet<unknown> = new Set<unknown>(DRIFT_SIGNALS);
 
 const LIFECYCLE_REASONS = new Set([
   'operator',

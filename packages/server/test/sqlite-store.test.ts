@@ -11,6 +11,7 @@ import { openSqliteDatabase, openSqliteStore } from '../src/store/sqlite/sqlite-
 import type { RaceInput, RoundResult } from './sqlite-store-race-worker.ts';
 import { describeStoreContract, type StoreContractOptions } from './store-contract.ts';
 import { describeAuditStoreContract } from './store-contract-audit.ts';
+import { describeDocumentFetchStoreContract } from './store-contract-document-fetches.ts';
 import { describeGovernanceStoreContract } from './store-contract-governance.ts';
 import { assertRaceRound, seedRaceRound } from './support/store-race.ts';
 
@@ -31,6 +32,7 @@ const contractOptions: StoreContractOptions = {
 describeStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 describeGovernanceStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 describeAuditStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
+describeDocumentFetchStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 
 describe('sqlite migrations', () => {
   it('a new database is migrated to the newest version', async () => {

@@ -263,6 +263,32 @@ export const postgresMigrations: readonly string[] = [
     revoked_at BIGINT
   );
   `,
+  // 7: the fetch log of client metadata documents (SQLite migration 10; issue #14): one row per
+  // fetch, listed per client newest first and purged by age; document_hosts keeps when each host
+  // first served an accepted document, past any purge.
+  `
+  CREATE TABLE document_fetches (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    client_id TEXT COLLATE "C" NOT NULL,
+    host TEXT COLLATE "C" NOT NULL,
+    at BIGINT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    status INTEGER,
+    digest TEXT,
+    body TEXT,
+    headers JSONB,
+    remote_address TEXT,
+    tls JSONB
+  );
+  CREATE INDEX document_fetches_client ON document_fetches (client_id, id DESC);
+  CREATE INDEX document_fetches_at ON document_fetches (at);
+  CREATE TABLE document_hosts (
+    host TEXT COLLATE "C" PRIMARY KEY,
+    first_seen_at BIGINT NOT NULL
+  );
+  `,
 ];
 
 /**

@@ -9,6 +9,7 @@ import type { Store } from '@gatehouse-oauth/server';
 import pg from 'pg';
 import { describeStoreContract, type StoreContractOptions } from '../../server/test/store-contract.ts';
 import { describeAuditStoreContract } from '../../server/test/store-contract-audit.ts';
+import { describeDocumentFetchStoreContract } from '../../server/test/store-contract-document-fetches.ts';
 import { describeGovernanceStoreContract } from '../../server/test/store-contract-governance.ts';
 import { assertRaceRound, seedRaceRound } from '../../server/test/support/store-race.ts';
 import { createPostgresPool, migratePostgres, openPostgresStore, postgresMigrations } from '../src/index.ts';
@@ -62,6 +63,7 @@ describe('postgres store', { skip }, () => {
   describeStoreContract('postgres', () => open(freshSchema()), contractOptions);
   describeGovernanceStoreContract('postgres', () => open(freshSchema()), contractOptions);
   describeAuditStoreContract('postgres', () => open(freshSchema()), contractOptions);
+  describeDocumentFetchStoreContract('postgres', () => open(freshSchema()), contractOptions);
 
   describe('postgres migrations', () => {
     const all = postgresMigrations.map((_, index) => index + 1);

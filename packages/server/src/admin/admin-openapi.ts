@@ -9,6 +9,12 @@ import type { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
 import type { AdminTokenScope } from '../store/store.ts';
 import {
+  diffQuerySchema,
+  documentHistorySchema,
+  historyQuerySchema,
+  versionDiffSchema,
+} from './admin-history-schemas.ts';
+import {
   accessRequestsResponseSchema,
   adminTokensResponseSchema,
   approvalRequestSchema,
@@ -38,7 +44,7 @@ export interface AdminOperation {
   summary: string;
   description?: string;
   parameters?: z.ZodObject;
-  /** Query parameters; any other is refused (`parameter_invalid`). */
+  /** Query parameters, parsed by this schema (a refusal is `parameter_invalid`). */
   query?: z.ZodObject;
   body?: z.ZodType;
   answer: z.ZodType;
@@ -180,6 +186,30 @@ export const ADMIN_OPERATIONS = {
     query: auditExportQuerySchema,
     answer: auditEventSchema,
     answerType: 'application/jsonl',
+    refusals: ['400', '404'],
+  },
+  clientHistory: {
+    method: 'get',
+    path: '/admin/v1/clients/{client_id}/history',
+    scope: 'read',
+    summary: "a client's document history: the versions accepted and every fetch with its outcome",
+    description:
+      'Versions newest first, numbered from 1; fetches newest first, a page at a time (`limit`, `before`), each with its outcome, reason, status, headers, the address dialled and the TLS certificate. 404 when the server knows nothing of the client. See docs/document-history.md.',
+    parameters: clientIdParameterSchema,
+    query: historyQuerySchema,
+    answer: documentHistorySchema,
+    refusals: ['400', '404'],
+  },
+  clientHistoryDiff: {
+    method: 'get',
+    path: '/admin/v1/clients/{client_id}/history/diff',
+    scope: 'read',
+    summary: 'the value-level diff of two versions of a client’s document',
+    description:
+      'Redirect URIs added and removed, keys added and removed by RFC 7638 thumbprint, jwks_uri, every other member before and after. `from` and `to` are version numbers or digests (a prefix of 8+ characters will do); 404 for a version that does not exist.',
+    parameters: clientIdParameterSchema,
+    query: diffQuerySchema,
+    answer: versionDiffSchema,
     refusals: ['400', '404'],
   },
 } as const satisfies Record<string, AdminOperation>;

@@ -11,6 +11,7 @@ import { OAuthError } from '@gatehouse-oauth/core';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { AuditQuery } from '../audit/audit-query.ts';
+import type { DocumentHistoryReader } from '../cimd/document-history.ts';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { GovernanceAdmin } from '../governance/governance-admin.ts';
 import { readCappedText } from '../http/form-body.ts';
@@ -19,6 +20,7 @@ import { jsonResponse } from '../http/responses.ts';
 import type { ServerApp } from '../http/server-app.ts';
 import type { AdminTokenRecord, AdminTokenScope } from '../store/store.ts';
 import { auditHandlers } from './admin-audit.ts';
+import { documentHistoryJson, versionDiffJson } from './admin-history-views.ts';
 import {
   ADMIN_OPERATIONS,
   type AdminOperation,
@@ -46,12 +48,16 @@ export interface AdminRouteDeps {
   logger: Logger;
   /** The audit log as the operator reads it (issue #14): the same query as `gatehouse audit`. */
   auditLog: AuditQuery;
+  /** Document history and diffs (issue #14, cimd/document-history.ts). */
+  history: DocumentHistoryReader;
 }
 
 /** A call that passed authentication: its path parameters, its request and who makes it. */
 interface AdminCall {
   request: Request;
   params: Record<string, string>;
+  /** Query parameters as the operation's schema parsed them (none when it declares none). */
+  query: Record<string, unknown>;
   /** `admin-token:<id>`, the audit actor of whatever the call changes. */
   actor: string;
 }
@@ -84,7 +90,8 @@ export function mountAdminRoutes(app: ServerApp, deps: AdminRouteDeps, basePath:
         async () => {
           const token = await authenticate(c.req.raw, operation.scope, deps.tokens);
           const params = checkedParameters(operation, c.req.param() as Record<string, string>);
-          const answer = await handlers[id]({ request: c.req.raw, params, actor: actorOf(token) });
+          const query = checkedQuery(operation, c.req.raw);
+          const answer = await handlers[id]({ request: c.req.raw, params, query, actor: actorOf(token) });
           // A streamed answer (the audit export) is its own Response.
           return answer instanceof Response ? answer : jsonResponse(answer);
         },
@@ -185,6 +192,18 @@ function adminHandlers(
     },
     listAdminTokens: async () => ({ tokens: (await tokens.list()).map(adminTokenJson) }),
     ...auditHandlers(deps.auditLog, deps.logger),
+    clientHistory: async ({ params, query }) => {
+      const clientId = params.client_id!;
+      const page = query as { limit?: number; before?: number };
+      const history = await deps.history.history(clientId, page);
+      if (history === undefined)
+        throw notFound('client_not_found', `no client ${clientId}, and no fetch of it`);
+      return documentHistoryJson(history);
+    },
+    clientHistoryDiff: async ({ params, query }) => {
+      const { from, to } = query as { from: string; to: string };
+      return versionDiffJson(await deps.history.diff(params.client_id!, from, to));
+    },
   };
 }
 
@@ -197,6 +216,15 @@ function checkedParameters(
   const checked = operation.parameters.safeParse(params);
   if (!checked.success) throw invalidAdminRequest('parameter_invalid', describeIssue(checked.error));
   return checked.data as Record<string, string>;
+}
+
+/** Query parameters as the operation declares them; any other parameter is refused. */
+function checkedQuery(operation: AdminOperation, request: Request): Record<string, unknown> {
+  if (operation.query === undefined) return {};
+  const given = Object.fromEntries(new URL(request.url).searchParams);
+  const checked = operation.query.safeParse(given);
+  if (!checked.success) throw invalidAdminRequest('parameter_invalid', describeIssue(checked.error));
+  return checked.data;
 }
 
 /** A JSON object body, parsed by the operation's schema; every failure is a 400 (413 when too large). */

@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { AuditQuery } from '../audit/audit-query.ts';
 import type { Audit } from '../audit/audit-trail.ts';
+import type { DocumentHistoryReader } from '../cimd/document-history.ts';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { ServerConfig } from '../config/server-config-schema.ts';
 import type { GovernanceAdmin } from '../governance/governance-admin.ts';
@@ -43,6 +44,7 @@ export interface AdminSurfaceDeps {
   metrics: ServerMetrics;
   /** The audit log as the operator reads it (issue #14, item 6). */
   auditLog: AuditQuery;
+  history: DocumentHistoryReader;
 }
 
 export function createAdminSurface(deps: AdminSurfaceDeps): AdminSurface {
@@ -54,6 +56,7 @@ export function createAdminSurface(deps: AdminSurfaceDeps): AdminSurface {
     tokens,
     logger,
     auditLog: deps.auditLog,
+    history: deps.history,
   };
   if (settings.enabled && settings.mainHandler) mountAdminRoutes(deps.app, routes, deps.basePath);
   const own = createServerApp();

@@ -88,6 +88,7 @@ export interface ClientLifecycleDeps {
     Store,
     | 'clients'
     | 'clientDocuments'
+    | 'documentFetches'
     | 'clientChanges'
     | 'grants'
     | 'tokenFamilies'
@@ -123,6 +124,8 @@ export function createClientLifecycle(deps: ClientLifecycleDeps): ClientLifecycl
       const existed = (await store.clients.delete(clientId)) || recordDeleted;
       const counts = await cascade(clientId, FAMILY_REASON[reason], now);
       const documentVersionsDeleted = await store.clientDocuments.deleteByClient(clientId);
+      // Its fetch log goes with its versions (issue #14): nothing of a removed client is kept.
+      await store.documentFetches.deleteByClient(clientId);
       deps.memory?.forget(clientId);
       const result: RemovalResult = { existed, ...counts, documentVersionsDeleted };
       if (!changedAnything(result)) return result;

@@ -4,7 +4,9 @@ import type { Audit } from '../audit/audit-trail.ts';
 import { cimdClientResolver } from '../cimd/cimd-client-resolver.ts';
 import { cimdDocumentPolicy, documentValidator } from '../cimd/document-validation.ts';
 import { createFetchGovernor } from '../cimd/fetch-governor.ts';
+import { createFetchLogRecorder } from '../cimd/fetch-log-recorder.ts';
 import { createDocumentCache } from '../cimd/metadata-document-cache.ts';
+import { createOwnershipDriftCheck } from '../cimd/ownership-drift-check.ts';
 import type { RefusalAuditLogger } from '../cimd/refusal-audit.ts';
 import type { ResolvedServerOptions } from '../config/resolve-options.ts';
 import { governanceAdmission } from '../governance/admission.ts';
@@ -28,8 +30,8 @@ export interface ClientResolutionDeps {
   clock: () => number;
   audit: Audit;
   metrics: ServerMetrics;
-  /** Governor refusals are audited in aggregate, with a debug line each (decision 0020). */
-  logger: RefusalAuditLogger;
+  /** Governor refusals are audited in aggregate, with a debug line each (decision 0020); a lost fetch log entry is a warning. */
+  logger: RefusalAuditLogger & { warn(object: Record<string, unknown>, message: string): void };
   profile: Pick<ProfileHooks, 'clientIdRules' | 'validateDocument'>;
   /** Revokes a client's grants when its document is downgraded (cimd/document-change.ts). */
   lifecycle: Pick<ClientLifecycle, 'revokeAll'>;
@@ -77,10 +79,25 @@ function createCimdResolver(
   const { outboundFetch, clock, audit, metrics, logger, profile, lifecycle } = deps;
   const cimd = options.cimd;
   const policy = cimdDocumentPolicy(cimd);
+  // Issue #14: every fetch the cache makes goes into the fetch log, weighed for ownership drift.
+  const fetchLog = createFetchLogRecorder({
+    store: options.store,
+    clock,
+    drift: createOwnershipDriftCheck({
+      store: options.store,
+      clock,
+      audit,
+      governance: deps.governance,
+      goneAfterMs: cimd.driftGoneSeconds * 1000,
+      response: options.governance.changePolicy.drift,
+    }),
+    retention: { entries: cimd.fetchLogEntries, days: cimd.fetchLogDays },
+    onError: (error, what) => logger.warn({ err: error }, what),
+  });
   const cache = createDocumentCache<ClientMetadata>({
-    fetch: countedCimdFetch(outboundFetch, metrics),
+    fetch: countedCimdFetch(fetchLog.fetch(outboundFetch), metrics),
     // The profile's document rules (atproto: AT-4, AT-8) apply before anything is cached.
-    validate: documentValidator(profile, policy),
+    validate: fetchLog.validate(documentValidator(profile, policy)),
     governor: createFetchGovernor({
       perHostRatePerSecond: cimd.fetchesPerSecondPerHost,
       globalRatePerSecond: cimd.fetchesPerSecond,
@@ -89,7 +106,10 @@ function createCimdResolver(
     minTtlMs: cimd.minTtlSeconds * 1000,
     maxTtlMs: cimd.maxTtlSeconds * 1000,
     forceRefreshCooldownMs: cimd.refreshCooldownSeconds * 1000,
-    onEvent: (event) => countCacheEvent(metrics, event),
+    onEvent: (event) => {
+      countCacheEvent(metrics, event);
+      fetchLog.onEvent(event);
+    },
   });
   const resolver = cimdClientResolver({
     cache,
@@ -107,7 +127,11 @@ function createCimdResolver(
   const clientIdRules = profile.clientIdRules;
   return {
     resolver: clientIdRules === undefined ? resolver : clientIdRules(resolver),
-    flushRefusals: () => resolver.flushRefusals(),
+    // A clean stop also writes the fetch log entries still under way.
+    flushRefusals: async () => {
+      await resolver.flushRefusals();
+      await fetchLog.flush();
+    },
     forget: resolver.forget,
   };
 }

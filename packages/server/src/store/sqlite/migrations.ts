@@ -271,6 +271,32 @@ export const sqliteMigrations: readonly string[] = [
     revoked_at INTEGER
   ) STRICT;
   `,
+  // 10: the fetch log of client metadata documents (issue #14, ../document-fetch-store.ts): one row
+  // per fetch, listed per client newest first (the (client_id, id) index) and purged by age (the at
+  // index); document_hosts keeps when each host first served an accepted document, past any purge.
+  `
+  CREATE TABLE document_fetches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id TEXT NOT NULL,
+    host TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    status INTEGER,
+    digest TEXT,
+    body TEXT,
+    headers TEXT,
+    remote_address TEXT,
+    tls TEXT
+  ) STRICT;
+  CREATE INDEX document_fetches_client ON document_fetches (client_id, id);
+  CREATE INDEX document_fetches_at ON document_fetches (at);
+  CREATE TABLE document_hosts (
+    host TEXT PRIMARY KEY NOT NULL,
+    first_seen_at INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
 
 /**
