@@ -7,6 +7,7 @@ import { postgresClientChangeFeed, purgeClientChanges } from './client-changes.t
 import { postgresClientDocumentStore } from './client-documents.ts';
 import { postgresClientStore } from './clients.ts';
 import { createPostgresConnection } from './connection.ts';
+import { postgresDocumentFreshnessStore } from './document-freshness.ts';
 import { postgresGovernanceStore } from './governance.ts';
 import { postgresGrantStore } from './grants.ts';
 import { postgresInitialAccessTokenStore } from './initial-access-tokens.ts';
@@ -57,6 +58,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     audit: postgresAuditStore(connection),
     governance: postgresGovernanceStore(connection),
     adminTokens: postgresAdminTokenStore(connection),
+    documentFreshness: postgresDocumentFreshnessStore(connection),
 
     async purgeExpired(now) {
       await connection.transaction(async (client) => {

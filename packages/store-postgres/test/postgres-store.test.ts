@@ -8,6 +8,7 @@ import { after, describe, it } from 'node:test';
 import type { Store } from '@gatehouse-oauth/server';
 import pg from 'pg';
 import { describeStoreContract, type StoreContractOptions } from '../../server/test/store-contract.ts';
+import { describeDocumentFreshnessStoreContract } from '../../server/test/store-contract-document-freshness.ts';
 import { describeGovernanceStoreContract } from '../../server/test/store-contract-governance.ts';
 import { assertRaceRound, seedRaceRound } from '../../server/test/support/store-race.ts';
 import { createPostgresPool, migratePostgres, openPostgresStore, postgresMigrations } from '../src/index.ts';
@@ -60,6 +61,7 @@ describe('postgres store', { skip }, () => {
   };
   describeStoreContract('postgres', () => open(freshSchema()), contractOptions);
   describeGovernanceStoreContract('postgres', () => open(freshSchema()), contractOptions);
+  describeDocumentFreshnessStoreContract('postgres', () => open(freshSchema()), contractOptions);
 
   describe('postgres migrations', () => {
     const all = postgresMigrations.map((_, index) => index + 1);

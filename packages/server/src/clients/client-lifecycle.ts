@@ -93,6 +93,7 @@ export interface ClientLifecycleDeps {
     | 'tokenFamilies'
     | 'authorizationCodes'
     | 'authorizationRequests'
+    | 'documentFreshness'
   >;
   clock: () => number;
   /** The audit sink (a server's audits log, counts and stores; the CLI's stores). */
@@ -123,6 +124,8 @@ export function createClientLifecycle(deps: ClientLifecycleDeps): ClientLifecycl
       const existed = (await store.clients.delete(clientId)) || recordDeleted;
       const counts = await cascade(clientId, FAMILY_REASON[reason], now);
       const documentVersionsDeleted = await store.clientDocuments.deleteByClient(clientId);
+      // Its eviction and stale-if-error marks go too: a client discovered again starts clean.
+      await store.documentFreshness.delete(clientId);
       deps.memory?.forget(clientId);
       const result: RemovalResult = { existed, ...counts, documentVersionsDeleted };
       if (!changedAnything(result)) return result;

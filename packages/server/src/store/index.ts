@@ -1,4 +1,5 @@
 export { CLIENT_CHANGE_RETENTION_MS } from './client-change-feed.ts';
+export { documentFreshnessFromRow } from './document-freshness-rows.ts';
 export { createMemoryStore } from './memory/memory-store.ts';
 export { createRecordRows, TABLES_WITH_EXPIRY } from './record-rows.ts';
 export { mergedGrant, withinGrace } from './record-rules.ts';

@@ -14,6 +14,7 @@ import type { AuthorizationRequestStore } from './authorization-request-store.ts
 import type { ClientChangeFeed } from './client-change-feed.ts';
 import type { ClientDocumentStore } from './client-document-store.ts';
 import type { ClientStore } from './client-store.ts';
+import type { DocumentFreshnessStore } from './document-freshness-store.ts';
 import type { GovernanceStore } from './governance-store.ts';
 import type { GrantStore } from './grant-store.ts';
 import type { InitialAccessTokenStore } from './initial-access-token-store.ts';
@@ -47,6 +48,8 @@ export interface Store {
   readonly governance: GovernanceStore;
   /** Credentials of the admin HTTP API, as digests. */
   readonly adminTokens: AdminTokenStore;
+  /** Evictions and stale-if-error marks of Client ID Metadata Documents (issue #14, item 5). */
+  readonly documentFreshness: DocumentFreshnessStore;
   /**
    * Deletes rows whose expiry is before `now` (codes, requests, sessions, refresh tokens, replay)
    * and client changes older than CLIENT_CHANGE_RETENTION_MS.
@@ -74,6 +77,11 @@ export type {
   RecordDocumentResult,
 } from './client-document-store.ts';
 export type { ClientKind, ClientRecord, ClientRegistration, ClientStore } from './client-store.ts';
+export type {
+  DocumentFreshness,
+  DocumentFreshnessStore,
+  DocumentStaleness,
+} from './document-freshness-store.ts';
 export type {
   AccessRequest,
   ClientHold,
