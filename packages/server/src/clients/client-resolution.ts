@@ -89,6 +89,7 @@ function createCimdResolver(
     minTtlMs: cimd.minTtlSeconds * 1000,
     maxTtlMs: cimd.maxTtlSeconds * 1000,
     forceRefreshCooldownMs: cimd.refreshCooldownSeconds * 1000,
+    staleIfErrorMs: cimd.staleIfErrorSeconds * 1000,
     onEvent: (event) => countCacheEvent(metrics, event),
   });
   const resolver = cimdClientResolver({
