@@ -137,7 +137,7 @@ describe('stale-if-error (decision 0035)', () => {
     t.advance(MIN + 60_000); // past expiry and the stale-while-revalidate window
     const stale = await t.cache.get(URL_A);
     assert.equal(stale.body, first.body);
-    assert.deepEqual(stale.servedStale, { since: T0 + MIN + 60_000, reason: 'connect_failed' });
+    assert.deepEqual(stale.originFailure, { since: T0 + MIN + 60_000, reason: 'connect_failed' });
     assert.deepEqual(t.calls.at(-1)?.headers, { 'if-none-match': '"v1"' }, 'asked conditionally');
     assert.equal(t.calls.length, 2);
 
@@ -165,7 +165,7 @@ describe('stale-if-error (decision 0035)', () => {
     await flush();
     const fresh = await t.cache.get(URL_A);
     assert.equal(fresh.value.v, 2);
-    assert.equal(fresh.servedStale, undefined);
+    assert.equal(fresh.originFailure, undefined);
   });
 
   it('stops after the grace: the next get asks the origin in the foreground and fails, the entry dropped', async () => {
@@ -173,9 +173,9 @@ describe('stale-if-error (decision 0035)', () => {
     const first = await t.cache.get(URL_A);
     t.origin.mode = '503';
     t.advance(MIN + 60_000);
-    assert.ok((await t.cache.get(URL_A)).servedStale);
+    assert.ok((await t.cache.get(URL_A)).originFailure);
     t.advance(first.staleIfErrorUntil - t.now() - 1);
-    assert.ok((await t.cache.get(URL_A)).servedStale, 'the last millisecond of the grace');
+    assert.ok((await t.cache.get(URL_A)).originFailure, 'the last millisecond of the grace');
     t.advance(1);
     assert.equal(t.cache.peek(URL_A), undefined);
     await assert.rejects(
@@ -212,20 +212,22 @@ describe('stale-if-error (decision 0035)', () => {
     }
   });
 
-  it('a failure before expiry keeps the version fresh until then, unmarked; a forced refresh waits for the retry', async () => {
+  it('a failure before expiry keeps the version fresh until then, not yet served stale; a forced refresh waits for the retry', async () => {
     const t = setup({ forceRefreshCooldownMs: 0 });
     await t.cache.get(URL_A);
     t.origin.mode = 'down';
     t.advance(MIN / 2);
     const kept = await t.cache.get(URL_A, { forceRefresh: true });
-    assert.equal(kept.servedStale, undefined);
+    assert.deepEqual(kept.originFailure, { since: T0 + MIN / 2, reason: 'connect_failed' });
+    assert.equal(t.cache.stats().staleIfErrorServed, 0, 'still fresh');
     assert.equal(t.calls.length, 2);
     assert.equal(await t.cache.get(URL_A, { forceRefresh: true }), kept, 'cooled down until the retry');
     assert.equal(t.calls.length, 2);
     await t.cache.get(URL_A, { forceRefresh: true, ignoreCooldown: true });
     assert.equal(t.calls.length, 3, "an operator's refresh is not cooled down");
     t.advance(MIN);
-    assert.equal((await t.cache.get(URL_A)).servedStale?.reason, 'connect_failed');
+    assert.equal((await t.cache.get(URL_A)).originFailure?.since, T0 + MIN / 2, 'one episode');
+    assert.equal(t.cache.stats().staleIfErrorServed, 1);
   });
 
   it('an entry deleted while its revalidation fails is not brought back', async () => {
@@ -252,7 +254,7 @@ describe('stale-if-error (decision 0035)', () => {
     t.origin.mode = 'down';
     const served = await t.cache.get(URL_A);
     assert.equal(served.value.v, 7);
-    assert.equal(served.servedStale?.reason, 'connect_failed');
+    assert.equal(served.originFailure?.reason, 'connect_failed');
     assert.deepEqual(t.calls.at(-1)?.headers, { 'if-none-match': '"v7"' });
 
     // Past its grace, or without one recorded, nothing is kept.

@@ -27,8 +27,11 @@ export interface CachedDocument<T> {
    * plus the grace, or its expiry when the origin forbids stale use.
    */
   staleIfErrorUntil: number;
-  /** Set on the version served past its expiry because the origin fails: since when, and why. */
-  servedStale?: { since: number; reason: string };
+  /**
+   * Set while the origin fails and this version is kept (stale-if-error): since when it fails, and
+   * why. Past `expiresAt` the version is then served stale, until `staleIfErrorUntil`.
+   */
+  originFailure?: { since: number; reason: string };
   etag?: string;
   lastModified?: string;
   /** True when the last confirmation was a 304 to a conditional request. */
@@ -64,8 +67,8 @@ export interface DocumentEntry<T> {
   doc: CachedDocument<T>;
   policy: CachePolicy;
   size: number;
-  /** The origin failed at the last attempt to revalidate (stale-if-error): since when, why, next try. */
-  failure?: { since: number; reason: string; retryAt: number };
+  /** The origin failed at the last attempt to revalidate (stale-if-error): when to try again. */
+  failure?: { retryAt: number };
 }
 
 /** The bytes an entry is charged: its body, its URL and the per-entry allowance. */

@@ -240,21 +240,20 @@ export function createDocumentCache<T>(options: DocumentCacheOptions<T>): Docume
       return undefined;
     // Deleted while we fetched (an operator's evict): not brought back.
     if (inflight.get(url) !== own) return undefined;
-    const reason = reasonOf(error);
-    previous.failure = { since: previous.failure?.since ?? now, reason, retryAt: now + staleRetry };
+    previous.failure = { retryAt: now + staleRetry };
+    // One marked copy per episode: the resolver flags and audits it once (stale-document-notice.ts).
+    if (previous.doc.originFailure === undefined)
+      previous.doc = { ...previous.doc, originFailure: { since: now, reason: reasonOf(error) } };
     if (entries.peek(url) !== previous) store(previous);
     return servedDuringFailure(url, previous, now);
   }
 
-  /** The kept version: as it is while still fresh; past its expiry marked as served stale, and counted. */
+  /** The kept version; past its expiry it is served stale, and counted as such. */
   function servedDuringFailure(url: string, entry: DocumentEntry<T>, now: number): CachedDocument<T> {
-    if (now < entry.doc.expiresAt) return entry.doc;
-    // One marked copy per episode: the resolver audits and flags it once (cimd-client-resolver.ts).
-    const reason = entry.doc.servedStale?.reason ?? entry.failure?.reason ?? 'fetch_failed';
-    if (entry.doc.servedStale === undefined)
-      entry.doc = { ...entry.doc, servedStale: { since: now, reason } };
-    counters.staleIfErrorServed++;
-    emit('stale_if_error', url, reason);
+    if (now >= entry.doc.expiresAt) {
+      counters.staleIfErrorServed++;
+      emit('stale_if_error', url, entry.doc.originFailure?.reason);
+    }
     return entry.doc;
   }
 
