@@ -10,6 +10,14 @@ export {
 export { adminTokenJson } from './admin/admin-views.ts';
 export type { AuditSink } from './audit/audit-trail.ts';
 export { type AuthorizationServer, createAuthorizationServer } from './authorization-server.ts';
+export type { RevalidationPass } from './cimd/background-revalidation.ts';
+export type {
+  DocumentFreshnessOperations,
+  EvictResult,
+  RefreshOutcome,
+  RefreshResult,
+} from './cimd/document-freshness.ts';
+export { createStandaloneDocumentFreshness } from './cimd/standalone-document-freshness.ts';
 export type { ClientKeyRecheckResult } from './clients/client-key-recheck.ts';
 export {
   type CascadeResult,

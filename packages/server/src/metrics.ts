@@ -21,7 +21,7 @@ export interface ServerMetrics {
   outboundRefusals: Counter<'reason'>;
   /** Every refused Client ID Metadata Document, by stable reason (SafeFetchError, validation, governor). */
   cimdRefusals: Counter<'reason'>;
-  /** Document cache events: hit, miss, revalidated, refreshed, stale_served, fetch_failed, invalid, evicted, governor_refused, shared_hit. */
+  /** Document cache events: hit, miss, revalidated, refreshed, stale_served, stale_if_error, fetch_failed, invalid, evicted, governor_refused, shared_hit. */
   cimdCacheEvents: Counter<'event'>;
   /** Document versions that changed, by whether the change was security-relevant. */
   cimdDocumentChanges: Counter<'kind'>;
@@ -47,6 +47,8 @@ export interface ServerMetrics {
   clientChangesApplied: Counter<'kind'>;
   /** Admission decisions (issue #13), by state, tier and whether it was enforced (report-only: not). */
   governanceDecisions: Counter<'state' | 'tier' | 'enforced'>;
+  /** Documents of used clients revalidated in the background (issue #14): revalidated | failed | deferred. */
+  cimdBackgroundRevalidations: Counter<'outcome'>;
 }
 
 export interface MetricsOptions {
@@ -150,6 +152,11 @@ export function createMetrics(options: MetricsOptions = {}): ServerMetrics {
       'gatehouse_governance_decisions_total',
       'Admission decisions about clients, by approval state, trust tier and whether enforced',
       ['state', 'tier', 'enforced'],
+    ),
+    cimdBackgroundRevalidations: counter(
+      'gatehouse_cimd_background_revalidations_total',
+      'Documents of used clients revalidated in the background before they expire, by outcome',
+      ['outcome'],
     ),
   };
 }

@@ -10,6 +10,7 @@
 import { OAuthError } from '@gatehouse-oauth/core';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { DocumentFreshnessOperations } from '../cimd/document-freshness.ts';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { GovernanceAdmin } from '../governance/governance-admin.ts';
 import { readCappedText } from '../http/form-body.ts';
@@ -17,6 +18,7 @@ import { handleOAuthJson } from '../http/oauth-json.ts';
 import { jsonResponse } from '../http/responses.ts';
 import type { ServerApp } from '../http/server-app.ts';
 import type { AdminTokenRecord, AdminTokenScope } from '../store/store.ts';
+import { documentEvictionJson, documentRefreshJson } from './admin-document-freshness.ts';
 import {
   ADMIN_OPERATIONS,
   type AdminOperation,
@@ -42,6 +44,8 @@ export interface AdminRouteDeps {
   clients: Pick<ClientLifecycle, 'remove' | 'revokeAll'>;
   tokens: AdminTokens;
   logger: Logger;
+  /** Refresh and evict a client's metadata document (issue #14, item 5). */
+  documents: DocumentFreshnessOperations;
 }
 
 /** A call that passed authentication: its path parameters, its request and who makes it. */
@@ -125,7 +129,7 @@ async function authenticate(
 function adminHandlers(
   deps: AdminRouteDeps,
 ): Record<AdminOperationId, (call: AdminCall) => Promise<unknown>> {
-  const { governance, clients, tokens } = deps;
+  const { governance, clients, tokens, documents } = deps;
   return {
     listRules: async () => ({ rules: (await governance.rules()).map(ruleJson) }),
     approve: async ({ request, actor }) => {
@@ -179,6 +183,10 @@ function adminHandlers(
       return cascadeJson(clientId, await clients.revokeAll(clientId, { actor, reason: 'operator' }));
     },
     listAdminTokens: async () => ({ tokens: (await tokens.list()).map(adminTokenJson) }),
+    refreshDocument: async ({ params, actor }) =>
+      documentRefreshJson(await documents.refresh(params.client_id!, { actor })),
+    evictDocument: async ({ params, actor }) =>
+      documentEvictionJson(await documents.evict(params.client_id!, { actor })),
   };
 }
 

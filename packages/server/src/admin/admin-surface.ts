@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Audit } from '../audit/audit-trail.ts';
+import type { DocumentFreshnessOperations } from '../cimd/document-freshness.ts';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { ServerConfig } from '../config/server-config-schema.ts';
 import type { GovernanceAdmin } from '../governance/governance-admin.ts';
@@ -40,12 +41,19 @@ export interface AdminSurfaceDeps {
   clock: () => number;
   logger: Logger;
   metrics: ServerMetrics;
+  documents: DocumentFreshnessOperations;
 }
 
 export function createAdminSurface(deps: AdminSurfaceDeps): AdminSurface {
   const { settings, logger } = deps;
   const tokens = createAdminTokens({ store: deps.store, audit: deps.audit, clock: deps.clock });
-  const routes = { governance: deps.governance, clients: deps.clients, tokens, logger };
+  const routes = {
+    governance: deps.governance,
+    clients: deps.clients,
+    tokens,
+    logger,
+    documents: deps.documents,
+  };
   if (settings.enabled && settings.mainHandler) mountAdminRoutes(deps.app, routes, deps.basePath);
   const own = createServerApp();
   observeRequests(own, { logger, metrics: deps.metrics, basePath: '' });

@@ -1,7 +1,7 @@
 import type { ClientMetadata } from '@gatehouse-oauth/core';
 import type { SafeFetch } from '@gatehouse-oauth/safe-fetch';
 import type { Audit } from '../audit/audit-trail.ts';
-import { cimdClientResolver } from '../cimd/cimd-client-resolver.ts';
+import { cimdClientResolver, type ResolvedDocument } from '../cimd/cimd-client-resolver.ts';
 import { cimdDocumentPolicy, documentValidator } from '../cimd/document-validation.ts';
 import { createFetchGovernor } from '../cimd/fetch-governor.ts';
 import { createDocumentCache } from '../cimd/metadata-document-cache.ts';
@@ -40,25 +40,40 @@ export interface ClientResolutionDeps {
 }
 
 /**
+ * What the freshness operations (issue #14, item 5) ask of the CIMD resolver: an operator's refresh
+ * and the background revalidation's step, each behind the profile's client-id rules.
+ */
+export interface DocumentResolution {
+  reload(clientId: string): Promise<ResolvedDocument | undefined>;
+  revalidate(clientId: string): Promise<ResolvedDocument | undefined>;
+}
+
+/**
  * The client resolver of the server: the loopback development client (AT-5) when on, stored
  * clients, then Client ID Metadata Documents when on; the whole chain wrapped by governance
  * admission (governance/admission.ts), then the configured decorators (`clientResolverDecorators`,
  * docs/extension-points.md). `flushRefusals` writes the
- * governor's pending refusal counts (decision 0020).
+ * governor's pending refusal counts (decision 0020). `documents` is undefined when CIMD is off.
  */
 export function createClientResolution(
   options: ResolvedServerOptions,
   deps: ClientResolutionDeps,
-): { resolver: ClientResolver; flushRefusals: () => Promise<void> } {
+): {
+  resolver: ClientResolver;
+  flushRefusals: () => Promise<void>;
+  documents: DocumentResolution | undefined;
+} {
   const resolvers: ClientResolver[] = [storedClientResolver(options.store.clients)];
   // AT-5: the loopback development client, without fetch (on in the atproto profile).
   if (options.atproto.loopbackClient) resolvers.unshift(loopbackClientResolver());
   let flushRefusals = async (): Promise<void> => {};
+  let documents: DocumentResolution | undefined;
   if (options.cimd.enabled) {
     const cimdResolver = createCimdResolver(options, deps);
     deps.memory.hold(cimdResolver.forget);
     resolvers.push(cimdResolver.resolver);
     flushRefusals = cimdResolver.flushRefusals;
+    documents = cimdResolver.documents;
   }
   return {
     resolver: decorateClientResolver(chainClientResolvers(...resolvers), [
@@ -66,6 +81,7 @@ export function createClientResolution(
       ...(options.clientResolverDecorators ?? []),
     ]),
     flushRefusals,
+    documents,
   };
 }
 
@@ -73,7 +89,12 @@ export function createClientResolution(
 function createCimdResolver(
   options: ResolvedServerOptions,
   deps: ClientResolutionDeps,
-): { resolver: ClientResolver; flushRefusals: () => Promise<void>; forget: (clientId: string) => void } {
+): {
+  resolver: ClientResolver;
+  flushRefusals: () => Promise<void>;
+  forget: (clientId: string) => void;
+  documents: DocumentResolution;
+} {
   const { outboundFetch, clock, audit, metrics, logger, profile, lifecycle } = deps;
   const cimd = options.cimd;
   const policy = cimdDocumentPolicy(cimd);
@@ -106,9 +127,18 @@ function createCimdResolver(
   });
   // The profile's client-id rules (atproto: AT-2, a client_id with a port is refused before fetch).
   const clientIdRules = profile.clientIdRules;
+  // The same rules before an operator's refresh or a revalidation: the guard around a resolver
+  // that finds nothing throws the profile's refusal, or lets the client_id through.
+  const guard = clientIdRules?.({ resolve: async () => undefined });
+  const guarded =
+    (step: (clientId: string) => Promise<ResolvedDocument | undefined>) => async (clientId: string) => {
+      await guard?.resolve(clientId);
+      return step(clientId);
+    };
   return {
     resolver: clientIdRules === undefined ? resolver : clientIdRules(resolver),
     flushRefusals: () => resolver.flushRefusals(),
     forget: resolver.forget,
+    documents: { reload: guarded(resolver.reload), revalidate: guarded(resolver.revalidate) },
   };
 }
