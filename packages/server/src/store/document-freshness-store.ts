@@ -20,7 +20,7 @@ export interface DocumentStaleness {
 
 export interface DocumentFreshness {
   clientId: string;
-  /** An operator evicted the document then: no version last confirmed before it is adopted from the store. */
+  /** An operator evicted the document then: no version last confirmed at or before it is adopted from the store. */
   evictedAt?: number;
   /** Set while the origin fails and the last good version is served; cleared by its next confirmation. */
   stale?: DocumentStaleness;
