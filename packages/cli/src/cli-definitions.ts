@@ -202,6 +202,20 @@ export const COMMANDS: readonly CommandDefinition[] = [
       "a document client's versions, and every fetch of its document: outcome, reason, address dialled, TLS certificate",
   },
   {
+    name: 'clients refresh',
+    arguments: '<client_id>',
+    options: [{ name: 'json', description: 'the outcome as JSON' }],
+    description:
+      "re-fetch a document client's metadata document now, as the server would; every running instance uses the new version",
+  },
+  {
+    name: 'clients evict',
+    arguments: '<client_id>',
+    options: [{ name: 'json', description: 'as JSON' }],
+    description:
+      "drop a document client's cached metadata document on every running instance; its next use fetches it",
+  },
+  {
     name: 'registration-tokens issue',
     options: [
       { name: 'label', value: '<text>', description: 'a name for the token, shown by list' },

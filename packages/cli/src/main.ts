@@ -5,6 +5,7 @@ import type { Store } from '@gatehouse-oauth/server';
 import { parserOptions } from './cli-definitions.ts';
 import { adminTokensCommand } from './commands/admin-tokens.ts';
 import { auditCommand } from './commands/audit.ts';
+import { clientFreshnessCommand, FRESHNESS_ACTIONS } from './commands/client-freshness.ts';
 import { clientPreviewCommand, lintServerOf } from './commands/client-preview.ts';
 import { clientsCommand } from './commands/clients.ts';
 import { keysCommand } from './commands/keys.ts';
@@ -81,6 +82,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
           requireDid: config.profile === 'atproto',
         });
       case 'clients':
+        if (FRESHNESS_ACTIONS.includes(rest[0] ?? ''))
+          return clientFreshnessCommand(store, config, rest, { json: values.json === true });
         if (rest[0] === 'preview' || values.cimd !== undefined)
           return clientPreviewCommand(store, config, rest, {
             cimd: text(values, 'cimd'),

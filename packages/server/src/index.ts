@@ -12,6 +12,13 @@ export * from './audit/audit-query.ts';
 export * from './audit/audit-retention.ts';
 export type { AuditSink } from './audit/audit-trail.ts';
 export { type AuthorizationServer, createAuthorizationServer } from './authorization-server.ts';
+export type { RevalidationPass } from './cimd/background-revalidation.ts';
+export type {
+  DocumentFreshnessOperations,
+  EvictResult,
+  RefreshOutcome,
+  RefreshResult,
+} from './cimd/document-freshness.ts';
 export {
   createDocumentHistory,
   type DocumentHistory,
@@ -20,6 +27,7 @@ export {
   type NumberedVersion,
   type VersionDiff,
 } from './cimd/document-history.ts';
+export { createStandaloneDocumentFreshness } from './cimd/standalone-document-freshness.ts';
 export type { ClientKeyRecheckResult } from './clients/client-key-recheck.ts';
 export {
   type CascadeResult,

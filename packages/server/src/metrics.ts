@@ -22,7 +22,7 @@ export interface ServerMetrics {
   outboundRefusals: Counter<'reason'>;
   /** Every refused Client ID Metadata Document, by stable reason (SafeFetchError, validation, governor). */
   cimdRefusals: Counter<'reason'>;
-  /** Document cache events: hit, miss, revalidated, refreshed, stale_served, fetch_failed, invalid, evicted, governor_refused, shared_hit. */
+  /** Document cache events: hit, miss, revalidated, refreshed, stale_served, stale_if_error, fetch_failed, invalid, evicted, governor_refused, shared_hit. */
   cimdCacheEvents: Counter<'event'>;
   /** Document versions that changed, by whether the change was security-relevant. */
   cimdDocumentChanges: Counter<'kind'>;
@@ -50,6 +50,8 @@ export interface ServerMetrics {
   governanceDecisions: Counter<'state' | 'tier' | 'enforced'>;
   /** Signs that a client's domain changed hands (issue #14, cimd/ownership-drift-check.ts), by signal. */
   clientDriftSuspected: Counter<'signal'>;
+  /** Documents of used clients revalidated in the background (issue #14): revalidated | failed | deferred. */
+  cimdBackgroundRevalidations: Counter<'outcome'>;
 }
 
 export interface MetricsOptions {
@@ -158,6 +160,11 @@ export function createMetrics(options: MetricsOptions = {}): ServerMetrics {
       'gatehouse_client_drift_suspected_total',
       'Signs that the party behind a document client domain changed (ownership drift), by signal',
       ['signal'],
+    ),
+    cimdBackgroundRevalidations: counter(
+      'gatehouse_cimd_background_revalidations_total',
+      'Documents of used clients revalidated in the background before they expire, by outcome',
+      ['outcome'],
     ),
   };
 }

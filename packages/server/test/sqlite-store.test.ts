@@ -12,6 +12,7 @@ import type { RaceInput, RoundResult } from './sqlite-store-race-worker.ts';
 import { describeStoreContract, type StoreContractOptions } from './store-contract.ts';
 import { describeAuditStoreContract } from './store-contract-audit.ts';
 import { describeDocumentFetchStoreContract } from './store-contract-document-fetches.ts';
+import { describeDocumentFreshnessStoreContract } from './store-contract-document-freshness.ts';
 import { describeGovernanceStoreContract } from './store-contract-governance.ts';
 import { assertRaceRound, seedRaceRound } from './support/store-race.ts';
 
@@ -33,6 +34,11 @@ describeStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), co
 describeGovernanceStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 describeAuditStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 describeDocumentFetchStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
+describeDocumentFreshnessStoreContract(
+  'sqlite',
+  () => openSqliteStore({ path: freshPath() }),
+  contractOptions,
+);
 
 describe('sqlite migrations', () => {
   it('a new database is migrated to the newest version', async () => {

@@ -289,6 +289,19 @@ export const postgresMigrations: readonly string[] = [
     first_seen_at BIGINT NOT NULL
   );
   `,
+  // 8: document freshness (SQLite migration 11; issue #14, item 5; decision 0035): an operator's
+  // eviction and a stale-if-error mark per document client, and the index of used document clients.
+  `
+  CREATE TABLE client_document_freshness (
+    client_id TEXT COLLATE "C" PRIMARY KEY,
+    evicted_at BIGINT,
+    stale_digest TEXT,
+    stale_since BIGINT,
+    stale_until BIGINT,
+    stale_reason TEXT
+  );
+  CREATE INDEX clients_kind_last_used_at ON clients (kind, last_used_at);
+  `,
 ];
 
 /**

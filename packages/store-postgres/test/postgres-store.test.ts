@@ -10,6 +10,7 @@ import pg from 'pg';
 import { describeStoreContract, type StoreContractOptions } from '../../server/test/store-contract.ts';
 import { describeAuditStoreContract } from '../../server/test/store-contract-audit.ts';
 import { describeDocumentFetchStoreContract } from '../../server/test/store-contract-document-fetches.ts';
+import { describeDocumentFreshnessStoreContract } from '../../server/test/store-contract-document-freshness.ts';
 import { describeGovernanceStoreContract } from '../../server/test/store-contract-governance.ts';
 import { assertRaceRound, seedRaceRound } from '../../server/test/support/store-race.ts';
 import { createPostgresPool, migratePostgres, openPostgresStore, postgresMigrations } from '../src/index.ts';
@@ -64,6 +65,7 @@ describe('postgres store', { skip }, () => {
   describeGovernanceStoreContract('postgres', () => open(freshSchema()), contractOptions);
   describeAuditStoreContract('postgres', () => open(freshSchema()), contractOptions);
   describeDocumentFetchStoreContract('postgres', () => open(freshSchema()), contractOptions);
+  describeDocumentFreshnessStoreContract('postgres', () => open(freshSchema()), contractOptions);
 
   describe('postgres migrations', () => {
     const all = postgresMigrations.map((_, index) => index + 1);

@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
 import type { AdminTokenScope } from '../store/store.ts';
+import { documentEvictionSchema, documentRefreshSchema } from './admin-document-freshness.ts';
 import {
   diffQuerySchema,
   documentHistorySchema,
@@ -212,6 +213,27 @@ export const ADMIN_OPERATIONS = {
     answer: versionDiffSchema,
     refusals: ['400', '404'],
   },
+  refreshDocument: {
+    method: 'post',
+    path: '/admin/v1/clients/{client_id}/refresh',
+    scope: 'write',
+    summary: "re-fetch a document client's metadata document now; every instance uses the new version",
+    description:
+      "Through the server's own path: the URL and profile rules, validation, the change policy, the recording of the version. A fetch that fails changes nothing and answers outcome `failed` with its reason. 409 when CIMD is off or the client is blocked.",
+    parameters: clientIdParameterSchema,
+    answer: documentRefreshSchema,
+    refusals: ['400', '409'],
+  },
+  evictDocument: {
+    method: 'post',
+    path: '/admin/v1/clients/{client_id}/evict',
+    scope: 'write',
+    summary: "drop a document client's cached metadata document on every instance; its next use fetches it",
+    description: 'Nothing else of the client is removed: its versions, grants and tokens stay.',
+    parameters: clientIdParameterSchema,
+    answer: documentEvictionSchema,
+    refusals: ['400', '404', '409'],
+  },
 } as const satisfies Record<string, AdminOperation>;
 
 export type AdminOperationId = keyof typeof ADMIN_OPERATIONS;
@@ -225,7 +247,10 @@ const REFUSALS = {
   '401': refusal('Unauthorized', 'invalid_token: no admin API token, or an unknown, expired or revoked one'),
   '403': refusal('Forbidden', 'insufficient_scope: a read token on a write operation'),
   '404': refusal('NotFound', 'invalid_request: no such stored rule, client, hold or account'),
-  '409': refusal('Conflict', "invalid_request: the rule is the configuration file's; change the file"),
+  '409': refusal(
+    'Conflict',
+    "invalid_request: the rule is the configuration file's (change the file); or the document operation does not apply now (CIMD off, the client blocked)",
+  ),
   '503': refusal('Unavailable', 'temporarily_unavailable: the store cannot be reached (Retry-After)'),
 } as const;
 

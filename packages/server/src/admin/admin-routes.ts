@@ -11,6 +11,7 @@ import { OAuthError } from '@gatehouse-oauth/core';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { AuditQuery } from '../audit/audit-query.ts';
+import type { DocumentFreshnessOperations } from '../cimd/document-freshness.ts';
 import type { DocumentHistoryReader } from '../cimd/document-history.ts';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { GovernanceAdmin } from '../governance/governance-admin.ts';
@@ -20,6 +21,7 @@ import { jsonResponse } from '../http/responses.ts';
 import type { ServerApp } from '../http/server-app.ts';
 import type { AdminTokenRecord, AdminTokenScope } from '../store/store.ts';
 import { auditHandlers } from './admin-audit.ts';
+import { documentEvictionJson, documentRefreshJson } from './admin-document-freshness.ts';
 import { documentHistoryJson, versionDiffJson } from './admin-history-views.ts';
 import {
   ADMIN_OPERATIONS,
@@ -50,6 +52,8 @@ export interface AdminRouteDeps {
   auditLog: AuditQuery;
   /** Document history and diffs (issue #14, cimd/document-history.ts). */
   history: DocumentHistoryReader;
+  /** Refresh and evict a client's metadata document (issue #14, item 5). */
+  documents: DocumentFreshnessOperations;
 }
 
 /** A call that passed authentication: its path parameters, its request and who makes it. */
@@ -137,7 +141,7 @@ async function authenticate(
 function adminHandlers(
   deps: AdminRouteDeps,
 ): Record<AdminOperationId, (call: AdminCall) => Promise<unknown>> {
-  const { governance, clients, tokens } = deps;
+  const { governance, clients, tokens, documents } = deps;
   return {
     listRules: async () => ({ rules: (await governance.rules()).map(ruleJson) }),
     approve: async ({ request, actor }) => {
@@ -204,6 +208,10 @@ function adminHandlers(
       const { from, to } = query as { from: string; to: string };
       return versionDiffJson(await deps.history.diff(params.client_id!, from, to));
     },
+    refreshDocument: async ({ params, actor }) =>
+      documentRefreshJson(await documents.refresh(params.client_id!, { actor })),
+    evictDocument: async ({ params, actor }) =>
+      documentEvictionJson(await documents.evict(params.client_id!, { actor })),
   };
 }
 

@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { AuditQuery } from '../audit/audit-query.ts';
 import type { Audit } from '../audit/audit-trail.ts';
+import type { DocumentFreshnessOperations } from '../cimd/document-freshness.ts';
 import type { DocumentHistoryReader } from '../cimd/document-history.ts';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { ServerConfig } from '../config/server-config-schema.ts';
@@ -45,6 +46,7 @@ export interface AdminSurfaceDeps {
   /** The audit log as the operator reads it (issue #14, item 6). */
   auditLog: AuditQuery;
   history: DocumentHistoryReader;
+  documents: DocumentFreshnessOperations;
 }
 
 export function createAdminSurface(deps: AdminSurfaceDeps): AdminSurface {
@@ -57,6 +59,7 @@ export function createAdminSurface(deps: AdminSurfaceDeps): AdminSurface {
     logger,
     auditLog: deps.auditLog,
     history: deps.history,
+    documents: deps.documents,
   };
   if (settings.enabled && settings.mainHandler) mountAdminRoutes(deps.app, routes, deps.basePath);
   const own = createServerApp();

@@ -1,7 +1,7 @@
 import type { ClientMetadata } from '@gatehouse-oauth/core';
 import type { SafeFetch } from '@gatehouse-oauth/safe-fetch';
 import type { Audit } from '../audit/audit-trail.ts';
-import { cimdClientResolver } from '../cimd/cimd-client-resolver.ts';
+import { cimdClientResolver, type ResolvedDocument } from '../cimd/cimd-client-resolver.ts';
 import { cimdDocumentPolicy, documentValidator } from '../cimd/document-validation.ts';
 import { createFetchGovernor } from '../cimd/fetch-governor.ts';
 import { createFetchLogRecorder } from '../cimd/fetch-log-recorder.ts';
@@ -42,25 +42,40 @@ export interface ClientResolutionDeps {
 }
 
 /**
+ * What the freshness operations (issue #14, item 5) ask of the CIMD resolver: an operator's refresh
+ * and the background revalidation's step, each behind the profile's client-id rules.
+ */
+export interface DocumentResolution {
+  reload(clientId: string): Promise<ResolvedDocument | undefined>;
+  revalidate(clientId: string): Promise<ResolvedDocument | undefined>;
+}
+
+/**
  * The client resolver of the server: the loopback development client (AT-5) when on, stored
  * clients, then Client ID Metadata Documents when on; the whole chain wrapped by governance
  * admission (governance/admission.ts), then the configured decorators (`clientResolverDecorators`,
  * docs/extension-points.md). `flushRefusals` writes the
- * governor's pending refusal counts (decision 0020).
+ * governor's pending refusal counts (decision 0020). `documents` is undefined when CIMD is off.
  */
 export function createClientResolution(
   options: ResolvedServerOptions,
   deps: ClientResolutionDeps,
-): { resolver: ClientResolver; flushRefusals: () => Promise<void> } {
+): {
+  resolver: ClientResolver;
+  flushRefusals: () => Promise<void>;
+  documents: DocumentResolution | undefined;
+} {
   const resolvers: ClientResolver[] = [storedClientResolver(options.store.clients)];
   // AT-5: the loopback development client, without fetch (on in the atproto profile).
   if (options.atproto.loopbackClient) resolvers.unshift(loopbackClientResolver());
   let flushRefusals = async (): Promise<void> => {};
+  let documents: DocumentResolution | undefined;
   if (options.cimd.enabled) {
     const cimdResolver = createCimdResolver(options, deps);
     deps.memory.hold(cimdResolver.forget);
     resolvers.push(cimdResolver.resolver);
     flushRefusals = cimdResolver.flushRefusals;
+    documents = cimdResolver.documents;
   }
   return {
     resolver: decorateClientResolver(chainClientResolvers(...resolvers), [
@@ -68,6 +83,7 @@ export function createClientResolution(
       ...(options.clientResolverDecorators ?? []),
     ]),
     flushRefusals,
+    documents,
   };
 }
 
@@ -75,7 +91,12 @@ export function createClientResolution(
 function createCimdResolver(
   options: ResolvedServerOptions,
   deps: ClientResolutionDeps,
-): { resolver: ClientResolver; flushRefusals: () => Promise<void>; forget: (clientId: string) => void } {
+): {
+  resolver: ClientResolver;
+  flushRefusals: () => Promise<void>;
+  forget: (clientId: string) => void;
+  documents: DocumentResolution;
+} {
   const { outboundFetch, clock, audit, metrics, logger, profile, lifecycle } = deps;
   const cimd = options.cimd;
   const policy = cimdDocumentPolicy(cimd);
@@ -106,6 +127,7 @@ function createCimdResolver(
     minTtlMs: cimd.minTtlSeconds * 1000,
     maxTtlMs: cimd.maxTtlSeconds * 1000,
     forceRefreshCooldownMs: cimd.refreshCooldownSeconds * 1000,
+    staleIfErrorMs: cimd.staleIfErrorSeconds * 1000,
     onEvent: (event) => {
       countCacheEvent(metrics, event);
       fetchLog.onEvent(event);
@@ -125,6 +147,14 @@ function createCimdResolver(
   });
   // The profile's client-id rules (atproto: AT-2, a client_id with a port is refused before fetch).
   const clientIdRules = profile.clientIdRules;
+  // The same rules before an operator's refresh or a revalidation: the guard around a resolver
+  // that finds nothing throws the profile's refusal, or lets the client_id through.
+  const guard = clientIdRules?.({ resolve: async () => undefined });
+  const guarded =
+    (step: (clientId: string) => Promise<ResolvedDocument | undefined>) => async (clientId: string) => {
+      await guard?.resolve(clientId);
+      return step(clientId);
+    };
   return {
     resolver: clientIdRules === undefined ? resolver : clientIdRules(resolver),
     // A clean stop also writes the fetch log entries still under way.
@@ -133,5 +163,6 @@ function createCimdResolver(
       await fetchLog.flush();
     },
     forget: resolver.forget,
+    documents: { reload: guarded(resolver.reload), revalidate: guarded(resolver.revalidate) },
   };
 }

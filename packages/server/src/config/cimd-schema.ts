@@ -74,6 +74,23 @@ export const cimdSchema = z.strictObject({
     .max(3650)
     .default(90)
     .describe('the fetch log keeps fetches at most this many days'),
+  // Decision 0035: RFC 5861's stale-if-error, bounded; only origin failures qualify, never a refusal.
+  staleIfErrorSeconds: z
+    .int()
+    .min(0)
+    .max(7 * 86400)
+    .default(86400)
+    .describe(
+      'when the origin fails (network error, 5xx, timeout), the last good document keeps serving this long past its expiry; 0: never',
+    ),
+  revalidateUsedWithinDays: z
+    .int()
+    .min(0)
+    .max(365)
+    .default(7)
+    .describe(
+      'documents of clients that obtained tokens within this many days are revalidated in the background before they expire; 0: off',
+    ),
 });
 
 export type CimdOptions = z.input<typeof cimdSchema>;

@@ -15,6 +15,7 @@ import type { ClientChangeFeed } from './client-change-feed.ts';
 import type { ClientDocumentStore } from './client-document-store.ts';
 import type { ClientStore } from './client-store.ts';
 import type { DocumentFetchStore } from './document-fetch-store.ts';
+import type { DocumentFreshnessStore } from './document-freshness-store.ts';
 import type { GovernanceStore } from './governance-store.ts';
 import type { GrantStore } from './grant-store.ts';
 import type { InitialAccessTokenStore } from './initial-access-token-store.ts';
@@ -50,6 +51,8 @@ export interface Store {
   readonly adminTokens: AdminTokenStore;
   /** Every fetch of a client's metadata document and its outcome (issue #14): history and drift. */
   readonly documentFetches: DocumentFetchStore;
+  /** Evictions and stale-if-error marks of Client ID Metadata Documents (issue #14, item 5). */
+  readonly documentFreshness: DocumentFreshnessStore;
   /**
    * Deletes rows whose expiry is before `now` (codes, requests, sessions, refresh tokens, replay)
    * and client changes older than CLIENT_CHANGE_RETENTION_MS.
@@ -85,6 +88,11 @@ export type {
   FetchCertificate,
   RecordedDocumentFetch,
 } from './document-fetch-store.ts';
+export type {
+  DocumentFreshness,
+  DocumentFreshnessStore,
+  DocumentStaleness,
+} from './document-freshness-store.ts';
 export type {
   AccessRequest,
   ClientHold,

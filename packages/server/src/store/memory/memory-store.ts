@@ -7,6 +7,7 @@ import { memoryClientChangeFeed, purgeClientChanges } from './client-changes.ts'
 import { memoryClientDocumentStore } from './client-documents.ts';
 import { memoryClientStore } from './clients.ts';
 import { memoryDocumentFetchStore } from './document-fetches.ts';
+import { memoryDocumentFreshnessStore } from './document-freshness.ts';
 import { memoryGovernanceStore } from './governance.ts';
 import { memoryGrantStore } from './grants.ts';
 import { memoryInitialAccessTokenStore } from './initial-access-tokens.ts';
@@ -47,6 +48,7 @@ export function createMemoryStore(): Store {
     governance: memoryGovernanceStore(state),
     adminTokens: memoryAdminTokenStore(state),
     documentFetches: memoryDocumentFetchStore(),
+    documentFreshness: memoryDocumentFreshnessStore(state),
 
     async purgeExpired(now) {
       const { sessions, requests, codes, refreshTokens, replay } = state;

@@ -8,6 +8,7 @@ import type {
   ClientDocumentVersion,
   ClientHold,
   ClientRecord,
+  DocumentFreshness,
   GrantRecord,
   InitialAccessTokenRecord,
   RefreshTokenRecord,
@@ -48,6 +49,7 @@ export interface MemoryState {
     accessRequests: Map<string, AccessRequest>; // by [client_id, user_id]
   };
   adminTokens: Map<string, AdminTokenRecord>; // by digest
+  documentFreshness: Map<string, DocumentFreshness>; // by client_id
 }
 
 export function createMemoryState(): MemoryState {
@@ -73,6 +75,7 @@ export function createMemoryState(): MemoryState {
     auditSeq: 0,
     governance: { rules: new Map(), holds: new Map(), accessRequests: new Map() },
     adminTokens: new Map(),
+    documentFreshness: new Map(),
   };
 }
 

@@ -297,6 +297,20 @@ export const sqliteMigrations: readonly string[] = [
     first_seen_at INTEGER NOT NULL
   ) STRICT;
   `,
+  // 11: document freshness (issue #14, item 5; decision 0035): an operator's eviction and a
+  // stale-if-error mark per document client (NULL = none), and the index the background
+  // revalidation lists used document clients by.
+  `
+  CREATE TABLE client_document_freshness (
+    client_id TEXT PRIMARY KEY NOT NULL,
+    evicted_at INTEGER,
+    stale_digest TEXT,
+    stale_since INTEGER,
+    stale_until INTEGER,
+    stale_reason TEXT
+  ) STRICT;
+  CREATE INDEX clients_kind_last_used_at ON clients (kind, last_used_at);
+  `,
 ];
 
 /**

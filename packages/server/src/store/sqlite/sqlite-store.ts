@@ -9,6 +9,7 @@ import { sqliteClientDocumentStore } from './client-documents.ts';
 import { sqliteClientStore } from './clients.ts';
 import { createSqliteConnection, openSqliteDatabase } from './connection.ts';
 import { sqliteDocumentFetchStore } from './document-fetches.ts';
+import { sqliteDocumentFreshnessStore } from './document-freshness.ts';
 import { sqliteGovernanceStore } from './governance.ts';
 import { sqliteGrantStore } from './grants.ts';
 import { sqliteInitialAccessTokenStore } from './initial-access-tokens.ts';
@@ -65,6 +66,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     governance: sqliteGovernanceStore(connection),
     adminTokens: sqliteAdminTokenStore(connection),
     documentFetches: sqliteDocumentFetchStore(connection),
+    documentFreshness: sqliteDocumentFreshnessStore(connection),
 
     async purgeExpired(now) {
       connection.immediate(() => {
