@@ -10,6 +10,9 @@ import { migrateSqlite, sqliteMigrations, userVersion } from '../src/store/sqlit
 import { openSqliteDatabase, openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { RaceInput, RoundResult } from './sqlite-store-race-worker.ts';
 import { describeStoreContract, type StoreContractOptions } from './store-contract.ts';
+import { describeAuditStoreContract } from './store-contract-audit.ts';
+import { describeDocumentFetchStoreContract } from './store-contract-document-fetches.ts';
+import { describeDocumentFreshnessStoreContract } from './store-contract-document-freshness.ts';
 import { describeGovernanceStoreContract } from './store-contract-governance.ts';
 import { describeInventoryStoreContract } from './store-contract-inventory.ts';
 import { assertRaceRound, seedRaceRound } from './support/store-race.ts';
@@ -30,6 +33,13 @@ const contractOptions: StoreContractOptions = {
 };
 describeStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 describeGovernanceStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
+describeAuditStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
+describeDocumentFetchStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
+describeDocumentFreshnessStoreContract(
+  'sqlite',
+  () => openSqliteStore({ path: freshPath() }),
+  contractOptions,
+);
 describeInventoryStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 
 describe('sqlite migrations', () => {
@@ -81,11 +91,11 @@ describe('sqlite migrations', () => {
     migrated.close();
   });
 
-  it('migration 10: clients written before the inventory index (or without it) are indexed by the next inventory query', async () => {
+  it('migration 12: clients written before the inventory index (or without it) are indexed by the next inventory query', async () => {
     const path = freshPath();
     const db = new DatabaseSync(path);
-    // A version 9 database, as the previous release left it, holding one registration.
-    for (const [index, migration] of sqliteMigrations.slice(0, 9).entries()) {
+    // A version 11 database, as the previous release left it, holding one registration.
+    for (const [index, migration] of sqliteMigrations.slice(0, 11).entries()) {
       db.exec(migration);
       db.exec(`PRAGMA user_version = ${index + 1}`);
     }
@@ -112,7 +122,7 @@ describe('sqlite migrations', () => {
         (row) => row.record.clientId,
       );
     assert.deepEqual(await inDomain('old.example'), ['old-registration']);
-    // A writer that does not index (a Gatehouse older than migration 10, still running during an
+    // A writer that does not index (a Gatehouse older than migration 12, still running during an
     // upgrade): its inserts are indexed, and the terms of its deletions dropped, at the next query.
     const foreign = new DatabaseSync(path);
     insert(foreign, 'foreign-registration', 'foreign.example');

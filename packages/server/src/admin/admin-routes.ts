@@ -10,6 +10,9 @@
 import { OAuthError } from '@gatehouse-oauth/core';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { AuditQuery } from '../audit/audit-query.ts';
+import type { DocumentFreshnessOperations } from '../cimd/document-freshness.ts';
+import type { DocumentHistoryReader } from '../cimd/document-history.ts';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { GovernanceAdmin } from '../governance/governance-admin.ts';
 import { readCappedText } from '../http/form-body.ts';
@@ -19,6 +22,9 @@ import type { ServerApp } from '../http/server-app.ts';
 import type { ClientInventory, ReachTarget } from '../inventory/client-inventory.ts';
 import type { InventoryFilter } from '../inventory/inventory-query.ts';
 import type { AdminTokenRecord, AdminTokenScope } from '../store/store.ts';
+import { auditHandlers } from './admin-audit.ts';
+import { documentEvictionJson, documentRefreshJson } from './admin-document-freshness.ts';
+import { documentHistoryJson, versionDiffJson } from './admin-history-views.ts';
 import {
   ADMIN_OPERATIONS,
   type AdminOperation,
@@ -55,13 +61,19 @@ export interface AdminRouteDeps {
   inventory: ClientInventory;
   tokens: AdminTokens;
   logger: Logger;
+  /** The audit log as the operator reads it (issue #14): the same query as `gatehouse audit`. */
+  auditLog: AuditQuery;
+  /** Document history and diffs (issue #14, cimd/document-history.ts). */
+  history: DocumentHistoryReader;
+  /** Refresh and evict a client's metadata document (issue #14, item 5). */
+  documents: DocumentFreshnessOperations;
 }
 
 /** A call that passed authentication: its path parameters, its request and who makes it. */
 interface AdminCall {
   request: Request;
   params: Record<string, string>;
-  /** The query parameters the operation declares, parsed (undefined members left out). */
+  /** Query parameters as the operation's schema parsed them (none when it declares none). */
   query: Record<string, unknown>;
   /** `admin-token:<id>`, the audit actor of whatever the call changes. */
   actor: string;
@@ -97,7 +109,8 @@ export function mountAdminRoutes(app: ServerApp, deps: AdminRouteDeps, basePath:
           const params = checkedParameters(operation, c.req.param() as Record<string, string>);
           const query = checkedQuery(operation, c.req.raw);
           const answer = await handlers[id]({ request: c.req.raw, params, query, actor: actorOf(token) });
-          return jsonResponse(answer);
+          // A streamed answer (the audit export) is its own Response.
+          return answer instanceof Response ? answer : jsonResponse(answer);
         },
         deps.logger,
       ),
@@ -141,7 +154,7 @@ async function authenticate(
 function adminHandlers(
   deps: AdminRouteDeps,
 ): Record<AdminOperationId, (call: AdminCall) => Promise<unknown>> {
-  const { governance, clients, inventory, tokens } = deps;
+  const { governance, clients, inventory, tokens, documents } = deps;
   return {
     listRules: async () => ({ rules: (await governance.rules()).map(ruleJson) }),
     approve: async ({ request, actor }) => {
@@ -195,6 +208,23 @@ function adminHandlers(
       return cascadeJson(clientId, await clients.revokeAll(clientId, { actor, reason: 'operator' }));
     },
     listAdminTokens: async () => ({ tokens: (await tokens.list()).map(adminTokenJson) }),
+    ...auditHandlers(deps.auditLog, deps.logger),
+    clientHistory: async ({ params, query }) => {
+      const clientId = params.client_id!;
+      const page = query as { limit?: number; before?: number };
+      const history = await deps.history.history(clientId, page);
+      if (history === undefined)
+        throw notFound('client_not_found', `no client ${clientId}, and no fetch of it`);
+      return documentHistoryJson(history);
+    },
+    clientHistoryDiff: async ({ params, query }) => {
+      const { from, to } = query as { from: string; to: string };
+      return versionDiffJson(await deps.history.diff(params.client_id!, from, to));
+    },
+    refreshDocument: async ({ params, actor }) =>
+      documentRefreshJson(await documents.refresh(params.client_id!, { actor })),
+    evictDocument: async ({ params, actor }) =>
+      documentEvictionJson(await documents.evict(params.client_id!, { actor })),
     listClients: async ({ query }) => {
       const page = await inventory.list(inventoryFilterOf(query));
       return {
@@ -264,15 +294,6 @@ function reachTargetOf(given: Record<string, unknown>): ReachTarget {
   return Object.fromEntries(Object.entries(named).filter(([, value]) => value !== undefined)) as ReachTarget;
 }
 
-/** The query parameters as the operation declares them; none allowed where it declares none. */
-function checkedQuery(operation: AdminOperation, request: Request): Record<string, unknown> {
-  const given = Object.fromEntries(new URL(request.url).searchParams);
-  if (operation.query === undefined) return {};
-  const checked = operation.query.safeParse(given);
-  if (!checked.success) throw invalidAdminRequest('parameter_invalid', describeIssue(checked.error));
-  return checked.data as Record<string, unknown>;
-}
-
 /** Path parameters as the operation declares them (a client_id or selector of at most 2048 characters). */
 function checkedParameters(
   operation: AdminOperation,
@@ -282,6 +303,15 @@ function checkedParameters(
   const checked = operation.parameters.safeParse(params);
   if (!checked.success) throw invalidAdminRequest('parameter_invalid', describeIssue(checked.error));
   return checked.data as Record<string, string>;
+}
+
+/** Query parameters as the operation declares them; any other parameter is refused. */
+function checkedQuery(operation: AdminOperation, request: Request): Record<string, unknown> {
+  if (operation.query === undefined) return {};
+  const given = Object.fromEntries(new URL(request.url).searchParams);
+  const checked = operation.query.safeParse(given);
+  if (!checked.success) throw invalidAdminRequest('parameter_invalid', describeIssue(checked.error));
+  return checked.data;
 }
 
 /** A JSON object body, parsed by the operation's schema; every failure is a 400 (413 when too large). */

@@ -1,5 +1,8 @@
 export { CLIENT_CHANGE_RETENTION_MS } from './client-change-feed.ts';
 export { clientIndexTerms } from './client-index-terms.ts';
+export { DOCUMENT_FETCH_COLUMNS, documentFetchFromRow, documentFetchRow } from './document-fetch-rows.ts';
+export { DOCUMENT_FETCH_OUTCOMES } from './document-fetch-store.ts';
+export { documentFreshnessFromRow } from './document-freshness-rows.ts';
 export { createInventoryRows, INVENTORY_COLUMNS } from './inventory-rows.ts';
 export { createMemoryStore } from './memory/memory-store.ts';
 export { createRecordRows, TABLES_WITH_EXPIRY } from './record-rows.ts';

@@ -15,6 +15,8 @@ import type { ClientChangeFeed } from './client-change-feed.ts';
 import type { ClientDocumentStore } from './client-document-store.ts';
 import type { ClientInventoryStore } from './client-inventory-store.ts';
 import type { ClientStore } from './client-store.ts';
+import type { DocumentFetchStore } from './document-fetch-store.ts';
+import type { DocumentFreshnessStore } from './document-freshness-store.ts';
 import type { GovernanceStore } from './governance-store.ts';
 import type { GrantStore } from './grant-store.ts';
 import type { InitialAccessTokenStore } from './initial-access-token-store.ts';
@@ -48,6 +50,10 @@ export interface Store {
   readonly governance: GovernanceStore;
   /** Credentials of the admin HTTP API, as digests. */
   readonly adminTokens: AdminTokenStore;
+  /** Every fetch of a client's metadata document and its outcome (issue #14): history and drift. */
+  readonly documentFetches: DocumentFetchStore;
+  /** Evictions and stale-if-error marks of Client ID Metadata Documents (issue #14, item 5). */
+  readonly documentFreshness: DocumentFreshnessStore;
   /** The client inventory's fields, activity and queries (issue #14). */
   readonly inventory: ClientInventoryStore;
   /**
@@ -63,7 +69,7 @@ export type {
   AdminTokenScope,
   AdminTokenStore,
 } from './admin-token-store.ts';
-export type { AuditEvent, AuditStore } from './audit-store.ts';
+export type { AuditEvent, AuditFilter, AuditPage, AuditPosition, AuditStore } from './audit-store.ts';
 export type {
   AuthorizationCodeRecord,
   AuthorizationCodeStore,
@@ -92,6 +98,19 @@ export type {
   ReachSelection,
 } from './client-inventory-store.ts';
 export type { ClientKind, ClientRecord, ClientRegistration, ClientStore } from './client-store.ts';
+export type {
+  DocumentFetch,
+  DocumentFetchOutcome,
+  DocumentFetchRetention,
+  DocumentFetchStore,
+  FetchCertificate,
+  RecordedDocumentFetch,
+} from './document-fetch-store.ts';
+export type {
+  DocumentFreshness,
+  DocumentFreshnessStore,
+  DocumentStaleness,
+} from './document-freshness-store.ts';
 export type {
   AccessRequest,
   ClientHold,

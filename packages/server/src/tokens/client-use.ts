@@ -22,9 +22,10 @@ const lastTouches = new WeakMap<object, LRUCache<string, number>>();
 
 /**
  * Records that a client obtained tokens: for the inventory, every client's activity (`kind`: a
- * code redeemed or a refresh, ../inventory/client-activity.ts); for a DCR client also
- * ClientRecord.lastUsedAt, so the reaper keeps it. Called by every grant that issues tokens.
- * Static and CIMD clients are never reaped and have no lastUsedAt.
+ * code redeemed or a refresh, ../inventory/client-activity.ts); for a DCR or CIMD client also
+ * ClientRecord.lastUsedAt: the reaper keeps a used registration, and the background revalidation
+ * keeps the document of a used CIMD client fresh (cimd/background-revalidation.ts). Called by every
+ * grant that issues tokens. Static clients are neither reaped nor fetched: no lastUsedAt.
  */
 export async function recordClientUse(
   ctx: Pick<ServerContext, 'store' | 'logger'>,
@@ -33,7 +34,7 @@ export async function recordClientUse(
   kind: 'token' | 'refresh' = 'token',
 ): Promise<void> {
   await recordClientActivity(ctx, client.clientId, kind, now);
-  if (client.kind !== 'dcr') return;
+  if (client.kind === 'static') return;
   // The record the resolver loaded already says whether a write is due: this covers the first use
   // after a restart and the other instances sharing the store.
   if (client.lastUsedAt !== undefined && now - client.lastUsedAt < CLIENT_USE_RESOLUTION_MS) return;

@@ -106,13 +106,15 @@ export function memoryClientInventoryStore(state: MemoryState): ClientInventoryS
         for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
         return [...counts].sort(([a], [b]) => compare(a, b)).map(([value, grants]) => ({ value, grants }));
       };
-      const issued = state.audit.filter(
-        (event) =>
-          event.type === 'token.issued' &&
-          ('userId' in selection
-            ? event.userId === selection.userId
-            : event.clientId !== undefined && selects(selection, event.clientId)),
-      );
+      const issued = state.audit
+        .map((entry) => entry.event)
+        .filter(
+          (event) =>
+            event.type === 'token.issued' &&
+            ('userId' in selection
+              ? event.userId === selection.userId
+              : event.clientId !== undefined && selects(selection, event.clientId)),
+        );
       const lastTokenAt = issued.reduce<number | undefined>(
         (latest, event) => Math.max(latest ?? 0, event.at),
         undefined,

@@ -7,6 +7,8 @@ import { memoryClientChangeFeed, purgeClientChanges } from './client-changes.ts'
 import { memoryClientDocumentStore } from './client-documents.ts';
 import { memoryClientInventoryStore } from './client-inventory.ts';
 import { memoryClientStore } from './clients.ts';
+import { memoryDocumentFetchStore } from './document-fetches.ts';
+import { memoryDocumentFreshnessStore } from './document-freshness.ts';
 import { memoryGovernanceStore } from './governance.ts';
 import { memoryGrantStore } from './grants.ts';
 import { memoryInitialAccessTokenStore } from './initial-access-tokens.ts';
@@ -46,6 +48,8 @@ export function createMemoryStore(): Store {
     audit: memoryAuditStore(state),
     governance: memoryGovernanceStore(state),
     adminTokens: memoryAdminTokenStore(state),
+    documentFetches: memoryDocumentFetchStore(),
+    documentFreshness: memoryDocumentFreshnessStore(state),
     inventory: memoryClientInventoryStore(state),
 
     async purgeExpired(now) {

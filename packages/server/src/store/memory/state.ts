@@ -9,6 +9,7 @@ import type {
   ClientDocumentVersion,
   ClientHold,
   ClientRecord,
+  DocumentFreshness,
   GrantRecord,
   InitialAccessTokenRecord,
   OperatorFields,
@@ -40,14 +41,17 @@ export interface MemoryState {
   replay: Map<string, number>;
   clientDocuments: Map<string, ClientDocumentVersion[]>; // newest last
   clientChanges: ClientChange[]; // ascending sequence
-  /** Oldest first; `list` walks it backwards. */
-  audit: AuditEvent[];
+  /** In append order, each with its sequence number (the SQL stores' row id). */
+  audit: { seq: number; event: AuditEvent }[];
+  /** The last sequence number given; never reused, even after a purge (like AUTOINCREMENT). */
+  auditSeq: number;
   governance: {
     rules: Map<string, StoredRule>; // by selector
     holds: Map<string, ClientHold>; // by client_id
     accessRequests: Map<string, AccessRequest>; // by [client_id, user_id]
   };
   adminTokens: Map<string, AdminTokenRecord>; // by digest
+  documentFreshness: Map<string, DocumentFreshness>; // by client_id
   inventory: {
     operatorFields: Map<string, OperatorFields>; // by client_id
     activity: Map<string, ClientActivity>; // by client_id
@@ -74,8 +78,10 @@ export function createMemoryState(): MemoryState {
     clientDocuments: new Map(),
     clientChanges: [],
     audit: [],
+    auditSeq: 0,
     governance: { rules: new Map(), holds: new Map(), accessRequests: new Map() },
     adminTokens: new Map(),
+    documentFreshness: new Map(),
     inventory: { operatorFields: new Map(), activity: new Map() },
   };
 }

@@ -9,6 +9,8 @@ import { sqliteClientDocumentStore } from './client-documents.ts';
 import { sqliteClientInventoryStore } from './client-inventory.ts';
 import { sqliteClientStore } from './clients.ts';
 import { createSqliteConnection, openSqliteDatabase } from './connection.ts';
+import { sqliteDocumentFetchStore } from './document-fetches.ts';
+import { sqliteDocumentFreshnessStore } from './document-freshness.ts';
 import { sqliteGovernanceStore } from './governance.ts';
 import { sqliteGrantStore } from './grants.ts';
 import { sqliteInitialAccessTokenStore } from './initial-access-tokens.ts';
@@ -64,6 +66,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     audit: sqliteAuditStore(connection),
     governance: sqliteGovernanceStore(connection),
     adminTokens: sqliteAdminTokenStore(connection),
+    documentFetches: sqliteDocumentFetchStore(connection),
+    documentFreshness: sqliteDocumentFreshnessStore(connection),
     inventory: sqliteClientInventoryStore(connection),
 
     async purgeExpired(now) {
