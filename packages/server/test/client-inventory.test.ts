@@ -10,7 +10,6 @@ import { describe, it } from 'node:test';
 import { authorizeInBrowser } from '../../../test/support/authorize-in-browser.ts';
 import { UserAgent } from '../../../test/support/user-agent.ts';
 import { type InventoryFilter, SCAN_BUDGET } from '../src/index.ts';
-import { thumbprintOf } from '../src/inventory/inventory-entry.ts';
 import { hashPassword } from '../src/users/password.ts';
 import { CIMD_URL, cimdDocument, stubDocuments } from './support/stub-documents.ts';
 import { createTestServer, ISSUER, PASSWORD, RESOURCE } from './support/test-server.ts';
@@ -134,7 +133,11 @@ describe('inventory: a CIMD client used by two users from two installations', ()
     assert.equal((await refresh(CIMD_URL, alice)).status, 200);
     const shown = await inventory.show(CIMD_URL);
     assert.ok(shown !== undefined);
-    const { reach: _, reasons, ...entry } = shown;
+    const { reach: _, reasons, document, ...entry } = shown;
+    // The fetch log's newest entry: the refresh re-fetched the document (its 5 minutes had passed).
+    assert.deepEqual(document?.lastFetch, { at: t.now(), outcome: 'accepted', durationMs: 0, status: 200 });
+    assert.ok((document?.freshUntil ?? 0) > t.now(), 'fresh until a time to come');
+    assert.equal(document?.stale, undefined);
     assert.deepEqual(entry, {
       clientId: CIMD_URL,
       kind: 'cimd',
@@ -162,6 +165,25 @@ describe('inventory: a CIMD client used by two users from two installations', ()
     assert.equal(statics?.firstSeenAt, undefined);
     assert.deepEqual(statics?.owningHosts, ['app.example.test', '127.0.0.1']);
     assert.equal(await inventory.show('https://never.example/client.json'), undefined);
+  });
+
+  it('shows a document served stale because its origin fails, and an eviction (item 5)', async () => {
+    const { t, use, inventory } = await inventoryServer();
+    await use('alice', CIMD_URL, INSTALLATION_A);
+    const since = t.now();
+    await t.store.documentFreshness.markStale(CIMD_URL, {
+      digest: 'd1',
+      since,
+      until: since + DAY,
+      reason: 'connect_failed',
+    });
+    const [listed] = (await inventory.list({ kind: 'cimd' })).entries;
+    assert.deepEqual(listed?.document?.stale, { since, until: since + DAY, reason: 'connect_failed' });
+    await t.store.documentFreshness.evict(CIMD_URL, since + 1);
+    const shown = await inventory.show(CIMD_URL);
+    assert.equal(shown?.document?.evictedAt, since + 1);
+    assert.equal(shown?.document?.stale, undefined, 'an evicted document is not served at all');
+    assert.equal((await inventory.show('public-app'))?.document, undefined, 'no document: no document state');
   });
 
   it('writes the activity at most once an hour per client and kind', async () => {
@@ -553,17 +575,5 @@ describe('inventory: connections', () => {
       reason: 'grant_not_found',
     });
     await assert.rejects(inventory.connections.ofUser('nobody'), { reason: 'user_not_found' });
-  });
-});
-
-describe('inventory: key thumbprints', () => {
-  it('are the RFC 7638 SHA-256 thumbprints jose computes, for EC, OKP and RSA keys', async () => {
-    const { calculateJwkThumbprint, exportJWK, generateKeyPair } = await import('jose');
-    for (const alg of ['ES256', 'EdDSA', 'RS256'] as const) {
-      const { publicKey } = await generateKeyPair(alg, { extractable: true });
-      const jwk = { ...(await exportJWK(publicKey)), kid: 'ignored', use: 'sig' };
-      assert.equal(thumbprintOf(jwk), await calculateJwkThumbprint(jwk, 'sha256'), alg);
-    }
-    assert.equal(thumbprintOf({ kty: 'EC', crv: 'P-256', x: 'only-x' }), undefined);
   });
 });

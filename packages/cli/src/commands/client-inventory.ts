@@ -170,6 +170,7 @@ function showLines(detail: InventoryDetail): [string, string][] {
         ...(detail.jwksUri === undefined ? [] : [`jwks_uri ${detail.jwksUri}`]),
       ].join(' ') || '-',
     ],
+    ...documentLines(detail),
     [
       'reach',
       `${count(reach.usersWithLiveGrants, 'user')} with live grants, ${count(reach.installations, 'installation')}, ` +
@@ -180,6 +181,36 @@ function showLines(detail: InventoryDetail): [string, string][] {
       `${reach.tokensIssuedLast24Hours} issued in 24 hours, ${reach.tokensIssuedLast7Days} in 7 days; last ${seen(reach.lastTokenAt)}`,
     ],
   ];
+  return lines;
+}
+
+/** A document client's last fetch and freshness (docs/document-history.md, docs/cimd.md). */
+function documentLines(detail: InventoryDetail): [string, string][] {
+  const state = detail.document;
+  if (state === undefined) return [];
+  const fetch = state.lastFetch;
+  const lines: [string, string][] = [
+    [
+      'last fetch',
+      fetch === undefined
+        ? '-'
+        : `${iso(fetch.at)} ${fetch.outcome}${fetch.reason === undefined ? '' : ` (${fetch.reason})`} in ${fetch.durationMs} ms`,
+    ],
+    [
+      'freshness',
+      [
+        state.freshUntil === undefined ? 'not cached' : `fresh until ${iso(state.freshUntil)}`,
+        ...(state.etag === undefined ? [] : [`etag ${state.etag}`]),
+        ...(state.lastModified === undefined ? [] : [`last-modified ${state.lastModified}`]),
+      ].join(', '),
+    ],
+  ];
+  if (state.stale !== undefined)
+    lines.push([
+      'stale',
+      `served since ${iso(state.stale.since)} until ${iso(state.stale.until)}: the origin fails (${state.stale.reason})`,
+    ]);
+  if (state.evictedAt !== undefined) lines.push(['evicted', iso(state.evictedAt)]);
   return lines;
 }
 

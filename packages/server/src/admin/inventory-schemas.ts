@@ -5,6 +5,7 @@
  */
 import { APPROVAL_STATES, CLIENT_KINDS, TRUST_TIERS } from '@gatehouse-oauth/core';
 import { z } from 'zod';
+import { DOCUMENT_FETCH_OUTCOMES } from '../store/document-fetch-store.ts';
 import { approvalStateSchema, trustTierSchema } from './admin-schemas.ts';
 
 const timestamp = z.string().meta({ format: 'date-time', description: 'ISO 8601, UTC' });
@@ -85,6 +86,31 @@ const operatorFieldsSchema = z
   })
   .meta({ id: 'OperatorFields', description: 'what the operator says about a client: who answers for it' });
 
+const documentStateSchema = z
+  .strictObject({
+    last_fetch: z
+      .strictObject({
+        at: timestamp,
+        outcome: z.enum(DOCUMENT_FETCH_OUTCOMES),
+        duration_ms: count,
+        reason: z.string().optional(),
+        status: z.int().optional(),
+      })
+      .optional()
+      .meta({ description: "the newest entry of the document's fetch log (docs/document-history.md)" }),
+    etag: z.string().optional(),
+    last_modified: z.string().optional(),
+    fresh_until: timestamp
+      .optional()
+      .meta({ description: 'revalidated by then (in the background, before)' }),
+    stale: z
+      .strictObject({ since: timestamp, until: timestamp, reason: z.string() })
+      .optional()
+      .meta({ description: 'the last good version served because the origin fails (stale-if-error)' }),
+    evicted_at: timestamp.optional(),
+  })
+  .meta({ id: 'DocumentState', description: "a document client's metadata document: last fetch, freshness" });
+
 export const inventoryEntrySchema = z
   .strictObject({
     client_id: z.string(),
@@ -115,6 +141,7 @@ export const inventoryEntrySchema = z
     key_thumbprints: z
       .array(z.string())
       .meta({ description: 'RFC 7638 SHA-256 thumbprints of its inline keys' }),
+    document: documentStateSchema.optional().meta({ description: 'document clients only' }),
   })
   .meta({ id: 'InventoryEntry', description: 'one client as the inventory shows it' });
 

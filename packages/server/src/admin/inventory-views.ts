@@ -5,6 +5,7 @@
  */
 import type { BlastRadius, InventoryDetail, RevokedReach } from '../inventory/client-inventory.ts';
 import type { ConnectionsOf, ConnectionView } from '../inventory/connections.ts';
+import type { DocumentState } from '../inventory/document-state.ts';
 import type { InventoryEntry } from '../inventory/inventory-entry.ts';
 import type { OperatorFields } from '../store/store.ts';
 import type {
@@ -39,6 +40,31 @@ export function operatorFieldsJson(
       });
 }
 
+function documentStateJson(state: DocumentState | undefined) {
+  if (state === undefined) return undefined;
+  const { lastFetch, stale } = state;
+  return defined({
+    last_fetch:
+      lastFetch === undefined
+        ? undefined
+        : defined({
+            at: iso(lastFetch.at),
+            outcome: lastFetch.outcome,
+            duration_ms: lastFetch.durationMs,
+            reason: lastFetch.reason,
+            status: lastFetch.status,
+          }),
+    etag: state.etag,
+    last_modified: state.lastModified,
+    fresh_until: isoOf(state.freshUntil),
+    stale:
+      stale === undefined
+        ? undefined
+        : { since: iso(stale.since), until: iso(stale.until), reason: stale.reason },
+    evicted_at: isoOf(state.evictedAt),
+  });
+}
+
 export function inventoryEntryJson(entry: InventoryEntry): InventoryEntryJson {
   return defined({
     client_id: entry.clientId,
@@ -62,6 +88,7 @@ export function inventoryEntryJson(entry: InventoryEntry): InventoryEntryJson {
     redirect_uris: entry.redirectUris,
     jwks_uri: entry.jwksUri,
     key_thumbprints: entry.keyThumbprints,
+    document: documentStateJson(entry.document),
   });
 }
 

@@ -33,6 +33,7 @@ import {
   clientNotFound,
   createConnections,
 } from './connections.ts';
+import { documentStateOf } from './document-state.ts';
 import { stateCandidates, tierCandidates } from './governance-candidates.ts';
 import { type InventoryEntry, inventoryEntry, LOOPBACK_ENTRY_ID, loopbackRecord } from './inventory-entry.ts';
 import { type CheckedFilter, checkFilter, encodeCursor, type InventoryFilter } from './inventory-query.ts';
@@ -88,7 +89,10 @@ export interface ClientInventory {
 }
 
 export interface ClientInventoryDeps {
-  store: Pick<Store, 'inventory' | 'clients' | 'grants' | 'users'>;
+  store: Pick<
+    Store,
+    'inventory' | 'clients' | 'grants' | 'users' | 'documentFetches' | 'clientDocuments' | 'documentFreshness'
+  >;
   governance: Pick<ClientGovernance, 'mode' | 'current'>;
   lifecycle: Pick<ClientLifecycle, 'revokeAll' | 'revokeGrant'>;
   audit: Audit;
@@ -161,6 +165,7 @@ export function createClientInventory(deps: ClientInventoryDeps): ClientInventor
         }
       }
     }
+    await Promise.all(found.map(({ entry }) => withDocument(entry)));
     return {
       entries: found.map(({ entry }) => entry),
       ...(exhausted || position === undefined ? {} : { next: encodeCursor(checked.sort, position) }),
@@ -179,6 +184,12 @@ export function createClientInventory(deps: ClientInventoryDeps): ClientInventor
     if (checked.seenSince !== undefined && activity.lastSeenAt < checked.seenSince) return undefined;
     if (checked.idleBefore !== undefined && activity.lastSeenAt >= checked.idleBefore) return undefined;
     return row;
+  }
+
+  /** A document client's entry gets its document's state (the loopback client has no document). */
+  async function withDocument(entry: InventoryEntry): Promise<InventoryEntry> {
+    if (entry.kind === 'cimd') entry.document = await documentStateOf(store, entry.clientId);
+    return entry;
   }
 
   /** A stored client, or the loopback entry once seen, with its fields and activity. */
@@ -208,7 +219,7 @@ export function createClientInventory(deps: ClientInventoryDeps): ClientInventor
       const row = await rowOf(clientId);
       if (row === undefined) return undefined;
       const now = clock();
-      const entry = inventoryEntry(row, (await decide())(row.record));
+      const entry = await withDocument(inventoryEntry(row, (await decide())(row.record)));
       const loopback = clientId === LOOPBACK_ENTRY_ID;
       const figures = await store.inventory.reach(
         { clientIds: loopback ? [] : [clientId], loopback },

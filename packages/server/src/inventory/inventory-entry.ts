@@ -9,8 +9,6 @@
  * its own virtual client. The inventory shows them as one entry, `http://localhost`, seen as
  * their activity is recorded (client-activity.ts).
  */
-
-import { createHash } from 'node:crypto';
 import {
   type AdmissionDecision,
   type ApprovalState,
@@ -18,11 +16,13 @@ import {
   atprotoLoopbackClientMetadata,
   type GovernedClientKind,
   isAtprotoLoopbackClientId,
+  jwkThumbprint,
   type TrustTier,
 } from '@gatehouse-oauth/core';
 import { governedClientOf } from '../governance/governed-client.ts';
 import { hostOf } from '../store/client-index-terms.ts';
 import type { ClientActivity, ClientRecord, InventoryRow, OperatorFields } from '../store/store.ts';
+import type { DocumentState } from './document-state.ts';
 
 export interface InventoryEntry {
   clientId: string;
@@ -54,6 +54,8 @@ export interface InventoryEntry {
   jwksUri?: string | undefined;
   /** RFC 7638 SHA-256 thumbprints of the keys its metadata carries inline (`jwks`). */
   keyThumbprints: string[];
+  /** A document client's document: last fetch, validators, freshness, stale-if-error (document-state.ts). */
+  document?: DocumentState | undefined;
 }
 
 /** The inventory's one entry for every AT Protocol loopback client_id. */
@@ -112,28 +114,8 @@ export function inventoryEntry(row: InventoryRow, decision: AdmissionDecision): 
     lastRefreshAt: activity?.lastRefreshAt,
     redirectUris: [...(metadata.redirect_uris ?? [])],
     jwksUri: metadata.jwks_uri,
-    keyThumbprints: (metadata.jwks?.keys ?? []).flatMap((key) => thumbprintOf(key) ?? []),
+    keyThumbprints: (metadata.jwks?.keys ?? []).flatMap((key) => jwkThumbprint(key) ?? []),
   });
-}
-
-/** The members RFC 7638 §3.2 hashes, by key type. */
-const THUMBPRINT_MEMBERS: Record<string, readonly string[]> = {
-  EC: ['crv', 'kty', 'x', 'y'],
-  OKP: ['crv', 'kty', 'x'],
-  RSA: ['e', 'kty', 'n'],
-  oct: ['k', 'kty'],
-};
-
-/**
- * RFC 7638 SHA-256 thumbprint: the required members in lexicographic order, as JSON without
- * whitespace, hashed and base64url-encoded (as jose's calculateJwkThumbprint, synchronously: an
- * inventory page takes one per key of each of its clients). Undefined for a key missing a member.
- */
-export function thumbprintOf(jwk: Record<string, unknown>): string | undefined {
-  const members = THUMBPRINT_MEMBERS[String(jwk.kty)];
-  if (members === undefined || members.some((member) => typeof jwk[member] !== 'string')) return undefined;
-  const canonical = `{${members.map((member) => `${JSON.stringify(member)}:${JSON.stringify(jwk[member])}`).join(',')}}`;
-  return createHash('sha256').update(canonical).digest('base64url');
 }
 
 /** The object without its undefined members (in place: it was just built), so JSON leaves them out. */
