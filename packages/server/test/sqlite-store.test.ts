@@ -10,6 +10,7 @@ import { migrateSqlite, sqliteMigrations, userVersion } from '../src/store/sqlit
 import { openSqliteDatabase, openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { RaceInput, RoundResult } from './sqlite-store-race-worker.ts';
 import { describeStoreContract, type StoreContractOptions } from './store-contract.ts';
+import { describeExchangeStoreContract } from './store-contract-exchanges.ts';
 import { describeGovernanceStoreContract } from './store-contract-governance.ts';
 import { assertRaceRound, seedRaceRound } from './support/store-race.ts';
 
@@ -29,6 +30,7 @@ const contractOptions: StoreContractOptions = {
 };
 describeStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 describeGovernanceStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
+describeExchangeStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 
 describe('sqlite migrations', () => {
   it('a new database is migrated to the newest version', async () => {

@@ -188,7 +188,7 @@ describe('token endpoint: client authentication (RFC 6749 §2.3)', async () => {
 });
 
 describe('token endpoint: authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6)', async () => {
-  it('issues tokens once, with no-store, and revokes them when the code is replayed', async () => {
+  it('issues tokens once, with no-store, and revokes them when the code is replayed after the grace', async () => {
     const t = await createTestServer();
     const code = await codeFor(t);
     const first = await t.token(redeem(code));
@@ -198,6 +198,7 @@ describe('token endpoint: authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6)'
     const tokens = (await first.json()) as { refresh_token: string; token_type: string; expires_in: number };
     assert.equal(tokens.token_type, 'Bearer');
     assert.equal(tokens.expires_in, 300);
+    t.advance(10_001);
     await expectError(await t.token(redeem(code)), 400, 'invalid_grant');
     assert.equal(t.lastOutcome()?.reason, 'code_reused');
     // RFC 6749 §4.1.2: the replay revokes what the first redemption produced.
@@ -215,11 +216,84 @@ describe('token endpoint: authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6)'
     assert.equal(events.length, 1);
   });
 
-  it('redeems a code at most once under 25 concurrent requests', async () => {
+  it('redeems a code at most once under 25 concurrent requests: one session, one refresh token', async () => {
     const t = await createTestServer();
     const code = await codeFor(t);
     const responses = await Promise.all(Array.from({ length: 25 }, () => t.token(redeem(code))));
-    assert.deepEqual(responses.map((r) => r.status).sort(), [200, ...Array(24).fill(400)]);
+    // One redemption, and one retry answered the same (lifetimes.refreshReuseCount 1, decision 0036).
+    assert.deepEqual(responses.map((r) => r.status).sort(), [200, 200, ...Array(23).fill(400)]);
+    const answers = (await Promise.all(responses.map((r) => r.json()))) as Body[];
+    const issued = answers.filter((body) => body.refresh_token !== undefined);
+    assert.equal(new Set(issued.map((body) => body.refresh_token)).size, 1, 'the same refresh token');
+    assert.deepEqual(
+      [...new Set(answers.filter((body) => body.error !== undefined).map((body) => body.error_description))],
+      [
+        'the authorization code was already redeemed, and its retries answered; use the tokens of the first answer',
+      ],
+    );
+    assert.deepEqual(
+      t.outcomes().map((outcome) => outcome.reason),
+      Array(23).fill('code_replay_limit'),
+    );
+    // Nothing was revoked: the session works.
+    const refreshed = await t.token({
+      grant_type: 'refresh_token',
+      refresh_token: issued[0]!.refresh_token as string,
+      client_id: 'public-app',
+    });
+    assert.equal(refreshed.status, 200);
+  });
+
+  it('answers the retry of a redemption with the same session and refresh token, once', async () => {
+    const t = await createTestServer();
+    const code = await codeFor(t);
+    const first = (await (await t.token(redeem(code))).json()) as Body;
+    t.advance(10_000); // the retry comes at the end of the grace
+    const retry = await t.token(redeem(code));
+    assert.equal(retry.status, 200);
+    const again = (await retry.json()) as Body;
+    assert.equal(again.refresh_token, first.refresh_token);
+    assert.notEqual(again.access_token, first.access_token, 'a new access token of the same session');
+    // Past the reuse count: refused, and the session kept.
+    await expectError(await t.token(redeem(code)), 400, 'invalid_grant');
+    assert.equal(t.lastOutcome()?.reason, 'code_replay_limit');
+    assert.equal(
+      (
+        await t.token({
+          grant_type: 'refresh_token',
+          refresh_token: first.refresh_token as string,
+          client_id: 'public-app',
+        })
+      ).status,
+      200,
+    );
+    assert.equal((await t.store.audit.list({ type: 'code.reused' })).length, 0);
+  });
+
+  it('a retry that is not the same redemption is a reuse: a wrong verifier revokes the session', async () => {
+    const t = await createTestServer();
+    const code = await codeFor(t);
+    const first = (await (await t.token(redeem(code))).json()) as Body;
+    await expectError(await t.token(redeem(code, { code_verifier: 'x'.repeat(43) })), 400, 'invalid_grant');
+    assert.equal(t.lastOutcome()?.reason, 'code_reused');
+    await expectError(
+      await t.token({
+        grant_type: 'refresh_token',
+        refresh_token: first.refresh_token as string,
+        client_id: 'public-app',
+      }),
+      400,
+      'invalid_grant',
+    );
+    assert.equal(t.lastOutcome()?.reason, 'family_revoked');
+  });
+
+  it('with refresh_grace_seconds 0, any second presentation of a code is a reuse', async () => {
+    const t = await createTestServer({ lifetimes: { refreshGraceSeconds: 0 } });
+    const code = await codeFor(t);
+    assert.equal((await t.token(redeem(code))).status, 200);
+    await expectError(await t.token(redeem(code)), 400, 'invalid_grant');
+    assert.equal(t.lastOutcome()?.reason, 'code_reused');
   });
 
   // [name, override, error, reason]: RFC 7636 §4.6 and RFC 6749 §4.1.3, each for its own cause.
@@ -281,17 +355,59 @@ describe('token endpoint: refresh_token (RFC 6749 §6, RFC 9700 §4.14.2)', asyn
     return { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'public-app', ...extra };
   }
 
-  it('rotates, and lets a parallel refresh within the grace window succeed', async () => {
+  it('rotates, and answers a parallel refresh within the grace window with the same successor', async () => {
     const t = await createTestServer();
     const { refresh_token } = await t.tokensFor();
     const [a, b] = await Promise.all([t.token(refresh(refresh_token!)), t.token(refresh(refresh_token!))]);
     assert.equal(a.status, 200);
     assert.equal(b.status, 200);
     const [ta, tb] = (await Promise.all([a.json(), b.json()])) as { refresh_token: string }[];
-    assert.notEqual(ta!.refresh_token, tb!.refresh_token);
-    // Both siblings work: neither caller of the parallel pair is logged out.
+    // One successor (decision 0036): neither caller of the parallel pair is logged out, and there is
+    // still one chain.
+    assert.equal(ta!.refresh_token, tb!.refresh_token);
     assert.equal((await t.token(refresh(ta!.refresh_token))).status, 200);
-    assert.equal((await t.token(refresh(tb!.refresh_token))).status, 200);
+  });
+
+  // Issue #18, finding 1: replayed 20 times inside the grace, a rotated token made 21 live sessions.
+  for (const reuseCount of [1, 3]) {
+    it(`20 concurrent presentations in the grace (reuse count ${reuseCount}): one chain, then reuse revokes it`, async () => {
+      const t = await createTestServer({ lifetimes: { refreshReuseCount: reuseCount } });
+      const { refresh_token } = await t.tokensFor();
+      const responses = await Promise.all(Array.from({ length: 20 }, () => t.token(refresh(refresh_token!))));
+      const answers = (await Promise.all(responses.map((r) => r.json()))) as Body[];
+      const issued = answers.filter((body) => body.refresh_token !== undefined);
+      assert.equal(issued.length, 1 + reuseCount, 'the rotation and reuseCount replays');
+      assert.equal(new Set(issued.map((body) => body.refresh_token)).size, 1, 'all the same successor');
+      assert.deepEqual(
+        t.outcomes().map((outcome) => outcome.reason),
+        Array(19 - reuseCount).fill('refresh_token_replay_limit'),
+      );
+      const successor = issued[0]!.refresh_token as string;
+      // After the grace, the rotated token again: theft; the one chain is revoked.
+      t.advance(10_001);
+      await expectError(await t.token(refresh(refresh_token!)), 400, 'invalid_grant');
+      assert.equal(t.lastOutcome()?.reason, 'refresh_token_reused');
+      await expectError(await t.token(refresh(successor)), 400, 'invalid_grant');
+      assert.equal(t.lastOutcome()?.reason, 'family_revoked');
+      assert.equal((await t.store.audit.list({ type: 'refresh_token.reused' })).length, 1);
+    });
+  }
+
+  it('with a reuse count of 0, a second presentation in the grace is refused and the session kept', async () => {
+    const t = await createTestServer({ lifetimes: { refreshReuseCount: 0 } });
+    const { refresh_token } = await t.tokensFor();
+    const next = (await (await t.token(refresh(refresh_token!))).json()) as { refresh_token: string };
+    await expectError(await t.token(refresh(refresh_token!)), 400, 'invalid_grant');
+    assert.equal(t.lastOutcome()?.reason, 'refresh_token_replay_limit');
+    assert.equal((await t.token(refresh(next.refresh_token))).status, 200);
+  });
+
+  it('with refresh_grace_seconds 0, a second presentation even in the same millisecond revokes', async () => {
+    const t = await createTestServer({ lifetimes: { refreshGraceSeconds: 0 } });
+    const { refresh_token } = await t.tokensFor();
+    assert.equal((await t.token(refresh(refresh_token!))).status, 200);
+    await expectError(await t.token(refresh(refresh_token!)), 400, 'invalid_grant');
+    assert.equal(t.lastOutcome()?.reason, 'refresh_token_reused');
   });
 
   it('treats reuse after the grace window as theft and revokes the family', async () => {

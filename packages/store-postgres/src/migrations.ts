@@ -263,6 +263,14 @@ export const postgresMigrations: readonly string[] = [
     revoked_at BIGINT
   );
   `,
+  // 7: exactly-once exchanges (SQLite migration 10; issue #18, decision 0036): a used refresh
+  // token's one successor and the second presentations answered with it; a redeemed code's
+  // answered retries.
+  `
+  ALTER TABLE refresh_tokens ADD COLUMN successor_digest TEXT;
+  ALTER TABLE refresh_tokens ADD COLUMN replays INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE authorization_codes ADD COLUMN replays INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /**

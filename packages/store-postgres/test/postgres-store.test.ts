@@ -8,6 +8,7 @@ import { after, describe, it } from 'node:test';
 import type { Store } from '@gatehouse-oauth/server';
 import pg from 'pg';
 import { describeStoreContract, type StoreContractOptions } from '../../server/test/store-contract.ts';
+import { describeExchangeStoreContract } from '../../server/test/store-contract-exchanges.ts';
 import { describeGovernanceStoreContract } from '../../server/test/store-contract-governance.ts';
 import { assertRaceRound, seedRaceRound } from '../../server/test/support/store-race.ts';
 import { createPostgresPool, migratePostgres, openPostgresStore, postgresMigrations } from '../src/index.ts';
@@ -60,6 +61,7 @@ describe('postgres store', { skip }, () => {
   };
   describeStoreContract('postgres', () => open(freshSchema()), contractOptions);
   describeGovernanceStoreContract('postgres', () => open(freshSchema()), contractOptions);
+  describeExchangeStoreContract('postgres', () => open(freshSchema()), contractOptions);
 
   describe('postgres migrations', () => {
     const all = postgresMigrations.map((_, index) => index + 1);
@@ -172,7 +174,7 @@ describe('postgres store', { skip }, () => {
                         expiresAt: T + MINUTE,
                       },
                       T,
-                      0,
+                      { graceMs: 0, reuseCount: 0 },
                     ),
                     store.authorizationRequests.consume(`request-${round}`, T),
                     store.replay.remember(`jti-${round}`, T + MINUTE, T),

@@ -64,6 +64,8 @@ export type { AuditEvent, AuditStore } from './audit-store.ts';
 export type {
   AuthorizationCodeRecord,
   AuthorizationCodeStore,
+  CodeExchange,
+  CodeReplayResult,
   RedeemResult,
 } from './authorization-code-store.ts';
 export type { AuthorizationRequestRecord, AuthorizationRequestStore } from './authorization-request-store.ts';
@@ -82,6 +84,7 @@ export type {
 } from './governance-store.ts';
 export type { GrantRecord, GrantStore, GrantUpsert } from './grant-store.ts';
 export type { InitialAccessTokenRecord, InitialAccessTokenStore } from './initial-access-token-store.ts';
+export type { ReplayWindow } from './record-rules.ts';
 export type { RefreshTokenRecord, RefreshTokenStore, RotateResult } from './refresh-token-store.ts';
 export type { ReplayStore } from './replay-store.ts';
 export type { ServerSecretStore } from './server-secret-store.ts';

@@ -46,6 +46,10 @@ export interface MemoryState {
     accessRequests: Map<string, AccessRequest>; // by [client_id, user_id]
   };
   adminTokens: Map<string, AdminTokenRecord>; // by digest
+  /** Per used refresh token (by digest): its one successor and the replays answered (decision 0036). */
+  rotations: Map<string, { successorDigest: string; replays: number }>;
+  /** Per redeemed code (by digest): the replays answered (decision 0036). */
+  codeReplays: Map<string, number>;
 }
 
 export function createMemoryState(): MemoryState {
@@ -70,6 +74,8 @@ export function createMemoryState(): MemoryState {
     audit: [],
     governance: { rules: new Map(), holds: new Map(), accessRequests: new Map() },
     adminTokens: new Map(),
+    rotations: new Map(),
+    codeReplays: new Map(),
   };
 }
 

@@ -271,6 +271,14 @@ export const sqliteMigrations: readonly string[] = [
     revoked_at INTEGER
   ) STRICT;
   `,
+  // 10: exactly-once exchanges (issue #18, decision 0036). A used refresh token records its one
+  // successor and how many times a second presentation was answered with it; a redeemed code counts
+  // the retries it answered the same way.
+  `
+  ALTER TABLE refresh_tokens ADD COLUMN successor_digest TEXT;
+  ALTER TABLE refresh_tokens ADD COLUMN replays INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE authorization_codes ADD COLUMN replays INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /**
