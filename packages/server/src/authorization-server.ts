@@ -100,7 +100,8 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
   // also fills its hooks (profiles/profile.ts). Everything below reads the result.
   const options = resolveServerOptions(given);
   const hooks = profileNamed(options.profile).hooks(options);
-  const clock = options.clock ?? Date.now;
+  // The store's clock when it has one (PostgreSQL: the database's), so instances decide on one time.
+  const clock = options.clock ?? options.store.clock ?? Date.now;
   const logger = options.logger ?? silentLogger;
   const metrics = createMetrics({ processMetrics: options.operations.processMetrics });
   const audit = createAudit({

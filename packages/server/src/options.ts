@@ -19,7 +19,10 @@ export interface ServerDependencies {
   store: Store;
   /** Default: no logging. */
   logger?: Logger;
-  /** Epoch milliseconds; injectable so tests control time. Default Date.now. */
+  /**
+   * Epoch milliseconds; injectable so tests control time. Default: the store's clock when it has one
+   * (PostgreSQL: the database server's, decision 0036), else Date.now.
+   */
   clock?: () => number;
   /**
    * The hardened outbound fetcher for everything a client names (its metadata document, jwks_uri).

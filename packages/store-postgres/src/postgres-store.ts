@@ -7,6 +7,7 @@ import { postgresClientChangeFeed, purgeClientChanges } from './client-changes.t
 import { postgresClientDocumentStore } from './client-documents.ts';
 import { postgresClientStore } from './clients.ts';
 import { createPostgresConnection } from './connection.ts';
+import { type DatabaseClock, startDatabaseClock } from './database-clock.ts';
 import { postgresGovernanceStore } from './governance.ts';
 import { postgresGrantStore } from './grants.ts';
 import { postgresInitialAccessTokenStore } from './initial-access-tokens.ts';
@@ -32,6 +33,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const pool = createPostgresPool(options);
   try {
     await migratePostgres(pool, options.schema === undefined ? {} : { schema: options.schema });
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  let clock: DatabaseClock;
+  try {
+    clock = await startDatabaseClock(
+      pool,
+      options.localClock === undefined ? {} : { localClock: options.localClock },
+    );
   } catch (error) {
     await pool.end();
     throw error;
@@ -68,7 +79,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
 
     async close() {
+      clock.stop();
       await pool.end();
     },
+
+    // The database's time, so instances with clocks that disagree still decide on one (decision 0036).
+    clock: clock.now,
   };
 }

@@ -53,6 +53,13 @@ export interface Store {
    */
   purgeExpired(now: number): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The time every instance on this store agrees on, in epoch milliseconds, when the store has one
+   * (PostgreSQL: the database server's clock; decision 0036). A server given no `clock` uses it, so
+   * that exactly-once decisions (the refresh grace, code and pushed-request expiry) made on
+   * different instances compare times of one clock. Absent: the process clock is the only one.
+   */
+  readonly clock?: () => number;
 }
 
 export type {
