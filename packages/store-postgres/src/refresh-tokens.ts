@@ -1,5 +1,4 @@
-import { type RefreshTokenRecord, type RefreshTokenStore, replayDecision } from '@gatehouse-oauth/server';
-import type pg from 'pg';
+import { type RefreshTokenStore, replayDecision } from '@gatehouse-oauth/server';
 import type { PostgresConnection } from './connection.ts';
 import { records, rows } from './rows.ts';
 
@@ -32,10 +31,14 @@ const REPLAY = `
     AND replays < $4 AND successor_digest = $5
   RETURNING *`;
 
-export function postgresRefreshTokenStore({ pool, first }: PostgresConnection): RefreshTokenStore {
+export function postgresRefreshTokenStore({ query, first }: PostgresConnection): RefreshTokenStore {
   return {
     async create(token) {
-      await insertRefreshToken(pool, token);
+      // Through `query`, so a dropped connection is marked for the 503 like every other statement.
+      await query(
+        'INSERT INTO refresh_tokens (digest, family_id, issued_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5)',
+        rows.refreshTokenRow(token),
+      );
     },
     async get(digest) {
       const row = await first('SELECT * FROM refresh_tokens WHERE digest = $1', [digest]);
@@ -72,14 +75,4 @@ export function postgresRefreshTokenStore({ pool, first }: PostgresConnection): 
       return { outcome: decision === 'reuse' ? 'reused' : 'replay_refused', presented };
     },
   };
-}
-
-export async function insertRefreshToken(
-  runner: pg.Pool | pg.PoolClient,
-  token: RefreshTokenRecord,
-): Promise<void> {
-  await runner.query(
-    'INSERT INTO refresh_tokens (digest, family_id, issued_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5)',
-    rows.refreshTokenRow(token),
-  );
 }
