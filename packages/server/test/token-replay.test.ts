@@ -4,11 +4,13 @@
  * (lifetimes.refreshReuseCount), and refused past the count with the session kept; after the grace,
  * or as anything but the same request again, it is a reuse and revokes the session (RFC 6749
  * §4.1.2, RFC 9700 §4.14.2). The crash and outage versions are in sqlite-crash.test.ts and
- * store-postgres/test/exactly-once.test.ts.
+ * store-postgres/test/exactly-once.test.ts. A DPoP-bound code keeps its key on a retry.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { APP_REDIRECT, createTestServer, VERIFIER } from './support/test-server.ts';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { APP_REDIRECT, createTestServer, ISSUER, VERIFIER } from './support/test-server.ts';
 
 type Body = Record<string, unknown>;
 
@@ -115,5 +117,46 @@ describe('a rotated refresh token presented again', () => {
     assert.equal((await t.token(refresh(refresh_token!))).status, 200);
     await expectError(await t.token(refresh(refresh_token!)), 400, 'invalid_grant');
     assert.equal(t.lastOutcome()?.reason, 'refresh_token_reused');
+  });
+});
+
+describe('a DPoP-bound code presented again (RFC 9449 §5)', () => {
+  /** A fresh proof for the token endpoint, made by the key's holder (nonces are off here). */
+  const prover = async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = await exportJWK(publicKey);
+    return async (t: Awaited<ReturnType<typeof createTestServer>>) =>
+      new SignJWT({ htm: 'POST', htu: `${ISSUER}/token`, iat: Math.floor(t.now() / 1000), jti: randomUUID() })
+        .setProtectedHeader({ typ: 'dpop+jwt', alg: 'ES256', jwk })
+        .sign(privateKey);
+  };
+
+  it('with a fresh proof of the same key: the same session; the same proof again: a replayed proof', async () => {
+    const t = await createTestServer({ dpop: { nonce: 'off' } });
+    const proof = await prover();
+    const code = await codeFor(t);
+    const sent = await proof(t);
+    const first = (await (await t.token(redeem(code), { dpop: sent })).json()) as Body;
+    assert.equal(first.token_type, 'DPoP');
+    await expectError(await t.token(redeem(code), { dpop: sent }), 400, 'invalid_dpop_proof');
+    assert.equal(t.lastOutcome()?.reason, 'dpop_replay');
+    const retry = await t.token(redeem(code), { dpop: await proof(t) });
+    assert.equal(retry.status, 200);
+    assert.equal(((await retry.json()) as Body).refresh_token, first.refresh_token);
+  });
+
+  it('with a proof of another key: a reuse, and the session revoked', async () => {
+    const t = await createTestServer({ dpop: { nonce: 'off' } });
+    const [proof, other] = await Promise.all([prover(), prover()]);
+    const code = await codeFor(t);
+    const first = (await (await t.token(redeem(code), { dpop: await proof(t) })).json()) as Body;
+    await expectError(await t.token(redeem(code), { dpop: await other(t) }), 400, 'invalid_grant');
+    assert.equal(t.lastOutcome()?.reason, 'code_reused');
+    await expectError(
+      await t.token(refresh(first.refresh_token as string), { dpop: await proof(t) }),
+      400,
+      'invalid_grant',
+    );
+    assert.equal(t.lastOutcome()?.reason, 'family_revoked');
   });
 });
