@@ -185,6 +185,37 @@ export const COMMANDS: readonly CommandDefinition[] = [
     description: "the governance rules in force: the configuration file's, then the stored ones",
   },
   {
+    name: 'clients history',
+    arguments: '<client_id>',
+    options: [
+      {
+        name: 'diff',
+        value: '<from> <to>',
+        description:
+          'what changed between two versions, value by value: version numbers (1 = the first) or digests',
+      },
+      { name: 'limit', value: '<n>', description: 'fetches to list, newest first (default 50, at most 500)' },
+      { name: 'before', value: '<id>', description: 'the next page: fetches older than this id' },
+      { name: 'json', description: 'as JSON: the history, or the diff, as the admin API has it (camelCase)' },
+    ],
+    description:
+      "a document client's versions, and every fetch of its document: outcome, reason, address dialled, TLS certificate",
+  },
+  {
+    name: 'clients refresh',
+    arguments: '<client_id>',
+    options: [{ name: 'json', description: 'the outcome as JSON' }],
+    description:
+      "re-fetch a document client's metadata document now, as the server would; every running instance uses the new version",
+  },
+  {
+    name: 'clients evict',
+    arguments: '<client_id>',
+    options: [{ name: 'json', description: 'as JSON' }],
+    description:
+      "drop a document client's cached metadata document on every running instance; its next use fetches it",
+  },
+  {
     name: 'registration-tokens issue',
     options: [
       { name: 'label', value: '<text>', description: 'a name for the token, shown by list' },
@@ -224,6 +255,20 @@ export const COMMANDS: readonly CommandDefinition[] = [
     arguments: '<id>',
     description: 'revoke an admin API token',
   },
+  {
+    name: 'audit',
+    options: [
+      ...auditFilterOptions('at most n events (default 100)'),
+      { name: 'json', description: 'as a JSON array of the stored events' },
+    ],
+    description:
+      'the audit log, newest first: time, type, actor, client, user, reason (docs/audit-events.md)',
+  },
+  {
+    name: 'audit export',
+    options: auditFilterOptions('at most n events (default: every one that matches)'),
+    description: 'every audit event the filters select as JSON Lines, streamed (millions of events are fine)',
+  },
   { name: 'keys rotate', description: 'add a new signing key; the previous ones stay published' },
   { name: 'keys list', description: 'list signing keys for access tokens' },
   { name: 'migrate', description: 'create or upgrade the database schema' },
@@ -234,6 +279,31 @@ export const COMMANDS: readonly CommandDefinition[] = [
       "check a Client ID Metadata Document against every rule of the configuration's profile and policies",
   },
 ];
+
+/** The filters of `audit` and `audit export`, with what `--limit` means for each. */
+function auditFilterOptions(limit: string): OptionDefinition[] {
+  return [
+    { name: 'client', value: '<client_id>', description: 'events of this client' },
+    {
+      name: 'user',
+      value: '<name>',
+      description: 'events of this account; `id:<user_id>` for an account removed since',
+    },
+    { name: 'type', value: '<type>', description: 'events of this type, e.g. client.removed' },
+    {
+      name: 'actor',
+      value: '<actor>',
+      description: 'events this actor caused: cli:<user>, admin-token:<id>, system:<job>…',
+    },
+    {
+      name: 'since',
+      value: '<ISO-8601>',
+      description: 'at or after: a date (UTC) or a date-time with Z or an offset',
+    },
+    { name: 'until', value: '<ISO-8601>', description: 'before this time (exclusive), written the same way' },
+    { name: 'limit', value: '<n>', description: limit },
+  ];
+}
 
 /** Options every command takes: they configure the server and its store (docs/configuration.md). */
 export const SETTING_OPTIONS: readonly OptionGroup[] = [

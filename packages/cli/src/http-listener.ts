@@ -1,12 +1,41 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { sourceKey } from '@gatehouse-oauth/server';
 import { type ServerType, serve } from '@hono/node-server';
 
 export interface Listener {
   server: ServerType;
   port: number;
-  close(): Promise<void>;
+  /**
+   * Stops accepting, answers what is in flight with `Connection: close`, and resolves when every
+   * connection has ended or `drainMs` has passed, whichever is first; then every connection left
+   * (a stalled upload, a client that never reads) is cut (issue #18 finding 8).
+   */
+  close(drainMs?: number): Promise<void>;
 }
+
+/**
+ * Limits on what one connection may hold (issue #18 finding 8): Node's own timeouts, and a cap on
+ * the connections one source (an IPv4 address or an IPv6 /64) may keep open at once.
+ */
+export interface ConnectionLimits {
+  /** The request line and headers must arrive within this. */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this: a slow upload is cut. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Connections one source may hold open; more are closed at once. */
+  maxConnectionsPerSource: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnectionsPerSource: 256,
+};
 
 /**
  * Serves a web-standard handler on Node http, or https when given a certificate and key.
@@ -19,7 +48,9 @@ export function listen(options: {
   port: number;
   /** PEM contents of the certificate chain and private key. */
   tls?: { cert: string | Buffer; key: string | Buffer } | undefined;
+  limits?: ConnectionLimits;
 }): Promise<Listener> {
+  const limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
   return new Promise((resolvePromise, reject) => {
     const tls = options.tls;
     const server = serve(
@@ -49,18 +80,61 @@ export function listen(options: {
             }),
       },
       (info: AddressInfo) => {
-        resolvePromise({
-          server,
-          port: info.port,
-          close: () =>
-            new Promise<void>((done) => {
-              server.close(() => done());
-              // Idle keep-alive sockets would hold close() open; they carry no request.
-              (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-            }),
-        });
+        resolvePromise({ server, port: info.port, close: (drainMs) => drain(server as Server, drainMs) });
       },
     );
+    applyLimits(server as Server, limits);
     server.once('error', reject);
+  });
+}
+
+/** Node's timeouts, and the per-source connection cap, on a server before it accepts. */
+function applyLimits(server: Server, limits: ConnectionLimits): void {
+  server.headersTimeout = limits.headersTimeoutMs;
+  server.requestTimeout = limits.requestTimeoutMs;
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  const open = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const key = sourceKey(socket.remoteAddress ?? 'unknown');
+    const count = (open.get(key) ?? 0) + 1;
+    if (count > limits.maxConnectionsPerSource) {
+      socket.destroy();
+      return;
+    }
+    open.set(key, count);
+    socket.once('close', () => {
+      const left = (open.get(key) ?? 1) - 1;
+      if (left === 0) open.delete(key);
+      else open.set(key, left);
+    });
+  });
+  // Answers written while the server drains tell keep-alive clients to go elsewhere.
+  const inFlight = new Set<ServerResponse>();
+  server.on('request', (_request: IncomingMessage, response: ServerResponse) => {
+    if (draining.has(server)) response.shouldKeepAlive = false;
+    inFlight.add(response);
+    response.once('close', () => inFlight.delete(response));
+  });
+  responsesOf.set(server, inFlight);
+}
+
+const draining = new WeakSet<Server>();
+const responsesOf = new WeakMap<Server, Set<ServerResponse>>();
+
+function drain(server: Server, drainMs = 0): Promise<void> {
+  draining.add(server);
+  for (const response of responsesOf.get(server) ?? []) {
+    // Not sent yet: this answer closes its connection (`Connection: close`).
+    if (!response.headersSent) response.shouldKeepAlive = false;
+  }
+  return new Promise<void>((done) => {
+    const cut = setTimeout(() => server.closeAllConnections(), drainMs);
+    cut.unref();
+    server.close(() => {
+      clearTimeout(cut);
+      done();
+    });
+    // Idle keep-alive sockets would hold close() open; they carry no request.
+    server.closeIdleConnections();
   });
 }

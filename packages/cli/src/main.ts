@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import type { Store } from '@gatehouse-oauth/server';
 import { parserOptions } from './cli-definitions.ts';
 import { adminTokensCommand } from './commands/admin-tokens.ts';
+import { auditCommand } from './commands/audit.ts';
+import { clientFreshnessCommand, FRESHNESS_ACTIONS } from './commands/client-freshness.ts';
 import { clientPreviewCommand, lintServerOf } from './commands/client-preview.ts';
 import { clientsCommand } from './commands/clients.ts';
 import { keysCommand } from './commands/keys.ts';
@@ -80,6 +82,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
           requireDid: config.profile === 'atproto',
         });
       case 'clients':
+        if (FRESHNESS_ACTIONS.includes(rest[0] ?? ''))
+          return clientFreshnessCommand(store, config, rest, { json: values.json === true });
         if (rest[0] === 'preview' || values.cimd !== undefined)
           return clientPreviewCommand(store, config, rest, {
             cimd: text(values, 'cimd'),
@@ -98,6 +102,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
           reason: text(values, 'reason'),
           json: values.json === true,
           governance: config.governance,
+          diff: text(values, 'diff'),
+          limit: text(values, 'limit'),
+          before: text(values, 'before'),
         });
       case 'registration-tokens':
         return registrationTokensCommand(store, rest, {
@@ -115,6 +122,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
         });
       case 'keys':
         return keysCommand(store, rest);
+      case 'audit':
+        return auditCommand(store, rest, {
+          client: text(values, 'client'),
+          user: text(values, 'user'),
+          type: text(values, 'type'),
+          actor: text(values, 'actor'),
+          since: text(values, 'since'),
+          until: text(values, 'until'),
+          limit: text(values, 'limit'),
+          json: values.json === true,
+        });
       case 'migrate':
         // Opening the store applied every pending migration.
         process.stdout.write(`database schema is up to date (${store.kind})\n`);

@@ -19,7 +19,10 @@ export function serverSettings(config: GatehouseConfig, issuer: string): ServerC
     logFormat: _logFormat,
     fetch: _fetch,
     metrics: _metrics,
+    http: _http,
     admin,
+    // The process's own job (audit-retention.ts), not the library's.
+    audit: _audit,
     resources: _resources,
     par,
     atproto,

@@ -31,6 +31,29 @@ describe('gatehouse serve: start-up errors', () => {
     assert.equal(existsSync(data), false, 'the data directory was not created');
   }
 
+  it('says PostgreSQL cannot be reached, and where, without the password or a stack (exit 3)', async () => {
+    // A port nothing listens on: the connection is refused at once, on loopback.
+    const closed: Server = createServer();
+    const port = await new Promise<number>((resolve) =>
+      closed.listen(0, '127.0.0.1', () => resolve((closed.address() as { port: number }).port)),
+    );
+    await new Promise((resolve) => closed.close(resolve));
+    const result = await run(['serve', '--port', '0', '--data', data], {
+      env: {
+        GATEHOUSE_STORE: 'postgres',
+        GATEHOUSE_POSTGRES__URL: `postgresql://gatehouse:s3cret-pw@127.0.0.1:${port}/gatehouse`,
+      },
+    });
+    assertRefused(
+      result,
+      EXIT_CODES.startup.code,
+      new RegExp(
+        `cannot open PostgreSQL at 127\\.0\\.0\\.1:${port}/gatehouse: it refused the connection.*postgres\\.url`,
+      ),
+    );
+    assert.doesNotMatch(result.stderr, /s3cret-pw/);
+  });
+
   it('says the port is in use and which setting to change (exit 3)', async () => {
     const occupied: Server = createServer();
     const port = await new Promise<number>((resolve) =>

@@ -1,3 +1,5 @@
+import type { PeerCertificate } from './peer-certificate.ts';
+
 /**
  * The one error type of the hardened fetcher. Every refusal and every failure of an outbound fetch
  * (CIMD document, jwks_uri, logo, software statement keys) rejects with a `SafeFetchError` whose
@@ -51,6 +53,10 @@ export interface SafeFetchErrorDetails {
   limit?: number;
   /** The refused media type or coding, for `content_type` and `content_encoding`. */
   value?: string;
+  /** The address the socket was connected to, for a refusal after connect (not through a proxy). */
+  remoteAddress?: string;
+  /** The server's certificate, for a refusal after the TLS handshake (not through a proxy). */
+  certificate?: PeerCertificate;
   /** The underlying error (DNS, socket, TLS, undici), for logs only. */
   cause?: unknown;
 }
@@ -65,6 +71,8 @@ export class SafeFetchError extends Error {
   readonly range: string | undefined;
   readonly limit: number | undefined;
   readonly value: string | undefined;
+  readonly remoteAddress: string | undefined;
+  readonly certificate: PeerCertificate | undefined;
 
   constructor(reason: SafeFetchReason, message: string, details: SafeFetchErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -76,12 +84,33 @@ export class SafeFetchError extends Error {
     this.range = details.range;
     this.limit = details.limit;
     this.value = details.value;
+    this.remoteAddress = details.remoteAddress;
+    this.certificate = details.certificate;
   }
 
   /** The same error with the URL filled in (errors raised deep in a connect callback lack it). */
   withUrl(url: string): SafeFetchError {
     if (this.url !== undefined) return this;
     const copy = new SafeFetchError(this.reason, this.message, { ...this.details(), url });
+    if (this.stack !== undefined) copy.stack = this.stack;
+    return copy;
+  }
+
+  /**
+   * The same error with the peer it was talking to filled in: a refusal after connect (a 404, a
+   * redirect, a cap) still says which address answered and which certificate it showed.
+   */
+  withPeer(peer: {
+    remoteAddress?: string | undefined;
+    certificate?: PeerCertificate | undefined;
+  }): SafeFetchError {
+    const remoteAddress = this.remoteAddress ?? peer.remoteAddress;
+    const certificate = this.certificate ?? peer.certificate;
+    if (remoteAddress === this.remoteAddress && certificate === this.certificate) return this;
+    const details = this.details();
+    if (remoteAddress !== undefined) details.remoteAddress = remoteAddress;
+    if (certificate !== undefined) details.certificate = certificate;
+    const copy = new SafeFetchError(this.reason, this.message, details);
     if (this.stack !== undefined) copy.stack = this.stack;
     return copy;
   }
@@ -95,6 +124,8 @@ export class SafeFetchError extends Error {
     if (this.range !== undefined) details.range = this.range;
     if (this.limit !== undefined) details.limit = this.limit;
     if (this.value !== undefined) details.value = this.value;
+    if (this.remoteAddress !== undefined) details.remoteAddress = this.remoteAddress;
+    if (this.certificate !== undefined) details.certificate = this.certificate;
     if (this.cause !== undefined) details.cause = this.cause;
     return details;
   }

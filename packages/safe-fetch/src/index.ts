@@ -26,6 +26,13 @@ export {
   type SafeFetchErrorDetails,
   type SafeFetchReason,
 } from './errors.ts';
+export {
+  createPeerCertificates,
+  describeCertificate,
+  type PeerCertificate,
+  type PeerCertificates,
+  peerCertificateOf,
+} from './peer-certificate.ts';
 export { type ResolvedAddress, type Resolver, systemResolver } from './resolver.ts';
 export { isJsonMediaType } from './response-checks.ts';
 export {

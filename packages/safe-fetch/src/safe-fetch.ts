@@ -15,6 +15,8 @@ import {
   trustContext,
 } from './dispatchers.ts';
 import { SafeFetchError } from './errors.ts';
+import { classifyNetworkError, findSafeFetchError } from './network-error.ts';
+import { createPeerCertificates, type PeerCertificate } from './peer-certificate.ts';
 import { type Resolver, systemResolver } from './resolver.ts';
 import { assertIdentityCoding, isJsonMediaType } from './response-checks.ts';
 import { parseTargetUrl } from './target-url.ts';
@@ -84,6 +86,11 @@ export interface SafeResponse {
   body: Uint8Array;
   /** The address the socket was connected to; undefined through a proxy or an injected dispatcher. */
   remoteAddress: string | undefined;
+  /**
+   * The certificate the server presented in the handshake (issue #14); undefined through a proxy or
+   * an injected dispatcher, which dial sockets this fetcher never sees.
+   */
+  tls?: PeerCertificate | undefined;
   /** The body as UTF-8 text. */
   text(): string;
   /** The body parsed as JSON; throws SyntaxError if it is not. */
@@ -92,62 +99,9 @@ export interface SafeResponse {
 
 export type SafeFetch = (url: string | URL, init?: SafeFetchInit) => Promise<SafeResponse>;
 
-const tlsCodes = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE',
-  'HOSTNAME_MISMATCH',
-]);
-const connectCodes = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT']);
-const deadlineCodes = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-
 function positiveInteger(value: number, name: string): number {
   if (!Number.isSafeInteger(value) || value <= 0) throw new TypeError(`${name} must be a positive integer`);
   return value;
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : '';
-}
-
-/** Finds a SafeFetchError raised inside the connector (it may come back wrapped). */
-function findSafeFetchError(error: unknown): SafeFetchError | undefined {
-  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
-    if (e instanceof SafeFetchError) return e;
-    if (e instanceof AggregateError) {
-      const inner = e.errors.map(findSafeFetchError).find((x) => x !== undefined);
-      if (inner !== undefined) return inner;
-    }
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-/** Names a network failure by its code: TLS, connect, deadline, or a broken connection. */
-function classifyNetworkError(error: unknown, url: string, connected: boolean): SafeFetchError {
-  const codes = [error, ...(error instanceof AggregateError ? error.errors : [])].map(errorCode);
-  const message = error instanceof Error ? error.message : String(error);
-  if (codes.some((c) => deadlineCodes.has(c))) {
-    return new SafeFetchError('deadline_exceeded', `deadline exceeded: ${message}`, { url, cause: error });
-  }
-  if (codes.some((c) => tlsCodes.has(c) || c.startsWith('ERR_TLS_') || c.startsWith('ERR_SSL_'))) {
-    return new SafeFetchError('tls', `TLS failed: ${message}`, { url, cause: error });
-  }
-  if (codes.some((c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN')) {
-    return new SafeFetchError('dns_failure', `cannot resolve: ${message}`, { url, cause: error });
-  }
-  if (!connected && codes.some((c) => connectCodes.has(c))) {
-    return new SafeFetchError('connect_failed', `connect failed: ${message}`, { url, cause: error });
-  }
-  return new SafeFetchError('network_error', `network error: ${message}`, { url, cause: error });
 }
 
 function toHeaders(raw: Record<string, string | string[] | undefined>): Headers {
@@ -169,15 +123,30 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+/** Who answered: the dialled address and the server's certificate, from the socket at connect. */
+interface Peer {
+  remoteAddress: string | undefined;
+  certificate: PeerCertificate | undefined;
+}
+
 function makeResponse(
   status: 200 | 304,
   url: string,
   headers: Headers,
   body: Uint8Array,
-  remoteAddress: string | undefined,
+  peer: Peer,
 ): SafeResponse {
   const text = (): string => new TextDecoder('utf-8').decode(body);
-  return { status, url, headers, body, remoteAddress, text, json: () => JSON.parse(text()) as unknown };
+  return {
+    status,
+    url,
+    headers,
+    body,
+    remoteAddress: peer.remoteAddress,
+    tls: peer.certificate,
+    text,
+    json: () => JSON.parse(text()) as unknown,
+  };
 }
 
 async function readCapped(
@@ -228,6 +197,8 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
     }
     return connector;
   };
+  // Per fetcher, like the connectors whose session cache it follows: who authenticated each session.
+  const certificates = createPeerCertificates();
   const userAgent = options.userAgent ?? DEFAULT_USER_AGENT;
   const defaults = {
     maxBytes: positiveInteger(options.maxBytes ?? DEFAULT_MAX_BYTES, 'maxBytes'),
@@ -259,11 +230,13 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
     if (callerSignal?.aborted) onCallerAbort();
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
 
-    let remoteAddress: string | undefined;
+    const peer: Peer = { remoteAddress: undefined, certificate: undefined };
     let connected = false;
     const onConnect = (socket: Socket): void => {
       connected = true;
-      remoteAddress = socket.remoteAddress;
+      peer.remoteAddress = socket.remoteAddress;
+      // Read once, at connect: the socket is gone by the time a caller looks at the response.
+      peer.certificate = certificates.of(socket);
     };
     const timeoutMs = deadlineMs; // undici's own timers as a backstop; the deadline above governs
     const owned =
@@ -313,7 +286,7 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
       // other status. See docs/decisions/0004-safe-fetch.md.
       if (status === 304 && conditional) {
         discard(response.body);
-        return makeResponse(304, url, toHeaders(raw), new Uint8Array(0), remoteAddress);
+        return makeResponse(304, url, toHeaders(raw), new Uint8Array(0), peer);
       }
       if (status !== 200) {
         const location = single(raw.location);
@@ -346,16 +319,17 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
       }
 
       const body = await readCapped(response.body, maxBytes, url);
-      return makeResponse(200, url, toHeaders(raw), body, remoteAddress);
+      return makeResponse(200, url, toHeaders(raw), body, peer);
     } catch (error) {
       // An abort (deadline or caller) surfaces from undici as its own error type; the reason we
       // aborted with is the truth.
+      // A refusal after connect names the peer that answered (the fetch log keeps it, issue #14).
       if (controller.signal.aborted && controller.signal.reason instanceof SafeFetchError) {
-        throw controller.signal.reason;
+        throw controller.signal.reason.withPeer(peer);
       }
       const known = findSafeFetchError(error);
-      if (known !== undefined) throw known.withUrl(url);
-      throw classifyNetworkError(error, url, connected);
+      if (known !== undefined) throw known.withUrl(url).withPeer(peer);
+      throw classifyNetworkError(error, url, connected).withPeer(peer);
     } finally {
       clearTimeout(timer);
       callerSignal?.removeEventListener('abort', onCallerAbort);

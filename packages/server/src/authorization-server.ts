@@ -1,8 +1,12 @@
 import { createSafeFetch } from '@gatehouse-oauth/safe-fetch';
 import type { Registry } from 'prom-client';
 import { type AdminSurface, createAdminSurface } from './admin/admin-surface.ts';
+import { createAuditQuery } from './audit/audit-query.ts';
 import { type Audit, createAudit, storeAuditSink } from './audit/audit-trail.ts';
+import { type RevalidationPass, startBackgroundRevalidation } from './cimd/background-revalidation.ts';
 import { createClientLogoCache } from './cimd/client-logo-cache.ts';
+import { createDocumentFreshness, type DocumentFreshnessOperations } from './cimd/document-freshness.ts';
+import { createDocumentHistory } from './cimd/document-history.ts';
 import { startClientChangeListener } from './clients/client-change-listener.ts';
 import {
   type ClientKeyRecheckResult,
@@ -82,6 +86,18 @@ export interface AuthorizationServer {
    */
   readonly admin: AdminSurface;
   /**
+   * The operator's freshness operations on Client ID Metadata Documents (issue #14, item 5,
+   * cimd/document-freshness.ts): `refresh` fetches a client's document now, `evict` drops it; on
+   * every instance, audited with the actor given.
+   */
+  readonly documents: DocumentFreshnessOperations;
+  /**
+   * One pass of the background revalidation now (cimd/background-revalidation.ts): the documents
+   * of clients used within `cimd.revalidateUsedWithinDays` that are due are revalidated. The timer
+   * runs the same pass when that setting is not 0.
+   */
+  revalidateDocuments(): Promise<RevalidationPass>;
+  /**
    * Stops the server's own timers (the client key re-check, the client change listener) and writes what it holds pending: the
    * aggregated `cimd.refused` counts of the fetch governor's refusals (decision 0020), which would
    * otherwise be lost with the process. Await it before closing the store. The handler keeps
@@ -139,6 +155,15 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     memory: clientMemory,
     governance,
   });
+  // Issue #14, item 5: refresh and evict, through this instance's resolver and memory.
+  const documents = createDocumentFreshness({
+    reload: clients.documents?.reload,
+    store: options.store,
+    memory: clientMemory,
+    governance,
+    clock,
+    audit,
+  });
   const ctx = buildContext({
     options: { ...options, fetchJwks },
     keys: createKeyRing(options.store.signingKeys, clock),
@@ -185,17 +210,32 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     settings: options.admin,
     governance: governanceAdmin,
     clients: lifecycle,
+    documents,
     store: options.store.adminTokens,
     audit,
     clock,
     logger,
     metrics,
+    // Issue #14: the store's audit log, read by client, user, type, actor and time.
+    auditLog: createAuditQuery({ audit: options.store.audit, users: options.store.users }),
+    history: createDocumentHistory({ store: options.store }),
   });
   answerUnmatched(app, logger);
 
   // AT-9: the periodic re-check of the keys confidential sessions are bound to.
   const recheckSeconds = options.clientKeyRecheckSeconds;
   const stopRecheck = recheckSeconds > 0 ? startClientKeyRecheck(ctx, recheckSeconds) : () => {};
+  // Issue #14, item 5: the documents of used clients are revalidated before they expire.
+  const revalidation = startBackgroundRevalidation({
+    documents: clients.documents ?? { revalidate: async () => undefined },
+    store: options.store,
+    governance,
+    clock,
+    usedWithinMs: options.cimd.revalidateUsedWithinDays * 24 * 60 * 60 * 1000,
+    logger,
+    onOutcome: (outcome) => metrics.cimdBackgroundRevalidations.inc({ outcome }),
+    timer: options.cimd.enabled && options.cimd.revalidateUsedWithinDays > 0,
+  });
   // A client removed on another instance, or by the CLI, is forgotten here within one poll.
   const changes = startClientChangeListener({
     feed: options.store.clientChanges,
@@ -227,9 +267,12 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     clients: lifecycle,
     governance: governanceAdmin,
     admin,
+    documents,
+    revalidateDocuments: () => revalidation.pass(),
     // Decision 0020: pending refusal counts are written on a clean stop, not lost with the process.
     stop: async () => {
       stopRecheck();
+      revalidation.stop();
       changes.stop();
       await clients.flushRefusals();
     },

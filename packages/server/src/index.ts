@@ -8,8 +8,26 @@ export {
   type IssueAdminToken,
 } from './admin/admin-tokens.ts';
 export { adminTokenJson } from './admin/admin-views.ts';
+export * from './audit/audit-query.ts';
+export * from './audit/audit-retention.ts';
 export type { AuditSink } from './audit/audit-trail.ts';
 export { type AuthorizationServer, createAuthorizationServer } from './authorization-server.ts';
+export type { RevalidationPass } from './cimd/background-revalidation.ts';
+export type {
+  DocumentFreshnessOperations,
+  EvictResult,
+  RefreshOutcome,
+  RefreshResult,
+} from './cimd/document-freshness.ts';
+export {
+  createDocumentHistory,
+  type DocumentHistory,
+  type DocumentHistoryReader,
+  type HistoryPage,
+  type NumberedVersion,
+  type VersionDiff,
+} from './cimd/document-history.ts';
+export { createStandaloneDocumentFreshness } from './cimd/standalone-document-freshness.ts';
 export type { ClientKeyRecheckResult } from './clients/client-key-recheck.ts';
 export {
   type CascadeResult,
@@ -106,6 +124,7 @@ export { type ConsentPageModel, type ConsentRenderer, consentPage } from './page
 export { PAGE_HEADERS } from './pages/layout.ts';
 export { atprotoProfileDefaults, withAtprotoProfile } from './profiles/atproto-profile.ts';
 export * from './registration/reaper.ts';
+export { sourceKey } from './registration/source-key.ts';
 export * from './store/index.ts';
 export { hashPassword, verifyPassword } from './users/password.ts';
 export { subjectProblem } from './users/subject.ts';

@@ -1,3 +1,4 @@
+import { DRIFT_SIGNALS } from '@gatehouse-oauth/core';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import type { CacheEvent } from './cimd/metadata-document-cache.ts';
 import type { AuditEvent } from './store/store.ts';
@@ -21,7 +22,7 @@ export interface ServerMetrics {
   outboundRefusals: Counter<'reason'>;
   /** Every refused Client ID Metadata Document, by stable reason (SafeFetchError, validation, governor). */
   cimdRefusals: Counter<'reason'>;
-  /** Document cache events: hit, miss, revalidated, refreshed, stale_served, fetch_failed, invalid, evicted, governor_refused, shared_hit. */
+  /** Document cache events: hit, miss, revalidated, refreshed, stale_served, stale_if_error, fetch_failed, invalid, evicted, governor_refused, shared_hit. */
   cimdCacheEvents: Counter<'event'>;
   /** Document versions that changed, by whether the change was security-relevant. */
   cimdDocumentChanges: Counter<'kind'>;
@@ -47,6 +48,10 @@ export interface ServerMetrics {
   clientChangesApplied: Counter<'kind'>;
   /** Admission decisions (issue #13), by state, tier and whether it was enforced (report-only: not). */
   governanceDecisions: Counter<'state' | 'tier' | 'enforced'>;
+  /** Signs that a client's domain changed hands (issue #14, cimd/ownership-drift-check.ts), by signal. */
+  clientDriftSuspected: Counter<'signal'>;
+  /** Documents of used clients revalidated in the background (issue #14): revalidated | failed | deferred. */
+  cimdBackgroundRevalidations: Counter<'outcome'>;
 }
 
 export interface MetricsOptions {
@@ -151,6 +156,16 @@ export function createMetrics(options: MetricsOptions = {}): ServerMetrics {
       'Admission decisions about clients, by approval state, trust tier and whether enforced',
       ['state', 'tier', 'enforced'],
     ),
+    clientDriftSuspected: counter(
+      'gatehouse_client_drift_suspected_total',
+      'Signs that the party behind a document client domain changed (ownership drift), by signal',
+      ['signal'],
+    ),
+    cimdBackgroundRevalidations: counter(
+      'gatehouse_cimd_background_revalidations_total',
+      'Documents of used clients revalidated in the background before they expire, by outcome',
+      ['outcome'],
+    ),
   };
 }
 
@@ -203,8 +218,17 @@ export function countAuditEvent(metrics: ServerMetrics, event: Omit<AuditEvent, 
     case 'client.revoked':
       metrics.clientLifecycle.inc({ action: 'revoked', reason: lifecycleReason(event.reason) });
       break;
+    case 'client.drift_suspected': {
+      // One event per fetch that showed drift, naming each signal it showed (a closed set).
+      const signals = event.detail?.signals;
+      for (const signal of Array.isArray(signals) ? signals : [])
+        metrics.clientDriftSuspected.inc({ signal: DRIFT_SIGNAL_SET.has(signal) ? signal : 'other' });
+      break;
+    }
   }
 }
+
+const DRIFT_SIGNAL_SET: ReadonlySet<unknown> = new Set<unknown>(DRIFT_SIGNALS);
 
 const LIFECYCLE_REASONS = new Set([
   'operator',

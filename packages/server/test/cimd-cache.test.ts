@@ -243,10 +243,11 @@ describe('CIMD document cache', () => {
       assert.deepEqual(garbage.types(), ['miss', 'invalid']);
     });
 
-    it('a valid entry whose revalidation fails is dropped, not served (issue #77)', async () => {
+    it('a valid entry whose revalidation the origin refuses is dropped, not served (issue #77)', async () => {
       let fail = false;
       const t = setup((url) => {
-        if (fail) throw new SafeFetchError('status_not_200', 'status 500', { url, status: 500 });
+        // A 404 is the origin speaking: never served stale (decision 0035; 5xx: cimd-stale-if-error.test.ts).
+        if (fail) throw new SafeFetchError('status_not_200', 'status 404', { url, status: 404 });
         return respond(200, { client_id: url }, { etag: '"v1"' });
       });
       await t.cache.get(URL_A);
@@ -316,10 +317,13 @@ describe('CIMD document cache', () => {
 
     it('a failed background revalidation drops the entry without an unhandled rejection', async () => {
       let n = 0;
-      const t = setup((url) => {
-        if (++n === 1) return respond(200, { client_id: url });
-        throw new SafeFetchError('connect_failed', 'refused', { url });
-      });
+      const t = setup(
+        (url) => {
+          if (++n === 1) return respond(200, { client_id: url });
+          throw new SafeFetchError('connect_failed', 'refused', { url });
+        },
+        { staleIfErrorMs: 0 }, // without the grace of decision 0035
+      );
       await t.cache.get(URL_A);
       t.advance(MIN);
       await t.cache.get(URL_A); // stale, served

@@ -214,9 +214,11 @@ describe('the client lifecycle', () => {
     const ua = t.userAgent();
     await t.authorize({ client_id: CIMD_URL }, ua);
     assert.equal(documents.fetches(CIMD_URL), 1);
+    await t.store.documentFreshness.evict(CIMD_URL, 1);
     const removed = await t.server.clients.remove(CIMD_URL, { actor: 'cli:operator', reason: 'operator' });
     assert.equal(removed.documentVersionsDeleted, 1);
     assert.deepEqual(await t.store.clientDocuments.history(CIMD_URL), []);
+    assert.equal(await t.store.documentFreshness.get(CIMD_URL), undefined, 'its freshness marks too');
     // The same logged-in browser comes back: no silent approval, the document fetched anew.
     const back = await ua.navigate(
       t.authorizationUrl({ client_id: CIMD_URL }),

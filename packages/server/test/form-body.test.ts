@@ -126,3 +126,27 @@ describe('form body', () => {
     assert.equal(await readCappedText(new Request('https://as.example.test/par'), 10), '');
   });
 });
+
+describe('a body the client abandons (issue #18 finding 8)', () => {
+  it('is a client error, body_aborted, whether it was framed by Content-Length or chunked', async () => {
+    const failing = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('grant_type=refresh'));
+        },
+        pull(controller) {
+          controller.error(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+        },
+      });
+    for (const headers of [{}, { 'content-length': '100' }]) {
+      await assert.rejects(
+        readFormBody(post(failing(), headers)),
+        (error: unknown) =>
+          error instanceof OAuthError &&
+          error.error === 'invalid_request' &&
+          error.reason === 'body_aborted' &&
+          error.status === 400,
+      );
+    }
+  });
+});

@@ -1,8 +1,14 @@
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
 import { describeStoreContract } from './store-contract.ts';
+import { describeAuditStoreContract } from './store-contract-audit.ts';
+import { describeDocumentFetchStoreContract } from './store-contract-document-fetches.ts';
+import { describeDocumentFreshnessStoreContract } from './store-contract-document-freshness.ts';
 import { describeExchangeStoreContract } from './store-contract-exchanges.ts';
 import { describeGovernanceStoreContract } from './store-contract-governance.ts';
 
 describeStoreContract('memory', createMemoryStore);
 describeGovernanceStoreContract('memory', createMemoryStore);
+describeAuditStoreContract('memory', createMemoryStore);
+describeDocumentFetchStoreContract('memory', createMemoryStore);
+describeDocumentFreshnessStoreContract('memory', createMemoryStore);
 describeExchangeStoreContract('memory', createMemoryStore);

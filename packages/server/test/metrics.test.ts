@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createAuthorizationServer } from '../src/index.ts';
+import { createAuthorizationServer, createLogger } from '../src/index.ts';
 import { endpointName } from '../src/operations/request-metrics.ts';
 import { reapRegistrations } from '../src/registration/reaper.ts';
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
@@ -308,6 +308,45 @@ describe('/healthz and /readyz', () => {
       [503, 503, 503, 503, 503],
     );
     assert.equal(calls.count, 1);
+  });
+});
+
+describe('/readyz proves the store can write (issue #18 finding 7)', () => {
+  it('answers 503 when reads work but writes fail (a full disk, a read-only data directory), with the reason in the log', async () => {
+    const store = createMemoryStore();
+    const replay = new Proxy(store.replay, {
+      get(target, property, receiver) {
+        if (property !== 'remember') return Reflect.get(target, property, receiver);
+        return () =>
+          Promise.reject(
+            Object.assign(new Error('database or disk is full'), { code: 'ERR_SQLITE_ERROR', errcode: 13 }),
+          );
+      },
+    });
+    const lines: { msg?: string; stage?: string; err?: { message?: string } }[] = [];
+    const logger = createLogger({
+      level: 'warn',
+      destination: { write: (line: string) => void lines.push(JSON.parse(line)) },
+    });
+    const server = createAuthorizationServer({
+      issuer: ISSUER,
+      store: new Proxy(store, {
+        get: (target, property, receiver) =>
+          property === 'replay' ? replay : Reflect.get(target, property, receiver),
+      }),
+      logger,
+    });
+    const response = await server.fetch(new Request(`${ISSUER}/readyz`));
+    assert.equal(response.status, 503);
+    assert.deepEqual(await response.json(), { status: 'unavailable' });
+    const line = lines.find((entry) => entry.msg === 'readiness: the store cannot write');
+    assert.equal(line?.stage, 'write');
+    assert.match(line?.err?.message ?? '', /disk is full/);
+  });
+
+  it('answers 200 on a store that reads and writes, and leaves nothing that outlives a minute', async () => {
+    const t = await createTestServer();
+    assert.equal((await t.send(`${ISSUER}/readyz`)).status, 200);
   });
 });
 

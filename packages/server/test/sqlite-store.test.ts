@@ -10,6 +10,9 @@ import { migrateSqlite, sqliteMigrations, userVersion } from '../src/store/sqlit
 import { openSqliteDatabase, openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { RaceInput, RoundResult } from './sqlite-store-race-worker.ts';
 import { describeStoreContract, type StoreContractOptions } from './store-contract.ts';
+import { describeAuditStoreContract } from './store-contract-audit.ts';
+import { describeDocumentFetchStoreContract } from './store-contract-document-fetches.ts';
+import { describeDocumentFreshnessStoreContract } from './store-contract-document-freshness.ts';
 import { describeExchangeStoreContract } from './store-contract-exchanges.ts';
 import { describeGovernanceStoreContract } from './store-contract-governance.ts';
 import { assertRaceRound, seedRaceRound } from './support/store-race.ts';
@@ -30,6 +33,13 @@ const contractOptions: StoreContractOptions = {
 };
 describeStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 describeGovernanceStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
+describeAuditStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
+describeDocumentFetchStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
+describeDocumentFreshnessStoreContract(
+  'sqlite',
+  () => openSqliteStore({ path: freshPath() }),
+  contractOptions,
+);
 describeExchangeStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 
 describe('sqlite migrations', () => {

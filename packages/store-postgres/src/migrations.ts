@@ -263,7 +263,46 @@ export const postgresMigrations: readonly string[] = [
     revoked_at BIGINT
   );
   `,
-  // 7: exactly-once exchanges (SQLite migration 10; issue #18, decision 0036): a used refresh
+  // 7: the fetch log of client metadata documents (SQLite migration 10; issue #14): one row per
+  // fetch, listed per client newest first and purged by age; document_hosts keeps when each host
+  // first served an accepted document, past any purge.
+  `
+  CREATE TABLE document_fetches (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    client_id TEXT COLLATE "C" NOT NULL,
+    host TEXT COLLATE "C" NOT NULL,
+    at BIGINT NOT NULL,
+    duration_ms BIGINT NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    status INTEGER,
+    digest TEXT,
+    body TEXT,
+    headers JSONB,
+    remote_address TEXT,
+    tls JSONB
+  );
+  CREATE INDEX document_fetches_client ON document_fetches (client_id, id DESC);
+  CREATE INDEX document_fetches_at ON document_fetches (at);
+  CREATE TABLE document_hosts (
+    host TEXT COLLATE "C" PRIMARY KEY,
+    first_seen_at BIGINT NOT NULL
+  );
+  `,
+  // 8: document freshness (SQLite migration 11; issue #14, item 5; decision 0035): an operator's
+  // eviction and a stale-if-error mark per document client, and the index of used document clients.
+  `
+  CREATE TABLE client_document_freshness (
+    client_id TEXT COLLATE "C" PRIMARY KEY,
+    evicted_at BIGINT,
+    stale_digest TEXT,
+    stale_since BIGINT,
+    stale_until BIGINT,
+    stale_reason TEXT
+  );
+  CREATE INDEX clients_kind_last_used_at ON clients (kind, last_used_at);
+  `,
+  // 9: exactly-once exchanges (SQLite migration 12; issue #18, decision 0036): a used refresh
   // token's one successor and the second presentations answered with it; a redeemed code's
   // answered retries.
   `

@@ -8,6 +8,8 @@ import { postgresClientDocumentStore } from './client-documents.ts';
 import { postgresClientStore } from './clients.ts';
 import { createPostgresConnection } from './connection.ts';
 import { type DatabaseClock, startDatabaseClock } from './database-clock.ts';
+import { postgresDocumentFetchStore } from './document-fetches.ts';
+import { postgresDocumentFreshnessStore } from './document-freshness.ts';
 import { postgresGovernanceStore } from './governance.ts';
 import { postgresGrantStore } from './grants.ts';
 import { postgresInitialAccessTokenStore } from './initial-access-tokens.ts';
@@ -68,6 +70,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     audit: postgresAuditStore(connection),
     governance: postgresGovernanceStore(connection),
     adminTokens: postgresAdminTokenStore(connection),
+    documentFetches: postgresDocumentFetchStore(connection),
+    documentFreshness: postgresDocumentFreshnessStore(connection),
 
     async purgeExpired(now) {
       await connection.transaction(async (client) => {

@@ -8,6 +8,9 @@ import { after, describe, it } from 'node:test';
 import type { Store } from '@gatehouse-oauth/server';
 import pg from 'pg';
 import { describeStoreContract, type StoreContractOptions } from '../../server/test/store-contract.ts';
+import { describeAuditStoreContract } from '../../server/test/store-contract-audit.ts';
+import { describeDocumentFetchStoreContract } from '../../server/test/store-contract-document-fetches.ts';
+import { describeDocumentFreshnessStoreContract } from '../../server/test/store-contract-document-freshness.ts';
 import { describeExchangeStoreContract } from '../../server/test/store-contract-exchanges.ts';
 import { describeGovernanceStoreContract } from '../../server/test/store-contract-governance.ts';
 import { assertRaceRound, seedRaceRound } from '../../server/test/support/store-race.ts';
@@ -61,6 +64,9 @@ describe('postgres store', { skip }, () => {
   };
   describeStoreContract('postgres', () => open(freshSchema()), contractOptions);
   describeGovernanceStoreContract('postgres', () => open(freshSchema()), contractOptions);
+  describeAuditStoreContract('postgres', () => open(freshSchema()), contractOptions);
+  describeDocumentFetchStoreContract('postgres', () => open(freshSchema()), contractOptions);
+  describeDocumentFreshnessStoreContract('postgres', () => open(freshSchema()), contractOptions);
   describeExchangeStoreContract('postgres', () => open(freshSchema()), contractOptions);
 
   describe('postgres migrations', () => {

@@ -14,6 +14,7 @@ import {
   clientGovernanceCommand,
   GOVERNANCE_ACTIONS,
 } from './client-governance.ts';
+import { clientHistoryCommand } from './client-history.ts';
 import { positiveInteger } from './registration-tokens.ts';
 
 /**
@@ -28,11 +29,15 @@ export async function clientsCommand(
     file?: string | undefined;
     neverUsedSeconds?: string | undefined;
     idleSeconds?: string | undefined;
+    diff?: string | undefined;
+    limit?: string | undefined;
+    before?: string | undefined;
   },
 ): Promise<void> {
   const [action, clientId] = args;
   if (action !== undefined && GOVERNANCE_ACTIONS.includes(action))
     return clientGovernanceCommand(store, args, flags);
+  if (action === 'history') return clientHistoryCommand(store, args, flags);
   if (action === 'reap' && clientId === undefined) {
     // The same pass `serve` runs periodically (registration-hygiene.ts), on demand.
     const reaped = await reapRegistrations(
@@ -81,7 +86,8 @@ export async function clientsCommand(
     throw new UsageError(
       'usage: gatehouse clients add --file <client.json> | clients list [--json] | clients remove <client_id>' +
         ' | clients reap [--never-used-seconds N] [--idle-seconds N]' +
-        ' | clients approve|block|unblock <client_id|rule> | clients pending|rules [--json]',
+        ' | clients approve|block|unblock <client_id|rule> | clients pending|rules [--json]' +
+        ' | clients history <client_id> [--diff <from> <to>] [--json]',
     );
   }
   let input: unknown;

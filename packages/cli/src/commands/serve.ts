@@ -6,9 +6,10 @@ import {
   type SubjectSupplier,
 } from '@gatehouse-oauth/server';
 import type { Logger } from 'pino';
+import { startAuditRetentionJob } from '../audit-retention.ts';
 import { ConfigError, type GatehouseConfig, resolveIssuer } from '../config.ts';
 import { checkDevelopmentSwitches } from '../development-switches.ts';
-import { type Listener, listen } from '../http-listener.ts';
+import { type ConnectionLimits, type Listener, listen } from '../http-listener.ts';
 import {
   ADMIN_LISTENER,
   type ListenSettings,
@@ -57,7 +58,8 @@ export async function startGatehouse(
   let server: AuthorizationServer | undefined;
   const starting = () =>
     Promise.resolve(new Response('starting\n', { status: 503, headers: { 'retry-after': '1' } }));
-  const listener = await bind(config.host, config.port, MAIN_LISTENER, tls, (request, info) =>
+  const limits = config.http;
+  const listener = await bind(config.host, config.port, MAIN_LISTENER, tls, limits, (request, info) =>
     server === undefined ? starting() : server.fetch(request, info),
   );
   let metricsListener: Listener | undefined;
@@ -68,15 +70,20 @@ export async function startGatehouse(
     // Issue #8: /metrics, /healthz and /readyz on a listener of their own, when configured.
     const metricsAt = config.metrics.enabled ? config.metrics.listen : undefined;
     if (metricsAt !== undefined) {
-      metricsListener = await bind(metricsAt.host, metricsAt.port, METRICS_LISTENER, undefined, (request) =>
-        server === undefined ? starting() : server.operations.fetch(request),
+      metricsListener = await bind(
+        metricsAt.host,
+        metricsAt.port,
+        METRICS_LISTENER,
+        undefined,
+        limits,
+        (request) => (server === undefined ? starting() : server.operations.fetch(request)),
       );
     }
     // Issue #13: the admin API on a listener of its own, when configured; then only there. Its
     // bearer tokens travel over TLS when the main listener has it.
     const adminAt = config.admin.enabled ? config.admin.listen : undefined;
     if (adminAt !== undefined) {
-      adminListener = await bind(adminAt.host, adminAt.port, ADMIN_LISTENER, tls, (request) =>
+      adminListener = await bind(adminAt.host, adminAt.port, ADMIN_LISTENER, tls, limits, (request) =>
         server === undefined ? starting() : server.admin.fetch(request),
       );
     }
@@ -103,6 +110,8 @@ export async function startGatehouse(
   purge.unref();
   // DCR-SEC-7: registrations never used, or idle for long, are reaped with their grants and tokens.
   const stopRegistrationHygiene = startRegistrationHygiene(store, logger, server.clients);
+  // Issue #14: audit events past `audit.retention_days` are deleted, each purge audited by its count.
+  const stopAuditRetention = startAuditRetentionJob(store, logger, server, config.audit.retentionDays);
   for (const warning of outbound.warnings) logger.warn(warning);
   const running = server;
   return {
@@ -116,9 +125,15 @@ export async function startGatehouse(
     async stop() {
       clearInterval(purge);
       stopRegistrationHygiene();
-      await adminListener?.close();
-      await metricsListener?.close();
-      await listener.close();
+      stopAuditRetention();
+      // Issue #18 finding 8: stop accepting, let what is in flight finish (answered with
+      // `Connection: close`) within the deadline, then cut what is left.
+      const drainMs = config.http.shutdownTimeoutMs;
+      await Promise.all([
+        adminListener?.close(drainMs),
+        metricsListener?.close(drainMs),
+        listener.close(drainMs),
+      ]);
       // After the listener: refusals of the last requests are in the counts it writes (decision
       // 0020), and the store commits them before it closes.
       await running.stop();
@@ -133,10 +148,11 @@ async function bind(
   port: number,
   settings: ListenSettings,
   tls: { cert: Buffer; key: Buffer } | undefined,
+  limits: ConnectionLimits,
   fetch: Parameters<typeof listen>[0]['fetch'],
 ): Promise<Listener> {
   try {
-    return await listen({ host, port, tls, fetch });
+    return await listen({ host, port, tls, fetch, limits });
   } catch (error) {
     throw listenFailure(error, host, port, settings);
   }

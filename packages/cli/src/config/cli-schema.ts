@@ -69,6 +69,59 @@ const adminSettingsSchema = adminSchema.omit({ mainHandler: true }).extend({
     .describe('a listener of its own for the admin API; when set, it is served only there'),
 });
 
+/**
+ * The listeners' limits and shutdown (issue #18 finding 8; docs/deployment.md): Node's timeouts, a
+ * per-source connection cap, and how long in-flight requests may finish after SIGTERM.
+ */
+const httpSchema = z.strictObject({
+  shutdownTimeoutMs: z
+    .int()
+    .min(0)
+    .max(120_000)
+    .default(10_000)
+    .describe(
+      'after SIGTERM or SIGINT: how long requests in flight may finish before every connection is cut',
+    ),
+  headersTimeoutMs: z
+    .int()
+    .min(1000)
+    .max(120_000)
+    .default(10_000)
+    .describe('the request line and headers must arrive within this'),
+  requestTimeoutMs: z
+    .int()
+    .min(1000)
+    .max(600_000)
+    .default(30_000)
+    .describe('the whole request, body included, must arrive within this (a stalled upload is cut)'),
+  keepAliveTimeoutMs: z
+    .int()
+    .min(100)
+    .max(120_000)
+    .default(5000)
+    .describe('an idle keep-alive connection is closed after this'),
+  maxConnectionsPerSource: z
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(256)
+    .describe('connections one source (an IPv4 address, an IPv6 /64) may hold open; more are closed at once'),
+});
+
+/**
+ * The audit log's retention (issue #14, item 6; docs/operations.md). 400 days by default: a year of
+ * history, as yearly reviews and PCI DSS 10.5.1 ask for, with a month to spare for the review
+ * itself; not forever, because every token issued is an event and the table would only grow.
+ */
+const auditSettingsSchema = z.strictObject({
+  retentionDays: z
+    .int()
+    .min(0)
+    .max(36_500)
+    .default(400)
+    .describe('events older than this many days are deleted by `serve`, hourly; 0 keeps every event'),
+});
+
 export const cliSchema = serverConfigSchema.omit({ operations: true }).extend({
   /** Default: http(s)://localhost:<port> when listening on loopback (config.ts resolveIssuer). */
   issuer: serverConfigSchema.shape.issuer.optional(),
@@ -95,7 +148,9 @@ export const cliSchema = serverConfigSchema.omit({ operations: true }).extend({
     .prefault({}),
   metrics: metricsSchema.prefault({}),
   admin: adminSettingsSchema.prefault({}),
+  audit: auditSettingsSchema.prefault({}),
   fetch: fetchSchema.prefault({}),
+  http: httpSchema.prefault({}),
 });
 
 export type CliSettings = z.output<typeof cliSchema>;

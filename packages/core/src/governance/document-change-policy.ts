@@ -44,8 +44,8 @@
  * - A new grant or response type is a downgrade: consent does not name them, so an old grant would
  *   silently approve, say, refresh tokens the user never agreed to.
  */
+import { type ClientMetadataDiff, diffClientMetadata } from '../cimd/client-metadata-diff.ts';
 import type { ClientMetadata } from '../client-metadata.ts';
-import { publicJwkMembers } from '../jwk/public-jwk.ts';
 import { isLoopbackRedirectUri } from '../redirect-uri.ts';
 
 export const CHANGE_CONSEQUENCES = ['cosmetic', 'keep', 'downgrade', 'hold'] as const;
@@ -112,11 +112,13 @@ export function classifyDocumentChange(
   after: ComparedMetadata,
   clientId: string,
 ): DocumentChange {
-  const redirects = redirectChanges(before, after, clientId);
-  const redirectsChanged = redirects.length > 0;
+  // The value-level diff (cimd/client-metadata-diff.ts) is what the operator is shown; the table
+  // judges that same diff, field by field.
+  const diff = diffClientMetadata(before, after);
+  const redirects = redirectChanges(diff, clientId);
   const findings = [
     ...redirects,
-    ...keyChanges(before, after, redirectsChanged),
+    ...keyChanges(before, after, diff, redirects.length > 0),
     ...ranked('token_endpoint_auth_method', before, after, authMethodStrength),
     ...ranked('token_endpoint_auth_signing_alg', before, after, signingAlgStrength),
     ...flagDropped('dpop_bound_access_tokens', before, after, 'DPoP-bound access tokens'),
@@ -126,8 +128,8 @@ export function classifyDocumentChange(
     ...listWidened('response_types', before, after),
     ...scopeChange(before, after),
   ];
-  for (const field of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    if (RULED.has(field) || same(pair(before, after, field))) continue;
+  for (const { member: field } of diff.members) {
+    if (RULED.has(field)) continue;
     findings.push(
       COSMETIC.has(field)
         ? finding(field, 'changed', 'cosmetic', `${field} changed (the client's claim)`)
@@ -159,35 +161,11 @@ function finding(
   return { field, direction, consequence, reason };
 }
 
-function pair(before: object, after: object, name: string): [unknown, unknown] {
-  return [(before as Record<string, unknown>)[name], (after as Record<string, unknown>)[name]];
-}
-
-function same([a, b]: [unknown, unknown]): boolean {
-  return canonical(a) === canonical(b);
-}
-
-/** JSON with object members sorted, so member order never reads as a change. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, member: unknown) =>
-    member !== null && typeof member === 'object' && !Array.isArray(member)
-      ? Object.fromEntries(Object.entries(member).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : member,
-  );
-}
-
 /** Each added and removed redirect URI. */
-function redirectChanges(
-  before: ComparedMetadata,
-  after: ComparedMetadata,
-  clientId: string,
-): DocumentChangeFinding[] {
-  const was = new Set(before.redirect_uris ?? []);
-  const is = new Set(after.redirect_uris ?? []);
+function redirectChanges(diff: ClientMetadataDiff, clientId: string): DocumentChangeFinding[] {
   const host = URL.canParse(clientId) ? new URL(clientId).hostname.toLowerCase() : undefined;
   const findings: DocumentChangeFinding[] = [];
-  for (const uri of is) {
-    if (was.has(uri)) continue;
+  for (const uri of diff.redirectUris.added) {
     const foreign = foreignHost(uri, host);
     findings.push(
       foreign === undefined
@@ -195,8 +173,8 @@ function redirectChanges(
         : finding('redirect_uris', 'added', 'hold', `redirect ${uri} added on foreign host ${foreign}`),
     );
   }
-  for (const uri of was) {
-    if (!is.has(uri)) findings.push(finding('redirect_uris', 'removed', 'keep', `redirect ${uri} removed`));
+  for (const uri of diff.redirectUris.removed) {
+    findings.push(finding('redirect_uris', 'removed', 'keep', `redirect ${uri} removed`));
   }
   return findings;
 }
@@ -214,48 +192,43 @@ function foreignHost(uri: string, clientHost: string | undefined): string | unde
   return scheme === reversed ? undefined : `${scheme}: (private-use scheme, not the client_id host reversed)`;
 }
 
-type KeySource = { kind: 'jwks'; keys: Set<string> } | { kind: 'uri'; uri: string } | undefined;
+/** Where a version keeps its keys: a `jwks` (with how many), a `jwks_uri`, or neither. */
+type KeySource = { kind: 'jwks'; size: number } | { kind: 'uri' } | undefined;
 
-function keySource(metadata: ComparedMetadata): KeySource {
-  if (metadata.jwks !== undefined) {
-    const keys = metadata.jwks.keys.map((key) => canonical(publicJwkMembers(key) ?? key));
-    return { kind: 'jwks', keys: new Set(keys) };
-  }
-  return metadata.jwks_uri === undefined ? undefined : { kind: 'uri', uri: metadata.jwks_uri };
+function keySource(metadata: ComparedMetadata, keys: number): KeySource {
+  if (metadata.jwks !== undefined) return { kind: 'jwks', size: keys };
+  return metadata.jwks_uri === undefined ? undefined : { kind: 'uri' };
 }
 
-function sameKeys(was: KeySource, is: KeySource): boolean {
-  if (was === undefined || is === undefined) return was === is;
-  if (was.kind === 'uri' || is.kind === 'uri') {
-    return was.kind === 'uri' && is.kind === 'uri' && was.uri === is.uri;
-  }
-  return was.keys.size === is.keys.size && [...was.keys].every((key) => is.keys.has(key));
-}
-
-/** Keys are compared by their public members (a new `kid` on the same key is no new key). */
+/** Keys are compared by RFC 7638 thumbprint (a new `kid` on the same key is no new key). */
 function keyChanges(
   before: ComparedMetadata,
   after: ComparedMetadata,
+  diff: ClientMetadataDiff,
   redirectsChanged: boolean,
 ): DocumentChangeFinding[] {
-  const was = keySource(before);
-  const is = keySource(after);
-  if (sameKeys(was, is)) {
-    const jwksChanged = !same(pair(before, after, 'jwks')) || !same(pair(before, after, 'jwks_uri'));
+  const kept = diff.keys.kept.length;
+  const added = diff.keys.added.length;
+  const removed = diff.keys.removed.length;
+  const was = keySource(before, kept + removed);
+  const is = keySource(after, kept + added);
+  const sameKeys =
+    was === undefined || is === undefined
+      ? was === is
+      : was.kind === 'uri' || is.kind === 'uri'
+        ? was.kind === is.kind && diff.jwksUri === undefined
+        : added === 0 && removed === 0;
+  if (sameKeys) {
+    const jwksChanged = diff.jwksUri !== undefined || diff.members.some(({ member }) => member === 'jwks');
     return jwksChanged ? [finding('jwks', 'changed', 'keep', 'jwks members changed, the same keys')] : [];
   }
   const name = is?.kind === 'uri' || (is === undefined && was?.kind === 'uri') ? 'jwks_uri' : 'jwks';
   const keep = (direction: ChangeDirection, reason: string) => [finding(name, direction, 'keep', reason)];
-  if (is === undefined || (is.kind === 'jwks' && is.keys.size === 0))
-    return keep('removed', `${name} removed`);
-  if (was === undefined || (was.kind === 'jwks' && was.keys.size === 0))
-    return keep('added', `${name} added`);
+  if (is === undefined || (is.kind === 'jwks' && is.size === 0)) return keep('removed', `${name} removed`);
+  if (was === undefined || (was.kind === 'jwks' && was.size === 0)) return keep('added', `${name} added`);
   if (was.kind === 'jwks' && is.kind === 'jwks') {
-    const kept = [...was.keys].filter((key) => is.keys.has(key)).length;
-    const added = [...is.keys].filter((key) => !was.keys.has(key)).length;
-    if (kept === was.keys.size) return keep('added', `${added} key(s) added, every previous key kept`);
+    if (kept === was.size) return keep('added', `${added} key(s) added, every previous key kept`);
     if (kept > 0) {
-      const removed = was.keys.size - kept;
       return added === 0
         ? keep('removed', `${removed} key(s) removed, ${kept} kept`)
         : keep('rotated', `keys rotated: ${kept} kept, ${removed} removed, ${added} added`);
@@ -263,7 +236,7 @@ function keyChanges(
   }
   const what =
     was.kind === 'uri' && is.kind === 'uri'
-      ? `jwks_uri moved from ${was.uri} to ${is.uri}`
+      ? `jwks_uri moved from ${before.jwks_uri} to ${after.jwks_uri}`
       : was.kind === is.kind
         ? 'every previous key replaced'
         : `keys moved from ${was.kind === 'uri' ? 'jwks_uri' : 'jwks'} to ${name}`;

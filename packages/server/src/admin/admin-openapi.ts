@@ -8,10 +8,21 @@
 import type { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from 'zod-openapi';
 import type { AdminTokenScope } from '../store/store.ts';
+import { documentEvictionSchema, documentRefreshSchema } from './admin-document-freshness.ts';
+import {
+  diffQuerySchema,
+  documentHistorySchema,
+  historyQuerySchema,
+  versionDiffSchema,
+} from './admin-history-schemas.ts';
 import {
   accessRequestsResponseSchema,
   adminTokensResponseSchema,
   approvalRequestSchema,
+  auditEventSchema,
+  auditExportQuerySchema,
+  auditPageSchema,
+  auditQuerySchema,
   blockRequestSchema,
   blockResultSchema,
   cascadeSchema,
@@ -34,8 +45,12 @@ export interface AdminOperation {
   summary: string;
   description?: string;
   parameters?: z.ZodObject;
+  /** Query parameters, parsed by this schema (a refusal is `parameter_invalid`). */
+  query?: z.ZodObject;
   body?: z.ZodType;
   answer: z.ZodType;
+  /** The answer's media type when it is not one JSON document: JSON Lines, one `answer` per line. */
+  answerType?: 'application/jsonl';
   /** Refusals besides 401 (every operation) and 403 (every write operation). */
   refusals: readonly ('400' | '404' | '409')[];
 }
@@ -151,6 +166,74 @@ export const ADMIN_OPERATIONS = {
     answer: adminTokensResponseSchema,
     refusals: [],
   },
+  listAudit: {
+    method: 'get',
+    path: '/admin/v1/audit',
+    scope: 'read',
+    summary: 'audit events, newest first, a page at a time: by client, user, type, actor and time range',
+    description:
+      'Every event type and its fields are listed in docs/audit-events.md. Walk the pages with `cursor`: each event is read once even while new ones are written.',
+    query: auditQuerySchema,
+    answer: auditPageSchema,
+    refusals: ['400', '404'],
+  },
+  exportAudit: {
+    method: 'get',
+    path: '/admin/v1/audit.jsonl',
+    scope: 'read',
+    summary: 'every audit event the filters select, newest first, streamed as JSON Lines',
+    description:
+      'One AuditEvent per line, written as the store is read a page at a time, so an export of millions of events neither waits for the last one nor holds them in memory.',
+    query: auditExportQuerySchema,
+    answer: auditEventSchema,
+    answerType: 'application/jsonl',
+    refusals: ['400', '404'],
+  },
+  clientHistory: {
+    method: 'get',
+    path: '/admin/v1/clients/{client_id}/history',
+    scope: 'read',
+    summary: "a client's document history: the versions accepted and every fetch with its outcome",
+    description:
+      'Versions newest first, numbered from 1; fetches newest first, a page at a time (`limit`, `before`), each with its outcome, reason, status, headers, the address dialled and the TLS certificate. 404 when the server knows nothing of the client. See docs/document-history.md.',
+    parameters: clientIdParameterSchema,
+    query: historyQuerySchema,
+    answer: documentHistorySchema,
+    refusals: ['400', '404'],
+  },
+  clientHistoryDiff: {
+    method: 'get',
+    path: '/admin/v1/clients/{client_id}/history/diff',
+    scope: 'read',
+    summary: 'the value-level diff of two versions of a client’s document',
+    description:
+      'Redirect URIs added and removed, keys added and removed by RFC 7638 thumbprint, jwks_uri, every other member before and after. `from` and `to` are version numbers or digests (a prefix of 8+ characters will do); 404 for a version that does not exist.',
+    parameters: clientIdParameterSchema,
+    query: diffQuerySchema,
+    answer: versionDiffSchema,
+    refusals: ['400', '404'],
+  },
+  refreshDocument: {
+    method: 'post',
+    path: '/admin/v1/clients/{client_id}/refresh',
+    scope: 'write',
+    summary: "re-fetch a document client's metadata document now; every instance uses the new version",
+    description:
+      "Through the server's own path: the URL and profile rules, validation, the change policy, the recording of the version. A fetch that fails changes nothing and answers outcome `failed` with its reason. 409 when CIMD is off or the client is blocked.",
+    parameters: clientIdParameterSchema,
+    answer: documentRefreshSchema,
+    refusals: ['400', '409'],
+  },
+  evictDocument: {
+    method: 'post',
+    path: '/admin/v1/clients/{client_id}/evict',
+    scope: 'write',
+    summary: "drop a document client's cached metadata document on every instance; its next use fetches it",
+    description: 'Nothing else of the client is removed: its versions, grants and tokens stay.',
+    parameters: clientIdParameterSchema,
+    answer: documentEvictionSchema,
+    refusals: ['400', '404', '409'],
+  },
 } as const satisfies Record<string, AdminOperation>;
 
 export type AdminOperationId = keyof typeof ADMIN_OPERATIONS;
@@ -163,8 +246,11 @@ const REFUSALS = {
   '400': refusal('BadRequest', 'invalid_request: a malformed body, selector or rule'),
   '401': refusal('Unauthorized', 'invalid_token: no admin API token, or an unknown, expired or revoked one'),
   '403': refusal('Forbidden', 'insufficient_scope: a read token on a write operation'),
-  '404': refusal('NotFound', 'invalid_request: no such stored rule, client or hold'),
-  '409': refusal('Conflict', "invalid_request: the rule is the configuration file's; change the file"),
+  '404': refusal('NotFound', 'invalid_request: no such stored rule, client, hold or account'),
+  '409': refusal(
+    'Conflict',
+    "invalid_request: the rule is the configuration file's (change the file); or the document operation does not apply now (CIMD off, the client blocked)",
+  ),
   '503': refusal('Unavailable', 'temporarily_unavailable: the store cannot be reached (Retry-After)'),
 } as const;
 
@@ -183,12 +269,22 @@ function operationObject(id: string, operation: AdminOperation): ZodOpenApiOpera
     summary: operation.summary,
     ...(operation.description === undefined ? {} : { description: operation.description }),
     security: [{ adminToken: [operation.scope] }],
-    ...(operation.parameters === undefined ? {} : { requestParams: { path: operation.parameters } }),
+    ...(operation.parameters === undefined && operation.query === undefined
+      ? {}
+      : {
+          requestParams: {
+            ...(operation.parameters === undefined ? {} : { path: operation.parameters }),
+            ...(operation.query === undefined ? {} : { query: operation.query }),
+          },
+        }),
     ...(operation.body === undefined
       ? {}
       : { requestBody: { required: true, content: { 'application/json': { schema: operation.body } } } }),
     responses: {
-      '200': { description: 'done', content: { 'application/json': { schema: operation.answer } } },
+      '200': {
+        description: operation.answerType === undefined ? 'done' : 'one answer schema per line',
+        content: { [operation.answerType ?? 'application/json']: { schema: operation.answer } },
+      },
       ...Object.fromEntries(refusals.map((status) => [status, REFUSALS[status]])),
       '503': REFUSALS['503'],
     },

@@ -10,6 +10,9 @@
 import { OAuthError } from '@gatehouse-oauth/core';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { AuditQuery } from '../audit/audit-query.ts';
+import type { DocumentFreshnessOperations } from '../cimd/document-freshness.ts';
+import type { DocumentHistoryReader } from '../cimd/document-history.ts';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { GovernanceAdmin } from '../governance/governance-admin.ts';
 import { readCappedText } from '../http/form-body.ts';
@@ -17,6 +20,9 @@ import { handleOAuthJson } from '../http/oauth-json.ts';
 import { jsonResponse } from '../http/responses.ts';
 import type { ServerApp } from '../http/server-app.ts';
 import type { AdminTokenRecord, AdminTokenScope } from '../store/store.ts';
+import { auditHandlers } from './admin-audit.ts';
+import { documentEvictionJson, documentRefreshJson } from './admin-document-freshness.ts';
+import { documentHistoryJson, versionDiffJson } from './admin-history-views.ts';
 import {
   ADMIN_OPERATIONS,
   type AdminOperation,
@@ -42,12 +48,20 @@ export interface AdminRouteDeps {
   clients: Pick<ClientLifecycle, 'remove' | 'revokeAll'>;
   tokens: AdminTokens;
   logger: Logger;
+  /** The audit log as the operator reads it (issue #14): the same query as `gatehouse audit`. */
+  auditLog: AuditQuery;
+  /** Document history and diffs (issue #14, cimd/document-history.ts). */
+  history: DocumentHistoryReader;
+  /** Refresh and evict a client's metadata document (issue #14, item 5). */
+  documents: DocumentFreshnessOperations;
 }
 
 /** A call that passed authentication: its path parameters, its request and who makes it. */
 interface AdminCall {
   request: Request;
   params: Record<string, string>;
+  /** Query parameters as the operation's schema parsed them (none when it declares none). */
+  query: Record<string, unknown>;
   /** `admin-token:<id>`, the audit actor of whatever the call changes. */
   actor: string;
 }
@@ -80,8 +94,10 @@ export function mountAdminRoutes(app: ServerApp, deps: AdminRouteDeps, basePath:
         async () => {
           const token = await authenticate(c.req.raw, operation.scope, deps.tokens);
           const params = checkedParameters(operation, c.req.param() as Record<string, string>);
-          const answer = await handlers[id]({ request: c.req.raw, params, actor: actorOf(token) });
-          return jsonResponse(answer);
+          const query = checkedQuery(operation, c.req.raw);
+          const answer = await handlers[id]({ request: c.req.raw, params, query, actor: actorOf(token) });
+          // A streamed answer (the audit export) is its own Response.
+          return answer instanceof Response ? answer : jsonResponse(answer);
         },
         deps.logger,
       ),
@@ -125,7 +141,7 @@ async function authenticate(
 function adminHandlers(
   deps: AdminRouteDeps,
 ): Record<AdminOperationId, (call: AdminCall) => Promise<unknown>> {
-  const { governance, clients, tokens } = deps;
+  const { governance, clients, tokens, documents } = deps;
   return {
     listRules: async () => ({ rules: (await governance.rules()).map(ruleJson) }),
     approve: async ({ request, actor }) => {
@@ -179,6 +195,23 @@ function adminHandlers(
       return cascadeJson(clientId, await clients.revokeAll(clientId, { actor, reason: 'operator' }));
     },
     listAdminTokens: async () => ({ tokens: (await tokens.list()).map(adminTokenJson) }),
+    ...auditHandlers(deps.auditLog, deps.logger),
+    clientHistory: async ({ params, query }) => {
+      const clientId = params.client_id!;
+      const page = query as { limit?: number; before?: number };
+      const history = await deps.history.history(clientId, page);
+      if (history === undefined)
+        throw notFound('client_not_found', `no client ${clientId}, and no fetch of it`);
+      return documentHistoryJson(history);
+    },
+    clientHistoryDiff: async ({ params, query }) => {
+      const { from, to } = query as { from: string; to: string };
+      return versionDiffJson(await deps.history.diff(params.client_id!, from, to));
+    },
+    refreshDocument: async ({ params, actor }) =>
+      documentRefreshJson(await documents.refresh(params.client_id!, { actor })),
+    evictDocument: async ({ params, actor }) =>
+      documentEvictionJson(await documents.evict(params.client_id!, { actor })),
   };
 }
 
@@ -191,6 +224,15 @@ function checkedParameters(
   const checked = operation.parameters.safeParse(params);
   if (!checked.success) throw invalidAdminRequest('parameter_invalid', describeIssue(checked.error));
   return checked.data as Record<string, string>;
+}
+
+/** Query parameters as the operation declares them; any other parameter is refused. */
+function checkedQuery(operation: AdminOperation, request: Request): Record<string, unknown> {
+  if (operation.query === undefined) return {};
+  const given = Object.fromEntries(new URL(request.url).searchParams);
+  const checked = operation.query.safeParse(given);
+  if (!checked.success) throw invalidAdminRequest('parameter_invalid', describeIssue(checked.error));
+  return checked.data;
 }
 
 /** A JSON object body, parsed by the operation's schema; every failure is a 400 (413 when too large). */

@@ -192,6 +192,83 @@ export const adminTokensResponseSchema = z
   .strictObject({ tokens: z.array(adminTokenSchema) })
   .meta({ id: 'AdminTokens' });
 
+// The audit log (issue #14, item 6; docs/audit-events.md).
+
+const auditTime = z.string().meta({
+  description:
+    'ISO 8601: a date (its first instant, UTC) or a date-time with `Z` or an offset; a date-time without a zone is refused',
+  example: '2026-11-23T12:00:00Z',
+});
+
+/** The filters of both audit operations: each given must match, exactly. */
+const auditFilterShape = {
+  client_id: z.string().min(1).max(2048).optional(),
+  user: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .meta({ description: "an account's name; 404 when there is none" }),
+  user_id: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .meta({ description: "an account's id (also of an account removed since)" }),
+  type: z.string().min(1).max(64).optional().meta({ example: 'client.removed' }),
+  actor: z.string().min(1).max(300).optional().meta({ example: 'cli:alice' }),
+  since: auditTime.optional().meta({ description: 'events at or after this time' }),
+  until: auditTime.optional().meta({ description: 'events before this time (exclusive)' }),
+};
+
+export const auditQuerySchema = z.strictObject({
+  ...auditFilterShape,
+  limit: z.coerce.number().int().min(1).max(1000).default(100).meta({ description: 'events per page' }),
+  cursor: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .meta({ description: "the previous page's `next_cursor`: the page after it" }),
+});
+
+export const auditExportQuerySchema = z.strictObject({
+  ...auditFilterShape,
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: 'at most this many events; unset: every event that matches' }),
+});
+
+export const auditEventSchema = z
+  .strictObject({
+    at: timestamp,
+    type: z.string().meta({ description: 'docs/audit-events.md lists every type and its fields' }),
+    client_id: z.string().optional(),
+    user_id: z.string().optional(),
+    reason: z.string().optional().meta({ description: 'a stable reason (docs/errors.md)' }),
+    actor: z.string().optional().meta({
+      description:
+        '`cli:<user>`, `admin-token:<id>`, `console:<user>`, `client:<client_id>`, `system:<job>`; absent when the client or user asked',
+    }),
+    detail: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'AuditEvent', description: 'one security decision, as it happened' });
+
+export const auditPageSchema = z
+  .strictObject({
+    events: z
+      .array(auditEventSchema)
+      .meta({ description: 'newest first (same millisecond: last written first)' }),
+    next_cursor: z
+      .string()
+      .optional()
+      .meta({ description: 'pass as `cursor` for the next page; absent on the last page' }),
+  })
+  .meta({ id: 'AuditPage' });
+
 export const errorSchema = z
   .strictObject({
     error: z.string().meta({ example: 'invalid_request' }),
@@ -211,3 +288,5 @@ export type RemovalJson = z.output<typeof removalSchema>;
 export type AccessRequestsJson = z.output<typeof accessRequestsResponseSchema>;
 export type DecisionJson = z.output<typeof decisionSchema>;
 export type AdminTokenJson = z.output<typeof adminTokenSchema>;
+export type AuditEventJson = z.output<typeof auditEventSchema>;
+export type AuditPageJson = z.output<typeof auditPageSchema>;

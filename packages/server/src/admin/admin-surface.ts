@@ -6,7 +6,10 @@
  * the way the main handler does.
  */
 import type { Logger } from 'pino';
+import type { AuditQuery } from '../audit/audit-query.ts';
 import type { Audit } from '../audit/audit-trail.ts';
+import type { DocumentFreshnessOperations } from '../cimd/document-freshness.ts';
+import type { DocumentHistoryReader } from '../cimd/document-history.ts';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { ServerConfig } from '../config/server-config-schema.ts';
 import type { GovernanceAdmin } from '../governance/governance-admin.ts';
@@ -40,12 +43,24 @@ export interface AdminSurfaceDeps {
   clock: () => number;
   logger: Logger;
   metrics: ServerMetrics;
+  /** The audit log as the operator reads it (issue #14, item 6). */
+  auditLog: AuditQuery;
+  history: DocumentHistoryReader;
+  documents: DocumentFreshnessOperations;
 }
 
 export function createAdminSurface(deps: AdminSurfaceDeps): AdminSurface {
   const { settings, logger } = deps;
   const tokens = createAdminTokens({ store: deps.store, audit: deps.audit, clock: deps.clock });
-  const routes = { governance: deps.governance, clients: deps.clients, tokens, logger };
+  const routes = {
+    governance: deps.governance,
+    clients: deps.clients,
+    tokens,
+    logger,
+    auditLog: deps.auditLog,
+    history: deps.history,
+    documents: deps.documents,
+  };
   if (settings.enabled && settings.mainHandler) mountAdminRoutes(deps.app, routes, deps.basePath);
   const own = createServerApp();
   observeRequests(own, { logger, metrics: deps.metrics, basePath: '' });

@@ -6,10 +6,11 @@
 import type { AdmissionDecision, GovernanceRule } from '@gatehouse-oauth/core';
 import type { CascadeResult, RemovalResult } from '../clients/client-lifecycle.ts';
 import type { BlockResult, ListedRule, RuleChange } from '../governance/governance-admin.ts';
-import type { AccessRequest, ClientHold, StoredRule } from '../store/store.ts';
+import type { AccessRequest, AuditEvent, ClientHold, StoredRule } from '../store/store.ts';
 import type {
   AccessRequestsJson,
   AdminTokenJson,
+  AuditEventJson,
   BlockResultJson,
   CascadeJson,
   DecisionJson,
@@ -141,5 +142,17 @@ export function adminTokenJson(token: AdminTokenView): AdminTokenJson {
     created_at: iso(token.createdAt),
     expires_at: token.expiresAt === undefined ? undefined : iso(token.expiresAt),
     revoked_at: token.revokedAt === undefined ? undefined : iso(token.revokedAt),
+  });
+}
+
+export function auditEventJson(event: AuditEvent): AuditEventJson {
+  return defined({
+    at: iso(event.at),
+    type: event.type,
+    client_id: event.clientId,
+    user_id: event.userId,
+    reason: event.reason,
+    actor: event.actor,
+    detail: event.detail,
   });
 }

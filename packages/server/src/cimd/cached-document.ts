@@ -1,10 +1,12 @@
 /**
  * A cached Client ID Metadata Document and its RFC 9111 freshness (CIMD-CACHE-2, -7): the lifetime
- * from the response headers clamped to [minTtl, maxTtl], the stale window, and the conditional
- * headers of its revalidation. Pure functions, apart from the clock a policy is given.
+ * from the response headers clamped to [minTtl, maxTtl], the stale window, the stale-if-error grace
+ * (decision 0035) and the conditional headers of its revalidation. Pure functions, apart from the
+ * clock a policy is given.
  */
 import { createHash } from 'node:crypto';
 import CachePolicy from 'http-cache-semantics';
+import { staleIfErrorUntil } from './stale-if-error.ts';
 
 export interface CachedDocument<T> {
   url: string;
@@ -20,6 +22,16 @@ export interface CachedDocument<T> {
   expiresAt: number;
   /** May be served stale (while one revalidation runs) until then; never past fetchedAt + maxTtl. */
   staleUntil: number;
+  /**
+   * May be served until then while its origin fails (stale-if-error, decision 0035): its expiry
+   * plus the grace, or its expiry when the origin forbids stale use.
+   */
+  staleIfErrorUntil: number;
+  /**
+   * Set while the origin fails and this version is kept (stale-if-error): since when it fails, and
+   * why. Past `expiresAt` the version is then served stale, until `staleIfErrorUntil`.
+   */
+  originFailure?: { since: number; reason: string };
   etag?: string;
   lastModified?: string;
   /** True when the last confirmation was a 304 to a conditional request. */
@@ -40,6 +52,8 @@ export interface SharedDocument {
   expiresAt: number;
   etag?: string;
   lastModified?: string;
+  /** Until when that instance would serve it while the origin fails; without it, no grace. */
+  staleIfErrorUntil?: number;
 }
 
 /**
@@ -53,6 +67,8 @@ export interface DocumentEntry<T> {
   doc: CachedDocument<T>;
   policy: CachePolicy;
   size: number;
+  /** The origin failed at the last attempt to revalidate (stale-if-error): when to try again. */
+  failure?: { retryAt: number };
 }
 
 /** The bytes an entry is charged: its body, its URL and the per-entry allowance. */
@@ -66,6 +82,8 @@ export interface FreshnessLimits {
   maxTtl: number;
   /** The stale-while-revalidate window. */
   swr: number;
+  /** The stale-if-error grace after expiry (decision 0035). */
+  staleIfError: number;
 }
 
 export type PolicyConstructor = new (
@@ -140,7 +158,8 @@ export function freshDocument<T>(
 ): CachedDocument<T> {
   const { minTtl, maxTtl, swr } = limits;
   const expiresAt = now + clamp(policyFreshnessMs(policy), minTtl, maxTtl);
-  const window = forbidsStale(headers.get('cache-control')) ? 0 : swr;
+  const staleForbidden = forbidsStale(headers.get('cache-control'));
+  const window = staleForbidden ? 0 : swr;
   const doc: CachedDocument<T> = {
     url,
     value,
@@ -151,6 +170,9 @@ export function freshDocument<T>(
     // CIMD-CACHE-7: whatever the stale window, nothing is used longer than maxTtl after the origin
     // last vouched for it, so a key removed from a document stops working within maxTtl.
     staleUntil: Math.min(expiresAt + window, now + maxTtl),
+    // The one use past maxTtl (decision 0035): only while the origin cannot answer, so no change
+    // the origin publishes (a key removed) is ever hidden by it; bounded by the grace.
+    staleIfErrorUntil: staleIfErrorUntil(expiresAt, staleForbidden, limits.staleIfError),
     revalidated,
   };
   const etag = headers.get('etag');
@@ -233,6 +255,8 @@ export function sharedEntry<T>(
     expiresAt,
     // No stale window: past its expiry this instance asks the origin itself.
     staleUntil: expiresAt,
+    // The grace the fetching instance computed (the response's Cache-Control is not recorded).
+    staleIfErrorUntil: Math.max(expiresAt, shared.staleIfErrorUntil ?? expiresAt),
     revalidated: false,
     source: 'shared',
   };

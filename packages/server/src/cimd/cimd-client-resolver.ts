@@ -12,12 +12,14 @@ import type { ClientResolver } from '../clients/client-resolver.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import { fetchFailureDetail } from '../observed-fetch.ts';
 import { fetchFailureReason, publicFetchDescription } from '../public-fetch-descriptions.ts';
-import type { AuditEvent, ClientRecord, Store } from '../store/store.ts';
+import type { AuditEvent, ClientDocumentVersion, ClientRecord, Store } from '../store/store.ts';
+import type { SharedDocument } from './cached-document.ts';
 import { cimdClientRecord } from './cimd-client-record.ts';
 import { changeDetail, createDocumentChangeHandler, type DowngradeResponse } from './document-change.ts';
 import { isGovernorRefusedError } from './fetch-governor.ts';
-import type { CachedDocument, DocumentCache } from './metadata-document-cache.ts';
+import type { CachedDocument, DocumentCache, GetOptions } from './metadata-document-cache.ts';
 import { createRefusalAudit, type RefusalAuditLogger } from './refusal-audit.ts';
+import { createStaleDocumentNotice } from './stale-document-notice.ts';
 
 /**
  * Resolves client_ids that are Client ID Metadata Document URLs (CIMD §3, §5; MCP-6): the URL is
@@ -46,9 +48,25 @@ export interface CimdResolverOptions {
   refusalAuditIntervalMs?: number;
 }
 
+/** A client resolved with the document it was resolved from (the freshness operations read both). */
+export interface ResolvedDocument {
+  record: ClientRecord;
+  document: CachedDocument<ClientMetadata>;
+}
+
 export interface CimdClientResolver extends ClientResolver {
   /** Re-fetches the document now (within the cache's cooldown), for a redirect_uri mismatch. */
   refresh(clientId: string): Promise<ClientRecord | undefined>;
+  /**
+   * An operator's refresh (issue #14, item 5): fetches the document now, whatever its freshness and
+   * the cooldown, through the cache's validation, the change policy and the recording.
+   */
+  reload(clientId: string): Promise<ResolvedDocument | undefined>;
+  /**
+   * The background revalidation's step (background-revalidation.ts): the version stored or held is
+   * revalidated now, conditionally, before it expires (the cooldown still applies).
+   */
+  revalidate(clientId: string): Promise<ResolvedDocument | undefined>;
   refuseEarly(clientId: string): Promise<OAuthError> | undefined;
   resolveFromMemory(clientId: string): ClientRecord | undefined;
   /** Writes the pending aggregated refusal rows now (tests, shutdown). */
@@ -65,6 +83,17 @@ const KNOWN_CLIENTS_LIMIT = 10_000;
  * (epoch ms), so other instances sharing the store can use it without fetching (the second level).
  */
 export const SHARED_EXPIRES_AT_HEADER = 'x-gatehouse-expires-at';
+/** Recorded beside it: until when that instance would serve it while the origin fails (decision 0035). */
+export const SHARED_STALE_IF_ERROR_HEADER = 'x-gatehouse-stale-if-error-until';
+
+/** How each way of resolving asks the cache. */
+const MODES = {
+  resolve: {},
+  refresh: { forceRefresh: true },
+  reload: { forceRefresh: true, ignoreCooldown: true },
+  revalidate: { forceRefresh: true },
+} as const satisfies Record<string, GetOptions>;
+type Mode = keyof typeof MODES;
 
 export function cimdClientResolver(options: CimdResolverOptions): CimdClientResolver {
   // lru-cache (decision 0023): `get` is the LRU touch, `set` evicts the least recently used client.
@@ -79,6 +108,7 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
     governance: options.governance,
     changePolicy: options.changePolicy,
   });
+  const staleNotice = createStaleDocumentNotice({ store: options.store, audit: options.audit });
   const refusalAudit = createRefusalAudit({
     audit: options.audit,
     clock: options.clock,
@@ -122,49 +152,56 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
    * The second level: when this instance holds nothing usable, a version another instance fetched
    * and recorded is used while it is fresh by the freshness that instance recorded (validated again
    * first), so a document is fetched once per expiry, not once per instance. The in-memory cache
-   * keeps single-flight per instance for the fetches that remain.
+   * keeps single-flight per instance for the fetches that remain. An expired version still within
+   * its stale-if-error grace is kept as the fallback of the fetch that follows (decision 0035); a
+   * version an operator evicted is not used at all.
    */
   async function adoptShared(clientId: string): Promise<void> {
     // Only when this instance has nothing fresh: a stale entry may be older than what is stored.
     const held = options.cache.peek(clientId);
     if (held !== undefined && options.clock() < held.expiresAt) return;
     const latest = await options.store.clientDocuments.latest(clientId);
-    const expiresAt = Number(latest?.headers[SHARED_EXPIRES_AT_HEADER]);
-    if (latest === undefined || !Number.isFinite(expiresAt) || expiresAt <= options.clock()) return;
-    await options.cache.adopt(clientId, {
-      body: new TextEncoder().encode(latest.body),
-      fetchedAt: latest.lastSeenAt,
-      expiresAt,
-      ...(latest.headers.etag === undefined ? {} : { etag: latest.headers.etag }),
-      ...(latest.headers['last-modified'] === undefined
-        ? {}
-        : { lastModified: latest.headers['last-modified'] }),
-    });
+    const shared = latest === undefined ? undefined : sharedOf(latest);
+    const now = options.clock();
+    if (latest === undefined || shared === undefined) return;
+    if (shared.expiresAt <= now && (shared.staleIfErrorUntil ?? 0) <= now) return;
+    const evictedAt = (await options.store.documentFreshness.get(clientId))?.evictedAt;
+    if (evictedAt !== undefined && latest.lastSeenAt <= evictedAt) return;
+    await options.cache.adopt(clientId, shared);
   }
 
-  async function resolveDocument(clientId: string, forceRefresh: boolean): Promise<ClientRecord | undefined> {
+  async function resolveDocument(clientId: string, mode: Mode): Promise<ResolvedDocument | undefined> {
     if (!isClientIdMetadataDocumentUrl(clientId)) return undefined;
     let document: CachedDocument<ClientMetadata>;
     try {
       checkClientIdUrl(clientId, options.urlPolicy); // CIMD-URL-*: on the raw string
-      if (!forceRefresh) await adoptShared(clientId);
-      document = await options.cache.get(clientId, { forceRefresh });
+      if (mode === 'resolve' || mode === 'revalidate') await adoptShared(clientId);
+      document = await options.cache.get(clientId, MODES[mode]);
     } catch (error) {
       throw await refused(clientId, error);
     }
     const seen = known.get(clientId);
+    // Confirmed by the origin for this call (not taken from the store, not served stale).
+    const confirmed =
+      document.source === undefined &&
+      document.originFailure === undefined &&
+      seen?.fetchedAt !== document.fetchedAt;
+    await staleNotice.served(clientId, document, options.clock());
+    if (confirmed) await staleNotice.confirmed(clientId, document);
     if (seen !== undefined && seen.digest === document.digest) {
       // The origin confirmed the same body again: record its new freshness for the other instances.
-      if (seen.fetchedAt !== document.fetchedAt && document.source === undefined) {
+      if (confirmed) {
         await options.store.clientDocuments.record(versionOf(clientId, document), options.clock());
         seen.fetchedAt = document.fetchedAt;
       }
-      return seen.record; // touched by `get` above
+      return { record: seen.record, document }; // touched by `get` above
     }
     const record = await recordVersion(clientId, document);
     known.set(clientId, { digest: document.digest, fetchedAt: document.fetchedAt, record });
-    return record;
+    return { record, document };
   }
+
+  const recordOf = async (clientId: string, mode: Mode) => (await resolveDocument(clientId, mode))?.record;
 
   async function recordVersion(
     clientId: string,
@@ -267,8 +304,10 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
   }
 
   return {
-    resolve: (clientId) => resolveDocument(clientId, false),
-    refresh: (clientId) => resolveDocument(clientId, true),
+    resolve: (clientId) => recordOf(clientId, 'resolve'),
+    refresh: (clientId) => recordOf(clientId, 'refresh'),
+    reload: (clientId) => resolveDocument(clientId, 'reload'),
+    revalidate: (clientId) => resolveDocument(clientId, 'revalidate'),
     refuseEarly,
     resolveFromMemory,
     flushRefusals: () => refusalAudit.flush(),
@@ -290,7 +329,24 @@ function versionOf(clientId: string, document: CachedDocument<ClientMetadata>) {
       ...(document.etag === undefined ? {} : { etag: document.etag }),
       ...(document.lastModified === undefined ? {} : { 'last-modified': document.lastModified }),
       [SHARED_EXPIRES_AT_HEADER]: String(document.expiresAt),
+      [SHARED_STALE_IF_ERROR_HEADER]: String(document.staleIfErrorUntil),
     },
+  };
+}
+
+/** A recorded version as the shared second level (its freshness from our headers), or undefined without them. */
+export function sharedOf(version: ClientDocumentVersion): SharedDocument | undefined {
+  const expiresAt = Number(version.headers[SHARED_EXPIRES_AT_HEADER]);
+  if (!Number.isFinite(expiresAt)) return undefined;
+  const staleIfErrorUntil = Number(version.headers[SHARED_STALE_IF_ERROR_HEADER]);
+  const { etag, 'last-modified': lastModified } = version.headers;
+  return {
+    body: new TextEncoder().encode(version.body),
+    fetchedAt: version.lastSeenAt,
+    expiresAt,
+    ...(Number.isFinite(staleIfErrorUntil) ? { staleIfErrorUntil } : {}),
+    ...(etag === undefined ? {} : { etag }),
+    ...(lastModified === undefined ? {} : { lastModified }),
   };
 }
 

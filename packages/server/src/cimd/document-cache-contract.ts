@@ -12,6 +12,7 @@ export type CacheEventType =
   | 'revalidated'
   | 'refreshed'
   | 'stale_served'
+  | 'stale_if_error'
   | 'fetch_failed'
   | 'invalid'
   | 'evicted'
@@ -40,6 +41,13 @@ export interface DocumentCacheOptions<T> {
   staleWhileRevalidateMs?: number;
   /** Minimum time since the last origin confirmation before `forceRefresh` fetches again. Default 30 s. */
   forceRefreshCooldownMs?: number;
+  /**
+   * How long past its expiry the last good version is served while its origin fails (network
+   * error, 5xx, deadline; decision 0035). Default 24 h (`cimd.staleIfErrorSeconds`); 0: never.
+   */
+  staleIfErrorMs?: number;
+  /** While the origin fails, how long after a failed attempt the next one is made. Default 30 s. */
+  staleRetryMs?: number;
   /** Bound on the bytes held (bodies plus a per-entry allowance), LRU eviction. Default 8 MiB. */
   maxBytes?: number;
   /** Metrics and audit. Its own errors are swallowed. */
@@ -49,6 +57,8 @@ export interface DocumentCacheOptions<T> {
 export interface GetOptions {
   /** Bypass freshness (re-fetch once on redirect_uri mismatch); still single-flight and cooled down. */
   forceRefresh?: boolean;
+  /** With `forceRefresh`: fetch even within the cooldown (an operator's refresh, authenticated and audited). */
+  ignoreCooldown?: boolean;
 }
 
 export interface DocumentCacheStats {
@@ -59,6 +69,8 @@ export interface DocumentCacheStats {
   hits: number;
   misses: number;
   staleServed: number;
+  /** Gets answered with the last good version past its expiry because the origin fails. */
+  staleIfErrorServed: number;
   revalidated: number;
   refreshed: number;
   fetchFailures: number;
@@ -70,11 +82,17 @@ export interface DocumentCacheStats {
 
 export interface DocumentCache<T> {
   get(url: string, options?: GetOptions): Promise<CachedDocument<T>>;
-  /** The stored document if it is still usable (fresh or within the stale window); no network, no LRU touch. */
+  /**
+   * The stored document if it is still usable (fresh, within the stale window, or within its
+   * stale-if-error grace once the origin failed); no network, no LRU touch.
+   */
   peek(url: string): CachedDocument<T> | undefined;
   /**
-   * Takes a version from the shared second level when it is still fresh and validates now: the next
-   * `get` is then a hit, without a network fetch. Returns undefined (and keeps nothing) otherwise.
+   * Takes a version from the shared second level when it is still fresh (and fresher than what
+   * memory holds) and validates now: the next `get` is then a hit, without a network fetch. An
+   * expired one still within its stale-if-error grace is kept, when memory holds nothing, as an
+   * expired entry (the next `get` revalidates it, and serves it if the origin fails); undefined is
+   * returned then, as when nothing is kept.
    */
   adopt(url: string, shared: SharedDocument): Promise<CachedDocument<T> | undefined>;
   delete(url: string): void;

@@ -1,5 +1,6 @@
 import type { ChangeOutcome, DocumentChange } from '@gatehouse-oauth/core';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
+import { placeServerHold } from '../governance/server-hold.ts';
 import type { AuditEvent, Store } from '../store/store.ts';
 
 /**
@@ -61,23 +62,18 @@ export interface HandledChange {
 
 /** The actor of everything the change policy does. */
 const ACTOR = 'system:document-change';
-/** A hold's reason is shown on the console and in decisions: bounded. */
-const HOLD_REASON_LENGTH = 500;
 
 export function createDocumentChangeHandler(deps: DocumentChangeDeps) {
   async function hold(input: DocumentChangeInput, now: number): Promise<void> {
     const { clientId, change } = input;
     const why = change.findings.filter((finding) => finding.consequence === change.outcome);
-    const reason = `the client's metadata document changed: ${why.map((finding) => finding.reason).join('; ')}`;
-    await deps.store.governance.hold({ clientId, reason: reason.slice(0, HOLD_REASON_LENGTH), at: now });
-    await deps.store.clientChanges.publish({ clientId, kind: 'governance', at: now });
-    await deps.governance.reload();
-    await deps.audit({
-      type: 'client.held',
+    await placeServerHold(deps, {
       clientId,
+      reason: `the client's metadata document changed: ${why.map((finding) => finding.reason).join('; ')}`,
+      at: now,
       actor: ACTOR,
-      reason: change.outcome === 'hold' ? 'client_document_suspicious' : 'client_document_downgraded',
-      detail: { hold_reason: reason, ...changeDetail(input, change) },
+      auditReason: change.outcome === 'hold' ? 'client_document_suspicious' : 'client_document_downgraded',
+      detail: changeDetail(input, change),
     });
   }
 

@@ -2,11 +2,12 @@
  * The Client ID Metadata Document cache (CIMD-CACHE-1 … -5, -7): RFC 9111 freshness from the
  * response headers (via `http-cache-semantics`) clamped to [minTtl, maxTtl], ETag / Last-Modified
  * revalidation, validation before anything is stored, no caching of errors, single-flight per URL,
- * stale-while-revalidate inside the max TTL, a rate-limited forced refresh, and a memory bound in
- * bytes with LRU eviction. Every network fetch goes through the fetch governor; hits never do.
+ * stale-while-revalidate inside the max TTL, stale-if-error for a bounded grace when the origin
+ * fails, a rate-limited forced refresh, and a memory bound in bytes with LRU eviction. Every network
+ * fetch goes through the fetch governor; hits never do.
  *
  * The choices the draft leaves open (no-store, failed revalidation, the stale window) are recorded
- * with their reasons in docs/decisions/0007-cimd-cache.md.
+ * with their reasons in docs/decisions/0007-cimd-cache.md; stale-if-error in 0035.
  */
 import { SafeFetchError, type SafeResponse } from '@gatehouse-oauth/safe-fetch';
 import { LRUCache } from 'lru-cache';
@@ -31,6 +32,7 @@ import type {
   GetOptions,
 } from './document-cache-contract.ts';
 import { isGovernorRefusedError } from './fetch-governor.ts';
+import { DEFAULT_STALE_RETRY_MS, isOriginFailure, reasonOf } from './stale-if-error.ts';
 
 export {
   type CachedDocument,
@@ -70,14 +72,7 @@ export const DEFAULT_MAX_TTL_MS = cimdDefaults.maxTtlSeconds * 1000;
 export const DEFAULT_STALE_WHILE_REVALIDATE_MS = 60_000;
 export const DEFAULT_FORCE_REFRESH_COOLDOWN_MS = cimdDefaults.refreshCooldownSeconds * 1000;
 export const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
-
-function reasonOf(error: unknown): string {
-  const reason = (error as { reason?: unknown; code?: unknown } | null)?.reason;
-  if (typeof reason === 'string') return reason;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
-  return error instanceof Error ? error.name : 'error';
-}
+export const DEFAULT_STALE_IF_ERROR_MS = cimdDefaults.staleIfErrorSeconds * 1000;
 
 interface Flight<T> {
   promise: Promise<CachedDocument<T>>;
@@ -90,10 +85,13 @@ export function createDocumentCache<T>(options: DocumentCacheOptions<T>): Docume
   const swr = options.staleWhileRevalidateMs ?? DEFAULT_STALE_WHILE_REVALIDATE_MS;
   const cooldown = options.forceRefreshCooldownMs ?? DEFAULT_FORCE_REFRESH_COOLDOWN_MS;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const staleIfError = options.staleIfErrorMs ?? DEFAULT_STALE_IF_ERROR_MS;
+  const staleRetry = options.staleRetryMs ?? DEFAULT_STALE_RETRY_MS;
   if (!(minTtl >= 0 && maxTtl >= minTtl)) throw new TypeError('need 0 <= minTtlMs <= maxTtlMs');
   if (!(swr >= 0 && cooldown >= 0 && maxBytes > 0)) throw new TypeError('invalid cache limits');
+  if (!(staleIfError >= 0 && staleRetry >= 0)) throw new TypeError('invalid stale-if-error limits');
   const Policy = clockedPolicy(clock);
-  const limits: FreshnessLimits = { minTtl, maxTtl, swr };
+  const limits: FreshnessLimits = { minTtl, maxTtl, swr, staleIfError };
   const { fetch, validate, governor } = options;
 
   // The byte-bounded LRU (lru-cache, decision 0023): `get` is the LRU touch of a hit, `peek` reads
@@ -114,6 +112,7 @@ export function createDocumentCache<T>(options: DocumentCacheOptions<T>): Docume
     hits: 0,
     misses: 0,
     staleServed: 0,
+    staleIfErrorServed: 0,
     revalidated: 0,
     refreshed: 0,
     fetchFailures: 0,
@@ -193,9 +192,11 @@ export function createDocumentCache<T>(options: DocumentCacheOptions<T>): Docume
         emit('governor_refused', url, error.reason);
         throw error;
       }
-      dropAfterFailure(url, previous);
       counters.fetchFailures++;
       emit('fetch_failed', url, reasonOf(error));
+      const kept = keepThroughFailure(url, previous, own, error);
+      if (kept !== undefined) return kept;
+      dropAfterFailure(url, previous);
       throw error;
     }
 
@@ -224,9 +225,43 @@ export function createDocumentCache<T>(options: DocumentCacheOptions<T>): Docume
   }
 
   /**
-   * CIMD-CACHE-3/4 with issue #77: an entry whose revalidation fails (error status, network failure,
-   * invalid body, unmatched 304) is dropped, not kept as a fallback. The origin no longer vouches
-   * for it, and serving it anyway would be caching the error by another name.
+   * Stale-if-error (decision 0035): when the origin could not answer (isOriginFailure) and the last
+   * good version is within its grace, it stays, marked with the failure and retried no sooner than
+   * `staleRetryMs` later, and it is what this flight answers. Undefined otherwise: it is dropped.
+   */
+  function keepThroughFailure(
+    url: string,
+    previous: DocumentEntry<T> | undefined,
+    own: Flight<T>,
+    error: unknown,
+  ): CachedDocument<T> | undefined {
+    const now = clock();
+    if (previous === undefined || !isOriginFailure(error) || now >= previous.doc.staleIfErrorUntil)
+      return undefined;
+    // Deleted while we fetched (an operator's evict): not brought back.
+    if (inflight.get(url) !== own) return undefined;
+    previous.failure = { retryAt: now + staleRetry };
+    // One marked copy per episode: the resolver flags and audits it once (stale-document-notice.ts).
+    if (previous.doc.originFailure === undefined)
+      previous.doc = { ...previous.doc, originFailure: { since: now, reason: reasonOf(error) } };
+    if (entries.peek(url) !== previous) store(previous);
+    return servedDuringFailure(url, previous, now);
+  }
+
+  /** The kept version; past its expiry it is served stale, and counted as such. */
+  function servedDuringFailure(url: string, entry: DocumentEntry<T>, now: number): CachedDocument<T> {
+    if (now >= entry.doc.expiresAt) {
+      counters.staleIfErrorServed++;
+      emit('stale_if_error', url, entry.doc.originFailure?.reason);
+    }
+    return entry.doc;
+  }
+
+  /**
+   * CIMD-CACHE-3/4 with issue #77: an entry whose revalidation fails with an answer of the origin
+   * (error status, invalid body, unmatched 304) or a failure that may not be the origin's (TLS, a
+   * refused address), or past its stale-if-error grace, is dropped, not kept as a fallback. The
+   * origin no longer vouches for it, and serving it anyway would be caching the error by another name.
    */
   function dropAfterFailure(url: string, previous: DocumentEntry<T> | undefined): void {
     if (previous !== undefined && entries.peek(url) === previous) entries.delete(url);
@@ -251,8 +286,11 @@ export function createDocumentCache<T>(options: DocumentCacheOptions<T>): Docume
     if (entry !== undefined) {
       const doc = entry.doc;
       let forced = getOptions.forceRefresh === true;
-      if (forced && now - doc.fetchedAt < cooldown) {
-        // A forced refresh may not hammer a host: within the cooldown it is an ordinary get.
+      const cooling =
+        now - doc.fetchedAt < cooldown || (entry.failure !== undefined && now < entry.failure.retryAt);
+      if (forced && cooling && getOptions.ignoreCooldown !== true) {
+        // A forced refresh may not hammer a host: within the cooldown (or before the next retry of
+        // a failing origin) it is an ordinary get.
         counters.forceRefreshCooledDown++;
         forced = false;
       }
@@ -262,7 +300,13 @@ export function createDocumentCache<T>(options: DocumentCacheOptions<T>): Docume
         emit('hit', url);
         return doc;
       }
-      if (!forced && now < doc.staleUntil) {
+      if (!forced && entry.failure !== undefined && now < doc.staleIfErrorUntil) {
+        touch(url);
+        // The origin failed last time: one retry at a time, each staleRetryMs after the last.
+        if (now >= entry.failure.retryAt) flight(url, entry).catch(() => undefined);
+        return servedDuringFailure(url, entry, now);
+      }
+      if (!forced && entry.failure === undefined && now < doc.staleUntil) {
         touch(url);
         counters.staleServed++;
         emit('stale_served', url);
@@ -283,18 +327,31 @@ export function createDocumentCache<T>(options: DocumentCacheOptions<T>): Docume
     entries.get(url);
   }
 
+  /** Until when `get` answers an entry from memory: its stale window, or its grace once the origin failed. */
+  function usableUntil(entry: DocumentEntry<T>): number {
+    return entry.failure === undefined ? entry.doc.staleUntil : entry.doc.staleIfErrorUntil;
+  }
+
   function peek(url: string): CachedDocument<T> | undefined {
     const entry = entries.peek(url);
-    if (entry === undefined || clock() >= entry.doc.staleUntil) return undefined;
+    if (entry === undefined || clock() >= usableUntil(entry)) return undefined;
     return entry.doc;
   }
 
   async function adopt(url: string, shared: SharedDocument): Promise<CachedDocument<T> | undefined> {
     // CIMD-CACHE-7 holds here too: never used longer than maxTtl after the origin vouched for it.
     const expiresAt = Math.min(shared.expiresAt, shared.fetchedAt + maxTtl);
+    const now = clock();
     const current = entries.peek(url);
-    if (current !== undefined && clock() < current.doc.expiresAt) return current.doc;
-    if (clock() >= expiresAt) return undefined;
+    // Ours stays unless the stored one was confirmed later (another instance revalidated it).
+    if (current !== undefined && now < current.doc.expiresAt && expiresAt <= current.doc.expiresAt)
+      return current.doc;
+    // Expired, but within the grace the fetching instance gave it: kept, when memory holds
+    // nothing, as an expired entry, so the next get revalidates it conditionally and serves it if
+    // the origin fails (decision 0035). Not returned: it is not fresh.
+    const seed = now >= expiresAt;
+    if (seed && (current !== undefined || inflight.has(url) || now >= (shared.staleIfErrorUntil ?? 0)))
+      return undefined;
     let value: T;
     try {
       const parsed: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(shared.body));
@@ -306,6 +363,7 @@ export function createDocumentCache<T>(options: DocumentCacheOptions<T>): Docume
     const entry = sharedEntry(Policy, url, shared, value, expiresAt);
     // A fetch of our own under way wins: it is newer than anything the store had.
     if (!inflight.has(url)) store(entry);
+    if (seed) return undefined;
     emit('shared_hit', url);
     return entry.doc;
   }
@@ -329,7 +387,7 @@ export function createDocumentCache<T>(options: DocumentCacheOptions<T>): Docume
     // A usable entry (fresh, or stale with a background revalidation) or a fetch to join: get()
     // answers without a new admission (the stampede's 1,000 callers share one fetch).
     const entry = entries.peek(url);
-    if (entry !== undefined && clock() < entry.doc.staleUntil) return undefined;
+    if (entry !== undefined && clock() < usableUntil(entry)) return undefined;
     if (inflight.has(url)) return undefined;
     // URL.parse: no exception (and no stack) for an unparsable URL; get() reports that one itself.
     const host = URL.parse(url)?.hostname;
@@ -341,15 +399,10 @@ export function createDocumentCache<T>(options: DocumentCacheOptions<T>): Docume
     return { reason, host };
   }
 
-  function stats(): DocumentCacheStats {
-    return {
-      entries: entries.size,
-      bytes: entries.calculatedSize,
-      maxBytes,
-      inflight: inflight.size,
-      ...counters,
-    };
-  }
+  const stats = (): DocumentCacheStats => ({
+    ...{ entries: entries.size, bytes: entries.calculatedSize, maxBytes, inflight: inflight.size },
+    ...counters,
+  });
 
   return { get, peek, adopt, delete: del, refuseEarly, fresh, stats };
 }

@@ -88,11 +88,13 @@ export interface ClientLifecycleDeps {
     Store,
     | 'clients'
     | 'clientDocuments'
+    | 'documentFetches'
     | 'clientChanges'
     | 'grants'
     | 'tokenFamilies'
     | 'authorizationCodes'
     | 'authorizationRequests'
+    | 'documentFreshness'
   >;
   clock: () => number;
   /** The audit sink (a server's audits log, counts and stores; the CLI's stores). */
@@ -123,6 +125,10 @@ export function createClientLifecycle(deps: ClientLifecycleDeps): ClientLifecycl
       const existed = (await store.clients.delete(clientId)) || recordDeleted;
       const counts = await cascade(clientId, FAMILY_REASON[reason], now);
       const documentVersionsDeleted = await store.clientDocuments.deleteByClient(clientId);
+      // Its fetch log goes with its versions (issue #14): nothing of a removed client is kept.
+      await store.documentFetches.deleteByClient(clientId);
+      // Its eviction and stale-if-error marks go too: a client discovered again starts clean.
+      await store.documentFreshness.delete(clientId);
       deps.memory?.forget(clientId);
       const result: RemovalResult = { existed, ...counts, documentVersionsDeleted };
       if (!changedAnything(result)) return result;

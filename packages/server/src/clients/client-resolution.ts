@@ -1,10 +1,12 @@
 import type { ClientMetadata } from '@gatehouse-oauth/core';
 import type { SafeFetch } from '@gatehouse-oauth/safe-fetch';
 import type { Audit } from '../audit/audit-trail.ts';
-import { cimdClientResolver } from '../cimd/cimd-client-resolver.ts';
+import { cimdClientResolver, type ResolvedDocument } from '../cimd/cimd-client-resolver.ts';
 import { cimdDocumentPolicy, documentValidator } from '../cimd/document-validation.ts';
 import { createFetchGovernor } from '../cimd/fetch-governor.ts';
+import { createFetchLogRecorder } from '../cimd/fetch-log-recorder.ts';
 import { createDocumentCache } from '../cimd/metadata-document-cache.ts';
+import { createOwnershipDriftCheck } from '../cimd/ownership-drift-check.ts';
 import type { RefusalAuditLogger } from '../cimd/refusal-audit.ts';
 import type { ResolvedServerOptions } from '../config/resolve-options.ts';
 import { governanceAdmission } from '../governance/admission.ts';
@@ -28,8 +30,8 @@ export interface ClientResolutionDeps {
   clock: () => number;
   audit: Audit;
   metrics: ServerMetrics;
-  /** Governor refusals are audited in aggregate, with a debug line each (decision 0020). */
-  logger: RefusalAuditLogger;
+  /** Governor refusals are audited in aggregate, with a debug line each (decision 0020); a lost fetch log entry is a warning. */
+  logger: RefusalAuditLogger & { warn(object: Record<string, unknown>, message: string): void };
   profile: Pick<ProfileHooks, 'clientIdRules' | 'validateDocument'>;
   /** Revokes a client's grants when its document is downgraded (cimd/document-change.ts). */
   lifecycle: Pick<ClientLifecycle, 'revokeAll'>;
@@ -40,25 +42,40 @@ export interface ClientResolutionDeps {
 }
 
 /**
+ * What the freshness operations (issue #14, item 5) ask of the CIMD resolver: an operator's refresh
+ * and the background revalidation's step, each behind the profile's client-id rules.
+ */
+export interface DocumentResolution {
+  reload(clientId: string): Promise<ResolvedDocument | undefined>;
+  revalidate(clientId: string): Promise<ResolvedDocument | undefined>;
+}
+
+/**
  * The client resolver of the server: the loopback development client (AT-5) when on, stored
  * clients, then Client ID Metadata Documents when on; the whole chain wrapped by governance
  * admission (governance/admission.ts), then the configured decorators (`clientResolverDecorators`,
  * docs/extension-points.md). `flushRefusals` writes the
- * governor's pending refusal counts (decision 0020).
+ * governor's pending refusal counts (decision 0020). `documents` is undefined when CIMD is off.
  */
 export function createClientResolution(
   options: ResolvedServerOptions,
   deps: ClientResolutionDeps,
-): { resolver: ClientResolver; flushRefusals: () => Promise<void> } {
+): {
+  resolver: ClientResolver;
+  flushRefusals: () => Promise<void>;
+  documents: DocumentResolution | undefined;
+} {
   const resolvers: ClientResolver[] = [storedClientResolver(options.store.clients)];
   // AT-5: the loopback development client, without fetch (on in the atproto profile).
   if (options.atproto.loopbackClient) resolvers.unshift(loopbackClientResolver());
   let flushRefusals = async (): Promise<void> => {};
+  let documents: DocumentResolution | undefined;
   if (options.cimd.enabled) {
     const cimdResolver = createCimdResolver(options, deps);
     deps.memory.hold(cimdResolver.forget);
     resolvers.push(cimdResolver.resolver);
     flushRefusals = cimdResolver.flushRefusals;
+    documents = cimdResolver.documents;
   }
   return {
     resolver: decorateClientResolver(chainClientResolvers(...resolvers), [
@@ -66,6 +83,7 @@ export function createClientResolution(
       ...(options.clientResolverDecorators ?? []),
     ]),
     flushRefusals,
+    documents,
   };
 }
 
@@ -73,14 +91,34 @@ export function createClientResolution(
 function createCimdResolver(
   options: ResolvedServerOptions,
   deps: ClientResolutionDeps,
-): { resolver: ClientResolver; flushRefusals: () => Promise<void>; forget: (clientId: string) => void } {
+): {
+  resolver: ClientResolver;
+  flushRefusals: () => Promise<void>;
+  forget: (clientId: string) => void;
+  documents: DocumentResolution;
+} {
   const { outboundFetch, clock, audit, metrics, logger, profile, lifecycle } = deps;
   const cimd = options.cimd;
   const policy = cimdDocumentPolicy(cimd);
+  // Issue #14: every fetch the cache makes goes into the fetch log, weighed for ownership drift.
+  const fetchLog = createFetchLogRecorder({
+    store: options.store,
+    clock,
+    drift: createOwnershipDriftCheck({
+      store: options.store,
+      clock,
+      audit,
+      governance: deps.governance,
+      goneAfterMs: cimd.driftGoneSeconds * 1000,
+      response: options.governance.changePolicy.drift,
+    }),
+    retention: { entries: cimd.fetchLogEntries, days: cimd.fetchLogDays },
+    onError: (error, what) => logger.warn({ err: error }, what),
+  });
   const cache = createDocumentCache<ClientMetadata>({
-    fetch: countedCimdFetch(outboundFetch, metrics),
+    fetch: countedCimdFetch(fetchLog.fetch(outboundFetch), metrics),
     // The profile's document rules (atproto: AT-4, AT-8) apply before anything is cached.
-    validate: documentValidator(profile, policy),
+    validate: fetchLog.validate(documentValidator(profile, policy)),
     governor: createFetchGovernor({
       perHostRatePerSecond: cimd.fetchesPerSecondPerHost,
       globalRatePerSecond: cimd.fetchesPerSecond,
@@ -89,7 +127,11 @@ function createCimdResolver(
     minTtlMs: cimd.minTtlSeconds * 1000,
     maxTtlMs: cimd.maxTtlSeconds * 1000,
     forceRefreshCooldownMs: cimd.refreshCooldownSeconds * 1000,
-    onEvent: (event) => countCacheEvent(metrics, event),
+    staleIfErrorMs: cimd.staleIfErrorSeconds * 1000,
+    onEvent: (event) => {
+      countCacheEvent(metrics, event);
+      fetchLog.onEvent(event);
+    },
   });
   const resolver = cimdClientResolver({
     cache,
@@ -105,9 +147,22 @@ function createCimdResolver(
   });
   // The profile's client-id rules (atproto: AT-2, a client_id with a port is refused before fetch).
   const clientIdRules = profile.clientIdRules;
+  // The same rules before an operator's refresh or a revalidation: the guard around a resolver
+  // that finds nothing throws the profile's refusal, or lets the client_id through.
+  const guard = clientIdRules?.({ resolve: async () => undefined });
+  const guarded =
+    (step: (clientId: string) => Promise<ResolvedDocument | undefined>) => async (clientId: string) => {
+      await guard?.resolve(clientId);
+      return step(clientId);
+    };
   return {
     resolver: clientIdRules === undefined ? resolver : clientIdRules(resolver),
-    flushRefusals: () => resolver.flushRefusals(),
+    // A clean stop also writes the fetch log entries still under way.
+    flushRefusals: async () => {
+      await resolver.flushRefusals();
+      await fetchLog.flush();
+    },
     forget: resolver.forget,
+    documents: { reload: guarded(resolver.reload), revalidate: guarded(resolver.revalidate) },
   };
 }

@@ -53,6 +53,44 @@ export const cimdSchema = z.strictObject({
     .enum(['none', 'reject'])
     .default('none')
     .describe('CIMD-DOC-10: a document without token_endpoint_auth_method is a public client, or refused'),
+  // Issue #14: the fetch log and ownership drift (docs/document-history.md, decision 0034).
+  driftGoneSeconds: z
+    .int()
+    .min(3600)
+    .max(365 * 86400)
+    .default(7 * 86400)
+    .describe(
+      'a document gone (404, 410, unreachable) at least this long that comes back with other keys or redirect URIs is ownership drift',
+    ),
+  fetchLogEntries: z
+    .int()
+    .min(10)
+    .max(100_000)
+    .default(500)
+    .describe('the fetch log keeps at most this many of the newest fetches of each client'),
+  fetchLogDays: z
+    .int()
+    .min(1)
+    .max(3650)
+    .default(90)
+    .describe('the fetch log keeps fetches at most this many days'),
+  // Decision 0035: RFC 5861's stale-if-error, bounded; only origin failures qualify, never a refusal.
+  staleIfErrorSeconds: z
+    .int()
+    .min(0)
+    .max(7 * 86400)
+    .default(86400)
+    .describe(
+      'when the origin fails (network error, 5xx, timeout), the last good document keeps serving this long past its expiry; 0: never',
+    ),
+  revalidateUsedWithinDays: z
+    .int()
+    .min(0)
+    .max(365)
+    .default(7)
+    .describe(
+      'documents of clients that obtained tokens within this many days are revalidated in the background before they expire; 0: off',
+    ),
 });
 
 export type CimdOptions = z.input<typeof cimdSchema>;

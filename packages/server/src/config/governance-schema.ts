@@ -124,6 +124,12 @@ export const governanceSchema = z.strictObject({
         .describe(
           "a client's document drops a protection (DPoP, PAR, its auth method or signing algorithm weakened, web to native, a new grant type): consent ends its grants so users are asked again; quarantine holds it for the operator",
         ),
+      drift: z
+        .enum(['hold', 'report'])
+        .default('hold')
+        .describe(
+          "signs that a client's domain changed hands (issue #14): hold puts the client back to pending for the operator; report only audits and counts them",
+        ),
     })
     .prefault({})
     .describe('what a changed client metadata document does (docs/governance.md, decision 0031)'),

@@ -14,8 +14,9 @@ export interface OperationsHandlers {
   /** Liveness: 200 `{"status":"ok"}` whenever the process answers at all. */
   healthz(request: Request): Response;
   /**
-   * Readiness: 200 `{"status":"ok"}` when the store answers a cheap read within the timeout,
-   * otherwise 503 `{"status":"unavailable"}`. Concurrent probes share one read.
+   * Readiness: 200 `{"status":"ok"}` when the store answers a cheap read and takes a small write
+   * within the timeout, otherwise 503 `{"status":"unavailable"}` with the reason in the log.
+   * Concurrent probes share one probe.
    */
   readyz(request: Request): Promise<Response>;
   /**
@@ -39,6 +40,12 @@ export interface OperationsSettings {
 
 /** Looked up by primary key and never found: the cheapest read every store implements. */
 const PROBE_CLIENT_ID = 'gatehouse-readiness-probe';
+/**
+ * Issue #18 finding 7: a full disk or a read-only data directory still answers reads, so readiness
+ * also writes: a one-time value in the replay store (the cheapest write every store has, purged
+ * with the expired entries a minute later).
+ */
+const PROBE_WRITE_TTL_MS = 60_000;
 /** Below this a token is guessable; `openssl rand -hex 32` gives 64 characters. */
 export const MIN_METRICS_TOKEN_LENGTH = 16;
 
@@ -53,20 +60,34 @@ export function createOperations(settings: OperationsSettings): OperationsHandle
 
   let probe: Promise<boolean> | undefined;
   async function storeReachable(): Promise<boolean> {
+    let stage: 'read' | 'write' = 'read';
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), readinessTimeoutMs);
       timer.unref();
     });
     try {
-      const result = await Promise.race([store.clients.get(PROBE_CLIENT_ID), timedOut]);
+      const readAndWrite = async () => {
+        await store.clients.get(PROBE_CLIENT_ID);
+        stage = 'write';
+        const now = Date.now();
+        await store.replay.remember(`readiness-probe:${crypto.randomUUID()}`, now + PROBE_WRITE_TTL_MS, now);
+      };
+      const result = await Promise.race([readAndWrite(), timedOut]);
       if (result === 'timeout') {
-        logger.warn({ timeout_ms: readinessTimeoutMs }, 'readiness: the store did not answer in time');
+        logger.warn(
+          { timeout_ms: readinessTimeoutMs, stage },
+          `readiness: the store did not answer the ${stage} in time`,
+        );
         return false;
       }
       return true;
     } catch (error) {
-      logger.warn({ err: error }, 'readiness: the store is unreachable');
+      // The reason (ENOSPC, SQLITE_FULL, SQLITE_READONLY, a refused connection) is in `err`.
+      logger.warn(
+        { err: error, stage },
+        stage === 'read' ? 'readiness: the store is unreachable' : 'readiness: the store cannot write',
+      );
       return false;
     } finally {
       clearTimeout(timer);

@@ -1,4 +1,7 @@
 export { CLIENT_CHANGE_RETENTION_MS } from './client-change-feed.ts';
+export { DOCUMENT_FETCH_COLUMNS, documentFetchFromRow, documentFetchRow } from './document-fetch-rows.ts';
+export { DOCUMENT_FETCH_OUTCOMES } from './document-fetch-store.ts';
+export { documentFreshnessFromRow } from './document-freshness-rows.ts';
 export { createMemoryStore } from './memory/memory-store.ts';
 export { createRecordRows, TABLES_WITH_EXPIRY } from './record-rows.ts';
 export { mergedGrant, replayDecision, withinGrace } from './record-rules.ts';

@@ -14,6 +14,8 @@ import type { AuthorizationRequestStore } from './authorization-request-store.ts
 import type { ClientChangeFeed } from './client-change-feed.ts';
 import type { ClientDocumentStore } from './client-document-store.ts';
 import type { ClientStore } from './client-store.ts';
+import type { DocumentFetchStore } from './document-fetch-store.ts';
+import type { DocumentFreshnessStore } from './document-freshness-store.ts';
 import type { GovernanceStore } from './governance-store.ts';
 import type { GrantStore } from './grant-store.ts';
 import type { InitialAccessTokenStore } from './initial-access-token-store.ts';
@@ -47,6 +49,10 @@ export interface Store {
   readonly governance: GovernanceStore;
   /** Credentials of the admin HTTP API, as digests. */
   readonly adminTokens: AdminTokenStore;
+  /** Every fetch of a client's metadata document and its outcome (issue #14): history and drift. */
+  readonly documentFetches: DocumentFetchStore;
+  /** Evictions and stale-if-error marks of Client ID Metadata Documents (issue #14, item 5). */
+  readonly documentFreshness: DocumentFreshnessStore;
   /**
    * Deletes rows whose expiry is before `now` (codes, requests, sessions, refresh tokens, replay)
    * and client changes older than CLIENT_CHANGE_RETENTION_MS.
@@ -67,7 +73,7 @@ export type {
   AdminTokenScope,
   AdminTokenStore,
 } from './admin-token-store.ts';
-export type { AuditEvent, AuditStore } from './audit-store.ts';
+export type { AuditEvent, AuditFilter, AuditPage, AuditPosition, AuditStore } from './audit-store.ts';
 export type {
   AuthorizationCodeRecord,
   AuthorizationCodeStore,
@@ -83,6 +89,19 @@ export type {
   RecordDocumentResult,
 } from './client-document-store.ts';
 export type { ClientKind, ClientRecord, ClientRegistration, ClientStore } from './client-store.ts';
+export type {
+  DocumentFetch,
+  DocumentFetchOutcome,
+  DocumentFetchRetention,
+  DocumentFetchStore,
+  FetchCertificate,
+  RecordedDocumentFetch,
+} from './document-fetch-store.ts';
+export type {
+  DocumentFreshness,
+  DocumentFreshnessStore,
+  DocumentStaleness,
+} from './document-freshness-store.ts';
 export type {
   AccessRequest,
   ClientHold,

@@ -20,15 +20,17 @@ const MAX_REMEMBERED = 10_000;
 const lastTouches = new WeakMap<object, LRUCache<string, number>>();
 
 /**
- * Records that a DCR client obtained tokens (ClientRecord.lastUsedAt), so the reaper keeps it.
- * Called by every grant that issues tokens. Static and CIMD clients are never reaped and are skipped.
+ * Records that a DCR or CIMD client obtained tokens (ClientRecord.lastUsedAt): the reaper keeps a
+ * used registration, and the background revalidation keeps the document of a used CIMD client fresh
+ * (cimd/background-revalidation.ts). Called by every grant that issues tokens. Static clients are
+ * neither reaped nor fetched, and are skipped.
  */
 export async function recordClientUse(
   ctx: Pick<ServerContext, 'store' | 'logger'>,
   client: ClientRecord,
   now: number,
 ): Promise<void> {
-  if (client.kind !== 'dcr') return;
+  if (client.kind === 'static') return;
   // The record the resolver loaded already says whether a write is due: this covers the first use
   // after a restart and the other instances sharing the store.
   if (client.lastUsedAt !== undefined && now - client.lastUsedAt < CLIENT_USE_RESOLUTION_MS) return;

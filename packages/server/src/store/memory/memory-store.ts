@@ -6,6 +6,8 @@ import { memoryAuthorizationRequestStore } from './authorization-requests.ts';
 import { memoryClientChangeFeed, purgeClientChanges } from './client-changes.ts';
 import { memoryClientDocumentStore } from './client-documents.ts';
 import { memoryClientStore } from './clients.ts';
+import { memoryDocumentFetchStore } from './document-fetches.ts';
+import { memoryDocumentFreshnessStore } from './document-freshness.ts';
 import { memoryGovernanceStore } from './governance.ts';
 import { memoryGrantStore } from './grants.ts';
 import { memoryInitialAccessTokenStore } from './initial-access-tokens.ts';
@@ -45,6 +47,8 @@ export function createMemoryStore(): Store {
     audit: memoryAuditStore(state),
     governance: memoryGovernanceStore(state),
     adminTokens: memoryAdminTokenStore(state),
+    documentFetches: memoryDocumentFetchStore(),
+    documentFreshness: memoryDocumentFreshnessStore(state),
 
     async purgeExpired(now) {
       const { sessions, requests, codes, refreshTokens, replay } = state;

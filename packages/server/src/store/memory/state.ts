@@ -8,6 +8,7 @@ import type {
   ClientDocumentVersion,
   ClientHold,
   ClientRecord,
+  DocumentFreshness,
   GrantRecord,
   InitialAccessTokenRecord,
   RefreshTokenRecord,
@@ -38,14 +39,17 @@ export interface MemoryState {
   replay: Map<string, number>;
   clientDocuments: Map<string, ClientDocumentVersion[]>; // newest last
   clientChanges: ClientChange[]; // ascending sequence
-  /** Oldest first; `list` walks it backwards. */
-  audit: AuditEvent[];
+  /** In append order, each with its sequence number (the SQL stores' row id). */
+  audit: { seq: number; event: AuditEvent }[];
+  /** The last sequence number given; never reused, even after a purge (like AUTOINCREMENT). */
+  auditSeq: number;
   governance: {
     rules: Map<string, StoredRule>; // by selector
     holds: Map<string, ClientHold>; // by client_id
     accessRequests: Map<string, AccessRequest>; // by [client_id, user_id]
   };
   adminTokens: Map<string, AdminTokenRecord>; // by digest
+  documentFreshness: Map<string, DocumentFreshness>; // by client_id
   /** Per used refresh token (by digest): its one successor and the replays answered (decision 0036). */
   rotations: Map<string, { successorDigest: string; replays: number }>;
   /** Per redeemed code (by digest): the replays answered (decision 0036). */
@@ -72,8 +76,10 @@ export function createMemoryState(): MemoryState {
     clientDocuments: new Map(),
     clientChanges: [],
     audit: [],
+    auditSeq: 0,
     governance: { rules: new Map(), holds: new Map(), accessRequests: new Map() },
     adminTokens: new Map(),
+    documentFreshness: new Map(),
     rotations: new Map(),
     codeReplays: new Map(),
   };

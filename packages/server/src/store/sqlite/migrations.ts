@@ -271,7 +271,47 @@ export const sqliteMigrations: readonly string[] = [
     revoked_at INTEGER
   ) STRICT;
   `,
-  // 10: exactly-once exchanges (issue #18, decision 0036). A used refresh token records its one
+  // 10: the fetch log of client metadata documents (issue #14, ../document-fetch-store.ts): one row
+  // per fetch, listed per client newest first (the (client_id, id) index) and purged by age (the at
+  // index); document_hosts keeps when each host first served an accepted document, past any purge.
+  `
+  CREATE TABLE document_fetches (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    client_id TEXT NOT NULL,
+    host TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    status INTEGER,
+    digest TEXT,
+    body TEXT,
+    headers TEXT,
+    remote_address TEXT,
+    tls TEXT
+  ) STRICT;
+  CREATE INDEX document_fetches_client ON document_fetches (client_id, id);
+  CREATE INDEX document_fetches_at ON document_fetches (at);
+  CREATE TABLE document_hosts (
+    host TEXT PRIMARY KEY NOT NULL,
+    first_seen_at INTEGER NOT NULL
+  ) STRICT;
+  `,
+  // 11: document freshness (issue #14, item 5; decision 0035): an operator's eviction and a
+  // stale-if-error mark per document client (NULL = none), and the index the background
+  // revalidation lists used document clients by.
+  `
+  CREATE TABLE client_document_freshness (
+    client_id TEXT PRIMARY KEY NOT NULL,
+    evicted_at INTEGER,
+    stale_digest TEXT,
+    stale_since INTEGER,
+    stale_until INTEGER,
+    stale_reason TEXT
+  ) STRICT;
+  CREATE INDEX clients_kind_last_used_at ON clients (kind, last_used_at);
+  `,
+  // 12: exactly-once exchanges (issue #18, decision 0036). A used refresh token records its one
   // successor and how many times a second presentation was answered with it; a redeemed code counts
   // the retries it answered the same way.
   `

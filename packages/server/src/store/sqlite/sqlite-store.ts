@@ -8,6 +8,8 @@ import { purgeClientChanges, sqliteClientChangeFeed } from './client-changes.ts'
 import { sqliteClientDocumentStore } from './client-documents.ts';
 import { sqliteClientStore } from './clients.ts';
 import { createSqliteConnection, openSqliteDatabase } from './connection.ts';
+import { sqliteDocumentFetchStore } from './document-fetches.ts';
+import { sqliteDocumentFreshnessStore } from './document-freshness.ts';
 import { sqliteGovernanceStore } from './governance.ts';
 import { sqliteGrantStore } from './grants.ts';
 import { sqliteInitialAccessTokenStore } from './initial-access-tokens.ts';
@@ -63,6 +65,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     audit: sqliteAuditStore(connection),
     governance: sqliteGovernanceStore(connection),
     adminTokens: sqliteAdminTokenStore(connection),
+    documentFetches: sqliteDocumentFetchStore(connection),
+    documentFreshness: sqliteDocumentFreshnessStore(connection),
 
     async purgeExpired(now) {
       connection.immediate(() => {
