@@ -25,11 +25,13 @@ import {
   type OAuthError,
   type TrustTier,
 } from '@gatehouse-oauth/core';
+import { createSafeFetch } from '@gatehouse-oauth/safe-fetch';
 import { cimdClientRecord } from '../cimd/cimd-client-record.ts';
 import { cimdDocumentPolicy, documentValidator } from '../cimd/document-validation.ts';
 import type { CimdSettings } from '../config/cimd-schema.ts';
 import type { TierPolicy } from '../config/governance-schema.ts';
 import { resolveServerOptions } from '../config/resolve-options.ts';
+import { silentLogger } from '../logger.ts';
 import { createMetrics } from '../metrics.ts';
 import type { AuthorizationServerOptions } from '../options.ts';
 import type { ProfileHooks } from '../profiles/profile.ts';
@@ -77,7 +79,12 @@ export function createClientPreviewContext(given: AuthorizationServerOptions): C
   const options = resolveServerOptions(given);
   return {
     cimd: options.cimd,
-    hooks: profileNamed(options.profile).hooks(options),
+    // The hooks a preview runs (client-id and document rules) fetch nothing themselves.
+    hooks: profileNamed(options.profile).hooks(options, {
+      outboundFetch: options.outboundFetch ?? createSafeFetch(),
+      clock: options.clock ?? Date.now,
+      logger: options.logger ?? silentLogger,
+    }),
     // Its own registry: a preview is counted nowhere (and decides without the counter anyway).
     governance: createClientGovernance({
       store: options.store.governance,
