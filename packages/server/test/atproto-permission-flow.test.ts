@@ -208,3 +208,43 @@ describe('permission scopes: permission sets turned off', async () => {
     assert.equal(rest.status, 201, JSON.stringify(rest.body));
   });
 });
+
+describe('permission scopes: the Lexicon resolver extension point', async () => {
+  const asked: string[] = [];
+  let failing = false;
+  const { t, key } = await permissionServer({
+    resolveLexicon: async (nsid) => {
+      asked.push(nsid);
+      if (failing) throw new Error('directory at 10.0.0.7 timed out');
+      return calendarLexicon();
+    },
+    // Never consulted: the resolver given replaces the default one, DNS included.
+    resolveTxt: async () => assert.fail('the default resolver ran'),
+  });
+
+  it('is asked for the NSID, and what it returns is checked, cached and granted', async () => {
+    const tokens = await signIn(t, key, CLIENT, `atproto ${SET}`);
+    assert.deepEqual(tokens.scope.split(' '), ['atproto', ...CALENDAR_PERMISSIONS]);
+    assert.deepEqual(asked, [CALENDAR], 'once: PAR, consent and token share the cached set');
+  });
+
+  it('refuses the request when it fails, without passing on what it said', async () => {
+    failing = true;
+    t.advance(3600 * 1000);
+    const answer = await push(t, key, CLIENT, `atproto ${SET}`);
+    // The set resolved before stays in use while re-resolution fails (AT-16: the last good one).
+    assert.equal(answer.status, 201, JSON.stringify(answer.body));
+    const fresh = await permissionServer({
+      resolveLexicon: async () => {
+        throw new Error('directory at 10.0.0.7 timed out');
+      },
+    });
+    const refused = await push(fresh.t, fresh.key, CLIENT, `atproto ${SET}`);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.reason, 'atproto_permission_set_unresolved');
+    assert.equal(
+      refused.body.error_description,
+      `the permission set ${CALENDAR} could not be resolved: the resolver failed`,
+    );
+  });
+});
