@@ -121,7 +121,10 @@ describe('the permission set cache', () => {
       logger: silentLogger,
       ttlSeconds: 3600,
     });
-    return { cache, advance: (seconds: number) => void (now += seconds * 1000) };
+    const advance = (seconds: number) => {
+      now += seconds * 1000;
+    };
+    return { cache, advance };
   }
 
   it('uses a set for its TTL, then resolves it again at its next use', async () => {
