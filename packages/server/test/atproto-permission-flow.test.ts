@@ -248,3 +248,20 @@ describe('permission scopes: the Lexicon resolver extension point', async () => 
     );
   });
 });
+
+describe('permission scopes: the loopback development client (AT-5)', async () => {
+  const { t, key } = await permissionServer();
+  const scope = 'atproto repo:app.bsky.feed.post?action=create';
+  const loopback = {
+    clientId: `http://localhost?redirect_uri=${encodeURIComponent('http://127.0.0.1/callback')}&scope=${encodeURIComponent(scope)}`,
+    redirectUri: 'http://127.0.0.1:5000/callback',
+  };
+
+  it('gets the permissions its client_id names, and no others', async () => {
+    const tokens = await signIn(t, key, loopback, scope);
+    assert.equal(tokens.scope, scope);
+    const beyond = await push(t, key, loopback, `${scope} blob:image/png`);
+    assert.equal(beyond.status, 400);
+    assert.equal(beyond.reason, 'scope_not_allowed');
+  });
+});
