@@ -9,7 +9,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
+import { createClientPreviewContext, previewClient } from '../src/governance/client-preview.ts';
 import type { AuthorizationServerOptions } from '../src/index.ts';
+import { createMemoryStore } from '../src/store/memory/memory-store.ts';
 import { dpopKey, push, refresh, signIn } from './support/atproto-requests.ts';
 import { CALENDAR, calendarLexicon, calendarTxt, publishCalendar, recordUrl } from './support/lexicons.ts';
 import { stubDocuments } from './support/stub-documents.ts';
@@ -263,5 +265,20 @@ describe('permission scopes: the loopback development client (AT-5)', async () =
     const beyond = await push(t, key, loopback, `${scope} blob:image/png`);
     assert.equal(beyond.status, 400);
     assert.equal(beyond.reason, 'scope_not_allowed');
+  });
+});
+
+describe('permission scopes: the client preview', () => {
+  it('shows the ceiling as requests are matched: the document within the tier', async () => {
+    const context = createClientPreviewContext({
+      profile: 'atproto',
+      issuer: 'https://as.example.test',
+      store: createMemoryStore(),
+      resources: [{ uri: PDS, scopes: ['transition:generic'] }],
+      governance: { tiers: { verifiedDomain: { scopes: ['atproto', 'repo:*', 'blob:*/*', SET] } } },
+    });
+    const preview = await previewClient(context, CLIENT.clientId, clientDocument());
+    assert.equal(preview.valid, true, JSON.stringify(preview.findings));
+    assert.deepEqual(preview.scopeCeiling, ['atproto', 'repo:app.bsky.feed.post', 'blob:image/*', SET]);
   });
 });

@@ -15,7 +15,6 @@ import {
   type AdmissionDecision,
   type ClientMetadata,
   decideAdmission,
-  effectiveScopeCeiling,
   type Finding,
   type GovernedClient,
   indexRules,
@@ -38,13 +37,14 @@ import type { ProfileHooks } from '../profiles/profile.ts';
 import { profileNamed } from '../profiles/profile-registry.ts';
 import { type ClientGovernance, createClientGovernance } from './client-governance.ts';
 import { governedClientBeforeFetch, governedClientOf } from './governed-client.ts';
+import { scopeCeilingOf } from './tier-policy.ts';
 
 /** What a preview is decided with: the server's own settings, hooks and governance. */
 export interface ClientPreviewContext {
   /** The resolved `cimd` settings: the document rules they choose (CIMD-URL-6, CIMD-DOC-10). */
   cimd: CimdSettings;
-  /** The profile's hooks, as the server applies them to client_ids and documents. */
-  hooks: Pick<ProfileHooks, 'clientIdRules' | 'validateDocument'>;
+  /** The profile's hooks, as the server applies them to client_ids, documents and scope ceilings. */
+  hooks: Pick<ProfileHooks, 'clientIdRules' | 'validateDocument' | 'scopeRules'>;
   /** The admission mode, the rules and holds in force, the tiers' policies. */
   governance: Pick<ClientGovernance, 'mode' | 'current' | 'tierPolicy'>;
   clock: () => number;
@@ -146,7 +146,11 @@ export async function previewClient(
     hold: hold === undefined ? undefined : { reason: hold.reason },
   });
   const policyOfTier = context.governance.tierPolicy(decision.tier);
-  const ceiling = effectiveScopeCeiling(policyOfTier.scopes, scopesOf(record?.metadata.scope));
+  // Matched as requests are (atproto: `repo:*` covers `repo:app.bsky.feed.post`, AT-16).
+  const ceiling = scopeCeilingOf(
+    [policyOfTier.scopes, scopesOf(record?.metadata.scope)],
+    context.hooks.scopeRules,
+  );
   return {
     clientId,
     valid,
@@ -156,7 +160,7 @@ export async function previewClient(
     governedClient,
     tier: decision.tier,
     decision,
-    scopeCeiling: ceiling === undefined ? null : [...ceiling],
+    scopeCeiling: ceiling ?? null,
     policy: policyOfTier,
   };
 }

@@ -118,6 +118,26 @@ function scopeTokens(scope: string | undefined): string[] | undefined {
   return scope?.split(' ').filter((token) => token !== '');
 }
 
+/**
+ * The ceiling as one list, for showing it (client previews): each level's scopes that every level
+ * covers, the last level's first. With listing as the rule this is the levels' intersection; with
+ * a profile's rules, `repo:*` in a tier and `repo:app.bsky.feed.post` in the document show as the
+ * latter. Undefined when no level sets a limit.
+ */
+export function scopeCeilingOf(
+  levels: readonly (readonly string[] | undefined)[],
+  rules: ScopeRules | undefined,
+): string[] | undefined {
+  const set = levels.filter((level) => level !== undefined);
+  if (set.length === 0) return undefined;
+  const tier = { scopeLevels: set };
+  return [
+    ...new Set(
+      set.toReversed().flatMap((level) => level.filter((scope) => withinScopeCeiling(tier, scope, rules))),
+    ),
+  ];
+}
+
 /** Tier resource lists matched as RFC 8707 resources are (core/resource-indicator.ts), per policy. */
 const resourceSets = new WeakMap<TierPolicy, { catalog: ResourceCatalog; set: ReadonlySet<string> }>();
 

@@ -119,13 +119,14 @@ function matchesOf(scope: string): Ask[] {
           set.matches('rpc', { lxm, aud: rpc.aud }),
     );
   const blob = BlobPermission.fromString(scope);
-  // An accept range (`image/*`) is matched as a type: only `image/*` or `*/*` in the set cover it.
-  if (blob !== null)
+  if (blob !== null) {
     return blob.accept.map(
-      (mime): Ask =>
-        (set) =>
-          set.matches('blob', { mime }),
+      (accept): Ask =>
+        accept.endsWith('/*')
+          ? (set) => coversRange(set, accept)
+          : (set) => set.matches('blob', { mime: accept }),
     );
+  }
   const account = AccountPermission.fromString(scope);
   if (account !== null) {
     return account.action.map(
@@ -137,6 +138,19 @@ function matchesOf(scope: string): Ask[] {
   const identity = IdentityPermission.fromString(scope);
   if (identity !== null) return [(set) => set.matches('identity', { attr: identity.attr })];
   return never;
+}
+
+/**
+ * A requested accept range (`image/*`, or everything): the library matches media types only, never
+ * a range, so a range is covered by a blob permission (as the library parsed it) that accepts the
+ * same range or everything.
+ */
+function coversRange(set: ScopesSet, range: string): boolean {
+  for (const entry of set) {
+    const accept: readonly string[] = BlobPermission.fromString(entry)?.accept ?? [];
+    if (accept.includes('*/*') || accept.includes(range)) return true;
+  }
+  return false;
 }
 
 /**
