@@ -11,6 +11,8 @@ import { describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { createClientPreviewContext, previewClient } from '../src/governance/client-preview.ts';
 import type { AuthorizationServerOptions } from '../src/index.ts';
+import { silentLogger } from '../src/logger.ts';
+import { atprotoPermissionSets } from '../src/profiles/atproto-permission-sets.ts';
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
 import { dpopKey, push, refresh, signIn } from './support/atproto-requests.ts';
 import { CALENDAR, calendarLexicon, calendarTxt, publishCalendar, recordUrl } from './support/lexicons.ts';
@@ -208,6 +210,22 @@ describe('permission scopes: permission sets turned off', async () => {
     assert.equal(documents.fetches('https://plc.directory/did%3Aplc%3Acalendarpublisheraaaaaaa'), 0);
     const rest = await push(t, key, CLIENT, 'atproto repo:app.bsky.feed.post?action=create');
     assert.equal(rest.status, 201, JSON.stringify(rest.body));
+  });
+
+  it('leaves a set out of the tokens of a session granted it before sets were turned off', async () => {
+    const sets = atprotoPermissionSets(
+      {
+        issuer: 'https://as.example.test',
+        store: t.store,
+        atproto: { permissionSets: 'refuse' },
+        resolveLexicon: async () => assert.fail('nothing is resolved when sets are off'),
+      },
+      { outboundFetch: documents.fetch, clock: t.now, logger: silentLogger },
+    );
+    assert.deepEqual(await sets.tokenScope(['atproto', SET, 'blob:image/png']), [
+      'atproto',
+      'blob:image/png',
+    ]);
   });
 });
 

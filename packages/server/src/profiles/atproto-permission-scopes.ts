@@ -96,8 +96,8 @@ type Ask = (set: ScopesSet) => boolean;
 
 /**
  * Everything a permission allows, as the library's match options: covered when the set matches
- * each. Empty for a scope the library does not read, which then is covered by nothing (an empty
- * `every` would be true, so that case answers one impossible ask).
+ * each. A scope the library does not read gets one ask nothing answers (no asks at all would make
+ * `every` true).
  */
 function matchesOf(scope: string): Ask[] {
   const never: Ask[] = [() => false];

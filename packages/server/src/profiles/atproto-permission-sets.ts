@@ -24,7 +24,7 @@ export interface AtprotoPermissionSets {
   resolveRequested(scope: readonly string[]): Promise<void>;
   /** The consent text of a scope, a permission set's from what it grants. */
   describe(scope: string): Promise<string | undefined>;
-  /** The token scope: each set replaced by its permissions as they are now. */
+  /** The token scope: each set replaced by its permissions as they are now (none when sets are off). */
   tokenScope(scope: readonly string[]): Promise<string[]>;
 }
 
@@ -58,6 +58,9 @@ export function atprotoPermissionSets(
       }
     },
     tokenScope: async (scope) => {
+      // Sets turned off: a session granted one before keeps the rest of its scope, not the set.
+      if (settings.permissionSets === 'refuse')
+        return scope.filter((value) => includeScopeOf(value) === undefined);
       const resolved = await setsOf(sets, scope);
       return expandPermissionSets(scope, (nsid) => resolved.get(nsid)!);
     },
