@@ -20,7 +20,7 @@ import type {
 
 /**
  * The AT Protocol OAuth profile (`profile: 'atproto'`; atproto OAuth spec, docs/requirements.md,
- * AT-1…AT-13; docs/atproto.md; decision 0016). One file maps the profile to settings, like
+ * AT-1…AT-16; docs/atproto.md; decisions 0016 and 0037). One file maps the profile to settings, like
  * mcp-profile.ts does for MCP, and fills the profile hooks (profiles/profile.ts, decision 0025). Unlike the MCP profile, most of these are MUSTs of the profile: an
  * explicit option that contradicts one (PAR not required, DPoP off, a plain-http issuer…) stops the
  * start with an error naming the requirement, instead of quietly serving something atproto clients
