@@ -99,6 +99,12 @@ export {
 } from './governance/pre-registration.ts';
 export { requestIdLogOptions } from './http/request-id.ts';
 export { ensureSigningKey, generateSigningKey, rotateSigningKey } from './keys/signing-keys.ts';
+export {
+  createLexiconResolver,
+  type LexiconResolver,
+  type LexiconResolverOptions,
+  type TxtLookup,
+} from './lexicon/lexicon-resolver.ts';
 export { createLogger, silentLogger } from './logger.ts';
 export type { OperationsHandlers } from './operations/operations-endpoints.ts';
 export {

@@ -115,7 +115,13 @@ async function acceptRedemption(
   checkCodeRequest(request, record, now);
   // A code issued just before its account was disabled or removed gets no tokens (issue #16).
   await requireUserInGoodStanding(ctx, record.userId);
-  const granted = narrowGrant(ctx, parameters, readRepeatedParameter(request.raw, 'resource'), record, tier);
+  const granted = await narrowGrant(
+    ctx,
+    parameters,
+    readRepeatedParameter(request.raw, 'resource'),
+    record,
+    tier,
+  );
   const confidential = isConfidentialAuthentication(authentication.method);
   const lifetimes = issueLifetimes(ctx, confidential, tier.policy);
   const family: TokenFamilyRecord = {

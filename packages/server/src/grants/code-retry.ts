@@ -39,7 +39,7 @@ export async function answerCodeRetry(
   if (family === undefined || family.revokedAt !== undefined || !isSameRedemption(request, record, family))
     return refuseCodeReuse(ctx, request, record, now);
   await requireUserInGoodStanding(ctx, record.userId);
-  const granted = narrowGrant(
+  const granted = await narrowGrant(
     ctx,
     request.parameters,
     readRepeatedParameter(request.raw, 'resource'),

@@ -65,7 +65,13 @@ export async function refreshTokenGrant(
   await checkClientKeyBinding(ctx, request, family, now);
   // RFC 9449 §5: a public client's DPoP-bound refresh token needs a proof of the same key.
   requireBoundDpopKey(family.dpopJkt, request.dpop, 'refresh token');
-  const granted = narrowGrant(ctx, parameters, readRepeatedParameter(request.raw, 'resource'), family, tier);
+  const granted = await narrowGrant(
+    ctx,
+    parameters,
+    readRepeatedParameter(request.raw, 'resource'),
+    family,
+    tier,
+  );
 
   // AT-10: confidential clients' refresh tokens may live longer (capped by the family's end anyway).
   // The successor is derived from the presented token, so it is the same one every time this token
