@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashPassword, prepareStaticClient, type SubjectSupplier } from '@gatehouse-oauth/server';
+import {
+  hashPassword,
+  prepareStaticClient,
+  type SubjectSupplier,
+  type TxtLookup,
+} from '@gatehouse-oauth/server';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { type RunningGatehouse, startGatehouse } from '../../packages/cli/src/commands/serve.ts';
 import { loadConfig } from '../../packages/cli/src/config.ts';
@@ -56,6 +61,8 @@ export async function startTestDeployment(
     subject?: SubjectSupplier;
     /** More names for the server's certificate than `localhost` (an issuer on a `.test` name). */
     serverNames?: readonly string[];
+    /** The DNS TXT lookup of the Lexicon resolver (AT-16): tests answer for their `.test` authorities. */
+    resolveTxt?: TxtLookup;
   } = {},
 ): Promise<TestDeployment> {
   const ca = options.ca ?? (await createTestCa('Gatehouse e2e test CA'));
@@ -85,7 +92,10 @@ export async function startTestDeployment(
         ...config,
       },
     }),
-    options.subject === undefined ? {} : { subject: options.subject },
+    {
+      ...(options.subject === undefined ? {} : { subject: options.subject }),
+      ...(options.resolveTxt === undefined ? {} : { resolveTxt: options.resolveTxt }),
+    },
   );
   const dispatcher = new Agent({ connect: { ca: ca.certPem, lookup: testLookup as never } });
   const testFetch: TestFetch = async (url, init) =>

@@ -123,8 +123,8 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
   // Validated, the profile's defaults, then the schema's (config/resolve-options.ts); the profile
   // also fills its hooks (profiles/profile.ts). Everything below reads the result.
   const options = resolveServerOptions(given);
-  const hooks = profileNamed(options.profile).hooks(options);
-  const clock = options.clock ?? Date.now;
+  // The store's clock when it has one (PostgreSQL: the database's), so instances decide on one time.
+  const clock = options.clock ?? options.store.clock ?? Date.now;
   const logger = options.logger ?? silentLogger;
   const metrics = createMetrics({ processMetrics: options.operations.processMetrics });
   const audit = createAudit({
@@ -135,6 +135,8 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     observe: (event) => countAuditEvent(metrics, event),
   });
   const outboundFetch = observedFetch(options.outboundFetch ?? createSafeFetch(), metrics, audit);
+  // The profile's hooks may fetch (atproto: Lexicon permission sets), through the same fetcher.
+  const hooks = profileNamed(options.profile).hooks(options, { outboundFetch, clock, logger });
   // A client's jwks_uri is attacker-chosen too (CIMD-FETCH-6): same fetcher, room for a few RSA keys.
   const fetchJwks =
     options.fetchJwks ?? (async (uri: string) => (await outboundFetch(uri, { maxBytes: 64 * 1024 })).json());

@@ -15,6 +15,10 @@ import type { ConsentRenderer } from './pages/consent-page.ts';
 import type { ProfileHooks } from './profiles/profile.ts';
 import { buildIntrospectionPolicy, type IntrospectionPolicy } from './protocol/introspection-policy.ts';
 import type { Store } from './store/store.ts';
+import {
+  createRefreshTokenDerivation,
+  type RefreshTokenDerivation,
+} from './tokens/refresh-token-derivation.ts';
 import { createLoginThrottle, type LoginThrottle } from './users/login-throttle.ts';
 import { createSubjectResolver } from './users/subject.ts';
 import type { UserAuthenticator } from './users/user-authentication.ts';
@@ -47,6 +51,8 @@ export interface ServerContext {
   /** DPoP (RFC 9449): nonce mode and shared nonce secret, algorithms, the global requirement (docs/dpop.md). */
   dpop: DpopSettings;
   store: Store;
+  /** Refresh token values from the credential they follow, under a shared secret (decision 0036). */
+  refreshTokenDerivation: RefreshTokenDerivation;
   keys: KeyRing;
   /** Resolves client_ids: stored clients, then Client ID Metadata Documents. */
   clients: ClientResolver;
@@ -185,6 +191,7 @@ export function buildContext(parts: ContextParts): ServerContext {
     par: { required: options.par.required },
     dpop: createDpopSettings(options.dpop, store.serverSecrets),
     store,
+    refreshTokenDerivation: createRefreshTokenDerivation(store.serverSecrets),
     keys,
     clients,
     clientLifecycle,

@@ -116,6 +116,12 @@ export { createClientInventoryFor } from './inventory/inventory-for-options.ts';
 export { DEFAULT_PAGE, type InventoryFilter, MAX_PAGE } from './inventory/inventory-query.ts';
 export type { OperatorFieldsChange } from './inventory/operator-fields.ts';
 export { ensureSigningKey, generateSigningKey, rotateSigningKey } from './keys/signing-keys.ts';
+export {
+  createLexiconResolver,
+  type LexiconResolver,
+  type LexiconResolverOptions,
+  type TxtLookup,
+} from './lexicon/lexicon-resolver.ts';
 export { createLogger, silentLogger } from './logger.ts';
 export type { OperationsHandlers } from './operations/operations-endpoints.ts';
 export {

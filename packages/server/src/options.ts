@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AuditSink } from './audit/audit-trail.ts';
 import type { ClientResolverDecorator } from './clients/client-resolver.ts';
 import type { ServerConfigInput } from './config/server-config-schema.ts';
+import type { LexiconResolver, TxtLookup } from './lexicon/lexicon-resolver.ts';
 import type { ConsentRenderer } from './pages/consent-page.ts';
 import type { Store } from './store/store.ts';
 import type { SubjectSupplier } from './users/subject.ts';
@@ -19,7 +20,10 @@ export interface ServerDependencies {
   store: Store;
   /** Default: no logging. */
   logger?: Logger;
-  /** Epoch milliseconds; injectable so tests control time. Default Date.now. */
+  /**
+   * Epoch milliseconds; injectable so tests control time. Default: the store's clock when it has one
+   * (PostgreSQL: the database server's, decision 0036), else Date.now.
+   */
   clock?: () => number;
   /**
    * The hardened outbound fetcher for everything a client names (its metadata document, jwks_uri).
@@ -47,6 +51,14 @@ export interface ServerDependencies {
   auditSink?: AuditSink;
   /** Renders the consent page. Default: the built-in page (pages/consent-page.ts). */
   renderConsent?: ConsentRenderer;
+  /**
+   * AT-16 (atproto profile): the Lexicon document an NSID names, for `include:` permission sets.
+   * Default: the NSID authority's `_lexicon` DNS record, its DID's PDS, through `outboundFetch`
+   * (lexicon/lexicon-resolver.ts). Its answers are checked and cached by the server.
+   */
+  resolveLexicon?: LexiconResolver;
+  /** The DNS TXT lookup of the default Lexicon resolver. Default: the system resolver. */
+  resolveTxt?: TxtLookup;
 }
 
 export type { AdminOptions } from './config/admin-schema.ts';

@@ -29,6 +29,8 @@ describe('request logs', () => {
         code_verifier: VERIFIER,
       })
     ).json();
+    // After the grace of a retry (decision 0036): a reuse.
+    t.advance(11_000);
     await t.token({
       grant_type: 'authorization_code',
       code,

@@ -51,6 +51,9 @@ async function withStores(body: (store: Store, other: Store) => Promise<void>): 
   }
 }
 
+/** No grace: a second presentation is a reuse (RefreshTokenStore.rotate). */
+const STRICT = { graceMs: 0, reuseCount: 0 };
+
 describe('sqlite group commit', () => {
   it('writes of one turn each get their own result, committed before they resolve', async () => {
     await withStores(async (store, other) => {
@@ -78,8 +81,8 @@ describe('sqlite group commit', () => {
 
       const [duplicate, badRotation, goodRotation, audited] = await Promise.allSettled([
         store.refreshTokens.create(refresh('r1')), // primary key taken
-        store.refreshTokens.rotate('r1', refresh('taken'), T + 1, 0), // its INSERT fails mid-rotation
-        store.refreshTokens.rotate('r2', refresh('r3'), T + 1, 0),
+        store.refreshTokens.rotate('r1', refresh('taken'), T + 1, STRICT), // its INSERT fails mid-rotation
+        store.refreshTokens.rotate('r2', refresh('r3'), T + 1, STRICT),
         store.audit.append({ at: T, type: 'token.issued' }),
       ]);
       assert.equal(duplicate.status, 'rejected');
@@ -93,7 +96,7 @@ describe('sqlite group commit', () => {
       assert.equal((await other.refreshTokens.get('r2'))?.usedAt, T + 1);
       assert.equal((await other.refreshTokens.get('r3'))?.familyId, 'f1');
       assert.equal((await other.audit.list()).length, 1);
-      assert.equal((await store.refreshTokens.rotate('r1', refresh('r4'), T + 2, 0)).outcome, 'rotated');
+      assert.equal((await store.refreshTokens.rotate('r1', refresh('r4'), T + 2, STRICT)).outcome, 'rotated');
     });
   });
 

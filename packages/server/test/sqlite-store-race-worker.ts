@@ -49,7 +49,7 @@ if (input.task === 'open') {
       `token-${round}`,
       { digest: `token-${round}-${tag}`, familyId: 'family-0', issuedAt: now, expiresAt: now + 60_000 },
       now,
-      0,
+      { graceMs: 0, reuseCount: 0 },
     );
     const consumed = await store.authorizationRequests.consume(`request-${round}`, now);
     const remembered = await store.replay.remember(`jti-${round}`, now + 60_000, now);

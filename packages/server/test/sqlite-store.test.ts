@@ -13,6 +13,7 @@ import { describeStoreContract, type StoreContractOptions } from './store-contra
 import { describeAuditStoreContract } from './store-contract-audit.ts';
 import { describeDocumentFetchStoreContract } from './store-contract-document-fetches.ts';
 import { describeDocumentFreshnessStoreContract } from './store-contract-document-freshness.ts';
+import { describeExchangeStoreContract } from './store-contract-exchanges.ts';
 import { describeGovernanceStoreContract } from './store-contract-governance.ts';
 import { describeInventoryStoreContract } from './store-contract-inventory.ts';
 import { assertRaceRound, seedRaceRound } from './support/store-race.ts';
@@ -40,6 +41,7 @@ describeDocumentFreshnessStoreContract(
   () => openSqliteStore({ path: freshPath() }),
   contractOptions,
 );
+describeExchangeStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 describeInventoryStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 
 describe('sqlite migrations', () => {
@@ -91,11 +93,11 @@ describe('sqlite migrations', () => {
     migrated.close();
   });
 
-  it('migration 12: clients written before the inventory index (or without it) are indexed by the next inventory query', async () => {
+  it('migration 13: clients written before the inventory index (or without it) are indexed by the next inventory query', async () => {
     const path = freshPath();
     const db = new DatabaseSync(path);
-    // A version 11 database, as the previous release left it, holding one registration.
-    for (const [index, migration] of sqliteMigrations.slice(0, 11).entries()) {
+    // A version 12 database, as the previous release left it, holding one registration.
+    for (const [index, migration] of sqliteMigrations.slice(0, 12).entries()) {
       db.exec(migration);
       db.exec(`PRAGMA user_version = ${index + 1}`);
     }
@@ -122,7 +124,7 @@ describe('sqlite migrations', () => {
         (row) => row.record.clientId,
       );
     assert.deepEqual(await inDomain('old.example'), ['old-registration']);
-    // A writer that does not index (a Gatehouse older than migration 12, still running during an
+    // A writer that does not index (a Gatehouse older than migration 13, still running during an
     // upgrade): its inserts are indexed, and the terms of its deletions dropped, at the next query.
     const foreign = new DatabaseSync(path);
     insert(foreign, 'foreign-registration', 'foreign.example');

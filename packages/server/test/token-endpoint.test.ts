@@ -188,7 +188,7 @@ describe('token endpoint: client authentication (RFC 6749 §2.3)', async () => {
 });
 
 describe('token endpoint: authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6)', async () => {
-  it('issues tokens once, with no-store, and revokes them when the code is replayed', async () => {
+  it('issues tokens once, with no-store, and revokes them when the code is replayed after the grace', async () => {
     const t = await createTestServer();
     const code = await codeFor(t);
     const first = await t.token(redeem(code));
@@ -198,6 +198,7 @@ describe('token endpoint: authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6)'
     const tokens = (await first.json()) as { refresh_token: string; token_type: string; expires_in: number };
     assert.equal(tokens.token_type, 'Bearer');
     assert.equal(tokens.expires_in, 300);
+    t.advance(10_001);
     await expectError(await t.token(redeem(code)), 400, 'invalid_grant');
     assert.equal(t.lastOutcome()?.reason, 'code_reused');
     // RFC 6749 §4.1.2: the replay revokes what the first redemption produced.
@@ -215,11 +216,32 @@ describe('token endpoint: authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6)'
     assert.equal(events.length, 1);
   });
 
-  it('redeems a code at most once under 25 concurrent requests', async () => {
+  it('redeems a code at most once under 25 concurrent requests: one session, one refresh token', async () => {
     const t = await createTestServer();
     const code = await codeFor(t);
     const responses = await Promise.all(Array.from({ length: 25 }, () => t.token(redeem(code))));
-    assert.deepEqual(responses.map((r) => r.status).sort(), [200, ...Array(24).fill(400)]);
+    // One redemption, and one retry answered the same (lifetimes.refreshReuseCount 1, decision 0036).
+    assert.deepEqual(responses.map((r) => r.status).sort(), [200, 200, ...Array(23).fill(400)]);
+    const answers = (await Promise.all(responses.map((r) => r.json()))) as Body[];
+    const issued = answers.filter((body) => body.refresh_token !== undefined);
+    assert.equal(new Set(issued.map((body) => body.refresh_token)).size, 1, 'the same refresh token');
+    assert.deepEqual(
+      [...new Set(answers.filter((body) => body.error !== undefined).map((body) => body.error_description))],
+      [
+        'the authorization code was already redeemed, and its retries answered; use the tokens of the first answer',
+      ],
+    );
+    assert.deepEqual(
+      t.outcomes().map((outcome) => outcome.reason),
+      Array(23).fill('code_replay_limit'),
+    );
+    // Nothing was revoked: the session works.
+    const refreshed = await t.token({
+      grant_type: 'refresh_token',
+      refresh_token: issued[0]!.refresh_token as string,
+      client_id: 'public-app',
+    });
+    assert.equal(refreshed.status, 200);
   });
 
   // [name, override, error, reason]: RFC 7636 §4.6 and RFC 6749 §4.1.3, each for its own cause.
@@ -281,19 +303,20 @@ describe('token endpoint: refresh_token (RFC 6749 §6, RFC 9700 §4.14.2)', asyn
     return { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'public-app', ...extra };
   }
 
-  it('rotates, and lets a parallel refresh within the grace window succeed', async () => {
+  it('rotates, and answers a parallel refresh within the grace window with the same successor', async () => {
     const t = await createTestServer();
     const { refresh_token } = await t.tokensFor();
     const [a, b] = await Promise.all([t.token(refresh(refresh_token!)), t.token(refresh(refresh_token!))]);
     assert.equal(a.status, 200);
     assert.equal(b.status, 200);
     const [ta, tb] = (await Promise.all([a.json(), b.json()])) as { refresh_token: string }[];
-    assert.notEqual(ta!.refresh_token, tb!.refresh_token);
-    // Both siblings work: neither caller of the parallel pair is logged out.
+    // One successor (decision 0036): neither caller of the parallel pair is logged out, and there is
+    // still one chain.
+    assert.equal(ta!.refresh_token, tb!.refresh_token);
     assert.equal((await t.token(refresh(ta!.refresh_token))).status, 200);
-    assert.equal((await t.token(refresh(tb!.refresh_token))).status, 200);
   });
 
+  // Issue #18, finding 1: replayed 20 times inside the grace, a rotated token made 21 live sessions.
   it('treats reuse after the grace window as theft and revokes the family', async () => {
     const t = await createTestServer();
     const { refresh_token } = await t.tokensFor();

@@ -134,7 +134,7 @@ export function postgresClientInventoryStore(connection: PostgresConnection): Cl
 
   /**
    * Indexes what the trigger noted and no indexing write took off client_index_pending (records of
-   * before migration 9, or of a writer that does not index). One empty read otherwise. The pending
+   * before migration 10, or of a writer that does not index). One empty read otherwise. The pending
    * rows are locked (SKIP LOCKED: an instance doing the same takes the others) and the records
    * read under a share lock, so a concurrent put waits, then writes its own terms after ours.
    */

@@ -302,7 +302,15 @@ export const postgresMigrations: readonly string[] = [
   );
   CREATE INDEX clients_kind_last_used_at ON clients (kind, last_used_at);
   `,
-  // 9: the client inventory (SQLite migration 12; issue #14): the index of what the inventory
+  // 9: exactly-once exchanges (SQLite migration 12; issue #18, decision 0036): a used refresh
+  // token's one successor and the second presentations answered with it; a redeemed code's
+  // answered retries.
+  `
+  ALTER TABLE refresh_tokens ADD COLUMN successor_digest TEXT;
+  ALTER TABLE refresh_tokens ADD COLUMN replays INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE authorization_codes ADD COLUMN replays INTEGER NOT NULL DEFAULT 0;
+  `,
+  // 10: the client inventory (SQLite migration 13; issue #14): the index of what the inventory
   // filters on, written with each client record; the trigger notes every client inserted, changed
   // or deleted in client_index_pending, which the code that writes the terms empties in the same
   // transaction, so what is left there (records of before this migration, or of a writer that does

@@ -23,6 +23,11 @@ export interface PostgresStoreOptions {
    * would crash the process on such an error.
    */
   onConnectionError?: (error: Error) => void;
+  /**
+   * This instance's own clock, which the store corrects to the database server's (`Store.clock`,
+   * ./database-clock.ts, decision 0036). Default Date.now; tests give a skewed one.
+   */
+  localClock?: () => number;
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;

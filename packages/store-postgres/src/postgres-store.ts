@@ -8,6 +8,7 @@ import { postgresClientDocumentStore } from './client-documents.ts';
 import { postgresClientInventoryStore } from './client-inventory.ts';
 import { postgresClientStore } from './clients.ts';
 import { createPostgresConnection } from './connection.ts';
+import { type DatabaseClock, startDatabaseClock } from './database-clock.ts';
 import { postgresDocumentFetchStore } from './document-fetches.ts';
 import { postgresDocumentFreshnessStore } from './document-freshness.ts';
 import { postgresGovernanceStore } from './governance.ts';
@@ -35,6 +36,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const pool = createPostgresPool(options);
   try {
     await migratePostgres(pool, options.schema === undefined ? {} : { schema: options.schema });
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  let clock: DatabaseClock;
+  try {
+    clock = await startDatabaseClock(
+      pool,
+      options.localClock === undefined ? {} : { localClock: options.localClock },
+    );
   } catch (error) {
     await pool.end();
     throw error;
@@ -74,7 +85,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
 
     async close() {
+      clock.stop();
       await pool.end();
     },
+
+    // The database's time, so instances with clocks that disagree still decide on one (decision 0036).
+    clock: clock.now,
   };
 }

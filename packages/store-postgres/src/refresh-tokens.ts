@@ -1,49 +1,78 @@
-import { type RefreshTokenRecord, type RefreshTokenStore, withinGrace } from '@gatehouse-oauth/server';
-import type pg from 'pg';
-import type { PostgresConnection, Row } from './connection.ts';
+import { type RefreshTokenStore, replayDecision } from '@gatehouse-oauth/server';
+import type { PostgresConnection } from './connection.ts';
 import { records, rows } from './rows.ts';
 
-export function postgresRefreshTokenStore({
-  pool,
-  first,
-  transaction,
-}: PostgresConnection): RefreshTokenStore {
+/**
+ * The first use, in one statement (its own transaction, one round trip on the warm path): the used
+ * mark, the recorded successor and the successor itself. A concurrent rotation of the same token
+ * waits on the row, re-checks `used_at IS NULL` against the winner's commit and changes nothing;
+ * a successor that cannot be stored (its digest taken) fails the statement, used mark included.
+ */
+const ROTATE = `
+  WITH used AS (
+    UPDATE refresh_tokens SET used_at = $2, successor_digest = $3
+    WHERE digest = $1 AND used_at IS NULL
+    RETURNING *
+  ), successor AS (
+    INSERT INTO refresh_tokens (digest, family_id, issued_at, expires_at, used_at)
+    SELECT $3::text, $4::text, $5::bigint, $6::bigint, $7::bigint FROM used
+  )
+  SELECT * FROM used`;
+
+/**
+ * A second presentation counted as a replay, in one conditional statement: the conditions of
+ * `replayDecision` (@gatehouse-oauth/server record-rules.ts) in SQL, so that of N concurrent
+ * replays, each waiting on the row and re-checking `replays` against the last commit, at most
+ * `reuseCount` are counted.
+ */
+const REPLAY = `
+  UPDATE refresh_tokens SET replays = replays + 1
+  WHERE digest = $1 AND used_at IS NOT NULL AND $3::bigint > 0 AND used_at >= $2::bigint - $3::bigint
+    AND replays < $4 AND successor_digest = $5
+  RETURNING *`;
+
+export function postgresRefreshTokenStore({ query, first }: PostgresConnection): RefreshTokenStore {
   return {
     async create(token) {
-      await insertRefreshToken(pool, token);
+      // Through `query`, so a dropped connection is marked for the 503 like every other statement.
+      await query(
+        'INSERT INTO refresh_tokens (digest, family_id, issued_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5)',
+        rows.refreshTokenRow(token),
+      );
     },
     async get(digest) {
       const row = await first('SELECT * FROM refresh_tokens WHERE digest = $1', [digest]);
       return row === undefined ? undefined : records.refreshTokenFromRow(row);
     },
-    async rotate(presentedDigest, next, now, graceMs) {
-      return transaction(async (client) => {
-        // The row lock serialises rotations of one token: the second waits and then reads the
-        // first one's used_at, so of N first uses exactly one is `rotated`.
-        const { rows } = await client.query<Row>(
-          'SELECT * FROM refresh_tokens WHERE digest = $1 FOR UPDATE',
-          [presentedDigest],
-        );
-        if (rows[0] === undefined) return { outcome: 'unknown' } as const;
-        const presented = records.refreshTokenFromRow(rows[0]);
-        if (presented.usedAt !== undefined && !withinGrace(presented.usedAt, now, graceMs)) {
-          return { outcome: 'reused', presented } as const;
-        }
-        await insertRefreshToken(client, next);
-        if (presented.usedAt !== undefined) return { outcome: 'rotated_in_grace', presented } as const;
-        await client.query('UPDATE refresh_tokens SET used_at = $1 WHERE digest = $2', [
-          now,
-          presentedDigest,
-        ]);
-        return { outcome: 'rotated', presented: { ...presented, usedAt: now } } as const;
-      });
+    async rotate(presentedDigest, next, now, window) {
+      const [successorDigest, familyId, issuedAt, expiresAt, usedAt] = rows.refreshTokenRow(next);
+      const rotated = await first(ROTATE, [
+        presentedDigest,
+        now,
+        successorDigest,
+        familyId,
+        issuedAt,
+        expiresAt,
+        usedAt,
+      ]);
+      if (rotated !== undefined)
+        return { outcome: 'rotated', presented: records.refreshTokenFromRow(rotated) };
+      const replayed = await first(REPLAY, [
+        presentedDigest,
+        now,
+        window.graceMs,
+        window.reuseCount,
+        next.digest,
+      ]);
+      if (replayed !== undefined)
+        return { outcome: 'replayed', presented: records.refreshTokenFromRow(replayed) };
+      // Neither: unknown, or a second presentation that is not counted. used_at is final and
+      // replays only grows, so this later read decides as the conditional UPDATE did.
+      const row = await first('SELECT * FROM refresh_tokens WHERE digest = $1', [presentedDigest]);
+      if (row === undefined) return { outcome: 'unknown' };
+      const presented = records.refreshTokenFromRow(row);
+      const decision = replayDecision(presented.usedAt ?? now, 0, now, window);
+      return { outcome: decision === 'reuse' ? 'reused' : 'replay_refused', presented };
     },
   };
-}
-
-async function insertRefreshToken(runner: pg.Pool | pg.PoolClient, token: RefreshTokenRecord): Promise<void> {
-  await runner.query(
-    'INSERT INTO refresh_tokens (digest, family_id, issued_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5)',
-    rows.refreshTokenRow(token),
-  );
 }

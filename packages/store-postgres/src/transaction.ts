@@ -31,10 +31,6 @@ export async function withTransaction<T>(
   options: { serializable?: boolean } = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    // A connection that cannot be had (database down, pool wait timed out) is marked for the 503.
-    const client = await pool.connect().catch((error: unknown) => {
-      throw markStoreUnavailable(error);
-    });
     let broken: Error | undefined;
     // pg-pool listens for a connection's 'error' only while it is idle; a connection that breaks
     // while checked out (PostgreSQL restarting, pg_terminate_backend) emits 'error' too, and with
@@ -43,7 +39,7 @@ export async function withTransaction<T>(
     const onError = (error: Error) => {
       broken = error;
     };
-    client.on('error', onError);
+    const client = await checkOut(pool, onError);
     try {
       await client.query(options.serializable === true ? 'BEGIN ISOLATION LEVEL SERIALIZABLE' : 'BEGIN');
       const result = await body(client);
@@ -64,6 +60,26 @@ export async function withTransaction<T>(
       client.release(broken);
     }
   }
+}
+
+/**
+ * A pooled connection with `onError` listening on it from the moment pg-pool hands it over. Not
+ * `await pool.connect()`: pg-pool stops listening when it hands a connection out and resolves the
+ * promise then, and the continuation runs a microtask later; a new connection whose ReadyForQuery
+ * and a shutdown's FATAL arrive in one packet (issue #18: PostgreSQL stopping while a code exchange
+ * connects) emitted 'error' in between, with no listener, and ended the process. A connection that
+ * cannot be had (database down, pool wait timed out) is marked for the 503.
+ */
+function checkOut(pool: pg.Pool, onError: (error: Error) => void): Promise<pg.PoolClient> {
+  return new Promise((resolve, reject) => {
+    pool.connect((error, client) => {
+      if (error !== undefined && error !== null) reject(markStoreUnavailable(error));
+      else {
+        client!.on('error', onError);
+        resolve(client!);
+      }
+    });
+  });
 }
 
 /**

@@ -11,6 +11,7 @@ import { describeStoreContract, type StoreContractOptions } from '../../server/t
 import { describeAuditStoreContract } from '../../server/test/store-contract-audit.ts';
 import { describeDocumentFetchStoreContract } from '../../server/test/store-contract-document-fetches.ts';
 import { describeDocumentFreshnessStoreContract } from '../../server/test/store-contract-document-freshness.ts';
+import { describeExchangeStoreContract } from '../../server/test/store-contract-exchanges.ts';
 import { describeGovernanceStoreContract } from '../../server/test/store-contract-governance.ts';
 import { describeInventoryStoreContract } from '../../server/test/store-contract-inventory.ts';
 import { assertRaceRound, seedRaceRound } from '../../server/test/support/store-race.ts';
@@ -67,6 +68,7 @@ describe('postgres store', { skip }, () => {
   describeAuditStoreContract('postgres', () => open(freshSchema()), contractOptions);
   describeDocumentFetchStoreContract('postgres', () => open(freshSchema()), contractOptions);
   describeDocumentFreshnessStoreContract('postgres', () => open(freshSchema()), contractOptions);
+  describeExchangeStoreContract('postgres', () => open(freshSchema()), contractOptions);
   describeInventoryStoreContract('postgres', () => open(freshSchema()), contractOptions);
 
   describe('postgres migrations', () => {
@@ -121,7 +123,7 @@ describe('postgres store', { skip }, () => {
       assert.deepEqual(await appliedVersions(schema), [...all, newer]);
     });
 
-    it('migration 9: clients written without the inventory index are indexed by the next inventory query', async () => {
+    it('migration 10: clients written without the inventory index are indexed by the next inventory query', async () => {
       const schema = freshSchema();
       const store = await open(schema);
       const table = `${pg.escapeIdentifier(schema)}.clients`;
@@ -217,7 +219,7 @@ describe('postgres store', { skip }, () => {
                         expiresAt: T + MINUTE,
                       },
                       T,
-                      0,
+                      { graceMs: 0, reuseCount: 0 },
                     ),
                     store.authorizationRequests.consume(`request-${round}`, T),
                     store.replay.remember(`jti-${round}`, T + MINUTE, T),

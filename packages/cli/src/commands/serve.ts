@@ -4,6 +4,7 @@ import {
   createAuthorizationServer,
   type Store,
   type SubjectSupplier,
+  type TxtLookup,
 } from '@gatehouse-oauth/server';
 import type { Logger } from 'pino';
 import { startAuditRetentionJob } from '../audit-retention.ts';
@@ -47,7 +48,7 @@ export interface RunningGatehouse {
  */
 export async function startGatehouse(
   config: GatehouseConfig,
-  options: { logger?: Logger; subject?: SubjectSupplier } = {},
+  options: { logger?: Logger; subject?: SubjectSupplier; resolveTxt?: TxtLookup } = {},
 ): Promise<RunningGatehouse> {
   const logger = options.logger ?? (await cliLogger(config));
   const outbound = outboundFetchFromConfig(config);
@@ -89,7 +90,8 @@ export async function startGatehouse(
     }
     issuer = resolveIssuer(config, listener.port);
     opened = await openStoreUndoably(config);
-    server = buildServer(config, issuer, opened.store, logger, outbound.fetch, options.subject);
+    const { subject, resolveTxt } = options;
+    server = buildServer(config, issuer, opened.store, logger, outbound.fetch, { subject, resolveTxt });
     // First start: make the signing key and the DPoP nonce secret (shared by every instance on
     // this store, first writer wins) now, not on the first token request.
     await server.ready();
@@ -168,7 +170,7 @@ function buildServer(
   store: Store,
   logger: Logger,
   outboundFetch: NonNullable<AuthorizationServerOptions['outboundFetch']>,
-  subject: SubjectSupplier | undefined,
+  injected: { subject?: SubjectSupplier | undefined; resolveTxt?: TxtLookup | undefined },
 ): AuthorizationServer {
   try {
     return createAuthorizationServer({
@@ -176,7 +178,9 @@ function buildServer(
       store,
       logger,
       outboundFetch,
-      ...(subject === undefined ? {} : { subject }),
+      ...(injected.subject === undefined ? {} : { subject: injected.subject }),
+      // The DNS lookup of the Lexicon resolver (AT-16); tests answer it for their own hosts.
+      ...(injected.resolveTxt === undefined ? {} : { resolveTxt: injected.resolveTxt }),
     });
   } catch (error) {
     throw error instanceof Error && !(error instanceof ConfigError) ? new ConfigError(error.message) : error;

@@ -200,10 +200,11 @@ export function validateAuthorizationRequest(
   requireTierResources(verified.tier, resources, redirectable);
   const scope = resolveScope(
     ctx.resources,
-    verified.tier.scopeCeiling,
+    verified.tier,
     parseScope(parameters.get('scope'), redirectable),
     resources,
     redirectable,
+    ctx.profile.scopeRules,
   );
 
   const prompt = new Set(parseScope(parameters.get('prompt'), redirectable));

@@ -1,21 +1,26 @@
 import { OAuthError } from '@gatehouse-oauth/core';
 import type { ResourceCatalog } from '../context.ts';
+import { type ClientTier, withinScopeCeiling } from '../governance/tier-policy.ts';
+import type { ScopeRules } from '../profiles/profile.ts';
 
 /**
  * Which scopes a request may get (RFC 6749 §3.3): a scope must be offered by one of the requested
  * resources and lie within the client's scope ceiling (governance/tier-policy.ts: its trust tier's
- * `scopes`, narrowed by the `scope` the client registered when that is a limit; undefined when no
- * level sets one). A request naming no scope gets the resources' default scopes that the client may
- * have. Scopes outside are refused rather than silently dropped, so a client learns of its typo, or
- * of the operator's ceiling, instead of a missing permission: one behaviour for a document's own
- * `scope` and a tier's ceiling alike.
+ * `scopes` and the `scope` the client registered when that is a limit; every level must cover the
+ * scope). A request naming no scope gets the resources' default scopes that the client may have.
+ * Scopes outside are refused rather than silently dropped, so a client learns of its typo, or of
+ * the operator's ceiling, instead of a missing permission: one behaviour for a document's own
+ * `scope` and a tier's ceiling alike. `rules`: the profile's scope rules (atproto: permission
+ * scopes, offered by every resource and covered by matching, AT-16); without them a scope is offered
+ * when listed and covered when listed.
  */
 export function resolveScope(
   catalog: ResourceCatalog,
-  ceiling: ReadonlySet<string> | undefined,
+  tier: Pick<ClientTier, 'scopeLevels'>,
   requested: readonly string[],
   resources: readonly string[],
   redirectable: boolean,
+  rules?: ScopeRules,
 ): string[] {
   const offered = new Set<string>();
   const defaults = new Set<string>();
@@ -24,7 +29,8 @@ export function resolveScope(
     for (const scope of resource?.scopes ?? []) offered.add(scope);
     for (const scope of resource?.defaultScopes ?? []) defaults.add(scope);
   }
-  const allowed = (scope: string) => offered.has(scope) && (ceiling === undefined || ceiling.has(scope));
+  const allowed = (scope: string) =>
+    (offered.has(scope) || rules?.offered(scope) === true) && withinScopeCeiling(tier, scope, rules);
 
   if (requested.length === 0) return [...defaults].filter(allowed);
   const refused = requested.filter((scope) => !allowed(scope));

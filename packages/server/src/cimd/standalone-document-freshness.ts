@@ -26,8 +26,8 @@ export function createStandaloneDocumentFreshness(
 ): DocumentFreshnessOperations {
   // Resolved the server's way: a profile refuses what contradicts its MUSTs (the same Error).
   const options = resolveServerOptions(given);
-  const hooks = profileNamed(options.profile).hooks(options);
-  const clock = options.clock ?? Date.now;
+  // As the server does (authorization-server.ts): the store's clock when it has one.
+  const clock = options.clock ?? options.store.clock ?? Date.now;
   const logger = options.logger ?? silentLogger;
   // Its own registry: what a command line does is counted nowhere.
   const metrics = createMetrics();
@@ -43,8 +43,10 @@ export function createStandaloneDocumentFreshness(
     config: options.governance,
     metrics,
   });
+  const outboundFetch = observedFetch(options.outboundFetch ?? createSafeFetch(), metrics, audit);
+  const hooks = profileNamed(options.profile).hooks(options, { outboundFetch, clock, logger });
   const clients = createClientResolution(options, {
-    outboundFetch: observedFetch(options.outboundFetch ?? createSafeFetch(), metrics, audit),
+    outboundFetch,
     clock,
     audit,
     metrics,

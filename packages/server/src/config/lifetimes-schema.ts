@@ -38,6 +38,14 @@ export const lifetimesSchema = z.strictObject({
     .describe(
       're-presenting a just-rotated refresh token within this window is a parallel refresh, not theft',
     ),
+  refreshReuseCount: z
+    .int()
+    .min(0)
+    .max(100)
+    .default(1)
+    .describe(
+      'how many times a rotated refresh token (or a redeemed code) presented again within refreshGraceSeconds gets the same answer again (decision 0036); beyond it, refused, the session kept',
+    ),
   authorizationCodeSeconds: seconds().min(10).max(600).default(60).describe('authorization code lifetime'),
   authorizationRequestSeconds: seconds()
     .min(60)

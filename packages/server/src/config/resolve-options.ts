@@ -41,6 +41,8 @@ const DEPENDENCY_KEYS = [
   'authenticateUser',
   'auditSink',
   'renderConsent',
+  'resolveLexicon',
+  'resolveTxt',
 ] as const satisfies readonly (keyof ServerDependencies)[];
 const everyDependencyListed: Exclude<keyof ServerDependencies, (typeof DEPENDENCY_KEYS)[number]> extends never
   ? true

@@ -15,7 +15,6 @@ import {
   type AdmissionDecision,
   type ClientMetadata,
   decideAdmission,
-  effectiveScopeCeiling,
   type Finding,
   type GovernedClient,
   indexRules,
@@ -25,24 +24,27 @@ import {
   type OAuthError,
   type TrustTier,
 } from '@gatehouse-oauth/core';
+import { createSafeFetch } from '@gatehouse-oauth/safe-fetch';
 import { cimdClientRecord } from '../cimd/cimd-client-record.ts';
 import { cimdDocumentPolicy, documentValidator } from '../cimd/document-validation.ts';
 import type { CimdSettings } from '../config/cimd-schema.ts';
 import type { TierPolicy } from '../config/governance-schema.ts';
 import { resolveServerOptions } from '../config/resolve-options.ts';
+import { silentLogger } from '../logger.ts';
 import { createMetrics } from '../metrics.ts';
 import type { AuthorizationServerOptions } from '../options.ts';
 import type { ProfileHooks } from '../profiles/profile.ts';
 import { profileNamed } from '../profiles/profile-registry.ts';
 import { type ClientGovernance, createClientGovernance } from './client-governance.ts';
 import { governedClientBeforeFetch, governedClientOf } from './governed-client.ts';
+import { scopeCeilingOf } from './tier-policy.ts';
 
 /** What a preview is decided with: the server's own settings, hooks and governance. */
 export interface ClientPreviewContext {
   /** The resolved `cimd` settings: the document rules they choose (CIMD-URL-6, CIMD-DOC-10). */
   cimd: CimdSettings;
-  /** The profile's hooks, as the server applies them to client_ids and documents. */
-  hooks: Pick<ProfileHooks, 'clientIdRules' | 'validateDocument'>;
+  /** The profile's hooks, as the server applies them to client_ids, documents and scope ceilings. */
+  hooks: Pick<ProfileHooks, 'clientIdRules' | 'validateDocument' | 'scopeRules'>;
   /** The admission mode, the rules and holds in force, the tiers' policies. */
   governance: Pick<ClientGovernance, 'mode' | 'current' | 'tierPolicy'>;
   clock: () => number;
@@ -77,7 +79,12 @@ export function createClientPreviewContext(given: AuthorizationServerOptions): C
   const options = resolveServerOptions(given);
   return {
     cimd: options.cimd,
-    hooks: profileNamed(options.profile).hooks(options),
+    // The hooks a preview runs (client-id and document rules) fetch nothing themselves.
+    hooks: profileNamed(options.profile).hooks(options, {
+      outboundFetch: options.outboundFetch ?? createSafeFetch(),
+      clock: options.clock ?? Date.now,
+      logger: options.logger ?? silentLogger,
+    }),
     // Its own registry: a preview is counted nowhere (and decides without the counter anyway).
     governance: createClientGovernance({
       store: options.store.governance,
@@ -139,7 +146,11 @@ export async function previewClient(
     hold: hold === undefined ? undefined : { reason: hold.reason },
   });
   const policyOfTier = context.governance.tierPolicy(decision.tier);
-  const ceiling = effectiveScopeCeiling(policyOfTier.scopes, scopesOf(record?.metadata.scope));
+  // Matched as requests are (atproto: `repo:*` covers `repo:app.bsky.feed.post`, AT-16).
+  const ceiling = scopeCeilingOf(
+    [policyOfTier.scopes, scopesOf(record?.metadata.scope)],
+    context.hooks.scopeRules,
+  );
   return {
     clientId,
     valid,
@@ -149,7 +160,7 @@ export async function previewClient(
     governedClient,
     tier: decision.tier,
     decision,
-    scopeCeiling: ceiling === undefined ? null : [...ceiling],
+    scopeCeiling: ceiling ?? null,
     policy: policyOfTier,
   };
 }

@@ -19,6 +19,7 @@ import {
 } from '@gatehouse-oauth/core';
 import type { TierPolicy } from '../config/governance-schema.ts';
 import type { ResourceCatalog } from '../context.ts';
+import type { ScopeRules } from '../profiles/profile.ts';
 import type { ClientRecord } from '../store/store.ts';
 import type { ClientGovernance } from './client-governance.ts';
 
@@ -32,6 +33,12 @@ export interface ClientTier {
    * the resources offer.
    */
   scopeCeiling: ReadonlySet<string> | undefined;
+  /**
+   * The same ceiling as its levels (the tier's `scopes`, the client's own `scope` when a limit),
+   * each of which must cover a scope (`withinScopeCeiling`): with scope rules beyond plain strings
+   * (AT-16, `repo:*` covering `repo:app.bsky.feed.post`), two levels cannot be intersected as sets.
+   */
+  scopeLevels: readonly (readonly string[])[];
   /** The configured spellings of the resources the tier allows; undefined: every configured one. */
   resources: ReadonlySet<string> | undefined;
 }
@@ -64,18 +71,34 @@ export async function tierPolicyOf(
 ): Promise<ClientTier> {
   const tier = (decision ?? (await decisionOf(deps, client))).tier;
   const policy = deps.governance.tierPolicy(tier);
+  const levels = [
+    policy.scopes,
+    // The per-client level: no stored ceiling for one client exists yet (a rule may only place a
+    // client in a tier); when it does, it goes here.
+    undefined,
+    documentScopeLimits(deps.resources, client) ? scopeTokens(client.metadata.scope) : undefined,
+  ];
   return {
     tier,
     policy,
-    scopeCeiling: effectiveScopeCeiling(
-      policy.scopes,
-      // The per-client level: no stored ceiling for one client exists yet (a rule may only place a
-      // client in a tier); when it does, it goes here.
-      undefined,
-      documentScopeLimits(deps.resources, client) ? scopeTokens(client.metadata.scope) : undefined,
-    ),
+    scopeCeiling: effectiveScopeCeiling(...levels),
+    scopeLevels: levels.filter((level) => level !== undefined),
     resources: allowedResources(deps.resources, policy),
   };
+}
+
+/**
+ * Whether `scope` lies within the client's scope ceiling: every level covers it, by the profile's
+ * scope rules (profiles/profile.ts `scopeRules`) or, without them, by listing it.
+ */
+export function withinScopeCeiling(
+  tier: Pick<ClientTier, 'scopeLevels'>,
+  scope: string,
+  rules: ScopeRules | undefined,
+): boolean {
+  return tier.scopeLevels.every((level) =>
+    rules === undefined ? level.includes(scope) : rules.covers(level, scope),
+  );
 }
 
 /**
@@ -93,6 +116,26 @@ function documentScopeLimits(catalog: ResourceCatalog, client: ClientRecord): bo
 
 function scopeTokens(scope: string | undefined): string[] | undefined {
   return scope?.split(' ').filter((token) => token !== '');
+}
+
+/**
+ * The ceiling as one list, for showing it (client previews): each level's scopes that every level
+ * covers, the last level's first. With listing as the rule this is the levels' intersection; with
+ * a profile's rules, `repo:*` in a tier and `repo:app.bsky.feed.post` in the document show as the
+ * latter. Undefined when no level sets a limit.
+ */
+export function scopeCeilingOf(
+  levels: readonly (readonly string[] | undefined)[],
+  rules: ScopeRules | undefined,
+): string[] | undefined {
+  const set = levels.filter((level) => level !== undefined);
+  if (set.length === 0) return undefined;
+  const tier = { scopeLevels: set };
+  return [
+    ...new Set(
+      set.toReversed().flatMap((level) => level.filter((scope) => withinScopeCeiling(tier, scope, rules))),
+    ),
+  ];
 }
 
 /** Tier resource lists matched as RFC 8707 resources are (core/resource-indicator.ts), per policy. */

@@ -1,15 +1,10 @@
-import {
-  OAuthError,
-  readRepeatedParameter,
-  requireParameter,
-  verifyCodeVerifier,
-} from '@gatehouse-oauth/core';
+import { OAuthError, readRepeatedParameter, requireParameter } from '@gatehouse-oauth/core';
 import { digest } from '../crypto/digest.ts';
-import { requireBoundDpopKey } from '../dpop/dpop-binding.ts';
 import type { ClientTier } from '../governance/tier-policy.ts';
-import type { TokenFamilyRecord } from '../store/store.ts';
+import type { AuthorizationCodeRecord, TokenFamilyRecord } from '../store/store.ts';
 import { recordClientUse } from '../tokens/client-use.ts';
 import {
+  type IssueLifetimes,
   isConfidentialAuthentication,
   issueLifetimes,
   issuesRefreshTokens,
@@ -18,68 +13,119 @@ import {
   tokenResponse,
 } from '../tokens/token-response.ts';
 import { requireUserInGoodStanding } from '../users/user-standing.ts';
+import { checkCodeRequest } from './code-checks.ts';
+import { answerCodeRetry, refuseCodeReuse } from './code-retry.ts';
 import type { GrantDeps, TokenRequest } from './token-request.ts';
 import { narrowGrant } from './token-request-resources.ts';
 
 /**
- * grant_type=authorization_code, RFC 6749 §4.1.3 with OAuth 2.1 §4.1.3 and RFC 7636 §4.6.
- * The code is burnt first (atomically, at most once ever); only then is it checked, so a failed
- * attempt cannot be retried with another verifier. A second redemption revokes everything the
- * first produced (RFC 6749 §4.1.2, RFC 9700 §4.2.4). The client's trust tier (issue #13) sets the
- * lifetimes, whether a refresh token is issued, and bounds the resources and scope of the tokens.
+ * grant_type=authorization_code, RFC 6749 §4.1.3 with OAuth 2.1 §4.1.3 and RFC 7636 §4.6. The code is
+ * read and checked; a refused attempt burns it (at most once ever), so it cannot be retried with
+ * another verifier; an accepted one is exchanged in ONE transaction, the code marked, its family and
+ * first refresh token stored together (decision 0036; issue #18 found three commits leaving codes
+ * used with no tokens). A code presented again after that is the client's retry, answered the same
+ * (./code-retry.ts), or a reuse, which revokes what the first produced (RFC 6749 §4.1.2, RFC 9700
+ * §4.2.4). The client's trust tier (issue #13) sets the lifetimes, whether a refresh token is issued,
+ * and bounds the resources and scope of the tokens.
  */
 export async function authorizationCodeGrant(
   ctx: GrantDeps,
   request: TokenRequest,
   tier: ClientTier,
 ): Promise<TokenResponse> {
-  const { parameters, client, authentication } = request;
-  const code = requireParameter(parameters, 'code');
+  const { client } = request;
+  const code = requireParameter(request.parameters, 'code');
   const now = ctx.clock();
-  const familyId = crypto.randomUUID();
-  const result = await ctx.store.authorizationCodes.redeem(digest(code), familyId, now);
-  const invalid = (reason: string, description: string) =>
-    new OAuthError('invalid_grant', { reason, description });
-
-  if (result.outcome === 'unknown') throw invalid('code_unknown', 'the authorization code is invalid');
-  if (result.outcome === 'reused') {
-    if (result.code.familyId !== undefined)
-      await ctx.store.tokenFamilies.revoke(result.code.familyId, 'code_reused', now);
-    await ctx.audit({
-      type: 'code.reused',
-      clientId: result.code.clientId,
-      userId: result.code.userId,
-      reason: 'code_reused',
-      detail: { family_id: result.code.familyId, presented_by: client.clientId },
+  const record = await ctx.store.authorizationCodes.get(digest(code));
+  if (record === undefined) {
+    throw new OAuthError('invalid_grant', {
+      reason: 'code_unknown',
+      description: 'the authorization code is invalid',
     });
-    throw invalid('code_reused', 'the authorization code was already used');
   }
-  const record = result.code;
-  // RFC 6749 §4.1.3: the code must have been issued to the authenticated client.
-  if (record.clientId !== client.clientId)
-    throw invalid('code_client_mismatch', 'the authorization code was issued to another client');
-  if (record.expiresAt <= now) throw invalid('code_expired', 'the authorization code has expired');
-  // RFC 6749 §4.1.3: redirect_uri must be identical to the one in the authorization request.
-  const redirectUri = parameters.get('redirect_uri');
-  if (
-    record.redirectUriSent
-      ? redirectUri !== record.redirectUri
-      : redirectUri !== undefined && redirectUri !== record.redirectUri
-  ) {
-    throw invalid('redirect_uri_mismatch', 'redirect_uri does not match the authorization request');
+  if (record.redeemedAt !== undefined) return answerCodeRetry(ctx, request, tier, code, record, now);
+
+  let accepted: Awaited<ReturnType<typeof acceptRedemption>>;
+  try {
+    accepted = await acceptRedemption(ctx, request, tier, record, now);
+  } catch (error) {
+    // A refusal burns the code; an outage (not an OAuthError) leaves it, so the retry can succeed.
+    if (error instanceof OAuthError) await burn(ctx, request, record, now);
+    throw error;
   }
-  verifyCodeVerifier(parameters.get('code_verifier'), record.codeChallenge);
-  // RFC 9449 §10: a code authorized with dpop_jkt (or pushed with a proof) is redeemed only with a
-  // proof of that key. After the burn, like PKCE: a stolen code gets no second try with another key.
-  requireBoundDpopKey(record.dpopJkt, request.dpop, 'authorization code');
+  const { family, granted, lifetimes } = accepted;
+  const refresh = issuesRefreshTokens(client, tier.policy)
+    ? mintRefreshToken(
+        ctx,
+        family,
+        lifetimes.refreshTokenSeconds,
+        await ctx.refreshTokenDerivation.ofCode(code),
+      )
+    : undefined;
+  const result = await ctx.store.authorizationCodes.exchange(record.digest, {
+    family,
+    ...(refresh === undefined ? {} : { refreshToken: refresh.record }),
+    now,
+  });
+  // Removed with its client since it was read; or redeemed by a concurrent request meanwhile.
+  if (result.outcome === 'unknown') {
+    throw new OAuthError('invalid_grant', {
+      reason: 'code_unknown',
+      description: 'the authorization code is invalid',
+    });
+  }
+  if (result.outcome === 'reused') return answerCodeRetry(ctx, request, tier, code, result.code, now);
+
+  await ctx.audit({
+    type: 'token.issued',
+    clientId: client.clientId,
+    userId: record.userId,
+    detail: {
+      grant_type: 'authorization_code',
+      family_id: family.id,
+      scope: granted.scope,
+      resources: granted.resources,
+    },
+  });
+  await recordClientUse(ctx, client, now);
+  return tokenResponse(ctx, family, granted, {
+    refreshToken: refresh?.value,
+    dpopJkt: request.dpop?.jkt,
+    accessTokenSeconds: lifetimes.accessTokenSeconds,
+  });
+}
+
+/**
+ * Every check of a first redemption (./code-checks.ts, then the user's standing and the tier's
+ * bounds on resources and scope), and what it will store: the family, as the code, client and
+ * request make it. Throws the refusal.
+ */
+async function acceptRedemption(
+  ctx: GrantDeps,
+  request: TokenRequest,
+  tier: ClientTier,
+  record: AuthorizationCodeRecord,
+  now: number,
+): Promise<{
+  family: TokenFamilyRecord;
+  granted: { scope: string[]; resources: string[] };
+  lifetimes: IssueLifetimes;
+}> {
+  const { parameters, authentication } = request;
+  checkCodeRequest(request, record, now);
   // A code issued just before its account was disabled or removed gets no tokens (issue #16).
   await requireUserInGoodStanding(ctx, record.userId);
-
-  const granted = narrowGrant(ctx, parameters, readRepeatedParameter(request.raw, 'resource'), record, tier);
+  const granted = await narrowGrant(
+    ctx,
+    parameters,
+    readRepeatedParameter(request.raw, 'resource'),
+    record,
+    tier,
+  );
   const confidential = isConfidentialAuthentication(authentication.method);
   const lifetimes = issueLifetimes(ctx, confidential, tier.policy);
   const family: TokenFamilyRecord = {
-    id: familyId,
+    id: crypto.randomUUID(),
     grantId: record.grantId,
     clientId: record.clientId,
     userId: record.userId,
@@ -99,26 +145,20 @@ export async function authorizationCodeGrant(
     // client's are bound to its client authentication instead, docs/dpop.md).
     ...(request.dpop !== undefined && !confidential ? { dpopJkt: request.dpop.jkt } : {}),
   };
-  await ctx.store.tokenFamilies.create(family);
-  const refresh = issuesRefreshTokens(client, tier.policy)
-    ? mintRefreshToken(ctx, family, lifetimes.refreshTokenSeconds)
-    : undefined;
-  if (refresh !== undefined) await ctx.store.refreshTokens.create(refresh.record);
-  await ctx.audit({
-    type: 'token.issued',
-    clientId: client.clientId,
-    userId: record.userId,
-    detail: {
-      grant_type: 'authorization_code',
-      family_id: familyId,
-      scope: granted.scope,
-      resources: granted.resources,
-    },
-  });
-  await recordClientUse(ctx, client, now);
-  return tokenResponse(ctx, family, granted, {
-    refreshToken: refresh?.value,
-    dpopJkt: request.dpop?.jkt,
-    accessTokenSeconds: lifetimes.accessTokenSeconds,
-  });
+  return { family, granted, lifetimes };
+}
+
+/**
+ * Burns a code whose redemption was refused, with a family id nothing will ever create, so that a
+ * later presentation is a reuse. When another request redeemed it meanwhile, this attempt is a
+ * second use: refused as one, revoking what the first produced.
+ */
+async function burn(
+  ctx: GrantDeps,
+  request: TokenRequest,
+  record: AuthorizationCodeRecord,
+  now: number,
+): Promise<void> {
+  const result = await ctx.store.authorizationCodes.redeem(record.digest, crypto.randomUUID(), now);
+  if (result.outcome === 'reused') await refuseCodeReuse(ctx, request, result.code, now);
 }

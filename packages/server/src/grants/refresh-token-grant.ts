@@ -9,6 +9,7 @@ import {
   isConfidentialAuthentication,
   issueLifetimes,
   mintRefreshToken,
+  replayWindow,
   type TokenResponse,
   tokenResponse,
 } from '../tokens/token-response.ts';
@@ -18,8 +19,10 @@ import { narrowGrant } from './token-request-resources.ts';
 
 /**
  * grant_type=refresh_token, RFC 6749 §6 with OAuth 2.1 §4.3 and RFC 9700 §4.14.2: refresh tokens
- * rotate on every use; presenting a used one (outside the short grace window for parallel
- * refreshes, see RefreshTokenStore.rotate) is treated as theft and revokes the whole family.
+ * rotate on every use, in one transaction; a used one presented again within the short grace window
+ * (parallel refreshes, a retry whose answer was lost) gets the same successor again, a bounded
+ * number of times (RefreshTokenStore.rotate, decision 0036); after the window it is treated as
+ * theft and revokes the whole family.
  * The client's trust tier as it is now (issue #13) sets the lifetimes and bounds the resources and
  * scope, so a rule that moves the client reaches the sessions it already has.
  */
@@ -62,17 +65,32 @@ export async function refreshTokenGrant(
   await checkClientKeyBinding(ctx, request, family, now);
   // RFC 9449 §5: a public client's DPoP-bound refresh token needs a proof of the same key.
   requireBoundDpopKey(family.dpopJkt, request.dpop, 'refresh token');
-  const granted = narrowGrant(ctx, parameters, readRepeatedParameter(request.raw, 'resource'), family, tier);
+  const granted = await narrowGrant(
+    ctx,
+    parameters,
+    readRepeatedParameter(request.raw, 'resource'),
+    family,
+    tier,
+  );
 
   // AT-10: confidential clients' refresh tokens may live longer (capped by the family's end anyway).
-  const next = mintRefreshToken(ctx, { ...family, expiresAt: familyEnd }, lifetimes.refreshTokenSeconds);
-  const result = await ctx.store.refreshTokens.rotate(
-    stored.digest,
-    next.record,
-    now,
-    ctx.lifetimes.refreshGraceSeconds * 1000,
+  // The successor is derived from the presented token, so it is the same one every time this token
+  // is presented: a second presentation in the grace gets it again, never a chain of its own.
+  const next = mintRefreshToken(
+    ctx,
+    { ...family, expiresAt: familyEnd },
+    lifetimes.refreshTokenSeconds,
+    await ctx.refreshTokenDerivation.successorOf(presented),
   );
+  const result = await ctx.store.refreshTokens.rotate(stored.digest, next.record, now, replayWindow(ctx));
   if (result.outcome === 'unknown') throw invalid('refresh_token_unknown', 'the refresh token is invalid');
+  if (result.outcome === 'replay_refused') {
+    // In the grace but past lifetimes.refreshReuseCount: refused, the family kept (decision 0036).
+    throw invalid(
+      'refresh_token_replay_limit',
+      'the refresh token was already exchanged, and presented again as often as allowed; use its successor',
+    );
+  }
   if (result.outcome === 'reused') {
     await ctx.store.tokenFamilies.revoke(family.id, 'refresh_token_reused', now);
     await ctx.audit({
@@ -91,7 +109,7 @@ export async function refreshTokenGrant(
     detail: {
       grant_type: 'refresh_token',
       family_id: family.id,
-      in_grace: result.outcome === 'rotated_in_grace',
+      replay: result.outcome === 'replayed',
     },
   });
   await recordClientUse(ctx, client, now, 'refresh');

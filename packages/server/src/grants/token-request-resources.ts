@@ -1,6 +1,6 @@
 import { isSubset, OAuthError, type Parameters, parseScope, resolveResources } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
-import { type ClientTier, requireTierResources } from '../governance/tier-policy.ts';
+import { type ClientTier, requireTierResources, withinScopeCeiling } from '../governance/tier-policy.ts';
 
 /**
  * Narrowing at the token endpoint. RFC 8707 §2.2: `resource` at the token endpoint picks the
@@ -9,15 +9,18 @@ import { type ClientTier, requireTierResources } from '../governance/tier-policy
  * bounds both: a resource the tier does not list is refused (`resource_not_allowed_for_tier`), and
  * what was granted is narrowed to the scope ceiling in force, which may have shrunk since the
  * grant (a rule moving the client, a document narrowing its `scope`); asking for a scope outside
- * it is refused as at the authorization endpoint (`scope_not_allowed`).
+ * it is refused as at the authorization endpoint (`scope_not_allowed`). The profile's scope rules
+ * (AT-16) decide what a resource offers and what a ceiling or the grant covers, as at the
+ * authorization endpoint; its `tokenScope` then says what the tokens carry (atproto: permission
+ * sets expanded as they are now), before the caller rotates or stores anything.
  */
-export function narrowGrant(
-  ctx: Pick<ServerContext, 'resources'>,
+export async function narrowGrant(
+  ctx: Pick<ServerContext, 'resources' | 'profile'>,
   parameters: Parameters,
   requestedResources: readonly string[],
   granted: { scope: readonly string[]; resources: readonly string[] },
-  tier: Pick<ClientTier, 'tier' | 'resources' | 'scopeCeiling'>,
-): { scope: string[]; resources: string[] } {
+  tier: Pick<ClientTier, 'tier' | 'resources' | 'scopeLevels'>,
+): Promise<{ scope: string[]; resources: string[] }> {
   let resources = [...granted.resources];
   if (requestedResources.length > 0) {
     const wanted = resolveResources(requestedResources, ctx.resources.known, false);
@@ -30,16 +33,21 @@ export function narrowGrant(
     resources = wanted;
   }
   requireTierResources(tier, resources, false);
-  const ceiling = tier.scopeCeiling;
-  const withinCeiling = (value: string) => ceiling === undefined || ceiling.has(value);
+  const rules = ctx.profile.scopeRules;
+  const withinCeiling = (value: string) => withinScopeCeiling(tier, value, rules);
   // A token for fewer resources carries only the scopes those resources offer.
-  const offered = new Set(resources.flatMap((uri) => ctx.resources.byUri.get(uri)?.scopes ?? []));
+  const listed = new Set(resources.flatMap((uri) => ctx.resources.byUri.get(uri)?.scopes ?? []));
+  const offered = { has: (value: string) => listed.has(value) || rules?.offered(value) === true };
   let scope = granted.scope.filter(
     (value) => (offered.has(value) || resources.length === 0) && withinCeiling(value),
   );
   if (parameters.has('scope')) {
     const wanted = parseScope(parameters.get('scope'));
-    if (!isSubset(wanted, granted.scope)) {
+    const exceeds =
+      rules === undefined
+        ? !isSubset(wanted, granted.scope)
+        : wanted.some((value) => !rules.covers(granted.scope, value));
+    if (exceeds) {
       throw new OAuthError('invalid_scope', {
         reason: 'scope_exceeds_grant',
         description: 'scope exceeds what was granted',
@@ -63,5 +71,5 @@ export function narrowGrant(
     }
     scope = wanted;
   }
-  return { scope, resources };
+  return { scope: (await ctx.profile.tokenScope?.(scope)) ?? scope, resources };
 }

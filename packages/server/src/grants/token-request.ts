@@ -23,11 +23,19 @@ export interface TokenRequest {
 
 /**
  * What a grant needs beyond issuing tokens: the store it redeems from, the audit, the logger (the
- * client-use note), the client key re-check of a refresh (AT-9), and the client's trust tier with
- * the DPoP settings its refusal carries a nonce from (issue #13, grant-types.ts).
+ * client-use note), the client key re-check of a refresh (AT-9), the client's trust tier with
+ * the DPoP settings its refusal carries a nonce from (issue #13, grant-types.ts), and the
+ * derivation of refresh token values (decision 0036).
  */
 export type GrantDeps = TokenIssuing &
   Pick<
     ServerContext,
-    'audit' | 'store' | 'logger' | 'clientAssertions' | 'userStanding' | 'governance' | 'dpop'
+    | 'audit'
+    | 'store'
+    | 'logger'
+    | 'clientAssertions'
+    | 'userStanding'
+    | 'governance'
+    | 'dpop'
+    | 'refreshTokenDerivation'
   >;

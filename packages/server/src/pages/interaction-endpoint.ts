@@ -173,7 +173,7 @@ async function consentOrCode(
     // AT-14: the profile's consent text says what each scope allows.
     ...(ctx.profile.describeScope === undefined
       ? {}
-      : { scopeDescriptions: scopeDescriptions(record.scope, ctx.profile.describeScope) }),
+      : { scopeDescriptions: await scopeDescriptions(record.scope, ctx.profile.describeScope) }),
     // MCP-16 step-up: mark what this installation already allowed, so the new scopes stand out.
     ...(grant !== undefined && grant.revokedAt === undefined && grant.updatedAt >= redirect.client.updatedAt
       ? { alreadyGranted: grant.scope }
@@ -366,13 +366,13 @@ function hostOf(uri: string): string {
   }
 }
 
-function scopeDescriptions(
+async function scopeDescriptions(
   scopes: readonly string[],
-  describe: (scope: string) => string | undefined,
-): Record<string, string> {
+  describe: NonNullable<ServerContext['profile']['describeScope']>,
+): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const scope of scopes) {
-    const description = describe(scope);
+    const description = await describe(scope);
     if (description !== undefined) out[scope] = description;
   }
   return out;

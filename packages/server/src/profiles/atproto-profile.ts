@@ -8,12 +8,19 @@ import {
   atprotoClientPolicy,
   atprotoDocumentValidator,
 } from './atproto-client-rules.ts';
-import { describeAtprotoScope } from './atproto-scope-descriptions.ts';
-import type { AccountRestriction, Profile, ProfileHooks, PushedRequestFacts } from './profile.ts';
+import { atprotoScopeRules, checkPermissionScopes } from './atproto-permission-scopes.ts';
+import { atprotoPermissionSets } from './atproto-permission-sets.ts';
+import type {
+  AccountRestriction,
+  Profile,
+  ProfileDeps,
+  ProfileHooks,
+  PushedRequestFacts,
+} from './profile.ts';
 
 /**
  * The AT Protocol OAuth profile (`profile: 'atproto'`; atproto OAuth spec, docs/requirements.md,
- * AT-1…AT-13; docs/atproto.md; decision 0016). One file maps the profile to settings, like
+ * AT-1…AT-16; docs/atproto.md; decisions 0016 and 0037). One file maps the profile to settings, like
  * mcp-profile.ts does for MCP, and fills the profile hooks (profiles/profile.ts, decision 0025). Unlike the MCP profile, most of these are MUSTs of the profile: an
  * explicit option that contradicts one (PAR not required, DPoP off, a plain-http issuer…) stops the
  * start with an error naming the requirement, instead of quietly serving something atproto clients
@@ -167,23 +174,36 @@ export const atprotoProfile: Profile = {
   hooks: atprotoHooks,
 };
 
-function atprotoHooks(options: AuthorizationServerOptions): ProfileHooks {
+function atprotoHooks(options: AuthorizationServerOptions, deps: ProfileDeps): ProfileHooks {
   const policy = atprotoClientPolicy(options);
   const memory: OneTimeMemory = { replay: options.store.replay, clock: options.clock ?? Date.now };
+  const permissionSets = atprotoPermissionSets(options, deps);
+  const setsMode = options.atproto?.permissionSets ?? 'resolve';
   return {
     // AT-2: a client_id with a port is refused before its document is fetched.
     clientIdRules: (inner) => atprotoClientIdGuard(inner, policy),
     // AT-4, AT-8: the profile's document rules, before anything is cached.
     validateDocument: (body, url, documentPolicy) =>
       atprotoDocumentValidator(documentPolicy, policy)(body, url),
-    // AT-7, AT-1: state and the atproto scope.
-    checkAuthorizationRequest: checkAtprotoAuthorizationRequest,
+    // AT-7, AT-1: state and the atproto scope; AT-16: permission scopes well-formed, sets allowed.
+    checkAuthorizationRequest: (parameters, redirectable) => {
+      checkAtprotoAuthorizationRequest(parameters, redirectable);
+      checkPermissionScopes(parameters.get('scope')?.split(' ') ?? [], setsMode, redirectable);
+    },
+    // AT-16: the permission sets asked for can be resolved (before anything one-time is spent);
     // AT-7: each code_challenge used once, each state once per client.
-    acceptPushedRequest: (request) => acceptAtprotoPushedRequest(memory, request),
+    acceptPushedRequest: async (request) => {
+      await permissionSets.resolveRequested(request.scope);
+      await acceptAtprotoPushedRequest(memory, request);
+    },
     // AT-14: login_hint restricts the login to that account.
     accountRestriction: hintedAccountRestriction,
-    // AT-14: the consent page describes the scopes.
-    describeScope: describeAtprotoScope,
+    // AT-14: the consent page describes the scopes, a permission set by what it grants (AT-16).
+    describeScope: permissionSets.describe,
+    // AT-16: permission scopes are offered by the PDS and matched against every ceiling.
+    scopeRules: atprotoScopeRules,
+    // AT-16: tokens carry a permission set's permissions, as the set is at issue and at refresh.
+    tokenScope: permissionSets.tokenScope,
     // AT-10: the token response always carries sub (and scope).
     tokenResponseFields: ({ subject }) => ({ sub: subject }),
     // AT-12: "require_request_uri_registration not false" (RFC 9101's default is false). Only

@@ -1,4 +1,6 @@
 import type { ClientMetadata, ClientMetadataDocumentPolicy, Parameters } from '@gatehouse-oauth/core';
+import type { SafeFetch } from '@gatehouse-oauth/safe-fetch';
+import type { Logger } from 'pino';
 import type { ClientResolver } from '../clients/client-resolver.ts';
 import type { AuthorizationServerOptions } from '../options.ts';
 
@@ -16,8 +18,29 @@ export interface Profile {
    * like any other. Throws an Error naming the requirement when an explicit option contradicts one.
    */
   applyDefaults(options: AuthorizationServerOptions): AuthorizationServerOptions;
-  /** The profile's hooks for a server built from `options` (the result of applyDefaults). */
-  hooks(options: AuthorizationServerOptions): ProfileHooks;
+  /**
+   * The profile's hooks for a server built from `options` (the result of applyDefaults). `deps` are
+   * the server's own parts a hook may use: its one observed, hardened fetcher, clock and logger.
+   */
+  hooks(options: AuthorizationServerOptions, deps: ProfileDeps): ProfileHooks;
+}
+
+/** What the server hands a profile's hooks (never its context: hooks see plain values). */
+export interface ProfileDeps {
+  outboundFetch: SafeFetch;
+  clock: () => number;
+  logger: Logger;
+}
+
+/**
+ * How scopes relate beyond plain strings (atproto: the permission scopes of AT-16). Generic: a
+ * scope is offered when a resource lists it, and a list covers a scope that it lists exactly.
+ */
+export interface ScopeRules {
+  /** A scope every resource offers without listing it (it still has to be within every ceiling). */
+  offered(scope: string): boolean;
+  /** Whether `granted` (a ceiling level, or what a grant holds) allows `scope`; listing it always does. */
+  covers(granted: readonly string[], scope: string): boolean;
 }
 
 /** What a profile may add to the generic flow, each at one named point. All optional. */
@@ -48,8 +71,23 @@ export interface ProfileHooks {
    * pre-fills the login form.
    */
   accountRestriction?: (loginHint: string | undefined) => AccountRestriction | undefined;
-  /** Consent text: what a scope lets the client do, in words; undefined shows the scope by name. */
-  describeScope?: (scope: string) => string | undefined;
+  /**
+   * Consent text: what a scope lets the client do, in words; undefined shows the scope by name. May
+   * read what it describes (atproto: a permission set, through its cache).
+   */
+  describeScope?: (scope: string) => string | undefined | Promise<string | undefined>;
+  /**
+   * Scope rules beyond plain strings (AT-16): which scopes resources offer without listing them and
+   * how a ceiling covers a scope. The one hook that accepts scopes the generic policy would not
+   * know; every ceiling (the tier's, the client's own `scope`) still applies through `covers`.
+   */
+  scopeRules?: ScopeRules;
+  /**
+   * What a granted scope becomes in tokens, at each code exchange and refresh, before anything is
+   * rotated (AT-16: permission sets expanded into their permissions, re-read at refresh). Throws an
+   * OAuthError to refuse the token request.
+   */
+  tokenScope?: (scope: readonly string[]) => Promise<string[]>;
   /** Token response fields beyond RFC 6749 §5.1 (AT-10: `sub`). */
   tokenResponseFields?: (facts: { subject: string }) => { sub?: string };
   /** Authorization server metadata fields beyond the generic ones (AT-12). */
@@ -60,6 +98,8 @@ export interface PushedRequestFacts {
   codeChallenge: string;
   state: string | undefined;
   client: { clientId: string };
+  /** The scope the request resolved to (within the client's ceilings). */
+  scope: readonly string[];
 }
 
 /** A login restricted to one account: which, what to pre-fill, and whether a user is that account. */

@@ -6,7 +6,7 @@ export { documentFreshnessFromRow } from './document-freshness-rows.ts';
 export { createInventoryRows, INVENTORY_COLUMNS } from './inventory-rows.ts';
 export { createMemoryStore } from './memory/memory-store.ts';
 export { createRecordRows, TABLES_WITH_EXPIRY } from './record-rows.ts';
-export { mergedGrant, withinGrace } from './record-rules.ts';
+export { mergedGrant, replayDecision, withinGrace } from './record-rules.ts';
 export { type ColumnReader, type ColumnRow, createRowRecords, textColumn } from './row-records.ts';
 export { migrateSqlite, sqliteMigrations } from './sqlite/migrations.ts';
 export { openSqliteDatabase, openSqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.ts';

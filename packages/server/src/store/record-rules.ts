@@ -28,3 +28,30 @@ function union(existing: readonly string[], added: readonly string[]): string[] 
 export function withinGrace(usedAt: number, now: number, graceMs: number): boolean {
   return graceMs > 0 && usedAt >= now - graceMs;
 }
+
+/**
+ * How long, and how often, a credential already exchanged (a rotated refresh token, a redeemed
+ * code) may be presented again and get the same answer (decision 0036).
+ */
+export interface ReplayWindow {
+  /** From the first exchange; 0: none, any second presentation is a reuse. */
+  graceMs: number;
+  /** How many second presentations within `graceMs` are answered; the rest are refused. */
+  reuseCount: number;
+}
+
+/**
+ * What a second presentation of a credential exchanged at `usedAt`, answered `replays` times since,
+ * is: a `replay` (answered the same again, counted), `refused` (within the grace, but the count is
+ * spent, or the caller's successor is not the recorded one), or a `reuse` (after the grace: theft).
+ */
+export function replayDecision(
+  usedAt: number,
+  replays: number,
+  now: number,
+  window: ReplayWindow,
+  sameSuccessor = true,
+): 'replay' | 'refused' | 'reuse' {
+  if (!withinGrace(usedAt, now, window.graceMs)) return 'reuse';
+  return sameSuccessor && replays < window.reuseCount ? 'replay' : 'refused';
+}

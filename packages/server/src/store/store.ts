@@ -62,6 +62,13 @@ export interface Store {
    */
   purgeExpired(now: number): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The time every instance on this store agrees on, in epoch milliseconds, when the store has one
+   * (PostgreSQL: the database server's clock; decision 0036). A server given no `clock` uses it, so
+   * that exactly-once decisions (the refresh grace, code and pushed-request expiry) made on
+   * different instances compare times of one clock. Absent: the process clock is the only one.
+   */
+  readonly clock?: () => number;
 }
 
 export type {
@@ -73,6 +80,8 @@ export type { AuditEvent, AuditFilter, AuditPage, AuditPosition, AuditStore } fr
 export type {
   AuthorizationCodeRecord,
   AuthorizationCodeStore,
+  CodeExchange,
+  CodeReplayResult,
   RedeemResult,
 } from './authorization-code-store.ts';
 export type { AuthorizationRequestRecord, AuthorizationRequestStore } from './authorization-request-store.ts';
@@ -119,6 +128,7 @@ export type {
 } from './governance-store.ts';
 export type { GrantRecord, GrantStore, GrantUpsert } from './grant-store.ts';
 export type { InitialAccessTokenRecord, InitialAccessTokenStore } from './initial-access-token-store.ts';
+export type { ReplayWindow } from './record-rules.ts';
 export type { RefreshTokenRecord, RefreshTokenStore, RotateResult } from './refresh-token-store.ts';
 export type { ReplayStore } from './replay-store.ts';
 export type { ServerSecretStore } from './server-secret-store.ts';

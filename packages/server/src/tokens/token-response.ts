@@ -1,8 +1,8 @@
 import { audienceOf } from '../authorization/scope-policy.ts';
 import type { TierPolicy } from '../config/governance-schema.ts';
 import type { ServerContext } from '../context.ts';
-import { digest, randomToken } from '../crypto/digest.ts';
-import type { ClientRecord, TokenFamilyRecord } from '../store/store.ts';
+import { digest } from '../crypto/digest.ts';
+import type { ClientRecord, ReplayWindow, TokenFamilyRecord } from '../store/store.ts';
 import { signAccessToken } from './access-token.ts';
 
 /** What a token response needs: the signing keys, the lifetimes, the subject and the profile's fields. */
@@ -122,13 +122,27 @@ export function issueLifetimes(
   };
 }
 
-/** A new refresh token of a family, living `seconds`: the value to hand out and the record to store. */
+/**
+ * How long and how often a rotated refresh token or a redeemed code presented again gets the same
+ * answer (decision 0036): `lifetimes.refreshGraceSeconds` and `lifetimes.refreshReuseCount`.
+ */
+export function replayWindow(ctx: Pick<ServerContext, 'lifetimes'>): ReplayWindow {
+  return {
+    graceMs: ctx.lifetimes.refreshGraceSeconds * 1000,
+    reuseCount: ctx.lifetimes.refreshReuseCount,
+  };
+}
+
+/**
+ * A new refresh token of a family, living `seconds`: the value to hand out (derived from the code or
+ * the token it follows, tokens/refresh-token-derivation.ts) and the record to store.
+ */
 export function mintRefreshToken(
   ctx: Pick<ServerContext, 'clock'>,
   family: TokenFamilyRecord,
   seconds: number,
+  value: string,
 ) {
-  const value = randomToken();
   const now = ctx.clock();
   return {
     value,

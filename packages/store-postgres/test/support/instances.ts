@@ -57,6 +57,14 @@ export async function startCluster(options: {
   poolSize?: number;
   connectionTimeoutMillis?: number;
   server?: Partial<AuthorizationServerOptions>;
+  /**
+   * Each instance's own clock, which its store corrects to the database's: given, the servers get no
+   * test clock and run on their store's (Store.clock, decision 0036); `now` and `advance` then mean
+   * nothing.
+   */
+  localClocks?: readonly (() => number)[];
+  /** Wraps each instance's store before its server gets it (to inject a fault). */
+  wrapStore?: (store: Store, index: number) => Store;
 }): Promise<Cluster> {
   let now = Date.UTC(2026, 10, 23, 12, 0, 0);
   const clock = () => now;
@@ -82,6 +90,7 @@ export async function startCluster(options: {
           : { connectionTimeoutMillis: options.connectionTimeoutMillis }),
         // A broken idle connection (PostgreSQL restarted) is replaced by the pool; nothing to do.
         onConnectionError: () => {},
+        ...(options.localClocks?.[index] === undefined ? {} : { localClock: options.localClocks[index] }),
       }),
     );
   }
@@ -106,11 +115,12 @@ export async function startCluster(options: {
     );
   }
 
-  const instances = stores.map((store): Instance => {
+  const instances = stores.map((opened, index): Instance => {
+    const store = options.wrapStore?.(opened, index) ?? opened;
     const server = createAuthorizationServer({
       issuer: ISSUER,
       store,
-      clock,
+      ...(options.localClocks === undefined ? { clock } : {}),
       logger,
       resources: [{ uri: RESOURCE, scopes: ['mcp:tools'], defaultScopes: ['mcp:tools'] }],
       ...options.server,

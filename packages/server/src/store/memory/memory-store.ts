@@ -58,6 +58,8 @@ export function createMemoryStore(): Store {
         for (const [key, record] of map) if (record.expiresAt <= now) map.delete(key);
       }
       for (const [key, expiresAt] of replay) if (expiresAt <= now) replay.delete(key);
+      for (const key of state.rotations.keys()) if (!refreshTokens.has(key)) state.rotations.delete(key);
+      for (const key of state.codeReplays.keys()) if (!codes.has(key)) state.codeReplays.delete(key);
       purgeClientChanges(state, now);
     },
 

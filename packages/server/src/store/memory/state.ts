@@ -52,6 +52,10 @@ export interface MemoryState {
   };
   adminTokens: Map<string, AdminTokenRecord>; // by digest
   documentFreshness: Map<string, DocumentFreshness>; // by client_id
+  /** Per used refresh token (by digest): its one successor and the replays answered (decision 0036). */
+  rotations: Map<string, { successorDigest: string; replays: number }>;
+  /** Per redeemed code (by digest): the replays answered (decision 0036). */
+  codeReplays: Map<string, number>;
   inventory: {
     operatorFields: Map<string, OperatorFields>; // by client_id
     activity: Map<string, ClientActivity>; // by client_id
@@ -82,6 +86,8 @@ export function createMemoryState(): MemoryState {
     governance: { rules: new Map(), holds: new Map(), accessRequests: new Map() },
     adminTokens: new Map(),
     documentFreshness: new Map(),
+    rotations: new Map(),
+    codeReplays: new Map(),
     inventory: { operatorFields: new Map(), activity: new Map() },
   };
 }

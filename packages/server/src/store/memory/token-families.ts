@@ -1,19 +1,31 @@
-import type { TokenFamilyStore } from '../token-family-store.ts';
+import type { TokenFamilyRecord, TokenFamilyStore } from '../token-family-store.ts';
 import { compare, copy, copyOf, type MemoryState, revokeFamily } from './state.ts';
 
-export function memoryTokenFamilyStore({ families, familyTombstones }: MemoryState): TokenFamilyStore {
+/**
+ * Stores a new family (TokenFamilyStore.create), shared with the code exchange: throws when the id
+ * is a family already, and fills in a tombstone, keeping it revoked, when a revocation came first
+ * (a reused code seen before the winner wrote its family).
+ */
+export function insertFamily(
+  { families, familyTombstones }: Pick<MemoryState, 'families' | 'familyTombstones'>,
+  family: TokenFamilyRecord,
+): void {
+  if (families.has(family.id)) throw new Error(`token family ${family.id} already exists`);
+  const stored = copy(family);
+  const tombstone = familyTombstones.get(family.id);
+  if (tombstone !== undefined) {
+    stored.revokedAt = tombstone.revokedAt;
+    stored.revokedReason = tombstone.revokedReason;
+    familyTombstones.delete(family.id);
+  }
+  families.set(family.id, stored);
+}
+
+export function memoryTokenFamilyStore(state: MemoryState): TokenFamilyStore {
+  const { families, familyTombstones } = state;
   return {
     async create(family) {
-      if (families.has(family.id)) throw new Error(`token family ${family.id} already exists`);
-      const stored = copy(family);
-      const tombstone = familyTombstones.get(family.id);
-      if (tombstone !== undefined) {
-        // The revocation came first (a reused code seen before the winner wrote its family).
-        stored.revokedAt = tombstone.revokedAt;
-        stored.revokedReason = tombstone.revokedReason;
-        familyTombstones.delete(family.id);
-      }
-      families.set(family.id, stored);
+      insertFamily(state, family);
     },
     async get(id) {
       return copyOf(families.get(id));

@@ -148,7 +148,7 @@ export function sqliteClientInventoryStore(connection: SqliteConnection): Client
 
   /**
    * Indexes what the trigger noted and no indexing write took off client_index_pending: the
-   * records of before migration 12, or of a writer that does not index. One empty read otherwise.
+   * records of before migration 13, or of a writer that does not index. One empty read otherwise.
    */
   function indexPending(): void {
     if (sql('SELECT 1 FROM client_index_pending LIMIT 1').get() === undefined) return;

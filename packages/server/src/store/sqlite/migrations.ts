@@ -311,7 +311,15 @@ export const sqliteMigrations: readonly string[] = [
   ) STRICT;
   CREATE INDEX clients_kind_last_used_at ON clients (kind, last_used_at);
   `,
-  // 12: the client inventory (issue #14, ../client-inventory-store.ts). client_index holds what the
+  // 12: exactly-once exchanges (issue #18, decision 0036). A used refresh token records its one
+  // successor and how many times a second presentation was answered with it; a redeemed code counts
+  // the retries it answered the same way.
+  `
+  ALTER TABLE refresh_tokens ADD COLUMN successor_digest TEXT;
+  ALTER TABLE refresh_tokens ADD COLUMN replays INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE authorization_codes ADD COLUMN replays INTEGER NOT NULL DEFAULT 0;
+  `,
+  // 13: the client inventory (issue #14, ../client-inventory-store.ts). client_index holds what the
   // inventory filters on, written with each client record (../client-index-terms.ts) so that a
   // filter never parses a metadata document: a lookup by (term, value), a deletion by client_id.
   // The triggers note every client inserted, changed or deleted in client_index_pending, which the

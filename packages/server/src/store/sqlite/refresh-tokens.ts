@@ -1,34 +1,52 @@
-import { withinGrace } from '../record-rules.ts';
+import { replayDecision } from '../record-rules.ts';
 import type { RefreshTokenRecord, RefreshTokenStore } from '../refresh-token-store.ts';
 import type { SqliteConnection } from './connection.ts';
-import { records, rows } from './rows.ts';
+import { records, rows, sqliteColumns } from './rows.ts';
 
-export function sqliteRefreshTokenStore({ sql, write }: SqliteConnection): RefreshTokenStore {
-  const insert = (token: RefreshTokenRecord): void => {
-    sql(
-      'INSERT INTO refresh_tokens (digest, family_id, issued_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?)',
-    ).run(...rows.refreshTokenRow(token));
-  };
+/** Stores a refresh token; shared with the code exchange, which stores the family's first one. */
+export function insertRefreshToken({ sql }: Pick<SqliteConnection, 'sql'>, token: RefreshTokenRecord): void {
+  sql(
+    'INSERT INTO refresh_tokens (digest, family_id, issued_at, expires_at, used_at) VALUES (?, ?, ?, ?, ?)',
+  ).run(...rows.refreshTokenRow(token));
+}
+
+export function sqliteRefreshTokenStore(connection: SqliteConnection): RefreshTokenStore {
+  const { sql, write } = connection;
   return {
     async create(token) {
-      await write(() => insert(token));
+      await write(() => insertRefreshToken(connection, token));
     },
     async get(digest) {
       const row = sql('SELECT * FROM refresh_tokens WHERE digest = ?').get(digest);
       return row === undefined ? undefined : records.refreshTokenFromRow(row);
     },
-    async rotate(presentedDigest, next, now, graceMs) {
+    async rotate(presentedDigest, next, now, window) {
+      // One body of the group commit, run without an await between its read and its writes, in a
+      // savepoint of its own: a successor that cannot be stored undoes the used mark with it.
       return write(() => {
         const row = sql('SELECT * FROM refresh_tokens WHERE digest = ?').get(presentedDigest);
         if (row === undefined) return { outcome: 'unknown' } as const;
         const presented = records.refreshTokenFromRow(row);
-        if (presented.usedAt !== undefined && !withinGrace(presented.usedAt, now, graceMs)) {
-          return { outcome: 'reused', presented } as const;
+        if (presented.usedAt === undefined) {
+          sql('UPDATE refresh_tokens SET used_at = ?, successor_digest = ? WHERE digest = ?').run(
+            now,
+            next.digest,
+            presentedDigest,
+          );
+          insertRefreshToken(connection, next);
+          return { outcome: 'rotated', presented: { ...presented, usedAt: now } } as const;
         }
-        insert(next);
-        if (presented.usedAt !== undefined) return { outcome: 'rotated_in_grace', presented } as const;
-        sql('UPDATE refresh_tokens SET used_at = ? WHERE digest = ?').run(now, presentedDigest);
-        return { outcome: 'rotated', presented: { ...presented, usedAt: now } } as const;
+        const decision = replayDecision(
+          presented.usedAt,
+          sqliteColumns.int(row, 'replays'),
+          now,
+          window,
+          row.successor_digest === next.digest,
+        );
+        if (decision === 'reuse') return { outcome: 'reused', presented } as const;
+        if (decision === 'refused') return { outcome: 'replay_refused', presented } as const;
+        sql('UPDATE refresh_tokens SET replays = replays + 1 WHERE digest = ?').run(presentedDigest);
+        return { outcome: 'replayed', presented } as const;
       }, true);
     },
   };

@@ -1,25 +1,32 @@
-import type { TokenFamilyStore } from '../token-family-store.ts';
+import type { TokenFamilyRecord, TokenFamilyStore } from '../token-family-store.ts';
 import type { SqliteConnection } from './connection.ts';
 import { changed, changes, records, rows } from './rows.ts';
 
-export function sqliteTokenFamilyStore({ sql, write }: SqliteConnection): TokenFamilyStore {
+/**
+ * Inserts a new family (TokenFamilyStore.create), shared with the code exchange: fills in a
+ * tombstone (created_at IS NULL) if a revocation came first, keeping it revoked; throws when the id
+ * is a family already (ids are random: a clash is a bug).
+ */
+export function insertFamily({ sql }: Pick<SqliteConnection, 'sql'>, family: TokenFamilyRecord): void {
+  const result = sql(
+    `INSERT INTO token_families (id, grant_id, client_id, user_id, scope, resources, auth_time, created_at,
+       expires_at, client_key_thumbprint, revoked_at, revoked_reason, dpop_jkt)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET
+       grant_id = excluded.grant_id, client_id = excluded.client_id, user_id = excluded.user_id,
+       scope = excluded.scope, resources = excluded.resources, auth_time = excluded.auth_time,
+       created_at = excluded.created_at, expires_at = excluded.expires_at,
+       client_key_thumbprint = excluded.client_key_thumbprint, dpop_jkt = excluded.dpop_jkt
+     WHERE token_families.created_at IS NULL`,
+  ).run(...rows.familyRow(family));
+  if (!changed(result)) throw new Error(`token family ${family.id} already exists`);
+}
+
+export function sqliteTokenFamilyStore(connection: SqliteConnection): TokenFamilyStore {
+  const { sql, write } = connection;
   return {
     async create(family) {
-      // Fills in a tombstone (created_at IS NULL) if a revocation came first, keeping it revoked.
-      const result = await write(() =>
-        sql(
-          `INSERT INTO token_families (id, grant_id, client_id, user_id, scope, resources, auth_time, created_at,
-           expires_at, client_key_thumbprint, revoked_at, revoked_reason, dpop_jkt)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET
-           grant_id = excluded.grant_id, client_id = excluded.client_id, user_id = excluded.user_id,
-           scope = excluded.scope, resources = excluded.resources, auth_time = excluded.auth_time,
-           created_at = excluded.created_at, expires_at = excluded.expires_at,
-           client_key_thumbprint = excluded.client_key_thumbprint, dpop_jkt = excluded.dpop_jkt
-         WHERE token_families.created_at IS NULL`,
-        ).run(...rows.familyRow(family)),
-      );
-      if (!changed(result)) throw new Error(`token family ${family.id} already exists`);
+      await write(() => insertFamily(connection, family));
     },
     async get(id) {
       const row = sql('SELECT * FROM token_families WHERE id = ? AND created_at IS NOT NULL').get(id);
