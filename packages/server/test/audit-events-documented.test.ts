@@ -12,12 +12,11 @@
  * Keep audit types as single-quoted literals in one of those places.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { packageSources, ROOT, type Source } from './support/package-sources.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const PACKAGES = join(ROOT, 'packages');
 const DOC = readFileSync(join(ROOT, 'docs', 'audit-events.md'), 'utf8');
 
 const TYPE = `[a-z][a-z0-9_]*\\.[a-z0-9_.]*[a-z0-9_]`;
@@ -31,30 +30,6 @@ const TEMPLATES: { path: string; template: string; types: string[] }[] = [
     types: ['user.disabled', 'user.enabled'],
   },
 ];
-
-interface Source {
-  path: string;
-  text: string;
-}
-
-function sources(): Source[] {
-  const found: Source[] = [];
-  for (const pkg of readdirSync(PACKAGES)) {
-    const src = join(PACKAGES, pkg, 'src');
-    let entries: string[];
-    try {
-      entries = readdirSync(src, { recursive: true, encoding: 'utf8' });
-    } catch {
-      continue; // a package without src/
-    }
-    for (const entry of entries) {
-      if (!entry.endsWith('.ts') || entry.endsWith('.d.ts')) continue;
-      const path = join(src, entry);
-      found.push({ path: path.slice(ROOT.length + 1), text: readFileSync(path, 'utf8') });
-    }
-  }
-  return found;
-}
 
 function lineOf(text: string, index: number): number {
   return text.slice(0, index).split('\n').length;
@@ -103,7 +78,7 @@ function documentedTypes(): Set<string> {
 }
 
 describe('docs/audit-events.md lists every audit event type', () => {
-  const files = sources();
+  const files = packageSources();
   const audited = auditedTypes(files);
   const documented = documentedTypes();
 

@@ -13,37 +13,12 @@
  *   not its first parameter is not seen. Keep reasons as single-quoted literals.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { packageSources, ROOT, type Source } from './support/package-sources.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
-const PACKAGES = join(ROOT, 'packages');
 const DOC = readFileSync(join(ROOT, 'docs', 'errors.md'), 'utf8');
-
-interface Source {
-  path: string;
-  text: string;
-}
-
-function sources(): Source[] {
-  const found: Source[] = [];
-  for (const pkg of readdirSync(PACKAGES)) {
-    const src = join(PACKAGES, pkg, 'src');
-    let entries: string[];
-    try {
-      entries = readdirSync(src, { recursive: true, encoding: 'utf8' });
-    } catch {
-      continue; // a package without src/
-    }
-    for (const entry of entries) {
-      if (!entry.endsWith('.ts') || entry.endsWith('.d.ts')) continue;
-      const path = join(src, entry);
-      found.push({ path: path.slice(ROOT.length + 1), text: readFileSync(path, 'utf8') });
-    }
-  }
-  return found;
-}
 
 const REASON = '[a-z][a-z0-9_]*';
 
@@ -106,7 +81,7 @@ function undocumented(reasons: ReadonlyMap<string, string>): string[] {
 }
 
 describe('docs/errors.md lists every refusal reason', () => {
-  const files = sources();
+  const files = packageSources();
 
   it('documents every `reason: …` literal in packages/*/src', () => {
     const reasons = literalReasons(files);
