@@ -134,8 +134,9 @@ describe('gatehouse serve: SIGTERM with a stalled upload', () => {
     );
     const [, port] = await server.matched;
     const socket = await stalledUpload(Number(port));
-    const exited = new Promise<number | null>((resolve) =>
-      server.child.once('exit', (code) => resolve(code)),
+    // 'close', not 'exit': by then the process's last words on stderr have been read.
+    const exited = new Promise<string>((resolve) =>
+      server.child.once('close', (code, signal) => resolve(`${code ?? signal}`)),
     );
     server.child.kill('SIGTERM');
     // The upload would hold the process for the request timeout (30 s); the drain deadline is 0.5 s.
@@ -146,6 +147,6 @@ describe('gatehouse serve: SIGTERM with a stalled upload', () => {
     ]);
     socket.destroy();
     if (code === 'still running') server.child.kill('SIGKILL');
-    assert.equal(code, 0, server.output());
+    assert.equal(code, '0', server.output());
   });
 });

@@ -191,6 +191,17 @@ export async function serveCommand(config: GatehouseConfig): Promise<void> {
   const running = await startGatehouse(config);
   const users = await running.store.users.count();
   const say = (line: string) => process.stderr.write(`${line}\n`);
+  // Before the banner: a supervisor may signal the moment it reads that the server is up, and a
+  // signal that arrives before its handler would kill the process without draining.
+  const shutdown = (signal: string) => {
+    say(`\n${signal}: stopping Gatehouse`);
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
   say('');
   say(`Gatehouse is running. Issuer: ${running.issuer}`);
   say(`  metadata:  ${running.issuer}/.well-known/oauth-authorization-server`);
@@ -228,13 +239,4 @@ export async function serveCommand(config: GatehouseConfig): Promise<void> {
   }
   say('  Stop with Ctrl-C.');
   say('');
-  const shutdown = (signal: string) => {
-    say(`\n${signal}: stopping Gatehouse`);
-    running.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
