@@ -9,6 +9,7 @@ import type { ClientAssertionContext } from './clients/private-key-jwt.ts';
 import type { ResolvedServerOptions } from './config/resolve-options.ts';
 import { createDpopSettings, type DpopSettings } from './dpop/dpop-settings.ts';
 import type { ClientGovernance } from './governance/client-governance.ts';
+import { createJwtBearerSettings, type JwtBearerSettings } from './grants/jwt-bearer-settings.ts';
 import type { KeyRing } from './keys/signing-keys.ts';
 import type { Lifetimes, ResourceOptions } from './options.ts';
 import type { ConsentRenderer } from './pages/consent-page.ts';
@@ -88,6 +89,8 @@ export interface ServerContext {
   userStanding(userId: string): Promise<UserStanding>;
   /** Records an audit event: a log line, then the audit sink (audit/audit-trail.ts). */
   audit: Audit;
+  /** The issuers the jwt-bearer grant trusts: enterprise IdPs and workload platforms (decision 0043). */
+  jwtBearer: JwtBearerSettings;
 }
 
 export interface ServerFeatures {
@@ -226,5 +229,6 @@ export function buildContext(parts: ContextParts): ServerContext {
     // No injected authenticator: the store's accounts are the only users, so a missing one was removed.
     userStanding: createUserStanding(store.users, { localAccounts: options.authenticateUser === undefined }),
     audit,
+    jwtBearer: createJwtBearerSettings(options, fetchJwks, clock),
   };
 }

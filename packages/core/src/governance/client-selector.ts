@@ -12,6 +12,7 @@
  * | `software:<software_id>`                  | dynamic registrations with that `software_id`                |
  * | `redirect-host:<name>`                    | clients with a redirect URI on that host                     |
  * | `kind:static` / `dcr` / `cimd` / `loopback` | every client of that kind                                  |
+ * | `kind:workload`                           | every workload identity client (SEP-1933, decision 0043)     |
  * | `id:<client_id>`                          | exactly that client_id, whatever it looks like               |
  *
  * (One vendor presents a client_id per MCP server, `https://chatgpt.com/oauth/codex/<id>/client.json`:
@@ -22,7 +23,7 @@
  */
 import { OAuthError } from '../oauth-error.ts';
 
-export const CLIENT_KINDS = ['static', 'dcr', 'cimd', 'loopback'] as const;
+export const CLIENT_KINDS = ['static', 'dcr', 'cimd', 'loopback', 'workload'] as const;
 export type GovernedClientKind = (typeof CLIENT_KINDS)[number];
 
 export type ClientSelector =

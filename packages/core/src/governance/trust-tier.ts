@@ -30,6 +30,9 @@ export function defaultTrustTier(kind: GovernedClientKind, redirectUris: readonl
   if (kind === 'static') applicable.push('trusted');
   if (kind === 'cimd') applicable.push('verified-domain');
   if (kind === 'dcr') applicable.push('self-asserted');
+  // A workload (SEP-1933): a platform the operator trusts vouches for it, as a domain vouches for a
+  // document client; an operator's rule makes it `trusted` (decision 0043).
+  if (kind === 'workload') applicable.push('verified-domain');
   if (kind === 'loopback' || (redirectUris.length > 0 && redirectUris.every(isLocalRedirectUri)))
     applicable.push('local');
   return applicable.reduce((weakest, tier) => (STRENGTH[tier] < STRENGTH[weakest] ? tier : weakest));

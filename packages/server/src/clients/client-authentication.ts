@@ -20,7 +20,13 @@ import {
  * none from a key to a secret (CIMD-AUTH-2). A request that uses more than one method is refused
  * (§2.3: "MUST NOT use more than one").
  */
-export type AuthenticationMethod = 'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt';
+export type AuthenticationMethod =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'none'
+  | 'private_key_jwt'
+  /** A workload's own platform token, at the jwt-bearer grant only (grants/workload-identity.ts). */
+  | 'workload_token';
 
 export interface AuthenticatedClient {
   client: ClientRecord;

@@ -5,6 +5,7 @@ import { cimdSchema } from './cimd-schema.ts';
 import { dpopSchema } from './dpop-schema.ts';
 import { governanceSchema } from './governance-schema.ts';
 import { introspectionSchema } from './introspection-schema.ts';
+import { enterpriseSchema, workloadIdentitySchema } from './jwt-bearer-schema.ts';
 import { lifetimesSchema } from './lifetimes-schema.ts';
 import { loginSchema } from './login-schema.ts';
 import { operationsSchema } from './operations-schema.ts';
@@ -85,6 +86,8 @@ export const serverConfigSchema = z.strictObject({
     .describe(
       'private_key_jwt assertion algorithms accepted and advertised; unset: every asymmetric one (atproto: ES256, AT-9)',
     ),
+  enterprise: enterpriseSchema.prefault({}),
+  workloadIdentity: workloadIdentitySchema.prefault({}),
 });
 
 /** What an embedder may write: every key optional where a default exists. */

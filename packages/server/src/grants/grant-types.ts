@@ -3,6 +3,8 @@ import { dpopRequired } from '../dpop/request-dpop.ts';
 import { type ClientTier, tierPolicyOf } from '../governance/tier-policy.ts';
 import type { TokenResponse } from '../tokens/token-response.ts';
 import { authorizationCodeGrant } from './authorization-code-grant.ts';
+import { JWT_BEARER_GRANT_TYPE } from './jwt-bearer-assertion.ts';
+import { jwtBearerGrant } from './jwt-bearer-grant.ts';
 import { refreshTokenGrant } from './refresh-token-grant.ts';
 import type { GrantDeps, TokenRequest } from './token-request.ts';
 
@@ -15,6 +17,8 @@ type TieredGrant = (ctx: GrantDeps, request: TokenRequest, tier: ClientTier) => 
 const GRANTS: Record<string, Grant> = {
   authorization_code: underTier(authorizationCodeGrant),
   refresh_token: underTier(refreshTokenGrant, { refresh: true }),
+  // RFC 7523 §2.1: ID-JAG (MCP-EXT-EMA) and workload tokens (SEP-1933); only when an issuer is configured.
+  [JWT_BEARER_GRANT_TYPE]: underTier(jwtBearerGrant),
 };
 
 /** What the token endpoint accepts and the metadata advertises (RFC 8414 grant_types_supported). */

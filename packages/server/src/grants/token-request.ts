@@ -38,4 +38,6 @@ export type GrantDeps = TokenIssuing &
     | 'governance'
     | 'dpop'
     | 'refreshTokenDerivation'
+    | 'jwtBearer'
+    | 'clients'
   >;

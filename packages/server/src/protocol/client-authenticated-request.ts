@@ -27,6 +27,11 @@ export function clientAuthenticatedEndpoint<Prepared = undefined>(
   ctx: ServerContext,
   handle: (request: AuthenticatedFormRequest<Prepared>) => Promise<Response>,
   prepare?: (form: FormBody, request: Request) => Prepared | Promise<Prepared>,
+  /**
+   * A credential of the request's own in place of client authentication (the token endpoint: a
+   * workload token, grants/workload-identity.ts); undefined: the client authenticates as usual.
+   */
+  authenticateOtherwise?: (form: FormBody, request: Request) => Promise<AuthenticatedClient | undefined>,
 ) {
   return async (request: Request): Promise<Response> => {
     if (request.method !== 'POST') return methodNotAllowed('POST');
@@ -37,7 +42,9 @@ export function clientAuthenticatedEndpoint<Prepared = undefined>(
         // Before anything can refuse, so a refusal's log line names the client it was for.
         noteNamedClient(request, presentedClientId(request, form.parameters));
         const prepared = prepare === undefined ? (undefined as Prepared) : await prepare(form, request);
-        const authentication = await authenticateClient(request, form.parameters, ctx, ctx.clock());
+        const authentication =
+          (await authenticateOtherwise?.(form, request)) ??
+          (await authenticateClient(request, form.parameters, ctx, ctx.clock()));
         noteOutcome(request, { clientId: authentication.client.clientId });
         return handle({ request, form, authentication, prepared });
       },

@@ -4,6 +4,8 @@ import { checkDpop, dpopNonceHeader, dpopRequired } from '../dpop/request-dpop.t
 import { admissionError } from '../governance/admission.ts';
 import { enforcedPending } from '../governance/pending-admission.ts';
 import { type Grant, grantOfType } from '../grants/grant-types.ts';
+import { JWT_BEARER_GRANT_TYPE } from '../grants/jwt-bearer-assertion.ts';
+import { workloadAuthentication } from '../grants/workload-identity.ts';
 import { jsonResponse } from '../http/responses.ts';
 import { clientAuthenticatedEndpoint } from './client-authenticated-request.ts';
 
@@ -57,7 +59,8 @@ export function tokenEndpoint(ctx: ServerContext) {
         });
       }
       const grant = grantOfType(grantType);
-      if (grant === undefined) {
+      // Decision 0043: jwt-bearer only once an issuer is trusted (`enterprise`, `workloadIdentity`).
+      if (grant === undefined || (grantType === JWT_BEARER_GRANT_TYPE && !ctx.jwtBearer.enabled)) {
         throw new OAuthError('unsupported_grant_type', {
           reason: 'grant_type_unsupported',
           description: `grant_type ${grantType.slice(0, 64)} is not supported`,
@@ -72,5 +75,7 @@ export function tokenEndpoint(ctx: ServerContext) {
       }
       return { grantType, grant, dpop };
     },
+    // SEP-1933: a workload's platform token authenticates it (no client credentials of ours).
+    (form, request) => workloadAuthentication(ctx, request, form.parameters),
   );
 }

@@ -1,7 +1,7 @@
 import type { ClientMetadata } from '@gatehouse-oauth/core';
 
 /** Where a client came from (CIMD-CO-2: provenance is a recorded fact, never guessed from the id). */
-export type ClientKind = 'static' | 'dcr' | 'cimd';
+export type ClientKind = 'static' | 'dcr' | 'cimd' | 'workload';
 
 export interface ClientRecord {
   clientId: string;
