@@ -223,6 +223,55 @@ describe('jwt-bearer grant: ID-JAG (MCP-EXT-EMA)', () => {
   });
 });
 
+describe('jwt-bearer grant: issuer keys at a jwks_uri', () => {
+  it('refuses while the issuer keys cannot be fetched, and reads them through the fetcher once they can', async () => {
+    const idp = await issuerKeys('idp-uri');
+    let reachable = false;
+    const fetched: string[] = [];
+    const t = await createTestServer({
+      enterprise: { identityProviders: [{ issuer: IDP, jwksUri: `${IDP}/jwks`, accounts: 'provision' }] },
+      fetchJwks: async (uri) => {
+        fetched.push(uri);
+        if (!reachable) throw new Error('connect refused');
+        return idp.jwks;
+      },
+    });
+    await t.addClient({
+      client_id: 'agent',
+      client_secret: SECRET,
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: [JWT_BEARER],
+      redirect_uris: [],
+      response_types: [],
+    });
+    const assertion = () =>
+      new SignJWT({ client_id: 'agent', jti: crypto.randomUUID() })
+        .setProtectedHeader({ alg: 'ES256', kid: 'idp-uri', typ: 'oauth-id-jag+jwt' })
+        .setIssuer(IDP)
+        .setSubject('u-bob')
+        .setAudience(ISSUER)
+        .setIssuedAt(Math.floor(t.now() / 1000))
+        .setExpirationTime(Math.floor(t.now() / 1000) + 60)
+        .sign(idp.privateKey);
+    const exchange = async () =>
+      t.post('/token', {
+        grant_type: JWT_BEARER,
+        assertion: await assertion(),
+        client_id: 'agent',
+        client_secret: SECRET,
+      });
+    await assertRefusal(t, await exchange(), {
+      status: 400,
+      error: 'invalid_grant',
+      reason: 'jwt_bearer_keys_unavailable',
+    });
+    reachable = true;
+    t.advance(60_000);
+    assert.equal((await exchange()).status, 200);
+    assert.deepEqual([...new Set(fetched)], [`${IDP}/jwks`]);
+  });
+});
+
 describe('jwt-bearer grant: workload identity federation (SEP-1933)', () => {
   it('records the workload as a client on its first exchange, then refuses it once blocked', async () => {
     const { t, workloadToken, workloadExchange } = await setup();
