@@ -176,5 +176,14 @@ export async function workloadAuthentication(
       description: 'a workload token is the credential: send no client credentials with it',
     });
   }
-  return authenticateWorkload(ctx, assertion, workload);
+  const authenticated = await authenticateWorkload(ctx, assertion, workload);
+  // A client_id beside the token must be the one its rule names (RFC 7521 §4.1: optional).
+  const named = parameters.get('client_id');
+  if (named !== undefined && named !== authenticated.client.clientId) {
+    throw new OAuthError('invalid_request', {
+      reason: 'client_id_conflict',
+      description: 'client_id differs from the client the workload token maps to',
+    });
+  }
+  return authenticated;
 }
