@@ -97,6 +97,12 @@ export {
   type PreRegistrationResult,
   preRegisterCimdClient,
 } from './governance/pre-registration.ts';
+export {
+  type GrantInstallation,
+  installationKeyOf,
+  installationsOf,
+  redirectSharedByMachines,
+} from './grants/installation.ts';
 export { requestIdLogOptions } from './http/request-id.ts';
 export {
   type BlastRadius,

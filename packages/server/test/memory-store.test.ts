@@ -5,6 +5,7 @@ import { describeDocumentFetchStoreContract } from './store-contract-document-fe
 import { describeDocumentFreshnessStoreContract } from './store-contract-document-freshness.ts';
 import { describeExchangeStoreContract } from './store-contract-exchanges.ts';
 import { describeGovernanceStoreContract } from './store-contract-governance.ts';
+import { describeInstallationStoreContract } from './store-contract-installations.ts';
 import { describeInventoryStoreContract } from './store-contract-inventory.ts';
 
 describeStoreContract('memory', createMemoryStore);
@@ -14,3 +15,4 @@ describeDocumentFetchStoreContract('memory', createMemoryStore);
 describeDocumentFreshnessStoreContract('memory', createMemoryStore);
 describeExchangeStoreContract('memory', createMemoryStore);
 describeInventoryStoreContract('memory', createMemoryStore);
+describeInstallationStoreContract('memory', createMemoryStore);

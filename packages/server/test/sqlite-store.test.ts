@@ -15,6 +15,7 @@ import { describeDocumentFetchStoreContract } from './store-contract-document-fe
 import { describeDocumentFreshnessStoreContract } from './store-contract-document-freshness.ts';
 import { describeExchangeStoreContract } from './store-contract-exchanges.ts';
 import { describeGovernanceStoreContract } from './store-contract-governance.ts';
+import { describeInstallationStoreContract } from './store-contract-installations.ts';
 import { describeInventoryStoreContract } from './store-contract-inventory.ts';
 import { assertRaceRound, seedRaceRound } from './support/store-race.ts';
 
@@ -43,6 +44,7 @@ describeDocumentFreshnessStoreContract(
 );
 describeExchangeStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 describeInventoryStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
+describeInstallationStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 
 describe('sqlite migrations', () => {
   it('a new database is migrated to the newest version', async () => {

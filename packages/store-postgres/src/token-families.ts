@@ -46,5 +46,13 @@ export function postgresTokenFamilyStore({ query, first, count }: PostgresConnec
         await query('SELECT * FROM token_families WHERE client_id = $1 ORDER BY created_at, id', [clientId])
       ).map(records.familyFromRow);
     },
+    async listByGrant(grantId) {
+      return (
+        await query(
+          'SELECT * FROM token_families WHERE grant_id = $1 AND created_at IS NOT NULL ORDER BY created_at, id',
+          [grantId],
+        )
+      ).map(records.familyFromRow);
+    },
   };
 }

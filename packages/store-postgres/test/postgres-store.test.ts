@@ -13,6 +13,7 @@ import { describeDocumentFetchStoreContract } from '../../server/test/store-cont
 import { describeDocumentFreshnessStoreContract } from '../../server/test/store-contract-document-freshness.ts';
 import { describeExchangeStoreContract } from '../../server/test/store-contract-exchanges.ts';
 import { describeGovernanceStoreContract } from '../../server/test/store-contract-governance.ts';
+import { describeInstallationStoreContract } from '../../server/test/store-contract-installations.ts';
 import { describeInventoryStoreContract } from '../../server/test/store-contract-inventory.ts';
 import { assertRaceRound, seedRaceRound } from '../../server/test/support/store-race.ts';
 import { createPostgresPool, migratePostgres, openPostgresStore, postgresMigrations } from '../src/index.ts';
@@ -70,6 +71,7 @@ describe('postgres store', { skip }, () => {
   describeDocumentFreshnessStoreContract('postgres', () => open(freshSchema()), contractOptions);
   describeExchangeStoreContract('postgres', () => open(freshSchema()), contractOptions);
   describeInventoryStoreContract('postgres', () => open(freshSchema()), contractOptions);
+  describeInstallationStoreContract('postgres', () => open(freshSchema()), contractOptions);
 
   describe('postgres migrations', () => {
     const all = postgresMigrations.map((_, index) => index + 1);

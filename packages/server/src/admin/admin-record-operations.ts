@@ -18,6 +18,8 @@ import {
   connectionSchema,
   connectionsSchema,
   grantIdParameterSchema,
+  installationRevocationRequestSchema,
+  installationRevocationSchema,
   inventoryDetailSchema,
   inventoryPageSchema,
   inventoryQuerySchema,
@@ -180,5 +182,18 @@ export const RECORD_OPERATIONS = {
     parameters: grantIdParameterSchema,
     answer: connectionSchema,
     refusals: ['404'],
+  },
+  revokeInstallation: {
+    method: 'post',
+    path: '/admin/v1/connections/{grant_id}/installation-revocations',
+    scope: 'write',
+    summary:
+      'revoke one installation (machine) of a connection, leaving the others; the grant goes with its last installation',
+    description:
+      'The installation is the `key` of one of the connection’s `installations` (docs/inventory.md, "Installations").',
+    parameters: grantIdParameterSchema,
+    body: installationRevocationRequestSchema,
+    answer: installationRevocationSchema,
+    refusals: ['400', '404'],
   },
 } as const satisfies Record<string, AdminOperation>;

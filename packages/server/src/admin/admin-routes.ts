@@ -44,11 +44,16 @@ import {
   ruleChangeJson,
   ruleJson,
 } from './admin-views.ts';
-import { operatorFieldsRequestSchema, reachTargetSchema } from './inventory-schemas.ts';
+import {
+  installationRevocationRequestSchema,
+  operatorFieldsRequestSchema,
+  reachTargetSchema,
+} from './inventory-schemas.ts';
 import {
   blastRadiusJson,
   connectionJson,
   connectionsJson,
+  installationRevocationJson,
   inventoryDetailJson,
   inventoryEntryJson,
   operatorFieldsJson,
@@ -257,6 +262,12 @@ function adminHandlers(
       connectionsJson(await inventory.connections.ofClient(params.client_id!)),
     revokeConnection: async ({ params, actor }) =>
       connectionJson(await inventory.connections.revoke(params.grant_id!, { actor })),
+    revokeInstallation: async ({ request, params, actor }) => {
+      const { installation } = await readBody(request, installationRevocationRequestSchema);
+      return installationRevocationJson(
+        await inventory.connections.revokeInstallation(params.grant_id!, installation, { actor }),
+      );
+    },
   };
 }
 

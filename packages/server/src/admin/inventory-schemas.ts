@@ -206,6 +206,41 @@ export const revokedReachSchema = z
   })
   .meta({ id: 'BlastRadiusRevocation' });
 
+export const installationSchema = z
+  .strictObject({
+    key: z.string().meta({ description: 'opaque; what revoking the installation takes' }),
+    dpop_jkt: z
+      .string()
+      .optional()
+      .meta({ description: 'the DPoP key (RFC 7638 thumbprint) telling it apart' }),
+    live_sessions: count,
+    last_session_at: timestamp.optional(),
+  })
+  .meta({
+    id: 'Installation',
+    description:
+      'one machine under a grant: for loopback and private-use redirects told apart by DPoP key, else by session (docs/inventory.md)',
+  });
+
+export const installationRevocationRequestSchema = z
+  .strictObject({
+    installation: z
+      .string()
+      .min(1)
+      .max(4096)
+      .meta({ description: 'the `key` of one of the connection’s installations' }),
+  })
+  .meta({ id: 'InstallationRevocationRequest' });
+
+export const installationRevocationSchema = z
+  .strictObject({
+    grant_id: z.string(),
+    installation: z.string(),
+    families_revoked: count,
+    grant_revoked: z.boolean().meta({ description: 'the last installation left, and the grant with it' }),
+  })
+  .meta({ id: 'InstallationRevocation' });
+
 export const connectionSchema = z
   .strictObject({
     grant_id: z.string(),
@@ -220,6 +255,7 @@ export const connectionSchema = z
     updated_at: timestamp,
     live_sessions: count,
     last_session_at: timestamp.optional(),
+    installations: z.array(installationSchema),
   })
   .meta({ id: 'Connection', description: 'a live grant: one user, one installation of one client' });
 
@@ -238,3 +274,4 @@ export type OperatorFieldsJson = z.output<typeof operatorFieldsSchema>;
 export type BlastRadiusJson = z.output<typeof blastRadiusSchema>;
 export type ConnectionJson = z.output<typeof connectionSchema>;
 export type ConnectionsJson = z.output<typeof connectionsSchema>;
+export type InstallationRevocationJson = z.output<typeof installationRevocationSchema>;

@@ -12,6 +12,7 @@ import type {
   BlastRadiusJson,
   ConnectionJson,
   ConnectionsJson,
+  InstallationRevocationJson,
   InventoryDetailJson,
   InventoryEntryJson,
   OperatorFieldsJson,
@@ -157,7 +158,29 @@ export function connectionJson(connection: ConnectionView): ConnectionJson {
     updated_at: iso(connection.updatedAt),
     live_sessions: connection.liveSessions,
     last_session_at: isoOf(connection.lastSessionAt),
+    installations: connection.installations.map((installation) =>
+      defined({
+        key: installation.key,
+        dpop_jkt: installation.dpopJkt,
+        live_sessions: installation.liveSessions,
+        last_session_at: isoOf(installation.lastSessionAt),
+      }),
+    ),
   });
+}
+
+export function installationRevocationJson(revoked: {
+  grantId: string;
+  installation: string;
+  familiesRevoked: number;
+  grantRevoked: boolean;
+}): InstallationRevocationJson {
+  return {
+    grant_id: revoked.grantId,
+    installation: revoked.installation,
+    families_revoked: revoked.familiesRevoked,
+    grant_revoked: revoked.grantRevoked,
+  };
 }
 
 export function connectionsJson(of: ConnectionsOf): ConnectionsJson {

@@ -14,11 +14,15 @@
  * - `revokeFamily`: one session (token family) ends; the key re-check's step.
  * - `revokeGrant`: one connection ends: a user's grant to one installation of a client, with its
  *   sessions (the inventory's connections and a user's blast radius, issue #14).
+ * - `revokeInstallation`: one machine's sessions under a grant end (issue #17 item 3,
+ *   grants/installation.ts); the grant goes too when no other installation holds a live session.
  *
  * Order: the record goes first, so no new token is minted for a client being removed; revocations
  * follow and are idempotent, so a removal interrupted half way is completed by running it again.
  * A call that finds nothing to do writes no audit event: repeating a removal changes nothing.
  */
+
+import { installationKeyOf } from '../grants/installation.ts';
 import type { AuditEvent, GrantRecord, Store, TokenFamilyRecord } from '../store/store.ts';
 import type { ClientMemory } from './client-memory.ts';
 
@@ -88,6 +92,24 @@ export interface ClientLifecycle {
    * consent again. Returns whether this call revoked it (false: already revoked).
    */
   revokeGrant(grant: GrantRecord, action: LifecycleAction<'operator'>): Promise<boolean>;
+  /**
+   * Ends the live sessions of one installation of a grant (`installationKeyOf`), leaving the other
+   * installations' sessions working; when none of them holds a live session, the grant is revoked
+   * too, so that machine must be consented again like a new one. `undefined` when the grant holds no
+   * such installation (the key of a grant without sessions is `installationKeyOf(grant)`).
+   */
+  revokeInstallation(
+    grant: GrantRecord,
+    installationKey: string,
+    action: LifecycleAction<'operator' | 'user'>,
+  ): Promise<InstallationRevocation | undefined>;
+}
+
+/** What `revokeInstallation` did. */
+export interface InstallationRevocation {
+  familiesRevoked: number;
+  /** Whether the grant was revoked with it (no other installation held a live session). */
+  grantRevoked: boolean;
 }
 
 export interface ClientLifecycleDeps {
@@ -190,6 +212,38 @@ export function createClientLifecycle(deps: ClientLifecycleDeps): ClientLifecycl
         detail: { grant_id: grant.id, redirect_uri: grant.redirectUri, ...detail },
       });
       return true;
+    },
+
+    async revokeInstallation(grant, installationKey, { actor, reason, detail }) {
+      const now = deps.clock();
+      const live = (await store.tokenFamilies.listByGrant(grant.id)).filter(
+        (family) => family.revokedAt === undefined && family.expiresAt > now,
+      );
+      const mine = live.filter((family) => installationKeyOf(grant, family) === installationKey);
+      // A grant without live sessions is one installation, keyed without a family.
+      const bare = live.length === 0 && installationKey === installationKeyOf(grant);
+      if (grant.revokedAt !== undefined || (mine.length === 0 && !bare)) return undefined;
+      for (const family of mine) await store.tokenFamilies.revoke(family.id, 'installation_revoked', now);
+      // The last installation leaving ends the consent, as revoking the connection would. A sign-in
+      // of another machine landing between the read above and this revocation ends with it.
+      const grantRevoked = mine.length === live.length;
+      if (grantRevoked) await store.grants.revoke(grant.id, 'installation_revoked', now);
+      await deps.audit({
+        type: 'installation.revoked',
+        clientId: grant.clientId,
+        userId: grant.userId,
+        actor,
+        reason,
+        detail: {
+          grant_id: grant.id,
+          redirect_uri: grant.redirectUri,
+          installation: installationKey,
+          families_revoked: mine.length,
+          grant_revoked: grantRevoked,
+          ...detail,
+        },
+      });
+      return { familiesRevoked: mine.length, grantRevoked };
     },
   };
 }

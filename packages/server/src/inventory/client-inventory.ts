@@ -91,10 +91,17 @@ export interface ClientInventory {
 export interface ClientInventoryDeps {
   store: Pick<
     Store,
-    'inventory' | 'clients' | 'grants' | 'users' | 'documentFetches' | 'clientDocuments' | 'documentFreshness'
+    | 'inventory'
+    | 'clients'
+    | 'grants'
+    | 'users'
+    | 'documentFetches'
+    | 'clientDocuments'
+    | 'documentFreshness'
+    | 'tokenFamilies'
   >;
   governance: Pick<ClientGovernance, 'mode' | 'current'>;
-  lifecycle: Pick<ClientLifecycle, 'revokeAll' | 'revokeGrant'>;
+  lifecycle: Pick<ClientLifecycle, 'revokeAll' | 'revokeGrant' | 'revokeInstallation'>;
   audit: Audit;
   clock: () => number;
 }

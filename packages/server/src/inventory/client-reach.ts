@@ -61,7 +61,7 @@ export interface RevokedReach {
 }
 
 export interface ClientReachDeps {
-  store: Pick<Store, 'inventory' | 'clients' | 'grants' | 'users'>;
+  store: Pick<Store, 'inventory' | 'clients' | 'grants' | 'users' | 'tokenFamilies'>;
   lifecycle: Pick<ClientLifecycle, 'revokeAll' | 'revokeGrant'>;
   connections: ClientConnections;
   audit: Audit;

@@ -3,11 +3,14 @@
  * decision 0006), with the sessions each holds; and who allowed a client. Readable by the operator
  * (the admin API, the console) and, later, by the user on a "connected apps" page; each revocable
  * through the one client lifecycle (`revokeGrant`: the grant and every session under it, audited
- * `grant.revoked` with the actor).
+ * `grant.revoked` with the actor). Under a grant, the machines holding sessions are its
+ * installations (grants/installation.ts, issue #17 item 3), each revocable alone
+ * (`revokeInstallation`, audited `installation.revoked`).
  */
 import { isAtprotoLoopbackClientId, OAuthError } from '@gatehouse-oauth/core';
-import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
-import type { Connection, ReachSelection, Store } from '../store/store.ts';
+import type { ClientLifecycle, InstallationRevocation } from '../clients/client-lifecycle.ts';
+import { installationsOf } from '../grants/installation.ts';
+import type { Connection, GrantRecord, ReachSelection, Store } from '../store/store.ts';
 import { LOOPBACK_ENTRY_ID } from './inventory-entry.ts';
 
 export interface ConnectionView {
@@ -24,6 +27,17 @@ export interface ConnectionView {
   createdAt: number;
   updatedAt: number;
   /** Token families of the grant neither revoked nor expired. */
+  liveSessions: number;
+  lastSessionAt?: number | undefined;
+  /** The machines holding the grant's live sessions (grants/installation.ts), oldest first. */
+  installations: InstallationView[];
+}
+
+/** One installation under a grant: `key` is what `revokeInstallation` takes. */
+export interface InstallationView {
+  key: string;
+  /** The DPoP key (RFC 7638 thumbprint) that tells this installation apart, when one does. */
+  dpopJkt?: string | undefined;
   liveSessions: number;
   lastSessionAt?: number | undefined;
 }
@@ -47,11 +61,20 @@ export interface ClientConnections {
    * ended). `grant_not_found` when there is no live grant with that id.
    */
   revoke(grantId: string, options: { actor: string }): Promise<ConnectionView>;
+  /**
+   * Revokes one installation of a grant (its live sessions; the grant too when it was the last);
+   * `grant_not_found` / `installation_not_found` when there is no such live grant or installation.
+   */
+  revokeInstallation(
+    grantId: string,
+    installationKey: string,
+    options: { actor: string; reason?: 'operator' | 'user' },
+  ): Promise<InstallationRevocation & { grantId: string; installation: string }>;
 }
 
 export interface ConnectionsDeps {
-  store: Pick<Store, 'inventory' | 'clients' | 'grants' | 'users'>;
-  lifecycle: Pick<ClientLifecycle, 'revokeGrant'>;
+  store: Pick<Store, 'inventory' | 'clients' | 'grants' | 'users' | 'tokenFamilies'>;
+  lifecycle: Pick<ClientLifecycle, 'revokeGrant' | 'revokeInstallation'>;
   clock: () => number;
 }
 
@@ -111,6 +134,8 @@ export function createConnections(deps: ConnectionsDeps): ClientConnections {
         );
       if (!users.has(grant.userId)) users.set(grant.userId, (await store.users.get(grant.userId))?.username);
     }
+    const installations = new Map<string, InstallationView[]>();
+    for (const { grant } of connections) installations.set(grant.id, await installationViews(grant));
     return connections.map(({ grant, liveFamilies, lastFamilyAt }) =>
       definedOnly({
         grantId: grant.id,
@@ -125,6 +150,23 @@ export function createConnections(deps: ConnectionsDeps): ClientConnections {
         updatedAt: grant.updatedAt,
         liveSessions: liveFamilies,
         lastSessionAt: lastFamilyAt,
+        installations: installations.get(grant.id) ?? [],
+      }),
+    );
+  }
+
+  /** The grant's installations by its live sessions; a grant with none is one installation. */
+  async function installationViews(grant: GrantRecord): Promise<InstallationView[]> {
+    const now = clock();
+    const live = (await store.tokenFamilies.listByGrant(grant.id)).filter(
+      (family) => family.revokedAt === undefined && family.expiresAt > now,
+    );
+    return installationsOf(grant, live).map(({ key, dpopJkt, families }) =>
+      definedOnly({
+        key,
+        dpopJkt,
+        liveSessions: families.length,
+        lastSessionAt: families.length === 0 ? undefined : Math.max(...families.map((f) => f.createdAt)),
       }),
     );
   }
@@ -154,16 +196,32 @@ export function createConnections(deps: ConnectionsDeps): ClientConnections {
               (connection) => connection.grant.id === grantId,
             );
       const [view] = await views(live);
-      if (grant === undefined || view === undefined)
-        throw new OAuthError('invalid_request', {
-          status: 404,
-          reason: 'grant_not_found',
-          description: `no live grant ${grantId.slice(0, 200)}`,
-        });
+      if (grant === undefined || view === undefined) throw grantNotFound(grantId);
       await deps.lifecycle.revokeGrant(grant, { actor, reason: 'operator' });
       return view;
     },
+
+    async revokeInstallation(grantId, installationKey, { actor, reason = 'operator' }) {
+      const grant = await store.grants.get(grantId);
+      if (grant === undefined || grant.revokedAt !== undefined) throw grantNotFound(grantId);
+      const done = await deps.lifecycle.revokeInstallation(grant, installationKey, { actor, reason });
+      if (done === undefined)
+        throw new OAuthError('invalid_request', {
+          status: 404,
+          reason: 'installation_not_found',
+          description: `grant ${grantId.slice(0, 200)} holds no installation with that key`,
+        });
+      return { grantId, installation: installationKey, ...done };
+    },
   };
+}
+
+function grantNotFound(grantId: string): OAuthError {
+  return new OAuthError('invalid_request', {
+    status: 404,
+    reason: 'grant_not_found',
+    description: `no live grant ${grantId.slice(0, 200)}`,
+  });
 }
 
 function definedOnly<T extends object>(value: T): T {

@@ -35,6 +35,9 @@ export interface TokenFamilyRecord {
  *   leaves a tombstone, and a later `create` for that id keeps the family revoked. This closes the
  *   race where a reused code is detected before the winning redemption wrote its family.
  * - `revokeByClient` revokes every live family of a client and returns how many it revoked.
+ * - `listByGrant` returns the families of one grant, revoked ones too (never tombstones), ordered by
+ *   createdAt then id: what an installation of the grant holds (grants/installation.ts). A read,
+ *   consistent per statement.
  */
 export interface TokenFamilyStore {
   create(family: TokenFamilyRecord): Promise<void>;
@@ -42,4 +45,5 @@ export interface TokenFamilyStore {
   revoke(id: string, reason: string, now: number): Promise<void>;
   revokeByClient(clientId: string, reason: string, now: number): Promise<number>;
   listByClient(clientId: string): Promise<TokenFamilyRecord[]>;
+  listByGrant(grantId: string): Promise<TokenFamilyRecord[]>;
 }

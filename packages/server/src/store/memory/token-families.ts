@@ -48,5 +48,11 @@ export function memoryTokenFamilyStore(state: MemoryState): TokenFamilyStore {
         .sort((a, b) => a.createdAt - b.createdAt || compare(a.id, b.id))
         .map(copy);
     },
+    async listByGrant(grantId) {
+      return [...families.values()]
+        .filter((family) => family.grantId === grantId)
+        .sort((a, b) => a.createdAt - b.createdAt || compare(a.id, b.id))
+        .map(copy);
+    },
   };
 }

@@ -55,5 +55,12 @@ export function sqliteTokenFamilyStore(connection: SqliteConnection): TokenFamil
         .all(clientId)
         .map(records.familyFromRow);
     },
+    async listByGrant(grantId) {
+      return sql(
+        'SELECT * FROM token_families WHERE grant_id = ? AND created_at IS NOT NULL ORDER BY created_at, id',
+      )
+        .all(grantId)
+        .map(records.familyFromRow);
+    },
   };
 }
