@@ -12,6 +12,8 @@ import type { ClientGovernance } from './governance/client-governance.ts';
 import type { KeyRing } from './keys/signing-keys.ts';
 import type { Lifetimes, ResourceOptions } from './options.ts';
 import type { ConsentRenderer } from './pages/consent-page.ts';
+import type { PageTheme } from './pages/layout.ts';
+import { loadThemeLogo, type ThemeLogo } from './pages/theme-logo.ts';
 import type { ProfileHooks } from './profiles/profile.ts';
 import { buildIntrospectionPolicy, type IntrospectionPolicy } from './protocol/introspection-policy.ts';
 import type { Store } from './store/store.ts';
@@ -88,6 +90,10 @@ export interface ServerContext {
   userStanding(userId: string): Promise<UserStanding>;
   /** Records an audit event: a log line, then the audit sink (audit/audit-trail.ts). */
   audit: Audit;
+  /** The pages' look: the service's name, colour and logo (`theme`, pages/layout.ts, issue #15). */
+  pageTheme: PageTheme;
+  /** The operator's logo file, read at start (pages/theme-logo.ts); served at `<issuer>/theme/logo`. */
+  themeLogo: ThemeLogo | undefined;
 }
 
 export interface ServerFeatures {
@@ -226,5 +232,18 @@ export function buildContext(parts: ContextParts): ServerContext {
     // No injected authenticator: the store's accounts are the only users, so a missing one was removed.
     userStanding: createUserStanding(store.users, { localAccounts: options.authenticateUser === undefined }),
     audit,
+    ...pageLook(options),
+  };
+}
+
+function pageLook(options: ResolvedServerOptions): Pick<ServerContext, 'pageTheme' | 'themeLogo'> {
+  const themeLogo = loadThemeLogo(options.theme.logoFile);
+  return {
+    themeLogo,
+    pageTheme: {
+      serviceName: options.serviceName,
+      primaryColor: options.theme.primaryColor,
+      ...(themeLogo === undefined ? {} : { logoSrc: `${options.issuer}/theme/logo` }),
+    },
   };
 }

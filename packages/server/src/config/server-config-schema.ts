@@ -11,6 +11,7 @@ import { operationsSchema } from './operations-schema.ts';
 import { parSchema } from './par-schema.ts';
 import { registrationSchema } from './registration-schema.ts';
 import { resourceSchema } from './resource-schema.ts';
+import { themeSchema } from './theme-schema.ts';
 
 /**
  * Every serializable setting of the server, with its default, written once (decision 0024).
@@ -85,6 +86,7 @@ export const serverConfigSchema = z.strictObject({
     .describe(
       'private_key_jwt assertion algorithms accepted and advertised; unset: every asymmetric one (atproto: ES256, AT-9)',
     ),
+  theme: themeSchema.prefault({}),
 });
 
 /** What an embedder may write: every key optional where a default exists. */
