@@ -85,9 +85,10 @@ export interface ClientLifecycle {
   revokeFamily(family: TokenFamilyRecord, action: LifecycleAction<string>): Promise<boolean>;
   /**
    * Ends one grant and every session under it (its families carry `grant_revoked`); the user must
-   * consent again. Returns whether this call revoked it (false: already revoked).
+   * consent again. Returns whether this call revoked it (false: already revoked). `user_revoked`: the user
+   * cut it off on their connected apps page (pages/connected-apps.ts).
    */
-  revokeGrant(grant: GrantRecord, action: LifecycleAction<'operator'>): Promise<boolean>;
+  revokeGrant(grant: GrantRecord, action: LifecycleAction<'operator' | 'user_revoked'>): Promise<boolean>;
 }
 
 export interface ClientLifecycleDeps {
