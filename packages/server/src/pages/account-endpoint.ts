@@ -33,14 +33,25 @@ export function accountEndpoints(ctx: ServerContext) {
     revoke: `${ctx.issuer}/account/revoke`,
   };
   return {
-    show: (request: Request) => refusals(ctx, request, () => show(ctx, request, at)),
+    show: (request: Request) => sameOriginReferrer(refusals(ctx, request, () => show(ctx, request, at))),
     login: (request: Request, remoteAddress?: string) =>
-      refusals(ctx, request, () => login(ctx, request, at, remoteAddress)),
+      sameOriginReferrer(refusals(ctx, request, () => login(ctx, request, at, remoteAddress))),
     revoke: (request: Request) => refusals(ctx, request, () => revoke(ctx, request, at)),
   };
 }
 
 type Places = { page: string; login: string; revoke: string };
+
+/**
+ * These pages' forms are checked by their `Origin`, which browsers send as `null` under the other
+ * pages' `no-referrer` policy (Fetch, "serializing a request origin"). `same-origin` keeps the
+ * Referer off every other site while this origin's own POSTs carry their real Origin.
+ */
+async function sameOriginReferrer(answer: Promise<Response>): Promise<Response> {
+  const response = await answer;
+  if (response.headers.has('referrer-policy')) response.headers.set('referrer-policy', 'same-origin');
+  return response;
+}
 
 async function refusals(ctx: ServerContext, request: Request, step: () => Promise<Response>) {
   try {
@@ -142,8 +153,8 @@ async function accountOf(ctx: ServerContext, session: SessionRecord) {
 
 /**
  * A form of these pages posted from another origin is refused (OWASP CSRF cheat sheet, "verifying
- * origin with standard headers"). Browsers send `Origin` on every POST; a request without one (not
- * a browser) still needs the form token.
+ * origin with standard headers"); so is `Origin: null` (a sandboxed or opaque origin). Browsers
+ * send `Origin` on every POST; a request without one (not a browser) still needs the form token.
  */
 function sameOrigin(ctx: Pick<ServerContext, 'issuer'>, request: Request): void {
   const origin = request.headers.get('origin');
