@@ -118,7 +118,7 @@ describe('connected apps page in headless Chromium', { skip: skipWithoutChromium
     assert.equal(await cards.count(), 2);
     const text = (await page.locator('main').textContent())?.replace(/\s+/g, ' ') ?? '';
     assert.match(text, /Calls itself “Notes” \(its own claim, not verified\)/);
-    assert.match(text, /approved by the administrator/);
+    assert.match(text, /Trust ?trusted/);
     assert.match(text, /use the tools this server offers, as you mcp:tools/);
     await checkPageAtEveryWidth(page, 'account');
 

@@ -85,7 +85,7 @@ describe('connected apps (/account)', () => {
     assert.equal(revokeForms(listed).size, 2, 'one entry per installation');
     assert.match(listed.html, /<code>https:\/\/app\.example\.test\/callback<\/code>/);
     assert.match(listed.html, /<code>http:\/\/127\.0\.0\.1\/callback<\/code>/);
-    assert.match(listed.html, /Trust<\/dt><dd>approved by the administrator/);
+    assert.match(listed.html, /Trust<\/dt><dd>trusted/);
     assert.match(listed.html, /use the tools this server offers, as you <code>mcp:tools<\/code>/);
     assert.equal((await t.store.audit.list({ type: 'login.succeeded' })).length, 3);
   });

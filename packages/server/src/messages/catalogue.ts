@@ -8,16 +8,20 @@
  * `console`); a translation must then supply the same members, which the `Messages` type enforces.
  */
 import { accountMessages } from './en/account.ts';
+import { consentMessages } from './en/consent.ts';
 import { errorMessages } from './en/error.ts';
 import { layoutMessages } from './en/layout.ts';
 import { loginMessages } from './en/login.ts';
 import { scopeMessages } from './en/scopes.ts';
 import { tierMessages } from './en/tiers.ts';
+import { waitingMessages } from './en/waiting.ts';
 
 const ENGLISH = {
   layout: layoutMessages,
   login: loginMessages,
+  consent: consentMessages,
   error: errorMessages,
+  waiting: waitingMessages,
   account: accountMessages,
   scopes: scopeMessages,
   tiers: tierMessages,

@@ -8,9 +8,10 @@ import { loginRestriction, sessionIsHintedAccount } from '../authorization/login
 import type { ServerContext } from '../context.ts';
 import { safeEqual } from '../crypto/digest.ts';
 import { enforcedPending } from '../governance/pending-admission.ts';
-import { TIER_STATEMENTS, tierPolicyOf } from '../governance/tier-policy.ts';
+import { tierPolicyOf } from '../governance/tier-policy.ts';
 import { readFormBody } from '../http/form-body.ts';
 import { noteOutcome, outcomeOf } from '../http/request-outcome.ts';
+import { messagesFor } from '../messages/catalogue.ts';
 import type { AccountRestriction } from '../profiles/profile.ts';
 import type { AuthorizationRequestRecord, SessionRecord } from '../store/store.ts';
 import { loginPage } from './login-page.ts';
@@ -174,7 +175,7 @@ async function consentOrCode(
     ...(logoKey === undefined ? {} : { logoSrc: `${ctx.issuer}/client-logo/${logoKey}` }),
     redirectHost: hostOf(record.redirectUri),
     loopbackOnly: redirectUris.length > 0 && redirectUris.every(isLoopbackRedirectUri),
-    tier: { name: redirect.tier.tier, statement: TIER_STATEMENTS[redirect.tier.tier] },
+    tier: { name: redirect.tier.tier, statement: messagesFor().tiers[redirect.tier.tier].statement },
     scopes: record.scope,
     // AT-14, issue #15 item 3: what each scope allows, in words (pages/scope-wording.ts).
     scopeDescriptions: await describeScopes(ctx, record.scope, record.resources),
@@ -188,6 +189,7 @@ async function consentOrCode(
     }),
     username: user?.username ?? session.userId,
     serviceName: ctx.serviceName,
+    theme: ctx.pageTheme,
   });
 }
 
@@ -214,6 +216,7 @@ async function awaitApproval(
   return waitingPage({
     clientLabel: clientName ?? client.clientId,
     serviceName: ctx.serviceName,
+    theme: ctx.pageTheme,
     username: user?.username ?? session.userId,
   });
 }
