@@ -38,7 +38,7 @@ function card(model: AccountPageModel, app: ConnectedApp, index: number) {
   const heading = `app-${index}`;
   return html`<section class="card" aria-labelledby="${heading}">
 <h2 id="${heading}">${app.clientHost === undefined ? html`<code>${app.clientId}</code>` : words.from(app.clientHost)}</h2>
-${app.clientName === undefined ? '' : html`<p class="claim">${words.claimedName(app.clientName)}</p>`}
+${app.clientName === undefined ? '' : html`<p class="claim"><span>${words.claimedName(app.clientName)}</span></p>`}
 <dl>
 ${app.clientHost === undefined ? '' : html`<dt>${words.clientIdLabel}</dt><dd><code>${app.clientId}</code></dd>`}
 <dt>${words.installationLabel}</dt><dd><code>${app.redirectUri}</code></dd>
