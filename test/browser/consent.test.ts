@@ -170,8 +170,13 @@ describe('login and consent pages in headless Chromium', { skip: skipWithoutChro
     assert.equal(await textOf(shownClientId), CLIENT_ID);
     assert.ok(await shownClientId.isVisible());
     const text = await textOf(main);
-    assert.match(text, new RegExp(`calls itself “${CLIENT_NAME}”, a name it chose`));
-    assert.match(text, /wants access to your account alice\./);
+    assert.match(
+      text,
+      new RegExp(
+        `^Allow access\\? The application ${CLIENT_ID} wants to use your account alice on Gatehouse \\(trusted\\)\\.`,
+      ),
+    );
+    assert.match(text, new RegExp(`It calls itself “${CLIENT_NAME}” \\(its own claim, not verified\\)`));
     assert.match(text, new RegExp(`you will be sent to ${escapeRegExp(new URL(appOrigin).host)}\\.`));
     assert.match(text, new RegExp(RESOURCE_NAME));
     assert.deepEqual(await main.locator('li code').allTextContents(), ['mcp:tools', 'mcp:admin']);

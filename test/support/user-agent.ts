@@ -28,7 +28,7 @@ export class UserAgent {
   async navigate(
     url: string,
     stopAt: (location: string) => boolean,
-    init?: { method: string; body: URLSearchParams },
+    init?: { method: string; body: URLSearchParams; headers?: Record<string, string> },
   ): Promise<Page | { redirectedTo: string }> {
     let current = url;
     let request = init;
@@ -41,6 +41,7 @@ export class UserAgent {
             ? {}
             : { cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') }),
           ...(request === undefined ? {} : { 'content-type': 'application/x-www-form-urlencoded' }),
+          ...request?.headers,
         },
         ...(request === undefined ? {} : { body: request.body.toString() }),
       });

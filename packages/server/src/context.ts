@@ -13,6 +13,8 @@ import { createJwtBearerSettings, type JwtBearerSettings } from './grants/jwt-be
 import type { KeyRing } from './keys/signing-keys.ts';
 import type { Lifetimes, ResourceOptions } from './options.ts';
 import type { ConsentRenderer } from './pages/consent-page.ts';
+import type { PageTheme } from './pages/layout.ts';
+import { loadThemeLogo, type ThemeLogo } from './pages/theme-logo.ts';
 import type { ProfileHooks } from './profiles/profile.ts';
 import { buildIntrospectionPolicy, type IntrospectionPolicy } from './protocol/introspection-policy.ts';
 import type { Store } from './store/store.ts';
@@ -91,6 +93,10 @@ export interface ServerContext {
   audit: Audit;
   /** The issuers the jwt-bearer grant trusts: enterprise IdPs and workload platforms (decision 0043). */
   jwtBearer: JwtBearerSettings;
+  /** The pages' look: the service's name, colour and logo (`theme`, pages/layout.ts, issue #15). */
+  pageTheme: PageTheme;
+  /** The operator's logo file, read at start (pages/theme-logo.ts); served at `<issuer>/theme/logo`. */
+  themeLogo: ThemeLogo | undefined;
 }
 
 export interface ServerFeatures {
@@ -230,5 +236,18 @@ export function buildContext(parts: ContextParts): ServerContext {
     userStanding: createUserStanding(store.users, { localAccounts: options.authenticateUser === undefined }),
     audit,
     jwtBearer: createJwtBearerSettings(options, fetchJwks, clock),
+    ...pageLook(options),
+  };
+}
+
+function pageLook(options: ResolvedServerOptions): Pick<ServerContext, 'pageTheme' | 'themeLogo'> {
+  const themeLogo = loadThemeLogo(options.theme.logoFile);
+  return {
+    themeLogo,
+    pageTheme: {
+      serviceName: options.serviceName,
+      primaryColor: options.theme.primaryColor,
+      ...(themeLogo === undefined ? {} : { logoSrc: `${options.issuer}/theme/logo` }),
+    },
   };
 }

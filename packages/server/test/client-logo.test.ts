@@ -119,7 +119,7 @@ describe('client logos (CIMD-CACHE-6)', async () => {
     assert.equal(logoSrc(consent.html), `${ISSUER}/client-logo/${logoKeyOf(LOGO_URL)}`);
     assert.match(
       consent.html,
-      /shows this logo <img[^>]*> and calls itself “Logo App”, a logo and a name it chose/,
+      /<p class="claim"><img[^>]*><span>It calls itself “Logo App” <span class="label">\(its own claim, not verified\)/,
     );
     // CIMD-UI-2: the verified identity still comes first.
     assert.ok(consent.html.indexOf('<code>public-app</code>') < consent.html.indexOf('<img'));
@@ -152,7 +152,10 @@ describe('client logos (CIMD-CACHE-6)', async () => {
     const client = (await t.store.clients.get('public-app'))!;
     await t.store.clients.put({ ...client, metadata: { ...client.metadata, logo_uri: LOGO_URL } });
     const { consent } = await consentPage(t);
-    assert.match(consent.html, /shows this logo <img[^>]*>, which it chose itself/);
+    assert.match(
+      consent.html,
+      /<p class="claim"><img[^>]*><span><span class="label">The logo is its own choice, not verified/,
+    );
   });
 
   it('shows no img and fetches nothing when the client has no logo_uri', async () => {

@@ -142,7 +142,10 @@ describe('login and consent pages', async () => {
     assert.ok(isPage(consent));
     assert.match(consent.html, /<code>public-app<\/code>/);
     assert.match(consent.html, /app\.example\.test/);
-    assert.match(consent.html, /a name it chose/);
+    assert.match(
+      consent.html,
+      /It calls itself “Totally Official &lt;b&gt;App&lt;\/b&gt;” <span class="label">\(its own claim, not verified\)/,
+    );
     assert.match(consent.html, /Totally Official &lt;b&gt;App&lt;\/b&gt;/, 'escaped');
     assert.match(consent.html, /mcp:tools/);
     assert.doesNotMatch(consent.html, /loopback address/);

@@ -32,20 +32,25 @@ export function authorizationErrorRedirect(
   );
 }
 
-/** An error from the authorization flow: to the client only if it may go there, else our page. */
+/**
+ * An error from the authorization flow: to the client only if it may go there, else our page.
+ * `clientId`: the client the request named, if any, shown on the page (issue #15 item 3).
+ */
 export async function authorizationError(
-  ctx: Pick<ServerContext, 'issuer' | 'serviceName' | 'logger'>,
+  ctx: Pick<ServerContext, 'issuer' | 'serviceName' | 'logger' | 'pageTheme'>,
   error: unknown,
   redirect: VerifiedRedirect | undefined,
+  clientId?: string,
 ): Promise<Response> {
+  const shown = { theme: ctx.pageTheme, clientId: redirect?.client.clientId ?? clientId };
   if (error instanceof OAuthError) {
     if (error.redirectable && redirect !== undefined) return authorizationErrorRedirect(ctx, redirect, error);
-    return errorPage(error, ctx.serviceName);
+    return errorPage(error, shown);
   }
   if (isStoreUnavailableError(error)) {
     // Our page, never a redirect: the client could not tell a retryable outage from a refusal.
     const unavailable = storeUnavailable(error, ctx.logger);
-    const page = await errorPage(unavailable, ctx.serviceName);
+    const page = await errorPage(unavailable, shown);
     for (const [name, value] of Object.entries(unavailable.headers)) page.headers.set(name, value);
     return page;
   }
@@ -55,7 +60,7 @@ export async function authorizationError(
       reason: 'internal',
       description: 'the server could not complete the request',
     }),
-    ctx.serviceName,
+    shown,
   );
 }
 

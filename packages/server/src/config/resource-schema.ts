@@ -10,6 +10,12 @@ export const resourceSchema = z.strictObject({
     .optional()
     .describe('scopes granted when a request for this resource names none'),
   name: z.string().optional().describe('shown on the consent page'),
+  scopeDescriptions: z
+    .record(z.string().min(1), z.string().min(1).max(300))
+    .optional()
+    .describe(
+      'what each scope lets an application do here, in words, shown on the consent and connected apps pages',
+    ),
   introspectionClients: z
     .array(z.string().min(1))
     .readonly()

@@ -12,6 +12,7 @@ import { operationsSchema } from './operations-schema.ts';
 import { parSchema } from './par-schema.ts';
 import { registrationSchema } from './registration-schema.ts';
 import { resourceSchema } from './resource-schema.ts';
+import { themeSchema } from './theme-schema.ts';
 
 /**
  * Every serializable setting of the server, with its default, written once (decision 0024).
@@ -88,6 +89,7 @@ export const serverConfigSchema = z.strictObject({
     ),
   enterprise: enterpriseSchema.prefault({}),
   workloadIdentity: workloadIdentitySchema.prefault({}),
+  theme: themeSchema.prefault({}),
 });
 
 /** What an embedder may write: every key optional where a default exists. */

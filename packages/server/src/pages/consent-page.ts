@@ -1,6 +1,7 @@
 import type { TrustTier } from '@gatehouse-oauth/core';
 import { html } from 'hono/html';
-import { pageResponse } from './layout.ts';
+import { messagesFor } from '../messages/catalogue.ts';
+import { type PageTheme, pageResponse } from './layout.ts';
 
 export interface ConsentPageModel {
   action: string;
@@ -34,32 +35,22 @@ export interface ConsentPageModel {
   resources: readonly { uri: string; name?: string }[];
   username: string;
   serviceName: string;
+  /** The operator's colour and logo (`theme`); absent: the default look. */
+  theme?: PageTheme | undefined;
 }
 
 /**
- * Consent. The identity shown first is what the server verified (the client_id and where the
- * answer will be sent: the redirect host, MCP-15 / CIMD-UI-3); the client's own name comes second
- * and is labelled as its claim. Loopback-only clients get a warning: any program on the user's
- * machine can receive that redirect.
- */
-/**
- * What the client says about itself, labelled as its own choice (CIMD-UI-2, CIMD-UI-5): it comes
- * after the verified identity and never replaces it. The logo has an empty alt because the text
- * around it already says whose it is.
+ * What the client says about itself, labelled as its own claim and on a line of its own
+ * (CIMD-UI-2, CIMD-UI-5): it comes after the verified identity and never replaces it. The logo has
+ * an empty alt because the words beside it already say whose it is.
  */
 function claims(model: ConsentPageModel) {
+  const words = messagesFor().consent;
+  if (model.logoSrc === undefined && model.clientName === undefined) return '';
   const logo =
-    model.logoSrc === undefined
-      ? undefined
-      : html`<img src="${model.logoSrc}" alt="" width="48" height="48" style="vertical-align:middle">`;
-  if (logo === undefined) {
-    return model.clientName === undefined
-      ? ''
-      : html` <span class="muted">calls itself “${model.clientName}”, a name it chose,</span>`;
-  }
-  return model.clientName === undefined
-    ? html` <span class="muted">shows this logo ${logo}, which it chose itself,</span>`
-    : html` <span class="muted">shows this logo ${logo} and calls itself “${model.clientName}”, a logo and a name it chose,</span>`;
+    model.logoSrc === undefined ? '' : html`<img src="${model.logoSrc}" alt="" width="48" height="48">`;
+  return html`<p class="claim">${logo}<span>${model.clientName === undefined ? words.claimedLogo : words.claimedName(model.clientName)}</span></p>
+`;
 }
 
 function describe(model: ConsentPageModel, scope: string) {
@@ -70,13 +61,6 @@ function describe(model: ConsentPageModel, scope: string) {
   return description === undefined ? '' : html`: ${description}`;
 }
 
-const TIER_LABELS: Record<TrustTier, string> = {
-  trusted: 'trusted',
-  'verified-domain': 'verified domain',
-  'self-asserted': 'self-asserted',
-  local: 'local application',
-};
-
 /**
  * The trust tier, stated in words. For a loopback-only client the warning below already says what
  * `local` means (CIMD-UI-3, MCP-15), so its sentence is not repeated.
@@ -84,9 +68,14 @@ const TIER_LABELS: Record<TrustTier, string> = {
 function trust(model: ConsentPageModel) {
   const tier = model.tier;
   if (tier === undefined) return '';
+  const words = messagesFor();
   const repeated = tier.name === 'local' && model.loopbackOnly;
-  return html`<p class="${tier.name === 'local' && !repeated ? 'warn' : 'muted'}" role="note">Trust tier: <strong>${TIER_LABELS[tier.name] ?? tier.name}</strong>.${repeated ? '' : html` ${tier.statement}`}</p>
+  return html`<p class="${tier.name === 'local' && !repeated ? 'warn' : 'muted'}" role="note">${words.consent.trustTier(tierName(tier.name))}${repeated ? '' : html` ${tier.statement}`}</p>
 `;
+}
+
+function tierName(tier: TrustTier): string {
+  return messagesFor().tiers[tier]?.name ?? tier;
 }
 
 /** A request for more than an existing grant: some scopes are already allowed, some are new. */
@@ -102,34 +91,42 @@ function stepUp(model: ConsentPageModel): boolean {
  */
 export type ConsentRenderer = (model: ConsentPageModel) => Response | Promise<Response>;
 
+/**
+ * Consent (issue #15 item 3). One plain sentence first: who asks, by what the server verified (a
+ * document client's host, else its client_id; MCP-15, CIMD-UI-3), for which account here, with
+ * the trust tier in words; then the client's own name and logo, labelled; where the answer goes;
+ * warnings; the resources and each scope in words. Loopback-only clients get a warning: any
+ * program on the user's machine can receive that redirect.
+ */
 export function consentPage(model: ConsentPageModel): Promise<Response> {
-  const body = html`<h1>Allow access?</h1>
-${
-  model.clientHost === undefined
-    ? html`<p>Application <code>${model.clientId}</code>`
-    : html`<p>An application from <strong>${model.clientHost}</strong> <span class="muted">(<code>${model.clientId}</code>)</span>`
-}${claims(model)} wants access to your account <strong>${model.username}</strong>.</p>
-<p>After you answer, you will be sent to <strong>${model.redirectHost}</strong>.</p>
-${trust(model)}${
-  model.loopbackOnly
-    ? html`<p class="warn" role="note">This application receives the answer on your own computer (a loopback address).
-Any program running on this computer could be the one asking. Allow only if you just started it yourself.</p>`
-    : ''
-}
+  const words = messagesFor().consent;
+  const tier = model.tier === undefined ? '' : tierName(model.tier.name);
+  const step = stepUp(model);
+  const body = html`<h1>${words.heading}</h1>
+<p>${
+    model.clientHost === undefined
+      ? words.wantsFromClientId(model.clientId, model.username, model.serviceName, tier)
+      : words.wantsFromHost(model.clientHost, model.username, model.serviceName, tier)
+  }</p>
+${claims(model)}${model.clientHost === undefined ? '' : html`<p class="muted">${words.clientIdOfHost(model.clientId)}</p>`}
+<p>${words.sentTo(model.redirectHost)}</p>
+${trust(model)}${model.loopbackOnly ? html`<p class="warn" role="note">${words.loopbackWarning}</p>` : ''}
 ${
   model.resources.length > 0
-    ? html`<p>It will be able to use:</p><ul>${model.resources.map((resource) => html`<li>${resource.name ?? resource.uri} <span class="muted">${resource.name === undefined ? '' : resource.uri}</span></li>`)}</ul>`
+    ? html`<p>${words.resourcesIntro}</p><ul>${model.resources.map((resource) => html`<li>${resource.name ?? html`<code>${resource.uri}</code>`} ${resource.name === undefined ? '' : html`<span class="muted">${resource.uri}</span>`}</li>`)}</ul>`
     : ''
 }
 ${
   model.scopes.length > 0
-    ? html`<p>with these permissions${stepUp(model) ? html`, more than you allowed before` : ''}:</p><ul>${model.scopes.map((scope) => html`<li><code>${scope}</code>${describe(model, scope)}${model.alreadyGranted?.includes(scope) ? html` <span class="muted">(already allowed)</span>` : stepUp(model) ? html` <strong>(new)</strong>` : ''}</li>`)}</ul>`
+    ? html`<p>${step ? words.scopesIntroStepUp : words.scopesIntro}</p><ul>${model.scopes.map((scope) => html`<li><code>${scope}</code>${model.alreadyGranted?.includes(scope) ? html` <span class="muted">${words.alreadyAllowed}</span>` : step ? html` <strong>${words.added}</strong>` : ''}${describe(model, scope)}</li>`)}</ul>`
     : ''
 }
 <form method="post" action="${model.action}">
 <input type="hidden" name="csrf" value="${model.csrfToken}">
-<button type="submit" name="decision" value="allow" class="primary">Allow</button>
-<button type="submit" name="decision" value="deny">Deny</button>
+<div class="actions">
+<button type="submit" name="decision" value="allow" class="primary">${words.allow}</button>
+<button type="submit" name="decision" value="deny">${words.deny}</button>
+</div>
 </form>`;
-  return pageResponse('Allow access', model.serviceName, body);
+  return pageResponse(words.title, model.theme ?? model.serviceName, body);
 }

@@ -8,12 +8,14 @@ import { loginRestriction, sessionIsHintedAccount } from '../authorization/login
 import type { ServerContext } from '../context.ts';
 import { safeEqual } from '../crypto/digest.ts';
 import { enforcedPending } from '../governance/pending-admission.ts';
-import { TIER_STATEMENTS, tierPolicyOf } from '../governance/tier-policy.ts';
+import { tierPolicyOf } from '../governance/tier-policy.ts';
 import { readFormBody } from '../http/form-body.ts';
-import { noteOutcome } from '../http/request-outcome.ts';
+import { noteOutcome, outcomeOf } from '../http/request-outcome.ts';
+import { messagesFor } from '../messages/catalogue.ts';
 import type { AccountRestriction } from '../profiles/profile.ts';
 import type { AuthorizationRequestRecord, SessionRecord } from '../store/store.ts';
 import { loginPage } from './login-page.ts';
+import { describeScopes } from './scope-wording.ts';
 import { waitingPage } from './waiting-page.ts';
 
 /**
@@ -29,6 +31,8 @@ export function interactionEndpoints(ctx: ServerContext) {
       guarded(ctx, request, id, (pending) => login(ctx, request, pending, remoteAddress)),
     consent: (request: Request, id: string) =>
       guarded(ctx, request, id, (pending) => consent(ctx, request, pending)),
+    cancel: (request: Request, id: string) =>
+      guarded(ctx, request, id, (pending) => cancel(ctx, request, pending)),
   };
 }
 
@@ -78,7 +82,7 @@ async function guarded(
     return await step({ record, redirect });
   } catch (error) {
     if (error instanceof OAuthError) noteOutcome(request, { error: error.error, reason: error.reason });
-    return authorizationError(ctx, error, redirect);
+    return authorizationError(ctx, error, redirect, outcomeOf(request)?.clientId);
   }
 }
 
@@ -120,6 +124,9 @@ function renderLogin(
     csrfToken: record.csrfToken,
     clientLabel: redirect.client.clientId,
     serviceName: ctx.serviceName,
+    theme: ctx.pageTheme,
+    // Issue #15 item 3: Cancel answers access_denied at the verified redirect_uri.
+    cancelAction: `${ctx.issuer}/interaction/${record.id}/cancel`,
     ...(username === undefined ? {} : { username }),
     ...(outcome !== undefined && 'failed' in outcome ? { failed: true } : {}),
     ...(only === undefined
@@ -168,12 +175,10 @@ async function consentOrCode(
     ...(logoKey === undefined ? {} : { logoSrc: `${ctx.issuer}/client-logo/${logoKey}` }),
     redirectHost: hostOf(record.redirectUri),
     loopbackOnly: redirectUris.length > 0 && redirectUris.every(isLoopbackRedirectUri),
-    tier: { name: redirect.tier.tier, statement: TIER_STATEMENTS[redirect.tier.tier] },
+    tier: { name: redirect.tier.tier, statement: messagesFor().tiers[redirect.tier.tier].statement },
     scopes: record.scope,
-    // AT-14: the profile's consent text says what each scope allows.
-    ...(ctx.profile.describeScope === undefined
-      ? {}
-      : { scopeDescriptions: await scopeDescriptions(record.scope, ctx.profile.describeScope) }),
+    // AT-14, issue #15 item 3: what each scope allows, in words (pages/scope-wording.ts).
+    scopeDescriptions: await describeScopes(ctx, record.scope, record.resources),
     // MCP-16 step-up: mark what this installation already allowed, so the new scopes stand out.
     ...(grant !== undefined && grant.revokedAt === undefined && grant.updatedAt >= redirect.client.updatedAt
       ? { alreadyGranted: grant.scope }
@@ -184,6 +189,7 @@ async function consentOrCode(
     }),
     username: user?.username ?? session.userId,
     serviceName: ctx.serviceName,
+    theme: ctx.pageTheme,
   });
 }
 
@@ -210,6 +216,7 @@ async function awaitApproval(
   return waitingPage({
     clientLabel: clientName ?? client.clientId,
     serviceName: ctx.serviceName,
+    theme: ctx.pageTheme,
     username: user?.username ?? session.userId,
   });
 }
@@ -327,6 +334,25 @@ async function consent(ctx: ServerContext, request: Request, pending: Pending): 
   return issueCode(ctx, codeIssue({ ...pending, record }, session!, grant.id));
 }
 
+/**
+ * Cancel on the login page (issue #15 item 3): the request is answered exactly once, with
+ * `access_denied` at its redirect_uri, which the authorization endpoint verified before this page
+ * could exist (with state and iss, RFC 9207). An unknown, answered or foreign request gets the error
+ * page instead, never a redirect.
+ */
+async function cancel(ctx: ServerContext, request: Request, pending: Pending): Promise<Response> {
+  const form = await readFormBody(request);
+  checkCsrf(form.parameters.get('csrf'), pending.record);
+  const record = await ctx.store.authorizationRequests.consume(pending.record.id, ctx.clock());
+  if (record === undefined) throw alreadyAnswered();
+  await ctx.audit({ type: 'login.cancelled', clientId: record.clientId });
+  throw new OAuthError('access_denied', {
+    reason: 'user_cancelled',
+    description: 'the user cancelled the sign-in',
+    redirectable: true,
+  });
+}
+
 function codeIssue(pending: Pending, session: SessionRecord, grantId: string) {
   return {
     redirect: pending.redirect,
@@ -364,16 +390,4 @@ function hostOf(uri: string): string {
   } catch {
     return uri;
   }
-}
-
-async function scopeDescriptions(
-  scopes: readonly string[],
-  describe: NonNullable<ServerContext['profile']['describeScope']>,
-): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const scope of scopes) {
-    const description = await describe(scope);
-    if (description !== undefined) out[scope] = description;
-  }
-  return out;
 }

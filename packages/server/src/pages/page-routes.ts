@@ -1,7 +1,9 @@
 import { clientLogoResponse } from '../cimd/client-logo-cache.ts';
 import type { ServerContext } from '../context.ts';
 import type { ServerApp } from '../http/server-app.ts';
+import { accountEndpoints } from './account-endpoint.ts';
 import { interactionEndpoints } from './interaction-endpoint.ts';
+import { themeLogoResponse } from './theme-logo.ts';
 
 /** The pages surface: what the user's browser sees between request and answer (login, consent, errors). */
 export function mountPageRoutes(app: ServerApp, ctx: ServerContext): void {
@@ -13,6 +15,14 @@ export function mountPageRoutes(app: ServerApp, ctx: ServerContext): void {
     interaction.login(c.req.raw, c.req.param('id'), c.env?.remoteAddress),
   );
   app.post(`${base}/interaction/:id/consent`, (c) => interaction.consent(c.req.raw, c.req.param('id')));
+  app.post(`${base}/interaction/:id/cancel`, (c) => interaction.cancel(c.req.raw, c.req.param('id')));
   // Serves only what the consent page prefetched; never fetches (CIMD-CACHE-6).
   app.get(`${base}/client-logo/:key`, (c) => clientLogoResponse(ctx.clientLogos, c.req.param('key')));
+  // The operator's logo (`theme.logoFile`), read at start.
+  app.get(`${base}/theme/logo`, (c) => themeLogoResponse(ctx.themeLogo, c.req.raw));
+  // Connected apps (issue #15 item 2, AT-14).
+  const account = accountEndpoints(ctx);
+  app.get(`${base}/account`, (c) => account.show(c.req.raw));
+  app.post(`${base}/account/login`, (c) => account.login(c.req.raw, c.env?.remoteAddress));
+  app.post(`${base}/account/revoke`, (c) => account.revoke(c.req.raw));
 }

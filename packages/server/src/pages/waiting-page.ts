@@ -1,12 +1,14 @@
 import { html } from 'hono/html';
 import { currentRequestId } from '../http/request-id.ts';
-import { pageResponse } from './layout.ts';
+import { messagesFor } from '../messages/catalogue.ts';
+import { type PageTheme, pageResponse } from './layout.ts';
 
 export interface WaitingPageModel {
   /** The client's own name if it declares one, else its client_id: what the user recognises. */
   clientLabel: string;
   serviceName: string;
   username: string;
+  theme?: PageTheme | undefined;
 }
 
 /**
@@ -16,17 +18,16 @@ export interface WaitingPageModel {
  * the administrator sees who asked.
  */
 export function waitingPage(model: WaitingPageModel): Promise<Response> {
+  const words = messagesFor();
   const reference = currentRequestId();
-  const body = html`<h1>This application awaits approval</h1>
-<p role="status"><strong>${model.clientLabel}</strong> has not been approved by the administrator of
-${model.serviceName} yet, so it cannot be connected to your account.</p>
-<p>Your request, as ${model.username}, has been recorded: the administrator can see that you asked.
-Once the application is approved, go back to it and connect again.</p>
-<p class="muted">Nothing was shared with the application.</p>${
+  const body = html`<h1>${words.waiting.heading}</h1>
+<p role="status">${words.waiting.notApproved(model.clientLabel, model.serviceName)}</p>
+<p>${words.waiting.recorded(model.username)}</p>
+<p class="muted">${words.waiting.nothingShared}</p>${
     reference === undefined
       ? ''
       : html`
-<p class="muted">Reference: <code>${reference}</code></p>`
+<p class="muted">${words.layout.reference} <code>${reference}</code></p>`
   }`;
-  return pageResponse('Awaiting approval', model.serviceName, body, { status: 403 });
+  return pageResponse(words.waiting.title, model.theme ?? model.serviceName, body, { status: 403 });
 }

@@ -15,7 +15,7 @@ import type { ServerContext } from '../context.ts';
 import { randomToken } from '../crypto/digest.ts';
 import { enforcedPending } from '../governance/pending-admission.ts';
 import { readFormBody } from '../http/form-body.ts';
-import { noteNamedClient, noteOutcome } from '../http/request-outcome.ts';
+import { noteNamedClient, noteOutcome, outcomeOf } from '../http/request-outcome.ts';
 import { recordClientActivity } from '../inventory/client-activity.ts';
 import type { SessionRecord } from '../store/store.ts';
 
@@ -52,7 +52,8 @@ export function authorizationEndpoint(ctx: ServerContext) {
       return await startInteraction(ctx, request, valid);
     } catch (error) {
       if (error instanceof OAuthError) noteOutcome(request, { error: error.error, reason: error.reason });
-      return authorizationError(ctx, error, verified);
+      // The client the request named, shown on our error page (issue #15 item 3).
+      return authorizationError(ctx, error, verified, outcomeOf(request)?.clientId);
     }
   };
 }

@@ -35,7 +35,8 @@ export interface LoginThrottle {
   attempt(login: {
     username: string;
     remoteAddress: string | undefined;
-    clientId: string;
+    /** The client the sign-in is for; none at the connected apps page (pages/account-endpoint.ts). */
+    clientId?: string | undefined;
     now: number;
   }): Promise<{ allowed: true; succeeded: () => void } | { allowed: false }>;
 }
@@ -114,7 +115,7 @@ export function createLoginThrottle(ctx: { audit: Audit }, options: LoginThrottl
         // An operator log: the name under attack and the source are what an operator acts on.
         await ctx.audit({
           type: 'login.throttled',
-          clientId,
+          ...(clientId === undefined ? {} : { clientId }),
           reason: 'login_throttled',
           detail: {
             key_kind: k.kind,
