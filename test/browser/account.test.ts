@@ -134,7 +134,7 @@ describe('connected apps page in headless Chromium', { skip: skipWithoutChromium
     );
     const renewed = await refreshTokens(as, client, oauth.None(), desktopRefresh, options);
     assert.ok(renewed.access_token);
-    const [event] = await deployment.gatehouse.store.audit.list({ type: 'grant.revoked' });
+    const [event] = await deployment.gatehouse.store.audit.list({ type: 'installation.revoked' });
     assert.equal(event?.actor, 'user:alice');
     await context.close();
   });
