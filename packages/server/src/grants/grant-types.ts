@@ -1,8 +1,10 @@
-import { OAuthError } from '@gatehouse-oauth/core';
+import { OAuthError, TRUST_TIERS } from '@gatehouse-oauth/core';
 import { dpopRequired } from '../dpop/request-dpop.ts';
+import type { ClientGovernance } from '../governance/client-governance.ts';
 import { type ClientTier, tierPolicyOf } from '../governance/tier-policy.ts';
 import type { TokenResponse } from '../tokens/token-response.ts';
 import { authorizationCodeGrant } from './authorization-code-grant.ts';
+import { clientCredentialsGrant } from './client-credentials-grant.ts';
 import { refreshTokenGrant } from './refresh-token-grant.ts';
 import type { GrantDeps, TokenRequest } from './token-request.ts';
 
@@ -15,10 +17,22 @@ type TieredGrant = (ctx: GrantDeps, request: TokenRequest, tier: ClientTier) => 
 const GRANTS: Record<string, Grant> = {
   authorization_code: underTier(authorizationCodeGrant),
   refresh_token: underTier(refreshTokenGrant, { refresh: true }),
+  // MCP-EXT-CC, decision 0042: the tier decides whether a client may (policy.clientCredentials).
+  client_credentials: underTier(clientCredentialsGrant),
 };
 
 /** What the token endpoint accepts and the metadata advertises (RFC 8414 grant_types_supported). */
 export const SUPPORTED_GRANT_TYPES = Object.keys(GRANTS);
+
+/**
+ * grant_types_supported (RFC 8414 §2): what the token endpoint may grant here, so client_credentials
+ * only when some tier allows it (decision 0042): a server where no client could use it does not
+ * invite clients to try.
+ */
+export function advertisedGrantTypes(governance: Pick<ClientGovernance, 'tierPolicy'>): string[] {
+  const clientCredentials = TRUST_TIERS.some((tier) => governance.tierPolicy(tier).clientCredentials);
+  return SUPPORTED_GRANT_TYPES.filter((type) => type !== 'client_credentials' || clientCredentials);
+}
 
 /** The grant of a `grant_type`, or undefined for one this server does not support. */
 export function grantOfType(grantType: string): Grant | undefined {
