@@ -253,6 +253,11 @@ const invalid: Array<[string, unknown, string, ClientMetadataDocumentPolicy?]> =
   ['empty grant_types', { ...base, grant_types: [] }, 'cimd_grant_types_unsupported'],
   ['only response type token', { ...base, response_types: ['token'] }, 'cimd_response_types_unsupported'],
   [
+    'empty response_types with the code grant',
+    { ...base, response_types: [] },
+    'cimd_response_types_unsupported',
+  ],
+  [
     'private_key_jwt without keys (CIMD-AUTH-1)',
     { ...base, token_endpoint_auth_method: 'private_key_jwt' },
     'cimd_private_key_jwt_without_keys',
@@ -438,6 +443,20 @@ describe('interop policies', () => {
         ],
       },
       grants: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+      warnings: [],
+    },
+    {
+      // Decision 0042: a machine client (client_credentials only) lists no response type.
+      name: 'client_credentials alone, with response_types [], where the server supports it (RFC 7591 §2)',
+      document: {
+        ...base,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [JWK_PUBLIC] },
+      },
+      policy: { supportedGrantTypes: ['authorization_code', 'client_credentials'] },
+      grants: ['client_credentials'],
       warnings: [],
     },
     {

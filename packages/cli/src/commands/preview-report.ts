@@ -74,6 +74,8 @@ function policyText(policy: ClientPreview['policy']): string {
     `lifetimes: access tokens ${lifetime(policy.accessTokenSeconds)}, refresh tokens ${
       policy.refresh ? lifetime(policy.refreshTokenSeconds) : 'none issued'
     }, a login ${lifetime(policy.tokenFamilySeconds)}`,
+    // Decision 0042: said only when on, so the common preview stays as it was.
+    ...(policy.clientCredentials ? ['client_credentials allowed'] : []),
   ].join('; ');
 }
 

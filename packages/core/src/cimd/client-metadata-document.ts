@@ -224,15 +224,23 @@ function evaluate(
     fail,
     warn,
   );
-  const responseTypes = intersect(
-    doc.response_types,
-    ['code'], // RFC 7591 §2 default
-    policy.supportedResponseTypes ?? DEFAULT_SUPPORTED_RESPONSE_TYPES,
-    'response_types',
-    'CIMD-DOC-11',
-    fail,
-    warn,
-  );
+  // RFC 7591 §2: a client without the code grant (client_credentials only) may list no response
+  // type at all; that is not an unsupported one.
+  const noResponseTypes =
+    Array.isArray(doc.response_types) &&
+    doc.response_types.length === 0 &&
+    !grantTypes.includes('authorization_code');
+  const responseTypes = noResponseTypes
+    ? []
+    : intersect(
+        doc.response_types,
+        ['code'], // RFC 7591 §2 default
+        policy.supportedResponseTypes ?? DEFAULT_SUPPORTED_RESPONSE_TYPES,
+        'response_types',
+        'CIMD-DOC-11',
+        fail,
+        warn,
+      );
 
   if (authMethod === 'private_key_jwt') checkPrivateKeyJwtKeys(doc, fail);
 

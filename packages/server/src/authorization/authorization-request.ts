@@ -3,13 +3,12 @@ import {
   OAuthError,
   type Parameters,
   parseScope,
-  resolveResources,
   validateCodeChallenge,
 } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
 import { type ClientTier, requireTierResources, tierPolicyOf } from '../governance/tier-policy.ts';
 import type { ClientRecord } from '../store/store.ts';
-import { resolveScope } from './scope-policy.ts';
+import { requestedResources as resolveRequestedResources, resolveScope } from './scope-policy.ts';
 
 /**
  * Validation of an authorization request, RFC 6749 §4.1.1 with OAuth 2.1 and RFC 9700. The order
@@ -185,17 +184,7 @@ export function validateAuthorizationRequest(
   ctx.profile.checkAuthorizationRequest?.(parameters, redirectable);
 
   // RFC 8707 §2.1, MCP-9: every resource must be one we serve.
-  let resources = resolveResources(requestedResources, ctx.resources.known, redirectable);
-  if (resources.length === 0) {
-    if (ctx.resources.defaultResource !== undefined) resources = [ctx.resources.defaultResource];
-    else if (ctx.resources.known.size > 0) {
-      throw new OAuthError('invalid_target', {
-        reason: 'resource_missing',
-        description: 'name the resource this token is for (RFC 8707 resource parameter)',
-        redirectable,
-      });
-    }
-  }
+  const resources = resolveRequestedResources(ctx.resources, requestedResources, redirectable);
   // Issue #13: the tier's resources (invalid_target) and its scope ceiling (invalid_scope).
   requireTierResources(verified.tier, resources, redirectable);
   const scope = resolveScope(

@@ -1,4 +1,4 @@
-import { OAuthError } from '@gatehouse-oauth/core';
+import { OAuthError, resolveResources } from '@gatehouse-oauth/core';
 import type { ResourceCatalog } from '../context.ts';
 import { type ClientTier, withinScopeCeiling } from '../governance/tier-policy.ts';
 import type { ScopeRules } from '../profiles/profile.ts';
@@ -49,4 +49,28 @@ export function audienceOf(resources: readonly string[], catalog: ResourceCatalo
   if (resources.length > 0) return [...resources];
   if (catalog.defaultResource !== undefined) return [catalog.defaultResource];
   return [issuer];
+}
+
+/**
+ * The resources a request names, as configured (RFC 8707 §2.1, MCP-9: every one must be one we
+ * serve); none named: the default resource, or `resource_missing` when resources are configured and
+ * none is the default. Unknown is `invalid_target`. One rule for the authorization endpoint and the
+ * grants that take no earlier grant (client_credentials).
+ */
+export function requestedResources(
+  catalog: ResourceCatalog,
+  requested: readonly string[],
+  redirectable: boolean,
+): string[] {
+  const resources = resolveResources(requested, catalog.known, redirectable);
+  if (resources.length > 0) return resources;
+  if (catalog.defaultResource !== undefined) return [catalog.defaultResource];
+  if (catalog.known.size > 0) {
+    throw new OAuthError('invalid_target', {
+      reason: 'resource_missing',
+      description: 'name the resource this token is for (RFC 8707 resource parameter)',
+      redirectable,
+    });
+  }
+  return [];
 }

@@ -15,7 +15,13 @@ import type { ProfileHooks } from '../profiles/profile.ts';
 
 /** The document rules the `cimd` settings choose (CIMD-URL-6, CIMD-DOC-10). */
 export function cimdDocumentPolicy(cimd: CimdSettings): ClientMetadataDocumentPolicy {
-  return { allowQuery: cimd.allowQuery, missingAuthMethod: cimd.missingAuthMethod };
+  return {
+    allowQuery: cimd.allowQuery,
+    missingAuthMethod: cimd.missingAuthMethod,
+    // CIMD-DOC-11: the grants this server performs. client_credentials is kept when listed (the
+    // client's own signal that it means to use it, decision 0042); the tier decides whether it may.
+    supportedGrantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+  };
 }
 
 /**

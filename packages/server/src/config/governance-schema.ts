@@ -58,6 +58,14 @@ function tierSchema(defaults: {
         .enum(['remembered', 'every-time'])
         .default(defaults.consent)
         .describe('remembered: asked once per scope set; every-time: asked at every authorization'),
+      // MCP-EXT-CC: machine-to-machine tokens carry no user's consent, so no tier has them unless
+      // the operator says so (decision 0042).
+      clientCredentials: z
+        .boolean()
+        .default(false)
+        .describe(
+          'whether confidential clients of this tier may use the client_credentials grant (tokens for the client itself, no user)',
+        ),
     })
     .prefault({});
 }

@@ -4,6 +4,7 @@ import { digest } from '../crypto/digest.ts';
 import { clientTokensCount } from '../governance/pending-admission.ts';
 import { jsonResponse } from '../http/responses.ts';
 import { verifyOwnAccessToken } from '../tokens/access-token.ts';
+import { isClientTokenFamilyId } from '../tokens/client-token.ts';
 import { clientAuthenticatedEndpoint } from './client-authenticated-request.ts';
 import { audienceOwned, type IntrospectionScope, introspectionScope } from './introspection-policy.ts';
 
@@ -52,12 +53,13 @@ async function introspectAccess(ctx: ServerContext, token: string, now: number, 
   if (verified === undefined) return undefined;
   const { payload } = verified;
   if (scope.kind === 'audiences' && !audienceOwned(payload.aud, scope.audiences)) return { active: false };
-  const family = await ctx.store.tokenFamilies.get(verified.familyId);
-  if (family === undefined || family.revokedAt !== undefined) return { active: false };
-  if ((await ctx.userStanding(family.userId)) !== 'active') return { active: false };
+  const clientId = isClientTokenFamilyId(verified.familyId)
+    ? await clientTokenHolder(ctx, payload.client_id)
+    : await sessionTokenHolder(ctx, verified.familyId);
+  if (clientId === undefined) return { active: false };
   if (await ctx.store.replay.has(`revoked-access-token:${verified.jti}`, now)) return { active: false };
   // Issue #13: a blocked client's tokens are inactive at once, before the revocation cascade ends.
-  if (!(await clientTokensCount(ctx, family.clientId))) return { active: false };
+  if (!(await clientTokensCount(ctx, clientId))) return { active: false };
   return {
     active: true,
     // RFC 9449 §6.2: a DPoP-bound token says so, with the key it is bound to.
@@ -74,6 +76,23 @@ async function introspectAccess(ctx: ServerContext, token: string, now: number, 
     auth_time: payload.auth_time,
   };
 }
+/** The client of a user's token: its family is live and its user in good standing. */
+async function sessionTokenHolder(ctx: ServerContext, familyId: string): Promise<string | undefined> {
+  const family = await ctx.store.tokenFamilies.get(familyId);
+  if (family === undefined || family.revokedAt !== undefined) return undefined;
+  if ((await ctx.userStanding(family.userId)) !== 'active') return undefined;
+  return family.clientId;
+}
+
+/**
+ * The client of a token it holds for itself (client_credentials, decision 0042): no family, no
+ * user; the client must still exist (removing it ends its tokens, as removal ends families).
+ */
+async function clientTokenHolder(ctx: ServerContext, clientId: unknown): Promise<string | undefined> {
+  if (typeof clientId !== 'string') return undefined;
+  return (await ctx.store.clients.get(clientId)) === undefined ? undefined : clientId;
+}
+
 async function introspectRefresh(ctx: ServerContext, token: string, now: number) {
   const stored = await ctx.store.refreshTokens.get(digest(token));
   if (stored === undefined) return undefined;

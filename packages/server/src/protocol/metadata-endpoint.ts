@@ -1,8 +1,7 @@
 import { SUPPORTED_CODE_CHALLENGE_METHODS } from '@gatehouse-oauth/core';
 import { CLIENT_ASSERTION_SIGNING_ALGS } from '../clients/private-key-jwt.ts';
 import type { ServerContext } from '../context.ts';
-import { SUPPORTED_GRANT_TYPES } from '../grants/grant-types.ts';
-import { JWT_BEARER_GRANT_TYPE } from '../grants/jwt-bearer-assertion.ts';
+import { advertisedGrantTypes } from '../grants/grant-types.ts';
 
 /**
  * Authorization server metadata, RFC 8414 §2 (MCP-2, MCP-4). `issuer` is exactly the configured
@@ -23,10 +22,7 @@ export function authorizationServerMetadata(ctx: ServerContext): Record<string, 
     introspection_endpoint: ctx.endpoints.introspection,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    // Decision 0043: jwt-bearer is advertised only once an issuer is trusted.
-    grant_types_supported: SUPPORTED_GRANT_TYPES.filter(
-      (type) => ctx.jwtBearer.enabled || type !== JWT_BEARER_GRANT_TYPE,
-    ),
+    grant_types_supported: advertisedGrantTypes(ctx),
     code_challenge_methods_supported: [...SUPPORTED_CODE_CHALLENGE_METHODS],
     token_endpoint_auth_methods_supported: clientAuthMethods,
     token_endpoint_auth_signing_alg_values_supported: signingAlgs,

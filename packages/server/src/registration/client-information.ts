@@ -52,6 +52,10 @@ export async function prepareMetadata(
     { ...members, ...claims },
     {
       supportedSigningAlgs: CLIENT_ASSERTION_SIGNING_ALGS,
+      // Decision 0042: a registration may list client_credentials beside authorization_code (the
+      // tier decides whether it may use it; a registration of it alone stays refused: MCP-EXT-CC
+      // clients are pre-registered or CIMD).
+      supportedGrantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
       isRefusedAddress: (address) => !isAddressAllowed(address, addressPolicy),
       allowLoopbackHttpUris: settings.devLoopbackUris,
     },
