@@ -5,13 +5,15 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { assertRefusal } from './support/refusal.ts';
-import { createTestServer, ISSUER, RESOURCE, SECRET } from './support/test-server.ts';
+import { basic, createTestServer, ISSUER, RESOURCE, RESOURCE_SERVER, SECRET } from './support/test-server.ts';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const IDP = 'https://idp.example.test';
 const CI = 'https://ci.example.test';
+/** The client the CI rule below names for the test's workload token. */
+const WORKLOAD = 'workload:ci/acme/deploy';
 
 async function issuerKeys(kid: string) {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
@@ -294,6 +296,41 @@ describe('jwt-bearer grant: workload identity federation (SEP-1933)', () => {
       error: 'invalid_client',
       reason: 'client_blocked',
     });
+  });
+
+  it('is a token the workload holds for itself: sub the client_id, no family, ends with the client', async () => {
+    const { t, workloadToken, workloadExchange } = await setup();
+    await t.addResourceServer();
+    const token = async () =>
+      ((await (await workloadExchange(await workloadToken())).json()) as { access_token: string })
+        .access_token;
+    const introspect = async (value: string) =>
+      (await (
+        await t.post('/introspect', { token: value }, basic(RESOURCE_SERVER, SECRET))
+      ).json()) as Record<string, unknown>;
+    const first = await token();
+    const claims = decodeJwt(first);
+    assert.equal(claims.sub, WORKLOAD);
+    assert.equal(claims.client_id, WORKLOAD);
+    // The one path of client_credentials (tokens/client-token.ts): no family, no stand-in user.
+    assert.match(String(claims.jti), /^client-/);
+    assert.deepEqual(await t.store.tokenFamilies.listByClient(WORKLOAD), []);
+    const [event] = await t.store.audit.list({ type: 'token.issued', clientId: WORKLOAD });
+    assert.equal(event?.userId, undefined);
+    assert.equal(event?.detail?.grant_type, 'jwt-bearer');
+    assert.equal(event?.detail?.assertion, 'workload');
+
+    const active = await introspect(first);
+    assert.equal(active.active, true);
+    assert.equal(active.sub, WORKLOAD);
+    assert.equal(active.client_id, WORKLOAD);
+    // `clients block`: its tokens are inactive at once, with no family to revoke.
+    await t.server.governance.block(WORKLOAD, { actor: 'cli:test' });
+    assert.deepEqual(await introspect(first), { active: false });
+    await t.server.governance.unblock(WORKLOAD, { actor: 'cli:test' });
+    assert.equal((await introspect(first)).active, true);
+    await t.store.clients.delete(WORKLOAD);
+    assert.deepEqual(await introspect(first), { active: false });
   });
 
   it('refuses a token no rule matches, before recording anything, and scope outside the rule', async () => {

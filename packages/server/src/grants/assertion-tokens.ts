@@ -7,12 +7,14 @@ import { issueLifetimes, type TokenResponse, tokenResponse } from '../tokens/tok
 import type { GrantDeps, TokenRequest } from './token-request.ts';
 
 /**
- * What the jwt-bearer grant issues once an assertion is accepted: a new session of its own (a token
- * family with no refresh token, so introspection, revocation, blocks and the inventory reach it like
- * any other) and one access token. No refresh token (decision 0043): the assertion is short-lived
- * and its holder can get a new one; a refresh token would outlive the IdP's or platform's decision.
+ * What the jwt-bearer grant issues once an ID-JAG is accepted: a new session of the user's own (a
+ * token family with no refresh token, so introspection, revocation, blocks and the inventory reach it
+ * like any other) and one access token. No refresh token (decision 0043): the assertion is
+ * short-lived and its holder can get a new one; a refresh token would outlive the IdP's decision.
+ * A workload's token has no user and no family: tokens/client-token.ts issues it.
  */
 export interface AssertionGrant {
+  /** A real account (grants/enterprise-account.ts), never a client standing in for one. */
   userId: string;
   resources: string[];
   scope: string[];

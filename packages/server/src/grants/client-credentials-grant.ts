@@ -1,10 +1,8 @@
 import { OAuthError, parseScope, readRepeatedParameter } from '@gatehouse-oauth/core';
-import { audienceOf, requestedResources, resolveScope } from '../authorization/scope-policy.ts';
+import { requestedResources, resolveScope } from '../authorization/scope-policy.ts';
 import { type ClientTier, requireTierResources } from '../governance/tier-policy.ts';
-import { signAccessToken } from '../tokens/access-token.ts';
-import { clientTokenFamilyId } from '../tokens/client-token.ts';
-import { recordClientUse } from '../tokens/client-use.ts';
-import { issueLifetimes, type TokenResponse } from '../tokens/token-response.ts';
+import { issueClientToken } from '../tokens/client-token.ts';
+import type { TokenResponse } from '../tokens/token-response.ts';
 import type { GrantDeps, TokenRequest } from './token-request.ts';
 
 /**
@@ -18,7 +16,9 @@ import type { GrantDeps, TokenRequest } from './token-request.ts';
  * - `sub` is the client_id (RFC 9068 §2.2: the client acting on its own behalf); the audience is
  *   the `resource` (RFC 8707, MCP-9), the scope within the tier's ceiling by the same path as at the
  *   authorization endpoint (authorization/scope-policy.ts);
- * - DPoP-bound when a proof is sent (RFC 9449 §5); no refresh token (RFC 6749 §4.4.3: SHOULD NOT).
+ * - DPoP-bound when a proof is sent (RFC 9449 §5); no refresh token (RFC 6749 §4.4.3: SHOULD NOT);
+ *   issued by the one path for tokens a client holds for itself (tokens/client-token.ts), which a
+ *   workload's jwt-bearer exchange shares.
  * Blocked clients never get here (the resolver refuses them) and pending ones are refused by the
  * token endpoint, as for every grant.
  */
@@ -44,40 +44,11 @@ export async function clientCredentialsGrant(
   requireTierResources(tier, resources, false);
   const requested = parseScope(request.parameters.get('scope'));
   const scope = resolveScope(ctx.resources, tier, requested, resources, false, ctx.profile.scopeRules);
-  const tokenScope = (await ctx.profile.tokenScope?.(scope)) ?? scope;
-
-  const now = ctx.clock();
-  const { accessTokenSeconds } = issueLifetimes(ctx, true, tier.policy);
-  const familyId = clientTokenFamilyId();
-  const dpopJkt = request.dpop?.jkt;
-  const accessToken = await signAccessToken(ctx.keys, {
-    issuer: ctx.issuer,
-    subject: client.clientId,
-    audience: audienceOf(resources, ctx.resources, ctx.issuer),
-    clientId: client.clientId,
-    scope: tokenScope,
-    familyId,
-    authTime: now,
-    issuedAt: now,
-    expiresAt: now + accessTokenSeconds * 1000,
-    ...(dpopJkt === undefined ? {} : { confirmationJkt: dpopJkt }),
+  return issueClientToken(ctx, client, tier.policy, {
+    grantType: 'client_credentials',
+    resources,
+    scope,
+    dpopJkt: request.dpop?.jkt,
+    detail: { auth_method: authentication.method },
   });
-  await ctx.audit({
-    type: 'token.issued',
-    clientId: client.clientId,
-    detail: {
-      grant_type: 'client_credentials',
-      family_id: familyId,
-      scope: tokenScope,
-      resources,
-      auth_method: authentication.method,
-    },
-  });
-  await recordClientUse(ctx, client, now);
-  return {
-    access_token: accessToken,
-    token_type: dpopJkt === undefined ? 'Bearer' : 'DPoP',
-    expires_in: accessTokenSeconds,
-    scope: tokenScope.join(' '),
-  };
 }

@@ -5,8 +5,9 @@ import type { WorkloadRule } from '../config/jwt-bearer-schema.ts';
 import type { ServerContext } from '../context.ts';
 import type { ClientTier } from '../governance/tier-policy.ts';
 import type { ClientRecord } from '../store/store.ts';
+import { issueClientToken } from '../tokens/client-token.ts';
 import type { TokenResponse } from '../tokens/token-response.ts';
-import { freshGrant, issueForAssertion } from './assertion-tokens.ts';
+import { freshGrant } from './assertion-tokens.ts';
 import {
   JWT_BEARER_GRANT_TYPE,
   peekAssertion,
@@ -113,8 +114,9 @@ function expand(template: string, payload: JWTPayload): string | undefined {
 }
 
 /**
- * The grant for an authenticated workload: its own client_id is the subject (no user), the audience
- * from `resource`, the scope within both its rule's `scope` and its tier's ceiling; no refresh token.
+ * The grant for an authenticated workload: a token it holds for itself (its own client_id is the
+ * subject, no user, no token family), the audience from `resource`, the scope within both its rule's
+ * `scope` and its tier's ceiling; no refresh token.
  */
 export async function workloadGrant(
   ctx: GrantDeps,
@@ -138,11 +140,14 @@ export async function workloadGrant(
   }
   const requested = request.raw.getAll('resource');
   const granted = freshGrant(ctx, tier, requested, asked.length > 0 ? asked.join(' ') : undefined);
-  return issueForAssertion(ctx, request, tier, {
-    userId: request.client.clientId,
+  // A workload has no user: the token is one the client holds for itself, issued by the same path
+  // as client_credentials (tokens/client-token.ts), so no family and no stand-in user.
+  return issueClientToken(ctx, request.client, tier.policy, {
+    grantType: 'jwt-bearer',
     resources: granted.resources,
     // With no scope asked, the resources' defaults that its rule allows.
     scope: granted.scope.filter((value) => match.rule.scope.includes(value)),
+    dpopJkt: request.dpop?.jkt,
     detail: {
       assertion: 'workload',
       issuer: workload.trusted.issuer,

@@ -85,8 +85,9 @@ async function sessionTokenHolder(ctx: ServerContext, familyId: string): Promise
 }
 
 /**
- * The client of a token it holds for itself (client_credentials, decision 0042): no family, no
- * user; the client must still exist (removing it ends its tokens, as removal ends families).
+ * The client of a token it holds for itself (client_credentials or a workload's jwt-bearer exchange,
+ * tokens/client-token.ts): no family, no user; the client must still exist (removing it ends its
+ * tokens, as removal ends families).
  */
 async function clientTokenHolder(ctx: ServerContext, clientId: unknown): Promise<string | undefined> {
   if (typeof clientId !== 'string') return undefined;

@@ -30,8 +30,6 @@ export function createSubjectResolver(
 ): (userId: string) => Promise<string> {
   if (supplier === undefined) return async (userId) => (await users.get(userId))?.sub ?? userId;
   return async (userId) => {
-    // A workload's tokens are about the workload itself: its client_id is the subject.
-    if (userId.startsWith('workload:')) return userId;
     const user = await users.get(userId);
     if (user === undefined) {
       throw new OAuthError('invalid_grant', {

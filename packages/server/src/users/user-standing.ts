@@ -19,9 +19,6 @@ export function createUserStanding(
   options: { localAccounts: boolean },
 ): (userId: string) => Promise<UserStanding> {
   return async (userId) => {
-    // A workload's session has no user: its client_id stands in (grants/workload-identity.ts); the
-    // client's own standing is governance's to decide.
-    if (userId.startsWith('workload:')) return 'active';
     const user = await users.get(userId);
     if (user === undefined) return options.localAccounts ? 'unknown' : 'active';
     return user.disabledAt === undefined ? 'active' : 'disabled';
