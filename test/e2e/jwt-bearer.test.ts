@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { run } from '../../packages/cli/test/support/cli-process.ts';
 import { discover } from '../support/discover.ts';
@@ -16,6 +16,8 @@ import { createTestCa } from '../support/test-pki.ts';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const SECRET = 'an-agent-secret-that-is-long-enough-0123456789';
+/** The resource server that checks tokens by introspection (RFC 7662, decision 0029). */
+const INTROSPECTOR = 'e2e-introspector';
 
 describe('e2e: jwt-bearer (ID-JAG, workload identity) with oauth4webapi', () => {
   let deployment: TestDeployment;
@@ -40,6 +42,7 @@ describe('e2e: jwt-bearer (ID-JAG, workload identity) with oauth4webapi', () => 
     deployment = await startTestDeployment(
       {
         resources: EXAMPLE_RESOURCES,
+        introspection: { clients: [INTROSPECTOR] },
         enterprise: { identity_providers: [{ issuer: idp, jwks_uri: `${idp}/jwks`, accounts: 'provision' }] },
         workload_identity: {
           issuers: [
@@ -64,6 +67,14 @@ describe('e2e: jwt-bearer (ID-JAG, workload identity) with oauth4webapi', () => 
       client_secret: SECRET,
       token_endpoint_auth_method: 'client_secret_post',
       grant_types: [JWT_BEARER],
+      redirect_uris: [],
+      response_types: [],
+    });
+    await deployment.addClient({
+      client_id: INTROSPECTOR,
+      client_secret: SECRET,
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['client_credentials'],
       redirect_uris: [],
       response_types: [],
     });
@@ -132,7 +143,7 @@ describe('e2e: jwt-bearer (ID-JAG, workload identity) with oauth4webapi', () => 
     }
   });
 
-  it('exchanges a workload token, then refuses it once `gatehouse clients block` blocks the workload', async () => {
+  it('exchanges a workload token for one it holds for itself, inactive and refused once `gatehouse clients block` blocks it', async () => {
     const workloadToken = () =>
       new SignJWT({ repository: 'acme/deploy', jti: crypto.randomUUID() })
         .setProtectedHeader({ alg: 'ES256', kid: 'ci' })
@@ -143,18 +154,50 @@ describe('e2e: jwt-bearer (ID-JAG, workload identity) with oauth4webapi', () => 
         .setExpirationTime(seconds() + 300)
         .sign(ciKey);
     const workload: oauth.Client = { client_id: 'workload:ci/acme/deploy' };
-    const send = async () =>
+    const send = async (DPoP?: oauth.DPoPHandle) =>
       oauth.genericTokenEndpointRequest(
         as,
         workload,
         oauth.None(),
         JWT_BEARER,
         { assertion: await workloadToken(), resource: RESOURCE },
-        clientOptions(deployment),
+        { ...clientOptions(deployment), ...(DPoP === undefined ? {} : { DPoP }) },
+      );
+    const introspector: oauth.Client = { client_id: INTROSPECTOR };
+    const introspect = async (token: string) =>
+      oauth.processIntrospectionResponse(
+        as,
+        introspector,
+        await oauth.introspectionRequest(
+          as,
+          introspector,
+          oauth.ClientSecretBasic(SECRET),
+          token,
+          clientOptions(deployment),
+        ),
       );
     const tokens = await oauth.processGenericTokenEndpointResponse(as, workload, await send());
     assert.equal(tokens.refresh_token, undefined);
+    // A token the workload holds for itself (decisions 0042, 0043): its client_id is the subject.
+    assert.equal(decodeJwt(tokens.access_token).sub, workload.client_id);
     assert.equal((await deployment.gatehouse.store.clients.get('workload:ci/acme/deploy'))?.kind, 'workload');
+    const active = await introspect(tokens.access_token);
+    assert.equal(active.active, true);
+    assert.equal(active.sub, workload.client_id);
+    assert.equal(active.client_id, workload.client_id);
+
+    // RFC 9449: a proof binds it, as it binds a client_credentials token.
+    const DPoP = oauth.DPoP(workload, await generateKeyPair('ES256'));
+    let bound: oauth.TokenEndpointResponse;
+    try {
+      bound = await oauth.processGenericTokenEndpointResponse(as, workload, await send(DPoP));
+    } catch (error) {
+      // RFC 9449 §8: the server asks for its nonce first; the handle now holds it.
+      if (!oauth.isDPoPNonceError(error)) throw error;
+      bound = await oauth.processGenericTokenEndpointResponse(as, workload, await send(DPoP));
+    }
+    assert.equal(bound.token_type, 'dpop');
+    assert.deepEqual(decodeJwt(bound.access_token).cnf, { jkt: await DPoP.calculateThumbprint() });
 
     const blocked = await run(['clients', 'block', 'workload:ci/acme/deploy', '--data', deployment.dataDir]);
     assert.equal(blocked.code, 0, blocked.stderr);
@@ -166,5 +209,7 @@ describe('e2e: jwt-bearer (ID-JAG, workload identity) with oauth4webapi', () => 
     }
     assert.equal(response.status, 401);
     assert.equal(((await response.json()) as { error?: string }).error, 'invalid_client');
+    // The token already issued stops at once: no family to revoke, the client's standing decides.
+    assert.equal((await introspect(tokens.access_token)).active, false);
   });
 });
