@@ -80,10 +80,9 @@ export async function usersCommand(store: Store, args: readonly string[], flags:
     case 'revoke-admin': {
       const admin = action === 'grant-admin';
       await store.users.setAdmin(user.id, admin);
-      await audit(admin ? 'user.admin_granted' : 'user.admin_revoked', {
-        before: { admin: user.admin === true },
-        after: { admin },
-      });
+      const change = { before: { admin: user.admin === true }, after: { admin } };
+      if (admin) await audit('user.admin_granted', change);
+      else await audit('user.admin_revoked', change);
       process.stdout.write(
         `${admin ? 'granted' : 'revoked'} the admin role ${admin ? 'to' : 'of'} user ${name}\n`,
       );
