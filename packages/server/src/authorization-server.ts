@@ -17,6 +17,7 @@ import { type ClientLifecycle, createClientLifecycle } from './clients/client-li
 import { createClientMemory } from './clients/client-memory.ts';
 import { createClientResolution } from './clients/client-resolution.ts';
 import { resolveServerOptions } from './config/resolve-options.ts';
+import { CONSOLE_ABSOLUTE_SECONDS, CONSOLE_IDLE_SECONDS } from './console/console-session.ts';
 import { buildContext, type ServerContext } from './context.ts';
 import { createClientGovernance } from './governance/client-governance.ts';
 import { createGovernanceAdmin, type GovernanceAdmin } from './governance/governance-admin.ts';
@@ -231,6 +232,18 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     // Issue #14: the store's audit log, read by client, user, type, actor and time.
     auditLog: createAuditQuery({ audit: options.store.audit, users: options.store.users }),
     history: createDocumentHistory({ store: options.store }),
+    // Issue #15: the admin console, beside the API (decision 0040).
+    console: {
+      serviceName: ctx.serviceName,
+      secureCookies: ctx.secureCookies,
+      origins: [new URL(ctx.issuer).origin],
+      users: options.store.users,
+      sessions: options.store.sessions,
+      secrets: options.store.serverSecrets,
+      loginThrottle: ctx.loginThrottle,
+      idleSeconds: CONSOLE_IDLE_SECONDS,
+      absoluteSeconds: CONSOLE_ABSOLUTE_SECONDS,
+    },
   });
   answerUnmatched(app, logger);
 

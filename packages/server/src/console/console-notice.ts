@@ -1,0 +1,28 @@
+import { html } from 'hono/html';
+import { CONSOLE_MESSAGES as M } from './console-messages.ts';
+
+/**
+ * The notice after an action (console-actions.ts redirects with `done`, `target` and counts): only
+ * known notices are shown, with the target as text, so a crafted link can show no message of its own.
+ */
+export function noticeOf(url: URL) {
+  const target = url.searchParams.get('target') ?? '';
+  const count = (name: string) => Number.parseInt(url.searchParams.get(name) ?? '0', 10) || 0;
+  const text = (() => {
+    switch (url.searchParams.get('done')) {
+      case 'approved':
+        return M.done.approved(target);
+      case 'blocked':
+        return M.done.blocked(target, count('revoked'));
+      case 'unblocked':
+        return M.done.unblocked(target);
+      case 'ownerSaved':
+        return M.done.ownerSaved;
+      case 'revoked':
+        return M.revoke.done(count('grants'), count('families'));
+      default:
+        return undefined;
+    }
+  })();
+  return text === undefined ? '' : html`<p class="notice" role="status">${text}</p>`;
+}
