@@ -25,9 +25,17 @@ export interface DayActivity {
   partial: boolean;
 }
 
-/** Whether an audit event records a refusal: it carries a stable reason (docs/audit-events.md). */
-function isRefusal(event: AuditEvent): boolean {
-  return event.reason !== undefined && event.type !== 'audit.purged';
+/**
+ * Whether an audit event records a refusal: a stable reason on an event whose type says something
+ * was refused (`client.refused`, `cimd.refused`, `login.failed`, `login.throttled`,
+ * `client.registration_rate_limited`, `code.reused`, `refresh_token.key_mismatch`…). Other events
+ * carry reasons too (a document change's `cosmetic`, a refresh's `changed`, report-only mode's
+ * `governance.would_refuse`): those are not refusals.
+ */
+const REFUSAL_TYPE = /(?:refused|failed|throttled|rate_limited|reused|mismatch)$/;
+
+export function isRefusal(event: Pick<AuditEvent, 'type' | 'reason'>): boolean {
+  return event.reason !== undefined && REFUSAL_TYPE.test(event.type);
 }
 
 /** Counts one day of events (newest first, as the query streams them). Pure: tested on its own. */

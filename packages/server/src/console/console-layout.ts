@@ -1,7 +1,7 @@
 /**
  * The frame of every console page (issue #15, decision 0040): a strict Content-Security-Policy (no
  * script, no inline style, the stylesheet from the console's own origin, forms only to itself, never
- * framed), never cached, no Referer. Values are escaped by hono/html. Every page works without
+ * framed), never cached, no Referer to another site. Values are escaped by hono/html. Every page works without
  * JavaScript: the console has none.
  */
 import { html } from 'hono/html';
@@ -18,7 +18,9 @@ export const CONSOLE_HEADERS = {
   pragma: 'no-cache',
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // Not `no-referrer`: with it Chromium sends `Origin: null` on the console's own form posts, which
+  // the Origin check must refuse. `same-origin` still sends nothing to any other site.
+  'referrer-policy': 'same-origin',
   'content-security-policy': CONSOLE_CSP,
 } as const;
 

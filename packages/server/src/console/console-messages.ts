@@ -138,6 +138,7 @@ export const CONSOLE_MESSAGES = {
   domains: {
     title: 'Domains',
     lookup: 'Domain',
+    lookupForm: 'Find a domain',
     show: 'Show the domain',
     prompt: 'Name a domain to see every client under it and what they reach.',
     clientsUnder: (domain: string) => `Clients under ${domain}`,

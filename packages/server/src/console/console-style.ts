@@ -21,6 +21,8 @@ h2{font-size:1.15rem;margin:1.6rem 0 .6rem}
 .error{background:#fde7e9;border:1px solid #e8a0a8;padding:.6rem .8rem;border-radius:6px}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(15rem,1fr));gap:1rem}
 .card{border:1px solid var(--line);border-radius:8px;padding:.8rem}
+.card h2{margin-top:0}
+ul.requests{list-style:none;padding:0}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}

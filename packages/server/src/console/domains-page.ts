@@ -14,7 +14,7 @@ const D = M.domains;
 export function domainsPage(deps: ConsoleDeps): ConsolePage {
   return async ({ frame, url }) => {
     const domain = url.searchParams.get('domain')?.trim().toLowerCase() ?? '';
-    const lookup = html`<form class="filters" method="get" action="${frame.base}/domains" aria-label="${D.lookup}">
+    const lookup = html`<form class="filters" method="get" action="${frame.base}/domains" aria-label="${D.lookupForm}">
 <label for="domain">${D.lookup}<input id="domain" type="text" name="domain" value="${domain}" required></label>
 <button type="submit">${D.show}</button></form>`;
     if (domain === '')
