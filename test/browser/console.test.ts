@@ -259,4 +259,17 @@ describe('the admin console in headless Chromium', { skip: skipWithoutChromium()
     await page.getByRole('heading', { name: 'Overview' }).waitFor();
     await check('overview');
   });
+
+  it('shows the policy with its rules and origins, and the audit log with filters', async () => {
+    await page.getByRole('link', { name: 'Policy' }).click();
+    await page.getByRole('heading', { name: 'Policy' }).waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Delete rule domain:client.test' }).isVisible());
+    await check('policy');
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+    await page.getByLabel('Actor').fill(`console:${ADMIN.username}`);
+    await page.getByRole('button', { name: 'Show events' }).click();
+    await page.getByRole('cell', { name: 'governance.client_blocked' }).first().waitFor();
+    await check('audit-log');
+  });
 });

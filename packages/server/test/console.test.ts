@@ -227,6 +227,42 @@ describe('admin console: forms', () => {
     assert.equal((await t.store.governance.listRules()).filter((rule) => rule.state === 'blocked').length, 0);
   });
 
+  it('sets the tier of a stored rule and deletes it from the policy page; file rules are read-only there', async () => {
+    const { t, signIn, post, csrfOf, page } = await consoleServer();
+    const { cookie } = await signIn();
+    const csrf = await csrfOf(cookie!);
+    await post('/actions/approve', { target: 'domain:example.test', csrf }, { cookie: cookie! });
+    const policy = await (await page('/policy', cookie!)).text();
+    assert.match(policy, /<code>domain:example.test<\/code>/);
+    assert.match(policy, /aria-label="Set tier domain:example.test"/);
+    const set = await post(
+      '/actions/set-tier',
+      { target: 'domain:example.test', tier: 'trusted', csrf },
+      { cookie: cookie! },
+    );
+    assert.equal(set.status, 303);
+    assert.equal((await t.store.audit.list({ type: 'governance.rule_changed' }))[0]?.actor, 'console:root');
+    const noTier = await post(
+      '/actions/set-tier',
+      { target: 'domain:example.test', csrf },
+      { cookie: cookie! },
+    );
+    await assertRefusal(t, noTier, { status: 400, error: 'invalid_request', reason: 'console_form_invalid' });
+    await post('/actions/delete-rule', { target: 'domain:example.test', csrf }, { cookie: cookie! });
+    assert.equal((await t.store.audit.list({ type: 'governance.rule_deleted' }))[0]?.actor, 'console:root');
+    assert.equal((await t.store.governance.listRules()).length, 0);
+  });
+
+  it('reads the audit log with filters; a bad time is a page with its reason (audit_time_invalid)', async () => {
+    const { t, signIn, page } = await consoleServer();
+    const { cookie } = await signIn();
+    const shown = await (await page('/audit?type=console.signed_in&actor=console%3Aroot', cookie!)).text();
+    assert.match(shown, /<code>console.signed_in<\/code>/);
+    assert.doesNotMatch(shown, /<code>login.failed<\/code>/);
+    const bad = await page('/audit?since=yesterday', cookie!);
+    await assertRefusal(t, bad, { status: 400, error: 'invalid_request', reason: 'audit_time_invalid' });
+  });
+
   it('revokes all only after the admin gives the password again (console_password_refused)', async () => {
     const { t, signIn, post, csrfOf, page } = await consoleServer();
     const { cookie } = await signIn();

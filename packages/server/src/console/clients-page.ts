@@ -56,7 +56,7 @@ ${choice('sort', C.sort, INVENTORY_SORTS, given('sort'), C.sorts)}
 ${
   page.entries.length === 0
     ? html`<p>${C.none}</p>`
-    : html`<div class="scroll"><table>
+    : html`<div class="scroll" tabindex="0" role="region" aria-label="${M.nav.clients}"><table class="wide">
 <thead><tr><th scope="col">${C.clientId}</th><th scope="col">${C.name}</th><th scope="col">${M.overview.kind}</th><th scope="col">${M.overview.state}</th><th scope="col">${M.overview.tier}</th><th scope="col">${C.owner}</th><th scope="col">${C.lastSeen}</th></tr></thead>
 <tbody>${page.entries.map(
         (entry) => html`<tr>

@@ -11,7 +11,14 @@ import { seeOther } from './console-layout.ts';
 import { reachTargetOfForm, revokeConfirmation } from './revoke-page.ts';
 
 /** Notices a page shows after an action: a key of CONSOLE_MESSAGES.done and its target. */
-export type Notice = 'approved' | 'blocked' | 'unblocked' | 'ownerSaved' | 'revoked';
+export type Notice =
+  | 'approved'
+  | 'blocked'
+  | 'unblocked'
+  | 'ownerSaved'
+  | 'revoked'
+  | 'tierSet'
+  | 'ruleDeleted';
 
 /** Back to `return` when it is a console page, else the overview; with the notice in the query. */
 function back(
@@ -53,7 +60,7 @@ function tierOf(call: ConsoleCall): TrustTier | undefined {
 
 export function consoleActions(
   deps: ConsoleDeps,
-): Record<'approve' | 'block' | 'unblock' | 'owner' | 'revoke', ConsolePage> {
+): Record<'approve' | 'block' | 'unblock' | 'owner' | 'revoke' | 'setTier' | 'deleteRule', ConsolePage> {
   return {
     approve: async (call) => {
       const target = required(call, 'target');
@@ -74,6 +81,22 @@ export function consoleActions(
       const target = required(call, 'target');
       await deps.governance.unblock(target, { actor: call.actor });
       return back(call, 'unblocked', target);
+    },
+    setTier: async (call) => {
+      const target = required(call, 'target');
+      const tier = tierOf(call);
+      if (tier === undefined)
+        throw new OAuthError('invalid_request', {
+          reason: 'console_form_invalid',
+          description: 'choose a tier',
+        });
+      await deps.governance.setTier(target, { actor: call.actor, tier });
+      return back(call, 'tierSet', target);
+    },
+    deleteRule: async (call) => {
+      const target = required(call, 'target');
+      await deps.governance.deleteRule(target, { actor: call.actor });
+      return back(call, 'ruleDeleted', target);
     },
     owner: async (call) => {
       const clientId = required(call, 'client_id');

@@ -42,6 +42,8 @@ const SECTION_PATHS: Record<Section, string> = {
   clients: '/clients',
   domains: '/domains',
   accessRequests: '/access-requests',
+  policy: '/policy',
+  audit: '/audit',
 };
 
 /** The hidden CSRF field every form carries. */

@@ -18,6 +18,10 @@ export function noticeOf(url: URL) {
         return M.done.unblocked(target);
       case 'ownerSaved':
         return M.done.ownerSaved;
+      case 'tierSet':
+        return M.done.tierSet(target);
+      case 'ruleDeleted':
+        return M.done.ruleDeleted(target);
       case 'revoked':
         return M.revoke.done(count('grants'), count('families'));
       default:

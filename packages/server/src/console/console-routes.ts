@@ -15,6 +15,7 @@ import { MAX_FORM_BYTES, readCappedText } from '../http/form-body.ts';
 import { noteOutcome } from '../http/request-outcome.ts';
 import type { ServerApp } from '../http/server-app.ts';
 import { accessRequestsPage } from './access-requests-page.ts';
+import { auditPage } from './audit-page.ts';
 import { clientPage } from './client-page.ts';
 import { clientsPage } from './clients-page.ts';
 import { consoleActions } from './console-actions.ts';
@@ -27,6 +28,7 @@ import { CONSOLE_CSS } from './console-style.ts';
 import { domainsPage } from './domains-page.ts';
 import { loginPage, signIn } from './login-page.ts';
 import { overviewPage } from './overview-page.ts';
+import { policyPage } from './policy-page.ts';
 import { revokePage } from './revoke-page.ts';
 
 export function mountConsoleRoutes(app: ServerApp, deps: ConsoleDeps, basePath: string): void {
@@ -86,6 +88,10 @@ export function mountConsoleRoutes(app: ServerApp, deps: ConsoleDeps, basePath: 
     ['/domains', 'GET', domainsPage(deps)],
     ['/access-requests', 'GET', accessRequestsPage(deps)],
     ['/revoke', 'GET', revokePage(deps)],
+    ['/policy', 'GET', policyPage(deps)],
+    ['/audit', 'GET', auditPage(deps)],
+    ['/actions/set-tier', 'POST', actions.setTier],
+    ['/actions/delete-rule', 'POST', actions.deleteRule],
     ['/revoke', 'POST', actions.revoke],
     ['/actions/approve', 'POST', actions.approve],
     ['/actions/block', 'POST', actions.block],

@@ -25,6 +25,7 @@ h2{font-size:1.15rem;margin:1.6rem 0 .6rem}
 ul.requests{list-style:none;padding:0}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;font-size:.95rem}
+table.wide{min-width:48rem}
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
 td code,dd code{overflow-wrap:anywhere}
 code,pre{background:var(--soft);border-radius:4px;font-size:.88rem}
