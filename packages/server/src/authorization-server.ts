@@ -38,6 +38,7 @@ import { profileNamed } from './profiles/profile-registry.ts';
 import { mountProtocolRoutes } from './protocol/protocol-routes.ts';
 import { mountRegistrationRoutes } from './registration/registration-routes.ts';
 import { resolveRegistrationSettings } from './registration/registration-settings.ts';
+import { createUserAdmin } from './users/user-admin.ts';
 import { localPasswordAuthentication } from './users/user-authentication.ts';
 
 export interface AuthorizationServer {
@@ -232,6 +233,7 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     // Issue #14: the store's audit log, read by client, user, type, actor and time.
     auditLog: createAuditQuery({ audit: options.store.audit, users: options.store.users }),
     history: createDocumentHistory({ store: options.store }),
+    users: createUserAdmin({ users: options.store.users, audit, clock }),
     // Issue #15: the admin console, beside the API (decision 0040).
     console: {
       serviceName: ctx.serviceName,

@@ -20,6 +20,7 @@ import type { ClientInventory } from '../inventory/client-inventory.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import { observeRequests } from '../operations/operations-routes.ts';
 import type { AdminTokenStore } from '../store/store.ts';
+import type { UserAdmin } from '../users/user-admin.ts';
 import { mountAdminRoutes } from './admin-routes.ts';
 import { type AdminTokens, createAdminTokens } from './admin-tokens.ts';
 
@@ -52,13 +53,15 @@ export interface AdminSurfaceDeps {
   auditLog: AuditQuery;
   history: DocumentHistoryReader;
   documents: DocumentFreshnessOperations;
+  /** Local accounts (issue #15): listed and changed by the admin API and the console. */
+  users: UserAdmin;
   /**
    * The admin console's own needs (issue #15, decision 0040): mounted beside the API, at `/admin`,
    * when `admin.console` is on.
    */
   console?: Omit<
     ConsoleDeps,
-    'governance' | 'inventory' | 'history' | 'auditLog' | 'audit' | 'clock' | 'logger'
+    'governance' | 'inventory' | 'history' | 'auditLog' | 'userAdmin' | 'audit' | 'clock' | 'logger'
   >;
 }
 
@@ -74,6 +77,7 @@ export function createAdminSurface(deps: AdminSurfaceDeps): AdminSurface {
     history: deps.history,
     documents: deps.documents,
     inventory: deps.inventory,
+    users: deps.users,
   };
   const consoleDeps: ConsoleDeps | undefined =
     deps.console === undefined || !settings.console
@@ -84,6 +88,7 @@ export function createAdminSurface(deps: AdminSurfaceDeps): AdminSurface {
           inventory: deps.inventory,
           history: deps.history,
           auditLog: deps.auditLog,
+          userAdmin: deps.users,
           audit: deps.audit,
           clock: deps.clock,
           logger,
