@@ -228,7 +228,7 @@ describe('the admin console in headless Chromium', { skip: skipWithoutChromium()
     await page.getByRole('button', { name: 'Show the differences' }).click();
     await page.getByRole('heading', { name: 'Differences from version 1 to version 2' }).waitFor();
     const row = page.locator('#diff ~ div tr', { hasText: 'client_name' });
-    assert.match(await row.innerText(), /"Other App"[\s\S]*"Other App, renamed"/);
+    assert.match((await row.textContent()) ?? '', /"Other App"[\s\S]*"Other App, renamed"/);
     await check('client');
   });
 
@@ -271,5 +271,22 @@ describe('the admin console in headless Chromium', { skip: skipWithoutChromium()
     await page.getByRole('button', { name: 'Show events' }).click();
     await page.getByRole('cell', { name: 'governance.client_blocked' }).first().waitFor();
     await check('audit-log');
+  });
+
+  it('shows the users and one user with connections; disables and enables an account', async () => {
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    await check('users');
+    await page.getByRole('link', { name: LOGIN.username, exact: true }).click();
+    await page.getByRole('heading', { name: `User ${LOGIN.username}` }).waitFor();
+    // Blocking client.test revoked the user's only grant: no connection is left.
+    assert.ok(await page.getByText('This user has allowed no client.').isVisible());
+    await check('user');
+    await page.getByRole('button', { name: `Disable ${LOGIN.username}` }).click();
+    await page.getByRole('button', { name: `Enable ${LOGIN.username}` }).click();
+    await page.getByRole('button', { name: `Disable ${LOGIN.username}` }).waitFor();
+    const events = await deployment.gatehouse.store.audit.list({ actor: `console:${ADMIN.username}` });
+    assert.ok(events.some((event) => event.type === 'user.disabled'));
+    assert.ok(events.some((event) => event.type === 'user.enabled'));
   });
 });

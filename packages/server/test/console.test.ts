@@ -263,6 +263,31 @@ describe('admin console: forms', () => {
     await assertRefusal(t, bad, { status: 400, error: 'invalid_request', reason: 'audit_time_invalid' });
   });
 
+  it('disables and enables a user, grants admin and resets a password from the users pages, audited', async () => {
+    const { t, signIn, post, csrfOf, page } = await consoleServer();
+    const { cookie } = await signIn();
+    const csrf = await csrfOf(cookie!);
+    const list = await (await page('/users', cookie!)).text();
+    assert.match(list, /aria-label="Disable alice"/);
+    assert.match(list, /aria-label="Revoke admin root"/);
+    const form = (fields: Record<string, string>) =>
+      post('/actions/user', { ...fields, csrf }, { cookie: cookie! });
+    assert.equal((await form({ user: 'alice', disabled: 'true' })).status, 303);
+    assert.ok((await t.store.users.get('user-alice'))?.disabledAt !== undefined);
+    assert.equal((await t.store.audit.list({ type: 'user.disabled' }))[0]?.actor, 'console:root');
+    await form({ user: 'alice', disabled: 'false', admin: 'true' });
+    assert.equal((await t.store.users.get('user-alice'))?.admin, true);
+    assert.equal((await t.store.audit.list({ type: 'user.admin_granted' }))[0]?.actor, 'console:root');
+    const short = await form({ user: 'alice', password: 'short' });
+    await assertRefusal(t, short, { status: 400, error: 'invalid_request', reason: 'invalid_user_change' });
+    assert.equal((await form({ user: 'alice', password: 'a long new password' })).status, 303);
+    assert.equal((await t.store.audit.list({ type: 'user.password_set' }))[0]?.actor, 'console:root');
+    const detail = await (await page('/user?name=alice', cookie!)).text();
+    assert.match(detail, /Connections/);
+    const unknown = await page('/user?name=nobody', cookie!);
+    await assertRefusal(t, unknown, { status: 404, error: 'invalid_request', reason: 'user_not_found' });
+  });
+
   it('revokes all only after the admin gives the password again (console_password_refused)', async () => {
     const { t, signIn, post, csrfOf, page } = await consoleServer();
     const { cookie } = await signIn();

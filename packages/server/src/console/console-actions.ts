@@ -18,7 +18,9 @@ export type Notice =
   | 'ownerSaved'
   | 'revoked'
   | 'tierSet'
-  | 'ruleDeleted';
+  | 'ruleDeleted'
+  | 'userChanged'
+  | 'connectionRevoked';
 
 /** Back to `return` when it is a console page, else the overview; with the notice in the query. */
 function back(
@@ -60,7 +62,18 @@ function tierOf(call: ConsoleCall): TrustTier | undefined {
 
 export function consoleActions(
   deps: ConsoleDeps,
-): Record<'approve' | 'block' | 'unblock' | 'owner' | 'revoke' | 'setTier' | 'deleteRule', ConsolePage> {
+): Record<
+  | 'approve'
+  | 'block'
+  | 'unblock'
+  | 'owner'
+  | 'revoke'
+  | 'setTier'
+  | 'deleteRule'
+  | 'user'
+  | 'revokeConnection',
+  ConsolePage
+> {
   return {
     approve: async (call) => {
       const target = required(call, 'target');
@@ -92,6 +105,30 @@ export function consoleActions(
         });
       await deps.governance.setTier(target, { actor: call.actor, tier });
       return back(call, 'tierSet', target);
+    },
+    user: async (call) => {
+      const name = required(call, 'user');
+      const flag = (field: string) => {
+        const value = call.form.get(field);
+        return value === 'true' ? true : value === 'false' ? false : undefined;
+      };
+      const password = call.form.get('password');
+      const result = await deps.userAdmin.update(
+        name,
+        {
+          disabled: flag('disabled'),
+          admin: flag('admin'),
+          password: password === '' ? undefined : password,
+        },
+        { actor: call.actor },
+      );
+      return back(call, 'userChanged', result.user.username);
+    },
+    revokeConnection: async (call) => {
+      const revoked = await deps.inventory.connections.revoke(required(call, 'grant_id'), {
+        actor: call.actor,
+      });
+      return back(call, 'connectionRevoked', revoked.clientId);
     },
     deleteRule: async (call) => {
       const target = required(call, 'target');

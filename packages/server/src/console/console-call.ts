@@ -7,6 +7,7 @@ import type { GovernanceAdmin } from '../governance/governance-admin.ts';
 import type { ClientInventory } from '../inventory/client-inventory.ts';
 import type { ServerSecretStore, SessionStore, UserStore } from '../store/store.ts';
 import type { LoginThrottle } from '../users/login-throttle.ts';
+import type { UserAdmin } from '../users/user-admin.ts';
 import type { PageFrame } from './console-layout.ts';
 import type { ConsoleSignIn } from './console-session.ts';
 
@@ -26,6 +27,8 @@ export interface ConsoleDeps {
   inventory: ClientInventory;
   history: DocumentHistoryReader;
   auditLog: AuditQuery;
+  /** Local accounts: the service PATCH /admin/v1/users/{user} calls. */
+  userAdmin: UserAdmin;
   idleSeconds: number;
   absoluteSeconds: number;
 }

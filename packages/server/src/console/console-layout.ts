@@ -44,6 +44,7 @@ const SECTION_PATHS: Record<Section, string> = {
   accessRequests: '/access-requests',
   policy: '/policy',
   audit: '/audit',
+  users: '/users',
 };
 
 /** The hidden CSRF field every form carries. */

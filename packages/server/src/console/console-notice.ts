@@ -18,6 +18,10 @@ export function noticeOf(url: URL) {
         return M.done.unblocked(target);
       case 'ownerSaved':
         return M.done.ownerSaved;
+      case 'userChanged':
+        return M.done.userChanged(target);
+      case 'connectionRevoked':
+        return M.done.connectionRevoked(target);
       case 'tierSet':
         return M.done.tierSet(target);
       case 'ruleDeleted':

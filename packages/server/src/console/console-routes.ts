@@ -30,6 +30,7 @@ import { loginPage, signIn } from './login-page.ts';
 import { overviewPage } from './overview-page.ts';
 import { policyPage } from './policy-page.ts';
 import { revokePage } from './revoke-page.ts';
+import { userPage, usersPage } from './users-page.ts';
 
 export function mountConsoleRoutes(app: ServerApp, deps: ConsoleDeps, basePath: string): void {
   const base = `${basePath}/admin`;
@@ -90,6 +91,10 @@ export function mountConsoleRoutes(app: ServerApp, deps: ConsoleDeps, basePath: 
     ['/revoke', 'GET', revokePage(deps)],
     ['/policy', 'GET', policyPage(deps)],
     ['/audit', 'GET', auditPage(deps)],
+    ['/users', 'GET', usersPage(deps)],
+    ['/user', 'GET', userPage(deps)],
+    ['/actions/user', 'POST', actions.user],
+    ['/actions/revoke-connection', 'POST', actions.revokeConnection],
     ['/actions/set-tier', 'POST', actions.setTier],
     ['/actions/delete-rule', 'POST', actions.deleteRule],
     ['/revoke', 'POST', actions.revoke],
