@@ -141,6 +141,22 @@ describe('admin console: sign-in and session', () => {
   });
 });
 
+describe('admin console: where it is served', () => {
+  it('is on admin.fetch too, only there when the main handler is off, and nowhere with admin.console off', async () => {
+    const listener = 'https://admin.internal.test:9443';
+    const off = await createTestServer({ admin: { mainHandler: false } });
+    assert.equal((await off.send(`${ISSUER}/admin/login`)).status, 404);
+    const own = await off.server.admin.fetch(new Request(`${listener}/admin/login`));
+    assert.equal(own.status, 200);
+    assert.equal(own.headers.get('content-security-policy'), CONSOLE_CSP);
+    const none = await createTestServer({ admin: { console: false } });
+    assert.equal((await none.send(`${ISSUER}/admin/login`)).status, 404);
+    assert.equal((await none.server.admin.fetch(new Request(`${listener}/admin/login`))).status, 404);
+    const disabled = await createTestServer({ admin: { enabled: false } });
+    assert.equal((await disabled.send(`${ISSUER}/admin`)).status, 404);
+  });
+});
+
 describe('admin console: forms', () => {
   it('refuses a POST without the CSRF token or from another origin (console_csrf_invalid, 403), changing nothing', async () => {
     const { t, signIn, post, csrfOf } = await consoleServer();
