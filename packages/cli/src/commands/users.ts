@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { hashPassword, type Store, subjectProblem, type UserRecord } from '@gatehouse-oauth/server';
+import {
+  createUserAdmin,
+  hashPassword,
+  type Store,
+  subjectProblem,
+  type UserAdmin,
+  type UserRecord,
+} from '@gatehouse-oauth/server';
 import { cliActor } from '../cli-lifecycle.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -57,14 +64,16 @@ export async function usersCommand(store: Store, args: readonly string[], flags:
     case 'enable': {
       // Grants and sessions are kept: the server ignores them while the account is disabled
       // (user-standing.ts in @gatehouse-oauth/server), so enabling it restores them.
-      await store.users.setDisabled(user.id, action === 'disable' ? Date.now() : undefined);
-      await audit(`user.${action}d`);
+      await userAdmin(store).update(name, { disabled: action === 'disable' }, { actor: cliActor() });
       process.stdout.write(`${action}d user ${name}\n`);
       return;
     }
     case 'set-password':
-      await store.users.setPassword(user.id, await hashPassword(await passwordFromStdin(flags)));
-      await audit('user.password_set');
+      await userAdmin(store).update(
+        name,
+        { password: await passwordFromStdin(flags) },
+        { actor: cliActor() },
+      );
       process.stdout.write(`set the password of user ${name}\n`);
       return;
     case 'set-sub': {
@@ -79,10 +88,7 @@ export async function usersCommand(store: Store, args: readonly string[], flags:
     case 'grant-admin':
     case 'revoke-admin': {
       const admin = action === 'grant-admin';
-      await store.users.setAdmin(user.id, admin);
-      const change = { before: { admin: user.admin === true }, after: { admin } };
-      if (admin) await audit('user.admin_granted', change);
-      else await audit('user.admin_revoked', change);
+      await userAdmin(store).update(name, { admin }, { actor: cliActor() });
       process.stdout.write(
         `${admin ? 'granted' : 'revoked'} the admin role ${admin ? 'to' : 'of'} user ${name}\n`,
       );
@@ -91,6 +97,18 @@ export async function usersCommand(store: Store, args: readonly string[], flags:
     default:
       throw new UsageError(USAGE);
   }
+}
+
+/**
+ * The users service the admin API and the console call (issue #15), auditing into this store: one
+ * place decides what a disable, an enable, a password or the admin role changes and audits.
+ */
+function userAdmin(store: Store): UserAdmin {
+  return createUserAdmin({
+    users: store.users,
+    audit: (event) => store.audit.append({ at: Date.now(), ...event }),
+    clock: Date.now,
+  });
 }
 
 async function listUsers(store: Store, json: boolean): Promise<void> {
