@@ -32,10 +32,15 @@ export const COMMANDS: readonly CommandDefinition[] = [
         value: '<subject>',
         description: 'a fixed token subject for the account (a DID under --profile atproto)',
       },
+      { name: 'admin', description: 'the account may sign in to the admin console (decision 0040)' },
     ],
     description: 'add a local account',
   },
-  { name: 'users list', description: 'list local accounts: name, id, created, subject, disabled' },
+  {
+    name: 'users list',
+    options: [{ name: 'json', description: 'as a JSON array: name, id, created, subject, disabled, admin' }],
+    description: 'list local accounts: name, id, created, subject, disabled, admin',
+  },
   {
     name: 'users remove',
     arguments: '<name>',
@@ -64,6 +69,12 @@ export const COMMANDS: readonly CommandDefinition[] = [
     arguments: '<name> <subject>',
     description: 'give an account a fixed token subject (a DID under --profile atproto)',
   },
+  {
+    name: 'users grant-admin',
+    arguments: '<name>',
+    description: 'the account may sign in to the admin console (audited)',
+  },
+  { name: 'users revoke-admin', arguments: '<name>', description: 'undo users grant-admin (audited)' },
   // Every `clients …` command, in the order the reference lists them (client-commands.ts).
   ...CLIENT_COMMANDS,
   {

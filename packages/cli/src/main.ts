@@ -81,6 +81,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
           passwordStdin: values['password-stdin'] === true,
           sub: text(values, 'sub'),
           requireDid: config.profile === 'atproto',
+          admin: values.admin === true,
+          json: values.json === true,
         });
       case 'clients':
         if (FRESHNESS_ACTIONS.includes(rest[0] ?? ''))

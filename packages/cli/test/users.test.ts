@@ -140,6 +140,30 @@ describe('gatehouse users beside a running server (one SQLite file)', () => {
     assert.match(taken.stderr, /another user already has the subject/);
   });
 
+  it('add --admin, grant-admin and revoke-admin set the admin role; list shows it; each is audited', async () => {
+    const added = await users(['add', 'root', '--admin', '--password-stdin'], 'roots-password\n');
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout, /added user root \(admin\)/);
+    assert.equal((await store.users.findByUsername('root'))?.admin, true);
+    assert.equal((await lastEvent('user.added')).detail?.admin, true);
+    const revoked = await users(['revoke-admin', 'root']);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.equal((await store.users.findByUsername('root'))?.admin, undefined);
+    const event = await lastEvent('user.admin_revoked');
+    assert.match(event.actor ?? '', /^cli/);
+    assert.deepEqual(event.detail?.before, { admin: true });
+    assert.deepEqual(event.detail?.after, { admin: false });
+    const granted = await users(['grant-admin', 'root']);
+    assert.equal(granted.code, 0, granted.stderr);
+    assert.deepEqual((await lastEvent('user.admin_granted')).detail?.after, { admin: true });
+    const listed = await users(['list', '--json']);
+    const rows = JSON.parse(listed.stdout) as { username: string; admin: boolean }[];
+    assert.equal(rows.find((row) => row.username === 'root')?.admin, true);
+    assert.equal(rows.find((row) => row.username === 'alice')?.admin, false);
+    assert.match((await users(['list'])).stdout, /^root\t.*\tadmin$/m);
+    assert.match((await users(['grant-admin', 'nobody'])).stderr, /no user nobody/);
+  });
+
   it('remove revokes the grants and tokens (user_unknown), and is audited', async () => {
     const { refresh_token } = await tokensAs('alice', 'second-password');
     const removed = await users(['remove', 'alice']);

@@ -17,6 +17,7 @@ import { type ClientLifecycle, createClientLifecycle } from './clients/client-li
 import { createClientMemory } from './clients/client-memory.ts';
 import { createClientResolution } from './clients/client-resolution.ts';
 import { resolveServerOptions } from './config/resolve-options.ts';
+import { CONSOLE_ABSOLUTE_SECONDS, CONSOLE_IDLE_SECONDS } from './console/console-session.ts';
 import { buildContext, type ServerContext } from './context.ts';
 import { createClientGovernance } from './governance/client-governance.ts';
 import { createGovernanceAdmin, type GovernanceAdmin } from './governance/governance-admin.ts';
@@ -37,6 +38,7 @@ import { profileNamed } from './profiles/profile-registry.ts';
 import { mountProtocolRoutes } from './protocol/protocol-routes.ts';
 import { mountRegistrationRoutes } from './registration/registration-routes.ts';
 import { resolveRegistrationSettings } from './registration/registration-settings.ts';
+import { createUserAdmin } from './users/user-admin.ts';
 import { localPasswordAuthentication } from './users/user-authentication.ts';
 
 export interface AuthorizationServer {
@@ -231,6 +233,20 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
     // Issue #14: the store's audit log, read by client, user, type, actor and time.
     auditLog: createAuditQuery({ audit: options.store.audit, users: options.store.users }),
     history: createDocumentHistory({ store: options.store }),
+    users: createUserAdmin({ users: options.store.users, audit, clock }),
+    // Issue #15: the admin console, beside the API (decision 0040).
+    console: {
+      serviceName: ctx.serviceName,
+      primaryColor: ctx.pageTheme.primaryColor,
+      secureCookies: ctx.secureCookies,
+      origins: [new URL(ctx.issuer).origin],
+      users: options.store.users,
+      sessions: options.store.sessions,
+      secrets: options.store.serverSecrets,
+      loginThrottle: ctx.loginThrottle,
+      idleSeconds: CONSOLE_IDLE_SECONDS,
+      absoluteSeconds: CONSOLE_ABSOLUTE_SECONDS,
+    },
   });
   answerUnmatched(app, logger);
 

@@ -157,6 +157,8 @@ export { sourceKey } from './registration/source-key.ts';
 export * from './store/index.ts';
 export { hashPassword, verifyPassword } from './users/password.ts';
 export { subjectProblem } from './users/subject.ts';
+// Operators' changes to local accounts, shared by the CLI, the admin API and the console (issue #15).
+export { createUserAdmin, type UserAdmin, type UserChange } from './users/user-admin.ts';
 export {
   type AuthenticatedUser,
   localPasswordAuthentication,

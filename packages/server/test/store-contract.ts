@@ -213,6 +213,19 @@ export function describeStoreContract(
         assert.equal(await store.users.get('nobody'), undefined);
       });
 
+      it('setAdmin grants and takes back the admin role of an existing user only (decision 0040)', async () => {
+        await store.users.create(user('u1', 'alice'));
+        assert.equal(await store.users.setAdmin('u1', true), true);
+        assert.equal((await store.users.get('u1'))?.admin, true);
+        assert.equal((await store.users.findByUsername('alice'))?.admin, true);
+        assert.equal((await store.users.list())[0]?.admin, true);
+        assert.equal(await store.users.setAdmin('u1', false), true);
+        assert.deepEqual(await store.users.get('u1'), user('u1', 'alice'));
+        assert.equal(await store.users.setAdmin('nobody', true), false);
+        assert.equal(await store.users.create({ ...user('u2', 'bob'), admin: true }), true);
+        assert.equal((await store.users.get('u2'))?.admin, true);
+      });
+
       it('delete removes the user, freeing the username and sub; false for an unknown user', async () => {
         await store.users.create(user('u1', 'alice', { sub: 'did:plc:alice' }));
         assert.equal(await store.users.delete('u1'), true);

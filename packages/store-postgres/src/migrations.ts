@@ -367,6 +367,10 @@ export const postgresMigrations: readonly string[] = [
   );
   CREATE INDEX client_activity_last_seen_at ON client_activity (last_seen_at);
   `,
+  // The admin role of a local account (issue #15, decision 0040): who may sign in to the console.
+  `
+  ALTER TABLE users ADD COLUMN admin BOOLEAN NOT NULL DEFAULT false;
+  `,
 ];
 
 /**

@@ -11,7 +11,7 @@ export function postgresUserStore({ query, first, count }: PostgresConnection): 
     async create(user) {
       // No conflict target: a taken id, username or sub all make the insert a no-op.
       const created = await count(
-        `INSERT INTO users (id, username, password_hash, created_at, disabled_at, sub) VALUES ($1, $2, $3, $4, $5, $6)
+        `INSERT INTO users (id, username, password_hash, created_at, disabled_at, sub, admin) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT DO NOTHING`,
         rows.userRow(user),
       );
@@ -41,6 +41,9 @@ export function postgresUserStore({ query, first, count }: PostgresConnection): 
         if (storeErrorCode(error) === UNIQUE_VIOLATION) return 'taken';
         throw error;
       }
+    },
+    async setAdmin(id, admin) {
+      return (await count('UPDATE users SET admin = $1 WHERE id = $2', [admin, id])) > 0;
     },
     async delete(id) {
       return (await count('DELETE FROM users WHERE id = $1', [id])) > 0;

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { hashPassword, type Store, subjectProblem, type UserRecord } from '@gatehouse-oauth/server';
+import {
+  createUserAdmin,
+  hashPassword,
+  type Store,
+  subjectProblem,
+  type UserAdmin,
+  type UserRecord,
+} from '@gatehouse-oauth/server';
 import { cliActor } from '../cli-lifecycle.ts';
 import { UsageError } from '../usage-error.ts';
 
@@ -8,12 +15,16 @@ export interface UsersFlags {
   sub?: string | undefined;
   /** The atproto profile's subjects are DIDs (AT-10): a `sub` of another form is refused. */
   requireDid: boolean;
+  /** `users add --admin`: the account may sign in to the admin console (decision 0040). */
+  admin?: boolean;
+  /** `users list --json`. */
+  json?: boolean;
 }
 
 const USAGE =
   'usage: gatehouse users add <name> [--sub <subject>] --password-stdin | users list' +
   ' | users remove|disable|enable <name> | users set-password <name> --password-stdin' +
-  ' | users set-sub <name> <subject>';
+  ' | users set-sub <name> <subject> | users grant-admin|revoke-admin <name>';
 
 /**
  * `gatehouse users add|list|remove|disable|enable|set-password|set-sub` (issue #16). Every change is
@@ -21,7 +32,7 @@ const USAGE =
  */
 export async function usersCommand(store: Store, args: readonly string[], flags: UsersFlags): Promise<void> {
   const [action, name, value] = args;
-  if (action === 'list' && name === undefined) return listUsers(store);
+  if (action === 'list' && name === undefined) return listUsers(store, flags.json === true);
   if (action === 'add' && name !== undefined && value === undefined) return addUser(store, name, flags);
   if (action === undefined || name === undefined || (value !== undefined) !== (action === 'set-sub'))
     throw new UsageError(USAGE);
@@ -53,14 +64,16 @@ export async function usersCommand(store: Store, args: readonly string[], flags:
     case 'enable': {
       // Grants and sessions are kept: the server ignores them while the account is disabled
       // (user-standing.ts in @gatehouse-oauth/server), so enabling it restores them.
-      await store.users.setDisabled(user.id, action === 'disable' ? Date.now() : undefined);
-      await audit(`user.${action}d`);
+      await userAdmin(store).update(name, { disabled: action === 'disable' }, { actor: cliActor() });
       process.stdout.write(`${action}d user ${name}\n`);
       return;
     }
     case 'set-password':
-      await store.users.setPassword(user.id, await hashPassword(await passwordFromStdin(flags)));
-      await audit('user.password_set');
+      await userAdmin(store).update(
+        name,
+        { password: await passwordFromStdin(flags) },
+        { actor: cliActor() },
+      );
       process.stdout.write(`set the password of user ${name}\n`);
       return;
     case 'set-sub': {
@@ -72,16 +85,51 @@ export async function usersCommand(store: Store, args: readonly string[], flags:
       process.stdout.write(`user ${name} now has the subject ${sub}\n`);
       return;
     }
+    case 'grant-admin':
+    case 'revoke-admin': {
+      const admin = action === 'grant-admin';
+      await userAdmin(store).update(name, { admin }, { actor: cliActor() });
+      process.stdout.write(
+        `${admin ? 'granted' : 'revoked'} the admin role ${admin ? 'to' : 'of'} user ${name}\n`,
+      );
+      return;
+    }
     default:
       throw new UsageError(USAGE);
   }
 }
 
-async function listUsers(store: Store): Promise<void> {
-  for (const user of await store.users.list()) {
+/**
+ * The users service the admin API and the console call (issue #15), auditing into this store: one
+ * place decides what a disable, an enable, a password or the admin role changes and audits.
+ */
+function userAdmin(store: Store): UserAdmin {
+  return createUserAdmin({
+    users: store.users,
+    audit: (event) => store.audit.append({ at: Date.now(), ...event }),
+    clock: Date.now,
+  });
+}
+
+async function listUsers(store: Store, json: boolean): Promise<void> {
+  const users = await store.users.list();
+  if (json) {
+    const listed = users.map((user) => ({
+      username: user.username,
+      id: user.id,
+      created_at: new Date(user.createdAt).toISOString(),
+      ...(user.sub === undefined ? {} : { sub: user.sub }),
+      disabled: user.disabledAt !== undefined,
+      admin: user.admin === true,
+    }));
+    process.stdout.write(`${JSON.stringify(listed, null, 2)}\n`);
+    return;
+  }
+  for (const user of users) {
     const columns = [user.username, user.id, new Date(user.createdAt).toISOString()];
     if (user.sub !== undefined) columns.push(`sub=${user.sub}`);
     if (user.disabledAt !== undefined) columns.push('disabled');
+    if (user.admin === true) columns.push('admin');
     process.stdout.write(`${columns.join('\t')}\n`);
   }
 }
@@ -97,6 +145,7 @@ async function addUser(store: Store, name: string, flags: UsersFlags): Promise<v
     passwordHash: await hashPassword(await passwordFromStdin(flags)),
     createdAt: Date.now(),
     ...(sub === undefined ? {} : { sub }),
+    ...(flags.admin === true ? { admin: true as const } : {}),
   };
   if (!(await store.users.create(record))) {
     // create() does not say which unique key clashed; the random id practically never does.
@@ -109,13 +158,22 @@ async function addUser(store: Store, name: string, flags: UsersFlags): Promise<v
     type: 'user.added',
     userId: record.id,
     actor: cliActor(),
-    detail: { username: name, ...(sub === undefined ? {} : { sub }) },
+    detail: {
+      username: name,
+      ...(sub === undefined ? {} : { sub }),
+      ...(flags.admin === true ? { admin: true } : {}),
+    },
   });
-  process.stdout.write(`added user ${name}${sub === undefined ? '' : ` with the subject ${sub}`}\n`);
+  const role = flags.admin === true ? ' (admin)' : '';
+  process.stdout.write(`added user ${name}${role}${sub === undefined ? '' : ` with the subject ${sub}`}\n`);
 }
 
 async function existingUser(store: Store, name: string, action: string): Promise<UserRecord> {
-  if (!['remove', 'disable', 'enable', 'set-password', 'set-sub'].includes(action))
+  if (
+    !['remove', 'disable', 'enable', 'set-password', 'set-sub', 'grant-admin', 'revoke-admin'].includes(
+      action,
+    )
+  )
     throw new UsageError(USAGE);
   const user = await store.users.findByUsername(name);
   if (user === undefined) throw new UsageError(`no user ${name}`);

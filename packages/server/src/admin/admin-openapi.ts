@@ -25,6 +25,7 @@ import {
   selectorParameterSchema,
   tierRequestSchema,
 } from './admin-schemas.ts';
+import { USER_OPERATIONS } from './admin-user-operations.ts';
 
 export type { AdminOperation } from './admin-operation.ts';
 
@@ -141,6 +142,8 @@ export const ADMIN_OPERATIONS = {
   },
   // The audit log, document history and freshness, the inventory (issue #14): admin-record-operations.ts.
   ...RECORD_OPERATIONS,
+  // Local accounts (issue #15, the console's users page): admin-user-operations.ts.
+  ...USER_OPERATIONS,
 } as const satisfies Record<string, AdminOperation>;
 
 export type AdminOperationId = keyof typeof ADMIN_OPERATIONS;

@@ -22,6 +22,7 @@ import type { ServerApp } from '../http/server-app.ts';
 import type { ClientInventory, ReachTarget } from '../inventory/client-inventory.ts';
 import type { InventoryFilter } from '../inventory/inventory-query.ts';
 import type { AdminTokenRecord, AdminTokenScope } from '../store/store.ts';
+import type { UserAdmin } from '../users/user-admin.ts';
 import { auditHandlers } from './admin-audit.ts';
 import { documentEvictionJson, documentRefreshJson } from './admin-document-freshness.ts';
 import { documentHistoryJson, versionDiffJson } from './admin-history-views.ts';
@@ -34,6 +35,7 @@ import {
 } from './admin-openapi.ts';
 import { approvalRequestSchema, blockRequestSchema, tierRequestSchema } from './admin-schemas.ts';
 import { type AdminTokens, adminTokenMissing, adminTokenScope } from './admin-tokens.ts';
+import { userChangeRequestSchema, userHandlers } from './admin-user-operations.ts';
 import {
   accessRequestsJson,
   adminTokenJson,
@@ -72,6 +74,8 @@ export interface AdminRouteDeps {
   history: DocumentHistoryReader;
   /** Refresh and evict a client's metadata document (issue #14, item 5). */
   documents: DocumentFreshnessOperations;
+  /** Local accounts (issue #15): the service the console's users page calls. */
+  users: UserAdmin;
 }
 
 /** A call that passed authentication: its path parameters, its request and who makes it. */
@@ -268,6 +272,7 @@ function adminHandlers(
         await inventory.connections.revokeInstallation(params.grant_id!, installation, { actor }),
       );
     },
+    ...userHandlers(deps.users, (request) => readBody(request, userChangeRequestSchema)),
   };
 }
 

@@ -12,12 +12,15 @@ import type { DocumentFreshnessOperations } from '../cimd/document-freshness.ts'
 import type { DocumentHistoryReader } from '../cimd/document-history.ts';
 import type { ClientLifecycle } from '../clients/client-lifecycle.ts';
 import type { ServerConfig } from '../config/server-config-schema.ts';
+import type { ConsoleDeps } from '../console/console-call.ts';
+import { mountConsoleRoutes } from '../console/console-routes.ts';
 import type { GovernanceAdmin } from '../governance/governance-admin.ts';
 import { answerUnmatched, createServerApp, type ServerApp } from '../http/server-app.ts';
 import type { ClientInventory } from '../inventory/client-inventory.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import { observeRequests } from '../operations/operations-routes.ts';
 import type { AdminTokenStore } from '../store/store.ts';
+import type { UserAdmin } from '../users/user-admin.ts';
 import { mountAdminRoutes } from './admin-routes.ts';
 import { type AdminTokens, createAdminTokens } from './admin-tokens.ts';
 
@@ -50,6 +53,16 @@ export interface AdminSurfaceDeps {
   auditLog: AuditQuery;
   history: DocumentHistoryReader;
   documents: DocumentFreshnessOperations;
+  /** Local accounts (issue #15): listed and changed by the admin API and the console. */
+  users: UserAdmin;
+  /**
+   * The admin console's own needs (issue #15, decision 0040): mounted beside the API, at `/admin`,
+   * when `admin.console` is on.
+   */
+  console?: Omit<
+    ConsoleDeps,
+    'governance' | 'inventory' | 'history' | 'auditLog' | 'userAdmin' | 'audit' | 'clock' | 'logger'
+  >;
 }
 
 export function createAdminSurface(deps: AdminSurfaceDeps): AdminSurface {
@@ -64,11 +77,32 @@ export function createAdminSurface(deps: AdminSurfaceDeps): AdminSurface {
     history: deps.history,
     documents: deps.documents,
     inventory: deps.inventory,
+    users: deps.users,
   };
-  if (settings.enabled && settings.mainHandler) mountAdminRoutes(deps.app, routes, deps.basePath);
+  const consoleDeps: ConsoleDeps | undefined =
+    deps.console === undefined || !settings.console
+      ? undefined
+      : {
+          ...deps.console,
+          governance: deps.governance,
+          inventory: deps.inventory,
+          history: deps.history,
+          auditLog: deps.auditLog,
+          userAdmin: deps.users,
+          audit: deps.audit,
+          clock: deps.clock,
+          logger,
+        };
+  if (settings.enabled && settings.mainHandler) {
+    mountAdminRoutes(deps.app, routes, deps.basePath);
+    if (consoleDeps !== undefined) mountConsoleRoutes(deps.app, consoleDeps, deps.basePath);
+  }
   const own = createServerApp();
   observeRequests(own, { logger, metrics: deps.metrics, basePath: '' });
-  if (settings.enabled) mountAdminRoutes(own, routes, '');
+  if (settings.enabled) {
+    mountAdminRoutes(own, routes, '');
+    if (consoleDeps !== undefined) mountConsoleRoutes(own, consoleDeps, '');
+  }
   answerUnmatched(own, logger);
   return {
     fetch: async (request) => own.fetch(request, {}),

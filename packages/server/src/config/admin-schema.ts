@@ -17,6 +17,12 @@ export const adminSchema = z.strictObject({
     .describe(
       "serve the admin API on the main handler, below the issuer's path; off: only through server.admin.fetch (a listener of its own)",
     ),
+  console: z
+    .boolean()
+    .default(true)
+    .describe(
+      'serve the admin console (server-rendered pages at /admin, signed in with a local account holding the admin role) wherever the admin API is served',
+    ),
 });
 
 export type AdminOptions = z.input<typeof adminSchema>;

@@ -4,11 +4,12 @@
  * these modules and the pages stay markup. English ships; `messagesFor` answers it for any locale
  * until another is added.
  *
- * A surface registers its module by adding one member to ENGLISH (the admin console adds
+ * A surface registers its module by adding one member to ENGLISH (the admin console's is
  * `console`); a translation must then supply the same members, which the `Messages` type enforces.
  */
 import { accountMessages } from './en/account.ts';
 import { consentMessages } from './en/consent.ts';
+import { consoleMessages } from './en/console.ts';
 import { errorMessages } from './en/error.ts';
 import { layoutMessages } from './en/layout.ts';
 import { loginMessages } from './en/login.ts';
@@ -25,6 +26,7 @@ const ENGLISH = {
   account: accountMessages,
   scopes: scopeMessages,
   tiers: tierMessages,
+  console: consoleMessages,
 };
 
 /** A complete catalogue: every member English has, in another language. */

@@ -27,7 +27,7 @@ export function createRecordRows<B>(bool: (value: boolean) => B) {
   const optionalJson = (value: unknown): string | null => (value === undefined ? null : json(value));
 
   return {
-    /** id, username, password_hash, created_at, disabled_at, sub */
+    /** id, username, password_hash, created_at, disabled_at, sub, admin */
     userRow: (user: UserRecord): Value[] => [
       user.id,
       user.username,
@@ -35,6 +35,7 @@ export function createRecordRows<B>(bool: (value: boolean) => B) {
       user.createdAt,
       user.disabledAt ?? null,
       user.sub ?? null,
+      bool(user.admin === true),
     ],
 
     /** client_id, kind, metadata, secret_digest, secret_expires_at, created_at, updated_at, registration, registration_fingerprint, last_used_at */

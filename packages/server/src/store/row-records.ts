@@ -105,6 +105,7 @@ export function createRowRecords(read: ColumnReader) {
         createdAt: int(row, 'created_at'),
         ...optional('disabledAt', optionalInt(row, 'disabled_at')),
         ...optional('sub', optionalText(row, 'sub')),
+        ...(bool(row, 'admin') ? { admin: true as const } : {}),
       };
     },
 

@@ -12,6 +12,11 @@ export interface UserRecord {
    * id is the subject (../users/subject.ts).
    */
   sub?: string;
+  /**
+   * Present (true) when the account may sign in to the admin console (issue #15, decision 0040);
+   * absent for every other account.
+   */
+  admin?: true;
 }
 
 /** What `setSub` did: `taken` when another account already has that subject. */
@@ -34,5 +39,10 @@ export interface UserStore {
   setSub(id: string, sub: string | undefined): Promise<SetSubOutcome>;
   delete(id: string): Promise<boolean>;
   list(): Promise<UserRecord[]>;
+  /**
+   * Grants (true) or takes back (false) the admin role; false for a user that does not exist. One
+   * column write: concurrent calls leave the last one's value, with nothing else of the user changed.
+   */
+  setAdmin(id: string, admin: boolean): Promise<boolean>;
   count(): Promise<number>;
 }

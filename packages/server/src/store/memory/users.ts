@@ -46,6 +46,12 @@ export function memoryUserStore({ users, userIdsByName }: MemoryState): UserStor
       });
       return 'set';
     },
+    async setAdmin(id, admin) {
+      return update(id, (user) => {
+        if (admin) user.admin = true;
+        else delete user.admin;
+      });
+    },
     async delete(id) {
       const user = users.get(id);
       if (user === undefined) return false;

@@ -378,6 +378,10 @@ export const sqliteMigrations: readonly string[] = [
   ) STRICT;
   CREATE INDEX client_activity_last_seen_at ON client_activity (last_seen_at);
   `,
+  // The admin role of a local account (issue #15, decision 0040): who may sign in to the console.
+  `
+  ALTER TABLE users ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /**

@@ -7,7 +7,7 @@ export function sqliteUserStore({ sql }: SqliteConnection): UserStore {
     async create(user) {
       // No conflict target: a taken id, username or sub all make the insert a no-op.
       const result = sql(
-        `INSERT INTO users (id, username, password_hash, created_at, disabled_at, sub) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO users (id, username, password_hash, created_at, disabled_at, sub, admin) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING`,
       ).run(...rows.userRow(user));
       return changed(result);
@@ -32,6 +32,9 @@ export function sqliteUserStore({ sql }: SqliteConnection): UserStore {
       const result = sql('UPDATE OR IGNORE users SET sub = ? WHERE id = ?').run(sub ?? null, id);
       if (changed(result)) return 'set';
       return sql('SELECT 1 FROM users WHERE id = ?').get(id) === undefined ? 'unknown' : 'taken';
+    },
+    async setAdmin(id, admin) {
+      return changed(sql('UPDATE users SET admin = ? WHERE id = ?').run(admin ? 1 : 0, id));
     },
     async delete(id) {
       return changed(sql('DELETE FROM users WHERE id = ?').run(id));
