@@ -53,7 +53,8 @@ export async function openStoreUndoably(config: GatehouseConfig): Promise<Opened
   const fileExisted = existsSync(file);
   // The first directory this call made (the data directory or a parent of it), if any.
   const createdDirectory = mkdirSync(directory, { recursive: true, mode: 0o700 });
-  const store = await openSqliteStore({ path: file });
+  const { synchronous, checkpointIntervalMs } = config.sqlite;
+  const store = await openSqliteStore({ path: file, synchronous, checkpointIntervalMs });
   return {
     store,
     async discard() {

@@ -303,6 +303,7 @@ export function createAuthorizationServer(given: AuthorizationServerOptions): Au
       stopRecheck();
       revalidation.stop();
       changes.stop();
+      clients.stop();
       await clients.flushRefusals();
     },
   };

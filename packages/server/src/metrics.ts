@@ -30,6 +30,10 @@ export interface ServerMetrics {
   cimdFetches: Counter<'outcome' | 'reason'>;
   /** Document fetches the fetch governor shed before they reached the network, by reason. */
   cimdGovernorRejections: Counter<'reason'>;
+  /** Unknown document client_ids refused by admission control (decision 0045), by reason. */
+  cimdAdmissionRefusals: Counter<'reason'>;
+  /** Unknown document client_ids let through admission control to the resolver (decision 0045). */
+  cimdAdmissions: Counter;
   /** Token responses issued, by grant_type. */
   tokensIssued: Counter<'grant_type'>;
   /** Refresh tokens presented again after rotation (RFC 9700 §4.14.2): the family was revoked. */
@@ -117,6 +121,16 @@ export function createMetrics(options: MetricsOptions = {}): ServerMetrics {
       'Client ID Metadata Document fetches shed by the fetch governor, by reason',
       ['reason'],
     ),
+    cimdAdmissionRefusals: counter(
+      'gatehouse_cimd_admission_refusals_total',
+      'Unknown Client ID Metadata Document client_ids refused by admission control, by reason',
+      ['reason'],
+    ),
+    cimdAdmissions: new Counter({
+      name: 'gatehouse_cimd_admissions_total',
+      help: 'Unknown Client ID Metadata Document client_ids admitted to resolution',
+      registers: [registry],
+    }),
     tokensIssued: counter('gatehouse_tokens_issued_total', 'Token responses issued, by grant_type', [
       'grant_type',
     ]),

@@ -138,7 +138,12 @@ describe('CIMD fetch governor refusals are refused as cimd_<governor reason> (de
     };
     const t = await createTestServer({
       outboundFetch: fetch,
-      cimd: { fetchesPerSecond: 10_000, fetchesPerSecondPerHost: 1000 }, // the schema's maxima: rates never refuse here
+      cimd: {
+        ...{ fetchesPerSecond: 10_000, fetchesPerSecondPerHost: 1000 }, // the schema's maxima: rates never refuse here
+        // Admission control (decision 0045) lets fewer unknown ids through at once than the governor
+        // has slots; opened wide here, so that the governor's own limits are what refuses.
+        ...{ unknownConcurrency: 10_000, unknownConcurrencyWhenBusy: 10_000, unknownPendingPerHost: 1000 },
+      },
     });
     // Each request reaches the governor after a few awaits; give them the turns they need (bounded).
     const settle = async (done: () => boolean = () => false) => {

@@ -31,6 +31,24 @@ const postgresSchema = z.strictObject({
   connectTimeoutMs: z.int().min(100).max(60_000).default(5000).describe('connection timeout'),
 });
 
+/** The embedded store's durability (issue #18, finding 11; docs/deployment.md, "SQLite durability"). */
+const sqliteSchema = z.strictObject({
+  synchronous: z
+    .enum(['normal', 'full'])
+    .default('normal')
+    .describe(
+      'normal: a commit survives a crash of the process, the last ones may be lost on power loss; full: an fsync per (group) commit, survives that too',
+    ),
+  checkpointIntervalMs: z
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(200)
+    .describe(
+      "WAL checkpoints on a worker thread this often; 0: SQLite's automatic checkpoint inside the committing request",
+    ),
+});
+
 const fetchSchema = z.strictObject({
   /** Egress proxy (HTTPS_PROXY style) for deployments that filter egress themselves (CIMD-FETCH-8). */
   proxy: z.url().optional(),
@@ -131,6 +149,7 @@ export const cliSchema = serverConfigSchema.omit({ operations: true }).extend({
   data: z.string().min(1).default('.gatehouse'),
   store: z.enum(['sqlite', 'memory', 'postgres']).default('sqlite'),
   postgres: postgresSchema.prefault({}),
+  sqlite: sqliteSchema.prefault({}),
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Unset: pretty when stdout is a terminal, else JSON (log-format.ts chooseLogFormat). */

@@ -69,6 +69,11 @@ export interface CimdClientResolver extends ClientResolver {
   revalidate(clientId: string): Promise<ResolvedDocument | undefined>;
   refuseEarly(clientId: string): Promise<OAuthError> | undefined;
   resolveFromMemory(clientId: string): ClientRecord | undefined;
+  /**
+   * Whether this instance knows the client without any I/O: resolved here recently, or its document
+   * usable from the cache (admission control, decision 0045).
+   */
+  holds(clientId: string): boolean;
   /** Writes the pending aggregated refusal rows now (tests, shutdown). */
   flushRefusals(): Promise<void>;
   /** Forgets the client and its cached document (clients/client-memory.ts). */
@@ -311,6 +316,7 @@ export function cimdClientResolver(options: CimdResolverOptions): CimdClientReso
     refuseEarly,
     resolveFromMemory,
     flushRefusals: () => refusalAudit.flush(),
+    holds: (clientId) => known.has(clientId) || options.cache.peek(clientId) !== undefined,
     forget(clientId) {
       known.delete(clientId);
       options.cache.delete(clientId);

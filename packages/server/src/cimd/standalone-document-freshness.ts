@@ -56,6 +56,8 @@ export function createStandaloneDocumentFreshness(
     memory,
     governance,
   });
+  // Only the operator's reload is used here, which admission control does not gate: no sampling.
+  clients.stop();
   return createDocumentFreshness({
     reload: clients.documents?.reload,
     store: options.store,

@@ -3,11 +3,13 @@ import type { SafeFetch } from '@gatehouse-oauth/safe-fetch';
 import type { Audit } from '../audit/audit-trail.ts';
 import { cimdClientResolver, type ResolvedDocument } from '../cimd/cimd-client-resolver.ts';
 import { cimdDocumentPolicy, documentValidator } from '../cimd/document-validation.ts';
+import { monitorEventLoopLoad } from '../cimd/event-loop-load.ts';
 import { createFetchGovernor } from '../cimd/fetch-governor.ts';
 import { createFetchLogRecorder } from '../cimd/fetch-log-recorder.ts';
 import { createDocumentCache } from '../cimd/metadata-document-cache.ts';
 import { createOwnershipDriftCheck } from '../cimd/ownership-drift-check.ts';
 import type { RefusalAuditLogger } from '../cimd/refusal-audit.ts';
+import { unknownClientAdmission } from '../cimd/unknown-client-admission.ts';
 import type { ResolvedServerOptions } from '../config/resolve-options.ts';
 import { governanceAdmission } from '../governance/admission.ts';
 import type { ClientGovernance } from '../governance/client-governance.ts';
@@ -18,6 +20,7 @@ import type { ClientLifecycle } from './client-lifecycle.ts';
 import type { ClientMemory } from './client-memory.ts';
 import {
   type ClientResolver,
+  type ClientResolverDecorator,
   chainClientResolvers,
   decorateClientResolver,
   storedClientResolver,
@@ -56,6 +59,8 @@ export interface DocumentResolution {
  * admission (governance/admission.ts), then the configured decorators (`clientResolverDecorators`,
  * docs/extension-points.md). `flushRefusals` writes the
  * governor's pending refusal counts (decision 0020). `documents` is undefined when CIMD is off.
+ * Unknown document client_ids pass admission control (decision 0045) inside governance, which
+ * refuses a blocked client on its id alone first; `stop` ends its event-loop sampling.
  */
 export function createClientResolution(
   options: ResolvedServerOptions,
@@ -64,27 +69,59 @@ export function createClientResolution(
   resolver: ClientResolver;
   flushRefusals: () => Promise<void>;
   documents: DocumentResolution | undefined;
+  stop: () => void;
 } {
   const resolvers: ClientResolver[] = [storedClientResolver(options.store.clients)];
   // AT-5: the loopback development client, without fetch (on in the atproto profile).
   if (options.atproto.loopbackClient) resolvers.unshift(loopbackClientResolver());
   let flushRefusals = async (): Promise<void> => {};
   let documents: DocumentResolution | undefined;
+  let admission: ClientResolverDecorator[] = [];
+  let stop = (): void => {};
   if (options.cimd.enabled) {
     const cimdResolver = createCimdResolver(options, deps);
     deps.memory.hold(cimdResolver.forget);
     resolvers.push(cimdResolver.resolver);
     flushRefusals = cimdResolver.flushRefusals;
     documents = cimdResolver.documents;
+    const unknown = createUnknownClientAdmission(options, deps, cimdResolver.holds);
+    admission = [unknown.decorator];
+    stop = unknown.stop;
   }
   return {
     resolver: decorateClientResolver(chainClientResolvers(...resolvers), [
       governanceAdmission({ governance: deps.governance, audit: deps.audit, clock: deps.clock }),
+      ...admission,
       ...(options.clientResolverDecorators ?? []),
     ]),
     flushRefusals,
     documents,
+    stop,
   };
+}
+
+/** Admission control for unknown document client_ids, with the event-loop sampling it reads. */
+function createUnknownClientAdmission(
+  options: ResolvedServerOptions,
+  deps: ClientResolutionDeps,
+  knows: (clientId: string) => boolean,
+): { decorator: ClientResolverDecorator; stop: () => void } {
+  const { cimd } = options;
+  let sweep = (): void => {};
+  const load = monitorEventLoopLoad({ shedDelayMs: cimd.shedEventLoopDelayMs, onSample: () => sweep() });
+  const admission = unknownClientAdmission({
+    knows,
+    load,
+    maxPending: cimd.unknownPending,
+    maxPendingPerHost: cimd.unknownPendingPerHost,
+    concurrency: cimd.unknownConcurrency,
+    concurrencyWhenBusy: cimd.unknownConcurrencyWhenBusy,
+    maxWaitMs: cimd.unknownWaitMs,
+    clock: deps.clock,
+    metrics: deps.metrics,
+  });
+  sweep = admission.sweep;
+  return { decorator: admission.decorator, stop: load.stop };
 }
 
 /** The CIMD client resolver: raw URL rules, the cache (validated before storing), change handling. */
@@ -95,6 +132,7 @@ function createCimdResolver(
   resolver: ClientResolver;
   flushRefusals: () => Promise<void>;
   forget: (clientId: string) => void;
+  holds: (clientId: string) => boolean;
   documents: DocumentResolution;
 } {
   const { outboundFetch, clock, audit, metrics, logger, profile, lifecycle } = deps;
@@ -163,6 +201,7 @@ function createCimdResolver(
       await fetchLog.flush();
     },
     forget: resolver.forget,
+    holds: resolver.holds,
     documents: { reload: guarded(resolver.reload), revalidate: guarded(resolver.revalidate) },
   };
 }

@@ -91,6 +91,51 @@ export const cimdSchema = z.strictObject({
     .describe(
       'documents of clients that obtained tokens within this many days are revalidated in the background before they expire; 0: off',
     ),
+  // Issue #18, finding 10 (decision 0045): admission control for unknown document client_ids.
+  unknownPending: z
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(1000)
+    .describe(
+      'unknown document client_ids (not cached, not resolved here) waiting or being resolved at once, in all; more are refused (503, cimd_admission_full)',
+    ),
+  unknownPendingPerHost: z
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(50)
+    .describe('… and per host (503, cimd_admission_host_full)'),
+  unknownConcurrency: z
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(8)
+    .describe('unknown document client_ids resolved at once while the event loop is not busy'),
+  unknownConcurrencyWhenBusy: z
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(1)
+    .describe(
+      '… while it is busy (at least half of the last 250 ms): known clients are served first, unknown ones a few per event-loop turn',
+    ),
+  unknownWaitMs: z
+    .int()
+    .min(100)
+    .max(60_000)
+    .default(2000)
+    .describe(
+      'an unknown document client_id that waited this long for its turn is refused (503, cimd_admission_wait)',
+    ),
+  shedEventLoopDelayMs: z
+    .int()
+    .min(0)
+    .max(60_000)
+    .default(250)
+    .describe(
+      'while the mean event-loop delay of the last 250 ms is above this, unknown document client_ids are refused at once (503, cimd_admission_shed); 0: never',
+    ),
 });
 
 export type CimdOptions = z.input<typeof cimdSchema>;

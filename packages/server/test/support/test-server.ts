@@ -31,7 +31,8 @@ export interface RequestOutcome {
 
 export async function createTestServer(overrides: Partial<AuthorizationServerOptions> = {}) {
   let now = Date.UTC(2026, 10, 23, 12, 0, 0);
-  const store = createMemoryStore();
+  // A test may bring its own store (the SQLite write probe); the fixtures below are seeded into it.
+  const store = overrides.store ?? createMemoryStore();
   // The request log line carries the outcome (error and stable reason) of every request, so a test
   // can tell a refusal's reason through the public logger option. Only without a logger override.
   const outcomes: (RequestOutcome | undefined)[] = [];

@@ -2,23 +2,44 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { createGroupCommit } from './group-commit.ts';
 
 /**
+ * How a commit reaches the disk (docs/deployment.md, "SQLite durability"): `normal` (the default)
+ * syncs the WAL at checkpoints only, so a commit survives a crash of the process but the last ones
+ * before a power loss or kernel crash may be lost; `full` syncs the WAL at every commit, so a
+ * commit survives that too, at the price of an fsync per (group) commit.
+ */
+export type SqliteSynchronous = 'normal' | 'full';
+
+/**
  * Opens a database file with the settings every Gatehouse connection uses: WAL (readers never wait
  * for the writer), a busy timeout so concurrent writers from other processes queue instead of
- * failing, and synchronous=NORMAL (durable at checkpoints; safe against corruption in WAL mode).
+ * failing, and synchronous=NORMAL unless asked for FULL (safe against corruption in WAL mode either way).
  */
-export function openSqliteDatabase(path: string): DatabaseSync {
+export function openSqliteDatabase(path: string, synchronous: SqliteSynchronous = 'normal'): DatabaseSync {
   const db = new DatabaseSync(path);
   try {
     // busy_timeout first, so switching to WAL waits for a concurrently opening process.
     db.exec('PRAGMA busy_timeout = 5000');
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA foreign_keys = ON');
-    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec(synchronous === 'full' ? 'PRAGMA synchronous = FULL' : 'PRAGMA synchronous = NORMAL');
   } catch (error) {
     db.close();
     throw error;
   }
   return db;
+}
+
+/**
+ * What the store has written (issue #18, finding 11): a probe for tests and the bench, filled in
+ * when given to `openSqliteStore`. `commits` counts the transactions of the write paths (each group
+ * commit, each `immediate`, each write that ran alone); `rows` is SQLite's `total_changes()` over
+ * them. Admin and start-up writes that bypass those paths are not counted. `checkpoints` counts the
+ * WAL checkpoints the worker ran (checkpointer.ts): the fsyncs, none of them on the event loop.
+ */
+export interface SqliteWriteCounters {
+  commits: number;
+  rows: number;
+  checkpoints: number;
 }
 
 /** What every aggregate of the SQLite store works with: one connection and its ways to write. */
@@ -37,7 +58,7 @@ export interface SqliteConnection {
   flush(): void;
 }
 
-export function createSqliteConnection(db: DatabaseSync): SqliteConnection {
+export function createSqliteConnection(db: DatabaseSync, counters?: SqliteWriteCounters): SqliteConnection {
   // Prepared once per store and reused: these run on every token request.
   const statements = new Map<string, StatementSync>();
   const sql = (text: string): StatementSync => {
@@ -48,6 +69,19 @@ export function createSqliteConnection(db: DatabaseSync): SqliteConnection {
     }
     return statement;
   };
+
+  const totalChanges = (): number => Number(sql('SELECT total_changes() AS n').get()?.n ?? 0);
+  /** Counts one commit of `body` (only when a probe is attached: it costs a query). */
+  const counted =
+    counters === undefined
+      ? <T>(body: () => T): T => body()
+      : <T>(body: () => T): T => {
+          const before = totalChanges();
+          const result = body();
+          counters.commits++;
+          counters.rows += totalChanges() - before;
+          return result;
+        };
 
   const immediate = <T>(body: () => T): T => {
     sql('BEGIN IMMEDIATE').run();
@@ -61,6 +95,6 @@ export function createSqliteConnection(db: DatabaseSync): SqliteConnection {
     }
   };
 
-  const { write, flush } = createGroupCommit(db, sql, immediate);
-  return { db, sql, immediate, write, flush };
+  const { write, flush } = createGroupCommit(db, sql, immediate, counted);
+  return { db, sql, immediate: (body) => counted(() => immediate(body)), write, flush };
 }

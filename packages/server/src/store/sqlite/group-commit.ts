@@ -36,6 +36,8 @@ export function createGroupCommit(
   db: DatabaseSync,
   sql: (text: string) => StatementSync,
   immediate: <T>(body: () => T) => T,
+  /** Wraps each transaction this makes (the write probe counts them); identity otherwise. */
+  counted: <T>(body: () => T) => T = (body) => body(),
 ): GroupCommit {
   let queued: QueuedWrite[] = [];
   let flushScheduled = false;
@@ -51,7 +53,7 @@ export function createGroupCommit(
 
   const runAlone = (operation: QueuedWrite): void => {
     try {
-      operation.resolve(operation.atomic ? immediate(operation.body) : operation.body());
+      operation.resolve(counted(() => (operation.atomic ? immediate(operation.body) : operation.body())));
     } catch (error) {
       operation.reject(error);
     }
@@ -96,7 +98,7 @@ export function createGroupCommit(
       for (const operation of batch) runAlone(operation);
       return;
     }
-    const outcomes = commitBatch(batch);
+    const outcomes = counted(() => commitBatch(batch));
     if (outcomes === undefined) {
       try {
         if (db.isOpen && db.isTransaction) sql('ROLLBACK').run();

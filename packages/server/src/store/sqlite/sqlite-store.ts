@@ -4,11 +4,17 @@ import { sqliteAdminTokenStore } from './admin-tokens.ts';
 import { sqliteAuditStore } from './audit.ts';
 import { sqliteAuthorizationCodeStore } from './authorization-codes.ts';
 import { sqliteAuthorizationRequestStore } from './authorization-requests.ts';
+import { startCheckpointer } from './checkpointer.ts';
 import { purgeClientChanges, sqliteClientChangeFeed } from './client-changes.ts';
 import { sqliteClientDocumentStore } from './client-documents.ts';
 import { sqliteClientInventoryStore } from './client-inventory.ts';
 import { sqliteClientStore } from './clients.ts';
-import { createSqliteConnection, openSqliteDatabase } from './connection.ts';
+import {
+  createSqliteConnection,
+  openSqliteDatabase,
+  type SqliteSynchronous,
+  type SqliteWriteCounters,
+} from './connection.ts';
 import { sqliteDocumentFetchStore } from './document-fetches.ts';
 import { sqliteDocumentFreshnessStore } from './document-freshness.ts';
 import { sqliteGovernanceStore } from './governance.ts';
@@ -23,12 +29,23 @@ import { sqliteSigningKeyStore } from './signing-keys.ts';
 import { sqliteTokenFamilyStore } from './token-families.ts';
 import { sqliteUserStore } from './users.ts';
 
-export { openSqliteDatabase } from './connection.ts';
+export { openSqliteDatabase, type SqliteSynchronous, type SqliteWriteCounters } from './connection.ts';
 
 export interface SqliteStoreOptions {
   /** Database file; every process and instance that shares it shares one authorization server state. */
   path: string;
+  /** `normal` (default) or `full`: what a commit survives (connection.ts, docs/deployment.md). */
+  synchronous?: SqliteSynchronous;
+  /**
+   * WAL checkpoints run on a worker thread this often (checkpointer.ts); 0: SQLite's automatic
+   * checkpoint inside the committing write, as before. Default 200 ms.
+   */
+  checkpointIntervalMs?: number;
+  /** A write probe, filled in as the store commits (tests, the bench). */
+  counters?: SqliteWriteCounters;
 }
+
+const DEFAULT_CHECKPOINT_INTERVAL_MS = 200;
 
 /**
  * The embedded store: one SQLite file, shareable by several processes on one machine. Atomicity
@@ -38,14 +55,28 @@ export interface SqliteStoreOptions {
  * so no other connection can change what it read before it writes.
  */
 export function openSqliteStore(options: SqliteStoreOptions): Store {
-  const db = openSqliteDatabase(options.path);
+  const db = openSqliteDatabase(options.path, options.synchronous);
   try {
     migrateSqlite(db);
   } catch (error) {
     db.close();
     throw error;
   }
-  const connection = createSqliteConnection(db);
+  const connection = createSqliteConnection(db, options.counters);
+  const checkpointIntervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+  let checkpointer: ReturnType<typeof startCheckpointer> | undefined;
+  if (checkpointIntervalMs > 0 && options.path !== ':memory:') {
+    // Off the event loop from now on; back inside the commits if the worker fails (the default 1,000 pages).
+    db.exec('PRAGMA wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer(options.path, checkpointIntervalMs, {
+      onFailure: () => {
+        if (db.isOpen) db.exec('PRAGMA wal_autocheckpoint = 1000');
+      },
+      onCheckpoint: () => {
+        if (options.counters !== undefined) options.counters.checkpoints++;
+      },
+    });
+  }
 
   return {
     kind: 'sqlite',
@@ -81,6 +112,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     async close() {
       // A clean stop commits what is queued first: nothing resolved or pending is dropped.
       connection.flush();
+      await checkpointer?.stop();
+      // The last connection to close checkpoints the WAL and removes it.
       if (db.isOpen) db.close();
     },
   };
