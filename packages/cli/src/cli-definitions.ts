@@ -7,6 +7,7 @@
 
 import { CLIENT_COMMANDS } from './client-commands.ts';
 import type { CommandDefinition, OptionDefinition, OptionGroup } from './command-definition.ts';
+import { CONNECTION_COMMANDS } from './connection-commands.ts';
 
 export type { CommandDefinition, OptionDefinition, OptionGroup } from './command-definition.ts';
 
@@ -77,6 +78,8 @@ export const COMMANDS: readonly CommandDefinition[] = [
   { name: 'users revoke-admin', arguments: '<name>', description: 'undo users grant-admin (audited)' },
   // Every `clients …` command, in the order the reference lists them (client-commands.ts).
   ...CLIENT_COMMANDS,
+  // `users connections`, `clients connections`, `connections revoke…` (connection-commands.ts).
+  ...CONNECTION_COMMANDS,
   {
     name: 'registration-tokens issue',
     options: [

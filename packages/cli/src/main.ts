@@ -9,6 +9,7 @@ import { clientFreshnessCommand, FRESHNESS_ACTIONS } from './commands/client-fre
 import { clientInventoryCommand, INVENTORY_ACTIONS } from './commands/client-inventory.ts';
 import { clientPreviewCommand, lintServerOf } from './commands/client-preview.ts';
 import { clientsCommand } from './commands/clients.ts';
+import { connectionsCommand } from './commands/connections.ts';
 import { keysCommand } from './commands/keys.ts';
 import { lintCommand } from './commands/lint.ts';
 import { registrationTokensCommand } from './commands/registration-tokens.ts';
@@ -77,6 +78,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   await withStore(config, async (store) => {
     switch (command) {
       case 'users':
+        if (rest[0] === 'connections')
+          return connectionsCommand(store, config, 'users', rest, { json: values.json === true });
         return usersCommand(store, rest, {
           passwordStdin: values['password-stdin'] === true,
           sub: text(values, 'sub'),
@@ -85,6 +88,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
           json: values.json === true,
         });
       case 'clients':
+        if (rest[0] === 'connections')
+          return connectionsCommand(store, config, 'clients', rest, { json: values.json === true });
         if (FRESHNESS_ACTIONS.includes(rest[0] ?? ''))
           return clientFreshnessCommand(store, config, rest, { json: values.json === true });
         if (rest[0] === 'preview' || values.cimd !== undefined)
@@ -142,6 +147,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
         });
       case 'keys':
         return keysCommand(store, rest);
+      case 'connections':
+        return connectionsCommand(store, config, 'connections', rest, { json: values.json === true });
       case 'audit':
         return auditCommand(store, rest, {
           client: text(values, 'client'),

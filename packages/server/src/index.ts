@@ -97,10 +97,13 @@ export {
   type PreRegistrationResult,
   preRegisterCimdClient,
 } from './governance/pre-registration.ts';
+// The stores outside this package count installations as the ones in it do (decision 0044).
 export {
   type GrantInstallation,
+  installationCount,
   installationKeyOf,
   installationsOf,
+  type RedirectMachines,
   redirectSharedByMachines,
 } from './grants/installation.ts';
 export { requestIdLogOptions } from './http/request-id.ts';

@@ -16,6 +16,7 @@ import type {
   TokenFamilyRecord,
 } from '../src/store/store.ts';
 import type { StoreContractOptions } from './store-contract.ts';
+import { describeInstallationCountContract } from './store-contract-installation-count.ts';
 
 const T = 1_750_000_000_000;
 const HOUR = 3_600_000;
@@ -475,6 +476,8 @@ export function describeInventoryStoreContract(
       });
     });
   });
+  // How installations are counted (decision 0044), in a file of its own.
+  describeInstallationCountContract(name, open);
 }
 
 // Fixtures.

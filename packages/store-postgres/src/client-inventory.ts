@@ -7,6 +7,7 @@ import {
   type InventoryCandidates,
   type InventoryQuery,
   type InventorySort,
+  installationCount,
   type ReachSelection,
 } from '@gatehouse-oauth/server';
 import type pg from 'pg';
@@ -222,9 +223,25 @@ export function postgresClientInventoryStore(connection: PostgresConnection): Cl
         `g.revoked_at IS NULL AND ${selected(add, selection)}`;
       const [totals] = await statement(
         (add) => `SELECT count(DISTINCT g.user_id) AS users, count(DISTINCT g.client_id) AS clients,
-            count(*) AS grants, count(DISTINCT (g.client_id, g.redirect_uri)) AS installations
+            count(*) AS grants
           FROM grants g WHERE ${live(add)}`,
       );
+      // Per redirect of the live grants, its machines and whether a grant of it has no session;
+      // installationCount says what they add up to (decision 0044), as in every backend.
+      const redirects = (
+        await statement(
+          (add) => `SELECT g.redirect_uri,
+              count(DISTINCT CASE WHEN f.dpop_jkt IS NOT NULL THEN 'dpop:' || f.dpop_jkt
+                WHEN f.id IS NOT NULL THEN 'family:' || f.id END) AS machines,
+              bool_or(f.id IS NULL) AS bare
+            FROM grants g LEFT JOIN token_families f ON f.grant_id = g.id AND ${LIVE_FAMILY(add(now, 'bigint'))}
+            WHERE ${live(add)} GROUP BY g.client_id, g.redirect_uri`,
+        )
+      ).map((row) => ({
+        redirectUri: String(row.redirect_uri),
+        machines: Number(row.machines),
+        bare: row.bare === true,
+      }));
       const held = async (column: 'scope' | 'resources') =>
         (
           await statement(
@@ -252,7 +269,7 @@ export function postgresClientInventoryStore(connection: PostgresConnection): Cl
         users: Number(totals?.users ?? 0),
         clients: Number(totals?.clients ?? 0),
         grants: Number(totals?.grants ?? 0),
-        installations: Number(totals?.installations ?? 0),
+        installations: installationCount(redirects),
         scopes: await held('scope'),
         resources: await held('resources'),
         liveFamilies: Number(families?.n ?? 0),

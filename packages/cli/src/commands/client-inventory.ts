@@ -81,7 +81,8 @@ export async function clientInventoryCommand(
   }
 }
 
-function inventoryOf(store: Store, config: GatehouseConfig): ClientInventory {
+/** The inventory service as the server builds it, for the commands that use a part of it (connections.ts). */
+export function inventoryOf(store: Store, config: GatehouseConfig): ClientInventory {
   try {
     return createClientInventoryFor(
       { ...serverSettings(config, resolveIssuer(config, config.port)), store },

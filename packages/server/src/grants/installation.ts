@@ -72,3 +72,34 @@ export function installationsOf<Family extends InstallationFamily>(
   }
   return [...byKey.values()];
 }
+
+/**
+ * What a store reads, per (client_id, registered redirect URI) among the live grants it selects,
+ * for `installationCount`: the SQL stores count machines where the rows are (a blast radius may
+ * span 100,000 grants), and this decides what they mean, so every backend counts alike.
+ */
+export interface RedirectMachines {
+  redirectUri: string;
+  /**
+   * Distinct machines among the live families of those grants: a DPoP thumbprint, else the family
+   * itself (`dpop:<jkt>` / `family:<id>`, the machine part of `installationKeyOf`).
+   */
+  machines: number;
+  /** Whether one of those grants holds no live family: it is one installation by itself. */
+  bare: boolean;
+}
+
+/**
+ * How many installations (decision 0044) the live grants of a selection hold: the distinct
+ * `installationKeyOf` keys `installationsOf` would give them, across grants. A redirect that names
+ * its installation (https) is one, however many users and sessions; a redirect every machine
+ * shares (loopback, private-use) is one per machine, plus one when some grant has no session (its
+ * key is the redirect's own).
+ */
+export function installationCount(redirects: readonly RedirectMachines[]): number {
+  let count = 0;
+  for (const { redirectUri, machines, bare } of redirects) {
+    count += redirectSharedByMachines(redirectUri) ? machines + (bare ? 1 : 0) : 1;
+  }
+  return count;
+}

@@ -110,7 +110,11 @@ export interface ReachFigures {
   clients: number;
   /** Live grants: one per user and installation. */
   grants: number;
-  /** Distinct (client_id, redirect URI) among live grants: the installations (decision 0006). */
+  /**
+   * The installations the live grants hold (decision 0044, `installationCount`): a client's https
+   * redirect is one; a loopback or private-use redirect one per machine (DPoP key, else live
+   * family), plus one when a grant of it has no live family.
+   */
   installations: number;
   /** Each scope and resource held by live grants, with how many grants hold it; by value. */
   scopes: { value: string; grants: number }[];

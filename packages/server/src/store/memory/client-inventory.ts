@@ -1,4 +1,5 @@
 import { isAtprotoLoopbackClientId } from '@gatehouse-oauth/core';
+import { installationsOf } from '../../grants/installation.ts';
 import { clientIndexTerms } from '../client-index-terms.ts';
 import type {
   ClientInventoryStore,
@@ -101,6 +102,10 @@ export function memoryClientInventoryStore(state: MemoryState): ClientInventoryS
     async reach(selection, { now, issuedSince }) {
       const grants = liveGrants(state, selection);
       const grantIds = new Set(grants.map((grant) => grant.id));
+      const liveFamilies = [...state.families.values()].filter(
+        (family) => grantIds.has(family.grantId) && family.revokedAt === undefined && family.expiresAt > now,
+      );
+      const familiesOf = Map.groupBy(liveFamilies, (family) => family.grantId);
       const count = (values: string[]) => {
         const counts = new Map<string, number>();
         for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
@@ -123,14 +128,15 @@ export function memoryClientInventoryStore(state: MemoryState): ClientInventoryS
         users: new Set(grants.map((grant) => grant.userId)).size,
         clients: new Set(grants.map((grant) => grant.clientId)).size,
         grants: grants.length,
-        installations: new Set(grants.map((grant) => JSON.stringify([grant.clientId, grant.redirectUri])))
-          .size,
+        // The derivation itself, over every live family (decision 0044); the SQL stores count the same.
+        installations: new Set(
+          grants.flatMap((grant) =>
+            installationsOf(grant, familiesOf.get(grant.id) ?? []).map((installation) => installation.key),
+          ),
+        ).size,
         scopes: count(grants.flatMap((grant) => [...new Set(grant.scope)])),
         resources: count(grants.flatMap((grant) => [...new Set(grant.resources)])),
-        liveFamilies: [...state.families.values()].filter(
-          (family) =>
-            grantIds.has(family.grantId) && family.revokedAt === undefined && family.expiresAt > now,
-        ).length,
+        liveFamilies: liveFamilies.length,
         tokensIssued: issuedSince.map((since) => issued.filter((event) => event.at >= since).length),
         ...(lastTokenAt === undefined ? {} : { lastTokenAt }),
       };

@@ -1,4 +1,5 @@
 import type { SQLInputValue } from 'node:sqlite';
+import { installationCount } from '../../grants/installation.ts';
 import { clientIndexTerms } from '../client-index-terms.ts';
 import type {
   ClientInventoryStore,
@@ -222,10 +223,25 @@ export function sqliteClientInventoryStore(connection: SqliteConnection): Client
       const chosen = selectionParameters(selection);
       const live = `g.revoked_at IS NULL AND ${selected(selection)}`;
       const totals = sql(
-        `SELECT count(DISTINCT g.user_id) AS users, count(DISTINCT g.client_id) AS clients, count(*) AS grants,
-           count(DISTINCT json_array(g.client_id, g.redirect_uri)) AS installations
+        `SELECT count(DISTINCT g.user_id) AS users, count(DISTINCT g.client_id) AS clients, count(*) AS grants
          FROM grants g WHERE ${live}`,
       ).get(chosen)!;
+      // Per redirect of the live grants, its machines and whether a grant of it has no session;
+      // installationCount says what they add up to (decision 0044), as in every backend.
+      const redirects = sql(
+        `SELECT g.redirect_uri AS redirect_uri,
+           count(DISTINCT CASE WHEN f.dpop_jkt IS NOT NULL THEN 'dpop:' || f.dpop_jkt
+             WHEN f.id IS NOT NULL THEN 'family:' || f.id END) AS machines,
+           max(f.id IS NULL) AS bare
+         FROM grants g LEFT JOIN token_families f ON f.grant_id = g.id AND ${LIVE_FAMILY}
+         WHERE ${live} GROUP BY g.client_id, g.redirect_uri`,
+      )
+        .all({ ...chosen, now })
+        .map((row) => ({
+          redirectUri: String(row.redirect_uri),
+          machines: Number(row.machines),
+          bare: Number(row.bare) === 1,
+        }));
       const held = (column: 'scope' | 'resources') =>
         sql(
           `SELECT j.value AS value, count(DISTINCT g.id) AS grants FROM grants g, json_each(g.${column}) j
@@ -247,7 +263,7 @@ export function sqliteClientInventoryStore(connection: SqliteConnection): Client
         users: Number(totals.users),
         clients: Number(totals.clients),
         grants: Number(totals.grants),
-        installations: Number(totals.installations),
+        installations: installationCount(redirects),
         scopes: held('scope'),
         resources: held('resources'),
         liveFamilies: Number(families.n),
