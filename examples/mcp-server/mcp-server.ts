@@ -12,7 +12,7 @@
  *   needs, and the client re-authorizes for them (step-up, MCP-16).
  *
  * `main.ts` starts it from the command line (`npm run example:mcp-server`); the end-to-end tests
- * (test/e2e/mcp.test.ts) mount the same app over TLS.
+ * (test/e2e/mcp-*.test.ts) mount the same app over TLS.
  */
 import {
   createResourceServer,

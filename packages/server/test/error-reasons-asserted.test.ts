@@ -10,7 +10,8 @@
  *   line, in a test file that observes reasons: any .ts under packages/*\/test or test/ (these two
  *   reason tests excepted) that reads `.reason` (of an OAuthError, an audit event, a finding, a
  *   result) or uses test support's `assertRefusal(`, `lastOutcome(` or `outcomes(` (the reason of
- *   an HTTP refusal, from the request log line). Table rows count: `['name', input, 'x']`.
+ *   an HTTP refusal, from the request log line) or `assertRefused(` (support/dpop.ts and the core's
+ *   support/cimd-documents.ts, which assert the reason). Table rows count: `['name', input, 'x']`.
  * Limits, on purpose: the literal is not tied to the assertion that uses it, so a literal that a
  * file which observes reasons merely mentions (an option value, a fixture) also counts; this test
  * finds reasons no test names, it cannot prove a test checks what it names. Review keeps tables
@@ -102,7 +103,7 @@ function testFiles(): { path: string; text: string }[] {
 function assertedLiterals(): Set<string> {
   const literals = new Set<string>();
   for (const { text } of testFiles()) {
-    if (!/\.reason\b|\bassertRefusal\(|\blastOutcome\(|\boutcomes\(/.test(text)) continue;
+    if (!/\.reason\b|\bassertRefusal\(|\bassertRefused\(|\blastOutcome\(|\boutcomes\(/.test(text)) continue;
     for (const line of text.split('\n')) {
       if (/^\s*(\/\/|\*|\/\*)/.test(line)) continue;
       for (const match of line.matchAll(/(['"`])([a-z][a-z0-9_]*)\1/g)) literals.add(match[2]!);

@@ -4,7 +4,7 @@
  * at the token endpoint, its tokens at introspection (`active: false`), and a registration whose
  * software or redirect host it names; allowlist admits only what a rule approves; report-only
  * changes no outcome and audits what would have happened. (The operator operations that write these
- * rules, and revoke on a block, are tested in governance-admin.test.ts.)
+ * rules, and revoke on a block, are tested in governance-admin-*.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -10,7 +10,8 @@ import { type createTestServer, ISSUER, PASSWORD, VERIFIER } from './test-server
 
 /**
  * What an AT Protocol client sends, in process (PAR with DPoP, the browser login and consent, the
- * code exchange, a refresh), for tests of the atproto profile beyond atproto-profile.test.ts.
+ * code exchange, a refresh), for tests of the atproto profile beyond the atproto-*.test.ts files
+ * (whose own fixtures are support/atproto-profile.ts).
  */
 export type TestServer = Awaited<ReturnType<typeof createTestServer>>;
 export type Body = Record<string, unknown>;

@@ -1,23 +1,17 @@
 /**
- * A real MCP server protected by Gatehouse, end to end over TLS on loopback (issue #7): the example
- * server (examples/mcp-server, MCP TypeScript SDK + @gatehouse-oauth/resource-server) on
- * `https://mcp.test:<port>/mcp`, `gatehouse serve` with the MCP profile, and the MCP SDK clients as
- * MCP hosts run them:
- *
- *   401 → protected-resource metadata (MCP-19) → AS metadata (MCP-2) → CIMD (MCP-5) or DCR (MCP-7)
- *   → login and consent → token (MCP-9: audience = the MCP server) → tool call → refresh (MCP-11)
- *   → 403 insufficient_scope → re-authorization with more scopes (MCP-16) → tool call.
- *
- * The resource server's clock is the only one moved: it is set past the access token's expiry so
- * the client must refresh, and set back when the refresh reaches Gatehouse's token endpoint.
+ * The stack of the MCP end-to-end tests (test/e2e/mcp-*.test.ts, issue #7): the example MCP server
+ * (examples/mcp-server) on `https://mcp.test:<port>/mcp`, `gatehouse serve` with the MCP profile, a
+ * client host over TLS on loopback; the MCP SDK v1 and v2 clients as MCP hosts run them, and the steps
+ * of a session (sign-in in the browser, a forced refresh, a step-up, reconnecting without a refresh
+ * token).
  */
+
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
 import {
   Client as ClientV2,
-  DpopSession,
+  type DpopSession,
   StreamableHTTPClientTransport as TransportV2,
   UnauthorizedError as UnauthorizedV2,
 } from '@modelcontextprotocol/client';
@@ -26,15 +20,15 @@ import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { decodeJwt } from 'jose';
 import { createMcpExample, type McpExample } from '../../examples/mcp-server/mcp-server.ts';
-import { authorizeInBrowser } from '../support/authorize-in-browser.ts';
-import { startTestDeployment, type TestDeployment, type TestFetch } from '../support/gatehouse-over-tls.ts';
-import { InMemoryClientProvider } from '../support/mcp-client-provider.ts';
-import { LOGIN } from '../support/mcp-stand-in.ts';
-import { startTestHost, type TestHost } from '../support/test-hosts.ts';
-import { createTestCa } from '../support/test-pki.ts';
-import { isPage, UserAgent } from '../support/user-agent.ts';
+import { authorizeInBrowser } from './authorize-in-browser.ts';
+import { startTestDeployment, type TestDeployment, type TestFetch } from './gatehouse-over-tls.ts';
+import { InMemoryClientProvider } from './mcp-client-provider.ts';
+import { LOGIN } from './mcp-stand-in.ts';
+import { startTestHost, type TestHost } from './test-hosts.ts';
+import { createTestCa } from './test-pki.ts';
+import { isPage, type UserAgent } from './user-agent.ts';
 
-interface Stack {
+export interface Stack {
   deployment: TestDeployment;
   /** `https://mcp.test:<port>/mcp`: the MCP server's URL and resource identifier. */
   resource: string;
@@ -48,7 +42,7 @@ interface Stack {
   close(): Promise<void>;
 }
 
-async function startStack(options: { cimd: boolean }): Promise<Stack> {
+export async function startStack(options: { cimd: boolean }): Promise<Stack> {
   const ca = await createTestCa('Gatehouse MCP example e2e CA');
   const clientHost = options.cimd ? await startTestHost(ca, ['client.test']) : undefined;
   const mcpCert = await ca.issue(['mcp.test']);
@@ -112,7 +106,7 @@ async function startStack(options: { cimd: boolean }): Promise<Stack> {
 }
 
 /** An MCP host's token storage, with what an app does when it must re-authorize itself (SDK v1). */
-class HostProvider extends InMemoryClientProvider {
+export class HostProvider extends InMemoryClientProvider {
   private held:
     | { access_token: string; refresh_token?: string; token_type: string; scope?: string }
     | undefined;
@@ -139,35 +133,35 @@ class HostProvider extends InMemoryClientProvider {
   }
 }
 
-function withoutOfflineAccess(scope: string | null | readonly string[]): string[] {
+export function withoutOfflineAccess(scope: string | null | readonly string[]): string[] {
   const list = typeof scope === 'string' ? scope.split(' ') : [...(scope ?? [])];
   return list.filter((value) => value !== 'offline_access').sort();
 }
 
-interface ToolResult {
+export interface ToolResult {
   content: { type: string; text?: string }[];
   isError?: boolean;
 }
-interface McpClient {
+export interface McpClient {
   connect(transport: unknown): Promise<void>;
   callTool(request: { name: string; arguments?: Record<string, unknown> }): Promise<unknown>;
   close(): Promise<void>;
 }
-interface McpTransport {
+export interface McpTransport {
   finishAuth(code: string, iss?: string): Promise<void>;
 }
-interface Sdk {
+export interface Sdk {
   name: string;
   open(provider: HostProvider, stack: Stack): { client: McpClient; transport: McpTransport };
   isUnauthorized(error: unknown): boolean;
 }
 
 /** What both SDKs' transports take: the host's token storage, and the stack's fetch. */
-function transportOptions(provider: HostProvider, stack: Stack) {
+export function transportOptions(provider: HostProvider, stack: Stack) {
   return { authProvider: provider as never, fetch: stack.fetch as never };
 }
 
-const v1: Sdk = {
+export const v1: Sdk = {
   name: 'MCP SDK v1 (@modelcontextprotocol/sdk)',
   open: (provider, stack) => ({
     client: new ClientV1({ name: 'e2e-v1', version: '1.0.0' }) as never,
@@ -176,7 +170,7 @@ const v1: Sdk = {
   isUnauthorized: (error) => error instanceof UnauthorizedV1,
 };
 
-const v2: Sdk = {
+export const v2: Sdk = {
   name: 'MCP SDK v2 (@modelcontextprotocol/client) with DPoP',
   open: (provider, stack) => ({
     client: new ClientV2({ name: 'e2e-v2', version: '2.0.0' }) as never,
@@ -185,7 +179,7 @@ const v2: Sdk = {
   isUnauthorized: (error) => error instanceof UnauthorizedV2,
 };
 
-async function call(client: McpClient, name: string, args?: Record<string, unknown>): Promise<string> {
+export async function call(client: McpClient, name: string, args?: Record<string, unknown>): Promise<string> {
   const result = (await client.callTool({
     name,
     ...(args === undefined ? {} : { arguments: args }),
@@ -198,7 +192,7 @@ async function call(client: McpClient, name: string, args?: Record<string, unkno
  * The browser part of an authorization the SDK started (provider.authorization.url), then the code
  * handed back to the transport, as an MCP host's redirect handler does.
  */
-async function completeInBrowser(
+export async function completeInBrowser(
   ua: UserAgent,
   stack: Stack,
   provider: HostProvider,
@@ -210,7 +204,7 @@ async function completeInBrowser(
 }
 
 /** Connect: 401 → discovery → registration or CIMD → browser → code → connected client. */
-async function signIn(
+export async function signIn(
   sdk: Sdk,
   stack: Stack,
   provider: HostProvider,
@@ -229,7 +223,7 @@ async function signIn(
 }
 
 /** The access token's expiry, and the RS clock moved past it (beyond the RS's 30 s leeway). */
-async function forceRefresh(stack: Stack, provider: HostProvider, client: McpClient) {
+export async function forceRefresh(stack: Stack, provider: HostProvider, client: McpClient) {
   const before = provider.tokens()!;
   const refreshes = stack.refreshes();
   stack.expireTokensAt(((decodeJwt(before.access_token).exp as number) + 120) * 1000);
@@ -241,7 +235,12 @@ async function forceRefresh(stack: Stack, provider: HostProvider, client: McpCli
 }
 
 /** The consent page of a step-up shows the new scope as new (the user is still signed in). */
-async function allowStepUp(ua: UserAgent, stack: Stack, provider: HostProvider, transport: McpTransport) {
+export async function allowStepUp(
+  ua: UserAgent,
+  stack: Stack,
+  provider: HostProvider,
+  transport: McpTransport,
+) {
   const url = provider.authorization.url!;
   assert.deepEqual(withoutOfflineAccess(url.searchParams.get('scope')), ['mcp:tools', 'notes:write']);
   const issuer = stack.deployment.issuer;
@@ -256,7 +255,7 @@ async function allowStepUp(ua: UserAgent, stack: Stack, provider: HostProvider, 
 }
 
 /** Step-up (MCP-16): add_note needs notes:write, so it is refused, the user allows it, it succeeds. */
-async function addNoteAfterStepUp(
+export async function addNoteAfterStepUp(
   sdk: Sdk,
   ua: UserAgent,
   stack: Stack,
@@ -274,147 +273,9 @@ async function addNoteAfterStepUp(
  * (modelcontextprotocol/typescript-sdk#2255): drop the refresh token and connect again, so that the
  * SDK authorizes again with the scopes of the challenge.
  */
-async function reconnectWithoutRefreshToken(stack: Stack, provider: HostProvider) {
+export async function reconnectWithoutRefreshToken(stack: Stack, provider: HostProvider) {
   provider.forgetRefreshToken();
   const again = v1.open(provider, stack);
   await again.client.connect(again.transport);
   return again;
 }
-
-describe('the example MCP server behind Gatehouse, with Client ID Metadata Documents', () => {
-  let stack: Stack;
-
-  function publish(name: string): string {
-    const clientId = `${stack.clientHost!.origin('client.test')}/${name}.json`;
-    stack.clientHost!.json(`/${name}.json`, {
-      client_id: clientId,
-      client_name: `E2E MCP host (${name})`,
-      redirect_uris: ['http://127.0.0.1/callback'],
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    });
-    return clientId;
-  }
-
-  before(async () => {
-    stack = await startStack({ cimd: true });
-  });
-  after(() => stack.close());
-
-  it('serves RFC 9728 metadata at the path-inserted URL, naming Gatehouse (MCP-19)', async () => {
-    const origin = new URL(stack.resource).origin;
-    const response = await stack.fetch(`${origin}/.well-known/oauth-protected-resource/mcp`);
-    assert.equal(response.status, 200);
-    const metadata = (await response.json()) as Record<string, unknown>;
-    assert.equal(metadata.resource, stack.resource);
-    assert.deepEqual(metadata.authorization_servers, [stack.deployment.issuer]);
-    const unauthenticated = await stack.fetch(stack.resource, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: '{}',
-    });
-    assert.equal(unauthenticated.status, 401);
-    assert.match(
-      unauthenticated.headers.get('www-authenticate') ?? '',
-      /resource_metadata="https:\/\/mcp\.test:\d+\/\.well-known\/oauth-protected-resource\/mcp"/,
-    );
-  });
-
-  it(`${v1.name}: CIMD sign-in, tool call, refresh, step-up`, async () => {
-    const clientId = publish('mcp-v1');
-    const provider = new HostProvider({
-      redirectUrl: 'http://127.0.0.1:33418/callback',
-      clientMetadataUrl: clientId,
-    });
-    const ua = new UserAgent(stack.fetch);
-    const { client } = await signIn(v1, stack, provider, ua);
-    const who = JSON.parse(await call(client, 'whoami')) as Record<string, unknown>;
-    assert.equal(who.client_id, clientId);
-    assert.deepEqual(who.scopes, ['mcp:tools']);
-    assert.equal(who.dpop_bound, false);
-    assert.equal(decodeJwt(provider.tokens()!.access_token).aud, stack.resource, 'MCP-9/MCP-10');
-
-    await forceRefresh(stack, provider, client);
-
-    // Step-up. SDK v1 refreshes first and never re-authorizes while it holds a refresh token
-    // (modelcontextprotocol/typescript-sdk#2255): the refresh cannot widen the scope (RFC 6749 §6).
-    await assert.rejects(call(client, 'add_note', { text: 'from v1' }), /403.*upscoping/s);
-    const again = await reconnectWithoutRefreshToken(stack, provider);
-    await addNoteAfterStepUp(v1, ua, stack, provider, again, 'from v1');
-    assert.match(await call(again.client, 'list_notes'), /^from v1$/m);
-    assert.deepEqual((decodeJwt(provider.tokens()!.access_token).scope as string).split(' ').sort(), [
-      'mcp:tools',
-      'notes:write',
-    ]);
-    await client.close();
-    await again.client.close();
-  });
-
-  it(`${v2.name}: CIMD sign-in, tool call, refresh, step-up by the union`, async () => {
-    const clientId = publish('mcp-v2');
-    const dpop = await DpopSession.create();
-    const provider = new HostProvider({
-      redirectUrl: 'http://127.0.0.1:33419/callback',
-      clientMetadataUrl: clientId,
-      dpop,
-    });
-    const ua = new UserAgent(stack.fetch);
-    const { client, transport } = await signIn(v2, stack, provider, ua);
-    const tokens = provider.tokens()!;
-    assert.equal(tokens.token_type.toLowerCase(), 'dpop', 'RFC 9449 §5: a DPoP-bound token');
-    assert.deepEqual(decodeJwt(tokens.access_token).cnf, { jkt: dpop.thumbprint });
-    const who = JSON.parse(await call(client, 'whoami')) as Record<string, unknown>;
-    assert.equal(who.client_id, clientId);
-    assert.equal(who.dpop_bound, true);
-    assert.deepEqual(who.scopes, ['mcp:tools', 'offline_access'], 'SDK v2 asked for offline_access (MCP-17)');
-
-    await forceRefresh(stack, provider, client);
-    assert.deepEqual(decodeJwt(provider.tokens()!.access_token).cnf, { jkt: dpop.thumbprint });
-
-    // SDK v2 (SEP-2350): the union of what it had and the challenge, by a new authorization.
-    await addNoteAfterStepUp(v2, ua, stack, provider, { client, transport }, 'from v2');
-    assert.equal(decodeJwt(provider.tokens()!.access_token).scope, 'mcp:tools offline_access notes:write');
-    await client.close();
-  });
-});
-
-describe('the example MCP server behind Gatehouse, with dynamic registration (CIMD off)', () => {
-  let stack: Stack;
-  before(async () => {
-    stack = await startStack({ cimd: false });
-  });
-  after(() => stack.close());
-
-  it(`${v1.name}: registers (MCP-7), calls a tool, refreshes, steps up`, async () => {
-    const provider = new HostProvider({ redirectUrl: 'http://127.0.0.1:33420/callback' });
-    const ua = new UserAgent(stack.fetch);
-    const { client } = await signIn(v1, stack, provider, ua);
-    const clientId = provider.clientInformation()!.client_id;
-    assert.ok(!clientId.startsWith('https://'), 'a registered client_id, not a URL');
-    assert.equal((await stack.deployment.gatehouse.store.clients.get(clientId))?.kind, 'dcr');
-    const who = JSON.parse(await call(client, 'whoami')) as Record<string, unknown>;
-    assert.equal(who.client_id, clientId);
-
-    await forceRefresh(stack, provider, client);
-
-    // The SDK registered with scope "mcp:tools"; under the MCP profile that is no ceiling (MCP-16).
-    const again = await reconnectWithoutRefreshToken(stack, provider);
-    await addNoteAfterStepUp(v1, ua, stack, provider, again, 'dcr');
-    await client.close();
-    await again.client.close();
-  });
-
-  it(`${v2.name}: registers, calls a tool, refreshes, steps up by the union`, async () => {
-    const dpop = await DpopSession.create();
-    const provider = new HostProvider({ redirectUrl: 'http://127.0.0.1:33421/callback', dpop });
-    const ua = new UserAgent(stack.fetch);
-    const { client, transport } = await signIn(v2, stack, provider, ua);
-    const clientId = provider.clientInformation()!.client_id;
-    assert.equal((await stack.deployment.gatehouse.store.clients.get(clientId))?.kind, 'dcr');
-    assert.deepEqual(decodeJwt(provider.tokens()!.access_token).cnf, { jkt: dpop.thumbprint });
-    await forceRefresh(stack, provider, client);
-    await addNoteAfterStepUp(v2, ua, stack, provider, { client, transport }, 'dcr v2');
-    await client.close();
-  });
-});
