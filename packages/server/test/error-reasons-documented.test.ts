@@ -104,7 +104,7 @@ describe('docs/errors.md lists every refusal reason', () => {
     const families = [
       unionMembers(files, 'packages/safe-fetch/src/errors.ts', 'SafeFetchReason'),
       unionMembers(files, 'packages/server/src/cimd/fetch-governor.ts', 'GovernorRefusalReason'),
-      unionMembers(files, 'packages/server/src/cimd/metadata-document-cache.ts', 'DocumentCacheErrorReason'),
+      unionMembers(files, 'packages/server/src/cimd/document-cache-error.ts', 'DocumentCacheErrorReason'),
     ].flat();
     const missing = [...families, 'fetch_failed'].flatMap((reason) =>
       [reason, `cimd_${reason}`].filter((name) => !documented(name)),

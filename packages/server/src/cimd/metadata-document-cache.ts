@@ -31,6 +31,7 @@ import type {
   EarlyRefusal,
   GetOptions,
 } from './document-cache-contract.ts';
+import { DocumentCacheError } from './document-cache-error.ts';
 import { isGovernorRefusedError } from './fetch-governor.ts';
 import { DEFAULT_STALE_RETRY_MS, isOriginFailure, reasonOf } from './stale-if-error.ts';
 
@@ -46,25 +47,7 @@ export {
 // The cache's contract, all of it types, as this module always exported it.
 export type * from './document-cache-contract.ts';
 
-export type DocumentCacheErrorReason =
-  /** The 200 body is not JSON. */
-  | 'invalid_json'
-  /** A 304 whose validators do not match the stored response (RFC 9111 §4.3.4): the body is unconfirmed. */
-  | 'revalidation_mismatch'
-  /** A 304 to a request that carried no validator. */
-  | 'unexpected_not_modified';
-
-export class DocumentCacheError extends Error {
-  override readonly name = 'DocumentCacheError';
-  readonly reason: DocumentCacheErrorReason;
-  readonly url: string;
-
-  constructor(reason: DocumentCacheErrorReason, url: string, cause?: unknown) {
-    super(`client metadata document ${url}: ${reason}`, cause === undefined ? undefined : { cause });
-    this.reason = reason;
-    this.url = url;
-  }
-}
+export { DocumentCacheError, type DocumentCacheErrorReason } from './document-cache-error.ts';
 
 // The cache's defaults are the configuration's (config/cimd-schema.ts), for callers that build one alone.
 export const DEFAULT_MIN_TTL_MS = cimdDefaults.minTtlSeconds * 1000;
