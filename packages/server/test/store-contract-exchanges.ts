@@ -8,14 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type {
-  AuthorizationCodeRecord,
-  RefreshTokenRecord,
-  ReplayWindow,
-  Store,
-  TokenFamilyRecord,
-} from '../src/store/store.ts';
+import type { AuthorizationCodeRecord, ReplayWindow, Store } from '../src/store/store.ts';
 import type { StoreContractOptions } from './store-contract.ts';
+import { family, range, refreshToken } from './support/store-records.ts';
 
 const T = 1_750_000_000_000;
 const MINUTE = 60_000;
@@ -404,29 +399,6 @@ function code(digest: string, overrides: Partial<AuthorizationCodeRecord> = {}):
     expiresAt: T + MINUTE,
     ...overrides,
   };
-}
-
-function family(id: string, overrides: Partial<TokenFamilyRecord> = {}): TokenFamilyRecord {
-  return {
-    id,
-    grantId: 'g1',
-    clientId: 'c1',
-    userId: 'u1',
-    scope: ['read'],
-    resources: ['https://api.example/'],
-    authTime: T - MINUTE,
-    createdAt: T,
-    expiresAt: T + 30 * 24 * 60 * MINUTE,
-    ...overrides,
-  };
-}
-
-function refreshToken(digest: string, overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
-  return { digest, familyId: 'family-1', issuedAt: T - MINUTE, expiresAt: T + 60 * MINUTE, ...overrides };
-}
-
-function range(count: number): number[] {
-  return Array.from({ length: count }, (_, index) => index);
 }
 
 /** How many times each outcome occurs. */

@@ -6,8 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Store, TokenFamilyRecord } from '../src/store/store.ts';
+import type { Store } from '../src/store/store.ts';
 import type { StoreContractOptions } from './store-contract.ts';
+import { family } from './support/store-records.ts';
 
 const T = 1_750_000_000_000;
 
@@ -46,19 +47,4 @@ export function describeInstallationStoreContract(
       });
     });
   });
-}
-
-function family(id: string, overrides: Partial<TokenFamilyRecord> = {}): TokenFamilyRecord {
-  return {
-    id,
-    grantId: 'g1',
-    clientId: 'c1',
-    userId: 'u1',
-    scope: ['read'],
-    resources: ['https://api.example/'],
-    authTime: T - 60_000,
-    createdAt: T,
-    expiresAt: T + 30 * 24 * 3_600_000,
-    ...overrides,
-  };
 }

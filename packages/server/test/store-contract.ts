@@ -17,13 +17,12 @@ import type {
   ClientRecord,
   GrantUpsert,
   InitialAccessTokenRecord,
-  RefreshTokenRecord,
   SessionRecord,
   SigningKeyRecord,
   Store,
-  TokenFamilyRecord,
   UserRecord,
 } from '../src/store/store.ts';
+import { family, range, refreshToken } from './support/store-records.ts';
 
 const T = 1_750_000_000_000;
 const MINUTE = 60_000;
@@ -1370,29 +1369,6 @@ function grantUpsert(id: string, overrides: Partial<GrantUpsert> = {}): GrantUps
     now: T,
     ...overrides,
   };
-}
-
-function family(id: string, overrides: Partial<TokenFamilyRecord> = {}): TokenFamilyRecord {
-  return {
-    id,
-    grantId: 'g1',
-    clientId: 'c1',
-    userId: 'u1',
-    scope: ['read'],
-    resources: ['https://api.example/'],
-    authTime: T - MINUTE,
-    createdAt: T,
-    expiresAt: T + 30 * 24 * 60 * MINUTE,
-    ...overrides,
-  };
-}
-
-function refreshToken(digest: string, overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
-  return { digest, familyId: 'family-1', issuedAt: T - MINUTE, expiresAt: T + 60 * MINUTE, ...overrides };
-}
-
-function range(count: number): number[] {
-  return Array.from({ length: count }, (_, index) => index);
 }
 
 function sorted(values: readonly string[]): string[] {
