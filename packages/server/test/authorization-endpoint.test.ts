@@ -272,6 +272,33 @@ describe('authorization endpoint: the happy paths', async () => {
     assert.equal(new URL(wider.redirectedTo).searchParams.get('error'), 'consent_required');
   });
 
+  it('answers a signed-in browser that already allowed everything with a code at once, no page (issue #18)', async () => {
+    const t = await createTestServer();
+    const ua = t.userAgent();
+    await t.authorize({}, ua);
+    const url = t.authorizationUrl({ state: 'again' });
+    // The first hop: straight back to the client, not to the interaction page.
+    const hop = await ua.navigate(url, () => true);
+    assert.ok(!isPage(hop));
+    const back = new URL(hop.redirectedTo);
+    assert.equal(`${back.origin}${back.pathname}`, APP_REDIRECT);
+    assert.equal(back.searchParams.get('state'), 'again');
+    assert.equal(back.searchParams.get('iss'), ISSUER); // RFC 9207
+    const response = await t.token(t.redeemParams(back));
+    assert.equal(response.status, 200);
+  });
+
+  it('still shows the pages for prompt=consent, prompt=login and a scope not yet allowed', async () => {
+    const t = await createTestServer();
+    const ua = t.userAgent();
+    await t.authorize({}, ua);
+    for (const params of [{ prompt: 'consent' }, { prompt: 'login' }, { scope: 'mcp:tools mcp:admin' }]) {
+      const hop = await ua.navigate(t.authorizationUrl(params), () => true);
+      assert.ok(!isPage(hop));
+      assert.ok(hop.redirectedTo.startsWith(`${ISSUER}/interaction/`), JSON.stringify(params));
+    }
+  });
+
   it('sends access_denied with iss when the user denies', async () => {
     const t = await createTestServer();
     const ua = t.userAgent();

@@ -14,6 +14,7 @@ import { PUSHED_ID_PREFIX, REQUEST_URI_PREFIX, requestFields } from '../authoriz
 import type { ServerContext } from '../context.ts';
 import { randomToken } from '../crypto/digest.ts';
 import { enforcedPending } from '../governance/pending-admission.ts';
+import { decisionOf } from '../governance/tier-policy.ts';
 import { readFormBody } from '../http/form-body.ts';
 import { noteNamedClient, noteOutcome, outcomeOf } from '../http/request-outcome.ts';
 import { recordClientActivity } from '../inventory/client-activity.ts';
@@ -21,8 +22,9 @@ import type { SessionRecord } from '../store/store.ts';
 
 /**
  * The authorization endpoint, RFC 6749 §3.1 / §4.1.1 (GET, and POST as §3.1 allows). A valid
- * request is stored and the browser is sent to the interaction page (login, then consent); only
- * `prompt=none` answers at once. A request may instead name a pushed request (RFC 9126 §4) by its
+ * request is stored and the browser is sent to the interaction page (login, then consent), unless
+ * a signed-in browser has already allowed everything it asks (answered at once, as `prompt=none`
+ * always is). A request may instead name a pushed request (RFC 9126 §4) by its
  * `request_uri`; that request then goes through the same checks and the same pages.
  */
 export function authorizationEndpoint(ctx: ServerContext) {
@@ -49,7 +51,7 @@ export function authorizationEndpoint(ctx: ServerContext) {
       await recordClientActivity(ctx, verified.client.clientId, 'authorization', ctx.clock());
       const session = await currentSession(ctx, request);
       if (valid.prompt.has('none')) return await answerSilently(ctx, valid, session);
-      return await startInteraction(ctx, request, valid);
+      return (await answerWithoutPages(ctx, valid, session)) ?? (await startInteraction(ctx, request, valid));
     } catch (error) {
       if (error instanceof OAuthError) noteOutcome(request, { error: error.error, reason: error.reason });
       // The client the request named, shown on our error page (issue #15 item 3).
@@ -147,49 +149,35 @@ async function startInteraction(
   );
 }
 
-/** OpenID Connect Core §3.1.2.1 prompt=none: a code now, or login_required / consent_required. */
-async function answerSilently(
+/**
+ * What a request can be answered with at once, without a page: a code when the browser has a
+ * session that fits the request (max_age, the hinted account), the client is not held back
+ * (issue #13), and this installation's grant already covers what is asked; otherwise which of those
+ * is missing. One set of checks for `prompt=none` and for the ordinary request below.
+ */
+async function answerAtOnce(
   ctx: ServerContext,
   valid: ValidAuthorizationRequest,
   session: SessionRecord | undefined,
-): Promise<Response> {
+  where: string,
+): Promise<Response | 'login_required' | 'client_pending' | 'consent_required'> {
   const now = ctx.clock();
   if (
     session === undefined ||
     (valid.maxAge !== undefined && now - session.authTime > valid.maxAge * 1000) ||
     // AT-14: a session of another account than the one the profile restricts to does not answer.
     !(await sessionIsHintedAccount(ctx, valid.loginHint, session.userId))
-  ) {
-    throw new OAuthError('login_required', {
-      reason: 'login_required',
-      description: 'the user is not logged in',
-      redirectable: true,
-    });
-  }
-  // Issue #13: without a page to show, a client awaiting approval is told so at its redirect_uri.
-  if ((await enforcedPending(ctx, valid.client, 'prompt_none', session.userId)) !== undefined) {
-    throw new OAuthError('access_denied', {
-      reason: 'client_pending',
-      description: "this client awaits approval by the server's administrator",
-      redirectable: true,
-    });
-  }
+  )
+    return 'login_required';
+  if ((await enforcedPending(ctx, valid.client, where, session.userId)) !== undefined)
+    return 'client_pending';
   const grant = await ctx.store.grants.find(
     session.userId,
     valid.client.clientId,
     installationOf(valid.client, valid.redirectUri),
   );
-  if (
-    grant === undefined ||
-    grant.revokedAt !== undefined ||
-    !covers(grant, valid.client, valid, valid.tier)
-  ) {
-    throw new OAuthError('consent_required', {
-      reason: 'consent_required',
-      description: 'the user has not consented',
-      redirectable: true,
-    });
-  }
+  if (grant === undefined || grant.revokedAt !== undefined || !covers(grant, valid.client, valid, valid.tier))
+    return 'consent_required';
   return issueCode(ctx, {
     redirect: valid,
     userId: session.userId,
@@ -200,4 +188,57 @@ async function answerSilently(
     codeChallenge: valid.codeChallenge,
     dpopJkt: valid.dpopJkt,
   });
+}
+
+/**
+ * A request without `prompt` from a browser that is signed in and has already allowed this
+ * installation everything it asks gets its code here, as the interaction page would have given it
+ * without showing anything (RFC 6749 §4.1.1 leaves how consent is established to the server; the
+ * remembered consent is the grant, decision 0006). That saves the browser a redirect and the store
+ * a pending request written and consumed (issue #18, finding 11). Anything else, `prompt=login`
+ * or `prompt=consent` included, goes to the pages exactly as before.
+ */
+async function answerWithoutPages(
+  ctx: ServerContext,
+  valid: ValidAuthorizationRequest,
+  session: SessionRecord | undefined,
+): Promise<Response | undefined> {
+  if (session === undefined || valid.prompt.size > 0) return undefined;
+  // A client awaiting approval goes to the pages in every mode: they show the waiting page, or in
+  // report-only mode audit the one `governance.would_refuse` of this sign-in.
+  if ((await decisionOf(ctx, valid.client)).refusal === 'client_pending') return undefined;
+  const answer = await answerAtOnce(ctx, valid, session, 'authorization');
+  return answer instanceof Response ? answer : undefined;
+}
+
+/** OpenID Connect Core §3.1.2.1 prompt=none: a code now, or login_required / consent_required. */
+async function answerSilently(
+  ctx: ServerContext,
+  valid: ValidAuthorizationRequest,
+  session: SessionRecord | undefined,
+): Promise<Response> {
+  const answer = await answerAtOnce(ctx, valid, session, 'prompt_none');
+  if (answer === 'login_required') {
+    throw new OAuthError('login_required', {
+      reason: 'login_required',
+      description: 'the user is not logged in',
+      redirectable: true,
+    });
+  }
+  // Issue #13: without a page to show, a client awaiting approval is told so at its redirect_uri.
+  if (answer === 'client_pending') {
+    throw new OAuthError('access_denied', {
+      reason: 'client_pending',
+      description: "this client awaits approval by the server's administrator",
+      redirectable: true,
+    });
+  }
+  if (answer === 'consent_required') {
+    throw new OAuthError('consent_required', {
+      reason: 'consent_required',
+      description: 'the user has not consented',
+      redirectable: true,
+    });
+  }
+  return answer;
 }
