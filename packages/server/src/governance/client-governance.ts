@@ -15,6 +15,7 @@ import {
   type RuleIndex,
   type TrustTier,
 } from '@gatehouse-oauth/core';
+import { LRUCache } from 'lru-cache';
 import type { GovernanceConfig, TierPolicy } from '../config/governance-schema.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { ClientHold, ClientRecord, GovernanceStore, StoredRule } from '../store/store.ts';
@@ -51,6 +52,9 @@ export interface ClientGovernanceDeps {
   metrics: Pick<ServerMetrics, 'governanceDecisions'>;
 }
 
+/** Client_ids whose before-fetch decision one snapshot keeps (a few hundred KiB at most). */
+const BEFORE_FETCH_DECISIONS = 4096;
+
 const TIER_KEYS: Record<TrustTier, keyof GovernanceConfig['tiers']> = {
   trusted: 'trusted',
   'verified-domain': 'verifiedDomain',
@@ -75,6 +79,9 @@ export function createClientGovernance(deps: ClientGovernanceDeps): ClientGovern
   function buildSnapshot(rules: GovernanceRule[], holds: Map<string, ClientHold>): GovernanceSnapshot {
     const index: RuleIndex = indexRules(rules);
     const decided = new WeakMap<ClientRecord, AdmissionDecision>();
+    const decidedBeforeFetch = new LRUCache<string, AdmissionDecision>({
+      max: BEFORE_FETCH_DECISIONS,
+    });
     const counted = (decision: AdmissionDecision): AdmissionDecision => {
       metrics.governanceDecisions.inc({
         state: decision.state,
@@ -110,16 +117,22 @@ export function createClientGovernance(deps: ClientGovernanceDeps): ClientGovern
         return decision;
       },
       decideBeforeFetch(clientId) {
+        // Asked on every request for a document client, cached or not; the answer depends on the
+        // id and this snapshot only. Bounded: the ids are the requester's choice.
+        const known = decidedBeforeFetch.get(clientId);
+        if (known !== undefined) return known;
         const client = governedClientBeforeFetch(clientId);
         if (client === undefined) return undefined;
         const hold = holds.get(clientId);
-        return decideAdmission({
+        const decision = decideAdmission({
           client,
           redirectUris: [],
           rules: index,
           mode,
           hold: hold === undefined ? undefined : { reason: hold.reason },
         });
+        decidedBeforeFetch.set(clientId, decision);
+        return decision;
       },
     };
   }
