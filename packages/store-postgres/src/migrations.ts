@@ -199,7 +199,7 @@ export const postgresMigrations: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN admin BOOLEAN NOT NULL DEFAULT false;
   `,
-  // Token buckets shared by every instance (SQLite migration 15; decision 0030): the login
+  // 12: token buckets shared by every instance (SQLite migration 15; decision 0030): the login
   // throttle's. expires_at is when the bucket is full again; purgeExpired deletes by it.
   `
   CREATE TABLE token_buckets (
