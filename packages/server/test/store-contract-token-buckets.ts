@@ -44,7 +44,7 @@ export function describeTokenBucketStoreContract(
       assert.equal(await takes([account], 5, T), 5);
       assert.deepEqual(await store.tokenBuckets.take([account], T), {
         taken: false,
-        refused: [{ key: account.key, retryAfterSeconds: 180 }],
+        refused: [{ key: account.key, retryAfterMs: 3 * MINUTE }],
       });
     });
 
@@ -52,7 +52,7 @@ export function describeTokenBucketStoreContract(
       await takes([account], 5, T);
       assert.equal(await takes([account], 1, T + 3 * MINUTE - 1), 0);
       const refused = await store.tokenBuckets.take([account], T + 3 * MINUTE - 1_000);
-      assert.deepEqual(refused, { taken: false, refused: [{ key: account.key, retryAfterSeconds: 1 }] });
+      assert.deepEqual(refused, { taken: false, refused: [{ key: account.key, retryAfterMs: 1_000 }] });
       assert.equal(await takes([account], 2, T + 3 * MINUTE), 1);
       assert.equal(await takes([account], 6, T + 3 * MINUTE + 15 * MINUTE), 5);
     });
@@ -66,7 +66,7 @@ export function describeTokenBucketStoreContract(
     it('takes from every bucket or none: an empty one refuses, and the others keep their tokens', async () => {
       await takes([account], 5, T);
       const result = await store.tokenBuckets.take([source, account], T);
-      assert.deepEqual(result, { taken: false, refused: [{ key: account.key, retryAfterSeconds: 180 }] });
+      assert.deepEqual(result, { taken: false, refused: [{ key: account.key, retryAfterMs: 3 * MINUTE }] });
       // The source was not charged by the refused attempt: still its whole burst.
       assert.equal(await takes([source], 21, T), 20);
     });
@@ -79,8 +79,8 @@ export function describeTokenBucketStoreContract(
       assert.deepEqual(result, {
         taken: false,
         refused: [
-          { key: account.key, retryAfterSeconds: 180 },
-          { key: tight.key, retryAfterSeconds: 60 },
+          { key: account.key, retryAfterMs: 3 * MINUTE },
+          { key: tight.key, retryAfterMs: MINUTE },
         ],
       });
     });

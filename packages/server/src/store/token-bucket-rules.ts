@@ -66,7 +66,7 @@ export function takeTokens(
     .filter(({ state }) => state.tokens < 1 - ROUNDING)
     .map(({ bucket, state }) => ({
       key: bucket.key,
-      retryAfterSeconds: Math.ceil(msUntilToken(bucket, state) / 1000),
+      retryAfterMs: msUntilToken(bucket, state),
     }));
   if (refused.length > 0) return { result: { taken: false, refused }, writes: [] };
   return {

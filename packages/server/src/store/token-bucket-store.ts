@@ -24,8 +24,8 @@ export type TakeResult =
   | { taken: true }
   | {
       taken: false;
-      /** The buckets that had no whole token, each with the seconds until it has one. */
-      refused: { key: string; retryAfterSeconds: number }[];
+      /** The buckets that had no whole token, each with the milliseconds until it has one. */
+      refused: { key: string; retryAfterMs: number }[];
     };
 
 /**

@@ -3,6 +3,7 @@ import type { RateLimitOptions } from '../options.ts';
 import { createRefusalLog } from '../rate-limit/refusal-log.ts';
 import { sourceKey } from '../registration/source-key.ts';
 import type { TokenBucket, TokenBucketStore } from '../store/token-bucket-store.ts';
+import { createRecentRefusals } from './recent-refusals.ts';
 
 /**
  * Login throttling (issue #18 finding 3: "40 wrong passwords, then the right one, signed in; about
@@ -80,6 +81,7 @@ export function createLoginThrottle(
   options: LoginThrottleOptions,
 ): LoginThrottle {
   const refusals = createRefusalLog();
+  const recent = createRecentRefusals();
   return {
     async attempt({ username, remoteAddress, clientId, now }) {
       const name = accountKey(username);
@@ -101,15 +103,24 @@ export function createLoginThrottle(
       }
       // Both keys peeked and charged in one atomic store operation: a refused key must not spend
       // the other's tokens, and no concurrent attempt, on this instance or another, can slip
-      // between the check and the charge.
-      const taken = await ctx.buckets.take(
-        keys.map((k) => k.bucket),
+      // between the check and the charge. A key the store refused a moment ago is refused here
+      // without asking it again (./recent-refusals.ts).
+      const known = recent.recall(
+        keys.map((k) => k.bucket.key),
         now,
       );
+      const taken =
+        known.length > 0
+          ? { taken: false as const, refused: known }
+          : await ctx.buckets.take(
+              keys.map((k) => k.bucket),
+              now,
+            );
       if (taken.taken) {
         return {
           allowed: true,
           succeeded: async () => {
+            recent.forget(keys.map((k) => k.bucket.key));
             await Promise.all([
               ctx.buckets.reset(account.bucket.key),
               ...keys.filter((k) => k.kind === 'source').map((k) => ctx.buckets.refund(k.bucket, now)),
@@ -117,7 +128,8 @@ export function createLoginThrottle(
           },
         };
       }
-      for (const { key, retryAfterSeconds } of taken.refused) {
+      if (known.length === 0) recent.note(taken.refused, now);
+      for (const { key, retryAfterMs } of taken.refused) {
         const k = keys.find((candidate) => candidate.bucket.key === key);
         if (k === undefined) continue;
         const { audit, previousWindowSuppressed } = refusals.note(key, now, k.windowSeconds * 1000);
@@ -130,7 +142,7 @@ export function createLoginThrottle(
           detail: {
             key_kind: k.kind,
             key: k.value,
-            retry_after: retryAfterSeconds,
+            retry_after: Math.ceil(retryAfterMs / 1000),
             ...(previousWindowSuppressed === 0
               ? {}
               : { previous_window_suppressed: previousWindowSuppressed }),
