@@ -228,7 +228,7 @@ export function buildContext(parts: ContextParts): ServerContext {
     secureCookies: url.protocol === 'https:',
     profile,
     authenticateUser: parts.authenticateUser,
-    loginThrottle: createLoginThrottle({ audit }, options.login.throttle),
+    loginThrottle: createLoginThrottle({ audit, buckets: store.tokenBuckets }, options.login.throttle),
     renderConsent: parts.renderConsent,
     cors: options.cors,
     subjectOf: createSubjectResolver(store.users, options.subject),

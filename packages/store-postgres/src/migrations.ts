@@ -199,6 +199,17 @@ export const postgresMigrations: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN admin BOOLEAN NOT NULL DEFAULT false;
   `,
+  // 12: token buckets shared by every instance (SQLite migration 15; decision 0030): the login
+  // throttle's. expires_at is when the bucket is full again; purgeExpired deletes by it.
+  `
+  CREATE TABLE token_buckets (
+    key TEXT PRIMARY KEY,
+    tokens DOUBLE PRECISION NOT NULL,
+    updated_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  CREATE INDEX token_buckets_expires_at ON token_buckets (expires_at);
+  `,
 ];
 
 /**

@@ -21,6 +21,7 @@ import { postgresReplayStore } from './replay.ts';
 import { postgresServerSecretStore } from './server-secrets.ts';
 import { postgresSessionStore } from './sessions.ts';
 import { postgresSigningKeyStore } from './signing-keys.ts';
+import { postgresTokenBucketStore } from './token-buckets.ts';
 import { postgresTokenFamilyStore } from './token-families.ts';
 import { postgresUserStore } from './users.ts';
 
@@ -74,6 +75,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     documentFetches: postgresDocumentFetchStore(connection),
     documentFreshness: postgresDocumentFreshnessStore(connection),
     inventory: postgresClientInventoryStore(connection),
+    tokenBuckets: postgresTokenBucketStore(connection),
 
     async purgeExpired(now) {
       await connection.transaction(async (client) => {

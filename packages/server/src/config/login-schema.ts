@@ -7,7 +7,8 @@ const failures = (limit: number, windowSeconds: number, description: string) =>
 /**
  * Login throttling (issue #18 finding 3; RFC 9700 §4 and OWASP's Authentication Cheat Sheet,
  * "Protect against automated attacks"): failed sign-ins per account name and per source address,
- * each a token bucket (rate-limit/rate-limiter.ts), users/login-throttle.ts.
+ * each a token bucket in the store, shared by every instance on it (store/token-bucket-store.ts,
+ * decision 0030), users/login-throttle.ts.
  */
 export const loginSchema = z.strictObject({
   throttle: z

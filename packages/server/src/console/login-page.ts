@@ -79,7 +79,7 @@ export async function signIn(
       });
     return loginPage(frame, { failed: { username } });
   }
-  attempt.succeeded();
+  await attempt.succeeded();
   const { setCookie } = await startConsoleSession(sessions, user);
   await deps.audit({
     type: 'console.signed_in',

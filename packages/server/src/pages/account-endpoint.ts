@@ -120,7 +120,7 @@ async function login(ctx: ServerContext, request: Request, at: Places, remoteAdd
     await ctx.audit({ type: 'login.failed', reason: 'bad_credentials' });
     return signIn(ctx, request, at, { failed: { username } });
   }
-  attempt.succeeded();
+  await attempt.succeeded();
   const { setCookie } = await startSession(ctx, user.id);
   await ctx.audit({ type: 'login.succeeded', userId: user.id });
   return redirectTo(at.page, { 'set-cookie': setCookie });

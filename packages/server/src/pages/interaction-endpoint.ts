@@ -276,7 +276,7 @@ async function login(
     await ctx.audit({ type: 'login.failed', clientId: pending.record.clientId, reason: 'bad_credentials' });
     return renderLogin(ctx, pending, { failed: { username } });
   }
-  attempt.succeeded();
+  await attempt.succeeded();
   const { setCookie } = await startSession(ctx, user.id);
   await ctx.audit({ type: 'login.succeeded', userId: user.id, clientId: pending.record.clientId });
   return redirectTo(`${ctx.issuer}/interaction/${pending.record.id}`, { 'set-cookie': setCookie });

@@ -11,3 +11,4 @@ export { type ColumnReader, type ColumnRow, createRowRecords, textColumn } from 
 export { migrateSqlite, sqliteMigrations } from './sqlite/migrations.ts';
 export { openSqliteDatabase, openSqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.ts';
 export type * from './store.ts';
+export { type BucketState, refundToken, type StoredBucket, takeTokens } from './token-bucket-rules.ts';

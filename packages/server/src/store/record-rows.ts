@@ -224,4 +224,6 @@ export const TABLES_WITH_EXPIRY: readonly string[] = [
   'authorization_codes',
   'refresh_tokens',
   'replay',
+  // Rows of token buckets full again, i.e. equal to no row (./token-bucket-store.ts).
+  'token_buckets',
 ];

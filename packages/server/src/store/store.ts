@@ -25,6 +25,7 @@ import type { ReplayStore } from './replay-store.ts';
 import type { ServerSecretStore } from './server-secret-store.ts';
 import type { SessionStore } from './session-store.ts';
 import type { SigningKeyStore } from './signing-key-store.ts';
+import type { TokenBucketStore } from './token-bucket-store.ts';
 import type { TokenFamilyStore } from './token-family-store.ts';
 import type { UserStore } from './user-store.ts';
 
@@ -56,9 +57,11 @@ export interface Store {
   readonly documentFreshness: DocumentFreshnessStore;
   /** The client inventory's fields, activity and queries (issue #14). */
   readonly inventory: ClientInventoryStore;
+  /** Token buckets shared by every instance: the login throttle's (decision 0030). */
+  readonly tokenBuckets: TokenBucketStore;
   /**
-   * Deletes rows whose expiry is before `now` (codes, requests, sessions, refresh tokens, replay)
-   * and client changes older than CLIENT_CHANGE_RETENTION_MS.
+   * Deletes rows whose expiry is before `now` (codes, requests, sessions, refresh tokens, replay,
+   * token buckets full again) and client changes older than CLIENT_CHANGE_RETENTION_MS.
    */
   purgeExpired(now: number): Promise<void>;
   close(): Promise<void>;
@@ -134,5 +137,6 @@ export type { ReplayStore } from './replay-store.ts';
 export type { ServerSecretStore } from './server-secret-store.ts';
 export type { SessionRecord, SessionStore } from './session-store.ts';
 export type { SigningKeyRecord, SigningKeyStore } from './signing-key-store.ts';
+export type { TakeResult, TokenBucket, TokenBucketStore } from './token-bucket-store.ts';
 export type { TokenFamilyRecord, TokenFamilyStore } from './token-family-store.ts';
 export type { SetSubOutcome, UserRecord, UserStore } from './user-store.ts';

@@ -18,6 +18,7 @@ import { memoryServerSecretStore } from './server-secrets.ts';
 import { memorySessionStore } from './sessions.ts';
 import { memorySigningKeyStore } from './signing-keys.ts';
 import { createMemoryState } from './state.ts';
+import { memoryTokenBucketStore } from './token-buckets.ts';
 import { memoryTokenFamilyStore } from './token-families.ts';
 import { memoryUserStore } from './users.ts';
 
@@ -51,6 +52,7 @@ export function createMemoryStore(): Store {
     documentFetches: memoryDocumentFetchStore(),
     documentFreshness: memoryDocumentFreshnessStore(state),
     inventory: memoryClientInventoryStore(state),
+    tokenBuckets: memoryTokenBucketStore(state),
 
     async purgeExpired(now) {
       const { sessions, requests, codes, refreshTokens, replay } = state;
@@ -61,6 +63,7 @@ export function createMemoryStore(): Store {
       for (const key of state.rotations.keys()) if (!refreshTokens.has(key)) state.rotations.delete(key);
       for (const key of state.codeReplays.keys()) if (!codes.has(key)) state.codeReplays.delete(key);
       purgeClientChanges(state, now);
+      for (const [key, row] of state.tokenBuckets) if (row.expiresAt <= now) state.tokenBuckets.delete(key);
     },
 
     async close() {},

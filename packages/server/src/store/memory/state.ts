@@ -20,6 +20,7 @@ import type {
   TokenFamilyRecord,
   UserRecord,
 } from '../store.ts';
+import type { StoredBucket } from '../token-bucket-rules.ts';
 
 /** Everything the memory store holds; the aggregates that reach across (grants → families) share it. */
 export interface MemoryState {
@@ -60,6 +61,7 @@ export interface MemoryState {
     operatorFields: Map<string, OperatorFields>; // by client_id
     activity: Map<string, ClientActivity>; // by client_id
   };
+  tokenBuckets: Map<string, StoredBucket>; // by key
 }
 
 export function createMemoryState(): MemoryState {
@@ -89,6 +91,7 @@ export function createMemoryState(): MemoryState {
     rotations: new Map(),
     codeReplays: new Map(),
     inventory: { operatorFields: new Map(), activity: new Map() },
+    tokenBuckets: new Map(),
   };
 }
 

@@ -241,6 +241,18 @@ export const sqliteMigrations: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
   `,
+  // 15: token buckets shared by every instance (decision 0030, ../token-bucket-store.ts): the login
+  // throttle's. tokens is fractional (a continuous refill); expires_at is when the bucket is full
+  // again, after which purgeExpired deletes the row (the index it deletes by).
+  `
+  CREATE TABLE token_buckets (
+    key TEXT PRIMARY KEY NOT NULL,
+    tokens REAL NOT NULL,
+    updated_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX token_buckets_expires_at ON token_buckets (expires_at);
+  `,
 ];
 
 /**

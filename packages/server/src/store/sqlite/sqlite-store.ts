@@ -26,6 +26,7 @@ import { sqliteReplayStore } from './replay.ts';
 import { sqliteServerSecretStore } from './server-secrets.ts';
 import { sqliteSessionStore } from './sessions.ts';
 import { sqliteSigningKeyStore } from './signing-keys.ts';
+import { sqliteTokenBucketStore } from './token-buckets.ts';
 import { sqliteTokenFamilyStore } from './token-families.ts';
 import { sqliteUserStore } from './users.ts';
 
@@ -100,6 +101,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     documentFetches: sqliteDocumentFetchStore(connection),
     documentFreshness: sqliteDocumentFreshnessStore(connection),
     inventory: sqliteClientInventoryStore(connection),
+    tokenBuckets: sqliteTokenBucketStore(connection),
 
     async purgeExpired(now) {
       connection.immediate(() => {
