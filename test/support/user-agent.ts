@@ -100,6 +100,13 @@ export class UserAgent {
     return [...this.cookies.keys()];
   }
 
+  /** Another browser holding a copy of this one's cookies (a stolen or synced cookie jar). */
+  copy(): UserAgent {
+    const twin = new UserAgent(this.send);
+    for (const [name, value] of this.cookies) twin.cookies.set(name, value);
+    return twin;
+  }
+
   private storeCookie(line: string): void {
     const [pair] = line.split(';');
     const eq = pair!.indexOf('=');

@@ -173,4 +173,55 @@ describe('connected apps (/account)', () => {
       2,
     );
   });
+
+  it('signs out: the stored session ends (a copy of the cookie opens nothing), audited; forged sign-outs change nothing', async () => {
+    const t = await createTestServer();
+    const { ua } = await twoInstallations(t);
+    const stolen = ua.copy();
+    const page = await accountPage(ua);
+    const form = parse(page.html).querySelector(`form[action="${ISSUER}/account/sign-out"]`);
+    assert.ok(form, 'the page has a Sign out form');
+    const csrf = form.querySelector('input[name="csrf"]')!.getAttribute('value')!;
+
+    const crossSite = await postForm(
+      ua,
+      '/account/sign-out',
+      { csrf },
+      { origin: 'https://attacker.example' },
+    );
+    assert.ok(isPage(crossSite));
+    assert.equal(crossSite.status, 403);
+    assert.equal(t.lastOutcome()?.reason, 'cross_origin_form');
+    const forged = await postForm(ua, '/account/sign-out', { csrf: 'forged' });
+    assert.ok(isPage(forged));
+    assert.equal(t.lastOutcome()?.reason, 'csrf_mismatch');
+    assert.equal(revokeForms(await accountPage(stolen)).size, 2, 'still signed in after the forged ones');
+
+    const signedOut = await postForm(ua, '/account/sign-out', { csrf });
+    assert.ok(!isPage(signedOut));
+    assert.equal(signedOut.redirectedTo, `${ISSUER}/account`);
+    // Both the browser that signed out and the copy of its cookie are asked to sign in again.
+    for (const browser of [ua, stolen]) {
+      const again = await accountPage(browser);
+      assert.equal(revokeForms(again).size, 0);
+      assert.ok(parse(again.html).querySelector('input[name="password"]'), 'the sign-in form');
+    }
+    // And silent authorization in that browser needs a login again.
+    const silent = await stolen.navigate(
+      t.authorizationUrl({ prompt: 'none' }),
+      (l) => !l.startsWith(ISSUER),
+    );
+    assert.ok(!isPage(silent));
+    assert.equal(new URL(silent.redirectedTo).searchParams.get('error'), 'login_required');
+    const events = await t.store.audit.list({ type: 'login.signed_out' });
+    assert.deepEqual(
+      events.map((event) => event.userId),
+      ['user-alice'],
+    );
+    // The connections themselves stay.
+    assert.equal(
+      (await t.store.grants.listByUser('user-alice')).filter((grant) => grant.revokedAt === undefined).length,
+      2,
+    );
+  });
 });

@@ -58,6 +58,27 @@ export async function startSession(
   return { session, setCookie };
 }
 
+/**
+ * Signs the browser out: the session the cookie names is deleted from the store (so a copy of the
+ * cookie opens nothing any more, on any instance) and the cookie is cleared. Returns the clearing
+ * `Set-Cookie`, and the ended session when there was one.
+ */
+export async function endSession(
+  ctx: Pick<BrowserSessionDeps, 'secureCookies' | 'store' | 'clock'>,
+  request: Request,
+): Promise<{ ended?: SessionRecord; setCookie: string }> {
+  const value = readCookie(request, names(ctx).session);
+  const setCookie = cookieHeader(names(ctx).session, '', {
+    secure: ctx.secureCookies,
+    path: '/',
+    maxAgeSeconds: 0,
+  });
+  if (value === undefined || value.length > 100) return { setCookie };
+  const ended = await ctx.store.sessions.get(digest(value), ctx.clock());
+  await ctx.store.sessions.delete(digest(value));
+  return ended === undefined ? { setCookie } : { ended, setCookie };
+}
+
 /** The browser's binding value: the existing cookie, or a new one to set. */
 export function browserBinding(
   ctx: Pick<ServerContext, 'secureCookies'>,

@@ -14,6 +14,7 @@ import {
   bindingDigestOf,
   browserBinding,
   currentSession,
+  endSession,
   startSession,
 } from '../authorization/browser-session.ts';
 import type { ServerContext } from '../context.ts';
@@ -31,16 +32,18 @@ export function accountEndpoints(ctx: ServerContext) {
     page: `${ctx.issuer}/account`,
     login: `${ctx.issuer}/account/login`,
     revoke: `${ctx.issuer}/account/revoke`,
+    signOut: `${ctx.issuer}/account/sign-out`,
   };
   return {
     show: (request: Request) => sameOriginReferrer(refusals(ctx, request, () => show(ctx, request, at))),
     login: (request: Request, remoteAddress?: string) =>
       sameOriginReferrer(refusals(ctx, request, () => login(ctx, request, at, remoteAddress))),
     revoke: (request: Request) => refusals(ctx, request, () => revoke(ctx, request, at)),
+    signOut: (request: Request) => refusals(ctx, request, () => signOut(ctx, request, at)),
   };
 }
 
-type Places = { page: string; login: string; revoke: string };
+type Places = { page: string; login: string; revoke: string; signOut: string };
 
 /**
  * These pages' forms are checked by their `Origin`, which browsers send as `null` under the other
@@ -63,7 +66,7 @@ async function refusals(ctx: ServerContext, request: Request, step: () => Promis
 }
 
 /** A form token bound to one secret this browser holds, for one form (`purpose`). */
-function formToken(purpose: 'login' | 'revoke', secretDigest: string): string {
+function formToken(purpose: 'login' | 'revoke' | 'sign-out', secretDigest: string): string {
   return digest(`gatehouse-account-${purpose}:${secretDigest}`);
 }
 
@@ -76,6 +79,8 @@ async function show(ctx: ServerContext, request: Request, at: Places): Promise<R
     apps: await connectedAppsOf(ctx, session.userId),
     revokeAction: at.revoke,
     csrfToken: formToken('revoke', session.digest),
+    signOutAction: at.signOut,
+    signOutToken: formToken('sign-out', session.digest),
     revoked: new URL(request.url).searchParams.get('revoked') === '1',
     theme: ctx.pageTheme,
   });
@@ -144,6 +149,22 @@ async function revoke(ctx: ServerContext, request: Request, at: Places): Promise
   }
   noteOutcome(request, { clientId: revoked.clientId });
   return redirectTo(`${at.page}?revoked=1`);
+}
+
+/**
+ * Sign out (the session is the browser's login for every authorization flow too, so this ends
+ * those as well): the stored session is deleted, so the cookie opens nothing any more on any
+ * instance, and the cookie is cleared. A browser already signed out is simply shown the sign-in.
+ */
+async function signOut(ctx: ServerContext, request: Request, at: Places): Promise<Response> {
+  sameOrigin(ctx, request);
+  const form = await readFormBody(request);
+  const session = await currentSession(ctx, request);
+  if (session === undefined) return redirectTo(at.page);
+  checkToken(form.parameters.get('csrf'), formToken('sign-out', session.digest));
+  const { setCookie } = await endSession(ctx, request);
+  await ctx.audit({ type: 'login.signed_out', userId: session.userId });
+  return redirectTo(at.page, { 'set-cookie': setCookie });
 }
 
 async function accountOf(ctx: ServerContext, session: SessionRecord) {

@@ -9,6 +9,9 @@ export interface AccountPageModel {
   /** Where each Revoke form posts, with the form token of this session. */
   revokeAction: string;
   csrfToken: string;
+  /** Where Sign out posts, with its own form token. */
+  signOutAction: string;
+  signOutToken: string;
   /** An installation was just revoked (the redirect after the POST says so). */
   revoked: boolean;
   theme: PageTheme;
@@ -27,7 +30,10 @@ export function accountPage(model: AccountPageModel): Promise<Response> {
 ${model.revoked ? html`<p class="ok" role="status">${words.revoked}</p>` : ''}
 ${model.apps.length === 0 ? html`<p>${words.none}</p>` : html`<p class="muted">${words.intro}</p>`}
 ${model.apps.map((app, index) => card(model, app, index))}
-<p class="muted">${words.signOutHint}</p>`;
+<form method="post" action="${model.signOutAction}">
+<input type="hidden" name="csrf" value="${model.signOutToken}">
+<p class="muted">${words.signOutHint} <button type="submit">${words.signOut}</button></p>
+</form>`;
   return pageResponse(words.title, model.theme, body);
 }
 

@@ -25,4 +25,5 @@ export function mountPageRoutes(app: ServerApp, ctx: ServerContext): void {
   app.get(`${base}/account`, (c) => account.show(c.req.raw));
   app.post(`${base}/account/login`, (c) => account.login(c.req.raw, c.env?.remoteAddress));
   app.post(`${base}/account/revoke`, (c) => account.revoke(c.req.raw));
+  app.post(`${base}/account/sign-out`, (c) => account.signOut(c.req.raw));
 }

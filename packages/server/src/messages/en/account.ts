@@ -30,5 +30,7 @@ export const accountMessages = {
   time: (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`,
   signInHeading: (serviceName: string) => `Sign in to ${serviceName}`,
   signInPurpose: 'to see and manage the applications connected to your account',
-  signOutHint: 'Close the browser to end this session.',
+  signOutHint:
+    'Signing out ends this session here and for every application that signs in through this browser; connected apps stay connected.',
+  signOut: 'Sign out',
 };
