@@ -7,6 +7,7 @@ import { describeExchangeStoreContract } from './store-contract-exchanges.ts';
 import { describeGovernanceStoreContract } from './store-contract-governance.ts';
 import { describeInstallationStoreContract } from './store-contract-installations.ts';
 import { describeInventoryStoreContract } from './store-contract-inventory.ts';
+import { describeSharedRegistrationStoreContract } from './store-contract-shared-registrations.ts';
 
 describeStoreContract('memory', createMemoryStore);
 describeGovernanceStoreContract('memory', createMemoryStore);
@@ -16,3 +17,4 @@ describeDocumentFreshnessStoreContract('memory', createMemoryStore);
 describeExchangeStoreContract('memory', createMemoryStore);
 describeInventoryStoreContract('memory', createMemoryStore);
 describeInstallationStoreContract('memory', createMemoryStore);
+describeSharedRegistrationStoreContract('memory', createMemoryStore);

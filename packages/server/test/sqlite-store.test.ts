@@ -17,6 +17,7 @@ import { describeExchangeStoreContract } from './store-contract-exchanges.ts';
 import { describeGovernanceStoreContract } from './store-contract-governance.ts';
 import { describeInstallationStoreContract } from './store-contract-installations.ts';
 import { describeInventoryStoreContract } from './store-contract-inventory.ts';
+import { describeSharedRegistrationStoreContract } from './store-contract-shared-registrations.ts';
 import { assertRaceRound, seedRaceRound } from './support/store-race.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'gatehouse-sqlite-store-'));
@@ -45,6 +46,11 @@ describeDocumentFreshnessStoreContract(
 describeExchangeStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 describeInventoryStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 describeInstallationStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
+describeSharedRegistrationStoreContract(
+  'sqlite',
+  () => openSqliteStore({ path: freshPath() }),
+  contractOptions,
+);
 
 describe('sqlite migrations', () => {
   it('a new database is migrated to the newest version', async () => {

@@ -199,6 +199,13 @@ export const postgresMigrations: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN admin BOOLEAN NOT NULL DEFAULT false;
   `,
+  // The installation registrations of a shared (recognised) registration (issue #17 item 2,
+  // decision 0046): the shared record's client_id, so "its installations" is one indexed read.
+  `
+  ALTER TABLE clients ADD COLUMN shared_registration TEXT;
+  CREATE INDEX clients_shared_registration ON clients (shared_registration, client_id)
+    WHERE shared_registration IS NOT NULL;
+  `,
 ];
 
 /**
