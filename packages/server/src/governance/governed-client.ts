@@ -4,7 +4,8 @@ import type { ClientRecord } from '../store/store.ts';
 /**
  * What governance may look at for a resolved client (core/governance/client-selector-match.ts):
  * its provenance (CIMD-CO-2: recorded, never guessed), the client_id URL's host for document
- * clients, its `software_id` and the hosts of its redirect URIs.
+ * clients, its `software_id`, the hosts of its redirect URIs and, for an installation registration,
+ * its shared record (decision 0046).
  */
 export function governedClientOf(client: ClientRecord): GovernedClient {
   const { clientId, metadata } = client;
@@ -20,6 +21,7 @@ export function governedClientOf(client: ClientRecord): GovernedClient {
     host: client.kind === 'cimd' && !loopback ? hostOf(clientId) : undefined,
     softwareId: metadata.software_id,
     redirectHosts,
+    sharedClientId: client.registration?.sharedRegistration,
   };
 }
 
