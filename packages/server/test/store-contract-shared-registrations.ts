@@ -104,6 +104,30 @@ export function describeSharedRegistrationStoreContract(
       assert.notEqual(await store.clients.get('s1'), undefined);
     });
 
+    it('the inventory listing leaves installations out, or lists only those of one shared record', async () => {
+      await store.clients.put(shared('s1'));
+      await store.clients.put(shared('s2', T + MINUTE));
+      await store.clients.putInstallation(installation('i1', 's1'));
+      await store.clients.putInstallation(installation('i2', 's1'));
+      await store.clients.putInstallation(installation('i3', 's2'));
+      const ids = async (query: Partial<Parameters<Store['inventory']['list']>[0]>) =>
+        (await store.inventory.list({ sort: 'client_id', limit: 100, ...query })).map(
+          (row) => row.record.clientId,
+        );
+      assert.deepEqual(await ids({}), ['i1', 'i2', 'i3', 's1', 's2']);
+      assert.deepEqual(await ids({ withoutInstallations: true }), ['s1', 's2']);
+      assert.deepEqual(await ids({ installationsOf: 's1' }), ['i1', 'i2']);
+      assert.deepEqual(await ids({ installationsOf: 's1', limit: 1 }), ['i1']);
+      // An installation's index term: what a rule on its shared record selects.
+      const bySharedTerm = {
+        all: false,
+        clientIds: ['s1'],
+        kinds: [],
+        terms: [['shared_registration', 's1']],
+      } as const;
+      assert.deepEqual(await ids({ candidates: [bySharedTerm] }), ['i1', 'i2', 's1']);
+    });
+
     const race = async (first: Store, second: Store) => {
       await first.clients.put(shared('s1'));
       const outcomes = await Promise.all(

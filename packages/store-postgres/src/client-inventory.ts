@@ -89,6 +89,9 @@ function listStatement(query: InventoryQuery): { text: string; values: unknown[]
     where.push(
       `c.client_id IN (SELECT client_id FROM client_operator_fields WHERE labels ? ${add(query.label, 'text')})`,
     );
+  if (query.installationsOf !== undefined)
+    where.push(`c.shared_registration = ${add(query.installationsOf, 'text')}`);
+  if (query.withoutInstallations === true) where.push('c.shared_registration IS NULL');
   if (query.seenSince !== undefined) where.push(`${SEEN} >= ${add(query.seenSince, 'bigint')}`);
   if (query.idleBefore !== undefined)
     where.push(`coalesce(a.last_seen_at, c.last_used_at, c.created_at) < ${add(query.idleBefore, 'bigint')}`);

@@ -53,7 +53,13 @@ export interface OperatorFields {
  * redirect host, `software_id` its software_id, `local_only` ('1') when every redirect URI reaches
  * only the user's device (the `local` tier's default).
  */
-export type ClientIndexTerm = 'domain' | 'redirect_host' | 'software_id' | 'local_only';
+export type ClientIndexTerm =
+  | 'domain'
+  | 'redirect_host'
+  | 'software_id'
+  | 'local_only'
+  /** An installation registration's shared registration (decision 0046): what a rule on it selects. */
+  | 'shared_registration';
 
 /**
  * One OR-group of the clients a governance filter may select (a state or a tier): any listed
@@ -89,6 +95,13 @@ export interface InventoryQuery {
   idleBefore?: number | undefined;
   /** Each group narrows (AND); within a group any criterion selects (OR). */
   candidates?: readonly InventoryCandidates[] | undefined;
+  /**
+   * Leave out installation registrations (decision 0046): the operator's listing shows a shared
+   * registration once, its installations under it. A reach keeps them (it counts every copy).
+   */
+  withoutInstallations?: boolean | undefined;
+  /** Only the installation registrations of this shared registration (decision 0046). */
+  installationsOf?: string | undefined;
   sort: InventorySort;
   after?: InventoryCursor | undefined;
   limit: number;

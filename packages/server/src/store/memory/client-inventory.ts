@@ -31,6 +31,9 @@ export function memoryClientInventoryStore(state: MemoryState): ClientInventoryS
     if (query.softwareId !== undefined && !has('software_id', query.softwareId)) return false;
     if (query.owner !== undefined && fields?.owner !== query.owner) return false;
     if (query.label !== undefined && !(fields?.labels ?? []).includes(query.label)) return false;
+    const shared = record.registration?.sharedRegistration;
+    if (query.installationsOf !== undefined && shared !== query.installationsOf) return false;
+    if (query.withoutInstallations === true && shared !== undefined) return false;
     if (query.seenSince !== undefined && !(seen !== undefined && seen >= query.seenSince)) return false;
     if (query.idleBefore !== undefined && !((seen ?? record.createdAt) < query.idleBefore)) return false;
     return (query.candidates ?? []).every((group) => candidate(group, record, has));

@@ -93,6 +93,8 @@ function listStatement(query: InventoryQuery): { text: string; parameters: Recor
     query.label,
     `c.client_id IN (SELECT f.client_id FROM client_operator_fields f, json_each(f.labels) l WHERE l.value = :label)`,
   );
+  given('installationsOf', query.installationsOf, 'c.shared_registration = :installationsOf');
+  if (query.withoutInstallations === true) where.push('c.shared_registration IS NULL');
   given('seenSince', query.seenSince, `${SEEN} >= :seenSince`);
   given(
     'idleBefore',
