@@ -46,6 +46,8 @@ describe('the inventory of a shared registration and its installations (decision
     assert.deepEqual(detail?.installationRegistrations, { count: 2, clientIds: [a, b].sort() });
     assert.equal(detail?.reach.grants, 2);
     assert.equal(detail?.reach.usersWithLiveGrants, 1);
+    // Seen when its installations are: `--idle-days` never offers it for removal while they are used.
+    assert.equal(detail?.lastSeenAt, t.now());
     const mine = await inventory.show(a);
     assert.equal(mine?.sharedRegistration, sharedId);
     assert.equal(mine?.installationRegistrations, undefined);

@@ -128,6 +128,23 @@ export function describeSharedRegistrationStoreContract(
       assert.deepEqual(await ids({ candidates: [bySharedTerm] }), ['i1', 'i2', 's1']);
     });
 
+    it("an installation's activity is its shared record's too", async () => {
+      await store.clients.put(shared('s1'));
+      await store.clients.putInstallation(installation('i1', 's1'));
+      await store.clients.putInstallation(installation('i2', 's1'));
+      await store.inventory.recordActivity('i1', 'token', T + MINUTE);
+      await store.inventory.recordActivity('i2', 'refresh', T + 2 * MINUTE);
+      assert.deepEqual(await store.inventory.activity('s1'), {
+        clientId: 's1',
+        firstSeenAt: T + MINUTE,
+        lastSeenAt: T + 2 * MINUTE,
+        lastTokenAt: T + MINUTE,
+        lastRefreshAt: T + 2 * MINUTE,
+      });
+      assert.equal((await store.inventory.activity('i1'))?.lastSeenAt, T + MINUTE);
+      assert.equal(await store.inventory.activity('i2').then((seen) => seen?.lastTokenAt), undefined);
+    });
+
     const race = async (first: Store, second: Store) => {
       await first.clients.put(shared('s1'));
       const outcomes = await Promise.all(

@@ -159,7 +159,9 @@ export interface Connection {
  *   replaced, atomically (two concurrent writers each see the other's fields or none, never a
  *   mix); `deleteOperatorFields` returns those it deleted.
  * - `recordActivity` keeps the earliest `at` as firstSeenAt and the latest per kind (and over all
- *   kinds as lastSeenAt): concurrent records are all applied, in any order.
+ *   kinds as lastSeenAt): concurrent records are all applied, in any order. An installation
+ *   registration's activity is recorded for its shared registration too, in the same statement
+ *   (decision 0046): the software's one entry is seen when any copy is.
  * - `reach` and `connections` read what is live at `now`: a grant not revoked, a family neither
  *   revoked nor expired (tombstones are no families). Consistent per statement, not across them.
  * - Nothing here is purged, and removing a client leaves its operator fields and activity: they
