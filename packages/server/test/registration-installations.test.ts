@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { digest } from '../src/crypto/digest.ts';
+import { reapRegistrations } from '../src/registration/reaper.ts';
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../src/store/store.ts';
@@ -159,6 +160,18 @@ for (const [backend, open] of backends) {
       // Its own registration now: a later PUT back to the shared metadata does not rejoin.
       assert.equal((await t.manage(a.uri, 'PUT', token, { client_id: a.clientId, ...native })).status, 200);
       assert.deepEqual(await t.store.clients.listInstallations(sharedId), [b.clientId]);
+    });
+
+    it('the reaper takes unused installations, never a shared record one of them still names', async () => {
+      const { t, a, b, sharedId } = await twoInstallations(open());
+      await t.tokensFor({ client_id: a.clientId });
+      t.advance(25 * 60 * 60 * 1000);
+      const deps = { store: t.store, clock: t.now, lifecycle: t.server.clients };
+      assert.equal(await reapRegistrations(deps), 1, 'the never-used installation');
+      assert.equal(await t.store.clients.get(b.clientId), undefined);
+      assert.notEqual(await t.store.clients.get(a.clientId), undefined);
+      assert.notEqual(await t.store.clients.get(sharedId), undefined, 'named by the used one');
+      assert.equal((await t.manage(a.uri, 'GET', a.token)).status, 200);
     });
 
     it('a shared record made before installations still refuses PUT and DELETE with 403', async () => {
