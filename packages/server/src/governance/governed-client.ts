@@ -15,13 +15,15 @@ export function governedClientOf(client: ClientRecord): GovernedClient {
     if (host !== undefined && !redirectHosts.includes(host)) redirectHosts.push(host);
   }
   const loopback = client.kind === 'cimd' && isAtprotoLoopbackClientId(clientId);
+  const shared = client.registration?.sharedRegistration;
   return {
     clientId,
     kind: loopback ? 'loopback' : client.kind,
     host: client.kind === 'cimd' && !loopback ? hostOf(clientId) : undefined,
     softwareId: metadata.software_id,
     redirectHosts,
-    sharedClientId: client.registration?.sharedRegistration,
+    // Only on installations, so every other client's facts read as before (previews, audits).
+    ...(shared === undefined ? {} : { sharedClientId: shared }),
   };
 }
 
