@@ -276,9 +276,10 @@ async function remove(ctx: ServerContext, client: ClientRecord): Promise<Respons
 }
 
 /**
- * A recognised (shared) registration may be used by several installations of one software, each
- * holding the client_id; whoever registered last holds the token. Letting that holder rewrite or
- * delete the record would let any requester hijack or cut off the others: DCR-MG-5's 403.
+ * A shared record made before decision 0046 is used by several installations of one software, each
+ * holding its client_id; whoever registered last holds the token. Letting that holder rewrite or
+ * delete the record would let any requester hijack or cut off the others: DCR-MG-5's 403. (A shared
+ * record made since has a token nobody holds; its registrants manage their installations.)
  */
 function forbidSharedRecord(client: ClientRecord, what: string): void {
   if (client.registration?.fingerprint === undefined) return;
