@@ -55,6 +55,9 @@ describe('the inventory of a shared registration and its installations (decision
     // The blast radius of the software's entry is every installation's.
     const radius = await inventory.reach({ clientId: sharedId });
     assert.deepEqual([...radius.clients].sort(), [sharedId, a, b].sort());
+    const revoked = await inventory.revokeReach({ clientId: sharedId }, { actor: 'cli:operator' });
+    assert.equal(revoked.grantsRevoked, 2, "every installation's grant");
+    assert.equal((await inventory.show(sharedId))?.reach.grants, 0);
   });
 
   it('a state filter finds the installations a rule on their shared record decides', async () => {
