@@ -8,8 +8,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { inventoryDetailSchema, inventoryPageSchema } from '../src/admin/inventory-schemas.ts';
+import { hashPassword } from '../src/users/password.ts';
 import { type Json, publicClient } from './support/registration.ts';
-import { createTestServer, ISSUER } from './support/test-server.ts';
+import { createTestServer, ISSUER, PASSWORD } from './support/test-server.ts';
 
 const native = { ...publicClient, software_id: 'desktop-app' };
 
@@ -68,6 +69,34 @@ describe('the inventory of a shared registration and its installations (decision
       blocked.map((entry) => entry.clientId),
       [a, b].sort(),
     );
+  });
+
+  it("the console's client page names a shared record's installations, and an installation's shared record", async () => {
+    const { t, a, b, sharedId } = await twoInstallations();
+    await t.store.users.create({
+      id: 'user-root',
+      username: 'root',
+      passwordHash: await hashPassword(PASSWORD),
+      createdAt: 0,
+      admin: true,
+    });
+    const login = await t.send(`${ISSUER}/admin/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: ISSUER },
+      body: new URLSearchParams({ username: 'root', password: PASSWORD }),
+    });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const page = async (clientId: string) => {
+      const response = await t.send(`${ISSUER}/admin/client?client_id=${encodeURIComponent(clientId)}`, {
+        headers: { cookie },
+      });
+      assert.equal(response.status, 200);
+      return response.text();
+    };
+    const shared = await page(sharedId);
+    assert.match(shared, /Installation registrations<\/dt><dd>2/);
+    for (const id of [a, b]) assert.ok(shared.includes(`<code>${id}</code>`));
+    assert.match(await page(a), new RegExp(`Shared registration</dt><dd><a [^>]+><code>${sharedId}</code>`));
   });
 
   it('the admin API lists and shows the same', async () => {
