@@ -65,6 +65,12 @@ export const CLIENT_COMMANDS: readonly CommandDefinition[] = [
       },
       { name: 'owner', value: '<text>', description: "the operator's owner field, exactly" },
       { name: 'label', value: '<label>', description: 'with this operator label' },
+      {
+        name: 'installations-of',
+        value: '<client_id>',
+        description:
+          'only the installation registrations of a shared (recognised) registration; without it they are left out (docs/inventory.md)',
+      },
       { name: 'json', description: 'as a JSON array of inventory entries' },
     ],
     description:

@@ -107,6 +107,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
             tier: text(values, 'tier'),
             domain: text(values, 'domain'),
             idleDays: text(values, 'idle-days'),
+            installationsOf: text(values, 'installations-of'),
             owner: text(values, 'owner'),
             team: text(values, 'team'),
             contact: text(values, 'contact'),

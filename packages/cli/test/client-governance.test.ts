@@ -74,6 +74,7 @@ describe('gatehouse clients approve|block|unblock|pending|rules: the spellings s
       'idle-days',
       'owner',
       'label',
+      'installations-of',
       'json',
     ]);
   });

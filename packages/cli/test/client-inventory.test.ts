@@ -42,6 +42,7 @@ describe('gatehouse clients list|show|set-owner|blast-radius: the spellings scri
       'idle-days',
       'owner',
       'label',
+      'installations-of',
       'json',
     ]);
     assert.equal(defined('clients show')?.arguments, '<client_id>');

@@ -193,6 +193,19 @@ describe('the admission decision', () => {
     assert.equal(index.size, 1000);
     assert.equal(index.matching(cimd('https://client999.example/client.json')).length, 1);
   });
+
+  it("a rule naming a shared registration's client_id applies to its installations (decision 0046)", () => {
+    const installation = { clientId: 'dcr_mine', kind: 'dcr' as const, sharedClientId: 'dcr_shared' };
+    const blocked = decideAdmission({
+      client: installation,
+      redirectUris: [],
+      rules: indexRules([rule('dcr_shared', { state: 'blocked' })]),
+      mode: 'open',
+    });
+    assert.equal(blocked.refusal, 'client_blocked');
+    assert.equal(selectorMatches(parseClientSelector('dcr_shared'), installation), true);
+    assert.equal(selectorMatches(parseClientSelector('dcr_other'), installation), false);
+  });
 });
 
 describe('trust tiers and the scope ceiling', () => {

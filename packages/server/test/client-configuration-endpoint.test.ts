@@ -188,14 +188,15 @@ describe('client configuration endpoint (RFC 7592)', () => {
     assert.equal(t.lastOutcome()?.reason, 'body_too_deep');
   });
 
-  it('refuses to update or delete a shared (recognised) registration with 403', async () => {
+  it('manages a recognised registration per installation: PUT and DELETE answer its registrant (decision 0046)', async () => {
+    // Before decision 0046 this was a 403 shared_registration; a recognised registrant now holds
+    // an installation registration of its own (registration-installations.test.ts has the rest).
     const native = { ...publicClient, software_id: 'shared-app' };
     const { t, uri, token, clientId } = await registered({}, native);
-    assert.equal((await t.manage(uri, 'PUT', token, { client_id: clientId, ...native })).status, 403);
-    assert.equal(t.lastOutcome()?.reason, 'shared_registration');
-    assert.equal((await t.manage(uri, 'DELETE', token)).status, 403);
-    assert.equal(t.lastOutcome()?.reason, 'shared_registration');
-    assert.equal((await t.manage(uri, 'GET', token)).status, 200);
+    const updated = await t.manage(uri, 'PUT', token, { client_id: clientId, ...native });
+    assert.equal(updated.status, 200);
+    const next = ((await updated.json()) as Json).registration_access_token as string;
+    assert.equal((await t.manage(uri, 'DELETE', next)).status, 204);
   });
 
   it('rate-limits failed attempts per source, even for the right token afterwards (DCR-MG-8)', async () => {

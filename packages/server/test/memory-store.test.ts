@@ -7,6 +7,7 @@ import { describeExchangeStoreContract } from './store-contract-exchanges.ts';
 import { describeGovernanceStoreContract } from './store-contract-governance.ts';
 import { describeInstallationStoreContract } from './store-contract-installations.ts';
 import { describeInventoryStoreContract } from './store-contract-inventory.ts';
+import { describeSharedRegistrationStoreContract } from './store-contract-shared-registrations.ts';
 import { describeTokenBucketStoreContract } from './store-contract-token-buckets.ts';
 
 describeStoreContract('memory', createMemoryStore);
@@ -18,3 +19,4 @@ describeExchangeStoreContract('memory', createMemoryStore);
 describeInventoryStoreContract('memory', createMemoryStore);
 describeInstallationStoreContract('memory', createMemoryStore);
 describeTokenBucketStoreContract('memory', createMemoryStore);
+describeSharedRegistrationStoreContract('memory', createMemoryStore);

@@ -1,4 +1,8 @@
-/** Re-registration recognition (issue #4): the same public software gets the same client_id, storage does not grow. */
+/**
+ * Re-registration recognition (issue #4): the same public software is recognised as one shared
+ * record, the software's one entry; since decision 0046 each registrant gets an installation
+ * registration of its own under it (registration-installations.test.ts has RFC 7592 on them).
+ */
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -12,20 +16,28 @@ describe('re-registration recognition (issue #4)', () => {
     redirect_uris: ['http://127.0.0.1/callback'],
   };
 
-  it('answers the same public software with the same client_id and a new token; storage does not grow', async () => {
+  it('recognises the same public software as one shared record; each registrant gets its own installation', async () => {
     const t = await createTestServer();
     const first = (await (await t.register(native)).json()) as Json;
     const second = (await (await t.register(native)).json()) as Json;
-    assert.equal(second.client_id, first.client_id);
+    // Before decision 0046 both got the same client_id and the second token replaced the first;
+    // now each registrant has a client_id of its own, linked to the one shared record.
+    assert.notEqual(second.client_id, first.client_id);
     assert.notEqual(second.registration_access_token, first.registration_access_token);
-    assert.equal((await t.store.clients.list()).filter((c) => c.kind === 'dcr').length, 1);
-    // The old token is rotated away.
+    const shared = (await t.store.clients.list()).filter((c) => c.registration?.fingerprint !== undefined);
+    assert.equal(shared.length, 1);
+    const sharedId = shared[0]!.clientId;
+    for (const installed of [first, second]) {
+      const record = await t.store.clients.get(installed.client_id as string);
+      assert.equal(record?.registration?.sharedRegistration, sharedId);
+    }
+    // The first token is not rotated away by the second registration.
     const old = await t.manage(
       first.registration_client_uri as string,
       'GET',
       first.registration_access_token as string,
     );
-    assert.equal(old.status, 401);
+    assert.equal(old.status, 200);
     assert.equal((await t.store.audit.list({ type: 'client.re_registration_recognised' })).length, 1);
   });
 
@@ -40,10 +52,16 @@ describe('re-registration recognition (issue #4)', () => {
     assert.notEqual(a.client_id, b.client_id);
     const c = (await (await t.register(native)).json()) as Json;
     const d = (await (await t.register({ ...native, client_name: 'Other' })).json()) as Json;
-    assert.notEqual(c.client_id, d.client_id);
+    const sharedOf = async (info: Json) =>
+      (await t.store.clients.get(info.client_id as string))?.registration?.sharedRegistration;
+    assert.notEqual(await sharedOf(c), await sharedOf(d));
     const off = await createTestServer({ registration: { recogniseReRegistration: false } });
     const e = (await (await off.register(native)).json()) as Json;
     const f = (await (await off.register(native)).json()) as Json;
     assert.notEqual(e.client_id, f.client_id);
+    assert.equal(
+      (await off.store.clients.get(e.client_id as string))?.registration?.sharedRegistration,
+      undefined,
+    );
   });
 });

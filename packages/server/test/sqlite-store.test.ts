@@ -17,6 +17,7 @@ import { describeExchangeStoreContract } from './store-contract-exchanges.ts';
 import { describeGovernanceStoreContract } from './store-contract-governance.ts';
 import { describeInstallationStoreContract } from './store-contract-installations.ts';
 import { describeInventoryStoreContract } from './store-contract-inventory.ts';
+import { describeSharedRegistrationStoreContract } from './store-contract-shared-registrations.ts';
 import { describeTokenBucketStoreContract } from './store-contract-token-buckets.ts';
 import { assertRaceRound, seedRaceRound } from './support/store-race.ts';
 
@@ -47,6 +48,11 @@ describeExchangeStoreContract('sqlite', () => openSqliteStore({ path: freshPath(
 describeInventoryStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 describeInstallationStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
 describeTokenBucketStoreContract('sqlite', () => openSqliteStore({ path: freshPath() }), contractOptions);
+describeSharedRegistrationStoreContract(
+  'sqlite',
+  () => openSqliteStore({ path: freshPath() }),
+  contractOptions,
+);
 
 describe('sqlite migrations', () => {
   it('a new database is migrated to the newest version', async () => {

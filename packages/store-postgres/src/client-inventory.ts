@@ -89,6 +89,9 @@ function listStatement(query: InventoryQuery): { text: string; values: unknown[]
     where.push(
       `c.client_id IN (SELECT client_id FROM client_operator_fields WHERE labels ? ${add(query.label, 'text')})`,
     );
+  if (query.installationsOf !== undefined)
+    where.push(`c.shared_registration = ${add(query.installationsOf, 'text')}`);
+  if (query.withoutInstallations === true) where.push('c.shared_registration IS NULL');
   if (query.seenSince !== undefined) where.push(`${SEEN} >= ${add(query.seenSince, 'bigint')}`);
   if (query.idleBefore !== undefined)
     where.push(`coalesce(a.last_seen_at, c.last_used_at, c.created_at) < ${add(query.idleBefore, 'bigint')}`);
@@ -201,10 +204,14 @@ export function postgresClientInventoryStore(connection: PostgresConnection): Cl
     async recordActivity(clientId, kind, at) {
       const given = { authorization: null, token: null, refresh: null, [kind]: at };
       // One statement; greatest/least ignore NULLs, so any order of records gives the same row.
+      // An installation's use is its shared registration's too (decision 0046).
       await query(
         `INSERT INTO client_activity (client_id, first_seen_at, last_seen_at, last_authorization_at,
            last_token_at, last_refresh_at)
-         VALUES ($1, $2, $2, $3, $4, $5)
+         SELECT id, $2, $2, $3::bigint, $4::bigint, $5::bigint FROM (
+           SELECT $1::text AS id
+           UNION SELECT shared_registration FROM clients WHERE client_id = $1 AND shared_registration IS NOT NULL
+         ) AS ids
          ON CONFLICT (client_id) DO UPDATE SET
            first_seen_at = least(client_activity.first_seen_at, excluded.first_seen_at),
            last_seen_at = greatest(client_activity.last_seen_at, excluded.last_seen_at),

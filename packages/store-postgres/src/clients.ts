@@ -1,7 +1,26 @@
-import type { ClientStore } from '@gatehouse-oauth/server';
+import type { ClientRecord, ClientStore } from '@gatehouse-oauth/server';
+import type pg from 'pg';
 import { indexClient, unindexClients } from './client-inventory.ts';
 import type { PostgresConnection } from './connection.ts';
 import { postgresColumns, records, rows } from './rows.ts';
+
+/** Every column is written, so fields absent from the new record are cleared (no merge). */
+async function upsert(client: pg.PoolClient, record: ClientRecord): Promise<void> {
+  await client.query(
+    `INSERT INTO clients (client_id, kind, metadata, secret_digest, secret_expires_at, created_at, updated_at,
+     registration, registration_fingerprint, last_used_at, shared_registration)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+   ON CONFLICT (client_id) DO UPDATE SET
+     kind = excluded.kind, metadata = excluded.metadata, secret_digest = excluded.secret_digest,
+     secret_expires_at = excluded.secret_expires_at, created_at = excluded.created_at,
+     updated_at = excluded.updated_at, registration = excluded.registration,
+     registration_fingerprint = excluded.registration_fingerprint, last_used_at = excluded.last_used_at,
+     shared_registration = excluded.shared_registration`,
+    rows.clientRow(record),
+  );
+  // The inventory's index terms of the record go with it, in the caller's transaction.
+  await indexClient(client, record);
+}
 
 export function postgresClientStore({ query, first, transaction }: PostgresConnection): ClientStore {
   return {
@@ -10,22 +29,44 @@ export function postgresClientStore({ query, first, transaction }: PostgresConne
       return row === undefined ? undefined : records.clientFromRow(row);
     },
     async put(record) {
-      // Every column is written, so fields absent from the new record are cleared (no merge). The
-      // inventory's index terms of the record go with it, in the same transaction.
-      await transaction(async (client) => {
-        await client.query(
-          `INSERT INTO clients (client_id, kind, metadata, secret_digest, secret_expires_at, created_at, updated_at,
-           registration, registration_fingerprint, last_used_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-         ON CONFLICT (client_id) DO UPDATE SET
-           kind = excluded.kind, metadata = excluded.metadata, secret_digest = excluded.secret_digest,
-           secret_expires_at = excluded.secret_expires_at, created_at = excluded.created_at,
-           updated_at = excluded.updated_at, registration = excluded.registration,
-           registration_fingerprint = excluded.registration_fingerprint, last_used_at = excluded.last_used_at`,
-          rows.clientRow(record),
-        );
-        await indexClient(client, record);
+      await transaction((client) => upsert(client, record));
+    },
+    async putInstallation(record) {
+      // FOR SHARE holds the shared record until this transaction ends: a deleteUnlessInstallations
+      // (FOR UPDATE) waits for it and then sees the installation, or ran first and left no row here.
+      return transaction(async (client) => {
+        const shared = await client.query('SELECT 1 FROM clients WHERE client_id = $1 FOR SHARE', [
+          record.registration.sharedRegistration,
+        ]);
+        if (shared.rowCount === 0) return false;
+        await upsert(client, record);
+        return true;
       });
+    },
+    async deleteUnlessInstallations(clientId) {
+      return transaction(async (client) => {
+        // Locked first, so the check below (a new snapshot under READ COMMITTED) sees every
+        // installation committed by a putInstallation that held the record.
+        const locked = await client.query('SELECT 1 FROM clients WHERE client_id = $1 FOR UPDATE', [
+          clientId,
+        ]);
+        if (locked.rowCount === 0) return false;
+        const named = await client.query('SELECT 1 FROM clients WHERE shared_registration = $1 LIMIT 1', [
+          clientId,
+        ]);
+        if ((named.rowCount ?? 0) > 0) return false;
+        await client.query('DELETE FROM clients WHERE client_id = $1', [clientId]);
+        await unindexClients(client, [clientId]);
+        return true;
+      });
+    },
+    async listInstallations(sharedClientId, options = {}) {
+      const rows = await query(
+        `SELECT client_id FROM clients WHERE shared_registration = $1
+         AND ($2::text IS NULL OR client_id > $2::text) ORDER BY client_id LIMIT $3`,
+        [sharedClientId, options.after ?? null, options.limit ?? null],
+      );
+      return rows.map((row) => postgresColumns.text(row, 'client_id'));
     },
     async delete(clientId) {
       return transaction(async (client) => {
@@ -59,8 +100,9 @@ export function postgresClientStore({ query, first, transaction }: PostgresConne
       return transaction(async (client) => {
         const { rows } = await client.query(
           `DELETE FROM clients WHERE client_id IN (
-             SELECT client_id FROM clients WHERE kind = 'dcr' AND (
+             SELECT client_id FROM clients AS reaped WHERE kind = 'dcr' AND (
                (last_used_at IS NULL AND created_at < $1) OR last_used_at < $2)
+               AND NOT EXISTS (SELECT 1 FROM clients WHERE shared_registration = reaped.client_id)
              ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
            RETURNING client_id`,
           [neverUsedCreatedBefore, idleSince, limit],

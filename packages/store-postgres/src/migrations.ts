@@ -210,6 +210,13 @@ export const postgresMigrations: readonly string[] = [
   );
   CREATE INDEX token_buckets_expires_at ON token_buckets (expires_at);
   `,
+  // 13: the installation registrations of a shared (recognised) registration (SQLite 16; issue #17 item 2,
+  // decision 0046): the shared record's client_id, so "its installations" is one indexed read.
+  `
+  ALTER TABLE clients ADD COLUMN shared_registration TEXT;
+  CREATE INDEX clients_shared_registration ON clients (shared_registration, client_id)
+    WHERE shared_registration IS NOT NULL;
+  `,
 ];
 
 /**

@@ -15,6 +15,7 @@ import { describeExchangeStoreContract } from '../../server/test/store-contract-
 import { describeGovernanceStoreContract } from '../../server/test/store-contract-governance.ts';
 import { describeInstallationStoreContract } from '../../server/test/store-contract-installations.ts';
 import { describeInventoryStoreContract } from '../../server/test/store-contract-inventory.ts';
+import { describeSharedRegistrationStoreContract } from '../../server/test/store-contract-shared-registrations.ts';
 import { describeTokenBucketStoreContract } from '../../server/test/store-contract-token-buckets.ts';
 import { assertRaceRound, seedRaceRound } from '../../server/test/support/store-race.ts';
 import { createPostgresPool, migratePostgres, openPostgresStore, postgresMigrations } from '../src/index.ts';
@@ -74,6 +75,7 @@ describe('postgres store', { skip }, () => {
   describeInventoryStoreContract('postgres', () => open(freshSchema()), contractOptions);
   describeInstallationStoreContract('postgres', () => open(freshSchema()), contractOptions);
   describeTokenBucketStoreContract('postgres', () => open(freshSchema()), contractOptions);
+  describeSharedRegistrationStoreContract('postgres', () => open(freshSchema()), contractOptions);
 
   describe('postgres migrations', () => {
     const all = postgresMigrations.map((_, index) => index + 1);

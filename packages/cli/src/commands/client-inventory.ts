@@ -24,6 +24,7 @@ export interface InventoryFlags {
   tier?: string | undefined;
   domain?: string | undefined;
   idleDays?: string | undefined;
+  installationsOf?: string | undefined;
   owner?: string | undefined;
   team?: string | undefined;
   contact?: string | undefined;
@@ -36,7 +37,7 @@ export interface InventoryFlags {
 }
 
 const USAGE =
-  'usage: gatehouse clients list [--kind K] [--state S] [--tier T] [--domain D] [--idle-days N] [--json]' +
+  'usage: gatehouse clients list [--kind K] [--state S] [--tier T] [--domain D] [--idle-days N] [--installations-of ID] [--json]' +
   ' | clients show <client_id> [--json]' +
   ' | clients set-owner <client_id> [--owner O] [--team T] [--contact C] [--label L]... [--note N]' +
   ' | clients blast-radius <client_id> | --domain <host> | --software-id <id> | --user <name> [--revoke] [--json]';
@@ -108,6 +109,7 @@ async function list(inventory: ClientInventory, flags: InventoryFlags): Promise<
       owner: flags.owner,
       label: flags.labels?.at(-1),
       idleDays,
+      installationsOf: flags.installationsOf,
       limit: MAX_PAGE,
       ...(cursor === undefined ? {} : { cursor }),
     });
@@ -152,6 +154,7 @@ function showLines(detail: InventoryDetail): [string, string][] {
     ['name', name],
     ['owning', detail.owningHosts.join(' ') || '-'],
     ['software', detail.softwareId ?? '-'],
+    ...sharedLines(detail),
     ['operator', fields.length === 0 ? '-' : fields.join('  ')],
     ['contacts', detail.contacts.join(' ') || '-'],
     ['state', detail.state],
@@ -183,6 +186,23 @@ function showLines(detail: InventoryDetail): [string, string][] {
     ],
   ];
   return lines;
+}
+
+/** A shared registration's installation registrations, or an installation's shared registration (decision 0046). */
+function sharedLines(detail: InventoryDetail): [string, string][] {
+  if (detail.sharedRegistration !== undefined)
+    return [['shared', `an installation of ${detail.sharedRegistration}`]];
+  const installations = detail.installationRegistrations;
+  if (installations === undefined) return [];
+  const more = installations.count - installations.clientIds.length;
+  return [
+    [
+      'shared',
+      `recognised registration with ${count(installations.count, 'installation registration')}` +
+        (more > 0 ? ` (all: clients list --installations-of ${detail.clientId})` : ''),
+    ],
+    ...installations.clientIds.map((id): [string, string] => ['', id]),
+  ];
 }
 
 /** A document client's last fetch and freshness (docs/document-history.md, docs/cimd.md). */

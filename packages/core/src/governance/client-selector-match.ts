@@ -16,12 +16,18 @@ export interface GovernedClient {
   softwareId?: string | undefined;
   /** The hosts of the registered redirect URIs, lowercase; empty when not known yet. */
   redirectHosts?: readonly string[] | undefined;
+  /**
+   * For an installation registration, the client_id of the shared (recognised) registration it
+   * belongs to: a `client_id` selector naming that record selects its installations too, so a rule
+   * on the software's one entry governs every copy (decision 0046).
+   */
+  sharedClientId?: string | undefined;
 }
 
 export function selectorMatches(selector: ClientSelector, client: GovernedClient): boolean {
   switch (selector.type) {
     case 'client_id':
-      return client.clientId === selector.clientId;
+      return client.clientId === selector.clientId || client.sharedClientId === selector.clientId;
     case 'url_pattern':
       return urlPatternMatches(selector, client.clientId);
     case 'host':

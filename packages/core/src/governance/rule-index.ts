@@ -52,6 +52,7 @@ export function indexRules(rules: readonly GovernanceRule[]): RuleIndex {
     size: rules.length,
     matching(client) {
       const keys = [`id ${client.clientId}`, `kind ${client.kind}`];
+      if (client.sharedClientId !== undefined) keys.push(`id ${client.sharedClientId}`);
       if (client.softwareId !== undefined) keys.push(`software ${client.softwareId}`);
       for (const host of client.redirectHosts ?? []) keys.push(`redirect-host ${host}`);
       const candidates: CompiledRule[] = [];

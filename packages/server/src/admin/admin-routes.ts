@@ -296,6 +296,7 @@ function inventoryFilterOf(query: Record<string, unknown>): InventoryFilter {
     sort: text('sort'),
     cursor: text('cursor'),
     limit: query.limit as number | undefined,
+    installationsOf: text('installations_of'),
   };
 }
 

@@ -36,6 +36,10 @@ export const inventoryQuerySchema = z.strictObject({
   }),
   cursor: z.string().min(1).max(4096).optional().meta({ description: "the previous page's `next`" }),
   limit: z.coerce.number().int().min(1).max(1000).optional().meta({ description: 'default 100' }),
+  installations_of: z.string().min(1).max(2048).optional().meta({
+    description:
+      'only the installation registrations of this shared (recognised) registration; without it they are left out, each counted under its shared registration (docs/inventory.md)',
+  }),
 });
 
 const nullableText = (max: number) =>
@@ -142,6 +146,14 @@ export const inventoryEntrySchema = z
       .array(z.string())
       .meta({ description: 'RFC 7638 SHA-256 thumbprints of its inline keys' }),
     document: documentStateSchema.optional().meta({ description: 'document clients only' }),
+    shared: z.literal(true).optional().meta({
+      description:
+        'a shared (recognised) registration: its installation registrations are listed with installations_of',
+    }),
+    shared_registration: z
+      .string()
+      .optional()
+      .meta({ description: 'an installation registration: the client_id of its shared registration' }),
   })
   .meta({ id: 'InventoryEntry', description: 'one client as the inventory shows it' });
 
@@ -164,6 +176,15 @@ export const inventoryDetailSchema = z
       tokens_issued_last_7_days: count,
       last_token_at: timestamp.optional(),
     }),
+    installation_registrations: z
+      .strictObject({
+        count,
+        client_ids: z.array(z.string()).meta({
+          description: 'the first 20 in client_id order; list them all with installations_of',
+        }),
+      })
+      .optional()
+      .meta({ description: 'a shared registration only: its installation registrations (decision 0046)' }),
   })
   .meta({ id: 'InventoryDetail', description: 'one client with what it reaches' });
 

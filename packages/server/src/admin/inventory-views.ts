@@ -90,6 +90,8 @@ export function inventoryEntryJson(entry: InventoryEntry): InventoryEntryJson {
     jwks_uri: entry.jwksUri,
     key_thumbprints: entry.keyThumbprints,
     document: documentStateJson(entry.document),
+    shared: entry.shared === true ? true : undefined,
+    shared_registration: entry.sharedRegistration,
   });
 }
 
@@ -106,6 +108,14 @@ export function inventoryDetailJson(detail: InventoryDetail): InventoryDetailJso
       tokens_issued_last_7_days: reach.tokensIssuedLast7Days,
       last_token_at: isoOf(reach.lastTokenAt),
     }),
+    ...(detail.installationRegistrations === undefined
+      ? {}
+      : {
+          installation_registrations: {
+            count: detail.installationRegistrations.count,
+            client_ids: detail.installationRegistrations.clientIds,
+          },
+        }),
   };
 }
 

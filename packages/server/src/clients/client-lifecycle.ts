@@ -103,6 +103,17 @@ export interface ClientLifecycle {
     installationKey: string,
     action: LifecycleAction<'operator' | 'user'>,
   ): Promise<InstallationRevocation | undefined>;
+  /**
+   * An installation registration left the shared record `sharedClientId` (deleted, or moved to a
+   * registration of its own by an RFC 7592 update): the shared record is removed too, with the
+   * action's actor and reason, when it is one made for installations only and none is left
+   * (decision 0046). Returns whether it was removed.
+   */
+  installationLeft(
+    sharedClientId: string,
+    installationId: string,
+    action: LifecycleAction<RemovalReason>,
+  ): Promise<boolean>;
 }
 
 /** What `revokeInstallation` did. */
@@ -148,9 +159,12 @@ export function createClientLifecycle(deps: ClientLifecycleDeps): ClientLifecycl
     return { grantsRevoked, familiesRevoked, codesDeleted, requestsDeleted };
   }
 
-  return {
-    async remove(clientId, { actor, reason, detail, recordDeleted = false }) {
+  const lifecycle: ClientLifecycle = {
+    async remove(clientId, action) {
+      const { actor, reason, detail, recordDeleted = false } = action;
       const now = deps.clock();
+      // Read first for its shared-registration links (decision 0046); the reaper's records are gone.
+      const record = recordDeleted ? undefined : await store.clients.get(clientId);
       const existed = (await store.clients.delete(clientId)) || recordDeleted;
       const counts = await cascade(clientId, FAMILY_REASON[reason], now);
       const documentVersionsDeleted = await store.clientDocuments.deleteByClient(clientId);
@@ -169,7 +183,31 @@ export function createClientLifecycle(deps: ClientLifecycleDeps): ClientLifecycl
         reason,
         detail: { ...detail, ...auditCounts(result) },
       });
+      const shared = record?.registration?.sharedRegistration;
+      if (shared !== undefined) {
+        await lifecycle.installationLeft(shared, clientId, { actor, reason });
+      } else if (record?.registration?.fingerprint !== undefined) {
+        // A shared record goes with its installations: the operator removed the software. The
+        // record is gone first, so a registration racing this one makes a new shared record
+        // (putInstallation refuses this one) and is not removed here.
+        for (const installation of await store.clients.listInstallations(clientId)) {
+          await lifecycle.remove(installation, { actor, reason, detail: { shared_registration: clientId } });
+        }
+      }
       return result;
+    },
+
+    async installationLeft(sharedClientId, installationId, action) {
+      const shared = await store.clients.get(sharedClientId);
+      // A shared record from before decision 0046 is used by its registrants' flows: it stays.
+      if (shared?.registration?.installationsOnly !== true) return false;
+      if (!(await store.clients.deleteUnlessInstallations(sharedClientId))) return false;
+      await lifecycle.remove(sharedClientId, {
+        ...action,
+        recordDeleted: true,
+        detail: { ...action.detail, last_installation: installationId },
+      });
+      return true;
     },
 
     async revokeAll(clientId, { actor, reason, detail }) {
@@ -246,6 +284,7 @@ export function createClientLifecycle(deps: ClientLifecycleDeps): ClientLifecycl
       return { familiesRevoked: mine.length, grantRevoked };
     },
   };
+  return lifecycle;
 }
 
 function changedAnything(result: CascadeResult & { existed?: boolean; documentVersionsDeleted?: number }) {

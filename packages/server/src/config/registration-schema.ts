@@ -54,7 +54,9 @@ export const registrationSchema = z.strictObject({
   recogniseReRegistration: z
     .boolean()
     .default(true)
-    .describe('a public client registering the same software and metadata again gets its client_id back'),
+    .describe(
+      'a public client registering the same software and metadata again is recognised: one shared registration, an installation registration per registrant (docs/dcr.md)',
+    ),
   rotateRegistrationAccessToken: z
     .enum(['never', 'on_read', 'on_update'])
     .default('on_update')

@@ -7,6 +7,7 @@
 import { OAuthError, TRUST_TIERS } from '@gatehouse-oauth/core';
 import { html } from 'hono/html';
 import type { VersionDiff } from '../cimd/document-history.ts';
+import type { InventoryDetail } from '../inventory/client-inventory.ts';
 import { messagesFor } from '../messages/catalogue.ts';
 import { historySection } from './client-history-section.ts';
 import type { ConsoleDeps, ConsolePage } from './console-call.ts';
@@ -97,6 +98,7 @@ ${noticeOf(url)}
 <dt>${M.clients.name}</dt><dd>${detail.clientName ?? html`<span class="muted">${C.noName}</span>`} <span class="muted">${detail.clientNameSource === 'operator' ? C.byOperator : C.selfAsserted}</span></dd>
 ${logo === undefined ? '' : html`<dt>${C.logo}</dt><dd><code>${logo}</code> <span class="muted">${C.selfAsserted}</span></dd>`}
 <dt>${M.overview.kind}</dt><dd>${detail.kind}</dd>
+${sharedFacts(frame, detail)}
 </dl>
 <h2>${C.standing}</h2>
 <dl class="facts">
@@ -128,6 +130,21 @@ ${history === undefined ? '' : historySection(frame, history, { ...(from === und
 <p><a href="${frame.base}/revoke?client_id=${encodeURIComponent(clientId)}">${C.revokeAll}</a></p>`;
     return consoleResponse(C.title(clientId), frame, 'clients', body);
   };
+}
+
+/** A shared registration's installations, or an installation's shared registration (decision 0046). */
+function sharedFacts(frame: PageFrame, detail: InventoryDetail) {
+  const link = (id: string) =>
+    html`<a href="${frame.base}/client?client_id=${encodeURIComponent(id)}"><code>${id}</code></a>`;
+  if (detail.sharedRegistration !== undefined)
+    return html`<dt>${C.sharedRegistration}</dt><dd>${link(detail.sharedRegistration)}</dd>`;
+  const installations = detail.installationRegistrations;
+  if (installations === undefined) return '';
+  return html`<dt>${C.installationRegistrations}</dt><dd>${C.installationCount(installations.count, installations.clientIds.length)}${
+    installations.clientIds.length === 0
+      ? ''
+      : html`<ul>${installations.clientIds.map((id) => html`<li>${link(id)}</li>`)}</ul>`
+  }</dd>`;
 }
 
 /** The document's `logo_uri` as text only: the console never loads a client's image (CSP). */

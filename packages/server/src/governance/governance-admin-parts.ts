@@ -111,12 +111,17 @@ const PAGE = 500;
 
 /** The stored clients a selector applies to (an exact id: that client, stored or not). */
 export async function selectedClients(
-  clients: Pick<ClientStore, 'get' | 'list'>,
+  clients: Pick<ClientStore, 'get' | 'list' | 'listInstallations'>,
   target: Target,
 ): Promise<{ clientId: string; stored: boolean }[]> {
   if (target.clientId !== undefined) {
     const stored = (await clients.get(target.clientId)) !== undefined;
-    return [{ clientId: target.clientId, stored }];
+    // A rule on a shared registration governs its installations too (decision 0046).
+    const installations = stored ? await clients.listInstallations(target.clientId) : [];
+    return [
+      { clientId: target.clientId, stored },
+      ...installations.map((clientId) => ({ clientId, stored: true })),
+    ];
   }
   const selected: { clientId: string; stored: boolean }[] = [];
   let after: string | undefined;

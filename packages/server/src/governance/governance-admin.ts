@@ -170,8 +170,12 @@ export function createGovernanceAdmin(deps: GovernanceAdminDeps): GovernanceAdmi
       );
       // An exact client: its hold ends and its access requests are answered.
       const released = target.clientId !== undefined && (await governance.release(target.clientId));
-      const cleared =
-        target.clientId === undefined ? 0 : await governance.clearAccessRequests(target.clientId);
+      // A shared registration's installations are approved with it (decision 0046).
+      let cleared = 0;
+      if (target.clientId !== undefined) {
+        for (const { clientId } of await selectedClients(store.clients, target))
+          cleared += await governance.clearAccessRequests(clientId);
+      }
       if (changed || released) await propagate(target.selector);
       const anyChange = changed || released || cleared > 0;
       if (anyChange) {

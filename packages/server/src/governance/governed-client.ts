@@ -4,7 +4,8 @@ import type { ClientRecord } from '../store/store.ts';
 /**
  * What governance may look at for a resolved client (core/governance/client-selector-match.ts):
  * its provenance (CIMD-CO-2: recorded, never guessed), the client_id URL's host for document
- * clients, its `software_id` and the hosts of its redirect URIs.
+ * clients, its `software_id`, the hosts of its redirect URIs and, for an installation registration,
+ * its shared record (decision 0046).
  */
 export function governedClientOf(client: ClientRecord): GovernedClient {
   const { clientId, metadata } = client;
@@ -14,12 +15,15 @@ export function governedClientOf(client: ClientRecord): GovernedClient {
     if (host !== undefined && !redirectHosts.includes(host)) redirectHosts.push(host);
   }
   const loopback = client.kind === 'cimd' && isAtprotoLoopbackClientId(clientId);
+  const shared = client.registration?.sharedRegistration;
   return {
     clientId,
     kind: loopback ? 'loopback' : client.kind,
     host: client.kind === 'cimd' && !loopback ? hostOf(clientId) : undefined,
     softwareId: metadata.software_id,
     redirectHosts,
+    // Only on installations, so every other client's facts read as before (previews, audits).
+    ...(shared === undefined ? {} : { sharedClientId: shared }),
   };
 }
 

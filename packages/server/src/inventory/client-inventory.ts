@@ -49,8 +49,16 @@ export interface InventoryPage {
   next?: string | undefined;
 }
 
+/** How many installation client_ids `show` names; the listing's `installationsOf` gives them all. */
+export const SHOWN_INSTALLATIONS = 20;
+
 /** One client with its reach: what `show` answers. */
 export interface InventoryDetail extends InventoryEntry {
+  /**
+   * A shared registration's installation registrations (decision 0046): how many, and the first
+   * SHOWN_INSTALLATIONS client_ids in client_id order.
+   */
+  installationRegistrations?: { count: number; clientIds: string[] } | undefined;
   reach: {
     usersWithLiveGrants: number;
     installations: number;
@@ -140,6 +148,8 @@ export function createClientInventory(deps: ClientInventoryDeps): ClientInventor
         seenSince: checked.seenSince,
         idleBefore: checked.idleBefore,
         candidates,
+        withoutInstallations: checked.installationsOf === undefined,
+        installationsOf: checked.installationsOf,
         sort: checked.sort,
         after: position,
         limit: batch,
@@ -183,6 +193,7 @@ export function createClientInventory(deps: ClientInventoryDeps): ClientInventor
   async function loopbackRow(checked: CheckedFilter): Promise<InventoryRow | undefined> {
     if (checked.kind !== undefined && checked.kind !== 'loopback') return undefined;
     if (checked.domain !== undefined || checked.softwareId !== undefined) return undefined;
+    if (checked.installationsOf !== undefined) return undefined;
     const row = await rowOf(LOOPBACK_ENTRY_ID);
     if (row?.activity === undefined) return undefined;
     const { operator, activity } = row;
@@ -228,12 +239,22 @@ export function createClientInventory(deps: ClientInventoryDeps): ClientInventor
       const now = clock();
       const entry = await withDocument(inventoryEntry(row, (await decide())(row.record)));
       const loopback = clientId === LOOPBACK_ENTRY_ID;
+      // A shared registration's reach is its installations' (decision 0046): they hold the grants.
+      const installations = entry.shared === true ? await store.clients.listInstallations(clientId) : [];
       const figures = await store.inventory.reach(
-        { clientIds: loopback ? [] : [clientId], loopback },
+        { clientIds: loopback ? [] : [clientId, ...installations], loopback },
         { now, issuedSince: [now - DAY_MS, now - 7 * DAY_MS] },
       );
       return {
         ...entry,
+        ...(entry.shared === true
+          ? {
+              installationRegistrations: {
+                count: installations.length,
+                clientIds: installations.slice(0, SHOWN_INSTALLATIONS),
+              },
+            }
+          : {}),
         reach: {
           usersWithLiveGrants: figures.users,
           installations: figures.installations,

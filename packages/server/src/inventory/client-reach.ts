@@ -77,9 +77,14 @@ export function createClientReach(deps: ClientReachDeps) {
     const given = checkedTarget(target);
     if ('clientId' in given) {
       const { clientId } = given;
-      const known = isAtprotoLoopbackClientId(clientId) || (await store.clients.get(clientId)) !== undefined;
-      if (!known) throw deps.clientNotFound(clientId);
-      return { target: given, selection: selectionOf(clientId), clients: [clientId] };
+      const loopback = isAtprotoLoopbackClientId(clientId);
+      if (!loopback && (await store.clients.get(clientId)) === undefined) throw deps.clientNotFound(clientId);
+      // A shared registration reaches what its installations hold (decision 0046).
+      const installations = loopback ? [] : await store.clients.listInstallations(clientId);
+      if (installations.length === 0)
+        return { target: given, selection: selectionOf(clientId), clients: [clientId] };
+      const clients = [clientId, ...installations];
+      return { target: given, selection: { clientIds: clients, loopback: false }, clients };
     }
     if ('user' in given) {
       const user = await resolveUser(store, given.user, now);

@@ -68,8 +68,11 @@ function union(selectors: readonly string[]): InventoryCandidates {
   for (const selector of selectors) {
     const parsed = parseClientSelector(selector);
     const term = lookupOf(parsed);
-    if (parsed.type === 'client_id') group.clientIds.push(parsed.clientId);
-    else if (parsed.type === 'kind') {
+    if (parsed.type === 'client_id') {
+      group.clientIds.push(parsed.clientId);
+      // A rule on a shared registration selects its installations too (decision 0046).
+      group.terms.push(['shared_registration', parsed.clientId]);
+    } else if (parsed.type === 'kind') {
       // `kind:loopback` selects no stored client: the loopback client is never stored.
       if (parsed.kind !== 'loopback') group.kinds.push(parsed.kind);
     } else if (term !== undefined) group.terms.push(term);

@@ -56,6 +56,13 @@ export interface InventoryEntry {
   keyThumbprints: string[];
   /** A document client's document: last fetch, validators, freshness, stale-if-error (document-state.ts). */
   document?: DocumentState | undefined;
+  /**
+   * A recognised (shared) registration: the software's one entry, its installation registrations
+   * listed under it (decision 0046). True only on a shared record.
+   */
+  shared?: boolean | undefined;
+  /** An installation registration: the client_id of its shared registration (decision 0046). */
+  sharedRegistration?: string | undefined;
 }
 
 /** The inventory's one entry for every AT Protocol loopback client_id. */
@@ -115,6 +122,8 @@ export function inventoryEntry(row: InventoryRow, decision: AdmissionDecision): 
     redirectUris: [...(metadata.redirect_uris ?? [])],
     jwksUri: metadata.jwks_uri,
     keyThumbprints: (metadata.jwks?.keys ?? []).flatMap((key) => jwkThumbprint(key) ?? []),
+    shared: record.registration?.fingerprint === undefined ? undefined : true,
+    sharedRegistration: record.registration?.sharedRegistration,
   });
 }
 

@@ -38,6 +38,11 @@ export interface InventoryFilter {
   sort?: string | undefined;
   cursor?: string | undefined;
   limit?: number | undefined;
+  /**
+   * Only the installation registrations of this shared registration (decision 0046). Without it a
+   * listing leaves installation registrations out: each is counted under its shared record.
+   */
+  installationsOf?: string | undefined;
 }
 
 /** The filters, checked. */
@@ -54,6 +59,7 @@ export interface CheckedFilter {
   sort: InventorySort;
   after?: InventoryCursor | undefined;
   limit: number;
+  installationsOf?: string | undefined;
 }
 
 export function checkFilter(filter: InventoryFilter, now: number): CheckedFilter {
@@ -79,6 +85,7 @@ export function checkFilter(filter: InventoryFilter, now: number): CheckedFilter
     sort,
     after: filter.cursor === undefined ? undefined : decodeCursor(filter.cursor, sort),
     limit,
+    installationsOf: text('installations_of', filter.installationsOf),
   };
 }
 

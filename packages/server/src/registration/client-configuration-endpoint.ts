@@ -11,6 +11,7 @@ import { jsonResponse } from '../http/responses.ts';
 import type { ClientRecord } from '../store/store.ts';
 import { bearerToken, invalidToken, missingToken } from './bearer-token.ts';
 import { clientInformation, prepareMetadata, secretFields, usesSecret } from './client-information.ts';
+import { installationStays, writeUpdate } from './installation-registration.ts';
 import {
   auditRefusals,
   type Charge,
@@ -217,14 +218,18 @@ async function update(
     }
   }
   const { secretDigest: _oldDigest, secretExpiresAt: _oldExpiry, ...kept } = client;
+  // An installation whose metadata changed is no longer the shared software (decision 0046).
+  const shared = await installationStays(ctx, client, metadata, softwareStatement?.iss);
+  const { sharedRegistration: _link, ...registration } = client.registration!;
   let record: ClientRecord = {
     ...kept,
     ...secret,
     metadata: { client_id: client.clientId, ...metadata },
     updatedAt: now,
     registration: {
-      ...client.registration!,
+      ...registration,
       ...(softwareStatement === undefined ? {} : { softwareStatement: softwareStatement.statement }),
+      ...(shared === undefined ? {} : { sharedRegistration: shared }),
     },
   };
   await refuseBlockedRegistration(ctx, record, 'update');
@@ -232,12 +237,22 @@ async function update(
   if (settings.rotateRegistrationAccessToken === 'on_update') {
     ({ record, token: registrationAccessToken } = rotated(record, now));
   }
-  await ctx.store.clients.put(record);
+  const left = await writeUpdate(ctx, record, client.registration?.sharedRegistration);
   await ctx.audit({
     type: 'client.updated',
     clientId: client.clientId,
-    detail: { auth_method: metadata.token_endpoint_auth_method, redirect_uris: metadata.redirect_uris },
+    detail: {
+      auth_method: metadata.token_endpoint_auth_method,
+      redirect_uris: metadata.redirect_uris,
+      ...(left === undefined ? {} : { left_shared_registration: left }),
+    },
   });
+  if (left !== undefined) {
+    await ctx.clientLifecycle.installationLeft(left, client.clientId, {
+      actor: `client:${client.clientId}`,
+      reason: 'client_request',
+    });
+  }
   return jsonResponse(
     clientInformation(ctx, record, {
       registrationAccessToken,
@@ -261,9 +276,10 @@ async function remove(ctx: ServerContext, client: ClientRecord): Promise<Respons
 }
 
 /**
- * A recognised (shared) registration may be used by several installations of one software, each
- * holding the client_id; whoever registered last holds the token. Letting that holder rewrite or
- * delete the record would let any requester hijack or cut off the others: DCR-MG-5's 403.
+ * A shared record made before decision 0046 is used by several installations of one software, each
+ * holding its client_id; whoever registered last holds the token. Letting that holder rewrite or
+ * delete the record would let any requester hijack or cut off the others: DCR-MG-5's 403. (A shared
+ * record made since has a token nobody holds; its registrants manage their installations.)
  */
 function forbidSharedRecord(client: ClientRecord, what: string): void {
   if (client.registration?.fingerprint === undefined) return;

@@ -15,6 +15,7 @@ import {
   secretFields,
   usesSecret,
 } from './client-information.ts';
+import { newClientId, registerInstallation } from './installation-registration.ts';
 import { type Charge, chargeRateLimits, type RefusalContext } from './rate-limit-refusal.ts';
 import { readRegistrationBody } from './registration-body.ts';
 import type { RegistrationSettings } from './registration-settings.ts';
@@ -139,33 +140,40 @@ async function register(
         ...(initialAccessTokenId === undefined ? {} : { initialAccessTokenId }),
       })
     : undefined;
-  if (fingerprint !== undefined) {
-    const recognised = await reRegister(ctx, fingerprint, now);
-    if (recognised !== undefined) {
-      noteOutcome(request, { clientId: recognised.record.clientId });
-      return registered(ctx, recognised.record, { registrationAccessToken: recognised.token });
-    }
-  }
-
   const clientId = newClientId();
-  const registrationAccessToken = randomToken();
-  const clientSecret = usesSecret(metadata) ? randomToken() : undefined;
-  const registration: ClientRegistration = {
-    accessTokenDigest: digest(registrationAccessToken),
+  const kept = {
     ...(softwareStatement === undefined ? {} : { softwareStatement: softwareStatement.statement }),
-    ...(fingerprint === undefined ? {} : { fingerprint }),
     ...(initialAccessTokenId === undefined ? {} : { initialAccessTokenId }),
   };
-  const record: ClientRecord = {
-    clientId,
-    kind: 'dcr',
-    metadata: { client_id: clientId, ...metadata },
-    ...(clientSecret === undefined ? {} : secretFields(clientSecret, settings, now)),
-    createdAt: now,
-    updatedAt: now,
-    registration,
-  };
-  await ctx.store.clients.put(record);
+  let record: ClientRecord;
+  let registrationAccessToken: string;
+  let clientSecret: string | undefined;
+  let shared: string | undefined;
+  if (fingerprint !== undefined) {
+    // Recognisable: an installation registration of the shared record (decision 0046).
+    const installation = await registerInstallation(ctx, {
+      clientId,
+      metadata,
+      fingerprint,
+      registration: kept,
+      now,
+    });
+    ({ record, token: registrationAccessToken, sharedClientId: shared } = installation);
+  } else {
+    registrationAccessToken = randomToken();
+    clientSecret = usesSecret(metadata) ? randomToken() : undefined;
+    const registration: ClientRegistration = { accessTokenDigest: digest(registrationAccessToken), ...kept };
+    record = {
+      clientId,
+      kind: 'dcr',
+      metadata: { client_id: clientId, ...metadata },
+      ...(clientSecret === undefined ? {} : secretFields(clientSecret, settings, now)),
+      createdAt: now,
+      updatedAt: now,
+      registration,
+    };
+    await ctx.store.clients.put(record);
+  }
   noteOutcome(request, { clientId });
   await ctx.audit({
     type: 'client.registered',
@@ -177,6 +185,7 @@ async function register(
       ...(metadata.software_id === undefined ? {} : { software_id: metadata.software_id }),
       ...(softwareStatement === undefined ? {} : { software_statement_iss: softwareStatement.iss }),
       ...(initialAccessTokenId === undefined ? {} : { initial_access_token: initialAccessTokenId }),
+      ...(shared === undefined ? {} : { shared_registration: shared }),
       ...remote(info),
     },
   });
@@ -189,7 +198,8 @@ async function register(
 /**
  * Re-registration recognition (docs/dcr.md): only public clients (`none`: no secret to hand to a
  * second requester) that name their software. Confidential clients always get a new record, since
- * a secret must never be shared between instances (DCR-SEC-6).
+ * a secret must never be shared between instances (DCR-SEC-6). A recognisable registration is an
+ * installation of the shared record (installation-registration.ts).
  */
 function recognisable(settings: RegistrationSettings, metadata: RegistrationMetadata): boolean {
   return (
@@ -197,30 +207,6 @@ function recognisable(settings: RegistrationSettings, metadata: RegistrationMeta
     metadata.software_id !== undefined &&
     metadata.token_endpoint_auth_method === 'none'
   );
-}
-
-/**
- * The same client_id with a NEW registration access token, which replaces the old one: whoever
- * registered last manages the record. That requester could have registered a twin anyway; the
- * record is a shared one, which management protects by refusing PUT and DELETE (403) on it.
- */
-async function reRegister(
-  ctx: ServerContext,
-  fingerprint: string,
-  now: number,
-): Promise<{ record: ClientRecord; token: string } | undefined> {
-  const existing = await ctx.store.clients.findByFingerprint(fingerprint);
-  if (existing === undefined || existing.kind !== 'dcr' || existing.registration === undefined)
-    return undefined;
-  const token = randomToken();
-  const record: ClientRecord = {
-    ...existing,
-    updatedAt: now,
-    registration: { ...existing.registration, accessTokenDigest: digest(token) },
-  };
-  await ctx.store.clients.put(record);
-  await ctx.audit({ type: 'client.re_registration_recognised', clientId: record.clientId });
-  return { record, token };
 }
 
 function registered(
@@ -232,10 +218,6 @@ function registered(
   return jsonResponse(clientInformation(ctx, record, secrets), { status: 201 });
 }
 
-/**
- * client_ids are random base64url strings with a fixed prefix: never `https://`, `http://` or any
- * `scheme:`, so they can never be mistaken for a CIMD URL (CIMD-CO-1, AT-2).
- */
 /** What the registration would be, for governance to decide on before it is made. */
 function provisional(metadata: RegistrationMetadata, now: number): ClientRecord {
   return {
@@ -245,10 +227,6 @@ function provisional(metadata: RegistrationMetadata, now: number): ClientRecord 
     createdAt: now,
     updatedAt: now,
   };
-}
-
-function newClientId(): string {
-  return `dcr_${randomToken(18)}`;
 }
 
 function redirectHosts(metadata: RegistrationMetadata): string[] {

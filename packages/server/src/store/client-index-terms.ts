@@ -25,6 +25,8 @@ export function clientIndexTerms(record: ClientRecord): [ClientIndexTerm, string
   const softwareId = record.metadata.software_id;
   if (typeof softwareId === 'string' && softwareId !== '') add('software_id', softwareId);
   if (redirectUris.length > 0 && redirectUris.every(isLocalRedirectUri)) add('local_only', '1');
+  const shared = record.registration?.sharedRegistration;
+  if (shared !== undefined) add('shared_registration', shared);
   return [...terms.values()];
 }
 

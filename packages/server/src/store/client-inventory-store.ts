@@ -53,7 +53,13 @@ export interface OperatorFields {
  * redirect host, `software_id` its software_id, `local_only` ('1') when every redirect URI reaches
  * only the user's device (the `local` tier's default).
  */
-export type ClientIndexTerm = 'domain' | 'redirect_host' | 'software_id' | 'local_only';
+export type ClientIndexTerm =
+  | 'domain'
+  | 'redirect_host'
+  | 'software_id'
+  | 'local_only'
+  /** An installation registration's shared registration (decision 0046): what a rule on it selects. */
+  | 'shared_registration';
 
 /**
  * One OR-group of the clients a governance filter may select (a state or a tier): any listed
@@ -89,6 +95,13 @@ export interface InventoryQuery {
   idleBefore?: number | undefined;
   /** Each group narrows (AND); within a group any criterion selects (OR). */
   candidates?: readonly InventoryCandidates[] | undefined;
+  /**
+   * Leave out installation registrations (decision 0046): the operator's listing shows a shared
+   * registration once, its installations under it. A reach keeps them (it counts every copy).
+   */
+  withoutInstallations?: boolean | undefined;
+  /** Only the installation registrations of this shared registration (decision 0046). */
+  installationsOf?: string | undefined;
   sort: InventorySort;
   after?: InventoryCursor | undefined;
   limit: number;
@@ -146,7 +159,9 @@ export interface Connection {
  *   replaced, atomically (two concurrent writers each see the other's fields or none, never a
  *   mix); `deleteOperatorFields` returns those it deleted.
  * - `recordActivity` keeps the earliest `at` as firstSeenAt and the latest per kind (and over all
- *   kinds as lastSeenAt): concurrent records are all applied, in any order.
+ *   kinds as lastSeenAt): concurrent records are all applied, in any order. An installation
+ *   registration's activity is recorded for its shared registration too, in the same statement
+ *   (decision 0046): the software's one entry is seen when any copy is.
  * - `reach` and `connections` read what is live at `now`: a grant not revoked, a family neither
  *   revoked nor expired (tombstones are no families). Consistent per statement, not across them.
  * - Nothing here is purged, and removing a client leaves its operator fields and activity: they

@@ -32,6 +32,18 @@ export interface ClientRegistration {
   fingerprint?: string;
   /** Id of the initial access token that allowed the registration, if any. */
   initialAccessTokenId?: string;
+  /**
+   * An installation registration (issue #17 item 2, decision 0046): the client_id of the shared
+   * (recognised) record this registrant's registration belongs to. Set only by the registration
+   * endpoint; an RFC 7592 update that changes the metadata removes it.
+   */
+  sharedRegistration?: string;
+  /**
+   * A shared record made since decision 0046: its registration access token is a random value
+   * nobody holds, and its registrants use their installations' client_ids, never this one. Absent
+   * on shared records made before, whose client_id their registrants use in their flows.
+   */
+  installationsOnly?: boolean;
 }
 
 /**
@@ -40,7 +52,8 @@ export interface ClientRegistration {
  * `findByFingerprint` returns the newest live registration with that fingerprint. `touch` sets
  * lastUsedAt. `reapRegistrations` deletes, in one pass, DCR clients never used and created before
  * `neverUsedCreatedBefore`, and DCR clients last used before `idleSince`; it returns the deleted ids
- * (at most `limit`) so the caller can revoke and audit.
+ * (at most `limit`) so the caller can revoke and audit. A shared record that an installation names
+ * is never reaped: it is not used itself, its installations are (decision 0046).
  */
 export interface ClientStore {
   get(clientId: string): Promise<ClientRecord | undefined>;
@@ -54,4 +67,23 @@ export interface ClientStore {
     idleSince: number;
     limit: number;
   }): Promise<string[]>;
+  /**
+   * The client_ids of the installation registrations of a shared record (records whose
+   * `registration.sharedRegistration` is `sharedClientId`), ordered by client_id and paged by
+   * `after`. One indexed read; no consistency with concurrent writes beyond a single read's.
+   */
+  listInstallations(sharedClientId: string, options?: { limit?: number; after?: string }): Promise<string[]>;
+  /**
+   * Writes an installation record (as `put`) only while the shared record it names exists; returns
+   * false, writing nothing, when it does not. Atomic against `deleteUnlessInstallations` on that
+   * shared record: of the two racing, either the installation is written and the shared record
+   * stays, or the shared record is deleted and the installation is not written — never an
+   * installation of a deleted record.
+   */
+  putInstallation(record: ClientRecord & { registration: { sharedRegistration: string } }): Promise<boolean>;
+  /**
+   * Deletes the record only when no installation names it; returns whether it deleted it. Atomic
+   * against `putInstallation` (above).
+   */
+  deleteUnlessInstallations(clientId: string): Promise<boolean>;
 }

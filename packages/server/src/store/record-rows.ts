@@ -38,7 +38,7 @@ export function createRecordRows<B>(bool: (value: boolean) => B) {
       bool(user.admin === true),
     ],
 
-    /** client_id, kind, metadata, secret_digest, secret_expires_at, created_at, updated_at, registration, registration_fingerprint, last_used_at */
+    /** client_id, kind, metadata, secret_digest, secret_expires_at, created_at, updated_at, registration, registration_fingerprint, last_used_at, shared_registration */
     clientRow: (record: ClientRecord): Value[] => [
       record.clientId,
       record.kind,
@@ -50,6 +50,7 @@ export function createRecordRows<B>(bool: (value: boolean) => B) {
       optionalJson(record.registration),
       record.registration?.fingerprint ?? null,
       record.lastUsedAt ?? null,
+      record.registration?.sharedRegistration ?? null,
     ],
 
     /** digest, id, label, created_at, expires_at, max_uses, uses, revoked_at, scope */

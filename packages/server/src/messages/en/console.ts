@@ -128,6 +128,12 @@ export const consoleMessages = {
     liveFamilies: 'Live sessions',
     tokens24h: 'Tokens issued in the last 24 hours',
     revokeAll: 'Revoke all',
+    sharedRegistration: 'Shared registration',
+    installationRegistrations: 'Installation registrations',
+    installationCount: (count: number, shown: number) =>
+      count > shown
+        ? `${count}, the first ${shown} below (all: clients list --installations-of)`
+        : `${count}`,
   },
   revoke: {
     title: 'Revoke all',

@@ -2,6 +2,7 @@ import { isAtprotoLoopbackClientId } from '@gatehouse-oauth/core';
 import { installationsOf } from '../../grants/installation.ts';
 import { clientIndexTerms } from '../client-index-terms.ts';
 import type {
+  ActivityKind,
   ClientInventoryStore,
   InventoryCandidates,
   InventoryQuery,
@@ -17,6 +18,17 @@ export function memoryClientInventoryStore(state: MemoryState): ClientInventoryS
   const lastSeen = (record: ClientRecord) =>
     activity.get(record.clientId)?.lastSeenAt ?? record.lastUsedAt ?? 0;
 
+  const record = (clientId: string, kind: ActivityKind, at: number) => {
+    const seen = activity.get(clientId) ?? { clientId, firstSeenAt: at, lastSeenAt: at };
+    seen.firstSeenAt = Math.min(seen.firstSeenAt, at);
+    seen.lastSeenAt = Math.max(seen.lastSeenAt, at);
+    const field = (
+      { authorization: 'lastAuthorizationAt', token: 'lastTokenAt', refresh: 'lastRefreshAt' } as const
+    )[kind];
+    seen[field] = Math.max(seen[field] ?? at, at);
+    activity.set(clientId, seen);
+  };
+
   const passes = (record: ClientRecord, query: InventoryQuery): boolean => {
     // Computed when a filter needs them (the SQL stores keep them in client_index).
     let terms: ReturnType<typeof clientIndexTerms> | undefined;
@@ -31,6 +43,9 @@ export function memoryClientInventoryStore(state: MemoryState): ClientInventoryS
     if (query.softwareId !== undefined && !has('software_id', query.softwareId)) return false;
     if (query.owner !== undefined && fields?.owner !== query.owner) return false;
     if (query.label !== undefined && !(fields?.labels ?? []).includes(query.label)) return false;
+    const shared = record.registration?.sharedRegistration;
+    if (query.installationsOf !== undefined && shared !== query.installationsOf) return false;
+    if (query.withoutInstallations === true && shared !== undefined) return false;
     if (query.seenSince !== undefined && !(seen !== undefined && seen >= query.seenSince)) return false;
     if (query.idleBefore !== undefined && !((seen ?? record.createdAt) < query.idleBefore)) return false;
     return (query.candidates ?? []).every((group) => candidate(group, record, has));
@@ -90,14 +105,10 @@ export function memoryClientInventoryStore(state: MemoryState): ClientInventoryS
       return before;
     },
     async recordActivity(clientId, kind, at) {
-      const seen = activity.get(clientId) ?? { clientId, firstSeenAt: at, lastSeenAt: at };
-      seen.firstSeenAt = Math.min(seen.firstSeenAt, at);
-      seen.lastSeenAt = Math.max(seen.lastSeenAt, at);
-      const field = (
-        { authorization: 'lastAuthorizationAt', token: 'lastTokenAt', refresh: 'lastRefreshAt' } as const
-      )[kind];
-      seen[field] = Math.max(seen[field] ?? at, at);
-      activity.set(clientId, seen);
+      record(clientId, kind, at);
+      // An installation's use is its shared registration's too (decision 0046).
+      const shared = state.clients.get(clientId)?.registration?.sharedRegistration;
+      if (shared !== undefined) record(shared, kind, at);
     },
     async reach(selection, { now, issuedSince }) {
       const grants = liveGrants(state, selection);

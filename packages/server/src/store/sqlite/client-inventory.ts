@@ -93,6 +93,8 @@ function listStatement(query: InventoryQuery): { text: string; parameters: Recor
     query.label,
     `c.client_id IN (SELECT f.client_id FROM client_operator_fields f, json_each(f.labels) l WHERE l.value = :label)`,
   );
+  given('installationsOf', query.installationsOf, 'c.shared_registration = :installationsOf');
+  if (query.withoutInstallations === true) where.push('c.shared_registration IS NULL');
   given('seenSince', query.seenSince, `${SEEN} >= :seenSince`);
   given(
     'idleBefore',
@@ -202,11 +204,17 @@ export function sqliteClientInventoryStore(connection: SqliteConnection): Client
       const column = { authorization: 'auth', token: 'token', refresh: 'refresh' }[kind];
       // On the request paths (written at most once an hour per client and kind): through the group
       // commit, no commit of its own. min/max of what is there and what is written: any order works.
+      // An installation's use is its shared registration's too (decision 0046); `WHERE true`: the
+      // upsert of a SELECT needs it (SQLite's parser).
       await write(() =>
         sql(
           `INSERT INTO client_activity (client_id, first_seen_at, last_seen_at, last_authorization_at,
              last_token_at, last_refresh_at)
-           VALUES (:clientId, :at, :at, :auth, :token, :refresh)
+           SELECT id, :at, :at, :auth, :token, :refresh FROM (
+             SELECT :clientId AS id
+             UNION SELECT shared_registration FROM clients
+               WHERE client_id = :clientId AND shared_registration IS NOT NULL)
+           WHERE true
            ON CONFLICT (client_id) DO UPDATE SET
              first_seen_at = min(first_seen_at, excluded.first_seen_at),
              last_seen_at = max(last_seen_at, excluded.last_seen_at),

@@ -1,31 +1,65 @@
-import type { ClientStore } from '../client-store.ts';
+import type { ClientRecord, ClientStore } from '../client-store.ts';
 import { indexClient, unindexClient } from './client-inventory.ts';
 import type { SqliteConnection } from './connection.ts';
 import { changed, records, rows } from './rows.ts';
 
 export function sqliteClientStore(connection: SqliteConnection): ClientStore {
   const { sql, write, immediate } = connection;
+  // Every column is written, so fields absent from the new record are cleared (no merge). The
+  // inventory's index terms of the record go with it; the caller holds the transaction.
+  function upsert(record: ClientRecord): void {
+    sql(
+      `INSERT INTO clients (client_id, kind, metadata, secret_digest, secret_expires_at, created_at, updated_at,
+       registration, registration_fingerprint, last_used_at, shared_registration)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (client_id) DO UPDATE SET
+       kind = excluded.kind, metadata = excluded.metadata, secret_digest = excluded.secret_digest,
+       secret_expires_at = excluded.secret_expires_at, created_at = excluded.created_at,
+       updated_at = excluded.updated_at, registration = excluded.registration,
+       registration_fingerprint = excluded.registration_fingerprint, last_used_at = excluded.last_used_at,
+       shared_registration = excluded.shared_registration`,
+    ).run(...rows.clientRow(record));
+    indexClient(connection, record);
+  }
   return {
     async get(clientId) {
       const row = sql('SELECT * FROM clients WHERE client_id = ?').get(clientId);
       return row === undefined ? undefined : records.clientFromRow(row);
     },
     async put(record) {
-      // Every column is written, so fields absent from the new record are cleared (no merge). The
-      // inventory's index terms of the record go with it, in the same transaction.
-      immediate(() => {
-        sql(
-          `INSERT INTO clients (client_id, kind, metadata, secret_digest, secret_expires_at, created_at, updated_at,
-           registration, registration_fingerprint, last_used_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (client_id) DO UPDATE SET
-           kind = excluded.kind, metadata = excluded.metadata, secret_digest = excluded.secret_digest,
-           secret_expires_at = excluded.secret_expires_at, created_at = excluded.created_at,
-           updated_at = excluded.updated_at, registration = excluded.registration,
-           registration_fingerprint = excluded.registration_fingerprint, last_used_at = excluded.last_used_at`,
-        ).run(...rows.clientRow(record));
-        indexClient(connection, record);
+      immediate(() => upsert(record));
+    },
+    async putInstallation(record) {
+      // One immediate transaction: the shared record's presence and the write cannot be split by
+      // a deleteUnlessInstallations, which takes the same write lock.
+      return immediate(() => {
+        const shared = sql('SELECT 1 FROM clients WHERE client_id = ?').get(
+          record.registration.sharedRegistration,
+        );
+        if (shared === undefined) return false;
+        upsert(record);
+        return true;
       });
+    },
+    async deleteUnlessInstallations(clientId) {
+      return immediate(() => {
+        const deleted = changed(
+          sql(
+            `DELETE FROM clients WHERE client_id = ?
+             AND NOT EXISTS (SELECT 1 FROM clients WHERE shared_registration = ?)`,
+          ).run(clientId, clientId),
+        );
+        if (deleted) unindexClient(connection, clientId);
+        return deleted;
+      });
+    },
+    async listInstallations(sharedClientId, options = {}) {
+      return sql(
+        `SELECT client_id FROM clients WHERE shared_registration = :shared
+         AND (:after IS NULL OR client_id > :after) ORDER BY client_id LIMIT :limit`,
+      )
+        .all({ shared: sharedClientId, after: options.after ?? null, limit: options.limit ?? -1 })
+        .map((row) => String(row.client_id));
     },
     async findByFingerprint(fingerprint) {
       const row = sql(
@@ -42,8 +76,9 @@ export function sqliteClientStore(connection: SqliteConnection): ClientStore {
       return immediate(() => {
         const reaped = sql(
           `DELETE FROM clients WHERE client_id IN (
-             SELECT client_id FROM clients WHERE kind = 'dcr' AND (
+             SELECT client_id FROM clients AS reaped WHERE kind = 'dcr' AND (
                (last_used_at IS NULL AND created_at < :neverUsedCreatedBefore) OR last_used_at < :idleSince)
+               AND NOT EXISTS (SELECT 1 FROM clients WHERE shared_registration = reaped.client_id)
              ORDER BY created_at LIMIT :limit)
            RETURNING client_id`,
         )

@@ -253,6 +253,13 @@ export const sqliteMigrations: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX token_buckets_expires_at ON token_buckets (expires_at);
   `,
+  // 16: the installation registrations of a shared (recognised) registration (issue #17 item 2,
+  // decision 0046): the shared record's client_id, so "its installations" is one indexed read.
+  `
+  ALTER TABLE clients ADD COLUMN shared_registration TEXT;
+  CREATE INDEX clients_shared_registration ON clients (shared_registration, client_id)
+    WHERE shared_registration IS NOT NULL;
+  `,
 ];
 
 /**
