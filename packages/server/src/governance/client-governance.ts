@@ -31,7 +31,9 @@ export interface GovernanceSnapshot {
   decide(client: ClientRecord): AdmissionDecision;
   /**
    * The decision on what the client_id alone says, for a document client before its fetch
-   * (governed-client.ts); undefined for other ids. A refusal here costs no DNS query, no connection.
+   * (governed-client.ts); undefined for other ids, and whenever nothing in force could refuse a
+   * client on its id (no `blocked` rule, not allowlist mode). A refusal here costs no DNS query,
+   * no connection.
    */
   decideBeforeFetch(clientId: string): AdmissionDecision | undefined;
 }
@@ -79,6 +81,9 @@ export function createClientGovernance(deps: ClientGovernanceDeps): ClientGovern
   function buildSnapshot(rules: GovernanceRule[], holds: Map<string, ClientHold>): GovernanceSnapshot {
     const index: RuleIndex = indexRules(rules);
     const decided = new WeakMap<ClientRecord, AdmissionDecision>();
+    // Only a blocked rule or allowlist mode refuses on the id alone; without either (open mode's
+    // usual state) the question is not worth asking on every request, nor a cache entry per id.
+    const mayRefuseOnId = mode === 'allowlist' || rules.some((rule) => rule.state === 'blocked');
     const decidedBeforeFetch = new LRUCache<string, AdmissionDecision>({
       max: BEFORE_FETCH_DECISIONS,
     });
@@ -117,6 +122,7 @@ export function createClientGovernance(deps: ClientGovernanceDeps): ClientGovern
         return decision;
       },
       decideBeforeFetch(clientId) {
+        if (!mayRefuseOnId) return undefined;
         // Asked on every request for a document client, cached or not; the answer depends on the
         // id and this snapshot only. Bounded: the ids are the requester's choice.
         const known = decidedBeforeFetch.get(clientId);
