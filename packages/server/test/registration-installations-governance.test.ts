@@ -103,4 +103,33 @@ describe('governance of a shared registration and its installations (decision 00
       ],
     );
   });
+
+  it("revoking everything of the shared record ends every installation's sessions and keeps the records", async () => {
+    const { t, a, b, sharedId } = await twoInstallations();
+    const tokens = [
+      await t.tokensFor({ client_id: a.clientId }),
+      await t.tokensFor({ client_id: b.clientId }),
+    ];
+    // What POST /admin/v1/clients/{client_id}/revocations calls.
+    const counts = await t.server.clients.revokeAll(sharedId, {
+      actor: 'admin-token:ops',
+      reason: 'operator',
+    });
+    assert.equal(counts.familiesRevoked, 2);
+    assert.equal(counts.grantsRevoked, 2);
+    for (const [index, installed] of [a, b].entries()) {
+      const refresh = await t.token({
+        grant_type: 'refresh_token',
+        refresh_token: tokens[index]!.refresh_token!,
+        client_id: installed.clientId,
+      });
+      assert.equal(refresh.status, 400);
+      assert.ok(await t.store.clients.get(installed.clientId), 'the registration stays');
+    }
+    const revoked = await t.store.audit.list({ type: 'client.revoked' });
+    assert.deepEqual(
+      revoked.map((event) => [event.clientId, event.actor, event.detail?.shared_registration]).sort(),
+      [a.clientId, b.clientId].sort().map((id) => [id, 'admin-token:ops', sharedId]),
+    );
+  });
 });

@@ -221,6 +221,19 @@ export function createClientLifecycle(deps: ClientLifecycleDeps): ClientLifecycl
           detail: { ...detail, ...auditCounts(counts) },
         });
       }
+      // A shared registration's sessions are its installations' (decision 0046): "revoke all" of
+      // the software reaches each of them, as removing it does; the counts are the sum.
+      for (const installation of await store.clients.listInstallations(clientId)) {
+        const more = await lifecycle.revokeAll(installation, {
+          actor,
+          reason,
+          detail: { ...detail, shared_registration: clientId },
+        });
+        counts.grantsRevoked += more.grantsRevoked;
+        counts.familiesRevoked += more.familiesRevoked;
+        counts.codesDeleted += more.codesDeleted;
+        counts.requestsDeleted += more.requestsDeleted;
+      }
       return counts;
     },
 
