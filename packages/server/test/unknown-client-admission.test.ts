@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SafeFetch } from '@gatehouse-oauth/safe-fetch';
 import type { EventLoopLoad } from '../src/cimd/event-loop-load.ts';
-import { unknownClientAdmission } from '../src/cimd/unknown-client-admission.ts';
+import { slotRelease, unknownClientAdmission } from '../src/cimd/unknown-client-admission.ts';
 import { createUnknownClientBudget, type Waiter } from '../src/cimd/unknown-client-budget.ts';
 import type { ClientResolver } from '../src/clients/client-resolver.ts';
 import { CIMD_URL, cimdDocument, stubDocuments } from './support/stub-documents.ts';
@@ -185,6 +185,28 @@ describe('admission control around the resolver chain', () => {
     t.finish('https://d.test/4');
     t.finish('https://e.test/5');
     await Promise.all(later);
+  });
+});
+
+describe('the slot of a finished unknown id, while the server is busy', () => {
+  it('comes back only after the pause while busy, and on the next turn otherwise', (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout', 'setImmediate'] });
+    let busy = true;
+    const released: string[] = [];
+    const release = slotRelease({ busy: () => busy }, 20);
+    release(() => released.push('busy'));
+    t.mock.timers.tick(19);
+    assert.equal(released.length, 0, 'not before the pause');
+    t.mock.timers.tick(1);
+    assert.deepEqual(released, ['busy']);
+    busy = false;
+    release(() => released.push('idle'));
+    t.mock.timers.tick(0);
+    assert.deepEqual(released, ['busy', 'idle'], 'the next turn when not busy');
+    const never = slotRelease({ busy: () => true }, 0);
+    never(() => released.push('no pause'));
+    t.mock.timers.tick(0);
+    assert.deepEqual(released.at(-1), 'no pause', 'a pause of 0 is the next turn, busy or not');
   });
 });
 

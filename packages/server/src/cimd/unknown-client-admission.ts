@@ -27,10 +27,17 @@ export interface UnknownClientAdmissionOptions {
   concurrency: number;
   /** … and while it is (known clients' requests are waiting). */
   concurrencyWhenBusy: number;
+  /**
+   * While the event loop is busy, a finished unknown URL gives its slot back only this long after
+   * (0: on the next turn). A resolution costs the server far more than its wall time shows (a new
+   * TLS connection per fetch); the pause bounds how many start per second, so unknown ids cannot
+   * take more than a small share of a busy core, whatever their number.
+   */
+  pauseWhenBusyMs?: number;
   maxWaitMs: number;
   clock: () => number;
   metrics?: ServerMetrics;
-  /** Runs `release` on the next event-loop turn. Default setImmediate. */
+  /** Runs `release` when the slot is given back. Default: the next turn, or after the busy pause. */
   nextTurn?: (release: () => void) => void;
 }
 
@@ -76,7 +83,7 @@ export function unknownClientAdmission(options: UnknownClientAdmissionOptions): 
     maxPending: options.maxPending,
     maxPendingPerHost: options.maxPendingPerHost,
     concurrency: () => (options.load.busy() ? options.concurrencyWhenBusy : options.concurrency),
-    nextTurn: options.nextTurn ?? ((release) => setImmediate(release)),
+    nextTurn: options.nextTurn ?? slotRelease(options.load, options.pauseWhenBusyMs ?? 0),
   });
   const refuse = (reason: AdmissionRefusal, count = 1): OAuthError => {
     options.metrics?.cimdAdmissionRefusals.inc({ reason }, count);
@@ -118,5 +125,16 @@ export function unknownClientAdmission(options: UnknownClientAdmissionOptions): 
       const expired = budget.expire(options.clock(), options.maxWaitMs);
       if (expired > 0) options.metrics?.cimdAdmissionRefusals.inc({ reason: 'cimd_admission_wait' }, expired);
     },
+  };
+}
+
+/** When a finished unknown URL's slot is given back: the next turn, or after the pause while busy. */
+export function slotRelease(
+  load: Pick<EventLoopLoad, 'busy'>,
+  pauseWhenBusyMs: number,
+): (release: () => void) => void {
+  return (release) => {
+    if (pauseWhenBusyMs > 0 && load.busy()) setTimeout(release, pauseWhenBusyMs).unref();
+    else setImmediate(release);
   };
 }

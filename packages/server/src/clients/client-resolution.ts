@@ -116,6 +116,7 @@ function createUnknownClientAdmission(
     maxPendingPerHost: cimd.unknownPendingPerHost,
     concurrency: cimd.unknownConcurrency,
     concurrencyWhenBusy: cimd.unknownConcurrencyWhenBusy,
+    pauseWhenBusyMs: cimd.unknownPauseWhenBusyMs,
     maxWaitMs: cimd.unknownWaitMs,
     clock: deps.clock,
     metrics: deps.metrics,

@@ -120,6 +120,14 @@ export const cimdSchema = z.strictObject({
     .describe(
       '… while it is busy (at least half of the last 250 ms): known clients are served first, unknown ones a few per event-loop turn',
     ),
+  unknownPauseWhenBusyMs: z
+    .int()
+    .min(0)
+    .max(10_000)
+    .default(20)
+    .describe(
+      '… and each of those slots is given back this long after its resolution ends, so a flood of unknown ids takes a bounded share of a busy core (with the default, at most ~50 start a second); `0`: on the next event-loop turn',
+    ),
   unknownWaitMs: z
     .int()
     .min(100)
