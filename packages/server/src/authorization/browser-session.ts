@@ -61,22 +61,21 @@ export async function startSession(
 /**
  * Signs the browser out: the session the cookie names is deleted from the store (so a copy of the
  * cookie opens nothing any more, on any instance) and the cookie is cleared. Returns the clearing
- * `Set-Cookie`, and the ended session when there was one.
+ * `Set-Cookie`.
  */
 export async function endSession(
-  ctx: Pick<BrowserSessionDeps, 'secureCookies' | 'store' | 'clock'>,
+  ctx: Pick<BrowserSessionDeps, 'secureCookies' | 'store'>,
   request: Request,
-): Promise<{ ended?: SessionRecord; setCookie: string }> {
+): Promise<{ setCookie: string }> {
   const value = readCookie(request, names(ctx).session);
-  const setCookie = cookieHeader(names(ctx).session, '', {
-    secure: ctx.secureCookies,
-    path: '/',
-    maxAgeSeconds: 0,
-  });
-  if (value === undefined || value.length > 100) return { setCookie };
-  const ended = await ctx.store.sessions.get(digest(value), ctx.clock());
-  await ctx.store.sessions.delete(digest(value));
-  return ended === undefined ? { setCookie } : { ended, setCookie };
+  if (value !== undefined && value.length <= 100) await ctx.store.sessions.delete(digest(value));
+  return {
+    setCookie: cookieHeader(names(ctx).session, '', {
+      secure: ctx.secureCookies,
+      path: '/',
+      maxAgeSeconds: 0,
+    }),
+  };
 }
 
 /** The browser's binding value: the existing cookie, or a new one to set. */
