@@ -60,6 +60,9 @@ describe('sqlite migrations', () => {
     await openSqliteStore({ path }).close();
     const db = new DatabaseSync(path);
     assert.equal(userVersion(db), sqliteMigrations.length);
+    // Migration 17: the index no query used, which every refresh rotation paid for (issue #18).
+    const index = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'refresh_tokens_family_id'").get();
+    assert.equal(index, undefined);
     db.close();
   });
 

@@ -217,6 +217,11 @@ export const postgresMigrations: readonly string[] = [
   CREATE INDEX clients_shared_registration ON clients (shared_registration, client_id)
     WHERE shared_registration IS NOT NULL;
   `,
+  // 14 (SQLite 17): no query reads refresh tokens by family, yet every rotation maintained this
+  // index (issue #18 finding 11).
+  `
+  DROP INDEX IF EXISTS refresh_tokens_family_id;
+  `,
 ];
 
 /**

@@ -84,6 +84,14 @@ describe('postgres store', { skip }, () => {
       const schema = freshSchema();
       await (await open(schema)).close();
       assert.deepEqual(await appliedVersions(schema), all);
+      // Migration 14: the index no query used, which every refresh rotation paid for (issue #18).
+      const index = await inspect((client) =>
+        client.query('SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = $2', [
+          schema,
+          'refresh_tokens_family_id',
+        ]),
+      );
+      assert.equal(index.rowCount, 0);
     });
 
     it('re-opening keeps the data and the version; migrating again changes nothing', async () => {
