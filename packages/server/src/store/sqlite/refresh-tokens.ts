@@ -24,18 +24,18 @@ export function sqliteRefreshTokenStore(connection: SqliteConnection): RefreshTo
       // One body of the group commit, run without an await between its read and its writes, in a
       // savepoint of its own: a successor that cannot be stored undoes the used mark with it.
       return write(() => {
+        // The usual case first, in one statement: an unused token is marked used and read back.
+        const rotated = sql(
+          `UPDATE refresh_tokens SET used_at = ?, successor_digest = ? WHERE digest = ? AND used_at IS NULL
+           RETURNING *`,
+        ).get(now, next.digest, presentedDigest);
+        if (rotated !== undefined) {
+          insertRefreshToken(connection, next);
+          return { outcome: 'rotated', presented: records.refreshTokenFromRow(rotated) } as const;
+        }
         const row = sql('SELECT * FROM refresh_tokens WHERE digest = ?').get(presentedDigest);
         if (row === undefined) return { outcome: 'unknown' } as const;
         const presented = records.refreshTokenFromRow(row);
-        if (presented.usedAt === undefined) {
-          sql('UPDATE refresh_tokens SET used_at = ?, successor_digest = ? WHERE digest = ?').run(
-            now,
-            next.digest,
-            presentedDigest,
-          );
-          insertRefreshToken(connection, next);
-          return { outcome: 'rotated', presented: { ...presented, usedAt: now } } as const;
-        }
         const decision = replayDecision(
           presented.usedAt,
           sqliteColumns.int(row, 'replays'),
