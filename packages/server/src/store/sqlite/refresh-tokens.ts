@@ -36,6 +36,8 @@ export function sqliteRefreshTokenStore(connection: SqliteConnection): RefreshTo
         const row = sql('SELECT * FROM refresh_tokens WHERE digest = ?').get(presentedDigest);
         if (row === undefined) return { outcome: 'unknown' } as const;
         const presented = records.refreshTokenFromRow(row);
+        // Unreachable in one synchronous body (the UPDATE above takes an unused token); typed out.
+        if (presented.usedAt === undefined) return { outcome: 'unknown' } as const;
         const decision = replayDecision(
           presented.usedAt,
           sqliteColumns.int(row, 'replays'),
