@@ -351,8 +351,8 @@ async function startTarget(
   const nodeArgs =
     flags.profile && isGatehouse
       ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`]
-      : isGatehouse && process.env.GH_NODE_ARGS ? process.env.GH_NODE_ARGS.split(' ') : [];
-  if (flags.profile && nodeArgs.length > 0) mkdirSync(profileDir, { recursive: true });
+      : [];
+  if (nodeArgs.length > 0) mkdirSync(profileDir, { recursive: true });
   const { child, ready } = await startChild(
     join(HERE, isGatehouse ? 'gatehouse.ts' : 'peer/oidc-provider.ts'),
     {
