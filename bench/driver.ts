@@ -1,4 +1,5 @@
 import { Client } from 'undici';
+import { cpuSecondsOf } from './lib/process-cpu.ts';
 
 /**
  * The load driver: a fixed number of virtual users (VUs), each with its own keep-alive connection
@@ -64,6 +65,8 @@ export function expectStatus(response: HttpResponse, ...expected: number[]): Htt
 export interface LoadOptions {
   warmupMs: number;
   durationMs: number;
+  /** The server under load: its CPU over the measured window is reported per operation. */
+  serverPid?: number | undefined;
 }
 
 export interface LoadResult {
@@ -78,6 +81,12 @@ export interface LoadResult {
   meanMs: number;
   connections: number;
   durationMs: number;
+  /**
+   * The server's CPU (every thread: the event loop, the SQLite checkpoint worker, the thread pool)
+   * over the measured window, per completed operation, in µs. Steadier than the rate when the
+   * driver or the machine is the limit: it is what an operation costs the server's core.
+   */
+  serverCpuMicrosPerOp?: number;
 }
 
 export type Step = () => Promise<void>;
@@ -96,7 +105,13 @@ export async function runLoad(steps: readonly Step[], options: LoadOptions): Pro
   let stop = false;
   const timer = setTimeout(() => {
     stop = true;
+    if (options.serverPid !== undefined) cpuAtEnd = cpuSecondsOf(options.serverPid);
   }, options.warmupMs + options.durationMs);
+  let cpuAtStart: number | undefined;
+  let cpuAtEnd: number | undefined;
+  const meterStart = setTimeout(() => {
+    if (options.serverPid !== undefined) cpuAtStart = cpuSecondsOf(options.serverPid);
+  }, options.warmupMs);
   await Promise.all(
     steps.map(async (step) => {
       while (!stop) {
@@ -116,7 +131,11 @@ export async function runLoad(steps: readonly Step[], options: LoadOptions): Pro
     }),
   );
   clearTimeout(timer);
-  return summarise(latencies, errors, [...samples], steps.length, options.durationMs);
+  clearTimeout(meterStart);
+  const result = summarise(latencies, errors, [...samples], steps.length, options.durationMs);
+  if (cpuAtStart !== undefined && cpuAtEnd !== undefined && result.ops > 0)
+    result.serverCpuMicrosPerOp = round(((cpuAtEnd - cpuAtStart) * 1e6) / result.ops, 1);
+  return result;
 }
 
 export function summarise(

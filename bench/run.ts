@@ -244,9 +244,14 @@ async function main(): Promise<void> {
         if (!wanted.has(scenario)) continue;
         const best = new Map<string, ThroughputResult>();
         for (let round = 1; round <= rounds; round++) {
-          for (const { target } of servers) {
+          for (const { target, child } of servers) {
             if (scenario === 'par-blocked' && target.name !== GOVERNED_TARGET) continue;
-            const result = await measure({ target, cimdClient, connections, load });
+            const result = await measure({
+              target,
+              cimdClient,
+              connections,
+              load: { ...load, serverPid: child.pid },
+            });
             say(
               `  ${scenario.padEnd(13)} ${target.name.padEnd(17)} round ${round}: ${String(result.opsPerSecond).padStart(6)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms` +
                 (result.errors > 0 ? `  errors ${result.errors}: ${result.errorSamples[0]}` : ''),
@@ -507,6 +512,7 @@ export function formatReport(report: BenchReport): string {
     push(
       '(each cell: operations/s, p50/p99 latency of one operation; code-flow: one operation = whole flow)',
     );
+    for (const line of serverCpuLines(report.throughput, gatehouse, peer)) push(line);
   }
   lines.push(...governanceLines(report.throughput));
   if (report.stampede.length > 0) {
@@ -558,4 +564,21 @@ export function formatReport(report: BenchReport): string {
     push(`elapsed: ${report.elapsedSeconds} s`);
   }
   return lines.join('\n');
+}
+
+/**
+ * The server's CPU per operation (all its threads, /proc, over the measured window of the best
+ * round), Gatehouse's against the peer's: what an operation costs the core, whatever limited the
+ * rate (the driver's core can be the limit for PAR).
+ */
+function serverCpuLines(results: readonly ThroughputResult[], gatehouse: string, peer: string): string[] {
+  const lines: string[] = [];
+  for (const scenario of ['par-cimd', 'par-static', 'refresh-dpop', 'code-flow']) {
+    const ours = results.find((r) => r.scenario === scenario && r.target === gatehouse)?.serverCpuMicrosPerOp;
+    const theirs = results.find((r) => r.scenario === scenario && r.target === peer)?.serverCpuMicrosPerOp;
+    if (ours === undefined) continue;
+    const ratio = theirs === undefined ? '' : `, peer ${theirs} µs: ${(theirs / ours).toFixed(2)}× less`;
+    lines.push(`  ${scenario.padEnd(13)} server CPU per operation: Gatehouse ${ours} µs${ratio}`);
+  }
+  return lines.length === 0 ? [] : ['server CPU per operation (all threads, /proc, best round):', ...lines];
 }

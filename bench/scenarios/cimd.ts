@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { FLOOD_HOSTS, RESOURCE, SCOPE } from '../common.ts';
 import {
   type Connection,
@@ -10,6 +9,7 @@ import {
   startOpenLoop,
 } from '../driver.ts';
 import type { BenchChild } from '../lib/child.ts';
+import { cpuSecondsOf } from '../lib/process-cpu.ts';
 import { type BenchClient, connectTo, pkce, pushAuthorizationRequest, type Target } from '../oauth.ts';
 
 /**
@@ -146,18 +146,6 @@ export interface FloodResult {
     floodPerSecond: number;
     durationMs: number;
   };
-}
-
-/** User + system CPU seconds of a process so far (Linux), or undefined. */
-function cpuSecondsOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command (which may contain spaces): state is field 3; utime 14, stime 15.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return undefined;
-  }
 }
 
 /** Measures the CPU of the driver core's processes and the server over a phase. */

@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * User + system CPU seconds a process has used so far, every thread counted (Linux /proc), or
+ * undefined where there is no /proc. Resolution: one clock tick (USER_HZ, 100 on Linux).
+ */
+export function cpuSecondsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may contain spaces): state is field 3; utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
