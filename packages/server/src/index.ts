@@ -75,6 +75,8 @@ export {
   serverConfigSchema,
 } from './config/server-config-schema.ts';
 export { digest, randomToken } from './crypto/digest.ts';
+// The key a code is stored under (a store's own tests look codes up by it).
+export { timeOrderedDigest } from './store/time-ordered-key.ts';
 export {
   type ClientPreview,
   type ClientPreviewContext,
@@ -158,8 +160,6 @@ export { atprotoProfileDefaults, withAtprotoProfile } from './profiles/atproto-p
 export * from './registration/reaper.ts';
 export { sourceKey } from './registration/source-key.ts';
 export * from './store/index.ts';
-// The key a code is stored under (a store's own tests look codes up by it).
-export { timeOrderedDigest } from './store/time-ordered-key.ts';
 export { hashPassword, verifyPassword } from './users/password.ts';
 export { subjectProblem } from './users/subject.ts';
 // Operators' changes to local accounts, shared by the CLI, the admin API and the console (issue #15).

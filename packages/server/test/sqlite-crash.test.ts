@@ -16,9 +16,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { s256 } from '@gatehouse-oauth/core';
 import { prepareStaticClient } from '../src/clients/static-client.ts';
-import { randomToken } from '../src/crypto/digest.ts';
+import { digest, randomToken } from '../src/crypto/digest.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
-import { timeOrderedDigest } from '../src/store/time-ordered-key.ts';
 import type { CrashWorkerInput, CrashWorkerMessage, CrashWorkerRequest } from './sqlite-crash-worker.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'gatehouse-sqlite-crash-'));
@@ -48,7 +47,7 @@ async function seeded(count: number): Promise<{ path: string; codes: string[] }>
   const codes = Array.from({ length: count }, () => randomToken());
   for (const code of codes) {
     await store.authorizationCodes.create({
-      digest: timeOrderedDigest(code),
+      digest: digest(code),
       clientId: 'public-app',
       userId: 'user-alice',
       grantId: 'g1',
@@ -164,9 +163,7 @@ function tokensOf(path: string, familyId: string): [string, boolean][] {
 function familyOfCode(path: string, code: string): string | undefined {
   const db = new DatabaseSync(path);
   try {
-    const row = db
-      .prepare('SELECT family_id FROM authorization_codes WHERE digest = ?')
-      .get(timeOrderedDigest(code));
+    const row = db.prepare('SELECT family_id FROM authorization_codes WHERE digest = ?').get(digest(code));
     return (row?.family_id as string | null | undefined) ?? undefined;
   } finally {
     db.close();
@@ -193,7 +190,7 @@ describe('sqlite: killed between commit and answer', () => {
       const refreshToken = retry.body.refresh_token as string;
       assert.deepEqual(
         tokensOf(path, familyId),
-        [[timeOrderedDigest(refreshToken), false]],
+        [[digest(refreshToken), false]],
         'the refresh token that committed',
       );
       assert.equal((await restarted.token(refresh(refreshToken))).status, 200, 'and the session lives on');
@@ -223,8 +220,8 @@ describe('sqlite: killed between commit and answer', () => {
       assert.deepEqual(
         tokensOf(path, familyOfCode(path, codes[0]!)!).sort(),
         [
-          [timeOrderedDigest(presented), true],
-          [timeOrderedDigest(successor), false],
+          [digest(presented), true],
+          [digest(successor), false],
         ].sort(),
       );
       assert.equal((await restarted.token(refresh(successor))).status, 200);

@@ -102,39 +102,6 @@ describe('a rotated refresh token presented again', () => {
     });
   }
 
-  it('two first presentations milliseconds apart, the later one rotating first: both get its successor', async () => {
-    // The successor starts with the time of the first rotation (decision 0047). The earlier request
-    // read the token as unused and derived its successor from its own clock; held at the store, it
-    // rotates after the later one, is refused as another successor, and asks again with the
-    // winner's time: a replay, answered with the same token.
-    const t = await createTestServer();
-    const { refresh_token } = await t.tokensFor();
-    const refreshTokens = t.store.refreshTokens;
-    const rotate = refreshTokens.rotate.bind(refreshTokens);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let calls = 0;
-    refreshTokens.rotate = async (...args) => {
-      if (calls++ === 0) await held;
-      return rotate(...args);
-    };
-    const earlier = t.token(refresh(refresh_token!));
-    while (calls === 0) await new Promise((resolve) => setImmediate(resolve));
-    t.advance(7);
-    const later = (await (await t.token(refresh(refresh_token!))).json()) as Body;
-    release();
-    const first = (await (await earlier).json()) as Body;
-    assert.equal(typeof later.refresh_token, 'string', JSON.stringify(later));
-    assert.equal(first.refresh_token, later.refresh_token, 'one successor, one chain');
-    assert.equal(calls, 3, 'the earlier request asked the store twice');
-    assert.deepEqual(t.outcomes(), []);
-    // The successor is found and rotates on.
-    const next = (await (await t.token(refresh(later.refresh_token as string))).json()) as Body;
-    assert.equal(typeof next.refresh_token, 'string', JSON.stringify(next));
-  });
-
   it('with a reuse count of 0, a second presentation in the grace is refused and the session kept', async () => {
     const t = await createTestServer({ lifetimes: { refreshReuseCount: 0 } });
     const { refresh_token } = await t.tokensFor();

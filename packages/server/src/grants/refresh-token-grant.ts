@@ -1,9 +1,9 @@
 import { OAuthError, readRepeatedParameter, requireParameter } from '@gatehouse-oauth/core';
 import { currentClientKeyThumbprints } from '../clients/private-key-jwt.ts';
+import { digest } from '../crypto/digest.ts';
 import { requireBoundDpopKey } from '../dpop/dpop-binding.ts';
 import type { ClientTier } from '../governance/tier-policy.ts';
 import type { TokenFamilyRecord } from '../store/store.ts';
-import { timeOrderedDigest, timeOrderedValue } from '../store/time-ordered-key.ts';
 import { recordClientUse } from '../tokens/client-use.ts';
 import {
   isConfidentialAuthentication,
@@ -37,7 +37,7 @@ export async function refreshTokenGrant(
   const invalid = (reason: string, description: string) =>
     new OAuthError('invalid_grant', { reason, description });
 
-  const stored = await ctx.store.refreshTokens.get(timeOrderedDigest(presented));
+  const stored = await ctx.store.refreshTokens.get(digest(presented));
   if (stored === undefined) throw invalid('refresh_token_unknown', 'the refresh token is invalid');
   const family = await ctx.store.tokenFamilies.get(stored.familyId);
   if (family === undefined) throw invalid('refresh_token_unknown', 'the refresh token is invalid');
@@ -75,30 +75,14 @@ export async function refreshTokenGrant(
 
   // AT-10: confidential clients' refresh tokens may live longer (capped by the family's end anyway).
   // The successor is derived from the presented token, so it is the same one every time this token
-  // is presented: a second presentation in the grace gets it again, never a chain of its own. It
-  // starts with the time of the presented token's first rotation (store/time-ordered-key.ts: its
-  // row then lands on the index's newest pages), which every later presentation reads back.
-  const derived = await ctx.refreshTokenDerivation.successorOf(presented);
-  const successor = (rotatedAt: number) =>
-    mintRefreshToken(
-      ctx,
-      { ...family, expiresAt: familyEnd },
-      lifetimes.refreshTokenSeconds,
-      timeOrderedValue(rotatedAt, derived),
-    );
-  const window = replayWindow(ctx);
-  let next = successor(stored.usedAt ?? now);
-  let result = await ctx.store.refreshTokens.rotate(stored.digest, next.record, now, window);
-  if (
-    result.outcome === 'replay_refused' &&
-    stored.usedAt === undefined &&
-    result.presented.usedAt !== undefined
-  ) {
-    // Two first presentations at once: this one lost, and derived its successor from its own clock.
-    // Asked again with the winner's time, it is the replay it is.
-    next = successor(result.presented.usedAt);
-    result = await ctx.store.refreshTokens.rotate(stored.digest, next.record, now, window);
-  }
+  // is presented: a second presentation in the grace gets it again, never a chain of its own.
+  const next = mintRefreshToken(
+    ctx,
+    { ...family, expiresAt: familyEnd },
+    lifetimes.refreshTokenSeconds,
+    await ctx.refreshTokenDerivation.successorOf(presented),
+  );
+  const result = await ctx.store.refreshTokens.rotate(stored.digest, next.record, now, replayWindow(ctx));
   if (result.outcome === 'unknown') throw invalid('refresh_token_unknown', 'the refresh token is invalid');
   if (result.outcome === 'replay_refused') {
     // In the grace but past lifetimes.refreshReuseCount: refused, the family kept (decision 0036).

@@ -1,8 +1,8 @@
 import { OAuthError, requireParameter } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
+import { digest } from '../crypto/digest.ts';
 import { clientTokensCount } from '../governance/pending-admission.ts';
 import { jsonResponse } from '../http/responses.ts';
-import { timeOrderedDigest } from '../store/time-ordered-key.ts';
 import { verifyOwnAccessToken } from '../tokens/access-token.ts';
 import { isClientTokenFamilyId } from '../tokens/client-token.ts';
 import { clientAuthenticatedEndpoint } from './client-authenticated-request.ts';
@@ -95,7 +95,7 @@ async function clientTokenHolder(ctx: ServerContext, clientId: unknown): Promise
 }
 
 async function introspectRefresh(ctx: ServerContext, token: string, now: number) {
-  const stored = await ctx.store.refreshTokens.get(timeOrderedDigest(token));
+  const stored = await ctx.store.refreshTokens.get(digest(token));
   if (stored === undefined) return undefined;
   const family = await ctx.store.tokenFamilies.get(stored.familyId);
   const active =

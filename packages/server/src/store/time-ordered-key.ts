@@ -2,7 +2,7 @@ import { digest, randomToken } from '../crypto/digest.ts';
 
 /**
  * Keys of rows written on the request paths and found only by equality (pushed and interaction
- * requests, DPoP proof ids, codes, token families, rotated refresh tokens) start with their time. A B-tree index keyed by a random value puts each
+ * requests, DPoP proof ids, codes, token families) start with their time. A B-tree index keyed by a random value puts each
  * insert on a random leaf page, and every page a transaction touches is one more frame the commit
  * writes (SQLite WAL) or one more page to dirty (PostgreSQL); keys that grow with time put one
  * commit's inserts on the index's newest pages. On SQLite this took a pushed request from 18 to 12
@@ -22,12 +22,7 @@ export function timePrefix(milliseconds: number): string {
 
 /** A fresh 256-bit random token (randomToken) behind the time prefix of `now`: base64url. */
 export function timeOrderedToken(now: number): string {
-  return timeOrderedValue(now, randomToken());
-}
-
-/** `secret` (43 base64url characters: a random token or a derived one) behind the time prefix of `at`. */
-export function timeOrderedValue(at: number, secret: string): string {
-  return `${timePrefix(at)}${secret}`;
+  return `${timePrefix(now)}${randomToken()}`;
 }
 
 /**
@@ -42,10 +37,9 @@ export function timeOrderedUuid(now: number): string {
 }
 
 /**
- * Codes and refresh tokens that start with a time (52 characters) are stored under their digest
- * behind that time, so their index grows at its end too; any other value (issued before they
- * carried a time, or a family's first refresh token, derived from its code) under its plain
- * digest, so it is still found.
+ * Codes (time-ordered tokens, 52 characters) are stored under their digest behind their own time
+ * prefix, so the code table's index grows at its end too; any other value (a code issued before
+ * codes carried a time) under its plain digest, so it is still found.
  */
 export function timeOrderedDigest(value: string): string {
   return TIME_ORDERED_TOKEN.test(value) ? `${value.slice(0, TIME_DIGITS)}${digest(value)}` : digest(value);

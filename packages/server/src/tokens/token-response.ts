@@ -1,8 +1,8 @@
 import { audienceOf } from '../authorization/scope-policy.ts';
 import type { TierPolicy } from '../config/governance-schema.ts';
 import type { ServerContext } from '../context.ts';
+import { digest } from '../crypto/digest.ts';
 import type { ClientRecord, ReplayWindow, TokenFamilyRecord } from '../store/store.ts';
-import { timeOrderedDigest } from '../store/time-ordered-key.ts';
 import { signAccessToken } from './access-token.ts';
 
 /** What a token response needs: the signing keys, the lifetimes, the subject and the profile's fields. */
@@ -147,7 +147,7 @@ export function mintRefreshToken(
   return {
     value,
     record: {
-      digest: timeOrderedDigest(value),
+      digest: digest(value),
       familyId: family.id,
       issuedAt: now,
       // Never beyond the family's absolute end: refreshing does not extend a login forever.
