@@ -75,8 +75,6 @@ export {
   serverConfigSchema,
 } from './config/server-config-schema.ts';
 export { digest, randomToken } from './crypto/digest.ts';
-// The key a code is stored under (a store's own tests look codes up by it).
-export { timeOrderedDigest } from './store/time-ordered-key.ts';
 export {
   type ClientPreview,
   type ClientPreviewContext,

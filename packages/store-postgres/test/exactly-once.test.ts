@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { digest, type Store, timeOrderedDigest } from '@gatehouse-oauth/server';
+import { digest, type Store } from '@gatehouse-oauth/server';
 import pg from 'pg';
 import { markStoreUnavailable } from '../src/index.ts';
 import { CLIENT_ID, type Cluster, startCluster } from './support/instances.ts';
@@ -79,9 +79,8 @@ async function chainOf(schema: string, code: string): Promise<[string, boolean][
   try {
     const { rows } = await client.query<{ digest: string; used_at: string | null }>(
       `SELECT r.digest, r.used_at FROM refresh_tokens r
-       JOIN authorization_codes c ON c.family_id = r.family_id WHERE c.digest = $1
-       ORDER BY r.issued_at, r.used_at IS NULL`,
-      [timeOrderedDigest(code)],
+       JOIN authorization_codes c ON c.family_id = r.family_id WHERE c.digest = $1 ORDER BY r.issued_at`,
+      [digest(code)],
     );
     return rows.map((row) => [row.digest, row.used_at !== null]);
   } finally {
