@@ -1,8 +1,8 @@
 import { OAuthError, withResponseParameters } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
+import { digest, randomToken } from '../crypto/digest.ts';
 import { isStoreUnavailableError, storeUnavailable } from '../http/store-unavailable.ts';
 import { errorPage } from '../pages/error-page.ts';
-import { timeOrderedDigest, timeOrderedToken } from '../store/time-ordered-key.ts';
 import type { VerifiedRedirect } from './authorization-request.ts';
 
 /** What issuing an authorization code needs (RFC 6749 §4.1.2). */
@@ -78,10 +78,10 @@ export interface CodeIssue {
 
 /** Mints the one-time code (RFC 6749 §4.1.2: short-lived, single use) and redirects with it. */
 export async function issueCode(ctx: CodeIssuing, issue: CodeIssue): Promise<Response> {
+  const code = randomToken();
   const now = ctx.clock();
-  const code = timeOrderedToken(now);
   await ctx.store.authorizationCodes.create({
-    digest: timeOrderedDigest(code),
+    digest: digest(code),
     clientId: issue.redirect.client.clientId,
     userId: issue.userId,
     grantId: issue.grantId,

@@ -2,7 +2,6 @@ import { parseScope, resolveResources } from '@gatehouse-oauth/core';
 import { resolveScope } from '../authorization/scope-policy.ts';
 import { type ClientTier, requireTierResources } from '../governance/tier-policy.ts';
 import type { TokenFamilyRecord } from '../store/store.ts';
-import { timeOrderedUuid } from '../store/time-ordered-key.ts';
 import { recordClientUse } from '../tokens/client-use.ts';
 import { issueLifetimes, type TokenResponse, tokenResponse } from '../tokens/token-response.ts';
 import type { GrantDeps, TokenRequest } from './token-request.ts';
@@ -53,9 +52,9 @@ export async function issueForAssertion(
   const now = ctx.clock();
   const lifetimes = issueLifetimes(ctx, true, tier.policy);
   const family: TokenFamilyRecord = {
-    id: timeOrderedUuid(now),
+    id: crypto.randomUUID(),
     // No consent grant stands behind it: the IdP or the platform decided.
-    grantId: `jwt-bearer:${timeOrderedUuid(now)}`,
+    grantId: `jwt-bearer:${crypto.randomUUID()}`,
     clientId: request.client.clientId,
     userId: grant.userId,
     scope: grant.scope,

@@ -1,7 +1,7 @@
 import { OAuthError, readRepeatedParameter, requireParameter } from '@gatehouse-oauth/core';
+import { digest } from '../crypto/digest.ts';
 import type { ClientTier } from '../governance/tier-policy.ts';
 import type { AuthorizationCodeRecord, TokenFamilyRecord } from '../store/store.ts';
-import { timeOrderedDigest, timeOrderedUuid } from '../store/time-ordered-key.ts';
 import { recordClientUse } from '../tokens/client-use.ts';
 import {
   type IssueLifetimes,
@@ -36,7 +36,7 @@ export async function authorizationCodeGrant(
   const { client } = request;
   const code = requireParameter(request.parameters, 'code');
   const now = ctx.clock();
-  const record = await ctx.store.authorizationCodes.get(timeOrderedDigest(code));
+  const record = await ctx.store.authorizationCodes.get(digest(code));
   if (record === undefined) {
     throw new OAuthError('invalid_grant', {
       reason: 'code_unknown',
@@ -125,7 +125,7 @@ async function acceptRedemption(
   const confidential = isConfidentialAuthentication(authentication.method);
   const lifetimes = issueLifetimes(ctx, confidential, tier.policy);
   const family: TokenFamilyRecord = {
-    id: timeOrderedUuid(now),
+    id: crypto.randomUUID(),
     grantId: record.grantId,
     clientId: record.clientId,
     userId: record.userId,

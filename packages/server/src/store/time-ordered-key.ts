@@ -1,8 +1,8 @@
-import { digest, randomToken } from '../crypto/digest.ts';
+import { randomToken } from '../crypto/digest.ts';
 
 /**
  * Keys of rows written on the request paths and found only by equality (pushed and interaction
- * requests, DPoP proof ids, codes, token families) start with their time. A B-tree index keyed by a random value puts each
+ * requests, DPoP proof ids) start with their time. A B-tree index keyed by a random value puts each
  * insert on a random leaf page, and every page a transaction touches is one more frame the commit
  * writes (SQLite WAL) or one more page to dirty (PostgreSQL); keys that grow with time put one
  * commit's inserts on the index's newest pages. On SQLite this took a pushed request from 18 to 12
@@ -24,25 +24,3 @@ export function timePrefix(milliseconds: number): string {
 export function timeOrderedToken(now: number): string {
   return `${timePrefix(now)}${randomToken()}`;
 }
-
-/**
- * A UUIDv7 (RFC 9562 §5.7): the 48-bit Unix time in milliseconds, then 74 random bits, for the
- * records whose ids were random UUIDs (token families). Made from a random v4 UUID: its first 48
- * bits become the time and its version nibble 7; the variant bits are the same in both.
- */
-export function timeOrderedUuid(now: number): string {
-  const time = Math.max(0, Math.floor(now)).toString(16).padStart(12, '0').slice(-12);
-  const random = crypto.randomUUID();
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${random.slice(15)}`;
-}
-
-/**
- * Codes (time-ordered tokens, 52 characters) are stored under their digest behind their own time
- * prefix, so the code table's index grows at its end too; any other value (a code issued before
- * codes carried a time) under its plain digest, so it is still found.
- */
-export function timeOrderedDigest(value: string): string {
-  return TIME_ORDERED_TOKEN.test(value) ? `${value.slice(0, TIME_DIGITS)}${digest(value)}` : digest(value);
-}
-
-const TIME_ORDERED_TOKEN = /^[0-9a-z]{9}[A-Za-z0-9_-]{43}$/;
