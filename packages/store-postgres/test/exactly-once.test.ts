@@ -79,7 +79,8 @@ async function chainOf(schema: string, code: string): Promise<[string, boolean][
   try {
     const { rows } = await client.query<{ digest: string; used_at: string | null }>(
       `SELECT r.digest, r.used_at FROM refresh_tokens r
-       JOIN authorization_codes c ON c.family_id = r.family_id WHERE c.digest = $1 ORDER BY r.issued_at`,
+       JOIN authorization_codes c ON c.family_id = r.family_id WHERE c.digest = $1
+       ORDER BY r.issued_at, r.used_at IS NULL`,
       [digest(code)],
     );
     return rows.map((row) => [row.digest, row.used_at !== null]);
