@@ -1,5 +1,5 @@
 import { Client } from 'undici';
-import { cpuSecondsOf } from './lib/process-cpu.ts';
+import { cpuSecondsOf, writesOf } from './lib/process-cpu.ts';
 
 /**
  * The load driver: a fixed number of virtual users (VUs), each with its own keep-alive connection
@@ -87,6 +87,8 @@ export interface LoadResult {
    * driver or the machine is the limit: it is what an operation costs the server's core.
    */
   serverCpuMicrosPerOp?: number;
+  /** The server's bytes sent to storage over the measured window, per operation (/proc/<pid>/io). */
+  serverDiskBytesPerOp?: number;
 }
 
 export type Step = () => Promise<void>;
@@ -105,12 +107,20 @@ export async function runLoad(steps: readonly Step[], options: LoadOptions): Pro
   let stop = false;
   const timer = setTimeout(() => {
     stop = true;
-    if (options.serverPid !== undefined) cpuAtEnd = cpuSecondsOf(options.serverPid);
+    if (options.serverPid !== undefined) {
+      cpuAtEnd = cpuSecondsOf(options.serverPid);
+      writesAtEnd = writesOf(options.serverPid);
+    }
   }, options.warmupMs + options.durationMs);
   let cpuAtStart: number | undefined;
   let cpuAtEnd: number | undefined;
+  let writesAtStart: ReturnType<typeof writesOf>;
+  let writesAtEnd: ReturnType<typeof writesOf>;
   const meterStart = setTimeout(() => {
-    if (options.serverPid !== undefined) cpuAtStart = cpuSecondsOf(options.serverPid);
+    if (options.serverPid !== undefined) {
+      cpuAtStart = cpuSecondsOf(options.serverPid);
+      writesAtStart = writesOf(options.serverPid);
+    }
   }, options.warmupMs);
   await Promise.all(
     steps.map(async (step) => {
@@ -135,6 +145,10 @@ export async function runLoad(steps: readonly Step[], options: LoadOptions): Pro
   const result = summarise(latencies, errors, [...samples], steps.length, options.durationMs);
   if (cpuAtStart !== undefined && cpuAtEnd !== undefined && result.ops > 0)
     result.serverCpuMicrosPerOp = round(((cpuAtEnd - cpuAtStart) * 1e6) / result.ops, 1);
+  if (writesAtStart !== undefined && writesAtEnd !== undefined && result.ops > 0)
+    result.serverDiskBytesPerOp = Math.round(
+      (writesAtEnd.writeBytes - writesAtStart.writeBytes) / result.ops,
+    );
   return result;
 }
 

@@ -578,7 +578,9 @@ function serverCpuLines(results: readonly ThroughputResult[], gatehouse: string,
     const theirs = results.find((r) => r.scenario === scenario && r.target === peer)?.serverCpuMicrosPerOp;
     if (ours === undefined) continue;
     const ratio = theirs === undefined ? '' : `, peer ${theirs} µs: ${(theirs / ours).toFixed(2)}× less`;
-    lines.push(`  ${scenario.padEnd(13)} server CPU per operation: Gatehouse ${ours} µs${ratio}`);
+    const disk = results.find((r) => r.scenario === scenario && r.target === gatehouse)?.serverDiskBytesPerOp;
+    const written = disk === undefined ? '' : `; Gatehouse wrote ${disk} bytes to storage per operation`;
+    lines.push(`  ${scenario.padEnd(13)} server CPU per operation: Gatehouse ${ours} µs${ratio}${written}`);
   }
   return lines.length === 0 ? [] : ['server CPU per operation (all threads, /proc, best round):', ...lines];
 }

@@ -14,3 +14,22 @@ export function cpuSecondsOf(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * What a process has written so far (Linux /proc/<pid>/io, every thread): `wchar` the bytes it
+ * passed to write calls (files and sockets), `writeBytes` those the kernel sent to storage (or will:
+ * dirty page cache charged to it). Undefined where there is no /proc.
+ */
+export function writesOf(pid: number): { wchar: number; writeBytes: number } | undefined {
+  try {
+    const fields = new Map(
+      readFileSync(`/proc/${pid}/io`, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(': ') as [string, string]),
+    );
+    return { wchar: Number(fields.get('wchar')), writeBytes: Number(fields.get('write_bytes')) };
+  } catch {
+    return undefined;
+  }
+}
