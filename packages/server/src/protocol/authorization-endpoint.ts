@@ -19,6 +19,7 @@ import { readFormBody } from '../http/form-body.ts';
 import { noteNamedClient, noteOutcome, outcomeOf } from '../http/request-outcome.ts';
 import { recordClientActivity } from '../inventory/client-activity.ts';
 import type { SessionRecord } from '../store/store.ts';
+import { timeOrderedToken } from '../store/time-ordered-key.ts';
 
 /**
  * The authorization endpoint, RFC 6749 §3.1 / §4.1.1 (GET, and POST as §3.1 allows). A valid
@@ -131,8 +132,8 @@ async function startInteraction(
   valid: ValidAuthorizationRequest,
 ): Promise<Response> {
   const binding = browserBinding(ctx, request);
-  const id = randomToken();
   const now = ctx.clock();
+  const id = timeOrderedToken(now);
   await ctx.store.authorizationRequests.create({
     ...requestFields(valid),
     id,

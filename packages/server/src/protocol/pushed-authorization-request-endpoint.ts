@@ -5,9 +5,9 @@ import {
 } from '../authorization/authorization-request.ts';
 import { PUSHED_ID_PREFIX, pushedRecord, REQUEST_URI_PREFIX } from '../authorization/pushed-request.ts';
 import type { ServerContext } from '../context.ts';
-import { randomToken } from '../crypto/digest.ts';
 import { checkDpop, dpopNonceHeader, dpopRequired } from '../dpop/request-dpop.ts';
 import { jsonResponse } from '../http/responses.ts';
+import { timeOrderedToken } from '../store/time-ordered-key.ts';
 import { clientAuthenticatedEndpoint } from './client-authenticated-request.ts';
 
 /**
@@ -67,8 +67,8 @@ export function pushedAuthorizationRequestEndpoint(ctx: ServerContext) {
       // DPoP from PAR on (AT-11) is dpop.requiredAtPar, checked before authentication (below).
       await ctx.profile.acceptPushedRequest?.(valid);
 
-      const key = randomToken();
       const now = ctx.clock();
+      const key = timeOrderedToken(now);
       const lifetime = ctx.lifetimes.pushedRequestSeconds;
       await ctx.store.authorizationRequests.create(
         pushedRecord(valid, `${PUSHED_ID_PREFIX}${key}`, now, lifetime),
