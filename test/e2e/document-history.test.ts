@@ -105,11 +105,13 @@ describe('document history and ownership drift end to end (two CAs, the CLI besi
   };
   const history = async () =>
     JSON.parse(await cli('clients', 'history', clientId, '--json')) as DocumentHistory;
-  const diff = async (from: string, to: string) =>
-    JSON.parse(await cli('clients', 'history', clientId, '--diff', from, to, '--json')) as Record<
-      string,
-      unknown
-    >;
+  // A digest is base64url and may start with `-`: `--diff=<from>`, and `<to>` after `--`, last.
+  const diff = async (from: string, to: string) => {
+    const args = ['clients', 'history', clientId, `--diff=${from}`, '--json', '--data', deployment.dataDir];
+    const finished = await run([...args, '--', to]);
+    assert.equal(finished.code, 0, `gatehouse ${args.join(' ')} -- ${to}: ${finished.stderr}`);
+    return JSON.parse(finished.stdout) as Record<string, unknown>;
+  };
   const documentWith = (extra: Record<string, unknown>) => ({
     client_id: clientId,
     client_name: 'History e2e client',

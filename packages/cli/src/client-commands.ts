@@ -182,7 +182,7 @@ export const CLIENT_COMMANDS: readonly CommandDefinition[] = [
         name: 'diff',
         value: '<from> <to>',
         description:
-          'what changed between two versions, value by value: version numbers (1 = the first) or digests',
+          'what changed between two versions, value by value: version numbers (1 = the first) or digests (a digest may start with `-`: then `--diff=<from>`, and `-- <to>` last)',
       },
       { name: 'limit', value: '<n>', description: 'fetches to list, newest first (default 50, at most 500)' },
       { name: 'before', value: '<id>', description: 'the next page: fetches older than this id' },

@@ -189,6 +189,11 @@ describe('gatehouse clients history', () => {
     const missing = await cli(CLIENT, '--diff', '1', '7');
     assert.equal(missing.code, EXIT_CODES.usage.code);
     assert.match(missing.stderr, /no version 7 of https:\/\/app\.example\.test\/client\.json/);
+    // A digest is base64url and may begin with `-`: given as `--diff=<from>` and `-- <to>`, it
+    // reaches the version lookup instead of being read as an option.
+    const dashed = await run(['clients', 'history', CLIENT, '--diff=-Lpp2g', '--data', data, '--', '-Qx7']);
+    assert.equal(dashed.code, EXIT_CODES.usage.code);
+    assert.match(dashed.stderr, /no version -Lpp2g of https:\/\/app\.example\.test\/client\.json/);
     const half = await cli(CLIENT, '--diff', '1');
     assert.equal(half.code, EXIT_CODES.usage.code);
     assert.match(half.stderr, /usage: gatehouse clients history <client_id> \[--diff <from> <to>\]/);
