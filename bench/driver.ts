@@ -1,5 +1,5 @@
 import { Client } from 'undici';
-import { cpuSecondsOf, writesOf } from './lib/process-cpu.ts';
+import { readUsage, type UsageReading } from './lib/process-usage.ts';
 
 /**
  * The load driver: a fixed number of virtual users (VUs), each with its own keep-alive connection
@@ -65,7 +65,7 @@ export function expectStatus(response: HttpResponse, ...expected: number[]): Htt
 export interface LoadOptions {
   warmupMs: number;
   durationMs: number;
-  /** The server under load: its CPU over the measured window is reported per operation. */
+  /** The server under load: its CPU and storage writes over the measured window, per operation. */
   serverPid?: number | undefined;
 }
 
@@ -105,23 +105,16 @@ export async function runLoad(steps: readonly Step[], options: LoadOptions): Pro
   let errors = 0;
   const samples = new Set<string>();
   let stop = false;
+  const { serverPid } = options;
+  let usageAtStart: UsageReading | undefined;
+  let usageAtEnd: UsageReading | undefined;
+  const meterStart = setTimeout(() => {
+    if (serverPid !== undefined) usageAtStart = readUsage(serverPid);
+  }, options.warmupMs);
   const timer = setTimeout(() => {
     stop = true;
-    if (options.serverPid !== undefined) {
-      cpuAtEnd = cpuSecondsOf(options.serverPid);
-      writesAtEnd = writesOf(options.serverPid);
-    }
+    if (serverPid !== undefined) usageAtEnd = readUsage(serverPid);
   }, options.warmupMs + options.durationMs);
-  let cpuAtStart: number | undefined;
-  let cpuAtEnd: number | undefined;
-  let writesAtStart: ReturnType<typeof writesOf>;
-  let writesAtEnd: ReturnType<typeof writesOf>;
-  const meterStart = setTimeout(() => {
-    if (options.serverPid !== undefined) {
-      cpuAtStart = cpuSecondsOf(options.serverPid);
-      writesAtStart = writesOf(options.serverPid);
-    }
-  }, options.warmupMs);
   await Promise.all(
     steps.map(async (step) => {
       while (!stop) {
@@ -143,13 +136,8 @@ export async function runLoad(steps: readonly Step[], options: LoadOptions): Pro
   clearTimeout(timer);
   clearTimeout(meterStart);
   const result = summarise(latencies, errors, [...samples], steps.length, options.durationMs);
-  if (cpuAtStart !== undefined && cpuAtEnd !== undefined && result.ops > 0)
-    result.serverCpuMicrosPerOp = round(((cpuAtEnd - cpuAtStart) * 1e6) / result.ops, 1);
-  if (writesAtStart !== undefined && writesAtEnd !== undefined && result.ops > 0)
-    result.serverDiskBytesPerOp = Math.round(
-      (writesAtEnd.writeBytes - writesAtStart.writeBytes) / result.ops,
-    );
-  return result;
+  if (usageAtStart === undefined || usageAtEnd === undefined) return result;
+  return { ...result, ...perOperation(usageAtStart, usageAtEnd, result.ops) };
 }
 
 export function summarise(
@@ -283,5 +271,22 @@ export function startOpenLoop(steps: readonly Step[], ratePerSecond: number): Op
         maxQueued,
       };
     },
+  };
+}
+
+/** CPU µs and storage bytes per operation between two readings; a figure is left out when unread. */
+function perOperation(
+  start: UsageReading,
+  end: UsageReading,
+  operations: number,
+): Pick<LoadResult, 'serverCpuMicrosPerOp' | 'serverDiskBytesPerOp'> {
+  if (operations <= 0) return {};
+  return {
+    ...(start.cpuSeconds === undefined || end.cpuSeconds === undefined
+      ? {}
+      : { serverCpuMicrosPerOp: round(((end.cpuSeconds - start.cpuSeconds) * 1e6) / operations, 1) }),
+    ...(start.storageBytes === undefined || end.storageBytes === undefined
+      ? {}
+      : { serverDiskBytesPerOp: Math.round((end.storageBytes - start.storageBytes) / operations) }),
   };
 }

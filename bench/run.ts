@@ -512,7 +512,7 @@ export function formatReport(report: BenchReport): string {
     push(
       '(each cell: operations/s, p50/p99 latency of one operation; code-flow: one operation = whole flow)',
     );
-    for (const line of serverCpuLines(report.throughput, gatehouse, peer)) push(line);
+    for (const line of serverCostLines(report.throughput, gatehouse, peer)) push(line);
   }
   lines.push(...governanceLines(report.throughput));
   if (report.stampede.length > 0) {
@@ -567,20 +567,21 @@ export function formatReport(report: BenchReport): string {
 }
 
 /**
- * The server's CPU per operation (all its threads, /proc, over the measured window of the best
- * round), Gatehouse's against the peer's: what an operation costs the core, whatever limited the
- * rate (the driver's core can be the limit for PAR).
+ * What an operation costs the server (all its threads, /proc, over the measured window of the best
+ * round): its CPU against the peer's, and the bytes Gatehouse sent to storage. That is what a change
+ * to the request path moves, whatever limited the rate (the driver's core can be the limit for PAR).
  */
-function serverCpuLines(results: readonly ThroughputResult[], gatehouse: string, peer: string): string[] {
+function serverCostLines(results: readonly ThroughputResult[], gatehouse: string, peer: string): string[] {
   const lines: string[] = [];
   for (const scenario of ['par-cimd', 'par-static', 'refresh-dpop', 'code-flow']) {
-    const ours = results.find((r) => r.scenario === scenario && r.target === gatehouse)?.serverCpuMicrosPerOp;
+    const ours = results.find((r) => r.scenario === scenario && r.target === gatehouse);
     const theirs = results.find((r) => r.scenario === scenario && r.target === peer)?.serverCpuMicrosPerOp;
-    if (ours === undefined) continue;
-    const ratio = theirs === undefined ? '' : `, peer ${theirs} µs: ${(theirs / ours).toFixed(2)}× less`;
-    const disk = results.find((r) => r.scenario === scenario && r.target === gatehouse)?.serverDiskBytesPerOp;
+    const cpu = ours?.serverCpuMicrosPerOp;
+    if (cpu === undefined) continue;
+    const ratio = theirs === undefined ? '' : `, peer ${theirs} µs: ${(theirs / cpu).toFixed(2)}× less`;
+    const disk = ours?.serverDiskBytesPerOp;
     const written = disk === undefined ? '' : `; Gatehouse wrote ${disk} bytes to storage per operation`;
-    lines.push(`  ${scenario.padEnd(13)} server CPU per operation: Gatehouse ${ours} µs${ratio}${written}`);
+    lines.push(`  ${scenario.padEnd(13)} server CPU per operation: Gatehouse ${cpu} µs${ratio}${written}`);
   }
-  return lines.length === 0 ? [] : ['server CPU per operation (all threads, /proc, best round):', ...lines];
+  return lines.length === 0 ? [] : ['server cost per operation (all threads, /proc, best round):', ...lines];
 }

@@ -9,7 +9,7 @@ import {
   startOpenLoop,
 } from '../driver.ts';
 import type { BenchChild } from '../lib/child.ts';
-import { cpuSecondsOf } from '../lib/process-cpu.ts';
+import { cpuSecondsOf } from '../lib/process-usage.ts';
 import { type BenchClient, connectTo, pkce, pushAuthorizationRequest, type Target } from '../oauth.ts';
 
 /**
