@@ -143,6 +143,8 @@ describe('sqlite migrations', () => {
     insert(foreign, 'foreign-registration', 'foreign.example');
     foreign.prepare(`DELETE FROM clients WHERE client_id = 'old-registration'`).run();
     foreign.close();
+    // A read sees another connection's commits from the event loop's next run on (read-snapshot.ts).
+    await new Promise(setImmediate);
     assert.deepEqual(await inDomain('foreign.example'), ['foreign-registration']);
     assert.deepEqual(await inDomain('old.example'), []);
     await store.close();

@@ -1,5 +1,6 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { createGroupCommit } from './group-commit.ts';
+import { createReadSnapshot } from './read-snapshot.ts';
 
 /**
  * How a commit reaches the disk (docs/deployment.md, "SQLite durability"): `normal` (the default)
@@ -60,17 +61,25 @@ export interface SqliteConnection {
 
 export function createSqliteConnection(db: DatabaseSync, counters?: SqliteWriteCounters): SqliteConnection {
   // Prepared once per store and reused: these run on every token request.
-  const statements = new Map<string, StatementSync>();
-  const sql = (text: string): StatementSync => {
-    let statement = statements.get(text);
-    if (statement === undefined) {
-      statement = db.prepare(text);
-      statements.set(text, statement);
+  const statements = new Map<string, { statement: StatementSync; reads: boolean }>();
+  const prepared = (text: string) => {
+    let entry = statements.get(text);
+    if (entry === undefined) {
+      entry = { statement: db.prepare(text), reads: /^\s*SELECT\b/i.test(text) };
+      statements.set(text, entry);
     }
+    return entry;
+  };
+  const snapshot = createReadSnapshot(db, (text) => prepared(text).statement);
+  const sql = (text: string): StatementSync => {
+    const { statement, reads } = prepared(text);
+    if (reads) snapshot.enter();
+    else snapshot.leave();
     return statement;
   };
 
-  const totalChanges = (): number => Number(sql('SELECT total_changes() AS n').get()?.n ?? 0);
+  // Not through `sql`: counting must not open or end the read snapshot it is measuring around.
+  const totalChanges = (): number => Number(prepared('SELECT total_changes() AS n').statement.get()?.n ?? 0);
   /** Counts one commit of `body` (only when a probe is attached: it costs a query). */
   const counted =
     counters === undefined
@@ -95,6 +104,10 @@ export function createSqliteConnection(db: DatabaseSync, counters?: SqliteWriteC
     }
   };
 
-  const { write, flush } = createGroupCommit(db, sql, immediate, counted);
-  return { db, sql, immediate: (body) => counted(() => immediate(body)), write, flush };
+  const groupCommit = createGroupCommit(db, sql, immediate, counted);
+  const flush = (): void => {
+    groupCommit.flush();
+    snapshot.leave();
+  };
+  return { db, sql, immediate: (body) => counted(() => immediate(body)), write: groupCommit.write, flush };
 }
