@@ -174,6 +174,22 @@ for (const [backend, open] of backends) {
       assert.equal((await t.manage(a.uri, 'GET', a.token)).status, 200);
     });
 
+    it('first registrations of one software at once make one shared record, every one its installation', async () => {
+      const t = await createTestServer({ store: open() });
+      const responses = await Promise.all(Array.from({ length: 6 }, () => t.register(native)));
+      const ids: string[] = [];
+      for (const response of responses) {
+        assert.equal(response.status, 201);
+        ids.push(((await response.json()) as Json).client_id as string);
+      }
+      const shared = await t.store.audit.list({ type: 'client.registered' });
+      const anchors = shared.filter((event) => event.detail?.shared === true);
+      assert.equal(anchors.length, 1, 'one shared record was made');
+      const sharedId = anchors[0]!.clientId!;
+      assert.deepEqual(await t.store.clients.listInstallations(sharedId), ids.sort());
+      assert.equal((await t.store.audit.list({ type: 'client.re_registration_recognised' })).length, 5);
+    });
+
     it('a shared record made before installations still refuses PUT and DELETE with 403', async () => {
       const t = await createTestServer({ store: open() });
       const token = 'old-registrants-token';

@@ -13,8 +13,9 @@ import { MINUTE, range, T } from './support/store-records.ts';
 const CONCURRENCY = 20;
 
 type Installation = ClientRecord & { registration: { sharedRegistration: string } };
+type Shared = ClientRecord & { registration: { fingerprint: string } };
 
-function shared(clientId: string, createdAt = T): ClientRecord {
+function shared(clientId: string, createdAt = T): Shared {
   return {
     clientId,
     kind: 'dcr',
@@ -181,6 +182,46 @@ export function describeSharedRegistrationStoreContract(
         const [first, second] = await openTwoHandles();
         try {
           await race(first, second);
+        } finally {
+          await first.close();
+          await second.close();
+        }
+      });
+    }
+
+    it('putShared writes a shared record only while no registration holds its fingerprint', async () => {
+      assert.deepEqual(await store.clients.putShared(shared('s1')), shared('s1'));
+      assert.deepEqual(await store.clients.get('s1'), shared('s1'));
+      const second = await store.clients.putShared(shared('s2', T + MINUTE));
+      assert.equal(second.clientId, 's1', 'the record found');
+      assert.equal(await store.clients.get('s2'), undefined, 'nothing written');
+    });
+
+    /** First registrations of one software racing, half on each handle: one shared record. */
+    const firstRegistrations = async (first: Store, second: Store) => {
+      const winners = await Promise.all(
+        range(CONCURRENCY).map((index) =>
+          (index % 2 === 0 ? first : second).clients.putShared(shared(`s${index}`)),
+        ),
+      );
+      const ids = new Set(winners.map((winner) => winner.clientId));
+      assert.equal(ids.size, 1, 'every caller got the same record');
+      const [winner] = ids;
+      for (const index of range(CONCURRENCY)) {
+        const written = await first.clients.get(`s${index}`);
+        assert.equal(written === undefined, `s${index}` !== winner, 'only the winner was written');
+      }
+    };
+
+    it(`of ${CONCURRENCY} racing first registrations of one software, one shared record`, async () => {
+      await firstRegistrations(store, store);
+    });
+
+    if (openTwoHandles !== undefined) {
+      it('the same over two handles', async () => {
+        const [first, second] = await openTwoHandles();
+        try {
+          await firstRegistrations(first, second);
         } finally {
           await first.close();
           await second.close();

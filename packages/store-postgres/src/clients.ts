@@ -22,6 +22,13 @@ async function upsert(client: pg.PoolClient, record: ClientRecord): Promise<void
   await indexClient(client, record);
 }
 
+/** The newest registration with a fingerprint: the shared record a registration is recognised as. */
+const BY_FINGERPRINT =
+  'SELECT * FROM clients WHERE registration_fingerprint = $1 ORDER BY created_at DESC LIMIT 1';
+
+/** First key of the advisory lock that serialises `putShared` per fingerprint. */
+const FINGERPRINT_LOCK = 0x6670_7274; // "fprt"
+
 export function postgresClientStore({ query, first, transaction }: PostgresConnection): ClientStore {
   return {
     async get(clientId) {
@@ -84,11 +91,21 @@ export function postgresClientStore({ query, first, transaction }: PostgresConne
       return rows.map(records.clientFromRow);
     },
     async findByFingerprint(fingerprint) {
-      const row = await first(
-        'SELECT * FROM clients WHERE registration_fingerprint = $1 ORDER BY created_at DESC LIMIT 1',
-        [fingerprint],
-      );
+      const row = await first(BY_FINGERPRINT, [fingerprint]);
       return row === undefined ? undefined : records.clientFromRow(row);
+    },
+    async putShared(record) {
+      // No unique index can hold the fingerprint (records from before decision 0046 may share one),
+      // so a transaction-scoped advisory lock on it, taken before the look-up, serialises the
+      // first registrations of one software across instances: one writes, the rest find it.
+      return transaction(async (client) => {
+        const { fingerprint } = record.registration;
+        await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [FINGERPRINT_LOCK, fingerprint]);
+        const found = await client.query(BY_FINGERPRINT, [fingerprint]);
+        if (found.rows[0] !== undefined) return records.clientFromRow(found.rows[0]);
+        await upsert(client, record);
+        return record;
+      });
     },
     async touch(clientId, now) {
       await query('UPDATE clients SET last_used_at = $1 WHERE client_id = $2', [now, clientId]);

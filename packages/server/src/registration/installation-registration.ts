@@ -52,8 +52,10 @@ export async function registerInstallation(
 ): Promise<InstallationRegistered> {
   for (let attempt = 1; ; attempt++) {
     const found = await ctx.store.clients.findByFingerprint(request.fingerprint);
-    const existing = found?.kind === 'dcr' && found.registration !== undefined ? found : undefined;
-    const shared = existing ?? (await newSharedRecord(ctx, request));
+    const { shared, recognised } =
+      found?.kind === 'dcr' && found.registration !== undefined
+        ? { shared: found, recognised: true }
+        : await sharedRecordFor(ctx, request);
     const token = randomToken();
     const record: ClientRecord & { registration: { sharedRegistration: string } } = {
       clientId: request.clientId,
@@ -68,14 +70,14 @@ export async function registerInstallation(
       },
     };
     if (await ctx.store.clients.putInstallation(record)) {
-      if (existing !== undefined) {
+      if (recognised) {
         await ctx.audit({
           type: 'client.re_registration_recognised',
           clientId: shared.clientId,
           detail: { installation: record.clientId },
         });
       }
-      return { record, token, sharedClientId: shared.clientId, recognised: existing !== undefined };
+      return { record, token, sharedClientId: shared.clientId, recognised };
     }
     if (attempt >= ATTEMPTS) throw new Error('the shared registration was removed while registering');
   }
@@ -84,12 +86,17 @@ export async function registerInstallation(
 /**
  * A new shared record: the software's entry in the inventory and the anchor governance rules name.
  * Its registration access token is a random value nobody is given, so no registrant manages it.
+ * Written only if no registration holds the fingerprint yet (ClientStore.putShared): a first
+ * registration that raced another of the same software joins the record the other made, recognised.
  */
-async function newSharedRecord(ctx: ServerContext, request: RecognisableRegistration): Promise<ClientRecord> {
+async function sharedRecordFor(
+  ctx: ServerContext,
+  request: RecognisableRegistration,
+): Promise<{ shared: ClientRecord; recognised: boolean }> {
   const clientId = newClientId();
-  const record: ClientRecord = {
+  const record = {
     clientId,
-    kind: 'dcr',
+    kind: 'dcr' as const,
     metadata: { client_id: clientId, ...request.metadata },
     createdAt: request.now,
     updatedAt: request.now,
@@ -100,13 +107,14 @@ async function newSharedRecord(ctx: ServerContext, request: RecognisableRegistra
       installationsOnly: true,
     },
   };
-  await ctx.store.clients.put(record);
+  const shared = await ctx.store.clients.putShared(record);
+  if (shared.clientId !== clientId) return { shared, recognised: true };
   await ctx.audit({
     type: 'client.registered',
     clientId,
     detail: { shared: true, redirect_uris: request.metadata.redirect_uris },
   });
-  return record;
+  return { shared, recognised: false };
 }
 
 /**

@@ -82,6 +82,13 @@ export interface ClientStore {
    */
   putInstallation(record: ClientRecord & { registration: { sharedRegistration: string } }): Promise<boolean>;
   /**
+   * Writes a new shared record (one with `registration.fingerprint`) unless a registration with
+   * that fingerprint exists; returns the record that holds the fingerprint: the one found (writing
+   * nothing) or the one given. Atomic across instances: of first registrations of one software
+   * racing, exactly one writes its shared record and the others get it (decision 0046).
+   */
+  putShared(record: ClientRecord & { registration: { fingerprint: string } }): Promise<ClientRecord>;
+  /**
    * Deletes the record only when no installation names it; returns whether it deleted it. Atomic
    * against `putInstallation` (above).
    */

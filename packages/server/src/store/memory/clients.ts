@@ -8,6 +8,14 @@ export function memoryClientStore({ clients }: MemoryState): ClientStore {
       .map((client) => client.clientId)
       .sort(compare);
   const hasInstallations = (clientId: string) => installationsOf(clientId).length > 0;
+  const newestWith = (fingerprint: string): ClientRecord | undefined => {
+    let found: ClientRecord | undefined;
+    for (const client of clients.values()) {
+      if (client.registration?.fingerprint !== fingerprint) continue;
+      if (found === undefined || client.createdAt > found.createdAt) found = client;
+    }
+    return found;
+  };
   return {
     async get(clientId) {
       return copyOf(clients.get(clientId));
@@ -27,12 +35,13 @@ export function memoryClientStore({ clients }: MemoryState): ClientStore {
         .map(copy);
     },
     async findByFingerprint(fingerprint) {
-      let found: ClientRecord | undefined;
-      for (const client of clients.values()) {
-        if (client.registration?.fingerprint !== fingerprint) continue;
-        if (found === undefined || client.createdAt > found.createdAt) found = client;
-      }
-      return copyOf(found);
+      return copyOf(newestWith(fingerprint));
+    },
+    async putShared(record) {
+      const found = newestWith(record.registration.fingerprint);
+      if (found !== undefined) return copy(found);
+      clients.set(record.clientId, copy(record));
+      return copy(record);
     },
     async touch(clientId, now) {
       const client = clients.get(clientId);

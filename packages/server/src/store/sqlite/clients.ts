@@ -3,6 +3,10 @@ import { indexClient, unindexClient } from './client-inventory.ts';
 import type { SqliteConnection } from './connection.ts';
 import { changed, records, rows } from './rows.ts';
 
+/** The newest registration with a fingerprint: the shared record a registration is recognised as. */
+const BY_FINGERPRINT =
+  'SELECT * FROM clients WHERE registration_fingerprint = ? ORDER BY created_at DESC LIMIT 1';
+
 export function sqliteClientStore(connection: SqliteConnection): ClientStore {
   const { sql, write, immediate } = connection;
   // Every column is written, so fields absent from the new record are cleared (no merge). The
@@ -62,10 +66,18 @@ export function sqliteClientStore(connection: SqliteConnection): ClientStore {
         .map((row) => String(row.client_id));
     },
     async findByFingerprint(fingerprint) {
-      const row = sql(
-        'SELECT * FROM clients WHERE registration_fingerprint = ? ORDER BY created_at DESC LIMIT 1',
-      ).get(fingerprint);
+      const row = sql(BY_FINGERPRINT).get(fingerprint);
       return row === undefined ? undefined : records.clientFromRow(row);
+    },
+    async putShared(record) {
+      // One immediate transaction: the look-up and the write hold the write lock together, so of
+      // first registrations racing (here or in another process) one writes and the rest find it.
+      return immediate(() => {
+        const row = sql(BY_FINGERPRINT).get(record.registration.fingerprint);
+        if (row !== undefined) return records.clientFromRow(row);
+        upsert(record);
+        return record;
+      });
     },
     async touch(clientId, now) {
       await write(() => sql('UPDATE clients SET last_used_at = ? WHERE client_id = ?').run(now, clientId));
