@@ -116,6 +116,39 @@ describe('client_credentials: issued', () => {
     assert.deepEqual(await introspect(t, second), { active: false });
   });
 
+  it("an operator's revoke all ends the tokens issued until then, audited with who; later ones pass", async () => {
+    const t = await setup();
+    await t.addResourceServer();
+    const token = async () =>
+      ((await (await credentials(t)).json()) as { access_token: string }).access_token;
+    const before = await token();
+    assert.equal((await introspect(t, before)).active, true);
+
+    // The admin API's "revoke all" (the console and `gatehouse clients revoke` take the same path).
+    t.advance(400);
+    const admin = await t.server.admin.tokens.issue({ scope: 'write', actor: 'test' });
+    const revoked = await t.send(`${ISSUER}/admin/v1/clients/${MACHINE}/revocations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    assert.equal(revoked.status, 200);
+    assert.deepEqual(await introspect(t, before), { active: false });
+    const [event] = await t.store.audit.list({ type: 'client.revoked' });
+    assert.equal(event?.clientId, MACHINE);
+    assert.equal(event?.actor, `admin-token:${admin.issued.id}`);
+    assert.equal(event?.detail?.client_tokens_revoked_until, new Date(t.now()).toISOString());
+
+    // `iat` has whole seconds: one issued in the second of the revocation counts as before it.
+    const sameSecond = await token();
+    assert.deepEqual(await introspect(t, sameSecond), { active: false });
+    t.advance(1000);
+    assert.equal((await introspect(t, await token())).active, true);
+    // Kept in the store only as long as a token it ends can live (a day at most).
+    t.advance(24 * 3600 * 1000);
+    await t.store.purgeExpired(t.now());
+    assert.equal(await t.store.tokenFamilies.clientTokensRevokedUntil(MACHINE, t.now()), undefined);
+  });
+
   it('advertises the grant only when some tier allows it', async () => {
     const grants = async (tiers: Tiers) => {
       const server = createAuthorizationServer({

@@ -324,13 +324,17 @@ describe('jwt-bearer grant: workload identity federation (SEP-1933)', () => {
     assert.equal(active.active, true);
     assert.equal(active.sub, WORKLOAD);
     assert.equal(active.client_id, WORKLOAD);
-    // `clients block`: its tokens are inactive at once, with no family to revoke.
+    // `clients block`: its tokens are inactive at once, with no family to revoke; and, as a block
+    // revokes every session, the tokens issued until then stay so after an unblock.
     await t.server.governance.block(WORKLOAD, { actor: 'cli:test' });
     assert.deepEqual(await introspect(first), { active: false });
     await t.server.governance.unblock(WORKLOAD, { actor: 'cli:test' });
-    assert.equal((await introspect(first)).active, true);
-    await t.store.clients.delete(WORKLOAD);
     assert.deepEqual(await introspect(first), { active: false });
+    t.advance(1000);
+    const second = await token();
+    assert.equal((await introspect(second)).active, true);
+    await t.store.clients.delete(WORKLOAD);
+    assert.deepEqual(await introspect(second), { active: false });
   });
 
   it('refuses a token no rule matches, before recording anything, and scope outside the rule', async () => {

@@ -46,5 +46,27 @@ export function describeInstallationStoreContract(
         assert.deepEqual(await store.tokenFamilies.listByGrant('g3'), []);
       });
     });
+
+    describe('tokens a client holds for itself', () => {
+      it('revokeClientTokens marks them revoked until a time, moving only forward, kept until it expires', async () => {
+        const families = store.tokenFamilies;
+        assert.equal(await families.clientTokensRevokedUntil('c1', T), undefined);
+        await families.revokeClientTokens('c1', T + 10, T + 1000);
+        assert.equal(await families.clientTokensRevokedUntil('c1', T + 20), T + 10);
+        assert.equal(await families.clientTokensRevokedUntil('c2', T + 20), undefined, 'per client');
+        await families.revokeClientTokens('c1', T + 5, T + 500);
+        assert.equal(await families.clientTokensRevokedUntil('c1', T + 20), T + 10, 'never moves back');
+        await families.revokeClientTokens('c1', T + 30, T + 2000);
+        assert.equal(await families.clientTokensRevokedUntil('c1', T + 1500), T + 30);
+        assert.equal(await families.clientTokensRevokedUntil('c1', T + 2000), undefined, 'expired');
+        await store.purgeExpired(T + 2000);
+        await families.revokeClientTokens('c1', T + 2100, T + 3000);
+        assert.equal(
+          await families.clientTokensRevokedUntil('c1', T + 2200),
+          T + 2100,
+          'a fresh mark after the purge',
+        );
+      });
+    });
   });
 }

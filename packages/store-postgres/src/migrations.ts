@@ -222,6 +222,15 @@ export const postgresMigrations: readonly string[] = [
   `
   DROP INDEX IF EXISTS refresh_tokens_family_id;
   `,
+  // 15 (SQLite 18): "revoke all" reaches the tokens a client holds for itself, which have no
+  // family: those issued until revoked_until are no longer active (token-family-store.ts).
+  `
+  CREATE TABLE client_token_revocations (
+    client_id TEXT PRIMARY KEY,
+    revoked_until BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  `,
 ];
 
 /**

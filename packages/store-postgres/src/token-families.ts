@@ -41,6 +41,22 @@ export function postgresTokenFamilyStore({ query, first, count }: PostgresConnec
         [now, reason, clientId],
       );
     },
+    async revokeClientTokens(clientId, until, expiresAt) {
+      await query(
+        `INSERT INTO client_token_revocations (client_id, revoked_until, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (client_id) DO UPDATE SET
+           revoked_until = greatest(client_token_revocations.revoked_until, excluded.revoked_until),
+           expires_at = greatest(client_token_revocations.expires_at, excluded.expires_at)`,
+        [clientId, until, expiresAt],
+      );
+    },
+    async clientTokensRevokedUntil(clientId, now) {
+      const row = await first(
+        'SELECT revoked_until FROM client_token_revocations WHERE client_id = $1 AND expires_at > $2',
+        [clientId, now],
+      );
+      return row === undefined ? undefined : Number(row.revoked_until);
+    },
     async listByClient(clientId) {
       return (
         await query('SELECT * FROM token_families WHERE client_id = $1 ORDER BY created_at, id', [clientId])

@@ -19,9 +19,12 @@
  *
  * Order: the record goes first, so no new token is minted for a client being removed; revocations
  * follow and are idempotent, so a removal interrupted half way is completed by running it again.
- * A call that finds nothing to do writes no audit event: repeating a removal changes nothing.
+ * A call that finds nothing to do writes no audit event: repeating a removal changes nothing. An
+ * operator's `revokeAll` is the exception: it always ends the tokens the client holds for itself
+ * (client_credentials, a workload's exchange), which no count can show, so it is always audited.
  */
 
+import { MAX_ACCESS_TOKEN_SECONDS } from '../config/lifetimes-schema.ts';
 import { installationKeyOf } from '../grants/installation.ts';
 import type { AuditEvent, GrantRecord, Store, TokenFamilyRecord } from '../store/store.ts';
 import type { ClientMemory } from './client-memory.ts';
@@ -156,6 +159,8 @@ export function createClientLifecycle(deps: ClientLifecycleDeps): ClientLifecycl
     const grantsRevoked = await store.grants.revokeByClient(clientId, familyReason, now);
     const codesDeleted = await store.authorizationCodes.deleteByClient(clientId);
     const requestsDeleted = await store.authorizationRequests.deleteByClient(clientId);
+    // The tokens it holds for itself have no family (tokens/client-token.ts): those issued until now end.
+    await store.tokenFamilies.revokeClientTokens(clientId, now, now + MAX_ACCESS_TOKEN_SECONDS * 1000);
     return { grantsRevoked, familiesRevoked, codesDeleted, requestsDeleted };
   }
 
@@ -211,14 +216,21 @@ export function createClientLifecycle(deps: ClientLifecycleDeps): ClientLifecycl
     },
 
     async revokeAll(clientId, { actor, reason, detail }) {
-      const counts = await cascade(clientId, FAMILY_REASON[reason], deps.clock());
-      if (changedAnything(counts)) {
+      const now = deps.clock();
+      const counts = await cascade(clientId, FAMILY_REASON[reason], now);
+      // An operator's "revoke all" always changes something: the tokens the client holds for
+      // itself, which are not counted (none is stored), end with it. So it is always audited.
+      if (reason === 'operator' || changedAnything(counts)) {
         await deps.audit({
           type: 'client.revoked',
           clientId,
           actor,
           reason,
-          detail: { ...detail, ...auditCounts(counts) },
+          detail: {
+            ...detail,
+            ...auditCounts(counts),
+            client_tokens_revoked_until: new Date(now).toISOString(),
+          },
         });
       }
       // A shared registration's sessions are its installations' (decision 0046): "revoke all" of

@@ -6,6 +6,7 @@ import {
   TRUST_TIERS,
 } from '@gatehouse-oauth/core';
 import { z } from 'zod';
+import { MAX_ACCESS_TOKEN_SECONDS } from './lifetimes-schema.ts';
 
 const DAY = 24 * 3600;
 
@@ -40,7 +41,7 @@ function tierSchema(defaults: {
       accessTokenSeconds: z
         .int()
         .min(30)
-        .max(86400)
+        .max(MAX_ACCESS_TOKEN_SECONDS)
         .optional()
         .describe('access token lifetime; unset: lifetimes'),
       refreshTokenSeconds: lifetime(60, defaults.refreshTokenSeconds).describe(

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
 const DAY = 24 * 3600;
+
+/** The longest an access token can live, in any configuration (lifetimes and every tier). */
+export const MAX_ACCESS_TOKEN_SECONDS = DAY;
 const seconds = () => z.int();
 
 /**
@@ -10,7 +13,7 @@ const seconds = () => z.int();
 export const lifetimesSchema = z.strictObject({
   accessTokenSeconds: seconds()
     .min(30)
-    .max(86400)
+    .max(MAX_ACCESS_TOKEN_SECONDS)
     .default(300)
     .describe('RFC 9068 access token lifetime; short, because a JWT is verified without calling us (MCP-11)'),
   refreshTokenSeconds: seconds()

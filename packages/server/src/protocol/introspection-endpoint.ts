@@ -54,7 +54,7 @@ async function introspectAccess(ctx: ServerContext, token: string, now: number, 
   const { payload } = verified;
   if (scope.kind === 'audiences' && !audienceOwned(payload.aud, scope.audiences)) return { active: false };
   const clientId = isClientTokenFamilyId(verified.familyId)
-    ? await clientTokenHolder(ctx, payload.client_id)
+    ? await clientTokenHolder(ctx, payload.client_id, payload.iat, now)
     : await sessionTokenHolder(ctx, verified.familyId);
   if (clientId === undefined) return { active: false };
   if (await ctx.store.replay.has(`revoked-access-token:${verified.jti}`, now)) return { active: false };
@@ -87,11 +87,21 @@ async function sessionTokenHolder(ctx: ServerContext, familyId: string): Promise
 /**
  * The client of a token it holds for itself (client_credentials or a workload's jwt-bearer exchange,
  * tokens/client-token.ts): no family, no user; the client must still exist (removing it ends its
- * tokens, as removal ends families).
+ * tokens, as removal ends families), and the token must be newer than the client's last "revoke
+ * all" (TokenFamilyStore.revokeClientTokens). `iat` has whole seconds: a token issued in the same
+ * second as the revocation counts as before it, so none issued before it can pass.
  */
-async function clientTokenHolder(ctx: ServerContext, clientId: unknown): Promise<string | undefined> {
-  if (typeof clientId !== 'string') return undefined;
-  return (await ctx.store.clients.get(clientId)) === undefined ? undefined : clientId;
+async function clientTokenHolder(
+  ctx: ServerContext,
+  clientId: unknown,
+  issuedAt: unknown,
+  now: number,
+): Promise<string | undefined> {
+  if (typeof clientId !== 'string' || typeof issuedAt !== 'number') return undefined;
+  if ((await ctx.store.clients.get(clientId)) === undefined) return undefined;
+  const revokedUntil = await ctx.store.tokenFamilies.clientTokensRevokedUntil(clientId, now);
+  if (revokedUntil !== undefined && issuedAt * 1000 <= revokedUntil) return undefined;
+  return clientId;
 }
 
 async function introspectRefresh(ctx: ServerContext, token: string, now: number) {

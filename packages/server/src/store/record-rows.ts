@@ -227,4 +227,6 @@ export const TABLES_WITH_EXPIRY: readonly string[] = [
   'replay',
   // Rows of token buckets full again, i.e. equal to no row (./token-bucket-store.ts).
   'token_buckets',
+  // Kept only while a token they revoke can still be alive (./token-family-store.ts).
+  'client_token_revocations',
 ];

@@ -35,6 +35,10 @@ export interface TokenFamilyRecord {
  *   leaves a tombstone, and a later `create` for that id keeps the family revoked. This closes the
  *   race where a reused code is detected before the winning redemption wrote its family.
  * - `revokeByClient` revokes every live family of a client and returns how many it revoked.
+ * - `revokeClientTokens` ends the tokens a client holds for itself (client_credentials, a workload's
+ *   exchange: tokens/client-token.ts), which have no family: every one issued until `until` is no
+ *   longer active. The mark only moves forward, and is kept until `expiresAt` (the longest such a
+ *   token can live); `clientTokensRevokedUntil` answers it while it is kept, across instances.
  * - `listByGrant` returns the families of one grant, revoked ones too (never tombstones), ordered by
  *   createdAt then id: what an installation of the grant holds (grants/installation.ts). A read,
  *   consistent per statement.
@@ -44,6 +48,8 @@ export interface TokenFamilyStore {
   get(id: string): Promise<TokenFamilyRecord | undefined>;
   revoke(id: string, reason: string, now: number): Promise<void>;
   revokeByClient(clientId: string, reason: string, now: number): Promise<number>;
+  revokeClientTokens(clientId: string, until: number, expiresAt: number): Promise<void>;
+  clientTokensRevokedUntil(clientId: string, now: number): Promise<number | undefined>;
   listByClient(clientId: string): Promise<TokenFamilyRecord[]>;
   listByGrant(grantId: string): Promise<TokenFamilyRecord[]>;
 }

@@ -64,6 +64,8 @@ export function createMemoryStore(): Store {
       for (const key of state.codeReplays.keys()) if (!codes.has(key)) state.codeReplays.delete(key);
       purgeClientChanges(state, now);
       for (const [key, row] of state.tokenBuckets) if (row.expiresAt <= now) state.tokenBuckets.delete(key);
+      for (const [key, row] of state.clientTokenRevocations)
+        if (row.expiresAt <= now) state.clientTokenRevocations.delete(key);
     },
 
     async close() {},

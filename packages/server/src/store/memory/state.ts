@@ -62,6 +62,8 @@ export interface MemoryState {
     activity: Map<string, ClientActivity>; // by client_id
   };
   tokenBuckets: Map<string, StoredBucket>; // by key
+  /** The tokens a client holds for itself revoked until `until` (TokenFamilyStore.revokeClientTokens). */
+  clientTokenRevocations: Map<string, { until: number; expiresAt: number }>; // by client_id
 }
 
 export function createMemoryState(): MemoryState {
@@ -92,6 +94,7 @@ export function createMemoryState(): MemoryState {
     codeReplays: new Map(),
     inventory: { operatorFields: new Map(), activity: new Map() },
     tokenBuckets: new Map(),
+    clientTokenRevocations: new Map(),
   };
 }
 

@@ -42,6 +42,17 @@ export function memoryTokenFamilyStore(state: MemoryState): TokenFamilyStore {
       }
       return revoked;
     },
+    async revokeClientTokens(clientId, until, expiresAt) {
+      const found = state.clientTokenRevocations.get(clientId);
+      state.clientTokenRevocations.set(clientId, {
+        until: Math.max(found?.until ?? until, until),
+        expiresAt: Math.max(found?.expiresAt ?? expiresAt, expiresAt),
+      });
+    },
+    async clientTokensRevokedUntil(clientId, now) {
+      const found = state.clientTokenRevocations.get(clientId);
+      return found !== undefined && found.expiresAt > now ? found.until : undefined;
+    },
     async listByClient(clientId) {
       return [...families.values()]
         .filter((family) => family.clientId === clientId)

@@ -265,6 +265,16 @@ export const sqliteMigrations: readonly string[] = [
   `
   DROP INDEX IF EXISTS refresh_tokens_family_id;
   `,
+  // 18: "revoke all" reaches the tokens a client holds for itself (client_credentials, a workload's
+  // exchange), which have no family: those issued until \`revoked_until\` are no longer active.
+  // A row is kept as long as such a token can live (token-family-store.ts).
+  `
+  CREATE TABLE client_token_revocations (
+    client_id TEXT PRIMARY KEY NOT NULL,
+    revoked_until INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
 
 /**

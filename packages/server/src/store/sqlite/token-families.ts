@@ -50,6 +50,22 @@ export function sqliteTokenFamilyStore(connection: SqliteConnection): TokenFamil
         ).run(now, reason, clientId),
       );
     },
+    async revokeClientTokens(clientId, until, expiresAt) {
+      await write(() =>
+        sql(
+          `INSERT INTO client_token_revocations (client_id, revoked_until, expires_at) VALUES (?, ?, ?)
+           ON CONFLICT (client_id) DO UPDATE SET
+             revoked_until = max(revoked_until, excluded.revoked_until),
+             expires_at = max(expires_at, excluded.expires_at)`,
+        ).run(clientId, until, expiresAt),
+      );
+    },
+    async clientTokensRevokedUntil(clientId, now) {
+      const row = sql(
+        'SELECT revoked_until FROM client_token_revocations WHERE client_id = ? AND expires_at > ?',
+      ).get(clientId, now);
+      return row === undefined ? undefined : Number(row.revoked_until);
+    },
     async listByClient(clientId) {
       return sql('SELECT * FROM token_families WHERE client_id = ? ORDER BY created_at, id')
         .all(clientId)
