@@ -1,6 +1,39 @@
 import pino, { type Logger } from 'pino';
 import { requestIdLogOptions } from './http/request-id.ts';
 
+/** Field names whose values are secrets, wherever a structured field carries one. */
+const SECRET_FIELDS = [
+  'password',
+  'client_secret',
+  'code',
+  'code_verifier',
+  'refresh_token',
+  'access_token',
+  'token',
+  'authorization',
+  'cookie',
+] as const;
+
+/**
+ * Where they are looked for: the line itself and the objects lines carry (an error, an audit
+ * event's detail, a job's result, a request's headers or body). Named, not `*.field`: pino runs a
+ * wildcard redaction over every field of every line, about 5 µs and 36 KB of garbage a line
+ * (issue #18, docs/benchmarks.md), where a named path costs nothing on a line without its field.
+ * An error's `code` is its kind (`SQLITE_FULL`, `ECONNRESET`), never an authorization code.
+ */
+export const REDACTED_PATHS: readonly string[] = [
+  '',
+  'err.',
+  'audit.detail.',
+  'result.',
+  'headers.',
+  'body.',
+].flatMap((container) =>
+  SECRET_FIELDS.filter((field) => !(container === 'err.' && field === 'code')).map(
+    (field) => `${container}${field}`,
+  ),
+);
+
 /**
  * pino JSON logs. Secrets never reach a log line: request logs name the path, never the query or
  * body, and the redaction list is a second net for anything that slips into a structured field.
@@ -12,20 +45,7 @@ export function createLogger(options: { level?: string; destination?: pino.Desti
       level: options.level ?? 'info',
       base: { service: 'gatehouse' },
       ...requestIdLogOptions,
-      redact: {
-        paths: [
-          '*.password',
-          '*.client_secret',
-          '*.code',
-          '*.code_verifier',
-          '*.refresh_token',
-          '*.access_token',
-          '*.token',
-          '*.authorization',
-          '*.cookie',
-        ],
-        censor: '[redacted]',
-      },
+      redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
     },
     options.destination,
   );

@@ -67,4 +67,33 @@ describe('request logs', () => {
     for (const secret of secrets)
       assert.ok(!all.includes(secret), `a secret leaked into the logs: ${secret.slice(0, 12)}…`);
   });
+
+  it('the redaction net: secret fields on the line and in the objects lines carry, an error keeps its code', () => {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of chunk.toString().trim().split('\n')) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'info', destination });
+    const error = Object.assign(new Error('disk full'), { code: 'SQLITE_FULL', token: 'tok-1' });
+    logger.info({ password: 'pw', client_id: 'app' }, 'top level');
+    logger.warn({ err: error }, 'an error');
+    logger.info({ audit: { type: 't', detail: { refresh_token: 'rt-1', family_id: 'f1' } } }, 'an event');
+    logger.info(
+      { result: { access_token: 'at-1' }, headers: { authorization: 'Bearer x', cookie: 'c' } },
+      'more',
+    );
+    const [top, failed, event, more] = lines;
+    assert.equal(top?.password, '[redacted]');
+    assert.equal(top?.client_id, 'app');
+    const err = (failed?.err ?? {}) as Record<string, unknown>;
+    assert.equal(err.token, '[redacted]');
+    assert.equal(err.code, 'SQLITE_FULL', "an error's code is its kind, not a secret");
+    const detail = (event?.audit as { detail: Record<string, unknown> } | undefined)?.detail;
+    assert.deepEqual(detail, { refresh_token: '[redacted]', family_id: 'f1' });
+    assert.deepEqual(more?.result, { access_token: '[redacted]' });
+    assert.deepEqual(more?.headers, { authorization: '[redacted]', cookie: '[redacted]' });
+  });
 });
