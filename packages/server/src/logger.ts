@@ -19,7 +19,8 @@ const SECRET_FIELDS = [
  * event's detail, a job's result, a request's headers or body). Named, not `*.field`: pino runs a
  * wildcard redaction over every field of every line, about 5 µs and 36 KB of garbage a line
  * (issue #18, docs/benchmarks.md), where a named path costs nothing on a line without its field.
- * An error's `code` is its kind (`SQLITE_FULL`, `ECONNRESET`), never an authorization code.
+ * A `code` on the line or on an error is an error's kind (`SQLITE_FULL`, `ECONNREFUSED`: what an
+ * operator needs), never an authorization code, which only a body or an event's detail could hold.
  */
 export const REDACTED_PATHS: readonly string[] = [
   '',
@@ -29,7 +30,7 @@ export const REDACTED_PATHS: readonly string[] = [
   'headers.',
   'body.',
 ].flatMap((container) =>
-  SECRET_FIELDS.filter((field) => !(container === 'err.' && field === 'code')).map(
+  SECRET_FIELDS.filter((field) => !(field === 'code' && (container === '' || container === 'err.'))).map(
     (field) => `${container}${field}`,
   ),
 );

@@ -78,21 +78,24 @@ describe('request logs', () => {
     });
     const logger = createLogger({ level: 'info', destination });
     const error = Object.assign(new Error('disk full'), { code: 'SQLITE_FULL', token: 'tok-1' });
-    logger.info({ password: 'pw', client_id: 'app' }, 'top level');
+    logger.info({ password: 'pw', client_id: 'app', code: 'ECONNREFUSED' }, 'top level');
     logger.warn({ err: error }, 'an error');
     logger.info({ audit: { type: 't', detail: { refresh_token: 'rt-1', family_id: 'f1' } } }, 'an event');
+    logger.info({ body: { code: 'authorization-code', state: 's' } }, 'a body');
     logger.info(
       { result: { access_token: 'at-1' }, headers: { authorization: 'Bearer x', cookie: 'c' } },
       'more',
     );
-    const [top, failed, event, more] = lines;
+    const [top, failed, event, body, more] = lines;
     assert.equal(top?.password, '[redacted]');
     assert.equal(top?.client_id, 'app');
+    assert.equal(top?.code, 'ECONNREFUSED', "a line's code is an error's kind");
     const err = (failed?.err ?? {}) as Record<string, unknown>;
     assert.equal(err.token, '[redacted]');
     assert.equal(err.code, 'SQLITE_FULL', "an error's code is its kind, not a secret");
     const detail = (event?.audit as { detail: Record<string, unknown> } | undefined)?.detail;
     assert.deepEqual(detail, { refresh_token: '[redacted]', family_id: 'f1' });
+    assert.deepEqual(body?.body, { code: '[redacted]', state: 's' });
     assert.deepEqual(more?.result, { access_token: '[redacted]' });
     assert.deepEqual(more?.headers, { authorization: '[redacted]', cookie: '[redacted]' });
   });
