@@ -4,14 +4,17 @@
  * for `repo:`, `rpc:`, `blob:` and an `include:` permission set. The set is published as the
  * Lexicon spec says, on the test network: the authority's `_lexicon` TXT record (the one injected
  * seam: the server's DNS lookup) names a did:plc, whose document in the stand-in PLC directory on
- * `plc.test` (`atproto.plc_directory`) names the PDS on `pds.test`, which serves the schema record.
+ * `plc.test` (`atproto.plc_directory`) names the PDS on `pds.test` and the publisher's signing key;
+ * the PDS serves the schema record with its proof (a CAR file of the commit, signed with that key).
  * Gatehouse resolves it through its hardened fetcher (the development switches let it reach the
  * `.test` hosts), describes it on the consent page, and the tokens carry its permissions. A client
  * whose document does not cover a scope it asks for is refused at PAR.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { P256Keypair } from '@atproto/crypto';
 import { decodeJwt } from 'jose';
+import { didDocument, signedRecord } from '../../packages/server/test/support/lexicons.ts';
 import {
   atprotoClient,
   fetchThrough,
@@ -94,25 +97,20 @@ describe('AT Protocol permission scopes end to end with @atproto/oauth-client-no
     await deployment.addUser(LOGIN.username, LOGIN.password);
     publishAccount(host, DID, deployment.issuer);
     // The publisher's DID document names the PDS on pds.test, which serves the schema record.
-    host.json(`/${encodeURIComponent(PUBLISHER)}`, {
-      id: PUBLISHER,
-      service: [
-        { id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: host.origin('pds.test') },
-      ],
-    });
-    host.route('/xrpc/com.atproto.repo.getRecord', (request, response) => {
+    const publisherKey = await P256Keypair.create();
+    host.json(
+      `/${encodeURIComponent(PUBLISHER)}`,
+      didDocument(PUBLISHER, host.origin('pds.test'), publisherKey),
+    );
+    const proof = await signedRecord(PUBLISHER, CALENDAR, CALENDAR_LEXICON, publisherKey);
+    host.route('/xrpc/com.atproto.sync.getRecord', (request, response) => {
       const query = new URL(request.url ?? '/', 'https://x').searchParams;
       const wanted =
-        query.get('repo') === PUBLISHER &&
+        query.get('did') === PUBLISHER &&
         query.get('collection') === 'com.atproto.lexicon.schema' &&
         query.get('rkey') === CALENDAR;
       if (!wanted) return void response.writeHead(404).end();
-      response.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({
-          uri: `at://${PUBLISHER}/com.atproto.lexicon.schema/${CALENDAR}`,
-          value: CALENDAR_LEXICON,
-        }),
-      );
+      response.writeHead(200, { 'content-type': 'application/vnd.ipld.car' }).end(proof);
     });
     clientFetch = fetchThrough(deployment.dispatcher);
   });
@@ -177,7 +175,7 @@ describe('AT Protocol permission scopes end to end with @atproto/oauth-client-no
     assert.deepEqual((await restored.getTokenInfo(false)).scope.split(' '), granted);
     // PAR, consent, code exchange and refresh: one resolution over the network, then the cache.
     assert.equal(host.hits(`/${encodeURIComponent(PUBLISHER)}`), 1);
-    assert.equal(host.hits('/xrpc/com.atproto.repo.getRecord'), 1);
+    assert.equal(host.hits('/xrpc/com.atproto.sync.getRecord'), 1);
   });
 
   it('refuses a scope the client document does not cover', async () => {

@@ -15,7 +15,7 @@ import { silentLogger } from '../src/logger.ts';
 import { atprotoPermissionSets } from '../src/profiles/atproto-permission-sets.ts';
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
 import { dpopKey, push, refresh, signIn } from './support/atproto-requests.ts';
-import { CALENDAR, calendarLexicon, calendarTxt, publishCalendar, recordUrl } from './support/lexicons.ts';
+import { CALENDAR, calendarLexicon, calendarTxt, publishCalendar } from './support/lexicons.ts';
 import { stubDocuments } from './support/stub-documents.ts';
 import { createTestServer } from './support/test-server.ts';
 
@@ -67,7 +67,7 @@ function clientDocument(scope = DOCUMENT_SCOPE) {
 async function permissionServer(overrides: Partial<AuthorizationServerOptions> = {}) {
   const documents = stubDocuments();
   documents.publish(CLIENT.clientId, clientDocument());
-  publishCalendar(documents);
+  await publishCalendar(documents);
   const t = await createTestServer({
     profile: 'atproto',
     outboundFetch: documents.fetch,
@@ -147,11 +147,12 @@ describe('permission scopes: granted as the client document covers them', async 
 
   it('re-reads the set at refresh once its TTL is over, and narrows to the document as it is then', async () => {
     const tokens = await signIn(t, key, CLIENT, REQUESTED);
-    documents.publish(recordUrl(CALENDAR), {
-      value: calendarLexicon([
+    await publishCalendar(
+      documents,
+      calendarLexicon([
         { type: 'permission', resource: 'repo', collection: ['test.example.calendar.setting'] },
       ]),
-    });
+    );
     const early = await refresh(t, key, CLIENT, tokens.refresh_token);
     assert.equal(early.status, 200, JSON.stringify(early.body));
     assert.equal(early.body.scope, tokens.scope, 'within the TTL: the set as it was resolved');

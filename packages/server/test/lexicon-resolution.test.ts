@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { P256Keypair } from '@atproto/crypto';
 import { createLexiconResolver, lexiconDnsName } from '../src/lexicon/lexicon-resolver.ts';
 import { LexiconUnresolved } from '../src/lexicon/lexicon-unresolved.ts';
 import { createPermissionSetCache, PermissionSetUnavailable } from '../src/lexicon/permission-set-cache.ts';
@@ -14,12 +15,15 @@ import { silentLogger } from '../src/logger.ts';
 import {
   CALENDAR,
   CALENDAR_DID,
+  CALENDAR_KEY,
   CALENDAR_PDS,
   calendarLexicon,
   calendarTxt,
+  didDocument,
   PLC_DIRECTORY,
   publishCalendar,
   recordUrl,
+  signedRecord,
 } from './support/lexicons.ts';
 import { stubDocuments } from './support/stub-documents.ts';
 
@@ -47,22 +51,59 @@ describe('the default Lexicon resolver (DNS, DID, PDS)', () => {
     assert.equal(lexiconDnsName('app.bsky.feed.post'), '_lexicon.feed.bsky.app');
   });
 
-  it('returns the schema record the DID document’s PDS holds', async () => {
+  it('returns the schema record the DID document’s PDS holds, signed by the DID’s key', async () => {
     const documents = stubDocuments();
-    publishCalendar(documents);
+    await publishCalendar(documents);
     assert.deepEqual(await resolverOn(documents)(CALENDAR), calendarLexicon());
+    assert.equal(
+      documents.fetches(recordUrl(CALENDAR)),
+      1,
+      'read with its proof: com.atproto.sync.getRecord',
+    );
+  });
+
+  it('refuses a record its publisher did not sign, or a proof without it', async () => {
+    const documents = stubDocuments();
+    const resolve = resolverOn(documents);
+    // A PDS (or anyone on the way) that serves a set of its own, signed by another key.
+    await publishCalendar(documents, calendarLexicon(), await P256Keypair.create());
+    assert.equal(
+      await failure(resolve(CALENDAR)),
+      `the Lexicon record of ${CALENDAR} is not signed by its publisher ${CALENDAR_DID}`,
+    );
+    // A genuine proof of another record: the set is not in it.
+    documents.publish(
+      recordUrl(CALENDAR),
+      await signedRecord(CALENDAR_DID, 'test.example.calendar.other', calendarLexicon(), CALENDAR_KEY),
+    );
+    assert.equal(
+      await failure(resolve(CALENDAR)),
+      `the publisher ${CALENDAR_DID} has no Lexicon record of ${CALENDAR}`,
+    );
+    // The record of another repository, signed by its own key: the commit names another DID.
+    const stranger = await P256Keypair.create();
+    documents.publish(
+      recordUrl(CALENDAR),
+      await signedRecord('did:web:other.example.test', CALENDAR, calendarLexicon(), stranger),
+    );
+    assert.equal(
+      await failure(resolve(CALENDAR)),
+      `the Lexicon record of ${CALENDAR} is not signed by its publisher ${CALENDAR_DID}`,
+    );
   });
 
   it('reads did:web documents at the host’s well-known path', async () => {
     const documents = stubDocuments();
     const did = 'did:web:calendar.example.test';
+    const document = didDocument(did, CALENDAR_PDS, CALENDAR_KEY);
     documents.publish('https://calendar.example.test/.well-known/did.json', {
-      id: did,
-      service: [
-        { id: `${did}#atproto_pds`, type: 'AtprotoPersonalDataServer', serviceEndpoint: CALENDAR_PDS },
-      ],
+      ...document,
+      service: [{ ...document.service[0], id: `${did}#atproto_pds` }],
     });
-    documents.publish(recordUrl(CALENDAR, did), { value: calendarLexicon() });
+    documents.publish(
+      recordUrl(CALENDAR, did),
+      await signedRecord(did, CALENDAR, calendarLexicon(), CALENDAR_KEY),
+    );
     const resolve = createLexiconResolver({
       fetch: documents.fetch,
       plcDirectory: PLC_DIRECTORY,
@@ -91,9 +132,20 @@ describe('the default Lexicon resolver (DNS, DID, PDS)', () => {
       await failure(resolve(CALENDAR)),
       `the DID document of ${CALENDAR_DID} names no https AT Protocol PDS`,
     );
-    publishCalendar(documents);
-    documents.publish(recordUrl(CALENDAR), { uri: 'at://x' });
-    assert.equal(await failure(resolve(CALENDAR)), `the Lexicon record of ${CALENDAR} has no value`);
+    documents.publish(`${PLC_DIRECTORY}/${encodeURIComponent(CALENDAR_DID)}`, {
+      ...didDocument(CALENDAR_DID, CALENDAR_PDS, CALENDAR_KEY),
+      verificationMethod: [],
+    });
+    assert.equal(
+      await failure(resolve(CALENDAR)),
+      `the DID document of ${CALENDAR_DID} names no atproto signing key`,
+    );
+    await publishCalendar(documents);
+    documents.publish(recordUrl(CALENDAR), new TextEncoder().encode('not a CAR file'));
+    assert.equal(
+      await failure(resolve(CALENDAR)),
+      `the Lexicon record of ${CALENDAR} is not signed by its publisher ${CALENDAR_DID}`,
+    );
     const several = createLexiconResolver({
       fetch: documents.fetch,
       plcDirectory: PLC_DIRECTORY,

@@ -1,7 +1,8 @@
 import { resolveTxt as systemResolveTxt } from 'node:dns/promises';
+import { verifyRecords } from '@atproto/repo';
 import type { SafeFetch } from '@gatehouse-oauth/safe-fetch';
-import { pdsOf } from './did-document.ts';
-import { fetchedJson, LexiconUnresolved } from './lexicon-unresolved.ts';
+import { atprotoIdentityOf } from './did-document.ts';
+import { fetchedBytes, LexiconUnresolved } from './lexicon-unresolved.ts';
 
 /**
  * Extension point (docs/extension-points.md, "Lexicon resolver"): the Lexicon schema document an
@@ -22,8 +23,12 @@ export interface LexiconResolverOptions {
   resolveTxt?: TxtLookup;
 }
 
-/** Lexicon records are small; a permission set is a handful of entries. */
-const MAX_RECORD_BYTES = 64 * 1024;
+/**
+ * A record with its proof: the signed commit, the repository tree's nodes on the way to the record
+ * (a few, each small), and the record, a handful of entries for a permission set.
+ */
+const MAX_PROOF_BYTES = 128 * 1024;
+const SCHEMA_COLLECTION = 'com.atproto.lexicon.schema';
 /** NSID syntax (AT Protocol NSID spec), enough to build a DNS name and an rkey from it safely. */
 const NSID =
   /^[a-zA-Z](?:[a-zA-Z0-9-]{0,62})?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+\.[a-zA-Z][a-zA-Z0-9]{0,62}$/;
@@ -32,10 +37,12 @@ const NSID =
  * The default resolver, as the AT Protocol Lexicon spec publishes schemas: the NSID's authority
  * (every segment but the name) reversed is a domain; its `_lexicon` TXT record says `did=<DID>`;
  * that DID's PDS (its DID document) holds the schema as the record
- * `com.atproto.lexicon.schema/<nsid>` of the DID's repository, read with
- * `com.atproto.repo.getRecord`. DNS through `resolveTxt` (injectable), everything else through the
- * hardened fetcher. The record is trusted as the PDS the authority's DID names serves it over TLS;
- * its commit signature is not checked (decision 0037).
+ * `com.atproto.lexicon.schema/<nsid>` of the DID's repository, read with its proof
+ * (`com.atproto.sync.getRecord`: a CAR file of the signed commit, the tree's path and the record).
+ * The record counts only when the commit is signed by the DID's atproto key and the tree leads to
+ * it (@atproto/repo `verifyRecords`), so a PDS, or anyone between, cannot change a publisher's
+ * permission set (decision 0037, amended). DNS through `resolveTxt` (injectable), everything else
+ * through the hardened fetcher.
  */
 export function createLexiconResolver(options: LexiconResolverOptions): LexiconResolver {
   const resolveTxt = options.resolveTxt ?? systemResolveTxt;
@@ -43,21 +50,32 @@ export function createLexiconResolver(options: LexiconResolverOptions): LexiconR
     if (!NSID.test(nsid) || nsid.length > 317)
       throw new LexiconUnresolved(`${nsid.slice(0, 100)} is not an NSID`);
     const did = await authorityDid(resolveTxt, nsid);
-    const pds = await pdsOf({ fetch: options.fetch, plcDirectory: options.plcDirectory }, did);
-    const url = new URL('/xrpc/com.atproto.repo.getRecord', pds);
-    url.searchParams.set('repo', did);
-    url.searchParams.set('collection', 'com.atproto.lexicon.schema');
+    const identity = await atprotoIdentityOf(
+      { fetch: options.fetch, plcDirectory: options.plcDirectory },
+      did,
+    );
+    const url = new URL('/xrpc/com.atproto.sync.getRecord', identity.pds);
+    url.searchParams.set('did', did);
+    url.searchParams.set('collection', SCHEMA_COLLECTION);
     url.searchParams.set('rkey', nsid);
-    const answer = await fetchedJson(
+    const proof = await fetchedBytes(
       options.fetch,
       url.href,
-      MAX_RECORD_BYTES,
+      { maxBytes: MAX_PROOF_BYTES, accept: 'application/vnd.ipld.car' },
       `the Lexicon record of ${nsid}`,
     );
-    const value =
-      typeof answer === 'object' && answer !== null ? (answer as { value?: unknown }).value : undefined;
-    if (value === undefined) throw new LexiconUnresolved(`the Lexicon record of ${nsid} has no value`);
-    return value;
+    let records: Awaited<ReturnType<typeof verifyRecords>>;
+    try {
+      records = await verifyRecords(proof, did, identity.signingKey);
+    } catch (error) {
+      throw new LexiconUnresolved(`the Lexicon record of ${nsid} is not signed by its publisher ${did}`, {
+        cause: error,
+      });
+    }
+    const found = records.find((claim) => claim.collection === SCHEMA_COLLECTION && claim.rkey === nsid);
+    if (found === undefined)
+      throw new LexiconUnresolved(`the publisher ${did} has no Lexicon record of ${nsid}`);
+    return found.record;
   };
 }
 

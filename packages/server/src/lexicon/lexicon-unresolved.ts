@@ -28,3 +28,17 @@ export async function fetchedJson(
     throw new LexiconUnresolved(publicFetchDescription(what, reason), { cause: error });
   }
 }
+
+/** One binary fetch of a resolution step (`accept`: its media type), failures as fetchedJson's. */
+export async function fetchedBytes(
+  fetch: SafeFetch,
+  url: string,
+  limits: { maxBytes: number; accept: string },
+  what: string,
+): Promise<Uint8Array> {
+  try {
+    return (await fetch(url, { ...limits, expectJson: false })).body;
+  } catch (error) {
+    throw new LexiconUnresolved(publicFetchDescription(what, fetchFailureReason(error)), { cause: error });
+  }
+}

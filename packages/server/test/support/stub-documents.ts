@@ -13,12 +13,15 @@ export function stubDocuments() {
     fetches.set(url, (fetches.get(url) ?? 0) + 1);
     if (!documents.has(url))
       throw new SafeFetchError('status_not_200', `GET ${url} answered 404`, { url, status: 404 });
-    const text = JSON.stringify(documents.get(url));
-    const body = new TextEncoder().encode(text);
+    const document = documents.get(url);
+    // Bytes are served as they are (a CAR file, a Lexicon record's proof); anything else as JSON.
+    const bytes = document instanceof Uint8Array;
+    const text = bytes ? new TextDecoder().decode(document) : JSON.stringify(document);
+    const body = bytes ? document : new TextEncoder().encode(text);
     const response: SafeResponse = {
       status: 200,
       url,
-      headers: new Headers({ 'content-type': 'application/json' }),
+      headers: new Headers({ 'content-type': bytes ? 'application/vnd.ipld.car' : 'application/json' }),
       body,
       remoteAddress: '192.0.2.10',
       text: () => text,
