@@ -110,7 +110,8 @@ export const CLIENT_COMMANDS: readonly CommandDefinition[] = [
       { name: 'user', value: '<name>', description: 'a user (username or id): every grant of theirs' },
       {
         name: 'revoke',
-        description: 'after printing the counts, revoke every grant and session of the selection',
+        description:
+          'after printing the counts, revoke every grant and session of the selection, and every token its clients hold for themselves',
       },
       { name: 'json', description: 'as JSON: the counts (with --revoke: before, after, what was revoked)' },
     ],

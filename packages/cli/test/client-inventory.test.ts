@@ -329,7 +329,7 @@ describe('gatehouse clients inventory commands beside a running server (one SQLi
     assert.match(revoked.stdout, /^live sessions {13}3$/m);
     assert.match(
       revoked.stdout,
-      /^revoked 3 grants and 3 token families; now 0 live grants and 0 live sessions$/m,
+      /^revoked 3 grants, 3 token families and every token its clients hold for themselves issued until now; now 0 live grants and 0 live sessions$/m,
     );
     for (const clientId of [CIMD_URL, SUBDOMAIN_CLIENT])
       for (const family of await store.tokenFamilies.listByClient(clientId))

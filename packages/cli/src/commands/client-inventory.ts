@@ -276,8 +276,9 @@ async function blastRadius(
   if (flags.json) return say(JSON.stringify(revoked, null, 2));
   for (const line of radiusLines(revoked.before)) say(line);
   say(
-    `revoked ${count(revoked.grantsRevoked, 'grant')} and ` +
-      `${count(revoked.familiesRevoked, 'token family', 'token families')}; ` +
+    `revoked ${count(revoked.grantsRevoked, 'grant')}, ` +
+      `${count(revoked.familiesRevoked, 'token family', 'token families')} ` +
+      'and every token its clients hold for themselves issued until now; ' +
       `now ${count(revoked.after.grants, 'live grant')} and ${count(revoked.after.liveFamilies, 'live session')}`,
   );
 }

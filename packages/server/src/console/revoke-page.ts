@@ -54,6 +54,7 @@ ${state.wrongPassword === true ? html`<p class="error" role="alert">${R.wrongPas
 <dt>${M.client.liveFamilies}</dt><dd>${reach.liveFamilies}</dd>
 <dt>${M.nav.clients}</dt><dd>${reach.clients.length}</dd>
 </dl>
+<p>${R.clientTokens}</p>
 <form class="stack" method="post" action="${frame.base}/revoke">${csrfField(frame)}
 <input type="hidden" name="${name}" value="${value}"><input type="hidden" name="return" value="${back}">
 <label for="confirm-password">${R.confirmPassword}</label>

@@ -139,6 +139,8 @@ export const consoleMessages = {
     title: 'Revoke all',
     heading: (target: string) => `Revoke everything ${target} reaches`,
     counts: 'This revokes:',
+    clientTokens:
+      'It also ends every token its clients hold for themselves (client credentials, workload tokens) issued until now; those are not stored, so they are not counted above.',
     confirmPassword: 'Your password, to confirm',
     confirm: 'Revoke all',
     done: (grants: number, families: number) => `Revoked ${grants} grants and ${families} sessions.`,
