@@ -111,7 +111,7 @@ export const CLIENT_COMMANDS: readonly CommandDefinition[] = [
       {
         name: 'revoke',
         description:
-          'after printing the counts, revoke every grant and session of the selection, and every token its clients hold for themselves',
+          'after printing the counts, revoke every grant and session of the selection, and (but for --user) every token its clients hold for themselves',
       },
       { name: 'json', description: 'as JSON: the counts (with --revoke: before, after, what was revoked)' },
     ],

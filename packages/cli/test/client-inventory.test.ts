@@ -342,5 +342,12 @@ describe('gatehouse clients inventory commands beside a running server (one SQLi
     assert.deepEqual(event?.detail?.target, { domain: 'client.example.test' });
     const before = (event?.detail ?? {}) as { before?: { live_families: number } };
     assert.equal(before.before?.live_families, 3);
+    // A user's reach is their grants: the tokens clients hold for themselves are not theirs to end.
+    const ofUser = await gatehouse('clients', 'blast-radius', '--user', 'bob', '--revoke');
+    assert.equal(ofUser.code, 0, ofUser.stderr);
+    assert.match(
+      ofUser.stdout,
+      /^revoked \d+ grants? and \d+ token famil(y|ies); now \d+ live grants? and \d+ live sessions?$/m,
+    );
   });
 });

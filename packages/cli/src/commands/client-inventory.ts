@@ -275,10 +275,13 @@ async function blastRadius(
   const revoked = await inventory.revokeReach(target, { actor: cliActor() });
   if (flags.json) return say(JSON.stringify(revoked, null, 2));
   for (const line of radiusLines(revoked.before)) say(line);
+  // A user's reach is their grants; the tokens clients hold for themselves end only with a client's.
+  const grants = count(revoked.grantsRevoked, 'grant');
+  const families = count(revoked.familiesRevoked, 'token family', 'token families');
   say(
-    `revoked ${count(revoked.grantsRevoked, 'grant')}, ` +
-      `${count(revoked.familiesRevoked, 'token family', 'token families')} ` +
-      'and every token its clients hold for themselves issued until now; ' +
+    ('user' in target
+      ? `revoked ${grants} and ${families}; `
+      : `revoked ${grants}, ${families} and every token its clients hold for themselves issued until now; `) +
       `now ${count(revoked.after.grants, 'live grant')} and ${count(revoked.after.liveFamilies, 'live session')}`,
   );
 }
