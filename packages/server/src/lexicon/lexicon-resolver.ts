@@ -1,5 +1,5 @@
 import { resolveTxt as systemResolveTxt } from 'node:dns/promises';
-import { verifyRecords } from '@atproto/repo';
+import type { RecordClaim } from '@atproto/repo';
 import type { SafeFetch } from '@gatehouse-oauth/safe-fetch';
 import { atprotoIdentityOf } from './did-document.ts';
 import { fetchedBytes, LexiconUnresolved } from './lexicon-unresolved.ts';
@@ -29,6 +29,12 @@ export interface LexiconResolverOptions {
  */
 const MAX_PROOF_BYTES = 128 * 1024;
 const SCHEMA_COLLECTION = 'com.atproto.lexicon.schema';
+
+/**
+ * @atproto/repo, loaded at the first permission set to verify: importing it costs a start about
+ * 180 ms and 35 MB, which a server that never resolves one (any other profile) should not pay.
+ */
+let repoLibrary: Promise<typeof import('@atproto/repo')> | undefined;
 /** NSID syntax (AT Protocol NSID spec), enough to build a DNS name and an rkey from it safely. */
 const NSID =
   /^[a-zA-Z](?:[a-zA-Z0-9-]{0,62})?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+\.[a-zA-Z][a-zA-Z0-9]{0,62}$/;
@@ -64,7 +70,8 @@ export function createLexiconResolver(options: LexiconResolverOptions): LexiconR
       { maxBytes: MAX_PROOF_BYTES, accept: 'application/vnd.ipld.car' },
       `the Lexicon record of ${nsid}`,
     );
-    let records: Awaited<ReturnType<typeof verifyRecords>>;
+    const { verifyRecords } = await (repoLibrary ??= import('@atproto/repo'));
+    let records: RecordClaim[];
     try {
       records = await verifyRecords(proof, did, identity.signingKey);
     } catch (error) {
