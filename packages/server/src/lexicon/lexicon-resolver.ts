@@ -70,7 +70,8 @@ export function createLexiconResolver(options: LexiconResolverOptions): LexiconR
       { maxBytes: MAX_PROOF_BYTES, accept: 'application/vnd.ipld.car' },
       `the Lexicon record of ${nsid}`,
     );
-    const { verifyRecords } = await (repoLibrary ??= import('@atproto/repo'));
+    repoLibrary ??= import('@atproto/repo');
+    const { verifyRecords } = await repoLibrary;
     let records: RecordClaim[];
     try {
       records = await verifyRecords(proof, did, identity.signingKey);
