@@ -46,7 +46,11 @@ export interface SqliteWriteCounters {
 /** What every aggregate of the SQLite store works with: one connection and its ways to write. */
 export interface SqliteConnection {
   readonly db: DatabaseSync;
-  /** The prepared statement for `text`, prepared on first use and cached for the store's life. */
+  /**
+   * The prepared statement for `text`, prepared on first use and cached for the store's life. A
+   * `SELECT` runs in the read snapshot of this run of the event loop; anything else ends that
+   * snapshot first (./read-snapshot.ts).
+   */
   sql(text: string): StatementSync;
   /** Runs `body` holding the database write lock from its first read to its commit. */
   immediate<T>(body: () => T): T;

@@ -1,21 +1,22 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 
 /**
- * One read transaction per event-loop turn for the reads outside a write (issue #18, finding 11;
- * decision 0047). A statement outside a transaction is a transaction of its own, and in WAL mode
- * each one takes and drops a read lock: two `fcntl` system calls, about as much as the lookup
- * itself. A refresh makes four such reads. So the first read of a turn opens a read transaction
- * (`BEGIN`, deferred: it writes nothing and blocks no writer, of this process or another), later
- * reads of the same turn use it, and it ends at the end of the turn (setImmediate), or before
- * anything that is not a read runs on the connection, so a write never joins it: every write still
- * starts from the newest committed state, which is where exactly-once decisions are taken.
+ * One read transaction per run of the event loop for the reads outside a write (issue #18,
+ * finding 11; decision 0047). A statement outside a transaction is a transaction of its own, and in
+ * WAL mode each one takes and drops a read lock: two `fcntl` system calls, about as much as the
+ * lookup itself. A refresh makes four such reads. So the first read of a run (the callback that is
+ * running and the promise continuations it sets off) opens a read transaction (`BEGIN`, deferred:
+ * it writes nothing and blocks no writer, of this process or another), later reads of the same run
+ * use it, and it ends when the run does (`process.nextTick`, once the microtask queue is empty), or
+ * before anything that is not a read runs on the connection, so a write never joins it: every write
+ * still starts from the newest committed state, which is where exactly-once decisions are taken.
  *
- * What it changes: reads in one turn see one snapshot, taken at the turn's first read. A commit by
- * another process (or connection) in the same turn is seen from the next turn on, at most one turn
- * later than without the snapshot, as if the read had come a little earlier.
+ * What it changes: the reads of one run see one snapshot, taken at its first read. A commit by
+ * another process (or connection) during the run is seen from the next run on; no I/O comes in
+ * between, so nothing the run reads can have been caused by that commit.
  */
 export interface ReadSnapshot {
-  /** Before a read: opens the turn's read transaction unless one (or a write) is open. */
+  /** Before a read: opens the run's read transaction unless one (or a write) is open. */
   enter(): void;
   /** Before anything else, and at a clean stop: ends the read transaction if one is open. */
   leave(): void;
@@ -27,7 +28,7 @@ export function createReadSnapshot(
 ): ReadSnapshot {
   let open = false;
   let endScheduled = false;
-  const endOfTurn = (): void => {
+  const endOfRun = (): void => {
     endScheduled = false;
     leave();
   };
@@ -45,7 +46,7 @@ export function createReadSnapshot(
       open = true;
       if (!endScheduled) {
         endScheduled = true;
-        process.nextTick(endOfTurn);
+        process.nextTick(endOfRun);
       }
     },
     leave,
