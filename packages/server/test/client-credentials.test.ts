@@ -54,6 +54,11 @@ async function rule(t: TestServer, selector: string, state: 'blocked' | 'pending
   await contextOf(t.server).governance.reload();
 }
 
+/** A machine client's fresh access token. */
+async function accessToken(t: TestServer): Promise<string> {
+  return ((await (await credentials(t)).json()) as { access_token: string }).access_token;
+}
+
 async function introspect(t: TestServer, token: string) {
   const response = await t.post('/introspect', { token }, basic(RESOURCE_SERVER, SECRET));
   return (await response.json()) as Record<string, unknown>;
@@ -92,8 +97,7 @@ describe('client_credentials: issued', () => {
   it('introspects active with the client as subject; revoked, blocked or removed it is inactive', async () => {
     const t = await setup();
     await t.addResourceServer();
-    const token = async () =>
-      ((await (await credentials(t)).json()) as { access_token: string }).access_token;
+    const token = () => accessToken(t);
 
     const first = await token();
     const active = await introspect(t, first);
@@ -119,8 +123,7 @@ describe('client_credentials: issued', () => {
   it("an operator's revoke all ends the tokens issued until then, audited with who; later ones pass", async () => {
     const t = await setup();
     await t.addResourceServer();
-    const token = async () =>
-      ((await (await credentials(t)).json()) as { access_token: string }).access_token;
+    const token = () => accessToken(t);
     const before = await token();
     assert.equal((await introspect(t, before)).active, true);
 

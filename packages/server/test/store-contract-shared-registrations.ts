@@ -173,21 +173,26 @@ export function describeSharedRegistrationStoreContract(
       assert.deepEqual(written, writtenIds);
     };
 
-    it(`of ${CONCURRENCY} racing installation writes and deletions, never an installation of a deleted record`, async () => {
-      await race(store, store);
-    });
+    /** `run` with this store on both sides, then (where the store has them) with two handles of one database. */
+    const onOneAndTwoHandles = (name: string, run: (first: Store, second: Store) => Promise<void>) => {
+      it(name, () => run(store, store));
+      if (openTwoHandles !== undefined) {
+        it(`${name}, over two handles`, async () => {
+          const [first, second] = await openTwoHandles();
+          try {
+            await run(first, second);
+          } finally {
+            await first.close();
+            await second.close();
+          }
+        });
+      }
+    };
 
-    if (openTwoHandles !== undefined) {
-      it('the same over two handles', async () => {
-        const [first, second] = await openTwoHandles();
-        try {
-          await race(first, second);
-        } finally {
-          await first.close();
-          await second.close();
-        }
-      });
-    }
+    onOneAndTwoHandles(
+      `of ${CONCURRENCY} racing installation writes and deletions, never an installation of a deleted record`,
+      race,
+    );
 
     it('putShared writes a shared record only while no registration holds its fingerprint', async () => {
       assert.deepEqual(await store.clients.putShared(shared('s1')), shared('s1'));
@@ -213,20 +218,9 @@ export function describeSharedRegistrationStoreContract(
       }
     };
 
-    it(`of ${CONCURRENCY} racing first registrations of one software, one shared record`, async () => {
-      await firstRegistrations(store, store);
-    });
-
-    if (openTwoHandles !== undefined) {
-      it('the same over two handles', async () => {
-        const [first, second] = await openTwoHandles();
-        try {
-          await firstRegistrations(first, second);
-        } finally {
-          await first.close();
-          await second.close();
-        }
-      });
-    }
+    onOneAndTwoHandles(
+      `of ${CONCURRENCY} racing first registrations of one software, one shared record`,
+      firstRegistrations,
+    );
   });
 }
