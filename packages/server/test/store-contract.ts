@@ -1203,6 +1203,33 @@ export function describeStoreContract(
           assert.equal(redeemed.outcome, kept ? 'redeemed' : 'unknown', `code: ${what}`);
         }
       });
+
+      it('purges in batches: a write made meanwhile is not held until it ends, and every expired row goes', async () => {
+        // 23 expired requests in batches of 4: distinct expiries, and six sharing one (a batch ends
+        // at an expiry, so ties go together); one live request.
+        const expiries = [...range(17).map((i) => T - 1 - i), ...range(6).map(() => T - 100)];
+        for (const [i, expiresAt] of expiries.entries())
+          await store.authorizationRequests.create(request(`old-${i}`, { expiresAt }));
+        await store.authorizationRequests.create(request('live', { expiresAt: T + MINUTE }));
+
+        let purged = false;
+        const purge = store.purgeExpired(T, 4).then(() => {
+          purged = true;
+        });
+        await store.sessions.create(session('meanwhile', { expiresAt: T + MINUTE }));
+        assert.equal(purged, false, 'the write was served before the purge ended');
+        await purge;
+
+        const before = T - MINUTE;
+        for (const i of range(expiries.length))
+          assert.equal(
+            await store.authorizationRequests.get(`old-${i}`, before),
+            undefined,
+            `old-${i} purged`,
+          );
+        assert.ok(await store.authorizationRequests.get('live', before), 'the live request is kept');
+        assert.ok(await store.sessions.get('meanwhile', before), 'the write made meanwhile is kept');
+      });
     });
 
     describe('records are copies', () => {

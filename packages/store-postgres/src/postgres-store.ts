@@ -1,4 +1,4 @@
-import { type Store, TABLES_WITH_EXPIRY } from '@gatehouse-oauth/server';
+import { EXPIRED_PURGE_BATCH, type Store, TABLES_WITH_EXPIRY } from '@gatehouse-oauth/server';
 import { postgresAdminTokenStore } from './admin-tokens.ts';
 import { postgresAuditStore } from './audit.ts';
 import { postgresAuthorizationCodeStore } from './authorization-codes.ts';
@@ -77,13 +77,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     inventory: postgresClientInventoryStore(connection),
     tokenBuckets: postgresTokenBucketStore(connection),
 
-    async purgeExpired(now) {
-      await connection.transaction(async (client) => {
-        for (const table of TABLES_WITH_EXPIRY) {
-          await client.query(`DELETE FROM ${table} WHERE expires_at <= $1`, [now]);
-        }
-        await purgeClientChanges(client, now);
-      });
+    async purgeExpired(now, batch = EXPIRED_PURGE_BATCH) {
+      // Oldest first through each table's expires_at index, a statement (and transaction) per batch:
+      // no row is held for the whole purge. SKIP LOCKED: a row an exchange is deleting right now, or
+      // another instance purging, is left to them instead of waited for.
+      for (const table of TABLES_WITH_EXPIRY) {
+        const purge = `DELETE FROM ${table} WHERE ctid IN
+          (SELECT ctid FROM ${table} WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)`;
+        while ((await connection.count(purge, [now, batch])) === batch);
+      }
+      await connection.transaction((client) => purgeClientChanges(client, now));
     },
 
     async close() {

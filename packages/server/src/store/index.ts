@@ -5,7 +5,7 @@ export { DOCUMENT_FETCH_OUTCOMES } from './document-fetch-store.ts';
 export { documentFreshnessFromRow } from './document-freshness-rows.ts';
 export { createInventoryRows, INVENTORY_COLUMNS } from './inventory-rows.ts';
 export { createMemoryStore } from './memory/memory-store.ts';
-export { createRecordRows, TABLES_WITH_EXPIRY } from './record-rows.ts';
+export { createRecordRows, EXPIRED_PURGE_BATCH, TABLES_WITH_EXPIRY } from './record-rows.ts';
 export { mergedGrant, replayDecision, withinGrace } from './record-rules.ts';
 export { type ColumnReader, type ColumnRow, createRowRecords, textColumn } from './row-records.ts';
 export { migrateSqlite, sqliteMigrations } from './sqlite/migrations.ts';

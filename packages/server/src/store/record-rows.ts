@@ -230,3 +230,11 @@ export const TABLES_WITH_EXPIRY: readonly string[] = [
   // Kept only while a token they revoke can still be alive (./token-family-store.ts).
   'client_token_revocations',
 ];
+
+/**
+ * How many expired rows `Store.purgeExpired` deletes per statement. A busy server expires a
+ * million pushed requests a minute; deleted in one statement they held SQLite's event loop for
+ * about a second (every request waited) and a PostgreSQL table's rows for as long. In batches,
+ * requests are served between them.
+ */
+export const EXPIRED_PURGE_BATCH = 1000;

@@ -61,9 +61,11 @@ export interface Store {
   readonly tokenBuckets: TokenBucketStore;
   /**
    * Deletes rows whose expiry is before `now` (codes, requests, sessions, refresh tokens, replay,
-   * token buckets full again) and client changes older than CLIENT_CHANGE_RETENTION_MS.
+   * token buckets full again) and client changes older than CLIENT_CHANGE_RETENTION_MS, oldest
+   * first, at most `batch` rows (default EXPIRED_PURGE_BATCH) at a time, other work served between
+   * batches: however many rows expired, no request waits for the whole purge.
    */
-  purgeExpired(now: number): Promise<void>;
+  purgeExpired(now: number, batch?: number): Promise<void>;
   close(): Promise<void>;
   /**
    * The time every instance on this store agrees on, in epoch milliseconds, when the store has one

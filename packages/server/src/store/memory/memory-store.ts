@@ -1,3 +1,4 @@
+import { EXPIRED_PURGE_BATCH } from '../record-rows.ts';
 import type { Store } from '../store.ts';
 import { memoryAdminTokenStore } from './admin-tokens.ts';
 import { memoryAuditStore } from './audit.ts';
@@ -54,18 +55,28 @@ export function createMemoryStore(): Store {
     inventory: memoryClientInventoryStore(state),
     tokenBuckets: memoryTokenBucketStore(state),
 
-    async purgeExpired(now) {
+    async purgeExpired(now, batch = EXPIRED_PURGE_BATCH) {
       const { sessions, requests, codes, refreshTokens, replay } = state;
-      for (const map of [sessions, requests, codes, refreshTokens]) {
-        for (const [key, record] of map) if (record.expiresAt <= now) map.delete(key);
-      }
-      for (const [key, expiresAt] of replay) if (expiresAt <= now) replay.delete(key);
+      let deleted = 0;
+      // Other work runs after every `batch` deletions, as on the database stores.
+      const deletedOne = async () => {
+        if (++deleted % batch === 0) await new Promise(setImmediate);
+      };
+      const purge = async <K, V>(map: Map<K, V>, expiresAt: (value: V) => number) => {
+        for (const [key, value] of map) {
+          if (expiresAt(value) > now) continue;
+          map.delete(key);
+          await deletedOne();
+        }
+      };
+      for (const map of [sessions, requests, codes, refreshTokens] as Map<string, { expiresAt: number }>[])
+        await purge(map, (record) => record.expiresAt);
+      await purge(replay, (expiresAt) => expiresAt);
+      await purge(state.tokenBuckets, (row) => row.expiresAt);
+      await purge(state.clientTokenRevocations, (row) => row.expiresAt);
       for (const key of state.rotations.keys()) if (!refreshTokens.has(key)) state.rotations.delete(key);
       for (const key of state.codeReplays.keys()) if (!codes.has(key)) state.codeReplays.delete(key);
       purgeClientChanges(state, now);
-      for (const [key, row] of state.tokenBuckets) if (row.expiresAt <= now) state.tokenBuckets.delete(key);
-      for (const [key, row] of state.clientTokenRevocations)
-        if (row.expiresAt <= now) state.clientTokenRevocations.delete(key);
     },
 
     async close() {},

@@ -1,4 +1,4 @@
-import { TABLES_WITH_EXPIRY } from '../record-rows.ts';
+import { EXPIRED_PURGE_BATCH, TABLES_WITH_EXPIRY } from '../record-rows.ts';
 import type { Store } from '../store.ts';
 import { sqliteAdminTokenStore } from './admin-tokens.ts';
 import { sqliteAuditStore } from './audit.ts';
@@ -12,6 +12,7 @@ import { sqliteClientStore } from './clients.ts';
 import {
   createSqliteConnection,
   openSqliteDatabase,
+  type SqliteConnection,
   type SqliteSynchronous,
   type SqliteWriteCounters,
 } from './connection.ts';
@@ -103,12 +104,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     inventory: sqliteClientInventoryStore(connection),
     tokenBuckets: sqliteTokenBucketStore(connection),
 
-    async purgeExpired(now) {
-      connection.immediate(() => {
-        for (const table of TABLES_WITH_EXPIRY)
-          connection.sql(`DELETE FROM ${table} WHERE expires_at <= ?`).run(now);
-        purgeClientChanges(connection, now);
-      });
+    async purgeExpired(now, batch = EXPIRED_PURGE_BATCH) {
+      // A batch per write: the group commit runs it in a later turn, after the requests of this one.
+      for (const table of TABLES_WITH_EXPIRY)
+        while ((await connection.write(() => purgeExpiredBatch(connection, table, now, batch))) > batch);
+      await connection.write(() => purgeClientChanges(connection, now));
     },
 
     async close() {
@@ -119,4 +119,20 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       if (db.isOpen) db.close();
     },
   };
+}
+
+/**
+ * Deletes the oldest expired rows of `table` through its `expires_at` index: everything up to the
+ * expiry of the (batch + 1)th oldest (so more than `batch` rows: more may be left), or, when no
+ * more than `batch` have expired, all of them. Returns how many it deleted. (A bound by expiry, not
+ * by key: `token_buckets` has no rowid, and SQLite is built without `DELETE … LIMIT`.)
+ */
+function purgeExpiredBatch(connection: SqliteConnection, table: string, now: number, batch: number): number {
+  const { changes } = connection
+    .sql(
+      `DELETE FROM ${table} WHERE expires_at <= coalesce(
+         (SELECT expires_at FROM ${table} WHERE expires_at <= ?1 ORDER BY expires_at LIMIT 1 OFFSET ?2), ?1)`,
+    )
+    .run(now, batch);
+  return Number(changes);
 }
