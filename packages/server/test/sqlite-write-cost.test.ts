@@ -133,6 +133,26 @@ describe('what each request writes on SQLite (issue #18, finding 11)', () => {
     await s.close();
   });
 
+  it('starts the WAL over under writes that never stop (the checkpoint worker restarts it)', async () => {
+    // A WAL starts over only when a write begins with every frame copied back. Under steady writes
+    // a PASSIVE checkpoint on another thread, longer than the gap between two commits, never ends
+    // with every frame copied, so the WAL never started over and grew without bound (4.7 GB in two
+    // minutes of the bench). Here commits back to back, one per turn, while the worker checkpoints
+    // twenty times, with a restart past 32 frames: the WAL starts over. Counts, not times.
+    const directory = mkdtempSync(join(tmpdir(), 'gatehouse-wal-restart-'));
+    const path = join(directory, 'gatehouse.sqlite');
+    const counters: SqliteWriteCounters = { commits: 0, rows: 0, checkpoints: 0, walRestarts: 0 };
+    const store = openSqliteStore({ path, counters, checkpointIntervalMs: 2, walRestartFrames: 32 });
+    await store.replay.remember('first', Date.now() + 60_000, Date.now());
+    while (counters.checkpoints === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const from = counters.checkpoints;
+    for (let i = 0; counters.checkpoints < from + 20; i++)
+      await store.replay.remember(`steady-${i}`, Date.now() + 60_000, Date.now());
+    assert.ok(counters.walRestarts! >= 1, `the WAL started over ${counters.walRestarts} times`);
+    await store.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
   it('opens with synchronous=NORMAL by default and FULL when asked (sqlite.synchronous)', () => {
     const directory = mkdtempSync(join(tmpdir(), 'gatehouse-synchronous-'));
     const synchronous = (mode?: 'normal' | 'full') => {

@@ -35,12 +35,15 @@ export function openSqliteDatabase(path: string, synchronous: SqliteSynchronous 
  * when given to `openSqliteStore`. `commits` counts the transactions of the write paths (each group
  * commit, each `immediate`, each write that ran alone); `rows` is SQLite's `total_changes()` over
  * them. Admin and start-up writes that bypass those paths are not counted. `checkpoints` counts the
- * WAL checkpoints the worker ran (checkpointer.ts): the fsyncs, none of them on the event loop.
+ * WAL checkpoints the worker ran (checkpointer.ts): the fsyncs, none of them on the event loop;
+ * `walRestarts`, when present, the times the WAL started over from its beginning (a checkpoint
+ * found fewer frames in it than the one before).
  */
 export interface SqliteWriteCounters {
   commits: number;
   rows: number;
   checkpoints: number;
+  walRestarts?: number;
 }
 
 /** What every aggregate of the SQLite store works with: one connection and its ways to write. */

@@ -43,6 +43,8 @@ export interface SqliteStoreOptions {
    * checkpoint inside the committing write, as before. Default 200 ms.
    */
   checkpointIntervalMs?: number;
+  /** WAL frames past which the checkpoint worker starts the WAL over (checkpointer.ts; tests). */
+  walRestartFrames?: number;
   /** A write probe, filled in as the store commits (tests, the bench). */
   counters?: SqliteWriteCounters;
 }
@@ -67,17 +69,27 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const connection = createSqliteConnection(db, options.counters);
   const checkpointIntervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
   let checkpointer: ReturnType<typeof startCheckpointer> | undefined;
+  let walFrames = 0;
   if (checkpointIntervalMs > 0 && options.path !== ':memory:') {
     // Off the event loop from now on; back inside the commits if the worker fails (the default 1,000 pages).
     db.exec('PRAGMA wal_autocheckpoint = 0');
-    checkpointer = startCheckpointer(options.path, checkpointIntervalMs, {
-      onFailure: () => {
-        if (db.isOpen) db.exec('PRAGMA wal_autocheckpoint = 1000');
+    checkpointer = startCheckpointer(
+      options.path,
+      checkpointIntervalMs,
+      {
+        onFailure: () => {
+          if (db.isOpen) db.exec('PRAGMA wal_autocheckpoint = 1000');
+        },
+        onCheckpoint: (frames) => {
+          const { counters } = options;
+          if (counters === undefined) return;
+          counters.checkpoints++;
+          if (frames < walFrames && counters.walRestarts !== undefined) counters.walRestarts++;
+          walFrames = frames;
+        },
       },
-      onCheckpoint: () => {
-        if (options.counters !== undefined) options.counters.checkpoints++;
-      },
-    });
+      options.walRestartFrames,
+    );
   }
 
   return {
