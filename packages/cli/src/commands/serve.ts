@@ -104,10 +104,17 @@ export async function startGatehouse(
     throw error;
   }
   const store = opened.store;
+  // A purge still running (a large one is paced, store.ts) is not overlapped by the next.
+  let purging = false;
   const purge = setInterval(() => {
+    if (purging) return;
+    purging = true;
     store
       .purgeExpired(Date.now())
-      .catch((error: unknown) => logger.warn({ err: error }, 'purge of expired rows failed'));
+      .catch((error: unknown) => logger.warn({ err: error }, 'purge of expired rows failed'))
+      .finally(() => {
+        purging = false;
+      });
   }, 60_000);
   purge.unref();
   // DCR-SEC-7: registrations never used, or idle for long, are reaped with their grants and tokens.
