@@ -104,7 +104,7 @@ export async function startGatehouse(
     throw error;
   }
   const store = opened.store;
-  // A purge still running (a large one is paced, store.ts) is not overlapped by the next.
+  // A purge still running (SQLite paces a large one: sqlite-store.ts) is not overlapped by the next.
   let purging = false;
   const purge = setInterval(() => {
     if (purging) return;

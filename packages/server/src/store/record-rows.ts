@@ -234,7 +234,7 @@ export const TABLES_WITH_EXPIRY: readonly string[] = [
 /**
  * How many expired rows `Store.purgeExpired` deletes per statement. A busy server expires a
  * million pushed requests a minute; deleted in one statement they held SQLite's event loop for
- * about a second (every request waited) and a PostgreSQL table's rows for as long. In batches,
- * requests are served between them.
+ * seconds (every request waited; docs/deployment.md, "Expired rows") and a PostgreSQL table's rows
+ * for as long. In batches, requests are served between them.
  */
 export const EXPIRED_PURGE_BATCH = 1000;

@@ -58,15 +58,12 @@ export function createMemoryStore(): Store {
     async purgeExpired(now, batch = EXPIRED_PURGE_BATCH) {
       const { sessions, requests, codes, refreshTokens, replay } = state;
       let deleted = 0;
-      // Other work runs after every `batch` deletions, as on the database stores.
-      const deletedOne = async () => {
-        if (++deleted % batch === 0) await new Promise(setImmediate);
-      };
       const purge = async <K, V>(map: Map<K, V>, expiresAt: (value: V) => number) => {
         for (const [key, value] of map) {
           if (expiresAt(value) > now) continue;
           map.delete(key);
-          await deletedOne();
+          // Other work runs after every `batch` deletions, as on the database stores.
+          if (++deleted % batch === 0) await new Promise(setImmediate);
         }
       };
       for (const map of [sessions, requests, codes, refreshTokens] as Map<string, { expiresAt: number }>[])
