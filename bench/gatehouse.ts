@@ -29,6 +29,10 @@ export function gatehouseConfig(
     store,
     // One log line per request at `info`; the peer logs nothing per request, so neither does this.
     log_level: 'warn',
+    // Every connection of the driver comes from 127.0.0.1, as every client does behind a proxy, and
+    // the stampede holds 1,000 at once: past the default cap of 256 per source they would be closed
+    // on arrival (docs/configuration.md, `http.max_connections_per_source`).
+    http: { max_connections_per_source: 2000 },
     resources: [{ uri: RESOURCE, scopes: [SCOPE], default_scopes: [SCOPE] }],
     default_resource: RESOURCE,
     // Both servers ask for DPoP nonces unless the run says otherwise (BENCH_DPOP_NONCE=0).

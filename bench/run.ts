@@ -232,7 +232,7 @@ async function main(): Promise<void> {
       }
       for (const { target, child } of servers) {
         if (wanted.has('stampede')) {
-          const result = await stampedeScenario(target, documentHost, documentPort, quick ? 200 : 1000);
+          const result = await stampedeScenario(target, documentHost, documentPort, quick ? 300 : 1000);
           say(
             `  stampede      ${target.name.padEnd(17)} ${result.requests} requests, ${result.fetches} fetch(es), ${result.wallMs} ms`,
           );
