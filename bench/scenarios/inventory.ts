@@ -110,12 +110,12 @@ function rules(): { selector: string; state?: 'approved' | 'blocked' | 'pending'
  * in one transaction: the clients store writes one record per transaction, which is right for a
  * server and needlessly slow for a bench's setup.
  */
-function seed(path: string): void {
+export function seed(path: string, clients = INVENTORY_CLIENTS): void {
   const db = new DatabaseSync(path);
   const rows = createRecordRows((value: boolean) => (value ? 1 : 0));
   const insertClient = db.prepare(
     `INSERT INTO clients (client_id, kind, metadata, secret_digest, secret_expires_at, created_at, updated_at,
-       registration, registration_fingerprint, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       registration, registration_fingerprint, last_used_at, shared_registration) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertTerm = db.prepare('INSERT INTO client_index (term, value, client_id) VALUES (?, ?, ?)');
   const insertActivity = db.prepare(
@@ -126,7 +126,7 @@ function seed(path: string): void {
     `INSERT INTO client_operator_fields (client_id, owner, labels, updated_by, updated_at) VALUES (?, ?, '[]', 'bench', ?)`,
   );
   db.exec('BEGIN');
-  for (let index = 0; index < INVENTORY_CLIENTS; index++) {
+  for (let index = 0; index < clients; index++) {
     const client = record(index);
     insertClient.run(...rows.clientRow(client));
     for (const [term, value] of clientIndexTerms(client)) insertTerm.run(term, value, client.clientId);
