@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * `npm run bench -- --quick` end to end, reduced to what is cheap: both servers as real child
- * processes, two throughput scenarios and the CIMD stampede, then the JSON's shape. It asserts what
- * the bench measured happened (requests succeeded, one fetch for a stampede), never how fast.
+ * processes, the four throughput scenarios and the CIMD stampede, then the JSON's shape. It
+ * asserts what the bench measured happened (requests succeeded, a refresh bound to DPoP, one fetch
+ * for a stampede), never how fast.
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -24,7 +25,7 @@ describe('npm run bench -- --quick (issue #8)', () => {
           join(root, 'bench/run.ts'),
           '--quick',
           '--targets=gatehouse-memory,oidc-provider',
-          '--scenarios=metadata,par-cimd,stampede',
+          '--scenarios=metadata,par-cimd,refresh-dpop,code-flow,stampede',
           `--out=${out}`,
         ],
         { cwd: root, encoding: 'utf8', timeout: 100_000 },
@@ -33,7 +34,7 @@ describe('npm run bench -- --quick (issue #8)', () => {
       assert.match(run.stdout, /scenario\s+gatehouse-memory\s+oidc-provider\s+GH\/peer/);
       const report = JSON.parse(readFileSync(out, 'utf8'));
       assert.equal(report.mode, 'quick');
-      for (const scenario of ['metadata', 'par-cimd']) {
+      for (const scenario of ['metadata', 'par-cimd', 'refresh-dpop', 'code-flow']) {
         for (const target of ['gatehouse-memory', 'oidc-provider']) {
           const row = report.throughput.find(
             (r: { scenario: string; target: string }) => r.scenario === scenario && r.target === target,
@@ -42,6 +43,8 @@ describe('npm run bench -- --quick (issue #8)', () => {
           assert.equal(row.errors, 0, `${scenario} on ${target}: ${row.errorSamples.join('; ')}`);
           assert.ok(row.ops > 0);
           assert.ok(row.p99Ms >= row.p50Ms);
+          // The refresh is measured as what it claims to be: DPoP-bound, with the server's nonce.
+          if (scenario === 'refresh-dpop') assert.equal(row.notes.tokenType, 'DPoP');
         }
       }
       // CIMD scenario (1): every concurrent request for one unseen client_id is served from one fetch.
