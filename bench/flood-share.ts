@@ -19,6 +19,10 @@ import { s256 } from '@gatehouse-oauth/core';
 import { type SafeFetch, SafeFetchError } from '@gatehouse-oauth/safe-fetch';
 import { createAuthorizationServer } from '../packages/server/src/index.ts';
 import { openSqliteStore } from '../packages/server/src/store/sqlite/sqlite-store.ts';
+import { restartOnSources } from './lib/sources.ts';
+
+// By hand with plain `node`: again on the sources (lib/sources.ts) before anything runs.
+restartOnSources();
 
 const ISSUER = 'https://as.bench.test';
 const RESOURCE = 'https://mcp.bench.test/mcp';

@@ -17,6 +17,7 @@ import {
 } from 'jose';
 import { round } from './driver.ts';
 import { serveChild } from './lib/child.ts';
+import { restartOnSources } from './lib/sources.ts';
 import { DpopKey } from './oauth.ts';
 
 /**
@@ -246,6 +247,7 @@ export function describeFloors(f: FloorResult): string[] {
 if (import.meta.main) {
   if (process.send === undefined) {
     // Run by hand: `taskset -c 0 node bench/floors.ts 3000`.
+    restartOnSources();
     const result = await measureFloors(Number(process.argv[2] ?? 3000));
     for (const line of describeFloors(result)) console.log(line);
   } else {

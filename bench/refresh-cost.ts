@@ -18,6 +18,10 @@ import {
   ISSUER,
   VERIFIER,
 } from '../packages/server/test/support/test-server.ts';
+import { restartOnSources } from './lib/sources.ts';
+
+// By hand with plain `node`: again on the sources (lib/sources.ts) before anything runs.
+restartOnSources();
 
 const TOTAL = Number(process.argv[2] ?? 3000);
 const CHAINS = Number(process.argv[3] ?? 16);

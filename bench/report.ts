@@ -49,6 +49,8 @@ export interface BenchReport {
   inventory?: InventoryResult;
   elapsedSeconds?: number;
   profiles?: string[];
+  /** Scenarios (or rounds of one) that threw: recorded, and the run went on. */
+  failures: { scenario: string; target?: string; error: string }[];
 }
 
 function verdict(met: boolean | undefined): string {
@@ -206,6 +208,12 @@ export function formatReport(report: BenchReport): string {
     }
   }
   lines.push(...inventoryLines(report.inventory));
+  if (report.failures.length > 0) {
+    push();
+    push('FAILED (not measured; the rest of the run went on):');
+    for (const { scenario, target, error } of report.failures)
+      push(`  ${scenario} ${target ?? ''}: ${error}`);
+  }
   if (report.elapsedSeconds !== undefined) {
     push();
     push(`elapsed: ${report.elapsedSeconds} s`);

@@ -9,6 +9,7 @@ import { DOCUMENT_HOSTS } from './common.ts';
 import { connect, expectStatus, type LoadOptions, round, runLoad, type Step } from './driver.ts';
 import type { FloorResult } from './floors.ts';
 import { type BenchChild, hasTaskset, startChild } from './lib/child.ts';
+import { runsSources, sourceNodeOptions } from './lib/sources.ts';
 import { type BenchClient, discover, type Target } from './oauth.ts';
 import { type BenchReport, formatReport, TARGETS } from './report.ts';
 import type { ResolveCost } from './resolve-cost.ts';
@@ -87,20 +88,21 @@ if (flags.help) {
   process.exit(0);
 }
 
-// The driver belongs on its own core: start again under taskset unless already there.
-if (hasTaskset() && process.env.BENCH_PINNED !== '1') {
-  const child = spawn(
-    'taskset',
-    [
-      '-c',
-      String(DRIVER_CORE),
-      process.execPath,
-      ...process.execArgv,
-      fileURLToPath(import.meta.url),
-      ...process.argv.slice(2),
-    ],
-    { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } },
-  );
+// The driver belongs on its own core, and every process of the run on the workspace's sources
+// (lib/sources.ts): start again, under taskset and with the sources' condition, unless already so.
+const pin = hasTaskset() && process.env.BENCH_PINNED !== '1';
+if (pin || !runsSources()) {
+  const node = [
+    process.execPath,
+    ...process.execArgv,
+    fileURLToPath(import.meta.url),
+    ...process.argv.slice(2),
+  ];
+  const [command, ...args] = pin ? ['taskset', '-c', String(DRIVER_CORE), ...node] : node;
+  const child = spawn(command!, args, {
+    stdio: 'inherit',
+    env: { ...process.env, ...(pin ? { BENCH_PINNED: '1' } : {}), NODE_OPTIONS: sourceNodeOptions() },
+  });
   child.on('exit', (code) => process.exit(code ?? 1));
 } else {
   await main();
@@ -159,6 +161,20 @@ async function main(): Promise<void> {
     stampede: [],
     flood: [],
     resolveCost: [],
+    failures: [],
+  };
+  /**
+   * Runs one scenario (or one round of one); an error is recorded and printed, and the run goes on,
+   * so one broken scenario does not lose the others' minutes of results. The exit code says it.
+   */
+  const attempt = async (scenario: string, target: string | undefined, body: () => Promise<void>) => {
+    try {
+      await body();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      report.failures.push({ scenario, ...(target === undefined ? {} : { target }), error: message });
+      say(`  ${scenario} ${target ?? ''} FAILED: ${message}`);
+    }
   };
 
   try {
@@ -213,53 +229,59 @@ async function main(): Promise<void> {
         for (let round = 1; round <= rounds; round++) {
           for (const { target, child } of servers) {
             if (scenario === 'par-blocked' && target.name !== GOVERNED_TARGET) continue;
-            const result = await measure({
-              target,
-              cimdClient,
-              connections,
-              load: { ...load, serverPid: child.pid },
+            await attempt(scenario, target.name, async () => {
+              const result = await measure({
+                target,
+                cimdClient,
+                connections,
+                load: { ...load, serverPid: child.pid },
+              });
+              say(
+                `  ${scenario.padEnd(13)} ${target.name.padEnd(17)} round ${round}: ${String(result.opsPerSecond).padStart(6)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms` +
+                  (result.errors > 0 ? `  errors ${result.errors}: ${result.errorSamples[0]}` : ''),
+              );
+              const previous = best.get(target.name);
+              if (previous === undefined || result.opsPerSecond > previous.opsPerSecond)
+                best.set(target.name, result);
             });
-            say(
-              `  ${scenario.padEnd(13)} ${target.name.padEnd(17)} round ${round}: ${String(result.opsPerSecond).padStart(6)}/s  p50 ${result.p50Ms} ms  p99 ${result.p99Ms} ms` +
-                (result.errors > 0 ? `  errors ${result.errors}: ${result.errorSamples[0]}` : ''),
-            );
-            const previous = best.get(target.name);
-            if (previous === undefined || result.opsPerSecond > previous.opsPerSecond)
-              best.set(target.name, result);
           }
         }
         report.throughput.push(...best.values());
       }
       for (const { target, child } of servers) {
         if (wanted.has('stampede')) {
-          const result = await stampedeScenario(target, documentHost, documentPort, quick ? 300 : 1000);
-          say(
-            `  stampede      ${target.name.padEnd(17)} ${result.requests} requests, ${result.fetches} fetch(es), ${result.wallMs} ms`,
-          );
-          report.stampede.push(result);
+          await attempt('stampede', target.name, async () => {
+            const result = await stampedeScenario(target, documentHost, documentPort, quick ? 300 : 1000);
+            say(
+              `  stampede      ${target.name.padEnd(17)} ${result.requests} requests, ${result.fetches} fetch(es), ${result.wallMs} ms`,
+            );
+            report.stampede.push(result);
+          });
         }
         if (wanted.has('flood') && target.name !== 'gatehouse-memory') {
-          const result = await floodScenario({
-            target,
-            server: child,
-            documentHost,
-            documentPort,
-            cimdClient,
-            capacityConnections: quick ? 4 : 16,
-            legitConnections: quick ? 8 : 32,
-            floodConnections: quick ? 4 : 16,
-            legitShare: floodLegitShare,
-            total: quick ? 2000 : 100_000,
-            maxFloodMs: quick ? 3000 : 90_000, // 100,000 ids take ~55 s on a loaded machine (issue #8)
-            baseline: load,
+          await attempt('flood', target.name, async () => {
+            const result = await floodScenario({
+              target,
+              server: child,
+              documentHost,
+              documentPort,
+              cimdClient,
+              capacityConnections: quick ? 4 : 16,
+              legitConnections: quick ? 8 : 32,
+              floodConnections: quick ? 4 : 16,
+              legitShare: floodLegitShare,
+              total: quick ? 2000 : 100_000,
+              maxFloodMs: quick ? 3000 : 90_000, // 100,000 ids take ~55 s on a loaded machine (issue #8)
+              baseline: load,
+            });
+            say(
+              `  flood         ${target.name.padEnd(17)} ${result.floodRequests} unknown client_ids at ${result.floodPerSecond}/s, ${result.fetches} fetches; ` +
+                `legit offered ${result.offeredPerSecond}/s: ${result.alone.opsPerSecond}/s alone, ${result.underFlood.opsPerSecond}/s under flood = ${Math.round(result.legitFraction * 100)}%; ` +
+                `RSS ${result.rssBeforeMiB} → peak ${result.peakRssMiB} MiB; CPU driver core ${Math.round(result.cpu.driverCore * 100)}%, server ${Math.round(result.cpu.server * 100)}%; ` +
+                `contention ${result.contention.legitOpsPerSecond}/s = ${Math.round(result.contention.legitShareOfCapacity * 100)}% of ${result.capacityOpsPerSecond}/s`,
+            );
+            report.flood.push(result);
           });
-          say(
-            `  flood         ${target.name.padEnd(17)} ${result.floodRequests} unknown client_ids at ${result.floodPerSecond}/s, ${result.fetches} fetches; ` +
-              `legit offered ${result.offeredPerSecond}/s: ${result.alone.opsPerSecond}/s alone, ${result.underFlood.opsPerSecond}/s under flood = ${Math.round(result.legitFraction * 100)}%; ` +
-              `RSS ${result.rssBeforeMiB} → peak ${result.peakRssMiB} MiB; CPU driver core ${Math.round(result.cpu.driverCore * 100)}%, server ${Math.round(result.cpu.server * 100)}%; ` +
-              `contention ${result.contention.legitOpsPerSecond}/s = ${Math.round(result.contention.legitShareOfCapacity * 100)}% of ${result.capacityOpsPerSecond}/s`,
-          );
-          report.flood.push(result);
         }
       }
     } finally {
@@ -268,20 +290,24 @@ async function main(): Promise<void> {
 
     if (wanted.has('resolve')) {
       say('resolve: warm-cache client resolution, in process, one core');
-      const { child } = await startChild(join(HERE, 'resolve-cost.ts'), {
-        core: SERVER_CORE,
-        env: { BENCH_CA_FILE: caFile, NODE_EXTRA_CA_CERTS: caFile, BENCH_TRUST: flags.trust },
+      await attempt('resolve', undefined, async () => {
+        const { child } = await startChild(join(HERE, 'resolve-cost.ts'), {
+          core: SERVER_CORE,
+          env: { BENCH_CA_FILE: caFile, NODE_EXTRA_CA_CERTS: caFile, BENCH_TRUST: flags.trust },
+        });
+        report.resolveCost = await child.call<ResolveCost[]>({
+          type: 'measure',
+          clientId: cimdClient.clientId,
+          iterations: quick ? 2000 : 50_000,
+        });
+        await child.stop();
       });
-      report.resolveCost = await child.call<ResolveCost[]>({
-        type: 'measure',
-        clientId: cimdClient.clientId,
-        iterations: quick ? 2000 : 50_000,
-      });
-      await child.stop();
     }
     if (wanted.has('inventory')) {
       say('inventory: 100,000 clients in SQLite, listed and filtered in process');
-      report.inventory = await inventoryScenario({ quick });
+      await attempt('inventory', undefined, async () => {
+        report.inventory = await inventoryScenario({ quick });
+      });
     }
   } finally {
     await documentHost.stop();
@@ -298,6 +324,7 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`results: ${out}\n`);
+  if (report.failures.length > 0) process.exitCode = 1;
 }
 
 async function startTarget(
