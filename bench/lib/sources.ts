@@ -9,9 +9,13 @@ import { spawnSync } from 'node:child_process';
  */
 export const SOURCE_CONDITION = '--conditions=@gatehouse-oauth/source';
 
-/** Whether this process resolves the workspace packages to their sources. */
+/** Whether this process resolves the workspace packages to their sources (false when unbuilt too). */
 export function runsSources(): boolean {
-  return import.meta.resolve('@gatehouse-oauth/server').endsWith('/src/index.ts');
+  try {
+    return import.meta.resolve('@gatehouse-oauth/server').endsWith('/src/index.ts');
+  } catch {
+    return false; // no dist/ to resolve to: a fresh clone, started without the condition
+  }
 }
 
 /** NODE_OPTIONS with the sources' condition added, for a process and every child it starts. */
