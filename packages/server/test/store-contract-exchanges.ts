@@ -8,12 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { AuthorizationCodeRecord, ReplayWindow, Store } from '../src/store/store.ts';
+import type { ReplayWindow, Store } from '../src/store/store.ts';
 import type { StoreContractOptions } from './store-contract.ts';
-import { family, range, refreshToken } from './support/store-records.ts';
+import { authorizationCode, family, MINUTE, range, refreshToken, T } from './support/store-records.ts';
 
-const T = 1_750_000_000_000;
-const MINUTE = 60_000;
 const GRACE = 30_000;
 const CONCURRENCY = 20;
 const WINDOW: ReplayWindow = { graceMs: GRACE, reuseCount: 1 };
@@ -233,28 +231,31 @@ export function describeExchangeStoreContract(
       });
 
       it('get returns the code as stored, redeemed or not; nothing for an unknown one', async () => {
-        await store.authorizationCodes.create(code('d1', { expiresAt: T - MINUTE }));
-        assert.deepEqual(await store.authorizationCodes.get('d1'), code('d1', { expiresAt: T - MINUTE }));
+        await store.authorizationCodes.create(authorizationCode('d1', { expiresAt: T - MINUTE }));
+        assert.deepEqual(
+          await store.authorizationCodes.get('d1'),
+          authorizationCode('d1', { expiresAt: T - MINUTE }),
+        );
         await store.authorizationCodes.redeem('d1', 'f1', T);
         assert.deepEqual(
           await store.authorizationCodes.get('d1'),
-          code('d1', { expiresAt: T - MINUTE, redeemedAt: T, familyId: 'f1' }),
+          authorizationCode('d1', { expiresAt: T - MINUTE, redeemedAt: T, familyId: 'f1' }),
         );
         assert.equal(await store.authorizationCodes.get('nope'), undefined);
       });
 
       it('marks the code redeemed and stores its family and first refresh token', async () => {
-        await store.authorizationCodes.create(code('d1'));
+        await store.authorizationCodes.create(authorizationCode('d1'));
         assert.deepEqual(await store.authorizationCodes.exchange('d1', exchangeOf('f1')), {
           outcome: 'redeemed',
-          code: code('d1', { redeemedAt: T, familyId: 'f1' }),
+          code: authorizationCode('d1', { redeemedAt: T, familyId: 'f1' }),
         });
         assert.deepEqual(await store.tokenFamilies.get('f1'), family('f1'));
         assert.deepEqual(await store.refreshTokens.get('rt-f1'), refreshToken('rt-f1', { familyId: 'f1' }));
       });
 
       it('stores the family alone when the client gets no refresh token', async () => {
-        await store.authorizationCodes.create(code('d1'));
+        await store.authorizationCodes.create(authorizationCode('d1'));
         assert.equal(
           (await store.authorizationCodes.exchange('d1', exchangeOf('f1', false))).outcome,
           'redeemed',
@@ -271,13 +272,13 @@ export function describeExchangeStoreContract(
       });
 
       it('a redeemed code is reused, as the winner left it, and stores nothing', async () => {
-        await store.authorizationCodes.create(code('d1'));
-        await store.authorizationCodes.create(code('d2'));
+        await store.authorizationCodes.create(authorizationCode('d1'));
+        await store.authorizationCodes.create(authorizationCode('d2'));
         await store.authorizationCodes.exchange('d1', exchangeOf('f1'));
         await store.authorizationCodes.redeem('d2', 'f-burnt', T);
         assert.deepEqual(await store.authorizationCodes.exchange('d1', exchangeOf('f2')), {
           outcome: 'reused',
-          code: code('d1', { redeemedAt: T, familyId: 'f1' }),
+          code: authorizationCode('d1', { redeemedAt: T, familyId: 'f1' }),
         });
         assert.equal((await store.authorizationCodes.exchange('d2', exchangeOf('f3'))).outcome, 'reused');
         for (const id of ['f2', 'f3']) {
@@ -287,7 +288,7 @@ export function describeExchangeStoreContract(
       });
 
       it('a revocation that came first keeps the family revoked', async () => {
-        await store.authorizationCodes.create(code('d1'));
+        await store.authorizationCodes.create(authorizationCode('d1'));
         await store.tokenFamilies.revoke('f1', 'code_reused', T - 1);
         await store.authorizationCodes.exchange('d1', exchangeOf('f1'));
         assert.deepEqual(await store.tokenFamilies.get('f1'), {
@@ -304,11 +305,11 @@ export function describeExchangeStoreContract(
       ];
       for (const [what, take] of failures) {
         it(`${what} fails the exchange whole: the code stays unredeemed`, async () => {
-          await store.authorizationCodes.create(code('d1'));
+          await store.authorizationCodes.create(authorizationCode('d1'));
           await take(store);
           const before = [await store.tokenFamilies.get('f1'), await store.refreshTokens.get('rt-f1')];
           await assert.rejects(store.authorizationCodes.exchange('d1', exchangeOf('f1')));
-          assert.deepEqual(await store.authorizationCodes.get('d1'), code('d1'), 'not redeemed');
+          assert.deepEqual(await store.authorizationCodes.get('d1'), authorizationCode('d1'), 'not redeemed');
           assert.deepEqual(
             [await store.tokenFamilies.get('f1'), await store.refreshTokens.get('rt-f1')],
             before,
@@ -318,7 +319,7 @@ export function describeExchangeStoreContract(
       }
 
       it(`of ${CONCURRENCY} concurrent exchanges and burns, exactly one wins and only its session is stored`, async () => {
-        await store.authorizationCodes.create(code('d1'));
+        await store.authorizationCodes.create(authorizationCode('d1'));
         const results = await Promise.all(
           range(CONCURRENCY).map((index) =>
             index % 4 === 3
@@ -340,13 +341,13 @@ export function describeExchangeStoreContract(
 
     describe('code replay', () => {
       it('a code that is unknown or not redeemed is unknown', async () => {
-        await store.authorizationCodes.create(code('d1'));
+        await store.authorizationCodes.create(authorizationCode('d1'));
         assert.deepEqual(await store.authorizationCodes.replay('nope', T, WINDOW), { outcome: 'unknown' });
         assert.deepEqual(await store.authorizationCodes.replay('d1', T, WINDOW), { outcome: 'unknown' });
       });
 
       it('in the grace: replayed reuseCount times, then refused; after it, or without one, reused', async () => {
-        await store.authorizationCodes.create(code('d1'));
+        await store.authorizationCodes.create(authorizationCode('d1'));
         await store.authorizationCodes.exchange('d1', { family: family('f1'), now: T });
         const window = { graceMs: GRACE, reuseCount: 2 };
         const outcomes = [];
@@ -360,12 +361,12 @@ export function describeExchangeStoreContract(
         assert.deepEqual(outcomes, ['replayed', 'replayed', 'replay_refused', 'reused', 'reused']);
         assert.deepEqual(
           await store.authorizationCodes.get('d1'),
-          code('d1', { redeemedAt: T, familyId: 'f1' }),
+          authorizationCode('d1', { redeemedAt: T, familyId: 'f1' }),
         );
       });
 
       it(`of ${CONCURRENCY} concurrent replays, exactly reuseCount are replayed`, async () => {
-        await store.authorizationCodes.create(code('d1'));
+        await store.authorizationCodes.create(authorizationCode('d1'));
         await store.authorizationCodes.exchange('d1', { family: family('f1'), now: T });
         const results = await Promise.all(
           range(CONCURRENCY).map(() =>
@@ -379,26 +380,6 @@ export function describeExchangeStoreContract(
       });
     });
   });
-}
-
-// Fixtures: complete, valid records; `overrides` replaces whole fields.
-
-function code(digest: string, overrides: Partial<AuthorizationCodeRecord> = {}): AuthorizationCodeRecord {
-  return {
-    digest,
-    clientId: 'c1',
-    userId: 'u1',
-    grantId: 'g1',
-    redirectUri: 'http://127.0.0.1/callback',
-    redirectUriSent: false,
-    codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-    scope: ['read'],
-    resources: ['https://api.example/'],
-    authTime: T - MINUTE,
-    issuedAt: T - 1000,
-    expiresAt: T + MINUTE,
-    ...overrides,
-  };
 }
 
 /** How many times each outcome occurs. */
