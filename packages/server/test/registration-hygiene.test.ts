@@ -22,6 +22,7 @@ import {
   type Store,
 } from '../src/store/index.ts';
 import { CLIENT_USE_RESOLUTION_MS, recordClientUse } from '../src/tokens/client-use.ts';
+import { client } from './support/store-records.ts';
 import { APP_REDIRECT, createTestServer } from './support/test-server.ts';
 
 const HOUR = 60 * 60 * 1000;
@@ -81,20 +82,12 @@ const implementations: [string, () => Subject][] = [
 ];
 
 function registration(clientId: string, createdAt: number, kind: ClientRecord['kind'] = 'dcr'): ClientRecord {
-  return {
-    clientId,
+  return client(clientId, {
     kind,
-    metadata: {
-      client_id: clientId,
-      redirect_uris: ['http://127.0.0.1/callback'],
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-    },
     createdAt,
     updatedAt: createdAt,
     ...(kind === 'dcr' ? { registration: { accessTokenDigest: `rat-${clientId}` } } : {}),
-  };
+  });
 }
 
 /** A grant with one live token family, as a code redemption leaves them. */
