@@ -20,7 +20,8 @@ export function runsSources(): boolean {
 
 /** NODE_OPTIONS with the sources' condition added, for a process and every child it starts. */
 export function sourceNodeOptions(): string {
-  return `${process.env.NODE_OPTIONS ?? ''} ${SOURCE_CONDITION}`.trim();
+  const options = process.env.NODE_OPTIONS ?? '';
+  return options.includes(SOURCE_CONDITION) ? options : `${options} ${SOURCE_CONDITION}`.trim();
 }
 
 /**
