@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CORS_EXPOSED_HEADERS, corsEndpoint, withCorsHeaders } from '../src/http/cors.ts';
-import { jsonResponse } from '../src/http/responses.ts';
+import { requestScope, withRequestScope } from '../src/http/request-id.ts';
+import { carriesAnswerHeaders, jsonResponse } from '../src/http/responses.ts';
+import { basic, createTestServer } from './support/test-server.ts';
 
 describe('CORS (AT-13)', () => {
   it('adds the headers to an endpoint answer in place, body and other headers intact', async () => {
@@ -43,5 +45,35 @@ describe('CORS (AT-13)', () => {
     assert.equal(error.status, 401);
     assert.equal(error.headers.get('access-control-allow-origin'), '*');
     assert.equal(corsEndpoint(handler, ['POST'], false), handler);
+  });
+
+  it('while a request is served, joins its answer headers, which its JSON answer is built with (decision 0048)', async () => {
+    const endpoint = corsEndpoint(async () => jsonResponse({ ok: true }), ['POST'], true);
+    const answer = await withRequestScope(requestScope('req-0123456789'), () =>
+      endpoint(new Request('https://as.example.test/token', { method: 'POST' })),
+    );
+    assert.equal(carriesAnswerHeaders(answer), true);
+    assert.equal(answer.headers.get('access-control-allow-origin'), '*');
+    assert.equal(answer.headers.get('access-control-expose-headers'), CORS_EXPOSED_HEADERS);
+    assert.equal(answer.headers.get('x-request-id'), 'req-0123456789');
+    // Outside a request nothing is joined: the answer is marked only when built in one.
+    assert.equal(carriesAnswerHeaders(jsonResponse({ ok: true })), false);
+  });
+
+  it("reaches the token endpoint's answers through the server, refusals included", async () => {
+    const t = await createTestServer({ cors: true });
+    const refused = await t.post(
+      '/token',
+      { grant_type: 'refresh_token', refresh_token: 'x' },
+      basic('basic-app', 'wrong'),
+    );
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('access-control-allow-origin'), '*');
+    assert.equal(refused.headers.get('access-control-expose-headers'), CORS_EXPOSED_HEADERS);
+    assert.match(refused.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    // An endpoint without CORS gets none, though its answer is built the same way.
+    const introspection = await t.post('/introspect', { token: 'x' });
+    assert.equal(introspection.headers.get('access-control-allow-origin'), null);
+    assert.match(introspection.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
   });
 });

@@ -10,6 +10,7 @@
  * assertion, a DPoP proof), never by cookies, so `*` is right and `Allow-Credentials` is never sent.
  * Introspection is left out on purpose: its callers are resource servers, not browsers.
  */
+import { currentRequestScope } from './request-id.ts';
 import { withHeaders } from './responses.ts';
 
 export const CORS_ALLOWED_HEADERS = 'Content-Type, Authorization, DPoP';
@@ -45,13 +46,18 @@ export function withCorsHeaders(response: Response): Response {
 
 /**
  * `handler` with CORS when `enabled`: a preflight is answered here, every other answer (errors
- * included, so a browser client can read why it was refused) gets the headers. Disabled, the
- * handler is returned as it is.
+ * included, so a browser client can read why it was refused) gets the headers. While a request is
+ * served they join its answer headers, which its answer is built with or given by the request
+ * logger (http/request-id.ts); outside one they are set on the answer. Disabled, the handler is
+ * returned as it is.
  */
 export function corsEndpoint(handler: Handler, methods: readonly string[], enabled: boolean): Handler {
   if (!enabled) return handler;
   return async (request) => {
     if (request.method === 'OPTIONS') return preflightResponse(methods);
-    return withCorsHeaders(await handler(request));
+    const scope = currentRequestScope();
+    if (scope === undefined) return withCorsHeaders(await handler(request));
+    Object.assign(scope.answerHeaders, CORS_HEADERS);
+    return handler(request);
   };
 }

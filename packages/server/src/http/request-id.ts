@@ -17,7 +17,22 @@ export const REQUEST_ID_HEADER = 'x-request-id';
  */
 const ACCEPTED_INCOMING = /^[A-Za-z0-9._:-]{8,64}$/;
 
-const current = new AsyncLocalStorage<string>();
+/**
+ * The request being served: its id, and the headers every answer to it carries (`X-Request-Id`,
+ * and CORS on the endpoints that allow it). An answer built by `jsonResponse` while the request is
+ * served is built with them; any other answer gets them set by the request logger once it is made
+ * (decision 0048: setting headers on a built answer turns its plain headers into a `Headers`).
+ */
+export interface RequestScope {
+  readonly id: string;
+  readonly answerHeaders: Record<string, string>;
+}
+
+const current = new AsyncLocalStorage<RequestScope>();
+
+export function requestScope(id: string): RequestScope {
+  return { id, answerHeaders: { [REQUEST_ID_HEADER]: id } };
+}
 
 /** The request's id: the one it came with when that is acceptable, else a new UUID. */
 export function requestIdFor(request: Request): string {
@@ -25,13 +40,18 @@ export function requestIdFor(request: Request): string {
   return incoming !== null && ACCEPTED_INCOMING.test(incoming) ? incoming : randomUUID();
 }
 
-/** Runs `serve` (the rest of the request) with `id` as the current request id. */
-export function withRequestId<T>(id: string, serve: () => T): T {
-  return current.run(id, serve);
+/** Runs `serve` (the rest of the request) in `scope`. */
+export function withRequestScope<T>(scope: RequestScope, serve: () => T): T {
+  return current.run(scope, serve);
 }
 
 /** The id of the request being served, if any (background work started outside one has none). */
 export function currentRequestId(): string | undefined {
+  return current.getStore()?.id;
+}
+
+/** The request being served, if any. */
+export function currentRequestScope(): RequestScope | undefined {
   return current.getStore();
 }
 
@@ -44,7 +64,7 @@ const NO_FIELDS = Object.freeze({});
  */
 export const requestIdLogOptions = {
   mixin: (): object => {
-    const id = current.getStore();
+    const id = current.getStore()?.id;
     return id === undefined ? NO_FIELDS : { request_id: id };
   },
   // pino's default merge assigns into the mixin's object, which must then be a new one each time.

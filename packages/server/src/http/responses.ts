@@ -1,4 +1,5 @@
 import type { OAuthError } from '@gatehouse-oauth/core';
+import { currentRequestScope } from './request-id.ts';
 
 /**
  * Responses that carry tokens or token-related errors are never cached (RFC 6749 §5.1, §5.2:
@@ -6,14 +7,31 @@ import type { OAuthError } from '@gatehouse-oauth/core';
  */
 export const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' } as const;
 
+/** Answers built with their request's answer headers (`X-Request-Id`, CORS): nothing to add later. */
+const withAnswerHeaders = new WeakSet<Response>();
+
+/**
+ * A JSON answer. While a request is served, built with the headers every answer to it carries
+ * (http/request-id.ts `RequestScope`), so they are never set on it afterwards: on the listener's
+ * lightweight `Response` that would turn its plain headers into a `Headers` object, validated
+ * member by member and sorted again when written (decision 0048).
+ */
 export function jsonResponse(
   body: unknown,
   init: { status?: number; headers?: Record<string, string> } = {},
 ): Response {
-  return new Response(JSON.stringify(body), {
+  const scope = currentRequestScope();
+  const answer = new Response(JSON.stringify(body), {
     status: init.status ?? 200,
-    headers: { 'content-type': 'application/json', ...NO_STORE, ...init.headers },
+    headers: { 'content-type': 'application/json', ...NO_STORE, ...scope?.answerHeaders, ...init.headers },
   });
+  if (scope !== undefined) withAnswerHeaders.add(answer);
+  return answer;
+}
+
+/** Whether `response` was built with its request's answer headers (by `jsonResponse`). */
+export function carriesAnswerHeaders(response: Response): boolean {
+  return withAnswerHeaders.has(response);
 }
 
 /** RFC 6749 §5.2 error response. */

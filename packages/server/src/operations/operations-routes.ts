@@ -1,8 +1,8 @@
 import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
-import { REQUEST_ID_HEADER, requestIdFor, withRequestId } from '../http/request-id.ts';
+import { requestIdFor, requestScope, withRequestScope } from '../http/request-id.ts';
 import { outcomeOf } from '../http/request-outcome.ts';
-import { withHeaders } from '../http/responses.ts';
+import { carriesAnswerHeaders, withHeaders } from '../http/responses.ts';
 import type { ServerApp } from '../http/server-app.ts';
 import type { ServerMetrics } from '../metrics.ts';
 import type { OperationsHandlers } from './operations-endpoints.ts';
@@ -50,11 +50,15 @@ export function observeRequests(
   app.use('*', async (c, next) => {
     const started = performance.now();
     const requestId = requestIdFor(c.req.raw);
-    await withRequestId(requestId, next);
-    // Set once the endpoint has answered, on every answer (errors and the 404 included). Assigned
-    // back only when copied: Hono's setter copies whatever it is given.
-    const answered = withHeaders(c.res, { [REQUEST_ID_HEADER]: requestId });
-    if (answered !== c.res) c.res = answered;
+    const scope = requestScope(requestId);
+    await withRequestScope(scope, next);
+    // Every answer (errors and the 404 included) carries the request's answer headers: built with
+    // them (jsonResponse), or set here once the endpoint has answered. Assigned back only when
+    // copied: Hono's setter copies whatever it is given.
+    if (!carriesAnswerHeaders(c.res)) {
+      const answered = withHeaders(c.res, scope.answerHeaders);
+      if (answered !== c.res) c.res = answered;
+    }
     const outcome = outcomeOf(c.req.raw);
     // One line per request. The path only: queries and bodies carry codes and tokens. Built only
     // when `info` is on: the URL parse and the object were ~1.5 % of a PAR otherwise (issue #8).
