@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { ClientRecord, Store } from '../src/store/store.ts';
 import type { StoreContractOptions } from './store-contract.ts';
-import { MINUTE, range, T } from './support/store-records.ts';
+import { client, MINUTE, range, T } from './support/store-records.ts';
 
 const CONCURRENCY = 20;
 
@@ -16,17 +16,11 @@ type Installation = ClientRecord & { registration: { sharedRegistration: string 
 type Shared = ClientRecord & { registration: { fingerprint: string } };
 
 function shared(clientId: string, createdAt = T): Shared {
+  const base = client(clientId);
   return {
-    clientId,
+    ...base,
     kind: 'dcr',
-    metadata: {
-      client_id: clientId,
-      redirect_uris: ['http://127.0.0.1/callback'],
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      software_id: 'desktop-app',
-    },
+    metadata: { ...base.metadata, software_id: 'desktop-app' },
     createdAt,
     updatedAt: createdAt,
     registration: { accessTokenDigest: `rat-${clientId}`, fingerprint: 'fp-1', installationsOnly: true },
