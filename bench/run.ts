@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,7 +8,7 @@ import { DOCUMENT_HOSTS } from './common.ts';
 import { connect, expectStatus, type LoadOptions, round, runLoad, type Step } from './driver.ts';
 import type { FloorResult } from './floors.ts';
 import { type BenchChild, hasTaskset, startChild } from './lib/child.ts';
-import { runsSources, sourceNodeOptions } from './lib/sources.ts';
+import { restartScript, runsSources } from './lib/sources.ts';
 import { type BenchClient, discover, type Target } from './oauth.ts';
 import { type BenchReport, formatReport, TARGETS } from './report.ts';
 import type { ResolveCost } from './resolve-cost.ts';
@@ -92,18 +91,7 @@ if (flags.help) {
 // (lib/sources.ts): start again, under taskset and with the sources' condition, unless already so.
 const pin = hasTaskset() && process.env.BENCH_PINNED !== '1';
 if (pin || !runsSources()) {
-  const node = [
-    process.execPath,
-    ...process.execArgv,
-    fileURLToPath(import.meta.url),
-    ...process.argv.slice(2),
-  ];
-  const [command, ...args] = pin ? ['taskset', '-c', String(DRIVER_CORE), ...node] : node;
-  const child = spawn(command!, args, {
-    stdio: 'inherit',
-    env: { ...process.env, ...(pin ? { BENCH_PINNED: '1' } : {}), NODE_OPTIONS: sourceNodeOptions() },
-  });
-  child.on('exit', (code) => process.exit(code ?? 1));
+  restartScript(pin ? { prefix: ['taskset', '-c', String(DRIVER_CORE)], env: { BENCH_PINNED: '1' } } : {});
 } else {
   await main();
 }

@@ -25,14 +25,29 @@ export function sourceNodeOptions(): string {
 }
 
 /**
+ * Starts this script again on the sources, under `prefix` (`taskset -c N`) when given and with
+ * `env` added, and exits with its code.
+ */
+export function restartScript(
+  options: { prefix?: readonly string[]; env?: Record<string, string> } = {},
+): never {
+  const [command, ...args] = [
+    ...(options.prefix ?? []),
+    process.execPath,
+    ...process.execArgv,
+    ...process.argv.slice(1),
+  ];
+  const again = spawnSync(command!, args, {
+    stdio: 'inherit',
+    env: { ...process.env, ...options.env, NODE_OPTIONS: sourceNodeOptions() },
+  });
+  process.exit(again.status ?? 1);
+}
+
+/**
  * Run by hand with plain `node`: starts this script again on the sources, and exits with its code.
  * Returns (doing nothing) when the process already runs them.
  */
 export function restartOnSources(): void {
-  if (runsSources()) return;
-  const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, NODE_OPTIONS: sourceNodeOptions() },
-  });
-  process.exit(again.status ?? 1);
+  if (!runsSources()) restartScript();
 }
