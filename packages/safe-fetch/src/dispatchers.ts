@@ -109,6 +109,10 @@ export function createCheckedAgent(options: CheckedAgentOptions): Agent {
   };
   return new Agent({
     connect,
+    // One request per fetch: `connections: 1` makes the Agent's per-origin dispatcher a Client
+    // rather than a Pool, whose queue preallocates 2,048 slots (16 KB) for each fetch. Under a flood
+    // of unknown client_ids every fetch lives long enough to reach the old generation.
+    connections: 1,
     allowH2: false,
     connectTimeout: options.timeoutMs,
     headersTimeout: options.timeoutMs,

@@ -217,11 +217,16 @@ export function createSafeFetch(options: SafeFetchOptions = {}): SafeFetch {
     // One deadline over everything (AT-15 slow-loris, CIMD-FETCH-11): resolution, connect, TLS,
     // headers and the whole body share this one timer, so a server that trickles a byte at a time
     // is cut at the deadline no matter how each single read times out.
+    // The error is made when the deadline passes, not up front: an Error captures its stack when it
+    // is built, and nearly every fetch finishes in time.
     const controller = new AbortController();
-    const deadline = new SafeFetchError('deadline_exceeded', `no complete response within ${deadlineMs} ms`, {
-      url,
-    });
-    const timer = setTimeout(() => controller.abort(deadline), deadlineMs);
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          new SafeFetchError('deadline_exceeded', `no complete response within ${deadlineMs} ms`, { url }),
+        ),
+      deadlineMs,
+    );
     const callerSignal = init.signal;
     const onCallerAbort = (): void =>
       controller.abort(
