@@ -1,9 +1,9 @@
 import { type Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
 import { sourceKey } from '@gatehouse-oauth/server';
 import { type Http2Bindings, type HttpBindings, type ServerType, serve } from '@hono/node-server';
+import { tuneGarbageCollectorForServing } from './garbage-collector-tuning.ts';
 
 export interface Listener {
   server: ServerType;
@@ -52,11 +52,7 @@ export function listen(options: {
   limits?: ConnectionLimits;
 }): Promise<Listener> {
   const limits = options.limits ?? DEFAULT_CONNECTION_LIMITS;
-  // Decision 0048: V8's allocation-site pretenuring, once it judges a site long-lived from what one
-  // scavenge saw alive, allocates that site's objects in the old generation from then on. Under a
-  // server's load it came to judge Node's per-request HTTP objects so, and a pushed request then
-  // cost a third more CPU, all of it the collector's. A process that serves requests keeps them young.
-  setFlagsFromString('--no-allocation-site-pretenuring');
+  tuneGarbageCollectorForServing();
   return new Promise((resolvePromise, reject) => {
     const tls = options.tls;
     const server = serve(
