@@ -265,7 +265,7 @@ async function main(): Promise<void> {
             say(
               `  flood         ${target.name.padEnd(17)} ${result.floodRequests} unknown client_ids at ${result.floodPerSecond}/s, ${result.fetches} fetches; ` +
                 `legit offered ${result.offeredPerSecond}/s: ${result.alone.opsPerSecond}/s alone, ${result.underFlood.opsPerSecond}/s under flood = ${Math.round(result.legitFraction * 100)}%; ` +
-                `RSS ${result.rssBeforeMiB} → peak ${result.peakRssMiB} MiB; CPU driver core ${Math.round(result.cpu.driverCore * 100)}%, server ${Math.round(result.cpu.server * 100)}%; ` +
+                `RSS peak ${result.peakRssAloneMiB} MiB alone → ${result.peakRssMiB} under the flood; CPU driver core ${Math.round(result.cpu.driverCore * 100)}%, server ${Math.round(result.cpu.server * 100)}%; ` +
                 `contention ${result.contention.legitOpsPerSecond}/s = ${Math.round(result.contention.legitShareOfCapacity * 100)}% of ${result.capacityOpsPerSecond}/s`,
             );
             report.flood.push(result);
