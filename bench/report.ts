@@ -190,7 +190,10 @@ export function formatReport(report: BenchReport): string {
       const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
       push(
         `  ${f.target.padEnd(17)} ${f.floodRequests} ids${f.capped ? ' (time cap)' : ''} at ${f.floodPerSecond}/s, ${f.fetches} fetches made; ` +
-          `RSS peak ${rssBaseline} MiB alone → ${f.peakRssMiB} MiB under the flood  ${verdict(met)}`,
+          (f.peakRssAloneMiB === undefined
+            ? `RSS ${f.rssBeforeMiB} → peak ${f.peakRssMiB} MiB`
+            : `RSS peak ${f.peakRssAloneMiB} MiB alone → ${f.peakRssMiB} MiB under the flood`) +
+          `  ${verdict(met)}`,
       );
       push(
         `    legit offered ${f.offeredPerSecond}/s open loop (${Math.round(f.legitShare * 100)}% of no-flood capacity ${f.capacityOpsPerSecond}/s): ` +
