@@ -8,6 +8,7 @@ export * from './client-metadata.ts';
 export * from './dcr/registration-request.ts';
 export * from './dpop/dpop-nonce.ts';
 export * from './dpop/dpop-proof.ts';
+export * from './dpop/dpop-replay-key.ts';
 export * from './governance/admission-decision.ts';
 export * from './governance/client-selector.ts';
 export * from './governance/client-selector-match.ts';

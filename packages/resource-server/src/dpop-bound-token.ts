@@ -1,5 +1,6 @@
 import {
   type DpopNonces,
+  dpopReplayKey,
   isDpopNonceError,
   isOAuthError,
   OAuthError,
@@ -98,7 +99,7 @@ export function createDpopBindingCheck(options: DpopBindingOptions): DpopBinding
     // §11.1, AT-11: a proof is used once. Remembered only after every other check passed, so a
     // refused proof does not burn its jti; kept until the proof would be too old anyway.
     const expiresAt = (checked!.iat + DPOP_MAX_AGE_SECONDS + skew) * 1000;
-    if (!(await replay.remember(`dpop:${checked!.jkt}:${checked!.jti}`, expiresAt, at))) {
+    if (!(await replay.remember(dpopReplayKey(checked!), expiresAt, at))) {
       refuse(dpopError('dpop_replay', 'this DPoP proof has been used before'));
     }
     // §8.2: a successful response may carry the next nonce so the client rotates before expiry.

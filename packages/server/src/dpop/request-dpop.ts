@@ -1,4 +1,10 @@
-import { isDpopNonceError, OAuthError, type VerifiedDpopProof, verifyDpopProof } from '@gatehouse-oauth/core';
+import {
+  dpopReplayKey,
+  isDpopNonceError,
+  OAuthError,
+  type VerifiedDpopProof,
+  verifyDpopProof,
+} from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
 import { DPOP_CLOCK_SKEW_SECONDS, DPOP_PROOF_MAX_AGE_SECONDS } from './dpop-settings.ts';
 
@@ -8,8 +14,9 @@ import { DPOP_CLOCK_SKEW_SECONDS, DPOP_PROOF_MAX_AGE_SECONDS } from './dpop-sett
  * 1. exactly one `DPoP` header (§4.3 step 1); none means "no DPoP" and answers undefined;
  * 2. every §4.3 check, with the configured alg allow-list and, when nonces are required, the
  *    stateless nonce of this window (§8; checked last of the proof checks);
- * 3. the jti is remembered in the shared replay store as `dpop:<jkt>:<jti>` until the proof could
- *    no longer pass the iat check anyway; a second use, on any instance, is refused (§11.1, AT-11).
+ * 3. the proof is remembered in the shared replay store as `dpop:<iat second>:<jkt>:<jti>`
+ *    (`dpopReplayKey`, decision 0050) until it could no longer pass the iat check anyway; a second
+ *    use, on any instance, is refused (§11.1, AT-11).
  *
  * Callers run this BEFORE client authentication (issue #5): a `use_dpop_nonce` retry then never
  * burns a client assertion's jti. A nonce refusal is a 400 `use_dpop_nonce` carrying a fresh
@@ -65,7 +72,7 @@ export async function checkDpop(
   }
   // §11.1: a proof is used once. The entry lives just past the last moment its iat would pass.
   const expiresAt = (proof.iat + DPOP_PROOF_MAX_AGE_SECONDS + DPOP_CLOCK_SKEW_SECONDS + 1) * 1000;
-  if (!(await ctx.store.replay.remember(`dpop:${proof.jkt}:${proof.jti}`, Math.ceil(expiresAt), now))) {
+  if (!(await ctx.store.replay.remember(dpopReplayKey(proof), Math.ceil(expiresAt), now))) {
     throw new OAuthError('invalid_dpop_proof', {
       reason: 'dpop_replay',
       description: 'this DPoP proof (jti) was already used',
