@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { digest } from '../src/crypto/digest.ts';
+import { refreshTokenDigest } from '../src/store/refresh-token-key.ts';
 import {
   atprotoServer,
   type Body,
@@ -36,7 +36,7 @@ describe('atproto profile: lifetimes by client kind (AT-10)', async () => {
     });
     assert.equal(tokens.sub, DID);
     assert.equal(tokens.scope, 'atproto transition:generic');
-    const stored = await t.store.refreshTokens.get(digest(tokens.refresh_token));
+    const stored = await t.store.refreshTokens.get(refreshTokenDigest(tokens.refresh_token));
     assert.equal(stored?.expiresAt, started + 90 * DAY_MS);
     const family = await t.store.tokenFamilies.get(stored!.familyId);
     assert.equal(family?.expiresAt, started + 365 * DAY_MS);
@@ -46,14 +46,14 @@ describe('atproto profile: lifetimes by client kind (AT-10)', async () => {
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
     assert.equal(refreshed.body.sub, DID, 'AT-10: every token response carries sub');
     assert.equal(refreshed.body.scope, 'atproto transition:generic', 'and scope');
-    const next = await t.store.refreshTokens.get(digest(String(refreshed.body.refresh_token)));
+    const next = await t.store.refreshTokens.get(refreshTokenDigest(String(refreshed.body.refresh_token)));
     assert.equal(next?.expiresAt, t.now() + 90 * DAY_MS);
   });
 
   it('keeps a public client at 14 days', async () => {
     const started = t.now();
     const { tokens } = await flow(t, key);
-    const stored = await t.store.refreshTokens.get(digest(tokens.refresh_token));
+    const stored = await t.store.refreshTokens.get(refreshTokenDigest(tokens.refresh_token));
     assert.equal(stored?.expiresAt, started + 14 * DAY_MS);
     const family = await t.store.tokenFamilies.get(stored!.familyId);
     assert.equal(family?.expiresAt, started + 14 * DAY_MS);
@@ -80,14 +80,16 @@ describe('atproto profile: lifetimes by client kind (AT-10)', async () => {
     );
     const body = (await answer.json()) as Body;
     assert.equal(answer.status, 200, JSON.stringify(body));
-    const stored = await tuned.store.refreshTokens.get(digest(String(body.refresh_token)));
+    const stored = await tuned.store.refreshTokens.get(refreshTokenDigest(String(body.refresh_token)));
     assert.equal(stored?.expiresAt, tuned.now() + 3600 * 1000);
     assert.equal(
       (await tuned.store.tokenFamilies.get(stored!.familyId))?.expiresAt,
       tuned.now() + 7200 * 1000,
     );
     const publicTokens = await tuned.tokensFor();
-    const publicStored = await tuned.store.refreshTokens.get(digest(String(publicTokens.refresh_token)));
+    const publicStored = await tuned.store.refreshTokens.get(
+      refreshTokenDigest(String(publicTokens.refresh_token)),
+    );
     assert.equal(
       publicStored?.expiresAt,
       tuned.now() + 14 * DAY_MS,

@@ -17,6 +17,7 @@ import { after, describe, it } from 'node:test';
 import { s256 } from '@gatehouse-oauth/core';
 import { prepareStaticClient } from '../src/clients/static-client.ts';
 import { digest, randomToken } from '../src/crypto/digest.ts';
+import { refreshTokenDigest } from '../src/store/refresh-token-key.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { CrashWorkerInput, CrashWorkerMessage, CrashWorkerRequest } from './sqlite-crash-worker.ts';
 
@@ -190,7 +191,7 @@ describe('sqlite: killed between commit and answer', () => {
       const refreshToken = retry.body.refresh_token as string;
       assert.deepEqual(
         tokensOf(path, familyId),
-        [[digest(refreshToken), false]],
+        [[refreshTokenDigest(refreshToken), false]],
         'the refresh token that committed',
       );
       assert.equal((await restarted.token(refresh(refreshToken))).status, 200, 'and the session lives on');
@@ -220,8 +221,8 @@ describe('sqlite: killed between commit and answer', () => {
       assert.deepEqual(
         tokensOf(path, familyOfCode(path, codes[0]!)!).sort(),
         [
-          [digest(presented), true],
-          [digest(successor), false],
+          [refreshTokenDigest(presented), true],
+          [refreshTokenDigest(successor), false],
         ].sort(),
       );
       assert.equal((await restarted.token(refresh(successor))).status, 200);

@@ -8,7 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { digest } from '../src/crypto/digest.ts';
 import type { ReplayWindow, Store } from '../src/store/store.ts';
+import { timePrefix } from '../src/store/time-ordered-key.ts';
 import type { StoreContractOptions } from './store-contract.ts';
 import { authorizationCode, family, MINUTE, range, refreshToken, T } from './support/store-records.ts';
 
@@ -83,7 +85,11 @@ export function describeExchangeStoreContract(
         it(`a token rotated at T and presented again at T+${now - T} is ${outcome}`, async () => {
           await rotated();
           const result = await store.refreshTokens.rotate('old', refreshToken('new'), now, WINDOW);
-          assert.deepEqual(result, { outcome, presented: refreshToken('old', { usedAt: T }) });
+          assert.deepEqual(result, {
+            outcome,
+            presented: refreshToken('old', { usedAt: T }),
+            ...(outcome === 'replayed' ? { successorDigest: 'new' } : {}),
+          });
         });
       }
 
@@ -98,6 +104,32 @@ export function describeExchangeStoreContract(
         assert.equal(
           (await store.refreshTokens.rotate('old', refreshToken('new'), T + 2, WINDOW)).outcome,
           'replayed',
+        );
+      });
+
+      it('presented again with the successor derived anew (another time, the same secret): replayed, answered with the recorded one (decision 0051)', async () => {
+        const secretDigest = digest('the-secret-part-of-the-successor');
+        const first = `${timePrefix(T)}${secretDigest}`;
+        const again = `${timePrefix(T + 5_000)}${secretDigest}`;
+        await store.refreshTokens.create(refreshToken('old'));
+        assert.equal(
+          (await store.refreshTokens.rotate('old', refreshToken(first), T, WINDOW)).outcome,
+          'rotated',
+        );
+        const result = await store.refreshTokens.rotate('old', refreshToken(again), T + 5_000, WINDOW);
+        assert.deepEqual(
+          {
+            outcome: result.outcome,
+            successorDigest: result.outcome === 'replayed' ? result.successorDigest : '',
+          },
+          { outcome: 'replayed', successorDigest: first },
+        );
+        assert.equal(await store.refreshTokens.get(again), undefined, 'nothing stored under the new time');
+        // Another secret behind the same time is another successor: refused.
+        const other = `${timePrefix(T)}${digest('another-secret')}`;
+        assert.equal(
+          (await store.refreshTokens.rotate('old', refreshToken(other), T + 6_000, WINDOW)).outcome,
+          'replay_refused',
         );
       });
 

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { timePrefix } from '../src/store/time-ordered-key.ts';
 import { APP_REDIRECT, createTestServer, ISSUER, VERIFIER } from './support/test-server.ts';
 
 type Body = Record<string, unknown>;
@@ -101,6 +102,23 @@ describe('a rotated refresh token presented again', () => {
       assert.equal((await t.store.audit.list({ type: 'refresh_token.reused' })).length, 1);
     });
   }
+
+  it('presented again seconds later in the grace: the same successor, led by the time of the first rotation (decision 0051)', async () => {
+    const t = await createTestServer();
+    const { refresh_token } = await t.tokensFor();
+    const issuedAt = t.now();
+    const first = (await (await t.token(refresh(refresh_token!))).json()) as { refresh_token: string };
+    assert.equal(
+      first.refresh_token.slice(0, 9),
+      timePrefix(issuedAt),
+      'a rotated token begins with its time',
+    );
+    t.advance(5_000);
+    const again = (await (await t.token(refresh(refresh_token!))).json()) as { refresh_token: string };
+    assert.equal(again.refresh_token, first.refresh_token);
+    // The successor answered twice is one live token, and it rotates.
+    assert.equal((await t.token(refresh(first.refresh_token))).status, 200);
+  });
 
   it('with a reuse count of 0, a second presentation in the grace is refused and the session kept', async () => {
     const t = await createTestServer({ lifetimes: { refreshReuseCount: 0 } });

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
-import { digest } from '../src/crypto/digest.ts';
 import { createAuthorizationServer } from '../src/index.ts';
 import { createMemoryStore } from '../src/store/memory/memory-store.ts';
+import { refreshTokenDigest } from '../src/store/refresh-token-key.ts';
 import { assertRefusal } from './support/refusal.ts';
 import { createTestServer, ISSUER, LOOPBACK_REDIRECT } from './support/test-server.ts';
 import { DAY, placeInTier, refresh, type Tokens } from './support/trust-tiers.ts';
@@ -25,7 +25,7 @@ describe('trust tiers: token lifetimes', () => {
     assert.equal(tokens.expires_in, 120);
     const claims = decodeJwt(tokens.access_token);
     assert.equal(claims.exp! - claims.iat!, 120);
-    const stored = await t.store.refreshTokens.get(digest(tokens.refresh_token!));
+    const stored = await t.store.refreshTokens.get(refreshTokenDigest(tokens.refresh_token!));
     assert.equal(stored?.expiresAt, issuedAt + 3600_000);
     const family = await t.store.tokenFamilies.get(String(claims.jti).split('.')[0]!);
     assert.equal(family?.expiresAt, issuedAt + 7200_000);
@@ -33,11 +33,11 @@ describe('trust tiers: token lifetimes', () => {
     t.advance(3000_000);
     const next = (await (await refresh(t, tokens.refresh_token!)).json()) as Tokens;
     assert.equal(next.expires_in, 120);
-    const nextExpiry = (await t.store.refreshTokens.get(digest(next.refresh_token!)))?.expiresAt;
+    const nextExpiry = (await t.store.refreshTokens.get(refreshTokenDigest(next.refresh_token!)))?.expiresAt;
     assert.equal(nextExpiry, issuedAt + 6600_000);
     t.advance(3000_000);
     const last = (await (await refresh(t, next.refresh_token!)).json()) as Tokens;
-    const lastExpiry = (await t.store.refreshTokens.get(digest(last.refresh_token!)))?.expiresAt;
+    const lastExpiry = (await t.store.refreshTokens.get(refreshTokenDigest(last.refresh_token!)))?.expiresAt;
     assert.equal(lastExpiry, issuedAt + 7200_000);
   });
 
@@ -52,7 +52,10 @@ describe('trust tiers: token lifetimes', () => {
     const issuedAt = t.now();
     const params = { client_id: 'cli-app', redirect_uri: LOOPBACK_REDIRECT };
     const tokens = await t.tokensFor(params);
-    assert.equal((await t.store.refreshTokens.get(digest(tokens.refresh_token!)))?.expiresAt, issuedAt + DAY);
+    assert.equal(
+      (await t.store.refreshTokens.get(refreshTokenDigest(tokens.refresh_token!)))?.expiresAt,
+      issuedAt + DAY,
+    );
     const familyId = String(decodeJwt(tokens.access_token).jti).split('.')[0]!;
     assert.equal((await t.store.tokenFamilies.get(familyId))?.expiresAt, issuedAt + 7 * DAY);
   });

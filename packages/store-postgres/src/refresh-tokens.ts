@@ -1,6 +1,6 @@
 import { type RefreshTokenStore, replayDecision } from '@gatehouse-oauth/server';
 import type { PostgresConnection } from './connection.ts';
-import { records, rows } from './rows.ts';
+import { postgresColumns, records, rows } from './rows.ts';
 
 /**
  * The first use, in one statement (its own transaction, one round trip on the warm path): the used
@@ -23,12 +23,14 @@ const ROTATE = `
  * A second presentation counted as a replay, in one conditional statement: the conditions of
  * `replayDecision` (@gatehouse-oauth/server record-rules.ts) in SQL, so that of N concurrent
  * replays, each waiting on the row and re-checking `replays` against the last commit, at most
- * `reuseCount` are counted.
+ * `reuseCount` are counted. The successor matches when its key ends with the same digest of the
+ * secret part (`sameRefreshTokenSecret`, @gatehouse-oauth/server store/refresh-token-key.ts: a
+ * rotated token's key is its time, then the 43-character digest; decision 0051).
  */
 const REPLAY = `
   UPDATE refresh_tokens SET replays = replays + 1
   WHERE digest = $1 AND used_at IS NOT NULL AND $3::bigint > 0 AND used_at >= $2::bigint - $3::bigint
-    AND replays < $4 AND successor_digest = $5
+    AND replays < $4 AND right(successor_digest, 43) = right($5, 43)
   RETURNING *`;
 
 export function postgresRefreshTokenStore({ query, first }: PostgresConnection): RefreshTokenStore {
@@ -64,8 +66,13 @@ export function postgresRefreshTokenStore({ query, first }: PostgresConnection):
         window.reuseCount,
         next.digest,
       ]);
-      if (replayed !== undefined)
-        return { outcome: 'replayed', presented: records.refreshTokenFromRow(replayed) };
+      if (replayed !== undefined) {
+        return {
+          outcome: 'replayed',
+          presented: records.refreshTokenFromRow(replayed),
+          successorDigest: postgresColumns.text(replayed, 'successor_digest'),
+        };
+      }
       // Neither: unknown, or a second presentation that is not counted. used_at is final and
       // replays only grows, so this later read decides as the conditional UPDATE did.
       const row = await first('SELECT * FROM refresh_tokens WHERE digest = $1', [presentedDigest]);

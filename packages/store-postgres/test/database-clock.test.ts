@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { digest } from '@gatehouse-oauth/server';
+import { refreshTokenDigest } from '@gatehouse-oauth/server';
 import pg from 'pg';
 import { type ClockSample, clockOffset } from '../src/database-clock.ts';
 import { openPostgresStore } from '../src/index.ts';
@@ -93,8 +93,9 @@ describe('the database clock', { skip }, () => {
         client_id: CLIENT_ID,
       });
       assert.equal(refreshed.status, 200);
-      const usedAt = (await cluster.instances[0]!.store.refreshTokens.get(digest(tokens.refresh_token)))
-        ?.usedAt;
+      const usedAt = (
+        await cluster.instances[0]!.store.refreshTokens.get(refreshTokenDigest(tokens.refresh_token))
+      )?.usedAt;
       assert.ok(
         usedAt !== undefined && Math.abs(usedAt - (await databaseNow())) < WITHIN,
         'on the database clock',

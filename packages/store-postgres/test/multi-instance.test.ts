@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { s256 } from '@gatehouse-oauth/core';
-import { digest, rotateSigningKey } from '@gatehouse-oauth/server';
+import { refreshTokenDigest, rotateSigningKey } from '@gatehouse-oauth/server';
 import { decodeProtectedHeader } from 'jose';
 import {
   CLIENT_ID,
@@ -92,7 +92,8 @@ describe(`${INSTANCES} instances on one PostgreSQL`, { skip }, () => {
     );
     assert.equal(tokens.status, 200);
     const presented = tokens.body.refresh_token!;
-    const familyId = (await cluster.instances[0]!.store.refreshTokens.get(digest(presented)))!.familyId;
+    const familyId = (await cluster.instances[0]!.store.refreshTokens.get(refreshTokenDigest(presented)))!
+      .familyId;
     const answers = await race(cluster, RACERS, refresh(presented));
 
     assert.ok(

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { digest } from '@gatehouse-oauth/server';
+import { refreshTokenDigest } from '@gatehouse-oauth/server';
 import pg from 'pg';
 import { CLIENT_ID, type Cluster, startCluster } from './support/instances.ts';
 import { postgresForTests } from './support/postgres-server.ts';
@@ -67,7 +67,7 @@ async function lockRefreshToken(schema: string, token: string) {
   await admin.query('BEGIN');
   await admin.query(
     `SELECT 1 FROM ${pg.escapeIdentifier(schema)}.refresh_tokens WHERE digest = $1 FOR UPDATE`,
-    [digest(token)],
+    [refreshTokenDigest(token)],
   );
   return {
     /** The backend of a Gatehouse connection waiting on this lock, once there is one. */
@@ -167,7 +167,10 @@ describe('database faults', { skip }, () => {
       ['57P01'],
     );
     // The transaction was rolled back whole: the token was not used, so it still rotates (once).
-    assert.equal((await cluster.instances[1]!.store.refreshTokens.get(digest(token)))?.usedAt, undefined);
+    assert.equal(
+      (await cluster.instances[1]!.store.refreshTokens.get(refreshTokenDigest(token)))?.usedAt,
+      undefined,
+    );
     assert.equal((await answer(cluster.instances[1]!.token(refresh(token)))).status, 200);
   });
 

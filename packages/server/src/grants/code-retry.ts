@@ -1,6 +1,6 @@
 import { OAuthError, readRepeatedParameter } from '@gatehouse-oauth/core';
-import { digest } from '../crypto/digest.ts';
 import type { ClientTier } from '../governance/tier-policy.ts';
+import { refreshTokenDigest } from '../store/refresh-token-key.ts';
 import type { AuthorizationCodeRecord, TokenFamilyRecord } from '../store/store.ts';
 import { recordClientUse } from '../tokens/client-use.ts';
 import {
@@ -49,7 +49,7 @@ export async function answerCodeRetry(
   // The first answer's refresh token, if it had one: the one stored for this family under the value
   // the code derives.
   const refreshToken = await ctx.refreshTokenDerivation.ofCode(code);
-  const stored = await ctx.store.refreshTokens.get(digest(refreshToken));
+  const stored = await ctx.store.refreshTokens.get(refreshTokenDigest(refreshToken));
   // Counted last, so that a failure before it (a 503) does not spend the client's retry.
   const result = await ctx.store.authorizationCodes.replay(record.digest, now, replayWindow(ctx));
   if (result.outcome === 'reused' || result.outcome === 'unknown')

@@ -1,8 +1,8 @@
 import { OAuthError, readRepeatedParameter, requireParameter } from '@gatehouse-oauth/core';
 import { currentClientKeyThumbprints } from '../clients/private-key-jwt.ts';
-import { digest } from '../crypto/digest.ts';
 import { requireBoundDpopKey } from '../dpop/dpop-binding.ts';
 import type { ClientTier } from '../governance/tier-policy.ts';
+import { recordedRefreshToken, refreshTokenDigest, timeLedRefreshToken } from '../store/refresh-token-key.ts';
 import type { TokenFamilyRecord } from '../store/store.ts';
 import { recordClientUse } from '../tokens/client-use.ts';
 import {
@@ -37,7 +37,7 @@ export async function refreshTokenGrant(
   const invalid = (reason: string, description: string) =>
     new OAuthError('invalid_grant', { reason, description });
 
-  const stored = await ctx.store.refreshTokens.get(digest(presented));
+  const stored = await ctx.store.refreshTokens.get(refreshTokenDigest(presented));
   if (stored === undefined) throw invalid('refresh_token_unknown', 'the refresh token is invalid');
   const family = await ctx.store.tokenFamilies.get(stored.familyId);
   if (family === undefined) throw invalid('refresh_token_unknown', 'the refresh token is invalid');
@@ -74,13 +74,15 @@ export async function refreshTokenGrant(
   );
 
   // AT-10: confidential clients' refresh tokens may live longer (capped by the family's end anyway).
-  // The successor is derived from the presented token, so it is the same one every time this token
-  // is presented: a second presentation in the grace gets it again, never a chain of its own.
+  // The successor's secret part is derived from the presented token, so it is the same every time
+  // this token is presented: a second presentation in the grace gets the recorded successor again
+  // (its time from the store, decision 0051), never a chain of its own.
+  const secret = await ctx.refreshTokenDerivation.successorOf(presented);
   const next = mintRefreshToken(
     ctx,
     { ...family, expiresAt: familyEnd },
     lifetimes.refreshTokenSeconds,
-    await ctx.refreshTokenDerivation.successorOf(presented),
+    timeLedRefreshToken(now, secret),
   );
   const result = await ctx.store.refreshTokens.rotate(stored.digest, next.record, now, replayWindow(ctx));
   if (result.outcome === 'unknown') throw invalid('refresh_token_unknown', 'the refresh token is invalid');
@@ -116,7 +118,8 @@ export async function refreshTokenGrant(
   // The new access token is bound to this request's proof key: for a bound family that is the
   // family's key; a confidential client may move to another key, or refresh as Bearer (docs/dpop.md).
   return tokenResponse(ctx, family, granted, {
-    refreshToken: next.value,
+    refreshToken:
+      result.outcome === 'replayed' ? recordedRefreshToken(result.successorDigest, secret) : next.value,
     dpopJkt: request.dpop?.jkt,
     accessTokenSeconds: lifetimes.accessTokenSeconds,
   });

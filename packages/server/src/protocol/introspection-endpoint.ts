@@ -1,8 +1,8 @@
 import { OAuthError, requireParameter } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
-import { digest } from '../crypto/digest.ts';
 import { clientTokensCount } from '../governance/pending-admission.ts';
 import { jsonResponse } from '../http/responses.ts';
+import { refreshTokenDigest } from '../store/refresh-token-key.ts';
 import { verifyOwnAccessToken } from '../tokens/access-token.ts';
 import { isClientTokenFamilyId } from '../tokens/client-token.ts';
 import { clientAuthenticatedEndpoint } from './client-authenticated-request.ts';
@@ -105,7 +105,7 @@ async function clientTokenHolder(
 }
 
 async function introspectRefresh(ctx: ServerContext, token: string, now: number) {
-  const stored = await ctx.store.refreshTokens.get(digest(token));
+  const stored = await ctx.store.refreshTokens.get(refreshTokenDigest(token));
   if (stored === undefined) return undefined;
   const family = await ctx.store.tokenFamilies.get(stored.familyId);
   const active =

@@ -1,6 +1,6 @@
 import { requireParameter } from '@gatehouse-oauth/core';
 import type { ServerContext } from '../context.ts';
-import { digest } from '../crypto/digest.ts';
+import { refreshTokenDigest } from '../store/refresh-token-key.ts';
 import { verifyOwnAccessToken } from '../tokens/access-token.ts';
 import { clientAuthenticatedEndpoint } from './client-authenticated-request.ts';
 
@@ -30,7 +30,7 @@ async function revokeRefresh(
   token: string,
   now: number,
 ): Promise<boolean> {
-  const stored = await ctx.store.refreshTokens.get(digest(token));
+  const stored = await ctx.store.refreshTokens.get(refreshTokenDigest(token));
   if (stored === undefined) return false;
   const family = await ctx.store.tokenFamilies.get(stored.familyId);
   if (family === undefined || family.clientId !== clientId) return true;

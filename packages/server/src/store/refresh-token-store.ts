@@ -1,7 +1,7 @@
 import type { ReplayWindow } from './record-rules.ts';
 
 export interface RefreshTokenRecord {
-  /** SHA-256 digest of the token. */
+  /** The store key: the SHA-256 digest of the token, behind its time for a rotated one (refreshTokenDigest). */
   digest: string;
   familyId: string;
   issuedAt: number;
@@ -12,7 +12,8 @@ export interface RefreshTokenRecord {
 
 export type RotateResult =
   | { outcome: 'rotated'; presented: RefreshTokenRecord }
-  | { outcome: 'replayed'; presented: RefreshTokenRecord }
+  /** `successorDigest`: the successor recorded at the first rotation, which the caller answers again. */
+  | { outcome: 'replayed'; presented: RefreshTokenRecord; successorDigest: string }
   | { outcome: 'replay_refused'; presented: RefreshTokenRecord }
   | { outcome: 'reused'; presented: RefreshTokenRecord }
   | { outcome: 'unknown' };
@@ -27,9 +28,11 @@ export type RotateResult =
  *   `rotated`. All or nothing: when `next` cannot be stored (its digest taken), the presented token
  *   stays unused;
  * - used, and within the grace (`replayDecision`, record-rules.ts: used at or after
- *   `now - graceMs`, `graceMs > 0`), fewer than `reuseCount` replays counted so far, and `next` is
- *   its recorded successor → counts one replay, stores nothing: `replayed` (the caller answers with
- *   `next` again: parallel refreshes, and the retry of a rotation whose answer was lost);
+ *   `now - graceMs`, `graceMs > 0`), fewer than `reuseCount` replays counted so far, and `next` has
+ *   the secret part of its recorded successor (`sameRefreshTokenSecret`: the two differ only in the
+ *   time of issue, decision 0051) → counts one replay, stores nothing: `replayed`, with the recorded
+ *   successor's key (the caller answers with that successor again: parallel refreshes, and the retry
+ *   of a rotation whose answer was lost);
  * - used, within the grace, otherwise → stores nothing: `replay_refused` (the caller refuses and
  *   keeps the family);
  * - used before the grace, or at all when `graceMs` is 0 (strict: even in the same millisecond) →

@@ -13,7 +13,7 @@ import { randomToken } from '../crypto/digest.ts';
  */
 
 /** Base-36 digits of a millisecond time: nine hold every time until the year 5188. */
-const TIME_DIGITS = 9;
+export const TIME_DIGITS = 9;
 
 /** `milliseconds` (since the epoch) as a fixed-width base-36 prefix that sorts as time does. */
 export function timePrefix(milliseconds: number): string {

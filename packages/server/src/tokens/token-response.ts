@@ -1,7 +1,7 @@
 import { audienceOf } from '../authorization/scope-policy.ts';
 import type { TierPolicy } from '../config/governance-schema.ts';
 import type { ServerContext } from '../context.ts';
-import { digest } from '../crypto/digest.ts';
+import { refreshTokenDigest } from '../store/refresh-token-key.ts';
 import type { ClientRecord, ReplayWindow, TokenFamilyRecord } from '../store/store.ts';
 import { signAccessToken } from './access-token.ts';
 
@@ -147,7 +147,7 @@ export function mintRefreshToken(
   return {
     value,
     record: {
-      digest: digest(value),
+      digest: refreshTokenDigest(value),
       familyId: family.id,
       issuedAt: now,
       // Never beyond the family's absolute end: refreshing does not extend a login forever.

@@ -1,4 +1,5 @@
 import { replayDecision } from '../record-rules.ts';
+import { sameRefreshTokenSecret } from '../refresh-token-key.ts';
 import type { RefreshTokenStore } from '../refresh-token-store.ts';
 import { copy, copyOf, insertNew, type MemoryState } from './state.ts';
 
@@ -26,12 +27,12 @@ export function memoryRefreshTokenStore({ refreshTokens, rotations }: MemoryStat
         rotation?.replays ?? 0,
         now,
         window,
-        rotation?.successorDigest === next.digest,
+        rotation !== undefined && sameRefreshTokenSecret(rotation.successorDigest, next.digest),
       );
       if (decision === 'reuse') return { outcome: 'reused', presented: copy(presented) };
       if (decision === 'refused') return { outcome: 'replay_refused', presented: copy(presented) };
       rotation!.replays++;
-      return { outcome: 'replayed', presented: copy(presented) };
+      return { outcome: 'replayed', presented: copy(presented), successorDigest: rotation!.successorDigest };
     },
   };
 }

@@ -1,4 +1,5 @@
 import { replayDecision } from '../record-rules.ts';
+import { sameRefreshTokenSecret } from '../refresh-token-key.ts';
 import type { RefreshTokenRecord, RefreshTokenStore } from '../refresh-token-store.ts';
 import type { SqliteConnection } from './connection.ts';
 import { records, rows, sqliteColumns } from './rows.ts';
@@ -38,17 +39,19 @@ export function sqliteRefreshTokenStore(connection: SqliteConnection): RefreshTo
         const presented = records.refreshTokenFromRow(row);
         // Unreachable in one synchronous body (the UPDATE above takes an unused token); typed out.
         if (presented.usedAt === undefined) return { outcome: 'unknown' } as const;
+        // NULL only for a token used before successors were recorded: never the same secret.
+        const successorDigest = typeof row.successor_digest === 'string' ? row.successor_digest : '';
         const decision = replayDecision(
           presented.usedAt,
           sqliteColumns.int(row, 'replays'),
           now,
           window,
-          row.successor_digest === next.digest,
+          sameRefreshTokenSecret(successorDigest, next.digest),
         );
         if (decision === 'reuse') return { outcome: 'reused', presented } as const;
         if (decision === 'refused') return { outcome: 'replay_refused', presented } as const;
         sql('UPDATE refresh_tokens SET replays = replays + 1 WHERE digest = ?').run(presentedDigest);
-        return { outcome: 'replayed', presented } as const;
+        return { outcome: 'replayed', presented, successorDigest } as const;
       }, true);
     },
   };
