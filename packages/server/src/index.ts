@@ -158,7 +158,6 @@ export { atprotoProfileDefaults, withAtprotoProfile } from './profiles/atproto-p
 export * from './registration/reaper.ts';
 export { sourceKey } from './registration/source-key.ts';
 export * from './store/index.ts';
-export { refreshTokenDigest } from './store/refresh-token-key.ts';
 export { hashPassword, verifyPassword } from './users/password.ts';
 export { subjectProblem } from './users/subject.ts';
 // Operators' changes to local accounts, shared by the CLI, the admin API and the console (issue #15).
