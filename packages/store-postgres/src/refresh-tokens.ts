@@ -1,4 +1,8 @@
-import { type RefreshTokenStore, replayDecision } from '@gatehouse-oauth/server';
+import {
+  REFRESH_TOKEN_SECRET_DIGEST_LENGTH,
+  type RefreshTokenStore,
+  replayDecision,
+} from '@gatehouse-oauth/server';
 import type { PostgresConnection } from './connection.ts';
 import { postgresColumns, records, rows } from './rows.ts';
 
@@ -24,13 +28,14 @@ const ROTATE = `
  * `replayDecision` (@gatehouse-oauth/server record-rules.ts) in SQL, so that of N concurrent
  * replays, each waiting on the row and re-checking `replays` against the last commit, at most
  * `reuseCount` are counted. The successor matches when its key ends with the same digest of the
- * secret part (`sameRefreshTokenSecret`, @gatehouse-oauth/server store/refresh-token-key.ts: a
- * rotated token's key is its time, then the 43-character digest; decision 0051).
+ * secret part (`sameRefreshTokenSecret` in SQL, @gatehouse-oauth/server store/refresh-token-key.ts:
+ * a rotated token's key is its time, then that digest; decision 0051).
  */
 const REPLAY = `
   UPDATE refresh_tokens SET replays = replays + 1
   WHERE digest = $1 AND used_at IS NOT NULL AND $3::bigint > 0 AND used_at >= $2::bigint - $3::bigint
-    AND replays < $4 AND right(successor_digest, 43) = right($5, 43)
+    AND replays < $4
+    AND right(successor_digest, ${REFRESH_TOKEN_SECRET_DIGEST_LENGTH}) = right($5, ${REFRESH_TOKEN_SECRET_DIGEST_LENGTH})
   RETURNING *`;
 
 export function postgresRefreshTokenStore({ query, first }: PostgresConnection): RefreshTokenStore {

@@ -7,7 +7,7 @@ export { createInventoryRows, INVENTORY_COLUMNS } from './inventory-rows.ts';
 export { createMemoryStore } from './memory/memory-store.ts';
 export { createRecordRows, EXPIRED_PURGE_BATCH, TABLES_WITH_EXPIRY } from './record-rows.ts';
 export { mergedGrant, replayDecision, withinGrace } from './record-rules.ts';
-export { refreshTokenDigest } from './refresh-token-key.ts';
+export { REFRESH_TOKEN_SECRET_DIGEST_LENGTH, refreshTokenDigest } from './refresh-token-key.ts';
 export { type ColumnReader, type ColumnRow, createRowRecords, textColumn } from './row-records.ts';
 export { migrateSqlite, sqliteMigrations } from './sqlite/migrations.ts';
 export { openSqliteDatabase, openSqliteStore, type SqliteStoreOptions } from './sqlite/sqlite-store.ts';

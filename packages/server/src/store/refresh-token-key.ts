@@ -14,7 +14,8 @@ import { TIME_DIGITS, timePrefix } from './time-ordered-key.ts';
  * the secret part, which is what identifies a successor (`sameRefreshTokenSecret`).
  */
 const SECRET_LENGTH = 43;
-const DIGEST_LENGTH = 43;
+/** The digest of the secret part, at the end of every store key: what identifies a successor. */
+export const REFRESH_TOKEN_SECRET_DIGEST_LENGTH = 43;
 const TIME_LED = new RegExp(`^[0-9a-z]{${TIME_DIGITS}}[A-Za-z0-9_-]{${SECRET_LENGTH}}$`);
 
 /** A rotated refresh token issued at `now` whose secret part is `secret`. */
@@ -33,10 +34,12 @@ export function refreshTokenDigest(value: string): string {
  * rotation and the one derived again for a second presentation differ only in their time.
  */
 export function sameRefreshTokenSecret(recorded: string, derived: string): boolean {
-  return recorded.slice(-DIGEST_LENGTH) === derived.slice(-DIGEST_LENGTH);
+  return (
+    recorded.slice(-REFRESH_TOKEN_SECRET_DIGEST_LENGTH) === derived.slice(-REFRESH_TOKEN_SECRET_DIGEST_LENGTH)
+  );
 }
 
 /** The successor recorded as `recordedDigest` again, from its secret part: what a replay is answered. */
 export function recordedRefreshToken(recordedDigest: string, secret: string): string {
-  return `${recordedDigest.slice(0, -DIGEST_LENGTH)}${secret}`;
+  return `${recordedDigest.slice(0, -REFRESH_TOKEN_SECRET_DIGEST_LENGTH)}${secret}`;
 }
